@@ -1,0 +1,96 @@
+"""The face of rgpd: click groups that parse, call one rgpd function, and render.
+
+Exit codes (README "Exit codes"): 0 ok; 1 findings, lint errors or a broken audit
+chain; 2 usage or input error; 3 completed with failed units; 4 storage/crypto
+failure. Only this module (``main``) turns exceptions into exit codes.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from rgpd import __version__
+from rgpd.commands._common import Ctx, err_console
+from rgpd.errors import RgpdError, ValidationFailed
+from rgpd.i18n import _, set_language
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Exemple / example:\n\n  rgpd --org mairie registry list",
+)
+@click.version_option(__version__, prog_name="rgpd")
+@click.option("--db", "db_url", envvar="RGPD_DATABASE_URL", metavar="URL",
+              help="Database URL (default: sqlite:///rgpd.db in the working directory).")
+@click.option("--org", envvar="RGPD_ORG", metavar="SLUG", help="Organisation to work on.")
+@click.option("--lang", envvar="RGPD_LANG", type=click.Choice(["fr", "en"]), default="fr",
+              show_default=True, help="Language of messages and documents.")
+@click.option("--actor", envvar="RGPD_ACTOR", metavar="NAME",
+              help="Who is acting, for the audit log (default: the OS user).")
+@click.option("--config", envvar="RGPD_CONFIG", metavar="FILE", help="Path to rgpd.toml.")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None, org: str | None, lang: str, actor: str | None,
+        config: str | None) -> None:
+    """rgpd — GDPR register, discovery, citizens' requests and DPO reports for local authorities.
+
+    \b
+    Example:
+      rgpd init && rgpd org add mairie --name "Ville de Saint-Exemple"
+    """
+    set_language(lang)
+    ctx.obj = Ctx(db_url=db_url, org=org, lang=lang, actor=actor, config=config)
+
+
+def _register_commands() -> None:
+    """Command groups live in rgpd/commands/, one module per wing."""
+    import importlib
+
+    for name in ("admin", "registry", "scan", "requests", "reports"):
+        try:
+            mod = importlib.import_module(f"rgpd.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"rgpd.commands.{name}":
+                continue
+            raise
+        mod.register(cli)
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: the only place exceptions become exit codes."""
+    try:
+        rv = cli.main(args=argv, prog_name="rgpd", standalone_mode=False)
+    except click.exceptions.Abort:
+        err_console.print(_("Aborted."))
+        return 2
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except ValidationFailed as exc:
+        err_console.print(f"[red]{_('Error')}[/red] {exc.source or ''}".rstrip())
+        for p in exc.problems:
+            err_console.print(f"  • {p.field}: {p.problem}", markup=False)
+        err_console.print(_("Nothing was written."))
+        return exc.exit_code
+    except RgpdError as exc:
+        err_console.print(f"[red]{_('Error')}:[/red] ", end="")
+        err_console.print(str(exc), markup=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err_console.print(_("Interrupted."))
+        return 130
+    if isinstance(rv, int):
+        return rv
+    return 0
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

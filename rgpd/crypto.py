@@ -1,0 +1,216 @@
+"""All cryptography of rgpd, in one place.
+
+* Sealing (recoverable secrets: request contents, kept evidence, uploads):
+  AES-256-GCM (``cryptography``'s AESGCM), 96-bit random nonce, ciphertext text
+  format ``v1$<key id>$<base64url(nonce || ciphertext+tag)>``. The version and
+  key id are bound as associated data, so a ciphertext cannot be relabelled to
+  another key. Fernet is not used: AES-128-CBC, rated legacy by OWASP ASVS 5.0.
+* Blind index (lookup without decryption): HMAC-SHA256 under a separate index
+  key, over a normalised value (``rgpd.masking.normalise``) prefixed by its kind,
+  so the same e-mail found by a scan and typed by a citizen gives the same token.
+  The index key is not rotated by ``keys rotate`` (that would orphan every index);
+  rotating it means a re-scan.
+* Signing audit checkpoints: Ed25519.
+
+Keys live in a JSON key file outside the database, created with 0600
+permissions; the database alone reveals nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from rgpd.errors import ConfigError, CryptoError
+
+FORMAT_VERSION = "v1"
+
+
+def _b64e(b: bytes) -> str:
+    return base64.urlsafe_b64encode(b).decode("ascii").rstrip("=")
+
+
+def _b64d(s: str) -> bytes:
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+@dataclass
+class KeyRing:
+    """The keys of one install. ``active`` seals; every listed key can open."""
+
+    keys: dict[str, bytes]
+    active: str
+    index_key: bytes
+    signing_key: bytes
+    created: dict[str, str] = field(default_factory=dict)
+
+    # -- key file -----------------------------------------------------------
+    @classmethod
+    def generate(cls) -> KeyRing:
+        kid = "k1"
+        return cls(
+            keys={kid: AESGCM.generate_key(bit_length=256)},
+            active=kid,
+            index_key=secrets.token_bytes(32),
+            signing_key=Ed25519PrivateKey.generate().private_bytes_raw(),
+            created={kid: datetime.now(UTC).isoformat(timespec="seconds")},
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format": 1,
+                "active": self.active,
+                "keys": {
+                    k: {"aes256": _b64e(v), "created": self.created.get(k, "")}
+                    for k, v in self.keys.items()
+                },
+                "index_key": _b64e(self.index_key),
+                "signing_key": _b64e(self.signing_key),
+            },
+            indent=2,
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> KeyRing:
+        try:
+            d = json.loads(text)
+            keys = {k: _b64d(v["aes256"]) for k, v in d["keys"].items()}
+            ring = cls(
+                keys=keys,
+                active=d["active"],
+                index_key=_b64d(d["index_key"]),
+                signing_key=_b64d(d["signing_key"]),
+                created={k: v.get("created", "") for k, v in d["keys"].items()},
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CryptoError(f"key file is malformed: {exc.__class__.__name__}") from exc
+        if ring.active not in keys or any(len(k) != 32 for k in keys.values()):
+            raise CryptoError("key file is malformed: active key missing or not 256-bit")
+        return ring
+
+    def save(self, path: Path) -> None:
+        """Write atomically with 0600 permissions (the key never exists world-readable)."""
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(self.to_json())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> KeyRing:
+        if not path.exists():
+            raise ConfigError(f"key file not found: {path} (run `rgpd init`)")
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            raise CryptoError(
+                f"key file {path} is readable by others (mode {mode:o}); chmod 600 it"
+            )
+        return cls.from_json(path.read_text(encoding="utf-8"))
+
+    # -- rotation -----------------------------------------------------------
+    def add_key(self) -> str:
+        """Add a fresh AES key and make it active; old keys stay to open old data."""
+        n = 1 + max(int(k[1:]) for k in self.keys if k[1:].isdigit())
+        kid = f"k{n}"
+        self.keys[kid] = AESGCM.generate_key(bit_length=256)
+        self.created[kid] = datetime.now(UTC).isoformat(timespec="seconds")
+        self.active = kid
+        return kid
+
+    def retire(self, kid: str) -> None:
+        if kid == self.active:
+            raise CryptoError("cannot retire the active key")
+        self.keys.pop(kid, None)
+        self.created.pop(kid, None)
+
+    # -- sealing ------------------------------------------------------------
+    def seal(self, plaintext: bytes | str, context: str = "") -> str:
+        """Encrypt; ``context`` (e.g. 'request.payload') must be given again to open."""
+        data = plaintext.encode("utf-8") if isinstance(plaintext, str) else plaintext
+        nonce = secrets.token_bytes(12)
+        aad = f"{FORMAT_VERSION}${self.active}${context}".encode()
+        ct = AESGCM(self.keys[self.active]).encrypt(nonce, data, aad)
+        return f"{FORMAT_VERSION}${self.active}${_b64e(nonce + ct)}"
+
+    def open(self, token: str, context: str = "") -> bytes:
+        try:
+            version, kid, body = token.split("$", 2)
+        except ValueError:
+            raise CryptoError("not a sealed value (expected v1$kid$...)") from None
+        if version != FORMAT_VERSION:
+            raise CryptoError(f"unknown ciphertext version {version!r}")
+        key = self.keys.get(kid)
+        if key is None:
+            raise CryptoError(f"unknown key id {kid!r} (retired or from another install)")
+        raw = _b64d(body)
+        try:
+            return AESGCM(key).decrypt(raw[:12], raw[12:], f"{version}${kid}${context}".encode())
+        except InvalidTag:
+            raise CryptoError(
+                "ciphertext does not authenticate (tampered or wrong context)"
+            ) from None
+
+    def open_text(self, token: str, context: str = "") -> str:
+        return self.open(token, context).decode("utf-8")
+
+    @staticmethod
+    def key_id_of(token: str) -> str:
+        return token.split("$", 2)[1]
+
+    def reseal(self, token: str, context: str = "") -> str:
+        """Re-encrypt under the active key (for ``rgpd keys rotate``)."""
+        if self.key_id_of(token) == self.active:
+            return token
+        return self.seal(self.open(token, context), context)
+
+    # -- blind index ----------------------------------------------------------
+    def blind_index(self, kind: str, normalised_value: str) -> str:
+        """HMAC-SHA256 token for equality lookups; the caller normalises the value."""
+        mac = hmac.new(self.index_key, f"{kind}\x1f{normalised_value}".encode(), hashlib.sha256)
+        return mac.hexdigest()
+
+    # -- signatures -----------------------------------------------------------
+    def sign(self, message: bytes) -> str:
+        return _b64e(Ed25519PrivateKey.from_private_bytes(self.signing_key).sign(message))
+
+    def public_key(self) -> str:
+        return _b64e(
+            Ed25519PrivateKey.from_private_bytes(self.signing_key).public_key().public_bytes_raw()
+        )
+
+
+def verify_signature(public_key_b64: str, message: bytes, signature_b64: str) -> bool:
+    """Check an Ed25519 signature with only the public key (outside the install)."""
+    try:
+        Ed25519PublicKey.from_public_bytes(_b64d(public_key_b64)).verify(
+            _b64d(signature_b64), message
+        )
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+def sha256_hex(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+def random_token(nbytes: int = 24) -> str:
+    return secrets.token_urlsafe(nbytes)

@@ -1,0 +1,108 @@
+"""User-facing text: gettext catalogs, French by default, English on request.
+
+Message ids are English; ``rgpd/locale/fr/LC_MESSAGES/rgpd.po`` carries the
+French. Catalogs are read from the ``.po`` files with Babel at first use, so a
+checkout works without a compile step; dates and numbers are formatted with
+Babel for the active locale.
+
+The active language is process-wide state set once by the CLI edge
+(``--lang`` / ``RGPD_LANG``) or per call with :func:`use_language`; the core
+only calls ``_()``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+_ENV_DEFAULT = os.environ.get("RGPD_LANG", DEFAULT_LANGUAGE)
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("rgpd_lang", default=_ENV_DEFAULT)  # noqa: B039
+
+
+@cache
+def _catalog(lang: str) -> dict[str, str]:
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / "rgpd.po"
+    if not po.exists():
+        return {}
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as fh:
+        cat = read_po(fh, locale=lang)
+    out: dict[str, str] = {}
+    for msg in cat:
+        if msg.id and msg.string and not msg.fuzzy:
+            key = msg.id if isinstance(msg.id, str) else msg.id[0]
+            val = msg.string if isinstance(msg.string, str) else msg.string[0]
+            out[key] = val
+    return out
+
+
+def get_language() -> str:
+    lang = _current.get()
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def set_language(lang: str | None) -> str:
+    """Set the process language; unknown values fall back to French."""
+    value = (lang or DEFAULT_LANGUAGE).lower()[:2]
+    if value not in LANGUAGES:
+        value = DEFAULT_LANGUAGE
+    _current.set(value)
+    return value
+
+
+@contextmanager
+def use_language(lang: str) -> Iterator[None]:
+    token = _current.set(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def gettext(message: str, lang: str | None = None) -> str:
+    return _catalog(lang or get_language()).get(message, message)
+
+
+def _(message: str, **params: object) -> str:
+    """Translate ``message`` and format ``{name}`` placeholders with ``params``."""
+    text = gettext(message)
+    return text.format(**params) if params else text
+
+
+def N_(message: str) -> str:
+    """Mark for extraction only; translated later with ``_()`` at display time."""
+    return message
+
+
+def format_date(d: date | datetime | None, fmt: str = "long", lang: str | None = None) -> str:
+    if d is None:
+        return "—"
+    from babel.dates import format_date as _fd
+    from babel.dates import format_datetime as _fdt
+
+    loc = lang or get_language()
+    if isinstance(d, datetime):
+        return _fdt(d, format="medium" if fmt == "long" else fmt, locale=loc)
+    return _fd(d, format=fmt, locale=loc)
+
+
+def format_number(n: float | int, lang: str | None = None) -> str:
+    from babel.numbers import format_decimal
+
+    return format_decimal(n, locale=lang or get_language())
+
+
+def format_percent(x: float, lang: str | None = None) -> str:
+    from babel.numbers import format_percent as _fp
+
+    return _fp(x, locale=lang or get_language())

@@ -1,0 +1,567 @@
+"""The register's domain model (Art. 30 GDPR): plain, validated values, no I/O.
+
+Pydantic gives every validation problem a field path, which is what a DPO
+editing YAML needs ("activities[3].legal_basis: unknown value 'g'"). Models are
+frozen-free but treated as values: services build new ones rather than mutate.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from rgpd.taxonomy import CATEGORIES
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+class _Model(BaseModel):
+    # extra="forbid": a typo in a YAML key is an error, not silently dropped data.
+    model_config = ConfigDict(extra="forbid", use_enum_values=False, validate_assignment=True)
+
+
+class OrgKind(StrEnum):
+    COMMUNE = "commune"
+    CCAS = "ccas"
+    CIAS = "cias"
+    EPCI = "epci"
+    SYNDICAT = "syndicat"
+    DEPARTEMENT = "departement"
+    REGION = "region"
+    AUTRE = "autre"
+
+
+class LegalBasis(StrEnum):
+    """Art. 6(1) GDPR, points (a) to (f)."""
+
+    CONSENT = "a"
+    CONTRACT = "b"
+    LEGAL_OBLIGATION = "c"
+    VITAL_INTERESTS = "d"
+    PUBLIC_TASK = "e"
+    LEGITIMATE_INTERESTS = "f"
+
+
+LEGAL_BASIS_ALIASES = {
+    "consent": "a",
+    "consentement": "a",
+    "contract": "b",
+    "contrat": "b",
+    "legal_obligation": "c",
+    "obligation_legale": "c",
+    "vital_interests": "d",
+    "interets_vitaux": "d",
+    "public_task": "e",
+    "mission_publique": "e",
+    "mission_interet_public": "e",
+    "legitimate_interests": "f",
+    "interet_legitime": "f",
+}
+
+
+class Art9Condition(StrEnum):
+    """Art. 9(2) GDPR, points (a) to (j)."""
+
+    A = "a"  # explicit consent
+    B = "b"  # employment and social security law
+    C = "c"  # vital interests, person incapable of consent
+    D = "d"  # foundation / association / non-profit
+    E = "e"  # made manifestly public
+    F = "f"  # legal claims
+    G = "g"  # substantial public interest
+    H = "h"  # preventive medicine, health or social care
+    I = "i"  # noqa: E741 — public health
+    J = "j"  # archiving, research, statistics
+
+
+class SubjectCategory(StrEnum):
+    USAGERS = "usagers"
+    ADMINISTRES = "administres"
+    AGENTS = "agents"
+    ELUS = "elus"
+    MINEURS = "mineurs"
+    PARENTS = "parents"
+    DEMANDEURS_AIDE_SOCIALE = "demandeurs_aide_sociale"
+    ELECTEURS = "electeurs"
+    CANDIDATS = "candidats"
+    CONTACTS_ENTREPRISES = "contacts_entreprises"
+    VISITEURS = "visiteurs"
+    DEFUNTS = "defunts"
+    AUTRES = "autres"
+
+
+class FinalDisposition(StrEnum):
+    """Sort final after the DUA (Code du patrimoine, art. L212-2 ff.)."""
+
+    DESTRUCTION = "destruction"
+    VERSEMENT = "versement"  # conservation: transfer to the archives service
+    TRI = "tri"
+
+
+class RecipientKind(StrEnum):
+    INTERNAL = "interne"
+    EXTERNAL = "externe"
+    PROCESSOR = "sous_traitant"
+
+
+class Safeguard(StrEnum):
+    """Chapter V GDPR: what legitimises a transfer outside the EU/EEA."""
+
+    ADEQUACY = "adequation"  # Art. 45
+    SCC = "clauses_types"  # Art. 46(2)(c)
+    BCR = "bcr"  # Art. 47
+    DEROGATION = "derogation"  # Art. 49
+    NONE = "aucune"
+
+
+class DpiaCriterion(StrEnum):
+    """The nine criteria of the EDPB (WP248 rev.01) guidelines on DPIA (Art. 35)."""
+
+    EVALUATION = "evaluation_scoring"
+    AUTOMATED_DECISION = "decision_automatisee"
+    MONITORING = "surveillance_systematique"
+    SENSITIVE = "donnees_sensibles"
+    LARGE_SCALE = "grande_echelle"
+    MATCHING = "croisement"
+    VULNERABLE = "personnes_vulnerables"
+    INNOVATIVE = "usage_innovant"
+    PREVENTS_RIGHT = "exclusion_droit"
+
+
+class Status(StrEnum):
+    DRAFT = "brouillon"
+    VALIDATED = "valide"
+
+
+class Role(StrEnum):
+    CONTROLLER = "responsable"  # Art. 30(1)
+    PROCESSOR = "sous_traitant"  # Art. 30(2)
+
+
+DURATION_RE = re.compile(r"^\s*(\d+)\s*(y|an|ans|a|m|mois|d|j|jour|jours)\s*$", re.I)
+_UNIT = {
+    "y": "y",
+    "an": "y",
+    "ans": "y",
+    "a": "y",
+    "m": "m",
+    "mois": "m",
+    "d": "d",
+    "j": "d",
+    "jour": "d",
+    "jours": "d",
+}
+
+
+def normalise_duration(value: object) -> str:
+    """'5 ans' / '5y' / 'P5Y' -> '5y'; '0' means 'for the time of the relationship'."""
+    if isinstance(value, int):
+        return f"{value}y"
+    text = str(value).strip()
+    iso = re.fullmatch(r"P(\d+)([YMD])", text, re.I)
+    if iso:
+        return f"{int(iso.group(1))}{iso.group(2).lower()}"
+    m = DURATION_RE.match(text)
+    if not m:
+        raise ValueError(
+            f"durée invalide {text!r} (attendu : '5y', '6m', '30d', '5 ans') / invalid duration"
+        )
+    return f"{int(m.group(1))}{_UNIT[m.group(2).lower()]}"
+
+
+def duration_days(value: str) -> int:
+    """Approximate length in days, for comparisons only (never for legal deadlines)."""
+    n, unit = int(value[:-1]), value[-1]
+    return n * {"y": 365, "m": 30, "d": 1}[unit]
+
+
+Duration = Annotated[str, Field(description="'5y', '6m' or '30d'")]
+
+
+class Party(_Model):
+    name: str
+    address: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class Retention(_Model):
+    """Durée d'utilité administrative: active then intermediate period, then final disposition."""
+
+    active: Duration
+    intermediate: Duration | None = None
+    final: FinalDisposition = FinalDisposition.DESTRUCTION
+    trigger: str | None = None  # "à compter de la clôture du dossier"
+    reference: str | None = None  # DUA source, e.g. instruction DAF/DPACI/RES/2009/018
+
+    @field_validator("active", "intermediate", mode="before")
+    @classmethod
+    def _dur(cls, v: object) -> object:
+        return None if v is None else normalise_duration(v)
+
+    def total_days(self) -> int:
+        return duration_days(self.active) + (
+            duration_days(self.intermediate) if self.intermediate else 0
+        )
+
+
+class DataCategoryUse(_Model):
+    category: str
+    description: str | None = None
+    retention: Retention | None = None
+
+    @field_validator("category")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in CATEGORIES:
+            raise ValueError(f"catégorie inconnue {v!r} ; connues : {', '.join(CATEGORIES)}")
+        return v
+
+    @property
+    def sensitive(self) -> bool:
+        return CATEGORIES[self.category].sensitive
+
+
+class Recipient(_Model):
+    name: str
+    kind: RecipientKind = RecipientKind.INTERNAL
+    processor: str | None = None  # ref of a processor in the processors register
+    country: str | None = None
+
+
+class Transfer(_Model):
+    """Art. 30(1)(e) and Chapter V."""
+
+    country: str
+    recipient: str
+    safeguard: Safeguard = Safeguard.NONE
+    details: str | None = None
+
+
+class Security(_Model):
+    """The seven families of the CNIL register template (Art. 30(1)(g), Art. 32)."""
+
+    access_control: list[str] = Field(default_factory=list)
+    traceability: list[str] = Field(default_factory=list)
+    software_protection: list[str] = Field(default_factory=list)
+    backup: list[str] = Field(default_factory=list)
+    encryption: list[str] = Field(default_factory=list)
+    processor_control: list[str] = Field(default_factory=list)
+    other: list[str] = Field(default_factory=list)
+
+    def families_filled(self) -> int:
+        return sum(1 for v in self.model_dump().values() if v)
+
+
+class Dpia(_Model):
+    """Art. 35: criteria met, CNIL lists, and whether a DPIA was carried out."""
+
+    criteria: list[DpiaCriterion] = Field(default_factory=list)
+    cnil_required_list: str | None = None  # entry of délibération 2018-327
+    cnil_exempted_list: str | None = None  # entry of délibération 2019-118
+    done: bool = False
+    date: _dt.date | None = None  # '_dt.date': the field name shadows the type here
+    reference: str | None = None
+
+
+class DataLocation(_Model):
+    """Where the activity's data lives; credentials stay in rgpd.toml (never here)."""
+
+    kind: Literal["files", "database"]
+    path: str | None = None  # glob or directory for files
+    connection: str | None = None  # name of a connection in rgpd.toml
+    table: str | None = None
+    columns: list[str] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _shape(self) -> DataLocation:
+        if self.kind == "files" and not self.path:
+            raise ValueError("un emplacement 'files' exige 'path' / a files location needs 'path'")
+        if self.kind == "database" and not self.connection:
+            raise ValueError(
+                "un emplacement 'database' exige 'connection' (nom défini dans rgpd.toml) "
+                "/ a database location needs 'connection'"
+            )
+        if self.connection and re.search(r"://[^/]*:[^/]*@", self.connection):
+            raise ValueError("pas d'identifiants dans le registre / no credentials in the register")
+        return self
+
+
+class PersonIdentifier(_Model):
+    """A field that finds a person's data in this activity (used by citizens' requests)."""
+
+    key: str  # email, nir, phone, family_number, name_dob...
+    label_fr: str | None = None
+    label_en: str | None = None
+    entity: str | None = None  # detector entity type used for blind-index lookups
+    column: str | None = None  # table.column where it is stored
+    required: bool = False
+    example: str | None = None
+
+    @field_validator("key")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not SLUG_RE.match(v):
+            raise ValueError("identifiant en minuscules, chiffres, '_' ou '-' / lowercase slug")
+        return v
+
+
+class Activity(_Model):
+    """One processing activity: every field of Art. 30(1), and 30(2) when we are processor."""
+
+    ref: str
+    name: str
+    status: Status = Status.DRAFT
+    role: Role = Role.CONTROLLER
+    created: date | None = None
+    updated: date | None = None
+    review_date: date | None = None
+    controller: Party | None = None  # defaults to the organisation
+    joint_controllers: list[Party] = Field(default_factory=list)
+    representative: Party | None = None
+    dpo: Party | None = None  # defaults to the organisation's DPO
+    controllers_served: list[Party] = Field(default_factory=list)  # Art. 30(2)(a)
+    department: str | None = None
+    software: list[str] = Field(default_factory=list)
+    purposes: list[str] = Field(default_factory=list)
+    legal_basis: LegalBasis | None = None
+    legal_basis_text: str | None = None  # text grounding (c)/(e): CGCT, Code de l'éducation...
+    art9_condition: Art9Condition | None = None
+    art9_details: str | None = None
+    art10: bool = False
+    art10_basis: str | None = None
+    data_subjects: list[SubjectCategory] = Field(default_factory=list)
+    data_categories: list[DataCategoryUse] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    recipients: list[Recipient] = Field(default_factory=list)
+    transfers: list[Transfer] = Field(default_factory=list)
+    security: Security = Field(default_factory=Security)
+    dpia: Dpia = Field(default_factory=Dpia)
+    automated_decision: bool = False
+    profiling: bool = False
+    automated_details: str | None = None
+    nir_authorisation: str | None = None  # décret 2019-341 category claimed, if NIR is used
+    data_locations: list[DataLocation] = Field(default_factory=list)
+    person_identifiers: list[PersonIdentifier] = Field(default_factory=list)
+    notes: str | None = None
+
+    @field_validator("ref")
+    @classmethod
+    def _ref(cls, v: str) -> str:
+        if not SLUG_RE.match(v):
+            raise ValueError(
+                "référence en minuscules, chiffres, '_' ou '-' (ex. 'etat-civil') / lowercase slug"
+            )
+        return v
+
+    @field_validator("legal_basis", mode="before")
+    @classmethod
+    def _basis(cls, v: object) -> object:
+        if isinstance(v, str):
+            key = v.strip().lower().removeprefix("6(1)(").removesuffix(")").replace("-", "_")
+            return LEGAL_BASIS_ALIASES.get(key, key)
+        return v
+
+    @model_validator(mode="after")
+    def _dates(self) -> Activity:
+        if self.created and self.updated and self.updated < self.created:
+            raise ValueError("'updated' est antérieure à 'created' / updated is before created")
+        return self
+
+    def category_keys(self) -> set[str]:
+        return {c.category for c in self.data_categories}
+
+    @property
+    def uses_special_categories(self) -> bool:
+        from rgpd.taxonomy import ART9_CATEGORIES
+
+        return bool(self.category_keys() & ART9_CATEGORIES)
+
+
+class ContractClause(StrEnum):
+    """Art. 28(3)(a)-(h): what the processor contract must stipulate."""
+
+    INSTRUCTIONS = "a"
+    CONFIDENTIALITY = "b"
+    SECURITY = "c"
+    SUBPROCESSING = "d"
+    ASSISTANCE_RIGHTS = "e"
+    ASSISTANCE_OBLIGATIONS = "f"
+    DELETION_RETURN = "g"
+    AUDITS = "h"
+
+
+class SubProcessor(_Model):
+    name: str
+    country: str | None = None
+    service: str | None = None
+
+
+class Processor(_Model):
+    """Processors register (Art. 28)."""
+
+    ref: str
+    name: str
+    contact: Party | None = None
+    services: list[str] = Field(default_factory=list)
+    contract_date: date | None = None
+    contract_clauses: list[ContractClause] = Field(default_factory=list)
+    subprocessors: list[SubProcessor] = Field(default_factory=list)
+    hosting_country: str | None = None
+    hosting_provider: str | None = None
+    secnumcloud: bool = False
+    sovereign: bool = False
+    notes: str | None = None
+
+    @field_validator("ref")
+    @classmethod
+    def _ref(cls, v: str) -> str:
+        if not SLUG_RE.match(v):
+            raise ValueError("référence en minuscules / lowercase slug")
+        return v
+
+
+class BreachNature(StrEnum):
+    CONFIDENTIALITY = "confidentialite"
+    INTEGRITY = "integrite"
+    AVAILABILITY = "disponibilite"
+
+
+class Art34Decision(StrEnum):
+    """Art. 34: inform the people, or why not (34(3)(a)-(c))."""
+
+    INFORM = "informer"
+    NOT_HIGH_RISK = "risque_non_eleve"
+    EXCEPTION_A = "exception_34_3_a"  # data unintelligible (encryption)
+    EXCEPTION_B = "exception_34_3_b"  # subsequent measures remove the high risk
+    EXCEPTION_C = "exception_34_3_c"  # disproportionate effort: public communication
+    UNDECIDED = "a_decider"
+
+
+class Notification(_Model):
+    """One phase of a notification to the CNIL (Art. 33(4): information in phases)."""
+
+    phase: Literal["initiale", "complementaire"] = "initiale"
+    at: datetime
+    reference: str | None = None
+    content: str | None = None
+
+
+class Breach(_Model):
+    """Breach register entry (Art. 33(5): documented whether notified or not)."""
+
+    ref: str
+    title: str
+    occurred_at: datetime | None = None
+    discovered_at: datetime  # awareness: the 72-hour clock starts here (Art. 33(1))
+    nature: list[BreachNature] = Field(default_factory=list)
+    description: str | None = None
+    activities: list[str] = Field(default_factory=list)
+    data_categories: list[str] = Field(default_factory=list)
+    subjects: list[SubjectCategory] = Field(default_factory=list)
+    people_count: int | None = None
+    records_count: int | None = None
+    consequences: str | None = None
+    measures: str | None = None
+    notify_decision: bool | None = None  # None: not decided yet
+    notify_reason: str | None = None
+    delay_reason: str | None = None  # Art. 33(1): reasons for a notification after 72 h
+    art34_decision: Art34Decision = Art34Decision.UNDECIDED
+    art34_reason: str | None = None
+    notifications: list[Notification] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _order(self) -> Breach:
+        if self.occurred_at and _naive(self.occurred_at) > _naive(self.discovered_at):
+            raise ValueError("occurred_at après discovered_at / occurred after discovered")
+        for n in self.notifications:
+            if _naive(n.at) < _naive(self.discovered_at):
+                raise ValueError(
+                    "notification antérieure à la découverte / notified before discovered"
+                )
+        return self
+
+    @property
+    def first_notified_at(self) -> datetime | None:
+        return min((n.at for n in self.notifications), default=None)
+
+
+def _naive(d: datetime) -> datetime:
+    from datetime import UTC
+
+    return d.astimezone(UTC).replace(tzinfo=None) if d.tzinfo else d
+
+
+class Organisation(_Model):
+    """A controller served by this install (commune, CCAS, EPCI...)."""
+
+    slug: str
+    name: str
+    kind: OrgKind = OrgKind.COMMUNE
+    siren: str | None = None
+    address: str | None = None
+    dpo_name: str | None = None
+    dpo_email: str | None = None
+    dpo_phone: str | None = None
+    cnil_dpo_number: str | None = None  # DPO designation number given by the CNIL
+    logo: str | None = None  # path or data: URI
+    color_primary: str = "#1f4e79"
+    color_secondary: str = "#f2f2f2"
+    alsace_moselle: bool = False  # adds Good Friday and 26 December to public holidays
+    website: str | None = None
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not SLUG_RE.match(v):
+            raise ValueError("identifiant en minuscules, chiffres, '_' ou '-' / lowercase slug")
+        return v
+
+    @field_validator("siren")
+    @classmethod
+    def _siren(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        from stdnum.fr import siren
+
+        try:
+            return str(siren.validate(v))
+        except Exception as exc:
+            raise ValueError(f"SIREN invalide ({exc.__class__.__name__}) / invalid SIREN") from exc
+
+    @field_validator("color_primary", "color_secondary")
+    @classmethod
+    def _color(cls, v: str) -> str:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", v):
+            raise ValueError("couleur attendue au format #RRGGBB / colour as #RRGGBB")
+        return v
+
+
+class Register(_Model):
+    """A whole register as kept in YAML (register-as-code)."""
+
+    version: int = 1
+    organisation: Organisation | None = None
+    activities: list[Activity] = Field(default_factory=list)
+    processors: list[Processor] = Field(default_factory=list)
+    breaches: list[Breach] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Register:
+        for name, items in (
+            ("activities", self.activities),
+            ("processors", self.processors),
+            ("breaches", self.breaches),
+        ):
+            seen: set[str] = set()
+            for it in items:
+                if it.ref in seen:
+                    raise ValueError(f"{name}: référence en double {it.ref!r} / duplicate ref")
+                seen.add(it.ref)
+        return self

@@ -1,0 +1,532 @@
+"""Register storage edge: organisations, activities (with history), processors, breaches.
+
+Each public function is one transaction: it validates everything first, then
+writes the records and their audit entries together, so bad input writes nothing
+and a crash leaves either the whole change or none of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rgpd import audit
+from rgpd.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from rgpd.registry.model import Activity, Breach, Notification, Organisation, Processor, Register
+from rgpd.storage.tables import (
+    ActivityRow,
+    ActivityVersionRow,
+    BreachRow,
+    OrganisationRow,
+    ProcessorRow,
+)
+from rgpd.workspace import Workspace
+
+
+def problems_from(exc: ValidationError, prefix: str = "") -> list[FieldProblem]:
+    out = []
+    for err in exc.errors():
+        loc = prefix
+        for part in err["loc"]:
+            loc += f"[{part}]" if isinstance(part, int) else (f".{part}" if loc else str(part))
+        msg = err["msg"].removeprefix("Value error, ")
+        out.append(FieldProblem(loc or "(root)", msg))
+    return out
+
+
+def validate(model: type[BaseModel], data: Any, source: str = "") -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(problems_from(exc), source) from None
+
+
+def _dump(m: Any) -> dict[str, Any]:
+    return m.model_dump(mode="json", exclude_none=True)
+
+
+# -- organisations -------------------------------------------------------------
+
+
+def add_org(ws: Workspace, org: Organisation) -> Organisation:
+    with ws.db.session() as s:
+        if s.execute(select(OrganisationRow).where(OrganisationRow.slug == org.slug)).scalar():
+            raise Conflict(f"organisation {org.slug!r} already exists")
+        s.add(OrganisationRow(slug=org.slug, name=org.name, data=_dump(org)))
+        audit.append(
+            s,
+            action="create",
+            entity="organisation",
+            entity_ref=org.slug,
+            actor=ws.actor,
+            org=org.slug,
+            after=_dump(org),
+        )
+    return org
+
+
+def update_org(ws: Workspace, slug: str, changes: dict[str, Any]) -> Organisation:
+    with ws.db.session() as s:
+        row = _org_row(s, slug)
+        before = dict(row.data)
+        new = validate(Organisation, {**before, **changes, "slug": slug}, "organisation")
+        row.data, row.name = _dump(new), new.name
+        audit.append(
+            s,
+            action="update",
+            entity="organisation",
+            entity_ref=slug,
+            actor=ws.actor,
+            org=slug,
+            before=before,
+            after=row.data,
+        )
+    return new  # type: ignore[no-any-return]
+
+
+def get_org(ws: Workspace, slug: str) -> Organisation:
+    with ws.db.session() as s:
+        return Organisation.model_validate(_org_row(s, slug).data)
+
+
+def list_orgs(ws: Workspace) -> list[Organisation]:
+    with ws.db.session() as s:
+        rows = s.execute(select(OrganisationRow).order_by(OrganisationRow.slug)).scalars()
+        return [Organisation.model_validate(r.data) for r in rows]
+
+
+def _org_row(s: Session, slug: str | None) -> OrganisationRow:
+    from rgpd.errors import ConfigError, UnknownOrganisation
+
+    if not slug:
+        raise ConfigError("no organisation selected: use --org SLUG or set RGPD_ORG")
+    row = s.execute(select(OrganisationRow).where(OrganisationRow.slug == slug)).scalar()
+    if row is None:
+        raise UnknownOrganisation(slug)
+    return row
+
+
+# -- activities ------------------------------------------------------------------
+
+
+@dataclass
+class ActivityRecord:
+    org: str
+    activity: Activity
+    version: int
+    updated_at: datetime
+    deleted: bool = False
+
+
+@dataclass
+class VersionRecord:
+    version: int
+    change: str
+    actor: str
+    at: datetime
+    digest: str
+    activity: Activity
+
+
+def _activity_row(
+    s: Session, org_id: int, ref: str, *, include_deleted: bool = False
+) -> ActivityRow:
+    row = s.execute(
+        select(ActivityRow).where(ActivityRow.org_id == org_id, ActivityRow.ref == ref)
+    ).scalar()
+    if row is None or (row.deleted and not include_deleted):
+        raise NotFound(f"no activity {ref!r} in this organisation")
+    return row
+
+
+def _write_activity(
+    s: Session, ws: Workspace, org: OrganisationRow, act: Activity, change: str | None = None
+) -> tuple[str, ActivityRow]:
+    """Create or update one activity; returns ('created'|'updated'|'unchanged', row)."""
+    data = _dump(act)
+    row = s.execute(
+        select(ActivityRow).where(ActivityRow.org_id == org.id, ActivityRow.ref == act.ref)
+    ).scalar()
+    if row is None:
+        row = ActivityRow(
+            org_id=org.id,
+            ref=act.ref,
+            name=act.name,
+            status=act.status.value,
+            legal_basis=act.legal_basis.value if act.legal_basis else None,
+            review_date=act.review_date,
+            version=1,
+            deleted=False,
+            data=data,
+        )
+        s.add(row)
+        s.flush()
+        kind, before = "created", None
+    else:
+        if row.data == data and not row.deleted:
+            return "unchanged", row
+        before = row.data
+        kind = "restored" if row.deleted else "updated"
+        row.version += 1
+        row.name, row.status, row.data, row.deleted = act.name, act.status.value, data, False
+        row.legal_basis = act.legal_basis.value if act.legal_basis else None
+        row.review_date = act.review_date
+    dig = audit.digest(data)
+    s.add(
+        ActivityVersionRow(
+            activity_id=row.id,
+            version=row.version,
+            change=change or kind,
+            data=data,
+            digest=dig,
+            actor=audit.current_actor(ws.actor),
+        )
+    )
+    audit.append(
+        s,
+        action=kind,
+        entity="activity",
+        entity_ref=f"{org.slug}/{act.ref}",
+        actor=ws.actor,
+        org=org.slug,
+        before=before,
+        after=data,
+        details={"version": row.version},
+    )
+    return kind, row
+
+
+def add_activity(ws: Workspace, org: str, activity: Activity) -> ActivityRecord:
+    with ws.db.session() as s:
+        o = _org_row(s, org)
+        if s.execute(
+            select(ActivityRow.id).where(
+                ActivityRow.org_id == o.id,
+                ActivityRow.ref == activity.ref,
+                ActivityRow.deleted.is_(False),
+            )
+        ).scalar():
+            raise Conflict(f"activity {activity.ref!r} already exists; use `registry edit`")
+        _, row = _write_activity(s, ws, o, activity)
+        return ActivityRecord(o.slug, activity, row.version, row.updated_at)
+
+
+def save_activity(ws: Workspace, org: str, activity: Activity) -> tuple[str, ActivityRecord]:
+    """Create or update (``registry edit`` and imports)."""
+    with ws.db.session() as s:
+        o = _org_row(s, org)
+        kind, row = _write_activity(s, ws, o, activity)
+        return kind, ActivityRecord(o.slug, activity, row.version, row.updated_at)
+
+
+def get_activity(ws: Workspace, org: str, ref: str) -> ActivityRecord:
+    with ws.db.session() as s:
+        o = _org_row(s, org)
+        row = _activity_row(s, o.id, ref)
+        return ActivityRecord(
+            o.slug, Activity.model_validate(row.data), row.version, row.updated_at
+        )
+
+
+def list_activities(
+    ws: Workspace,
+    org: str,
+    *,
+    status: str | None = None,
+    legal_basis: str | None = None,
+    search: str | None = None,
+) -> list[ActivityRecord]:
+    with ws.db.session() as s:
+        o = _org_row(s, org)
+        q = select(ActivityRow).where(ActivityRow.org_id == o.id, ActivityRow.deleted.is_(False))
+        if status:
+            q = q.where(ActivityRow.status == status)
+        if legal_basis:
+            q = q.where(ActivityRow.legal_basis == legal_basis)
+        rows = s.execute(q.order_by(ActivityRow.ref)).scalars().all()
+        out = [
+            ActivityRecord(o.slug, Activity.model_validate(r.data), r.version, r.updated_at)
+            for r in rows
+        ]
+    if search:
+        needle = search.casefold()
+        out = [r for r in out if needle in r.activity.name.casefold() or needle in r.activity.ref]
+    return out
+
+
+def delete_activity(ws: Workspace, org: str, ref: str) -> None:
+    """Soft delete: the history stays (Art. 5(2) accountability)."""
+    with ws.db.session() as s:
+        o = _org_row(s, org)
+        row = _activity_row(s, o.id, ref)
+        row.deleted = True
+        row.version += 1
+        s.add(
+            ActivityVersionRow(
+                activity_id=row.id,
+                version=row.version,
+                change="deleted",
+                data=row.data,
+                digest=audit.digest(row.data),
+                actor=audit.current_actor(ws.actor),
+            )
+        )
+        audit.append(
+            s,
+            action="delete",
+            entity="activity",
+            entity_ref=f"{o.slug}/{ref}",
+            actor=ws.actor,
+            org=o.slug,
+            before=row.data,
+        )
+
+
+def history(ws: Workspace, org: str, ref: str) -> list[VersionRecord]:
+    with ws.db.session() as s:
+        o = _org_row(s, org)
+        row = _activity_row(s, o.id, ref, include_deleted=True)
+        vs = s.execute(
+            select(ActivityVersionRow)
+            .where(ActivityVersionRow.activity_id == row.id)
+            .order_by(ActivityVersionRow.version)
+        ).scalars()
+        return [
+            VersionRecord(
+                v.version,
+                v.change,
+                v.actor,
+                v.created_at,
+                v.digest,
+                Activity.model_validate(v.data),
+            )
+            for v in vs
+        ]
+
+
+# -- processors --------------------------------------------------------------------
+
+
+def save_processor(ws: Workspace, org: str, p: Processor) -> str:
+    with ws.db.session() as s:
+        o = _org_row(s, org)
+        return _write_processor(s, ws, o, p)
+
+
+def _write_processor(s: Session, ws: Workspace, o: OrganisationRow, p: Processor) -> str:
+    data = _dump(p)
+    row = s.execute(
+        select(ProcessorRow).where(ProcessorRow.org_id == o.id, ProcessorRow.ref == p.ref)
+    ).scalar()
+    if row is None:
+        s.add(ProcessorRow(org_id=o.id, ref=p.ref, name=p.name, data=data))
+        kind, before = "created", None
+    elif row.data == data:
+        return "unchanged"
+    else:
+        before, kind = row.data, "updated"
+        row.data, row.name = data, p.name
+    audit.append(
+        s,
+        action=kind,
+        entity="processor",
+        entity_ref=f"{o.slug}/{p.ref}",
+        actor=ws.actor,
+        org=o.slug,
+        before=before,
+        after=data,
+    )
+    return kind
+
+
+def list_processors(ws: Workspace, org: str) -> list[Processor]:
+    with ws.db.session() as s:
+        o = _org_row(s, org)
+        rows = s.execute(
+            select(ProcessorRow).where(ProcessorRow.org_id == o.id).order_by(ProcessorRow.ref)
+        ).scalars()
+        return [Processor.model_validate(r.data) for r in rows]
+
+
+# -- breaches --------------------------------------------------------------------------
+
+
+def _naive_utc(d: datetime) -> datetime:
+    from datetime import UTC
+
+    return d.astimezone(UTC).replace(tzinfo=None) if d.tzinfo else d
+
+
+def save_breach(ws: Workspace, org: str, b: Breach) -> str:
+    with ws.db.session() as s:
+        o = _org_row(s, org)
+        return _write_breach(s, ws, o, b)
+
+
+def _write_breach(s: Session, ws: Workspace, o: OrganisationRow, b: Breach) -> str:
+    data = _dump(b)
+    row = s.execute(
+        select(BreachRow).where(BreachRow.org_id == o.id, BreachRow.ref == b.ref)
+    ).scalar()
+    if row is None:
+        s.add(
+            BreachRow(
+                org_id=o.id,
+                ref=b.ref,
+                title=b.title,
+                discovered_at=_naive_utc(b.discovered_at),
+                data=data,
+            )
+        )
+        kind, before = "created", None
+    elif row.data == data:
+        return "unchanged"
+    else:
+        before, kind = row.data, "updated"
+        row.data, row.title = data, b.title
+        row.discovered_at = _naive_utc(b.discovered_at)
+    audit.append(
+        s,
+        action=kind,
+        entity="breach",
+        entity_ref=f"{o.slug}/{b.ref}",
+        actor=ws.actor,
+        org=o.slug,
+        before=before,
+        after=data,
+    )
+    return kind
+
+
+def list_breaches(ws: Workspace, org: str) -> list[Breach]:
+    with ws.db.session() as s:
+        o = _org_row(s, org)
+        rows = s.execute(
+            select(BreachRow).where(BreachRow.org_id == o.id).order_by(BreachRow.discovered_at)
+        ).scalars()
+        return [Breach.model_validate(r.data) for r in rows]
+
+
+def get_breach(ws: Workspace, org: str, ref: str) -> Breach:
+    for b in list_breaches(ws, org):
+        if b.ref == ref:
+            return b
+    raise NotFound(f"no breach {ref!r} in this organisation")
+
+
+def notify_breach(ws: Workspace, org: str, ref: str, notification: Notification) -> Breach:
+    """Record one phase of the notification to the CNIL (Art. 33(1), 33(4))."""
+    b = get_breach(ws, org, ref)
+    data = _dump(b)
+    data["notifications"] = [*data.get("notifications", []), _dump(notification)]
+    if b.notify_decision is None:
+        data["notify_decision"] = True
+    new = validate(Breach, data, f"breach {ref}")
+    save_breach(ws, org, new)
+    return new  # type: ignore[no-any-return]
+
+
+# -- whole register ------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+
+def import_register(
+    ws: Workspace,
+    org: str,
+    register: Register,
+    *,
+    prune: bool = False,
+    update_org_details: bool = True,
+) -> ImportResult:
+    """Apply a whole register in ONE transaction (a bad file writes nothing).
+
+    ``prune`` soft-deletes activities absent from the file (register-as-code: the file
+    is the truth).
+    """
+    res = ImportResult()
+    with ws.db.session() as s:
+        o = _org_row(s, org)
+        if update_org_details and register.organisation is not None:
+            new_org = register.organisation.model_copy(update={"slug": o.slug})
+            if _dump(new_org) != o.data:
+                audit.append(
+                    s,
+                    action="update",
+                    entity="organisation",
+                    entity_ref=o.slug,
+                    actor=ws.actor,
+                    org=o.slug,
+                    before=o.data,
+                    after=_dump(new_org),
+                )
+                o.data, o.name = _dump(new_org), new_org.name
+        for p in register.processors:
+            _write_processor(s, ws, o, p)
+        for a in register.activities:
+            kind, _ = _write_activity(s, ws, o, a)
+            setattr(
+                res,
+                kind if kind != "restored" else "updated",
+                getattr(res, kind if kind != "restored" else "updated") + 1,
+            )
+        for b in register.breaches:
+            _write_breach(s, ws, o, b)
+        if prune:
+            keep = {a.ref for a in register.activities}
+            rows = s.execute(
+                select(ActivityRow).where(
+                    ActivityRow.org_id == o.id, ActivityRow.deleted.is_(False)
+                )
+            ).scalars()
+            for row in rows:
+                if row.ref not in keep:
+                    row.deleted = True
+                    row.version += 1
+                    s.add(
+                        ActivityVersionRow(
+                            activity_id=row.id,
+                            version=row.version,
+                            change="deleted",
+                            data=row.data,
+                            digest=audit.digest(row.data),
+                            actor=audit.current_actor(ws.actor),
+                        )
+                    )
+                    audit.append(
+                        s,
+                        action="delete",
+                        entity="activity",
+                        entity_ref=f"{o.slug}/{row.ref}",
+                        actor=ws.actor,
+                        org=o.slug,
+                        before=row.data,
+                    )
+                    res.deleted += 1
+    return res
+
+
+def export_register(ws: Workspace, org: str) -> Register:
+    org_model = get_org(ws, org)
+    return Register(
+        organisation=org_model,
+        activities=[r.activity for r in list_activities(ws, org)],
+        processors=list_processors(ws, org),
+        breaches=list_breaches(ws, org),
+    )
+
+
+def iter_refs(records: Iterable[ActivityRecord]) -> list[str]:
+    return [r.activity.ref for r in records]

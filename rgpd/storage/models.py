@@ -1,0 +1,6 @@
+"""Imports every table module so that ``Base.metadata`` knows the whole schema.
+
+Each wing that adds tables adds its module here (and its own Alembic revision).
+"""
+
+from rgpd.storage import tables  # noqa: F401
