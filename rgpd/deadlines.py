@@ -223,7 +223,8 @@ class Deadline:
     received: date
     due: date  # the date the answer is legally due (after extension, pauses, working day)
     original_due: date  # what ``due`` would be without the extension
-    extension_notice_due: date  # last day to notify an extension (first month, suspensions included)
+    # last day to notify an extension: the first month, suspensions included
+    extension_notice_due: date
     extended: bool
     extension_too_late: bool  # an extension was recorded after the first month: ignored
     paused_days: int
@@ -270,8 +271,9 @@ def _check_events(
             open_pause = None
         elif ev.kind is ClockEventKind.EXTEND:
             if extension is not None:
-                raise InvalidInput(where, _("the period can be extended only once ({article})",
-                                            article=ART_12_3))
+                raise InvalidInput(
+                    where, _("the period can be extended only once ({article})", article=ART_12_3)
+                )
             extension = ev
         else:
             close = ev
@@ -319,9 +321,15 @@ def compute_deadline(
     lines: list[str] = []
 
     first_end = add_months(received, BASE_MONTHS)
-    lines.append(_("Received on {received}: one month from receipt ends on {end} ({article}; {reg} art. 3(2)(c)).",
-                   received=format_date(received), end=format_date(first_end),
-                   article=ART_12_3, reg=REG_1182))
+    lines.append(
+        _(
+            "Received on {received}: one month from receipt ends on {end} ({article}; {reg} art. 3(2)(c)).",
+            received=format_date(received),
+            end=format_date(first_end),
+            article=ART_12_3,
+            reg=REG_1182,
+        )
+    )
 
     # Suspensions (décret art. 77 for identity; clarification per organisation setting).
     paused_days = _pause_days(pauses, stop, counted)
@@ -329,17 +337,33 @@ def compute_deadline(
         end = min(p.end or stop, stop)
         days = max((end - p.start).days, 0)
         if p.reason is PauseReason.IDENTITY:
-            lines.append(_("Clock suspended {days} day(s) from {start} while waiting for identity "
-                           "information ({decret}; Art. 12(6) GDPR).",
-                           days=days, start=format_date(p.start), decret=DECRET_PAUSE))
+            lines.append(
+                _(
+                    "Clock suspended {days} day(s) from {start} while waiting for identity "
+                    "information ({decret}; Art. 12(6) GDPR).",
+                    days=days,
+                    start=format_date(p.start),
+                    decret=DECRET_PAUSE,
+                )
+            )
         elif p.reason in counted:
-            lines.append(_("Clock paused {days} day(s) from {start} while waiting for a clarification "
-                           "(Recital 63 GDPR; organisation setting, not a rule of the décret).",
-                           days=days, start=format_date(p.start)))
+            lines.append(
+                _(
+                    "Clock paused {days} day(s) from {start} while waiting for a clarification "
+                    "(Recital 63 GDPR; organisation setting, not a rule of the décret).",
+                    days=days,
+                    start=format_date(p.start),
+                )
+            )
         else:
-            lines.append(_("Clarification asked on {start}: the clock keeps running "
-                           "(only identity checks suspend it, {decret}).",
-                           start=format_date(p.start), decret=DECRET_PAUSE))
+            lines.append(
+                _(
+                    "Clarification asked on {start}: the clock keeps running "
+                    "(only identity checks suspend it, {decret}).",
+                    start=format_date(p.start),
+                    decret=DECRET_PAUSE,
+                )
+            )
 
     original_raw = first_end + timedelta(days=paused_days)
     original_due = next_working_day(original_raw, alsace_moselle=am)
@@ -356,23 +380,40 @@ def compute_deadline(
         if extension.on <= notice_due:
             extended = True
             raw = add_months(first_end, EXTENSION_MONTHS) + timedelta(days=paused_days)
-            lines.append(_("Extended by two further months on {on}, notified within the first month "
-                           "({article}): counted from the original due date, ends on {end}.",
-                           on=format_date(extension.on), article=ART_12_3, end=format_date(raw)))
+            lines.append(
+                _(
+                    "Extended by two further months on {on}, notified within the first month "
+                    "({article}): counted from the original due date, ends on {end}.",
+                    on=format_date(extension.on),
+                    article=ART_12_3,
+                    end=format_date(raw),
+                )
+            )
         else:
             too_late = True
-            lines.append(_("Extension recorded on {on}, after the first month ended on {limit}: "
-                           "not valid, the deadline is unchanged ({article}).",
-                           on=format_date(extension.on), limit=format_date(notice_due),
-                           article=ART_12_3))
+            lines.append(
+                _(
+                    "Extension recorded on {on}, after the first month ended on {limit}: "
+                    "not valid, the deadline is unchanged ({article}).",
+                    on=format_date(extension.on),
+                    limit=format_date(notice_due),
+                    article=ART_12_3,
+                )
+            )
     elif paused_days:
         lines.append(_("With the suspension, the period ends on {end}.", end=format_date(raw)))
 
     due = next_working_day(raw, alsace_moselle=am)
     if due != raw:
-        lines.append(_("{day} is {why}: the deadline moves to the next working day, {due} ({reg} art. 3(4)).",
-                       day=format_date(raw), why=_why_not_working(raw, am), due=format_date(due),
-                       reg=REG_1182))
+        lines.append(
+            _(
+                "{day} is {why}: the deadline moves to the next working day, {due} ({reg} art. 3(4)).",
+                day=format_date(raw),
+                why=_why_not_working(raw, am),
+                due=format_date(due),
+                reg=REG_1182,
+            )
+        )
 
     paused_now = close is None and bool(pauses) and pauses[-1].end is None
     if close is not None:
@@ -380,16 +421,26 @@ def compute_deadline(
         days_left = None
         closed_late: bool | None = close.on > due
         lines.append(
-            _("Closed on {on}, after the deadline of {due}.", on=format_date(close.on), due=format_date(due))
+            _(
+                "Closed on {on}, after the deadline of {due}.",
+                on=format_date(close.on),
+                due=format_date(due),
+            )
             if closed_late
-            else _("Closed on {on}, within the deadline of {due}.", on=format_date(close.on), due=format_date(due))
+            else _(
+                "Closed on {on}, within the deadline of {due}.",
+                on=format_date(close.on),
+                due=format_date(due),
+            )
         )
     else:
         closed_late = None
         days_left = (due - today).days
         if days_left < 0:
             status = DeadlineStatus.OVERDUE
-            lines.append(_("Overdue by {days} day(s) ({article}).", days=-days_left, article=ART_12_3))
+            lines.append(
+                _("Overdue by {days} day(s) ({article}).", days=-days_left, article=ART_12_3)
+            )
         elif paused_now and pauses[-1].reason in counted:
             status = DeadlineStatus.PAUSED
         elif days_left <= due_soon_days:
@@ -458,16 +509,29 @@ def breach_deadline(
     reference = notified if notified is not None else current
     remaining = deadline - reference
     late = remaining < timedelta(0)
-    lines = [_("Aware on {at}: notify the CNIL without undue delay and within 72 hours, by {deadline} "
-               "(Art. 33(1) GDPR).", at=format_date(start), deadline=format_date(deadline))]
+    lines = [
+        _(
+            "Aware on {at}: notify the CNIL without undue delay and within 72 hours, by {deadline} "
+            "(Art. 33(1) GDPR).",
+            at=format_date(start),
+            deadline=format_date(deadline),
+        )
+    ]
     if notified is not None:
         lines.append(
-            _("Notified late, on {at}: the notification must give the reasons for the delay "
-              "(Art. 33(1) GDPR).", at=format_date(notified))
+            _(
+                "Notified late, on {at}: the notification must give the reasons for the delay "
+                "(Art. 33(1) GDPR).",
+                at=format_date(notified),
+            )
             if late
             else _("Notified on {at}, within 72 hours.", at=format_date(notified))
         )
     elif late:
-        lines.append(_("Not notified and past 72 hours: notify now, with the reasons for the delay "
-                       "(Art. 33(1) GDPR), or record why no notification is needed (Art. 33(5))."))
+        lines.append(
+            _(
+                "Not notified and past 72 hours: notify now, with the reasons for the delay "
+                "(Art. 33(1) GDPR), or record why no notification is needed (Art. 33(5))."
+            )
+        )
     return BreachClock(start, deadline, notified, remaining, late, tuple(lines))

@@ -109,7 +109,8 @@ class RequesterRole(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Requester:
     role: RequesterRole = RequesterRole.SELF
-    mandate_verified: bool = False  # proof of mandate / parental authority / quality of heir checked
+    # proof of mandate, parental authority or quality of heir checked by an agent
+    mandate_verified: bool = False
 
 
 class RequestState(StrEnum):

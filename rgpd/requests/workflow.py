@@ -34,8 +34,8 @@ from rgpd.requests.model import (
     Channel,
     Regime,
     Request,
-    RequestEvent,
     Requester,
+    RequestEvent,
     RequestState,
     RequestType,
 )
@@ -122,7 +122,7 @@ def allowed_actions(request: Request) -> list[Action]:
 
 
 def _target(request: Request, action: Action) -> RequestState:
-    sources, target = TRANSITIONS[action]
+    _sources, target = TRANSITIONS[action]
     if target is None:
         return request.state
     if action is Action.CLARIFIED and request.extended:
@@ -132,8 +132,14 @@ def _target(request: Request, action: Action) -> RequestState:
 
 def _refuse(request: Request, action: Action, to: RequestState, why: str) -> TransitionRefused:
     return TransitionRefused(
-        _("Request {ref}: cannot {action} from '{src}' to '{dst}': {why}",
-          ref=request.ref, action=action.value, src=request.state.value, dst=to.value, why=why)
+        _(
+            "Request {ref}: cannot {action} from '{src}' to '{dst}': {why}",
+            ref=request.ref,
+            action=action.value,
+            src=request.state.value,
+            dst=to.value,
+            why=why,
+        )
     )
 
 
@@ -157,8 +163,10 @@ def apply(
         if request.state.terminal:
             why = _("the request is closed")
         else:
-            why = _("allowed only from {states}",
-                    states=", ".join(sorted(f"'{s.value}'" for s in sources)))
+            why = _(
+                "allowed only from {states}",
+                states=", ".join(sorted(f"'{s.value}'" for s in sources)),
+            )
         raise _refuse(request, action, to, why)
 
     _aware(transition.at, "at")
@@ -171,23 +179,47 @@ def apply(
     if on < last.on or on < request.received_on:
         raise _refuse(request, action, to, _("its legal date is before the previous event"))
     if action in REASON_REQUIRED and not transition.reason.strip():
-        raise _refuse(request, action, to, _("a reason is required ({article})",
-                                             article=REASON_REQUIRED[action]))
+        raise _refuse(
+            request,
+            action,
+            to,
+            _("a reason is required ({article})", article=REASON_REQUIRED[action]),
+        )
     if action is Action.ASSIGN and not (transition.assignee or "").strip():
         raise _refuse(request, action, to, _("name the agent in charge"))
 
     starts_work = action in (Action.START, Action.IDENTITY_VERIFIED)
-    if starts_work and request.requester.role.needs_mandate and not request.requester.mandate_verified:
-        raise _refuse(request, action, to, _("the requester acts for someone else ({role}): record "
-                                             "the proof of mandate first", role=request.requester.role.value))
+    if (
+        starts_work
+        and request.requester.role.needs_mandate
+        and not request.requester.mandate_verified
+    ):
+        raise _refuse(
+            request,
+            action,
+            to,
+            _(
+                "the requester acts for someone else ({role}): record the proof of mandate first",
+                role=request.requester.role.value,
+            ),
+        )
     if action is Action.EXTEND:
         if request.type.regime is not Regime.GDPR:
-            raise _refuse(request, action, to, _("only GDPR requests can be extended (Art. 12(3) GDPR)"))
+            raise _refuse(
+                request, action, to, _("only GDPR requests can be extended (Art. 12(3) GDPR)")
+            )
         clock = request.deadline(on, alsace_moselle=alsace_moselle)
         if on > clock.extension_notice_due:
-            raise _refuse(request, action, to, _(
-                "the extension must be notified within the first month, which ended on {due} "
-                "(Art. 12(3) GDPR)", due=clock.extension_notice_due.isoformat()))
+            raise _refuse(
+                request,
+                action,
+                to,
+                _(
+                    "the extension must be notified within the first month, which ended on {due} "
+                    "(Art. 12(3) GDPR)",
+                    due=clock.extension_notice_due.isoformat(),
+                ),
+            )
 
     event = RequestEvent(
         seq=last.seq + 1,
@@ -208,7 +240,9 @@ def apply(
     return replace(request, **changes)  # type: ignore[arg-type]
 
 
-def apply_all(request: Request, transitions: Iterable[Transition], *, alsace_moselle: bool = False) -> Request:
+def apply_all(
+    request: Request, transitions: Iterable[Transition], *, alsace_moselle: bool = False
+) -> Request:
     for t in transitions:
         request = apply(request, t, alsace_moselle=alsace_moselle)
     return request
@@ -218,22 +252,48 @@ def apply_all(request: Request, transitions: Iterable[Transition], *, alsace_mos
 
 _HINTS: dict[RequestType, tuple[str, ...]] = {
     RequestType.CADA: (
-        "cada", "l311-1", "l. 311-1", "document administratif", "documents administratifs",
-        "communication de document", "copie de la délibération", "délibération", "arrêté",
-        "compte rendu du conseil", "procès-verbal du conseil", "marché public", "permis de construire",
-        "budget", "liberté d'accès aux documents",
+        "cada",
+        "l311-1",
+        "l. 311-1",
+        "document administratif",
+        "documents administratifs",
+        "communication de document",
+        "copie de la délibération",
+        "délibération",
+        "arrêté",
+        "compte rendu du conseil",
+        "procès-verbal du conseil",
+        "marché public",
+        "permis de construire",
+        "budget",
+        "liberté d'accès aux documents",
     ),
     RequestType.POST_MORTEM: (
-        "décès", "décédé", "décédée", "défunt", "défunte", "après ma mort", "post mortem",
-        "post-mortem", "directives", "héritier", "ayant droit",
+        "décès",
+        "décédé",
+        "décédée",
+        "défunt",
+        "défunte",
+        "après ma mort",
+        "post mortem",
+        "post-mortem",
+        "directives",
+        "héritier",
+        "ayant droit",
     ),
     RequestType.ERASURE: ("effacer", "effacement", "supprimer", "suppression", "droit à l'oubli"),
     RequestType.RECTIFICATION: ("rectifier", "rectification", "corriger", "erreur", "inexact"),
     RequestType.PORTABILITY: ("portabilité", "format réutilisable", "transférer mes données"),
     RequestType.OBJECTION: ("opposition", "m'oppose", "ne plus recevoir", "désinscri"),
     RequestType.RESTRICTION: ("limitation", "limiter", "geler"),
-    RequestType.ACCESS: ("accès", "copie de mes données", "quelles données", "article 15",
-                         "données me concernant", "mes données"),
+    RequestType.ACCESS: (
+        "accès",
+        "copie de mes données",
+        "quelles données",
+        "article 15",
+        "données me concernant",
+        "mes données",
+    ),
 }
 
 
@@ -270,6 +330,8 @@ def suggest_types(text: str) -> RegimeHint:
     return RegimeHint(tuple(ranked), matched)
 
 
-def deadline(request: Request, today: date, *, alsace_moselle: bool, due_soon_days: int = 7) -> deadlines.Deadline:
+def deadline(
+    request: Request, today: date, *, alsace_moselle: bool, due_soon_days: int = 7
+) -> deadlines.Deadline:
     """Convenience alias: the request's Art. 12(3) deadline from its events."""
     return request.deadline(today, alsace_moselle=alsace_moselle, due_soon_days=due_soon_days)
