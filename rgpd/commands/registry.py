@@ -535,10 +535,14 @@ def breach_add(c: Ctx, file: str | None, ref: str | None, title: str | None, dis
     return 0
 
 
-def _print_clock(b: Breach) -> None:
-    from rgpd.deadlines import breach_clock
+def _clock(b: Breach) -> Any:
+    from rgpd.deadlines import breach_deadline
 
-    clk = breach_clock(b.discovered_at, b.first_notified_at)
+    return breach_deadline(b.discovered_at, now=datetime.now(UTC), notified_at=b.first_notified_at)
+
+
+def _print_clock(b: Breach) -> None:
+    clk = _clock(b)
     ok(_("breach {ref} recorded", ref=b.ref))
     console.print(_("Notify the CNIL by {due} (Art. 33(1): 72 hours after awareness).",
                     due=clk.deadline.isoformat(timespec="minutes")))
@@ -554,11 +558,9 @@ def breach_list(c: Ctx, as_json: bool) -> int:
     Example:
       rgpd --org mairie breach list
     """
-    from rgpd.deadlines import breach_clock
-
     rows, out = [], []
     for b in service.list_breaches(c.ws, c.org_slug()):
-        clk = breach_clock(b.discovered_at, b.first_notified_at)
+        clk = _clock(b)
         state = _clock_label(b, clk)
         out.append({"ref": b.ref, "title": b.title, "discovered_at": b.discovered_at,
                     "deadline": clk.deadline, "notified_at": b.first_notified_at, "state": state})
@@ -590,11 +592,9 @@ def breach_show(c: Ctx, ref: str) -> int:
     Example:
       rgpd --org mairie breach show 2026-03
     """
-    from rgpd.deadlines import breach_clock
-
     b = service.get_breach(c.ws, c.org_slug(), ref)
     click.echo(yaml.safe_dump(b.model_dump(mode="json", exclude_none=True), allow_unicode=True, sort_keys=False))
-    clk = breach_clock(b.discovered_at, b.first_notified_at)
+    clk = _clock(b)
     console.print(_("72-hour deadline: {d} — {state}", d=clk.deadline.isoformat(timespec="minutes"),
                     state=_clock_label(b, clk)))
     return 0
@@ -622,9 +622,7 @@ def breach_notify(c: Ctx, ref: str, at: str | None, phase: str, reference: str |
         b = service.validate(Breach, {**b.model_dump(mode="json", exclude_none=True),
                                       "delay_reason": delay_reason}, ref)
         service.save_breach(c.ws, c.org_slug(), b)
-    from rgpd.deadlines import breach_clock
-
-    clk = breach_clock(b.discovered_at, b.first_notified_at)
+    clk = _clock(b)
     ok(_("notification recorded ({phase})", phase=phase))
     if clk.late and not b.delay_reason:
         warn(_("Notified after 72 hours: record the reasons for the delay (Art. 33(1)) with --delay-reason."))

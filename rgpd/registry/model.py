@@ -444,6 +444,15 @@ class Art34Decision(StrEnum):
     UNDECIDED = "a_decider"
 
 
+def _paris_if_naive(v: object) -> object:
+    """A time typed without zone by a French DPO is French local time."""
+    if isinstance(v, datetime) and v.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        return v.replace(tzinfo=ZoneInfo("Europe/Paris"))
+    return v
+
+
 class Notification(_Model):
     """One phase of a notification to the CNIL (Art. 33(4): information in phases)."""
 
@@ -451,6 +460,11 @@ class Notification(_Model):
     at: datetime
     reference: str | None = None
     content: str | None = None
+
+    @field_validator("at", mode="after")
+    @classmethod
+    def _tz(cls, v: datetime) -> object:
+        return _paris_if_naive(v)
 
 
 class Breach(_Model):
@@ -475,6 +489,11 @@ class Breach(_Model):
     art34_decision: Art34Decision = Art34Decision.UNDECIDED
     art34_reason: str | None = None
     notifications: list[Notification] = Field(default_factory=list)
+
+    @field_validator("occurred_at", "discovered_at", mode="after")
+    @classmethod
+    def _tz(cls, v: datetime | None) -> object:
+        return _paris_if_naive(v)
 
     @model_validator(mode="after")
     def _order(self) -> Breach:

@@ -5,3 +5,4 @@ Each wing that adds tables adds its module here (and its own Alembic revision).
 
 from rgpd.storage import tables  # noqa: F401
 from rgpd.storage import scan_tables  # noqa: F401
+from rgpd.storage import request_tables  # noqa: F401

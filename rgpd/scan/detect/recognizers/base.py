@@ -1,0 +1,71 @@
+"""The contract every rgpd recognizer follows.
+
+A recognizer is a pure function of the text: ``find(text) -> list[Span]``. It
+needs no spaCy document, so the quick and standard depths call it directly on
+whole texts (no per-call Presidio overhead), while the deep depth registers
+the same object in a Presidio ``AnalyzerEngine`` through
+:class:`rgpd.scan.detect.engine.PresidioAdapter`. Context words are handled
+inside ``find`` (folded windows) rather than by Presidio's lemma enhancer, so
+all depths score a hit the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+
+from rgpd.scan.detect.text import after, before
+from rgpd.scan.detect.types import Span
+
+#: Score of a hit whose checksum holds and whose context confirms it.
+SURE = 0.95
+#: Score of a checksum-valid hit without context.
+VALID = 0.85
+#: Score of a well-formed hit that still needs context to be reported.
+WEAK = 0.4
+
+
+class Recognizer(ABC):
+    """One entity type (or a family of them), found without an NLP pipeline."""
+
+    #: Entity types this recognizer can emit.
+    entities: tuple[str, ...] = ()
+    #: Lower numbers win when two different types claim overlapping text.
+    priority: int = 50
+    #: Needs spaCy NER spans to do its job fully (``find_with_ner``).
+    uses_ner: bool = False
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    @abstractmethod
+    def find(self, text: str) -> list[Span]:
+        """Every hit in ``text`` with its score; thresholds are applied later."""
+
+
+class ContextCue:
+    """Folded-window context words, compiled once.
+
+    ``pattern`` is matched against the lower-cased, accent-free text just
+    before (and optionally after) a candidate; it is written without accents.
+    """
+
+    def __init__(self, pattern: str, width_before: int = 60, width_after: int = 0) -> None:
+        self.regex = re.compile(pattern)
+        self.width_before = width_before
+        self.width_after = width_after
+
+    def around(self, text: str, start: int, end: int) -> bool:
+        if self.regex.search(before(text, start, self.width_before)):
+            return True
+        return bool(self.width_after and self.regex.search(after(text, end, self.width_after)))
+
+
+def digits_only(value: str) -> str:
+    return "".join(c for c in value if c.isdigit())
+
+
+def spans(entity: str, hits: Iterable[tuple[int, int, float]]) -> list[Span]:
+    return [Span(entity, s, e, sc) for s, e, sc in hits]

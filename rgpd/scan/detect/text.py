@@ -1,0 +1,98 @@
+"""Small text helpers shared by the recognizers: folding, context windows, chunks."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+# Characters that start a new clause: a capital right after one of them says
+# nothing about a proper noun.
+_SENTENCE_END = frozenset(".!?:;\n\r\t•·*-–—»«\"'(|[")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, keeping the length unchanged when possible.
+
+    Context matching runs on folded windows so that "ne le", "né le" and
+    "NÉ LE" are one cue; each character is folded alone so offsets still line up.
+    """
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch.lower())
+            continue
+        base = unicodedata.normalize("NFKD", ch)
+        kept = "".join(c for c in base if not unicodedata.combining(c)).lower()
+        out.append(kept[:1] if kept else ch.lower()[:1] or " ")
+    return "".join(out)
+
+
+def strip_accents(text: str) -> str:
+    """Accent-free form of ``text`` (length may change, unlike :func:`fold`)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def before(text: str, start: int, width: int) -> str:
+    """Folded window of ``width`` characters ending at ``start``."""
+    return fold(text[max(0, start - width) : start])
+
+
+def after(text: str, end: int, width: int) -> str:
+    return fold(text[end : end + width])
+
+
+def line_before(text: str, start: int, width: int = 80) -> str:
+    """Folded text from the start of the line (at most ``width`` chars) to ``start``."""
+    lo = max(0, start - width)
+    nl = text.rfind("\n", lo, start)
+    return fold(text[(nl + 1 if nl >= 0 else lo) : start])
+
+
+def is_clause_start(text: str, start: int) -> bool:
+    """True when the word at ``start`` begins a sentence, a line or a cell."""
+    i = start - 1
+    while i >= 0 and text[i] in " \u00a0":
+        i -= 1
+    return i < 0 or text[i] in _SENTENCE_END or text[i] in ",;\t"
+
+
+_PARA = re.compile(r"\n\s*\n")
+_SPACE = re.compile(r"\s")
+
+
+def chunks(text: str, max_chars: int) -> Iterator[tuple[int, str]]:
+    """Cut ``text`` into pieces of at most ``max_chars``, yielding ``(offset, piece)``.
+
+    spaCy refuses texts over ``nlp.max_length`` and its memory grows with the
+    text, so long documents are cut on paragraph breaks, then lines, then
+    spaces; a piece is cut mid-word only when it has no whitespace at all.
+    """
+    if max_chars <= 0:
+        raise ValueError("max_chars must be positive")
+    n = len(text)
+    pos = 0
+    while pos < n:
+        end = min(n, pos + max_chars)
+        if end < n:
+            cut = _best_cut(text, pos, end)
+            end = cut if cut > pos else end
+        yield pos, text[pos:end]
+        pos = end
+
+
+def _best_cut(text: str, lo: int, hi: int) -> int:
+    floor = lo + (hi - lo) // 2
+    best = -1
+    for m in _PARA.finditer(text, floor, hi):
+        best = m.end()
+    if best > lo:
+        return best
+    nl = text.rfind("\n", floor, hi)
+    if nl > lo:
+        return nl + 1
+    i = hi - 1
+    while i > lo and not text[i].isspace():
+        i -= 1
+    return i + 1 if i > lo else hi

@@ -1,0 +1,370 @@
+"""Reading what scans stored: findings per source, one source in detail, blind-index lookups.
+
+Used by ``rgpd findings``, by ``rgpd scan files`` to render its result, by the
+reports and by citizens' requests (:func:`lookup_tokens` finds every file that
+holds a person's e-mail or NIR without rescanning, through the HMAC blind index).
+Everything is scoped to one organisation: no query here reads another's rows.
+
+Severity (``--fail-on``) is a fixed, documented mapping from entity type, kept
+here so that the CLI, the reports and the cron exit codes agree:
+
+* high: the NIR (its use is restricted by décret n° 2019-341), every Art. 9(1)
+  special category and Art. 10 offences, bank details (IBAN, card numbers);
+* medium: identity documents and identifiers (ID card, passport, tax number),
+  date of birth, phone, e-mail, postal address, vehicle plate;
+* low: names (PERSON), IP addresses, SIREN/SIRET (mostly legal persons), and
+  any entity type not listed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rgpd.crypto import sha256_hex
+from rgpd.errors import NotFound
+from rgpd.i18n import _
+from rgpd.storage.scan_tables import (
+    FindingRow,
+    FindingValueRow,
+    ScanErrorRow,
+    ScanRunRow,
+    ScanSourceRow,
+)
+from rgpd.taxonomy import SPECIAL_ENTITIES, Entity
+from rgpd.workspace import Workspace
+
+
+class Severity(StrEnum):
+    NONE = "none"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Severity.NONE: 0, Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3}
+
+#: Entity type -> severity; anything absent is ``low`` (see the module docstring).
+SEVERITY: dict[str, Severity] = {
+    Entity.FR_NIR: Severity.HIGH,
+    Entity.IBAN_CODE: Severity.HIGH,
+    Entity.CREDIT_CARD: Severity.HIGH,
+    **{e.value: Severity.HIGH for e in SPECIAL_ENTITIES},
+    Entity.FR_ID_CARD: Severity.MEDIUM,
+    Entity.FR_PASSPORT: Severity.MEDIUM,
+    Entity.FR_TAX_ID: Severity.MEDIUM,
+    Entity.DATE_OF_BIRTH: Severity.MEDIUM,
+    Entity.PHONE_NUMBER: Severity.MEDIUM,
+    Entity.EMAIL_ADDRESS: Severity.MEDIUM,
+    Entity.LOCATION: Severity.MEDIUM,
+    Entity.FR_LICENSE_PLATE: Severity.MEDIUM,
+    Entity.PERSON: Severity.LOW,
+    Entity.IP_ADDRESS: Severity.LOW,
+    Entity.FR_SIREN: Severity.LOW,
+    Entity.FR_SIRET: Severity.LOW,
+}
+
+
+def severity_of(entity_type: str, special_category: bool = False) -> Severity:
+    """Severity of a finding; a special-category flag always makes it high (Art. 9(1))."""
+    if special_category:
+        return Severity.HIGH
+    return SEVERITY.get(entity_type, Severity.LOW)
+
+
+def uri_hash(uri: str) -> str:
+    """Key of a source: a path can be longer than MariaDB indexes, its digest cannot."""
+    return sha256_hex(uri)
+
+
+@dataclass(frozen=True)
+class FindingRecord:
+    """One (source, entity type) as stored: masked evidence only."""
+
+    source: str
+    source_kind: str
+    source_status: str
+    entity_type: str
+    count: int
+    score: float
+    special_category: bool
+    evidence: list[str]
+    locations: list[dict[str, Any]]
+    last_run_id: int | None
+    has_sealed_evidence: bool = False
+
+    @property
+    def severity(self) -> Severity:
+        return severity_of(self.entity_type, self.special_category)
+
+    def public(self) -> dict[str, Any]:
+        """The ``--format jsonl`` object: a public contract, see docs/jsonl-format.md."""
+        return {
+            "source": self.source,
+            "entity_type": self.entity_type,
+            "count": self.count,
+            "score": round(self.score, 3),
+            "special_category": self.special_category,
+            "severity": self.severity.value,
+            "evidence": list(self.evidence),
+            "locations": list(self.locations),
+        }
+
+
+@dataclass(frozen=True)
+class ErrorRecord:
+    source: str
+    reason: str
+    message: str
+    run_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SourceDetail:
+    uri: str
+    kind: str
+    status: str
+    size: int | None
+    modified_at: datetime | None
+    content_hash: str | None
+    last_scanned_at: datetime | None
+    last_run_id: int | None
+    findings: list[FindingRecord]
+    errors: list[ErrorRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SourceMatch:
+    """A source whose blind index holds at least one of the looked-up tokens."""
+
+    uri: str
+    kind: str
+    status: str
+    entity_type: str
+    occurrences: int
+    tokens: frozenset[str]
+
+
+def _record(f: FindingRow, src: ScanSourceRow) -> FindingRecord:
+    return FindingRecord(
+        source=src.uri,
+        source_kind=src.kind,
+        source_status=src.status,
+        entity_type=f.entity_type,
+        count=f.count,
+        score=f.score,
+        special_category=bool(f.special_category),
+        evidence=list(f.evidence or []),
+        locations=list(f.locations or []),
+        last_run_id=f.last_run_id,
+        has_sealed_evidence=f.sealed_evidence is not None,
+    )
+
+
+def path_matches(uri: str, pattern: str) -> bool:
+    """``--path`` filter: a glob on the whole URI, or a plain prefix (a folder)."""
+    if any(ch in pattern for ch in "*?["):
+        return fnmatch.fnmatchcase(uri, pattern)
+    prefix = pattern.rstrip("/")
+    return uri == prefix or uri.startswith(prefix + "/") or uri.startswith(prefix + "!")
+
+
+def under_roots(uri: str, roots: Sequence[str]) -> bool:
+    return any(path_matches(uri, r) for r in roots)
+
+
+def _findings_query(
+    s: Session, org_id: int, entity: str | None, special: bool | None
+) -> Iterable[tuple[FindingRow, ScanSourceRow]]:
+    q = (
+        select(FindingRow, ScanSourceRow)
+        .join(ScanSourceRow, ScanSourceRow.id == FindingRow.source_id)
+        .where(FindingRow.org_id == org_id, ScanSourceRow.org_id == org_id)
+        .where(ScanSourceRow.status != "gone")
+    )
+    if entity:
+        q = q.where(FindingRow.entity_type == entity)
+    if special is not None:
+        q = q.where(FindingRow.special_category == special)
+    q = q.order_by(ScanSourceRow.uri, FindingRow.entity_type)
+    return ((f, src) for f, src in s.execute(q).tuples())
+
+
+def list_findings(
+    ws: Workspace,
+    org: str,
+    entity: str | None = None,
+    special: bool | None = None,
+    path_glob: str | None = None,
+    *,
+    roots: Sequence[str] | None = None,
+) -> list[FindingRecord]:
+    """Current findings of the organisation's sources that still exist, sorted by source.
+
+    ``path_glob`` is a glob on the source URI (``*/RH/*``) or a folder prefix;
+    ``roots`` restricts to sources under any of these folders (a scan's paths).
+    """
+    oid = ws.org_id(org)
+    with ws.db.session() as s:
+        out = [_record(f, src) for f, src in _findings_query(s, oid, entity, special)]
+    if path_glob:
+        out = [r for r in out if path_matches(r.source, path_glob)]
+    if roots is not None:
+        out = [r for r in out if under_roots(r.source, roots)]
+    return out
+
+
+def show_source(ws: Workspace, org: str, uri: str) -> SourceDetail:
+    """One source with its findings and the errors recorded for it (newest first)."""
+    oid = ws.org_id(org)
+    with ws.db.session() as s:
+        src = s.execute(
+            select(ScanSourceRow).where(
+                ScanSourceRow.org_id == oid, ScanSourceRow.uri_hash == uri_hash(uri)
+            )
+        ).scalar_one_or_none()
+        if src is None:
+            raise NotFound(_("no scanned source {uri}", uri=uri))
+        rows = s.execute(
+            select(FindingRow)
+            .where(FindingRow.source_id == src.id, FindingRow.org_id == oid)
+            .order_by(FindingRow.entity_type)
+        ).scalars()
+        findings = [_record(f, src) for f in rows]
+        errs = s.execute(
+            select(ScanErrorRow)
+            .where(ScanErrorRow.org_id == oid, ScanErrorRow.source == uri)
+            .order_by(ScanErrorRow.id.desc())
+            .limit(20)
+        ).scalars()
+        errors = [ErrorRecord(e.source, e.reason, e.message, e.run_id, e.at) for e in errs]
+        return SourceDetail(
+            uri=src.uri,
+            kind=src.kind,
+            status=src.status,
+            size=src.size,
+            modified_at=src.modified_at,
+            content_hash=src.content_hash,
+            last_scanned_at=src.last_scanned_at,
+            last_run_id=src.last_run_id,
+            findings=findings,
+            errors=errors,
+        )
+
+
+def lookup_tokens(
+    ws: Workspace, org: str, entity: str, tokens: Iterable[str]
+) -> list[SourceMatch]:
+    """Sources holding any of ``tokens`` for ``entity``.
+
+    A token is ``ws.keys.blind_index(entity, normalise(entity, value))`` (see
+    :func:`token_for`); sources that are gone are left out, since the data is no
+    longer there to give access to or to erase.
+    """
+    wanted = sorted(set(tokens))
+    if not wanted:
+        return []
+    oid = ws.org_id(org)
+    found: dict[int, tuple[ScanSourceRow, int, set[str]]] = {}
+    with ws.db.session() as s:
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            q = (
+                select(FindingValueRow, ScanSourceRow)
+                .join(ScanSourceRow, ScanSourceRow.id == FindingValueRow.source_id)
+                .where(
+                    FindingValueRow.org_id == oid,
+                    ScanSourceRow.org_id == oid,
+                    FindingValueRow.entity_type == entity,
+                    FindingValueRow.token.in_(part),
+                    ScanSourceRow.status != "gone",
+                )
+            )
+            for fv, src in s.execute(q).tuples():
+                _, n, toks = found.get(src.id, (src, 0, set()))
+                toks.add(fv.token)
+                found[src.id] = (src, n + fv.count, toks)
+    return sorted(
+        (
+            SourceMatch(src.uri, src.kind, src.status, entity, n, frozenset(toks))
+            for src, n, toks in found.values()
+        ),
+        key=lambda m: m.uri,
+    )
+
+
+def token_for(ws: Workspace, entity: str, value: str) -> str | None:
+    """Blind-index token of a value typed by a person; None when it cannot be normalised."""
+    from rgpd.masking import normalise
+
+    norm = normalise(entity, value)
+    return ws.keys.blind_index(entity, norm) if norm else None
+
+
+def lookup_values(ws: Workspace, org: str, entity: str, values: Iterable[str]) -> list[SourceMatch]:
+    """:func:`lookup_tokens` for clear values (a request's e-mail, NIR...), never stored."""
+    tokens = [t for t in (token_for(ws, entity, v) for v in values) if t]
+    return lookup_tokens(ws, org, entity, tokens)
+
+
+def sealed_evidence_context(source_id: int, entity_type: str) -> str:
+    """AES-GCM associated data: a sealed sample opens only on its own finding row."""
+    return f"findings.sealed_evidence:{source_id}:{entity_type}"
+
+
+def reveal_evidence(ws: Workspace, org: str, uri: str, entity: str) -> list[str]:
+    """Raw samples kept with ``--keep-evidence``, for the DPO; the read is audited."""
+    import json
+
+    from rgpd import audit
+
+    oid = ws.org_id(org)
+    with ws.db.session() as s:
+        row = s.execute(
+            select(FindingRow)
+            .join(ScanSourceRow, ScanSourceRow.id == FindingRow.source_id)
+            .where(
+                ScanSourceRow.org_id == oid,
+                ScanSourceRow.uri_hash == uri_hash(uri),
+                FindingRow.entity_type == entity,
+            )
+        ).scalar_one_or_none()
+        if row is None or row.sealed_evidence is None:
+            raise NotFound(_("no kept evidence for {entity} in {uri}", entity=entity, uri=uri))
+        plain = ws.keys.open_text(
+            row.sealed_evidence, sealed_evidence_context(row.source_id, row.entity_type)
+        )
+        audit.append(
+            s,
+            action="reveal",
+            entity="finding",
+            entity_ref=str(row.id),
+            actor=ws.actor,
+            org=org,
+            details={"entity_type": entity, "source_hash": uri_hash(uri)},
+        )
+    values: list[str] = json.loads(plain)
+    return values
+
+
+def last_run(ws: Workspace, org: str, kind: str = "files") -> ScanRunRow | None:
+    oid = ws.org_id(org)
+    with ws.db.session() as s:
+        return s.execute(
+            select(ScanRunRow)
+            .where(ScanRunRow.org_id == oid, ScanRunRow.kind == kind)
+            .order_by(ScanRunRow.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()

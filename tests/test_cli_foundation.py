@@ -1,0 +1,150 @@
+"""CLI of the foundation: init, org, registry, breach, audit, keys — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rgpd.cli import cli
+
+from .clihelp import run_cli
+
+ACTIVITY = {
+    "ref": "cantine",
+    "name": "Restauration scolaire",
+    "purposes": ["Inscription à la cantine", "Facturation"],
+    "legal_basis": "e",
+    "legal_basis_text": "Code de l'éducation, art. L. 131-1",
+    "data_subjects": ["parents", "mineurs"],
+    "data_categories": [{"category": "etat_civil", "retention": {"active": "1y"}},
+                        {"category": "coordonnees", "retention": {"active": "1y"}}],
+}
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RGPD_DATABASE_URL", db_url)
+    monkeypatch.setenv("RGPD_ACTOR", "dpo-test")
+    monkeypatch.delenv("RGPD_ORG", raising=False)
+    monkeypatch.delenv("RGPD_LANG", raising=False)
+    r = run_cli(["init"])
+    assert r.code == 0, r.all
+    r = run_cli(["org", "add", "mairie", "--name", "Ville de Saint-Exemple", "--siren", "213100555"])
+    assert r.code == 0, r.all
+    return tmp_path
+
+
+def test_version_and_help_have_examples() -> None:
+    r = run_cli(["--version"])
+    assert r.code == 0 and "rgpd" in r.out
+
+    def walk(cmd, path):  # type: ignore[no-untyped-def]
+        yield path, cmd
+        for name, sub in getattr(cmd, "commands", {}).items():
+            yield from walk(sub, [*path, name])
+
+    missing = [" ".join(p) for p, c in walk(cli, []) if "Example" not in (c.help or "")]
+    assert missing == [], f"commands without an example in --help: {missing}"
+
+
+def test_init_creates_key_0600_and_is_idempotent(home: Path) -> None:
+    key = home / ".rgpd" / "keys.json"
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    before = key.read_bytes()
+    assert run_cli(["init"]).code == 0
+    assert key.read_bytes() == before, "init must never overwrite a key"
+    assert (home / "rgpd.toml").exists()
+
+
+def test_registry_add_edit_history(home: Path) -> None:
+    f = home / "cantine.yaml"
+    f.write_text(yaml.safe_dump(ACTIVITY, allow_unicode=True), encoding="utf-8")
+    r = run_cli(["--org", "mairie", "registry", "add", "--file", str(f)])
+    assert r.code == 0, r.all
+    r = run_cli(["--org", "mairie", "registry", "edit", "cantine", "--set", "status=valide",
+                 "--set", "review_date=2027-06-30"])
+    assert r.code == 0, r.all
+    r = run_cli(["--org", "mairie", "registry", "history", "cantine"])
+    assert r.code == 0 and "created" in r.out and "updated" in r.out
+    r = run_cli(["--org", "mairie", "registry", "history", "cantine", "--diff", "1", "2"])
+    assert "status" in r.out and "review_date" in r.out
+    r = run_cli(["--org", "mairie", "registry", "list", "--json"])
+    data = json.loads(r.out)
+    assert data[0]["ref"] == "cantine" and data[0]["version"] == 2
+    r = run_cli(["--org", "mairie", "registry", "show", "cantine", "--format", "json"])
+    assert json.loads(r.out)["status"] == "valide"
+
+
+def test_interactive_add(home: Path) -> None:
+    answers = "\n".join(["biblio", "Médiathèque", "Prêt de documents", "e",
+                         "CGCT art. L2121-29", "usagers", "etat_civil,coordonnees", "3y", "3y"]) + "\n"
+    r = run_cli(["--org", "mairie", "registry", "add"], input=answers)
+    assert r.code == 0, r.all
+    r = run_cli(["--org", "mairie", "registry", "show", "biblio", "--format", "json"])
+    d = json.loads(r.out)
+    assert d["legal_basis"] == "e" and d["data_categories"][0]["retention"]["active"] == "3y"
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [({"legal_basis": "g"}, "legal_basis"),
+     ({"created": "2026-02-30"}, "created"),
+     ({"data_categories": [{"category": "astrologie"}]}, "data_categories[0].category"),
+     ({"unknown_field": 1}, "unknown_field")],
+)
+def test_bad_input_names_field_and_writes_nothing(home: Path, patch: dict, field: str) -> None:
+    f = home / "bad.yaml"
+    f.write_text(yaml.safe_dump({**ACTIVITY, **patch}), encoding="utf-8")
+    r = run_cli(["--org", "mairie", "registry", "add", "--file", str(f)])
+    assert r.code == 2
+    assert field in r.all
+    assert json.loads(run_cli(["--org", "mairie", "registry", "list", "--json"]).out) == []
+
+
+def test_invalid_yaml_and_unknown_org(home: Path) -> None:
+    f = home / "broken.yaml"
+    f.write_text("ref: [unclosed\n", encoding="utf-8")
+    r = run_cli(["--org", "mairie", "registry", "add", "--file", str(f)])
+    assert r.code == 2 and "broken.yaml" in r.all
+    r = run_cli(["--org", "nope", "registry", "list"])
+    assert r.code == 2 and "nope" in r.all
+
+
+def test_breach_clock_and_notify(home: Path) -> None:
+    r = run_cli(["--org", "mairie", "breach", "add", "--ref", "v1", "--title", "Courriel mal adressé",
+                 "--discovered", "2026-01-05T09:00+01:00", "--nature", "confidentialite"])
+    assert r.code == 0, r.all
+    assert "2026-01-08T08:00" in r.out  # 72 h after awareness, in UTC
+    r = run_cli(["--org", "mairie", "breach", "list", "--json"])
+    assert "OVERDUE" in json.loads(r.out)[0]["state"]
+    r = run_cli(["--org", "mairie", "breach", "notify", "v1", "--at", "2026-01-07T10:00+01:00",
+                 "--reference", "CNIL-1"])
+    assert r.code == 0, r.all
+    r = run_cli(["--org", "mairie", "breach", "list", "--json"])
+    assert json.loads(r.out)[0]["state"] == "notified in time" or "dans les délais" in json.loads(r.out)[0]["state"]
+
+
+def test_audit_verify_export_and_keys_rotate(home: Path) -> None:
+    f = home / "cantine.yaml"
+    f.write_text(yaml.safe_dump(ACTIVITY, allow_unicode=True), encoding="utf-8")
+    assert run_cli(["--org", "mairie", "registry", "add", "--file", str(f)]).code == 0
+    assert run_cli(["audit", "verify"]).code == 0
+    out = home / "cp.json"
+    assert run_cli(["audit", "export", "--out", str(out)]).code == 0
+    assert run_cli(["audit", "verify", "--checkpoint", str(out)]).code == 0
+    r = run_cli(["keys", "rotate"])
+    assert r.code == 0 and "k2" in r.all
+    r = run_cli(["--actor", "alice", "--org", "mairie", "audit", "log", "--json"])
+    log = json.loads(r.out)
+    assert log[0]["actor"] == "dpo-test"
+
+
+def test_english_messages(home: Path) -> None:
+    r = run_cli(["--lang", "en", "--org", "nope", "registry", "list"])
+    assert "unknown organisation" in r.all

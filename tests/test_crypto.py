@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rgpd.crypto import KeyRing, verify_signature
+from rgpd.errors import ConfigError, CryptoError
+
+
+@given(st.binary(max_size=2048), st.text(max_size=30))
+@settings(max_examples=50, deadline=None)
+def test_seal_open_round_trip(data: bytes, context: str) -> None:
+    ring = KeyRing.generate()
+    token = ring.seal(data, context)
+    assert token.startswith("v1$k1$")
+    assert ring.open(token, context) == data
+
+
+def test_ciphertext_is_randomised_and_hides_plaintext() -> None:
+    ring = KeyRing.generate()
+    a, b = ring.seal("jeanne.dupont@example.org"), ring.seal("jeanne.dupont@example.org")
+    assert a != b
+    assert "jeanne" not in a
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t[:-2] + ("A" if t[-2] != "A" else "B") + t[-1],
+        lambda t: t.replace("v1$", "v2$", 1),
+        lambda t: t.replace("$k1$", "$k9$", 1),
+        lambda t: "garbage",
+    ],
+)
+def test_tampered_ciphertext_is_refused(tamper) -> None:  # type: ignore[no-untyped-def]
+    ring = KeyRing.generate()
+    with pytest.raises(CryptoError):
+        ring.open(tamper(ring.seal(b"secret")))
+
+
+def test_context_is_bound() -> None:
+    ring = KeyRing.generate()
+    token = ring.seal(b"x", "request.payload")
+    with pytest.raises(CryptoError):
+        ring.open(token, "finding.evidence")
+
+
+def test_rotation_keeps_old_readable_and_reseals() -> None:
+    ring = KeyRing.generate()
+    old = ring.seal(b"payload", "c")
+    kid = ring.add_key()
+    assert kid == "k2" and ring.active == "k2"
+    assert ring.open(old, "c") == b"payload"
+    new = ring.reseal(old, "c")
+    assert KeyRing.key_id_of(new) == "k2"
+    ring.retire("k1")
+    assert ring.open(new, "c") == b"payload"
+    with pytest.raises(CryptoError):
+        ring.open(old, "c")
+    with pytest.raises(CryptoError):
+        ring.retire("k2")
+
+
+def test_blind_index_is_deterministic_and_keyed() -> None:
+    r1, r2 = KeyRing.generate(), KeyRing.generate()
+    assert r1.blind_index("EMAIL_ADDRESS", "a@example.org") == r1.blind_index("EMAIL_ADDRESS", "a@example.org")
+    assert r1.blind_index("EMAIL_ADDRESS", "a@example.org") != r1.blind_index("FR_NIR", "a@example.org")
+    assert r1.blind_index("EMAIL_ADDRESS", "a@example.org") != r2.blind_index("EMAIL_ADDRESS", "a@example.org")
+
+
+def test_key_file_is_0600_and_round_trips(tmp_path: Path) -> None:
+    ring = KeyRing.generate()
+    path = tmp_path / "k" / "keys.json"
+    ring.save(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    loaded = KeyRing.load(path)
+    assert loaded.open(ring.seal(b"z")) == b"z"
+    os.chmod(path, 0o644)
+    with pytest.raises(CryptoError, match="readable by others"):
+        KeyRing.load(path)
+
+
+def test_missing_or_malformed_key_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        KeyRing.load(tmp_path / "none.json")
+    with pytest.raises(CryptoError):
+        KeyRing.from_json('{"keys": {}}')
+
+
+def test_signature_verifies_with_public_key_only() -> None:
+    ring = KeyRing.generate()
+    sig = ring.sign(b"head")
+    assert verify_signature(ring.public_key(), b"head", sig)
+    assert not verify_signature(ring.public_key(), b"head2", sig)
+    assert not verify_signature(KeyRing.generate().public_key(), b"head", sig)
