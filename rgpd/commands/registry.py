@@ -137,7 +137,7 @@ def org_show(c: Ctx, slug: str | None) -> int:
 
 
 # ---------------------------------------------------------------- registry
-@click.group("registry")
+@click.group("registry", short_help="The register of processing activities, Art. 30 GDPR.")
 def registry_grp() -> None:
     """The register of processing activities (Art. 30 GDPR).
 
@@ -474,7 +474,7 @@ def registry_processor(c: Ctx, file: str | None, do_list: bool) -> int:
 
 
 # ---------------------------------------------------------------- breaches
-@click.group("breach")
+@click.group("breach", short_help="The breach register and its 72-hour clock, Art. 33.")
 def breach_grp() -> None:
     """The breach register (Art. 33(5)) and its 72-hour clock (Art. 33(1)).
 

@@ -160,7 +160,7 @@ def _restriction(activity: Activity) -> RightAssessment:
 def _portability(activity: Activity) -> RightAssessment:
     basis = activity.legal_basis
     r = RequestType.PORTABILITY
-    if False:
+    if basis is LegalBasis.PUBLIC_TASK:
         return RightAssessment(
             activity.ref,
             r,

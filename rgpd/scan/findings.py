@@ -37,6 +37,7 @@ from rgpd.storage.scan_tables import (
     ScanErrorRow,
     ScanRunRow,
     ScanSourceRow,
+    finding_evidence_context,
 )
 from rgpd.taxonomy import SPECIAL_ENTITIES, Entity
 from rgpd.workspace import Workspace
@@ -319,11 +320,6 @@ def lookup_values(ws: Workspace, org: str, entity: str, values: Iterable[str]) -
     return lookup_tokens(ws, org, entity, tokens)
 
 
-def sealed_evidence_context(source_id: int, entity_type: str) -> str:
-    """AES-GCM associated data: a sealed sample opens only on its own finding row."""
-    return f"findings.sealed_evidence:{source_id}:{entity_type}"
-
-
 def reveal_evidence(ws: Workspace, org: str, uri: str, entity: str) -> list[str]:
     """Raw samples kept with ``--keep-evidence``, for the DPO; the read is audited."""
     import json
@@ -344,7 +340,7 @@ def reveal_evidence(ws: Workspace, org: str, uri: str, entity: str) -> list[str]
         if row is None or row.sealed_evidence is None:
             raise NotFound(_("no kept evidence for {entity} in {uri}", entity=entity, uri=uri))
         plain = ws.keys.open_text(
-            row.sealed_evidence, sealed_evidence_context(row.source_id, row.entity_type)
+            row.sealed_evidence, finding_evidence_context(row.source_id, row.entity_type)
         )
         audit.append(
             s,

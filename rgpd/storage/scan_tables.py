@@ -137,3 +137,22 @@ class ScanLockRow(Base):
     holder: Mapped[str] = mapped_column(String(255))  # host:pid
     acquired_at: Mapped[datetime] = mapped_column(DateTime)
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+def finding_evidence_context(source_id: int, entity_type: str) -> str:
+    """AES-GCM associated data of ``findings.sealed_evidence``: binds it to its own row."""
+    return f"findings.sealed_evidence:{source_id}:{entity_type}"
+
+
+def _register_sealed() -> None:
+    from rgpd.keys import register_sealed
+
+    register_sealed(
+        "findings",
+        "id",
+        "sealed_evidence",
+        lambda row: finding_evidence_context(row["source_id"], row["entity_type"]),
+    )
+
+
+_register_sealed()

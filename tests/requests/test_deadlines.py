@@ -31,7 +31,12 @@ from rgpd.deadlines import (
 from rgpd.errors import InvalidInput
 
 D = date
-P, R, X, C = ClockEventKind.PAUSE, ClockEventKind.RESUME, ClockEventKind.EXTEND, ClockEventKind.CLOSE
+P, R, X, C = (
+    ClockEventKind.PAUSE,
+    ClockEventKind.RESUME,
+    ClockEventKind.EXTEND,
+    ClockEventKind.CLOSE,
+)
 
 
 def pause(on: date, reason: PauseReason = PauseReason.IDENTITY) -> ClockEvent:
@@ -89,7 +94,9 @@ MOVABLE = [  # year, Easter Monday, Ascension, Whit Monday, Good Friday
 
 
 @pytest.mark.parametrize(("year", "monday", "ascension", "whit", "friday"), MOVABLE)
-def test_movable_holidays(year: int, monday: date, ascension: date, whit: date, friday: date) -> None:
+def test_movable_holidays(
+    year: int, monday: date, ascension: date, whit: date, friday: date
+) -> None:
     general = french_public_holidays(year)
     local = french_public_holidays(year, alsace_moselle=True)
     assert len(general) == 11
@@ -102,7 +109,10 @@ def test_movable_holidays(year: int, monday: date, ascension: date, whit: date, 
 
 
 def test_fixed_holidays_2025() -> None:
-    fixed = {D(2025, m, d) for m, d in [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)]}
+    fixed = {
+        D(2025, m, d)
+        for m, d in [(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25)]
+    }
     assert fixed <= set(french_public_holidays(2025))
     # 26 December is not a public holiday outside Alsace-Moselle
     assert is_working_day(D(2025, 12, 26))
@@ -178,22 +188,63 @@ CASES: list[tuple[str, date, bool, list[ClockEvent], date]] = [
     ("received-on-saturday", D(2025, 3, 8), False, NO_EVENTS, D(2025, 4, 8)),
     # extension: two further months from the original (unshifted) due date
     ("extension", D(2025, 3, 5), False, [extend(D(2025, 3, 20))], D(2025, 6, 5)),
-    ("extension-month-end-saturday", D(2025, 5, 31), False, [extend(D(2025, 6, 10))], D(2025, 9, 1)),
+    (
+        "extension-month-end-saturday",
+        D(2025, 5, 31),
+        False,
+        [extend(D(2025, 6, 10))],
+        D(2025, 9, 1),
+    ),
     ("extension-30-nov-sunday", D(2025, 8, 31), False, [extend(D(2025, 9, 15))], D(2025, 12, 1)),
-    ("extension-from-original-due", D(2027, 1, 31), False, [extend(D(2027, 2, 10))], D(2027, 4, 28)),
+    (
+        "extension-from-original-due",
+        D(2027, 1, 31),
+        False,
+        [extend(D(2027, 2, 10))],
+        D(2027, 4, 28),
+    ),
     ("extension-on-shifted-last-day", D(2025, 3, 5), False, [extend(D(2025, 4, 7))], D(2025, 6, 5)),
     ("extension-too-late-ignored", D(2025, 3, 5), False, [extend(D(2025, 4, 8))], D(2025, 4, 7)),
     ("extension-leap-year", D(2027, 12, 29), False, [extend(D(2028, 1, 10))], D(2028, 3, 29)),
     # suspensions: days from the request for information to its receipt are added
-    ("identity-pause", D(2025, 3, 5), False, [pause(D(2025, 3, 10)), resume(D(2025, 3, 20))], D(2025, 4, 15)),
-    ("pause-spanning-month-end", D(2025, 1, 20), False, [pause(D(2025, 1, 28)), resume(D(2025, 2, 4))], D(2025, 2, 27)),
-    ("pause-over-leap-day", D(2028, 2, 10), False, [pause(D(2028, 2, 25)), resume(D(2028, 3, 3))], D(2028, 3, 17)),
-    ("pause-lands-on-8-may", D(2025, 4, 1), False, [pause(D(2025, 4, 10)), resume(D(2025, 4, 17))], D(2025, 5, 9)),
+    (
+        "identity-pause",
+        D(2025, 3, 5),
+        False,
+        [pause(D(2025, 3, 10)), resume(D(2025, 3, 20))],
+        D(2025, 4, 15),
+    ),
+    (
+        "pause-spanning-month-end",
+        D(2025, 1, 20),
+        False,
+        [pause(D(2025, 1, 28)), resume(D(2025, 2, 4))],
+        D(2025, 2, 27),
+    ),
+    (
+        "pause-over-leap-day",
+        D(2028, 2, 10),
+        False,
+        [pause(D(2028, 2, 25)), resume(D(2028, 3, 3))],
+        D(2028, 3, 17),
+    ),
+    (
+        "pause-lands-on-8-may",
+        D(2025, 4, 1),
+        False,
+        [pause(D(2025, 4, 10)), resume(D(2025, 4, 17))],
+        D(2025, 5, 9),
+    ),
     (
         "two-pauses",
         D(2026, 3, 2),
         False,
-        [pause(D(2026, 3, 5)), resume(D(2026, 3, 9)), pause(D(2026, 3, 20), PauseReason.CLARIFICATION), resume(D(2026, 3, 23))],
+        [
+            pause(D(2026, 3, 5)),
+            resume(D(2026, 3, 9)),
+            pause(D(2026, 3, 20), PauseReason.CLARIFICATION),
+            resume(D(2026, 3, 23)),
+        ],
         D(2026, 4, 9),
     ),
     (
@@ -203,12 +254,22 @@ CASES: list[tuple[str, date, bool, list[ClockEvent], date]] = [
         [pause(D(2025, 1, 15)), resume(D(2025, 1, 25)), extend(D(2025, 2, 18))],
         D(2025, 4, 22),
     ),
-    ("closed-while-paused", D(2025, 3, 5), False, [pause(D(2025, 3, 10)), ClockEvent(C, D(2025, 3, 15))], D(2025, 4, 10)),
+    (
+        "closed-while-paused",
+        D(2025, 3, 5),
+        False,
+        [pause(D(2025, 3, 10)), ClockEvent(C, D(2025, 3, 15))],
+        D(2025, 4, 10),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("received", "alsace", "events", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_deadline_table(received: date, alsace: bool, events: list[ClockEvent], expected: date) -> None:
+@pytest.mark.parametrize(
+    ("received", "alsace", "events", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_deadline_table(
+    received: date, alsace: bool, events: list[ClockEvent], expected: date
+) -> None:
     today = max([received, *(e.on for e in events)])
     result = compute_deadline(received, events, alsace_moselle=alsace, today=today)
     assert result.due == expected
@@ -222,11 +283,15 @@ def test_table_is_large_enough() -> None:
 
 
 def test_extension_fields() -> None:
-    ok = compute_deadline(D(2025, 3, 5), [extend(D(2025, 3, 20))], alsace_moselle=False, today=D(2025, 3, 20))
+    ok = compute_deadline(
+        D(2025, 3, 5), [extend(D(2025, 3, 20))], alsace_moselle=False, today=D(2025, 3, 20)
+    )
     assert ok.extended and not ok.extension_too_late
     assert ok.original_due == D(2025, 4, 7)
     assert ok.extension_notice_due == D(2025, 4, 7)
-    late = compute_deadline(D(2025, 3, 5), [extend(D(2025, 4, 8))], alsace_moselle=False, today=D(2025, 4, 8))
+    late = compute_deadline(
+        D(2025, 3, 5), [extend(D(2025, 4, 8))], alsace_moselle=False, today=D(2025, 4, 8)
+    )
     assert late.extension_too_late and not late.extended
     assert late.status is DeadlineStatus.OVERDUE
     assert any("not valid" in line for line in late.explanation)
@@ -236,7 +301,11 @@ def test_clarification_pause_can_be_switched_off() -> None:
     events = [pause(D(2025, 3, 10), PauseReason.CLARIFICATION), resume(D(2025, 3, 20))]
     on = compute_deadline(D(2025, 3, 5), events, alsace_moselle=False, today=D(2025, 3, 21))
     off = compute_deadline(
-        D(2025, 3, 5), events, alsace_moselle=False, today=D(2025, 3, 21), clarification_pauses=False
+        D(2025, 3, 5),
+        events,
+        alsace_moselle=False,
+        today=D(2025, 3, 21),
+        clarification_pauses=False,
     )
     assert on.due == D(2025, 4, 15) and on.paused_days == 10
     assert off.due == D(2025, 4, 7) and off.paused_days == 0
@@ -249,7 +318,9 @@ def test_clarification_pause_can_be_switched_off() -> None:
 
 def test_open_pause_runs_until_today() -> None:
     # 15 days paused so far: 5 April + 15 = Easter Sunday 20 April -> Easter Monday -> Tuesday 22
-    result = compute_deadline(D(2025, 3, 5), [pause(D(2025, 3, 10))], alsace_moselle=False, today=D(2025, 3, 25))
+    result = compute_deadline(
+        D(2025, 3, 5), [pause(D(2025, 3, 10))], alsace_moselle=False, today=D(2025, 3, 25)
+    )
     assert result.paused and result.status is DeadlineStatus.PAUSED
     assert result.paused_days == 15
     assert result.due == D(2025, 4, 22)
@@ -272,8 +343,12 @@ def test_status(today: date, status: DeadlineStatus, days_left: int) -> None:
 
 
 def test_closed_status_and_lateness() -> None:
-    on_time = compute_deadline(D(2025, 3, 5), [ClockEvent(C, D(2025, 4, 7))], alsace_moselle=False, today=D(2025, 6, 1))
-    late = compute_deadline(D(2025, 3, 5), [ClockEvent(C, D(2025, 4, 8))], alsace_moselle=False, today=D(2025, 6, 1))
+    on_time = compute_deadline(
+        D(2025, 3, 5), [ClockEvent(C, D(2025, 4, 7))], alsace_moselle=False, today=D(2025, 6, 1)
+    )
+    late = compute_deadline(
+        D(2025, 3, 5), [ClockEvent(C, D(2025, 4, 8))], alsace_moselle=False, today=D(2025, 6, 1)
+    )
     assert on_time.status is late.status is DeadlineStatus.CLOSED
     assert on_time.closed_late is False and late.closed_late is True
     assert on_time.days_left is None
@@ -339,7 +414,9 @@ def test_due_is_a_working_day(timeline: tuple[date, list[ClockEvent], date], als
     received, events, today = timeline
     result = compute_deadline(received, events, alsace_moselle=alsace, today=today)
     assert is_working_day(result.due, alsace_moselle=alsace)
-    assert result.due >= result.original_due if result.extended else result.due == result.original_due
+    assert (
+        result.due >= result.original_due if result.extended else result.due == result.original_due
+    )
 
 
 @given(received_dates, received_dates, st.booleans())
@@ -352,7 +429,9 @@ def test_monotone_in_received_date(a: date, b: date, alsace: bool) -> None:
 
 @settings(max_examples=200)
 @given(timelines(), st.booleans())
-def test_pauses_only_push_later(timeline: tuple[date, list[ClockEvent], date], alsace: bool) -> None:
+def test_pauses_only_push_later(
+    timeline: tuple[date, list[ClockEvent], date], alsace: bool
+) -> None:
     received, events, today = timeline
     without = [e for e in events if e.kind not in (P, R)]
     with_pauses = compute_deadline(received, events, alsace_moselle=alsace, today=today)
@@ -365,7 +444,10 @@ def test_pauses_only_push_later(timeline: tuple[date, list[ClockEvent], date], a
 def test_next_working_day_is_first_working_day(day: date, alsace: bool) -> None:
     nxt = next_working_day(day, alsace_moselle=alsace)
     assert is_working_day(nxt, alsace_moselle=alsace)
-    assert all(not is_working_day(day + timedelta(days=i), alsace_moselle=alsace) for i in range((nxt - day).days))
+    assert all(
+        not is_working_day(day + timedelta(days=i), alsace_moselle=alsace)
+        for i in range((nxt - day).days)
+    )
 
 
 # --------------------------------------------------------------------------- Art. 33(1)
@@ -407,7 +489,11 @@ def test_breach_across_daylight_saving_counts_elapsed_hours() -> None:
 @pytest.mark.parametrize("field", ["aware_at", "now", "notified_at"])
 def test_breach_needs_timezone_aware_datetimes(field: str) -> None:
     aware = datetime(2025, 3, 7, 16, 0, tzinfo=UTC)
-    args = {"aware_at": aware, "now": aware + timedelta(hours=1), "notified_at": aware + timedelta(hours=2)}
+    args = {
+        "aware_at": aware,
+        "now": aware + timedelta(hours=1),
+        "notified_at": aware + timedelta(hours=2),
+    }
     args[field] = args[field].replace(tzinfo=None)
     with pytest.raises(InvalidInput) as err:
         breach_deadline(args["aware_at"], now=args["now"], notified_at=args["notified_at"])

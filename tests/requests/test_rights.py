@@ -43,7 +43,9 @@ def activity(
     art9: Art9Condition | None = None,
     ref: str = "act",
 ) -> Activity:
-    retention = Retention(active="5y", final=FinalDisposition.VERSEMENT if archived else FinalDisposition.DESTRUCTION)
+    retention = Retention(
+        active="5y", final=FinalDisposition.VERSEMENT if archived else FinalDisposition.DESTRUCTION
+    )
     return Activity(
         ref=ref,
         name=f"Activité {ref}",
@@ -85,7 +87,12 @@ MATRIX = [
 
 @pytest.mark.parametrize(("right", "basis", "software", "archived", "expected", "article"), MATRIX)
 def test_rights_matrix(
-    right: RequestType, basis: LegalBasis, software: bool, archived: bool, expected: Applicability, article: str
+    right: RequestType,
+    basis: LegalBasis,
+    software: bool,
+    archived: bool,
+    expected: Applicability,
+    article: str,
 ) -> None:
     result = assess_right(right, activity(basis, software=software, archived=archived))
     assert result.applicability is expected
@@ -95,14 +102,18 @@ def test_rights_matrix(
 
 
 @given(st.sampled_from(LegalBasis), st.booleans(), st.booleans())
-def test_access_and_rectification_always_apply(basis: LegalBasis, software: bool, archived: bool) -> None:
+def test_access_and_rectification_always_apply(
+    basis: LegalBasis, software: bool, archived: bool
+) -> None:
     a = activity(basis, software=software, archived=archived)
     assert assess_right(RT.ACCESS, a).applicability is AP
     assert assess_right(RT.RECTIFICATION, a).applicability is AP
 
 
 @given(st.booleans(), st.booleans(), st.sampled_from([None, *Art9Condition]))
-def test_never_portability_for_public_task(software: bool, archived: bool, art9: Art9Condition | None) -> None:
+def test_never_portability_for_public_task(
+    software: bool, archived: bool, art9: Art9Condition | None
+) -> None:
     # Art. 20(3) wins even over explicit consent under Art. 9(2)(a)
     a = activity(LB.PUBLIC_TASK, software=software, archived=archived, art9=art9)
     assert assess_right(RT.PORTABILITY, a).applicability is NO
@@ -151,7 +162,9 @@ def test_assess_request_over_several_activities() -> None:
     mixed = assess_request(RT.PORTABILITY, [canteen, civil])
     assert mixed.applicability is PART
     assert [a.activity for a in mixed.assessments] == ["cantine", "etat-civil"]
-    assert "Activité cantine" in mixed.proposed_text and "Activité etat-civil" in mixed.proposed_text
+    assert (
+        "Activité cantine" in mixed.proposed_text and "Activité etat-civil" in mixed.proposed_text
+    )
     assert assess_request(RT.PORTABILITY, [civil]).applicability is NO
     assert assess_request(RT.ACCESS, [canteen, civil]).applicability is AP
     assert assess_request(RT.ACCESS, []).applicability is UND
@@ -177,4 +190,6 @@ def test_proposed_text_goes_through_translation(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(i18n, "_catalog", lambda lang: {msgid: french} if lang == "fr" else {})
     with use_language("fr"):
         text = assess_right(RT.PORTABILITY, activity(LB.PUBLIC_TASK)).proposed_text
-    assert text == "Le droit à la portabilité ne s'applique pas à « Activité act » (art. 20(3) RGPD)."
+    assert (
+        text == "Le droit à la portabilité ne s'applique pas à « Activité act » (art. 20(3) RGPD)."
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -21,7 +22,14 @@ from rgpd.requests.model import (
     RequestState,
     RequestType,
 )
-from rgpd.requests.workflow import Transition, allowed_actions, apply, apply_all, receive, suggest_types
+from rgpd.requests.workflow import (
+    Transition,
+    allowed_actions,
+    apply,
+    apply_all,
+    receive,
+    suggest_types,
+)
 
 S = RequestState
 A = Action
@@ -47,7 +55,9 @@ EXPECTED: dict[Action, dict[RequestState, RequestState | None]] = {
 ACTIONS = list(EXPECTED)
 
 
-def new(role: RequesterRole = RequesterRole.SELF, type: RequestType = RequestType.ACCESS) -> Request:
+def new(
+    role: RequesterRole = RequesterRole.SELF, type: RequestType = RequestType.ACCESS
+) -> Request:
     return receive(
         "DR-2025-0001",
         type,
@@ -74,7 +84,9 @@ def test_receive_records_first_event() -> None:
 
 def test_receive_needs_timezone_and_actor() -> None:
     with pytest.raises(InvalidInput):
-        receive("x", RequestType.ACCESS, received_on=T0.date(), at=T0.replace(tzinfo=None), actor="a")
+        receive(
+            "x", RequestType.ACCESS, received_on=T0.date(), at=T0.replace(tzinfo=None), actor="a"
+        )
     with pytest.raises(InvalidInput):
         receive("x", RequestType.ACCESS, received_on=T0.date(), at=T0, actor="  ")
 
@@ -89,7 +101,13 @@ def test_happy_path_with_identity_pause_and_deadline() -> None:
             step(A.COMPLETE, 20),
         ],
     )
-    assert [e.to_state for e in r.events] == [S.RECEIVED, S.IDENTITY_PENDING, S.IN_PROGRESS, S.IN_PROGRESS, S.COMPLETED]
+    assert [e.to_state for e in r.events] == [
+        S.RECEIVED,
+        S.IDENTITY_PENDING,
+        S.IN_PROGRESS,
+        S.IN_PROGRESS,
+        S.COMPLETED,
+    ]
     assert r.assignee == "agent.scolaire"
     clock = r.deadline(date(2025, 6, 1), alsace_moselle=False)
     # 5 April + 10 suspended days = 15 April (a Tuesday)
@@ -98,12 +116,29 @@ def test_happy_path_with_identity_pause_and_deadline() -> None:
 
 
 def test_clock_events_mapping() -> None:
-    r = apply_all(new(), [step(A.START, 1), step(A.ASK_CLARIFICATION, 2), step(A.CLARIFIED, 4), step(A.EXTEND, 6), step(A.COMPLETE, 40)])
+    r = apply_all(
+        new(),
+        [
+            step(A.START, 1),
+            step(A.ASK_CLARIFICATION, 2),
+            step(A.CLARIFIED, 4),
+            step(A.EXTEND, 6),
+            step(A.COMPLETE, 40),
+        ],
+    )
     kinds = [e.kind for e in r.clock_events()]
-    assert kinds == [ClockEventKind.PAUSE, ClockEventKind.RESUME, ClockEventKind.EXTEND, ClockEventKind.CLOSE]
+    assert kinds == [
+        ClockEventKind.PAUSE,
+        ClockEventKind.RESUME,
+        ClockEventKind.EXTEND,
+        ClockEventKind.CLOSE,
+    ]
 
 
-@pytest.mark.parametrize("state_path", [[], [A.START], [A.ASK_IDENTITY], [A.START, A.ASK_CLARIFICATION], [A.START, A.EXTEND]])
+@pytest.mark.parametrize(
+    "state_path",
+    [[], [A.START], [A.ASK_IDENTITY], [A.START, A.ASK_CLARIFICATION], [A.START, A.EXTEND]],
+)
 @pytest.mark.parametrize("action", ACTIONS)
 def test_every_action_from_every_open_state(state_path: list[Action], action: Action) -> None:
     r = apply_all(new(), [step(a, i + 1) for i, a in enumerate(state_path)])
@@ -159,7 +194,10 @@ def test_extension_needs_reason_and_first_month() -> None:
 
 
 def test_extension_only_once_and_clarification_returns_to_extended() -> None:
-    r = apply_all(new(), [step(A.START, 1), step(A.EXTEND, 2), step(A.ASK_CLARIFICATION, 3), step(A.CLARIFIED, 5)])
+    r = apply_all(
+        new(),
+        [step(A.START, 1), step(A.EXTEND, 2), step(A.ASK_CLARIFICATION, 3), step(A.CLARIFIED, 5)],
+    )
     assert r.state is S.EXTENDED
     with pytest.raises(TransitionRefused):
         apply(r, step(A.EXTEND, 6))
@@ -214,9 +252,21 @@ def test_request_types_carry_article_and_regime() -> None:
 @pytest.mark.parametrize(
     ("text", "first", "routing"),
     [
-        ("Je souhaite obtenir la copie de la délibération du conseil municipal du 12 mai (CADA).", RequestType.CADA, True),
-        ("Bonjour, je voudrais savoir quelles données vous avez me concernant, article 15.", RequestType.ACCESS, False),
-        ("Mon père est décédé, je suis son héritier et voudrais clôturer son compte.", RequestType.POST_MORTEM, True),
+        (
+            "Je souhaite obtenir la copie de la délibération du conseil municipal du 12 mai (CADA).",
+            RequestType.CADA,
+            True,
+        ),
+        (
+            "Bonjour, je voudrais savoir quelles données vous avez me concernant, article 15.",
+            RequestType.ACCESS,
+            False,
+        ),
+        (
+            "Mon père est décédé, je suis son héritier et voudrais clôturer son compte.",
+            RequestType.POST_MORTEM,
+            True,
+        ),
         ("Merci de supprimer mes données de la lettre d'information.", RequestType.ERASURE, False),
     ],
 )
@@ -258,7 +308,13 @@ class RequestMachine(RuleBasedStateMachine):
         before = self.request
         transition = Transition(action, self.now, "agent", reason=reason, assignee="agent2")
         allowed_by_state = before.state in EXPECTED[action]
-        needs_reason = action in (A.ASK_IDENTITY, A.ASK_CLARIFICATION, A.EXTEND, A.REFUSE, A.REDIRECT)
+        needs_reason = action in (
+            A.ASK_IDENTITY,
+            A.ASK_CLARIFICATION,
+            A.EXTEND,
+            A.REFUSE,
+            A.REDIRECT,
+        )
         needs_mandate = (
             action in (A.START, A.IDENTITY_VERIFIED)
             and before.requester.role is not RequesterRole.SELF
@@ -271,14 +327,20 @@ class RequestMachine(RuleBasedStateMachine):
             if allowed_by_state and not (needs_reason and not reason) and not needs_mandate:
                 # the only other legal ground: an extension outside the first month, or not GDPR
                 assert action is A.EXTEND
-                late = self.now.date() > before.deadline(self.now.date(), alsace_moselle=False).extension_notice_due
+                late = (
+                    self.now.date()
+                    > before.deadline(self.now.date(), alsace_moselle=False).extension_notice_due
+                )
                 assert late or before.type.regime is not Regime.GDPR
             return
         assert allowed_by_state
         assert not (needs_reason and not reason)
         assert not needs_mandate
         if action is A.EXTEND:
-            assert self.now.date() <= before.deadline(self.now.date(), alsace_moselle=False).extension_notice_due
+            assert (
+                self.now.date()
+                <= before.deadline(self.now.date(), alsace_moselle=False).extension_notice_due
+            )
         target = EXPECTED[action][before.state]
         assert after.state is (target or (S.EXTENDED if before.extended else S.IN_PROGRESS))
         assert after.events[:-1] == before.events
@@ -296,7 +358,7 @@ class RequestMachine(RuleBasedStateMachine):
     def events_are_ordered(self) -> None:
         events = self.request.events
         assert [e.seq for e in events] == list(range(len(events)))
-        for a, b in zip(events, events[1:], strict=False):
+        for a, b in pairwise(events):
             assert a.at <= b.at and a.on <= b.on
             assert b.from_state is a.to_state
         assert sum(e.to_state in TERMINAL for e in events) <= 1
@@ -312,5 +374,8 @@ class RequestMachine(RuleBasedStateMachine):
 
 TestRequestMachine = RequestMachine.TestCase
 TestRequestMachine.settings = settings(
-    max_examples=150, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=150,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )

@@ -1,0 +1,472 @@
+"""What a citizen may submit, and the checks it must pass: pure, shared by server and CLI.
+
+The field names are the contract with the generated forms (``docs/intake-api.md``).
+Every problem is reported against the form field that causes it, all at once, so
+the correction page can mark each field (RGAA 11.10) and the person fixes
+everything in one pass. Nothing here stores or sends anything.
+
+Hostile text is *accepted* when it is a plausible value (a name may contain "<"):
+it is stored sealed and escaped on output. What is refused is what no honest
+form produces: control characters, oversized values, unknown choices.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from rgpd.errors import FieldProblem, ValidationFailed
+from rgpd.i18n import _
+from rgpd.registry.model import Activity
+from rgpd.requests.model import Channel, RequesterRole, RequestType
+
+#: Form value -> request type (English tokens in the forms, French values in storage).
+RIGHTS: dict[str, RequestType] = {
+    "access": RequestType.ACCESS,
+    "rectification": RequestType.RECTIFICATION,
+    "erasure": RequestType.ERASURE,
+    "restriction": RequestType.RESTRICTION,
+    "portability": RequestType.PORTABILITY,
+    "objection": RequestType.OBJECTION,
+    "death_directives": RequestType.POST_MORTEM,
+}
+RIGHT_NAMES: dict[RequestType, str] = {v: k for k, v in RIGHTS.items()}
+
+ROLES: dict[str, RequesterRole] = {
+    "self": RequesterRole.SELF,
+    "parent": RequesterRole.PARENT,
+    "guardian": RequesterRole.GUARDIAN,
+    "lawyer": RequesterRole.LAWYER,
+    "other": RequesterRole.MANDATARY,
+}
+
+CHANNELS: dict[str, Channel] = {
+    "web": Channel.WEB,
+    "counter": Channel.COUNTER,
+    "mail": Channel.MAIL,
+    "email": Channel.EMAIL,
+    "phone": Channel.PHONE,
+}
+
+#: Rights whose request cannot be acted on without a free-text explanation:
+#: what to correct (Art. 16), the grounds of the particular situation (Art. 21(1)).
+DETAILS_REQUIRED = frozenset({RequestType.RECTIFICATION, RequestType.OBJECTION})
+
+MAX_NAME = 100
+MAX_EMAIL = 254  # RFC 5321 path limit
+MAX_IDENTIFIER = 100
+MAX_DETAILS = 5000
+MAX_ACTIVITIES = 50
+
+_EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
+    r"(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierField:
+    """One ``id_<key>`` field of a form, merged over the activities that use the key."""
+
+    key: str
+    label_fr: str
+    label_en: str
+    required: bool
+    example: str | None
+    activities: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return f"id_{self.key}"
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_fr
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A validated request as the citizen (or an agent at the counter) gave it."""
+
+    right: RequestType
+    activities: tuple[str, ...]
+    first_name: str
+    last_name: str
+    email: str
+    phone: str = ""
+    birth_date: date | None = None
+    identifiers: dict[str, str] = field(default_factory=dict)
+    requester_role: RequesterRole = RequesterRole.SELF
+    requester_name: str = ""
+    requester_email: str = ""
+    details: str = ""
+    lang: str = "fr"
+    address: str = ""  # postal address, for counter and paper requests
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def contact_email(self) -> str:
+        """Where letters go: the requester when someone acts for the person."""
+        return self.requester_email or self.email
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON document sealed at rest (everything personal)."""
+        return {
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "email": self.email,
+            "phone": self.phone,
+            "birth_date": self.birth_date.isoformat() if self.birth_date else None,
+            "identifiers": dict(self.identifiers),
+            "requester_name": self.requester_name,
+            "requester_email": self.requester_email,
+            "details": self.details,
+            "address": self.address,
+        }
+
+    @classmethod
+    def from_payload(
+        cls,
+        payload: Mapping[str, Any],
+        *,
+        right: RequestType,
+        activities: Iterable[str],
+        requester_role: RequesterRole,
+        lang: str,
+    ) -> Submission:
+        bd = payload.get("birth_date")
+        return cls(
+            right=right,
+            activities=tuple(activities),
+            first_name=str(payload.get("first_name", "")),
+            last_name=str(payload.get("last_name", "")),
+            email=str(payload.get("email", "")),
+            phone=str(payload.get("phone", "")),
+            birth_date=date.fromisoformat(bd) if bd else None,
+            identifiers={str(k): str(v) for k, v in dict(payload.get("identifiers", {})).items()},
+            requester_role=requester_role,
+            requester_name=str(payload.get("requester_name", "")),
+            requester_email=str(payload.get("requester_email", "")),
+            details=str(payload.get("details", "")),
+            lang=lang,
+            address=str(payload.get("address", "")),
+        )
+
+    def form_values(self) -> dict[str, list[str]]:
+        """Back to form fields (confirmation step, correction page)."""
+        out: dict[str, list[str]] = {
+            "right": [RIGHT_NAMES[self.right]],
+            "activities": list(self.activities),
+            "first_name": [self.first_name],
+            "last_name": [self.last_name],
+            "email": [self.email],
+            "phone": [self.phone],
+            "birth_date": [self.birth_date.isoformat() if self.birth_date else ""],
+            "requester_role": [_role_name(self.requester_role)],
+            "requester_name": [self.requester_name],
+            "requester_email": [self.requester_email],
+            "details": [self.details],
+            "lang": [self.lang],
+        }
+        for k, v in self.identifiers.items():
+            out[f"id_{k}"] = [v]
+        return out
+
+
+def _role_name(role: RequesterRole) -> str:
+    return next((k for k, v in ROLES.items() if v is role), "other")
+
+
+def identifier_fields(activities: Iterable[Activity]) -> list[IdentifierField]:
+    """The ``id_<key>`` fields the chosen activities ask for, one per key, in register order."""
+    merged: dict[str, IdentifierField] = {}
+    for a in activities:
+        for pid in a.person_identifiers:
+            if pid.key in ("email", "nom", "name", "phone", "birth_date"):
+                continue  # already asked by the fixed fields of the form
+            prev = merged.get(pid.key)
+            label_fr = pid.label_fr or pid.label_en or pid.key
+            label_en = pid.label_en or pid.label_fr or pid.key
+            if prev is None:
+                merged[pid.key] = IdentifierField(
+                    pid.key, label_fr, label_en, pid.required, pid.example, (a.ref,)
+                )
+            else:
+                merged[pid.key] = IdentifierField(
+                    pid.key,
+                    prev.label_fr,
+                    prev.label_en,
+                    prev.required or pid.required,
+                    prev.example or pid.example,
+                    (*prev.activities, a.ref),
+                )
+    return list(merged.values())
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _has_control(text: str, *, multiline: bool) -> bool:
+    allowed = "\n\r\t" if multiline else ""
+    return any(unicodedata.category(c) in ("Cc", "Cs") and c not in allowed for c in text)
+
+
+def is_email(value: str) -> bool:
+    return len(value) <= MAX_EMAIL and bool(_EMAIL_RE.match(value))
+
+
+def _one(form: Mapping[str, Sequence[str]], name: str) -> str:
+    values = form.get(name) or []
+    return unicodedata.normalize("NFC", str(values[0])).strip() if values else ""
+
+
+def _text(
+    form: Mapping[str, Sequence[str]],
+    name: str,
+    problems: list[FieldProblem],
+    *,
+    label: str,
+    required: bool,
+    max_len: int,
+    multiline: bool = False,
+) -> str:
+    value = _one(form, name)
+    if len(form.get(name) or []) > 1:
+        problems.append(FieldProblem(name, _("{label}: give one value only.", label=label)))
+    elif _has_control(value, multiline=multiline):
+        problems.append(
+            FieldProblem(name, _("{label} contains invisible control characters.", label=label))
+        )
+    elif required and not value:
+        problems.append(FieldProblem(name, _("{label} is required.", label=label)))
+    elif len(value) > max_len:
+        problems.append(
+            FieldProblem(
+                name,
+                _(
+                    "{label} is too long: {n} characters, at most {max}.",
+                    label=label,
+                    n=len(value),
+                    max=max_len,
+                ),
+            )
+        )
+    return value
+
+
+def _email(
+    form: Mapping[str, Sequence[str]],
+    name: str,
+    problems: list[FieldProblem],
+    *,
+    label: str,
+    required: bool,
+) -> str:
+    before = len(problems)
+    value = _text(form, name, problems, label=label, required=required, max_len=MAX_EMAIL)
+    if len(problems) == before and value and not is_email(value):
+        problems.append(
+            FieldProblem(
+                name,
+                _(
+                    "{label} is not a valid e-mail address. Expected format: "
+                    "name@example.org",
+                    label=label,
+                ),
+            )
+        )
+    return value
+
+
+def _phone(form: Mapping[str, Sequence[str]], problems: list[FieldProblem]) -> str:
+    label = _("Phone number")
+    before = len(problems)
+    value = _text(form, "phone", problems, label=label, required=False, max_len=30)
+    if len(problems) == before and value:
+        import phonenumbers
+
+        try:
+            num = phonenumbers.parse(value, "FR")
+            ok = phonenumbers.is_possible_number(num)
+        except phonenumbers.NumberParseException:
+            ok = False
+        if not ok:
+            problems.append(
+                FieldProblem(
+                    "phone",
+                    _(
+                        "{label} is not a valid phone number. Expected format: "
+                        "06 12 34 56 78 or +33 6 12 34 56 78",
+                        label=label,
+                    ),
+                )
+            )
+        else:
+            value = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    return value
+
+
+def _birth_date(
+    form: Mapping[str, Sequence[str]], problems: list[FieldProblem], today: date
+) -> date | None:
+    label = _("Date of birth")
+    before = len(problems)
+    value = _text(form, "birth_date", problems, label=label, required=False, max_len=10)
+    if len(problems) != before or not value:
+        return None
+    fmt = _("{label}: expected format YYYY-MM-DD, for example 1984-03-25.", label=label)
+    if not _DATE_RE.match(value):
+        problems.append(FieldProblem("birth_date", fmt))
+        return None
+    try:
+        d = date.fromisoformat(value)
+    except ValueError:
+        problems.append(
+            FieldProblem("birth_date", _("{label}: this date does not exist.", label=label))
+        )
+        return None
+    if d > today:
+        problems.append(
+            FieldProblem("birth_date", _("{label} cannot be in the future.", label=label))
+        )
+        return None
+    if d.year < 1900:
+        problems.append(
+            FieldProblem("birth_date", _("{label} must be after 1900.", label=label))
+        )
+        return None
+    return d
+
+
+def validate(
+    form: Mapping[str, Sequence[str]],
+    activities: Sequence[Activity],
+    *,
+    today: date,
+    require_email: bool = True,
+) -> Submission:
+    """Check a submission against the organisation's register; raise every problem at once.
+
+    ``activities`` are the ones the organisation offers in its forms; ``form``
+    maps each field name to its list of values (a web form may repeat a field).
+    """
+    problems: list[FieldProblem] = []
+    lang = _one(form, "lang") if _one(form, "lang") in ("fr", "en") else "fr"
+
+    right_raw = _one(form, "right")
+    right = RIGHTS.get(right_raw)
+    if not right_raw:
+        problems.append(FieldProblem("right", _("Choose the right you wish to exercise.")))
+    elif right is None or len(form.get("right") or []) > 1:
+        problems.append(
+            FieldProblem("right", _("This right is not one of those proposed: choose from the list."))
+        )
+
+    offered = {a.ref: a for a in activities}
+    chosen_raw = [str(v).strip() for v in (form.get("activities") or []) if str(v).strip()]
+    chosen = list(dict.fromkeys(chosen_raw))
+    if not chosen:
+        problems.append(
+            FieldProblem("activities", _("Choose at least one service concerned by your request."))
+        )
+    elif len(chosen) > MAX_ACTIVITIES or any(c not in offered for c in chosen):
+        problems.append(
+            FieldProblem(
+                "activities",
+                _("One of the services chosen is not offered by this organisation: choose from the list."),
+            )
+        )
+        chosen = [c for c in chosen if c in offered][:MAX_ACTIVITIES]
+
+    first = _text(form, "first_name", problems, label=_("First name"), required=True, max_len=MAX_NAME)
+    last = _text(form, "last_name", problems, label=_("Last name"), required=True, max_len=MAX_NAME)
+    email = _email(form, "email", problems, label=_("E-mail address"), required=require_email)
+    phone = _phone(form, problems)
+    birth = _birth_date(form, problems, today)
+
+    identifiers: dict[str, str] = {}
+    for f in identifier_fields(offered[c] for c in chosen):
+        label = f.label(lang)
+        value = _text(
+            form, f.name, problems, label=label, required=f.required, max_len=MAX_IDENTIFIER
+        )
+        if value:
+            identifiers[f.key] = value
+
+    role_raw = _one(form, "requester_role") or "self"
+    role = ROLES.get(role_raw)
+    if role is None:
+        problems.append(
+            FieldProblem(
+                "requester_role",
+                _("This choice is not one of those proposed: choose from the list."),
+            )
+        )
+        role = RequesterRole.MANDATARY
+    acting_for = role is not RequesterRole.SELF
+    req_name = _text(
+        form,
+        "requester_name",
+        problems,
+        label=_("Your name (person making the request)"),
+        required=acting_for,
+        max_len=2 * MAX_NAME + 1,
+    )
+    req_email = _email(
+        form,
+        "requester_email",
+        problems,
+        label=_("Your e-mail address (person making the request)"),
+        required=acting_for and require_email,
+    )
+    if not acting_for:
+        req_name, req_email = "", ""
+
+    details = _text(
+        form,
+        "details",
+        problems,
+        label=_("Details of your request"),
+        required=right in DETAILS_REQUIRED,
+        max_len=MAX_DETAILS,
+        multiline=True,
+    )
+    address = _text(
+        form, "address", problems, label=_("Postal address"), required=False, max_len=500,
+        multiline=True,
+    )
+
+    if problems:
+        raise ValidationFailed(problems, source=_("form"))
+    assert right is not None
+    return Submission(
+        right=right,
+        activities=tuple(chosen),
+        first_name=first,
+        last_name=last,
+        email=email,
+        phone=phone,
+        birth_date=birth,
+        identifiers=identifiers,
+        requester_role=role,
+        requester_name=req_name,
+        requester_email=req_email,
+        details=details,
+        lang=lang,
+        address=address,
+    )
+
+
+def problems_by_field(exc: ValidationFailed) -> dict[str, str]:
+    """First message per field, in form order, for the correction page and the JSON answer."""
+    out: dict[str, str] = {}
+    for p in exc.problems:
+        out.setdefault(p.field, p.problem)
+    return out
