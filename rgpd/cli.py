@@ -47,7 +47,7 @@ def _register_commands() -> None:
     """Command groups live in rgpd/commands/, one module per wing."""
     import importlib
 
-    for name in ("admin", "registry", "scan", "requests", "reports"):
+    for name in ("admin", "registry", "scan", "dbscan", "requests", "reports", "forms"):
         try:
             mod = importlib.import_module(f"rgpd.commands.{name}")
         except ModuleNotFoundError as exc:

@@ -464,7 +464,7 @@ def dpia_verdict(activity: Activity) -> DpiaVerdict:
         )
     reasons.append(
         _(
-            "{count} EDPB criterion met: no DPIA required by the rule of two (Art. 35(1)).",
+            "EDPB criteria met: {count}; fewer than two, so this rule does not require a DPIA (Art. 35(1)).",
             count=len(criteria),
         )
     )
@@ -797,7 +797,10 @@ def lint(
             "dpia_unknown_cnil_entry",
             Severity.WARNING,
             "dpia",
-            _("Unknown CNIL list entry '{entry}' (délibérations 2018-327 / 2019-118).", entry=key),
+            _(
+                "Unknown CNIL list entry '{entry}' (Art. 35(4)-(5); délibérations 2018-327 / 2019-118).",
+                entry=key,
+            ),
             "Art. 35(4)-(5)",
         )
     if verdict.required and not activity.dpia.done:

@@ -2,9 +2,10 @@
 
 Why static pages: a commune publishes them on its own site or behind its reverse
 proxy with no application to maintain; only the submission goes to the intake
-server (``rgpd serve``, see ``docs/intake-api.md``). The same templates render
-the server's dynamic steps (the form again with its errors, the confirmation
-page) so the citizen sees one consistent, accessible form.
+server (``rgpd serve``, see ``docs/intake-api.md``). The server renders the
+correction page with :func:`render_form` (values and errors) and its own
+confirmation step (RGAA 11.12) with this stylesheet, so the citizen sees one
+consistent, accessible form. ``docs/forms.md`` is the user-facing summary.
 
 What the register decides:
 
@@ -24,7 +25,9 @@ with ``aria-invalid``/``aria-describedby`` and a summary of links (11.10),
 ``autocomplete`` on personal fields (11.13), a confirmation step before a
 request with legal effect is sent (11.12), status and error messages announced
 (7.5), page language (8.3), skip link (12.7), visible focus (10.7) and contrast
-(3.2) computed from the organisation's colours. No JavaScript, no external
+(3.2) computed from the organisation's colours. (Loi n° 2005-102 art. 47 I 1°,
+as amended by loi n° 2023-171: online services of every public-law legal person;
+checked on the article's consolidated text.) No JavaScript, no external
 resource: the pages work offline, under a strict CSP and on a phone.
 """
 
@@ -38,7 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
@@ -49,6 +52,9 @@ from rgpd.i18n import gettext as _main_gettext
 from rgpd.registry.model import Activity, Organisation, PersonIdentifier, Role
 from rgpd.requests.model import RequesterRole, RequestType
 from rgpd.requests.rights import Applicability, assess_right
+
+if TYPE_CHECKING:
+    from rgpd.workspace import Workspace
 
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "forms"
 
@@ -104,6 +110,8 @@ ROLE_VALUES: dict[str, RequesterRole] = {
     "guardian": RequesterRole.GUARDIAN,
     "lawyer": RequesterRole.LAWYER,
     "other": RequesterRole.MANDATARY,
+    "heir": RequesterRole.HEIR,
+    "designated": RequesterRole.DESIGNATED_PERSON,
 }
 
 #: Rights where ``details`` is required: what to correct (Art. 16), the particular
@@ -130,6 +138,7 @@ _STANDARD_KEYS: dict[str, str] = {
     "date_naissance": "birth_date",
     "dob": "birth_date",
     "name_dob": "birth_date",  # name + date of birth: names are always asked
+    "nom_date_naissance": "birth_date",
     "name": "",
     "nom": "",
     "full_name": "",
@@ -148,7 +157,7 @@ AUTOCOMPLETE: dict[str, str] = {
 
 #: Roles offered per right: after death, "other" is an heir or a person the deceased named.
 _ROLES_LIVING = ("self", "parent", "guardian", "lawyer", "other")
-_ROLES_AFTER_DEATH = ("self", "other")
+_ROLES_AFTER_DEATH = ("self", "heir", "designated")
 
 
 # --------------------------------------------------------------------------- colours
@@ -184,13 +193,18 @@ def _mix(a: str, b: str, t: float) -> str:
 
 
 WHITE = "#ffffff"
+BLACK = "#000000"
 DARK = "#161616"
+MUTED = "#4a4a4a"
 MIN_TEXT = 4.5  # RGAA 3.2 / WCAG 1.4.3, normal text
 
 
 def readable_text_on(background: str) -> str:
-    """White text if it reaches 4.5:1 on ``background``, else dark text (one of them always does)."""
-    return WHITE if contrast_ratio(WHITE, background) >= MIN_TEXT else DARK
+    """White text if it reaches 4.5:1 on ``background``, else black.
+
+    One of them always does: the worse of the two still has at least 4.58:1.
+    """
+    return WHITE if contrast_ratio(WHITE, background) >= MIN_TEXT else BLACK
 
 
 def darken_until(colour: str, backgrounds: Sequence[str], ratio: float = MIN_TEXT) -> str:
@@ -212,16 +226,18 @@ class Palette:
     on_accent: str  # button text
     band: str  # soft background (the organisation's secondary colour when readable)
     text: str = DARK
+    muted: str = MUTED  # hints
     error: str = "#b00020"
 
 
 def palette(primary: str, secondary: str = "#f2f2f2") -> Palette:
     """Derive an accessible palette from any pair of organisation colours.
 
-    The secondary colour is used as a background only if body text keeps 7:1 on it
-    (so links and errors keep 4.5:1 after darkening); otherwise a neutral light grey.
+    The secondary colour is used as a background only if hints (the lightest text)
+    keep 4.5:1 on it; otherwise a neutral light grey. Links, buttons and errors are
+    the organisation's colours darkened until they read on white and on that band.
     """
-    band = secondary if contrast_ratio(DARK, secondary) >= 7 else "#f4f4f4"
+    band = secondary if contrast_ratio(MUTED, secondary) >= MIN_TEXT else "#f4f4f4"
     accent = darken_until(primary, (WHITE, band))
     error = darken_until("#d0021b", (WHITE, band))
     return Palette(
@@ -313,6 +329,20 @@ class FormSpec:
     ask_phone: bool
     ask_birth_date: bool
     roles: tuple[str, ...]  # requester_role values offered (ROLE_VALUES keys)
+    # services whose declared identifier makes phone / birth date required when ticked
+    phone_required_by: tuple[str, ...] = ()
+    birth_date_required_by: tuple[str, ...] = ()
+
+    @property
+    def phone_required(self) -> bool:
+        """Required whatever is ticked: every listed service requires it."""
+        refs = set(self.service_refs)
+        return bool(refs) and set(self.phone_required_by) == refs
+
+    @property
+    def birth_date_required(self) -> bool:
+        refs = set(self.service_refs)
+        return bool(refs) and set(self.birth_date_required_by) == refs
 
     @property
     def details_required(self) -> bool:
@@ -327,12 +357,13 @@ class FormSpec:
         return tuple(s.ref for g in self.groups for s in g.services)
 
     def required_identifiers(self, selected: Iterable[str]) -> tuple[str, ...]:
-        """Field names required once ``selected`` services are ticked."""
+        """Field names (``id_<key>``, ``phone``, ``birth_date``) required once ``selected`` are ticked."""
         chosen = set(selected)
-        out: list[str] = []
-        for f in self.identifiers:
-            if chosen.intersection(f.required_by):
-                out.append(f.name)
+        out = [f.name for f in self.identifiers if chosen.intersection(f.required_by)]
+        if chosen.intersection(self.phone_required_by):
+            out.append("phone")
+        if chosen.intersection(self.birth_date_required_by):
+            out.append("birth_date")
         return tuple(out)
 
 
@@ -349,9 +380,7 @@ def offered_rights(activities: Sequence[Activity]) -> tuple[RequestType, ...]:
     """Rights that may apply to at least one activity, in legal order."""
     acts = citizen_activities(activities)
     return tuple(
-        r
-        for r in FORM_RIGHTS
-        if any(assess_right(r, a).applicability in _OFFERED for a in acts)
+        r for r in FORM_RIGHTS if any(assess_right(r, a).applicability in _OFFERED for a in acts)
     )
 
 
@@ -381,14 +410,17 @@ def form_spec(right: RequestType, activities: Sequence[Activity]) -> FormSpec:
         ServiceGroup(d, tuple(sorted(s, key=lambda c: c.name.casefold())))
         for d, s in sorted(by_dept.items(), key=lambda kv: (kv[0] == "", kv[0].casefold()))
     )
-    ask_phone = ask_birth = False
+    std_used: dict[str, list[str]] = {"phone": [], "birth_date": []}
+    std_required: dict[str, list[str]] = {"phone": [], "birth_date": []}
     fields: dict[str, dict[str, Any]] = {}
     for a, _app in offered:
         for p in a.person_identifiers:
             std = _STANDARD_KEYS.get(p.key)
             if std is not None:
-                ask_phone |= std == "phone"
-                ask_birth |= std == "birth_date"
+                if std in std_used:
+                    std_used[std].append(a.ref)
+                    if p.required:
+                        std_required[std].append(a.ref)
                 continue
             f = fields.setdefault(
                 p.key,
@@ -417,6 +449,420 @@ def form_spec(right: RequestType, activities: Sequence[Activity]) -> FormSpec:
         for k, f in fields.items()
     )
     roles = _ROLES_AFTER_DEATH if right is RequestType.POST_MORTEM else _ROLES_LIVING
-    return FormSpec(right, groups, identifiers, ask_phone, ask_birth, roles)
+    return FormSpec(
+        right,
+        groups,
+        identifiers,
+        ask_phone=bool(std_used["phone"]),
+        ask_birth_date=bool(std_used["birth_date"]),
+        roles=roles,
+        phone_required_by=tuple(dict.fromkeys(std_required["phone"])),
+        birth_date_required_by=tuple(dict.fromkeys(std_required["birth_date"])),
+    )
 
 
+# --------------------------------------------------------------------------- texts
+
+#: Plain-language summary of each right (English msgids, French in the catalog).
+RIGHT_SUMMARIES: dict[RequestType, str] = {
+    RequestType.ACCESS: (
+        "Find out whether we hold data about you and get a copy, with what we use them for, "
+        "who receives them and how long we keep them."
+    ),
+    RequestType.RECTIFICATION: "Have inaccurate data about you corrected, or incomplete data completed.",
+    RequestType.ERASURE: (
+        "Ask us to delete your data. This right does not apply while we must keep the data "
+        "for a legal obligation or a public service mission."
+    ),
+    RequestType.RESTRICTION: (
+        "Ask us to freeze the use of your data for a while, for example while we check "
+        "that they are accurate."
+    ),
+    RequestType.PORTABILITY: (
+        "Get back the data you gave us in a machine-readable file, for services based on your "
+        "consent or on a contract."
+    ),
+    RequestType.OBJECTION: (
+        "Object, for reasons relating to your particular situation, to a service using your data."
+    ),
+    RequestType.POST_MORTEM: (
+        "Say what should happen to your data after your death or, as an heir, "
+        "exercise the rights of a deceased person."
+    ),
+}
+
+#: Label and hint of the ``details`` field per right.
+DETAILS_TEXT: dict[RequestType, tuple[str, str]] = {
+    RequestType.ACCESS: (
+        "Anything that helps us find your data",
+        "Optional. For example the period concerned or a file number.",
+    ),
+    RequestType.RECTIFICATION: (
+        "What is inaccurate and what it should be",
+        "For example: my address is wrong, it should be 3 rue des Lilas.",
+    ),
+    RequestType.ERASURE: (
+        "Which data and why you want them deleted",
+        "Optional. For example: I no longer use this service.",
+    ),
+    RequestType.RESTRICTION: (
+        "Which data and why you ask for the restriction",
+        "Optional. For example: I contest the accuracy of my data.",
+    ),
+    RequestType.PORTABILITY: (
+        "Which data you want to get back",
+        "Optional. Leave empty to receive all the data you gave us.",
+    ),
+    RequestType.OBJECTION: (
+        "Your particular situation",
+        "Explain why you object: the law asks for reasons relating to your situation.",
+    ),
+    RequestType.POST_MORTEM: (
+        "Your directives, or what you ask as an heir",
+        "Optional. For example: delete my data after my death.",
+    ),
+}
+
+_ROLE_LABELS: dict[str, str] = {
+    "self": "I am the person concerned",
+    "parent": "I hold parental authority over the person concerned (a minor)",
+    "guardian": "I am the legal guardian of the person concerned",
+    "lawyer": "I am the lawyer of the person concerned",
+    "other": "I hold a written mandate from the person concerned",
+}
+_ROLE_LABELS_AFTER_DEATH: dict[str, str] = {
+    "self": "I give directives about my own data",
+    "heir": "I am an heir of the deceased person",
+    "designated": "I am named in the deceased person's directives",
+}
+
+
+def role_label(right: RequestType, role: str, lang: str) -> str:
+    labels = _ROLE_LABELS_AFTER_DEATH if right is RequestType.POST_MORTEM else _ROLE_LABELS
+    return translate(labels[role], lang)
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+@dataclass(frozen=True, slots=True)
+class PageContext:
+    """Where a page lives, so its links work from disk as well as from ``rgpd serve``."""
+
+    lang: str
+    assets: str  # URL prefix of the assets directory ("../assets" for /fr/... pages)
+    home: str  # URL of the language's entry page
+    other_lang: str | None  # the other language's code
+    other_lang_href: str | None  # the same page in the other language
+    action: str  # where the form posts: /o/<org>/submit
+    pdf_href: str | None = None
+    logo: str | None = None  # URL of the logo file
+
+
+@cache
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=jinja2.select_autoescape(["html", "j2", "xml"], default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _template_globals(org: Organisation, lang: str) -> dict[str, Any]:
+    def t(message: str, **params: object) -> str:
+        if not params:
+            return translate(message, lang)
+        # Markup.format escapes the parameters (names from the register), not the msgid
+        return Markup.escape(translate(message, lang)).format(**params)
+
+    return {
+        "_": t,
+        "lang": lang,
+        "org": org,
+        "RequestType": RequestType,
+        "Applicability": Applicability,
+        "SLUGS": SLUGS,
+        "RIGHT_VALUES": RIGHT_VALUES,
+        "AUTOCOMPLETE": AUTOCOMPLETE,
+        "CSRF_PLACEHOLDER": CSRF_PLACEHOLDER,
+        "summary": lambda r: translate(RIGHT_SUMMARIES[r], lang),
+        "details_text": lambda r: tuple(translate(x, lang) for x in DETAILS_TEXT[r]),
+        "right_label": lambda r: translate(r.label, lang),
+        "article": lambda r: translate(r.article, lang),
+        "role_label": lambda r, role: role_label(r, role, lang),
+        "lang_name": lambda code: {"fr": "Français", "en": "English"}[code],
+        "translate_in": lambda code, message: translate(message, code),
+    }
+
+
+def _render(name: str, org: Organisation, lang: str, **ctx: Any) -> str:
+    return _env().get_template(name).render(**_template_globals(org, lang), **ctx)
+
+
+def render_css(org: Organisation) -> str:
+    """The organisation's stylesheet: its colours, made readable (RGAA 3.2)."""
+    return _render("style.css.j2", org, "fr", pal=palette(org.color_primary, org.color_secondary))
+
+
+def render_index(org: Organisation, rights: Sequence[RequestType], page: PageContext) -> str:
+    return _render("index.html.j2", org, page.lang, page=page, rights=rights)
+
+
+def render_form(
+    org: Organisation,
+    spec: FormSpec,
+    page: PageContext,
+    *,
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> str:
+    """One right's form; with ``values`` and ``errors`` it is the correction page.
+
+    ``errors`` maps a field name (``email``, ``activities``, ``id_numero_famille``)
+    to its message: the page then opens on a summary of links to each field and
+    marks each one ``aria-invalid`` with ``aria-describedby="err-<field>"``
+    (docs/intake-api.md, RGAA 11.10). Values are escaped by autoescape.
+    """
+    names = spec.service_names
+    labels, anchors = field_labels(spec, page.lang, values or {})
+    return _render(
+        "form.html.j2",
+        org,
+        page.lang,
+        page=page,
+        spec=spec,
+        values=_normalise_values(values or {}),
+        errors=dict(errors or {}),
+        labels=labels,
+        anchors=anchors,
+        service_list=lambda refs: ", ".join(names.get(r, r) for r in refs),
+    )
+
+
+def field_labels(
+    spec: FormSpec, lang: str, values: Mapping[str, Any] | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Label and element id of every field, so an error summary can name and link it."""
+    details = translate(DETAILS_TEXT[spec.right][0], lang)
+    labels = {
+        "activities": translate("Services concerned", lang),
+        "requester_role": translate("Who is making the request?", lang),
+        "requester_name": translate("Your first and last name", lang),
+        "requester_email": translate("Your e-mail address", lang),
+        "first_name": translate("First name", lang),
+        "last_name": translate("Last name", lang),
+        "email": translate("E-mail address", lang),
+        "phone": translate("Telephone number", lang),
+        "birth_date": translate("Date of birth", lang),
+        "details": details,
+    }
+    labels.update({f.name: f.label(lang) for f in spec.identifiers})
+    anchors = {name: f"f-{name}" for name in labels}
+    refs = spec.service_refs
+    if refs:
+        anchors["activities"] = f"f-activities-{refs[0]}"
+    role = str((values or {}).get("requester_role") or "self")
+    anchors["requester_role"] = f"f-requester_role-{role if role in spec.roles else spec.roles[0]}"
+    return labels, anchors
+
+
+def _normalise_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        if k == "activities":
+            out[k] = [v] if isinstance(v, str) else [str(x) for x in v]
+        elif isinstance(v, list | tuple):
+            out[k] = str(v[0]) if v else ""
+        else:
+            out[k] = "" if v is None else str(v)
+    return out
+
+
+def render_print(org: Organisation, spec: FormSpec, lang: str, *, logo_uri: str | None) -> str:
+    """The paper version of a form, for the counter or the post (HTML for WeasyPrint)."""
+    css = _render("print.css.j2", org, lang, pal=palette(org.color_primary, org.color_secondary))
+    return _render("print.html.j2", org, lang, spec=spec, logo=logo_uri, css=Markup(css))
+
+
+# --------------------------------------------------------------------------- building
+
+
+@dataclass
+class BuildResult:
+    """What ``build_forms`` wrote, for the CLI and for tests."""
+
+    out_dir: Path  # DIR/<org>
+    rights: tuple[RequestType, ...]
+    langs: tuple[str, ...]
+    pages: list[Path] = field(default_factory=list)  # HTML files
+    pdfs: list[Path] = field(default_factory=list)
+    assets: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def page_path(lang: str, right: RequestType | None = None) -> str:
+    """Path of a page relative to the organisation's directory (``fr/acces.html``)."""
+    return f"{lang}/{SLUGS[lang][right]}.html" if right else f"{lang}/index.html"
+
+
+_DATA_URI = re.compile(r"^data:image/(png|jpeg|gif|svg\+xml|webp);base64,(.*)$", re.S)
+_EXT = {"png": "png", "jpeg": "jpg", "gif": "gif", "svg+xml": "svg", "webp": "webp"}
+_MIME = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "gif": "image/gif",
+    "svg": "image/svg+xml",
+    "webp": "image/webp",
+}
+
+
+def _logo_bytes(logo: str | None, base_dir: Path | None) -> tuple[bytes, str] | str | None:
+    """The logo's bytes and extension, ``None`` if there is none, or a warning text."""
+    logo = (logo or "").strip()
+    if not logo:
+        return None
+    m = _DATA_URI.match(logo)
+    if m:
+        try:
+            return base64.b64decode(m.group(2), validate=True), _EXT[m.group(1)]
+        except (binascii.Error, ValueError):
+            return "the logo's data: URI is not valid base64: no logo on the forms"
+    if re.match(r"^[a-z][a-z0-9+.-]*://", logo, re.I):
+        return "a remote logo would be an external resource: give a file (no logo on the forms)"
+    p = Path(logo).expanduser()
+    if not p.is_absolute() and base_dir is not None and not p.exists():
+        p = base_dir / p
+    ext = {"jpeg": "jpg"}.get(p.suffix.lower().lstrip("."), p.suffix.lower().lstrip("."))
+    if ext not in _MIME:
+        return f"unsupported logo type {p.suffix!r} (PNG, JPEG, GIF, SVG, WebP): no logo"
+    try:
+        return p.read_bytes(), ext
+    except OSError as exc:
+        return f"cannot read the logo {p.name}: {exc.strerror or exc}: no logo on the forms"
+
+
+def build_site(
+    org: Organisation,
+    activities: Sequence[Activity],
+    out_dir: Path,
+    *,
+    langs: Sequence[str] = ("fr", "en"),
+    action_base: str = "",
+    pdf: bool = False,
+    base_dir: Path | None = None,
+) -> BuildResult:
+    """Write one organisation's forms under ``out_dir/<org>/`` (docs/intake-api.md §1)."""
+    langs = tuple(dict.fromkeys(langs))
+    if not langs:
+        raise InvalidInput("langs", "at least one language is needed")
+    for lang in langs:
+        if lang not in LANGUAGES:
+            raise InvalidInput("langs", f"unsupported language {lang!r} ({', '.join(LANGUAGES)})")
+    rights = offered_rights(activities)
+    site = out_dir / org.slug
+    result = BuildResult(out_dir=site, rights=rights, langs=langs)
+    if not rights:
+        result.warnings.append(
+            "the register lists no activity this organisation controls: only the entry page was built"
+        )
+    site.mkdir(parents=True, exist_ok=True)
+    assets = site / "assets"
+    assets.mkdir(exist_ok=True)
+    css_path = assets / "style.css"
+    css_path.write_text(render_css(org), encoding="utf-8")
+    result.assets.append(css_path)
+
+    logo_name: str | None = None
+    logo_uri: str | None = None
+    lb = _logo_bytes(org.logo, base_dir)
+    if isinstance(lb, str):
+        result.warnings.append(lb)
+    elif lb is not None:
+        data, ext = lb
+        logo_name = f"logo.{ext}"
+        (assets / logo_name).write_bytes(data)
+        result.assets.append(assets / logo_name)
+        logo_uri = f"data:{_MIME[ext]};base64,{base64.b64encode(data).decode('ascii')}"
+
+    action = f"{action_base.rstrip('/')}/o/{org.slug}/submit"
+    specs = {r: form_spec(r, activities) for r in rights}
+    for lang in langs:
+        other = next((x for x in langs if x != lang), None)
+        lang_dir = site / lang
+        if lang_dir.exists():
+            shutil.rmtree(lang_dir)  # a right no longer offered leaves no stale page
+        lang_dir.mkdir()
+
+        def ctx(right: RequestType | None, pdf_href: str | None = None) -> PageContext:
+            return PageContext(
+                lang=lang,  # noqa: B023 — used within the iteration only
+                assets="../assets",
+                home="index.html",
+                other_lang=other,  # noqa: B023
+                other_lang_href=f"../{page_path(other, right)}" if other else None,  # noqa: B023
+                action=action,
+                pdf_href=pdf_href,
+                logo=f"../assets/{logo_name}" if logo_name else None,
+            )
+
+        index = lang_dir / "index.html"
+        index.write_text(render_index(org, rights, ctx(None)), encoding="utf-8")
+        result.pages.append(index)
+        for r in rights:
+            pdf_name = f"{SLUGS[lang][r]}.pdf" if pdf else None
+            path = site / page_path(lang, r)
+            path.write_text(render_form(org, specs[r], ctx(r, pdf_name)), encoding="utf-8")
+            result.pages.append(path)
+            if pdf_name:
+                pdf_path = lang_dir / pdf_name
+                _write_pdf(render_print(org, specs[r], lang, logo_uri=logo_uri), pdf_path)
+                result.pdfs.append(pdf_path)
+    root = site / "index.html"
+    root.write_text(
+        _render(
+            "root.html.j2",
+            org,
+            langs[0],
+            langs=langs,
+            logo=f"assets/{logo_name}" if logo_name else None,
+        ),
+        encoding="utf-8",
+    )
+    result.pages.insert(0, root)
+    return result
+
+
+def _write_pdf(html: str, path: Path) -> None:
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    # only the embedded logo (a data: URI) is read: a printed form fetches nothing
+    HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf(str(path))
+
+
+def build_forms(
+    ws: Workspace,
+    org: str,
+    out_dir: Path | str,
+    *,
+    langs: Sequence[str] = ("fr", "en"),
+    action_base: str = "",
+    pdf: bool = False,
+) -> BuildResult:
+    """Generate the static forms of organisation ``org`` from its register, under ``out_dir/<org>/``."""
+    from rgpd.registry import service
+
+    organisation = service.get_org(ws, org)
+    activities = [r.activity for r in service.list_activities(ws, org)]
+    return build_site(
+        organisation,
+        activities,
+        Path(out_dir),
+        langs=langs,
+        action_base=action_base,
+        pdf=pdf,
+        base_dir=ws.settings.base_dir,
+    )

@@ -17,12 +17,54 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rgpd.errors import FieldProblem, ValidationFailed
-from rgpd.i18n import _
+from rgpd.i18n import get_language
+from rgpd.i18n import gettext as _main_gettext
 from rgpd.registry.model import Activity
 from rgpd.requests.model import Channel, RequesterRole, RequestType
+
+if TYPE_CHECKING:
+    from rgpd.requests.forms import FormSpec, IdentifierField
+
+#: French texts of the intake server and its messages, until the lead merges them
+#: into ``rgpd/locale`` (the main catalog wins when it has the message).
+FALLBACK_PO = Path(__file__).parent / "templates" / "server"
+
+
+@cache
+def _fallback_catalog(lang: str) -> dict[str, str]:
+    po = FALLBACK_PO / f"{lang}.po"
+    if not po.exists():
+        return {}
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as fh:
+        cat = read_po(fh, locale=lang)
+    out: dict[str, str] = {}
+    for msg in cat:
+        if msg.id and msg.string and not msg.fuzzy:
+            key = msg.id if isinstance(msg.id, str) else msg.id[0]
+            val = msg.string if isinstance(msg.string, str) else msg.string[0]
+            out[key] = val
+    return out
+
+
+def tr(message: str, lang: str | None = None, **params: object) -> str:
+    """Translate with ``rgpd.i18n`` first, then the intake's own catalog; fill ``{name}``."""
+    lang = lang or get_language()
+    text = _main_gettext(message, lang)
+    if text == message:
+        text = _fallback_catalog(lang).get(message, message)
+    return text.format(**params) if params else text
+
+
+def _(message: str, **params: object) -> str:
+    return tr(message, None, **params)
+
 
 #: Form value -> request type (English tokens in the forms, French values in storage).
 RIGHTS: dict[str, RequestType] = {
@@ -42,6 +84,8 @@ ROLES: dict[str, RequesterRole] = {
     "guardian": RequesterRole.GUARDIAN,
     "lawyer": RequesterRole.LAWYER,
     "other": RequesterRole.MANDATARY,
+    "heir": RequesterRole.HEIR,
+    "designated": RequesterRole.DESIGNATED_PERSON,
 }
 
 CHANNELS: dict[str, Channel] = {
@@ -67,25 +111,6 @@ _EMAIL_RE = re.compile(
     r"(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 )
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@dataclass(frozen=True, slots=True)
-class IdentifierField:
-    """One ``id_<key>`` field of a form, merged over the activities that use the key."""
-
-    key: str
-    label_fr: str
-    label_en: str
-    required: bool
-    example: str | None
-    activities: tuple[str, ...]
-
-    @property
-    def name(self) -> str:
-        return f"id_{self.key}"
-
-    def label(self, lang: str) -> str:
-        return self.label_en if lang == "en" else self.label_fr
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,32 +209,6 @@ def _role_name(role: RequesterRole) -> str:
     return next((k for k, v in ROLES.items() if v is role), "other")
 
 
-def identifier_fields(activities: Iterable[Activity]) -> list[IdentifierField]:
-    """The ``id_<key>`` fields the chosen activities ask for, one per key, in register order."""
-    merged: dict[str, IdentifierField] = {}
-    for a in activities:
-        for pid in a.person_identifiers:
-            if pid.key in ("email", "nom", "name", "phone", "birth_date"):
-                continue  # already asked by the fixed fields of the form
-            prev = merged.get(pid.key)
-            label_fr = pid.label_fr or pid.label_en or pid.key
-            label_en = pid.label_en or pid.label_fr or pid.key
-            if prev is None:
-                merged[pid.key] = IdentifierField(
-                    pid.key, label_fr, label_en, pid.required, pid.example, (a.ref,)
-                )
-            else:
-                merged[pid.key] = IdentifierField(
-                    pid.key,
-                    prev.label_fr,
-                    prev.label_en,
-                    prev.required or pid.required,
-                    prev.example or pid.example,
-                    (*prev.activities, a.ref),
-                )
-    return list(merged.values())
-
-
 # --------------------------------------------------------------------------- checks
 
 
@@ -276,8 +275,7 @@ def _email(
             FieldProblem(
                 name,
                 _(
-                    "{label} is not a valid e-mail address. Expected format: "
-                    "name@example.org",
+                    "{label} is not a valid e-mail address. Expected format: name@example.org",
                     label=label,
                 ),
             )
@@ -285,8 +283,7 @@ def _email(
     return value
 
 
-def _phone(form: Mapping[str, Sequence[str]], problems: list[FieldProblem]) -> str:
-    label = _("Phone number")
+def _phone(form: Mapping[str, Sequence[str]], problems: list[FieldProblem], label: str) -> str:
     before = len(problems)
     value = _text(form, "phone", problems, label=label, required=False, max_len=30)
     if len(problems) == before and value:
@@ -314,9 +311,8 @@ def _phone(form: Mapping[str, Sequence[str]], problems: list[FieldProblem]) -> s
 
 
 def _birth_date(
-    form: Mapping[str, Sequence[str]], problems: list[FieldProblem], today: date
+    form: Mapping[str, Sequence[str]], problems: list[FieldProblem], today: date, label: str
 ) -> date | None:
-    label = _("Date of birth")
     before = len(problems)
     value = _text(form, "birth_date", problems, label=label, required=False, max_len=10)
     if len(problems) != before or not value:
@@ -338,9 +334,7 @@ def _birth_date(
         )
         return None
     if d.year < 1900:
-        problems.append(
-            FieldProblem("birth_date", _("{label} must be after 1900.", label=label))
-        )
+        problems.append(FieldProblem("birth_date", _("{label} must be after 1900.", label=label)))
         return None
     return d
 
@@ -351,11 +345,15 @@ def validate(
     *,
     today: date,
     require_email: bool = True,
+    offered_only: bool = True,
 ) -> Submission:
     """Check a submission against the organisation's register; raise every problem at once.
 
-    ``activities`` are the ones the organisation offers in its forms; ``form``
-    maps each field name to its list of values (a web form may repeat a field).
+    ``activities`` are the organisation's register; ``form`` maps each field name
+    to its list of values (a web form may repeat a field). With ``offered_only``
+    (the web) a service must be one the form offers for that right; an agent
+    recording a paper request (``offered_only=False``) may name any service the
+    organisation controls, since the person may ask for what the law then refuses.
     """
     problems: list[FieldProblem] = []
     lang = _one(form, "lang") if _one(form, "lang") in ("fr", "en") else "fr"
@@ -366,10 +364,19 @@ def validate(
         problems.append(FieldProblem("right", _("Choose the right you wish to exercise.")))
     elif right is None or len(form.get("right") or []) > 1:
         problems.append(
-            FieldProblem("right", _("This right is not one of those proposed: choose from the list."))
+            FieldProblem(
+                "right", _("This right is not one of those proposed: choose from the list.")
+            )
         )
 
-    offered = {a.ref: a for a in activities}
+    from rgpd.requests.forms import citizen_activities, form_spec
+
+    spec = form_spec(right, activities) if right is not None else None
+    offered = (
+        set(spec.service_refs)
+        if spec is not None and offered_only
+        else {a.ref for a in citizen_activities(activities)}
+    )
     chosen_raw = [str(v).strip() for v in (form.get("activities") or []) if str(v).strip()]
     chosen = list(dict.fromkeys(chosen_raw))
     if not chosen:
@@ -380,28 +387,48 @@ def validate(
         problems.append(
             FieldProblem(
                 "activities",
-                _("One of the services chosen is not offered by this organisation: choose from the list."),
+                _(
+                    "One of the services chosen is not offered for this request by this "
+                    "organisation: choose from the list."
+                ),
             )
         )
         chosen = [c for c in chosen if c in offered][:MAX_ACTIVITIES]
 
-    first = _text(form, "first_name", problems, label=_("First name"), required=True, max_len=MAX_NAME)
-    last = _text(form, "last_name", problems, label=_("Last name"), required=True, max_len=MAX_NAME)
-    email = _email(form, "email", problems, label=_("E-mail address"), required=require_email)
-    phone = _phone(form, problems)
-    birth = _birth_date(form, problems, today)
+    labels = _labels(spec, lang, form)
+    first = _text(
+        form, "first_name", problems, label=labels["first_name"], required=True, max_len=MAX_NAME
+    )
+    last = _text(
+        form, "last_name", problems, label=labels["last_name"], required=True, max_len=MAX_NAME
+    )
+    email = _email(form, "email", problems, label=labels["email"], required=require_email)
+    # data minimisation (Art. 5(1)(c)): phone and birth date only when a chosen service uses them
+    asks_phone = spec is None or not offered_only or spec.ask_phone
+    asks_birth = spec is None or not offered_only or spec.ask_birth_date
+    phone = _phone(form, problems, labels["phone"]) if asks_phone else ""
+    birth = _birth_date(form, problems, today, labels["birth_date"]) if asks_birth else None
 
     identifiers: dict[str, str] = {}
-    for f in identifier_fields(offered[c] for c in chosen):
-        label = f.label(lang)
+    picked = set(chosen)
+    for f in _identifiers_for(right, activities, offered_only, spec):
+        if not picked.intersection(f.used_by):
+            continue  # data minimisation: only what the chosen services use (Art. 5(1)(c))
         value = _text(
-            form, f.name, problems, label=label, required=f.required, max_len=MAX_IDENTIFIER
+            form,
+            f.name,
+            problems,
+            label=f.label(lang),
+            required=bool(picked.intersection(f.required_by)),
+            max_len=MAX_IDENTIFIER,
         )
         if value:
             identifiers[f.key] = value
 
     role_raw = _one(form, "requester_role") or "self"
     role = ROLES.get(role_raw)
+    if right is RequestType.POST_MORTEM and role is RequesterRole.MANDATARY:
+        role = RequesterRole.HEIR  # the form's "other" after death: heir or named person
     if role is None:
         problems.append(
             FieldProblem(
@@ -415,7 +442,7 @@ def validate(
         form,
         "requester_name",
         problems,
-        label=_("Your name (person making the request)"),
+        label=labels["requester_name"],
         required=acting_for,
         max_len=2 * MAX_NAME + 1,
     )
@@ -423,7 +450,7 @@ def validate(
         form,
         "requester_email",
         problems,
-        label=_("Your e-mail address (person making the request)"),
+        label=labels["requester_email"],
         required=acting_for and require_email,
     )
     if not acting_for:
@@ -433,13 +460,18 @@ def validate(
         form,
         "details",
         problems,
-        label=_("Details of your request"),
+        label=labels["details"],
         required=right in DETAILS_REQUIRED,
         max_len=MAX_DETAILS,
         multiline=True,
     )
     address = _text(
-        form, "address", problems, label=_("Postal address"), required=False, max_len=500,
+        form,
+        "address",
+        problems,
+        label=_("Postal address"),
+        required=False,
+        max_len=500,
         multiline=True,
     )
 
@@ -462,6 +494,43 @@ def validate(
         lang=lang,
         address=address,
     )
+
+
+def _identifiers_for(
+    right: RequestType | None,
+    activities: Sequence[Activity],
+    offered_only: bool,
+    spec: FormSpec | None,
+) -> list[IdentifierField]:
+    """The identifier fields to check: those of the form, or of every activity for an agent."""
+    if spec is None:
+        return []
+    if offered_only:
+        return list(spec.identifiers)
+    from rgpd.requests.forms import form_spec
+
+    # a right that does not apply still identifies the person: ask as for access
+    return list(form_spec(RequestType.ACCESS, activities).identifiers)
+
+
+def _labels(spec: FormSpec | None, lang: str, form: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Field labels as the form shows them, so a message names the field the person sees."""
+    labels = {
+        "first_name": _("First name"),
+        "last_name": _("Last name"),
+        "email": _("E-mail address"),
+        "phone": _("Telephone number"),
+        "birth_date": _("Date of birth"),
+        "requester_name": _("Your first and last name"),
+        "requester_email": _("Your e-mail address"),
+        "details": _("Details of your request"),
+    }
+    if spec is not None:
+        from rgpd.requests.forms import field_labels
+
+        shown = field_labels(spec, lang, {k: (v[0] if v else "") for k, v in form.items()})[0]
+        labels.update({k: v for k, v in shown.items() if k in labels and v})
+    return labels
 
 
 def problems_by_field(exc: ValidationFailed) -> dict[str, str]:

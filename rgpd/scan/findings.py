@@ -200,7 +200,7 @@ def _findings_query(
     if special is not None:
         q = q.where(FindingRow.special_category == special)
     q = q.order_by(ScanSourceRow.uri, FindingRow.entity_type)
-    return ((f, src) for f, src in s.execute(q).tuples())
+    return ((f, src) for f, src in s.execute(q).all())
 
 
 def list_findings(
@@ -265,9 +265,7 @@ def show_source(ws: Workspace, org: str, uri: str) -> SourceDetail:
         )
 
 
-def lookup_tokens(
-    ws: Workspace, org: str, entity: str, tokens: Iterable[str]
-) -> list[SourceMatch]:
+def lookup_tokens(ws: Workspace, org: str, entity: str, tokens: Iterable[str]) -> list[SourceMatch]:
     """Sources holding any of ``tokens`` for ``entity``.
 
     A token is ``ws.keys.blind_index(entity, normalise(entity, value))`` (see
@@ -293,7 +291,7 @@ def lookup_tokens(
                     ScanSourceRow.status != "gone",
                 )
             )
-            for fv, src in s.execute(q).tuples():
+            for fv, src in s.execute(q).all():
                 _, n, toks = found.get(src.id, (src, 0, set()))
                 toks.add(fv.token)
                 found[src.id] = (src, n + fv.count, toks)
@@ -364,3 +362,19 @@ def last_run(ws: Workspace, org: str, kind: str = "files") -> ScanRunRow | None:
             .order_by(ScanRunRow.id.desc())
             .limit(1)
         ).scalar_one_or_none()
+
+
+def worst_severity(findings: Iterable[FindingRecord]) -> Severity:
+    worst = Severity.NONE
+    for f in findings:
+        if f.severity.rank > worst.rank:
+            worst = f.severity
+    return worst
+
+
+def at_or_above(findings: Iterable[FindingRecord], threshold: str) -> list[FindingRecord]:
+    """Findings that trip ``--fail-on threshold``; ``none`` never trips."""
+    level = Severity(threshold)
+    if level is Severity.NONE:
+        return []
+    return [f for f in findings if f.severity.rank >= level.rank]

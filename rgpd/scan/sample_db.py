@@ -54,6 +54,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "nom": Entity.PERSON,
         "prenom": Entity.PERSON,
         "date_naissance": Entity.DATE_OF_BIRTH,
+        # "sans porc" may reveal a religious belief (Art. 9(1)): the CNIL advises
+        # canteens to record the menu, never its reason; the scanner must flag it.
+        "regime_alimentaire": Entity.RELIGION,
         "allergies": Entity.HEALTH,
     },
     "factures": {"iban": Entity.IBAN_CODE},
@@ -431,7 +434,9 @@ def _rows(families: int, seed: int) -> Iterator[tuple[str, list[dict[str, Any]]]
             {
                 "id": n,
                 "demandeur_nom": fake.last_name(),
-                "demandeur_prenom": fake.first_name_male() if sex == 1 else fake.first_name_female(),
+                "demandeur_prenom": fake.first_name_male()
+                if sex == 1
+                else fake.first_name_female(),
                 "nir": int(make_nir(rng, sex, born)),
                 "situation": rng.choice(_SITUATIONS),
                 "note_sante": rng.choice(_HEALTH) if rng.random() < 0.6 else None,

@@ -220,9 +220,8 @@ def _categories_out(a: Activity) -> str:
 def _categories_in(text: str) -> list[dict[str, Any]]:
     out = []
     for ln in _lines(text):
-        whole = _category_key(ln)
-        if whole in CATEGORIES:
-            out.append({"category": whole})
+        if ":" not in ln:  # a key or a label (no label contains a colon)
+            out.append({"category": _category_key(ln)})
             continue
         head, _sep, desc = ln.partition(":")
         item: dict[str, Any] = {"category": _category_key(head)}
@@ -297,10 +296,7 @@ def _recipients_out(a: Activity, kind: RecipientKind) -> str:
     for r in a.recipients:
         if r.kind != kind:
             continue
-        pairs: list[tuple[str, str | None]] = []
-        if kind == RecipientKind.PROCESSOR:
-            pairs.append(("réf", r.processor))
-        pairs.append(("pays", r.country))
+        pairs: list[tuple[str, str | None]] = [("réf", r.processor), ("pays", r.country)]
         out.append(_fmt_parts(r.name, pairs))
     return _join(out)
 

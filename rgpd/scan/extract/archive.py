@@ -11,19 +11,19 @@ from __future__ import annotations
 import io
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import IO, Any
 
 from rgpd.errors import CorruptDocument, LimitExceeded, SourceError, UnsupportedFormat
 from rgpd.i18n import _
-from rgpd.scan.extract.base import Blob, Budget, Ctx, Prefixed, too_large
+from rgpd.scan.extract.base import Blob, Budget, Ctx, Prefixed, read_capped, too_large
 from rgpd.scan.extract.model import Chunk, Format, Reason, source_error
 from rgpd.scan.extract.sniff import HEAD_SIZE, sniff_format
 
 #: Formats streamed from an archive member without loading it whole.
-STREAMED = frozenset({Format.TEXT, Format.CSV, Format.XML, Format.HTML, Format.MBOX,
-                      Format.JSON})
+STREAMED = frozenset({Format.TEXT, Format.CSV, Format.XML, Format.HTML, Format.MBOX, Format.JSON})
 
 _ODF_MIMETYPES = {
     "application/vnd.oasis.opendocument.text": Format.ODT,
@@ -39,7 +39,8 @@ Dispatch = Callable[[Blob, Ctx], Iterator[Chunk]]
 
 def encrypted(what: str) -> UnsupportedFormat:
     return source_error(
-        UnsupportedFormat, Reason.ENCRYPTED,
+        UnsupportedFormat,
+        Reason.ENCRYPTED,
         _("{what} is encrypted: its content cannot be read without the password", what=what),
     )
 
@@ -50,7 +51,8 @@ def open_zip(blob: Blob, ctx: Ctx, what: str) -> tuple[zipfile.ZipFile, Ctx]:
         zf = zipfile.ZipFile(blob.open())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as exc:
         raise source_error(
-            CorruptDocument, Reason.CORRUPT,
+            CorruptDocument,
+            Reason.CORRUPT,
             _("{what}: damaged or truncated zip container ({error})", what=what, error=str(exc)),
         ) from exc
     if ctx.budget is None:
@@ -70,26 +72,39 @@ def check_zip(zf: zipfile.ZipFile, ctx: Ctx) -> None:
     infos = zf.infolist()
     if len(infos) > limits.max_archive_entries:
         raise source_error(
-            LimitExceeded, Reason.ARCHIVE_ENTRIES,
-            _("archive has {count} entries (limit {limit})", count=len(infos),
-              limit=limits.max_archive_entries),
+            LimitExceeded,
+            Reason.ARCHIVE_ENTRIES,
+            _(
+                "archive has {count} entries (limit {limit})",
+                count=len(infos),
+                limit=limits.max_archive_entries,
+            ),
         )
     total = sum(i.file_size for i in infos)
     if total > ctx.budget.remaining:
         raise source_error(
-            LimitExceeded, Reason.ARCHIVE_TOTAL,
-            _("archive declares {size} uncompressed bytes, more than the {limit} allowed "
-              "(zip bomb?)", size=total, limit=ctx.budget.remaining),
+            LimitExceeded,
+            Reason.ARCHIVE_TOTAL,
+            _(
+                "archive declares {size} uncompressed bytes, more than the {limit} allowed "
+                "(zip bomb?)",
+                size=total,
+                limit=ctx.budget.remaining,
+            ),
         )
     for info in infos:
         if info.file_size > limits.ratio_min_size and (
             info.file_size > limits.max_compression_ratio * max(info.compress_size, 1)
         ):
             raise source_error(
-                LimitExceeded, Reason.ARCHIVE_RATIO,
-                _("archive member {name} expands {ratio:.0f} times (limit {limit:.0f}; zip bomb?)",
-                  name=info.filename, ratio=info.file_size / max(info.compress_size, 1),
-                  limit=limits.max_compression_ratio),
+                LimitExceeded,
+                Reason.ARCHIVE_RATIO,
+                _(
+                    "archive member {name} expands {ratio:.0f} times (limit {limit:.0f}; zip bomb?)",
+                    name=info.filename,
+                    ratio=info.file_size / max(info.compress_size, 1),
+                    limit=limits.max_compression_ratio,
+                ),
             )
 
 
@@ -108,14 +123,18 @@ class Guarded(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
-        data = self._raw.read(len(view))
+        # Small reads: ZipExtFile inflates as much as asked for in one go.
+        data = self._raw.read(min(len(view), 1024 * 1024))
         n = len(data)
         self.count += n
         if self.count > self._declared:
             raise source_error(
-                LimitExceeded, Reason.ARCHIVE_RATIO,
-                _("archive member {name} inflates beyond its declared size (forged header?)",
-                  name=self._name),
+                LimitExceeded,
+                Reason.ARCHIVE_RATIO,
+                _(
+                    "archive member {name} inflates beyond its declared size (forged header?)",
+                    name=self._name,
+                ),
             )
         self._budget.take(n)
         view[:n] = data
@@ -134,13 +153,18 @@ def open_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, ctx: Ctx) -> IO[byte
     try:
         raw = zf.open(info)
     except NotImplementedError as exc:  # compression method: AES (99), deflate64...
-        raise source_error(UnsupportedFormat, Reason.UNKNOWN_FORMAT,
-                           _("unsupported zip compression: {error}", error=str(exc))) from exc
+        raise source_error(
+            UnsupportedFormat,
+            Reason.UNKNOWN_FORMAT,
+            _("unsupported zip compression: {error}", error=str(exc)),
+        ) from exc
     except (zipfile.BadZipFile, RuntimeError, ValueError, OSError) as exc:
-        raise source_error(CorruptDocument, Reason.CORRUPT,
-                           _("damaged archive member: {error}", error=str(exc))) from exc
-    return io.BufferedReader(Guarded(raw, info.file_size, ctx.budget, info.filename),
-                             buffer_size=256 * 1024)
+        raise source_error(
+            CorruptDocument, Reason.CORRUPT, _("damaged archive member: {error}", error=str(exc))
+        ) from exc
+    return io.BufferedReader(
+        Guarded(raw, info.file_size, ctx.budget, info.filename), buffer_size=256 * 1024
+    )
 
 
 def read_member(zf: zipfile.ZipFile, name: str, ctx: Ctx, limit: int | None = None) -> bytes:
@@ -149,7 +173,7 @@ def read_member(zf: zipfile.ZipFile, name: str, ctx: Ctx, limit: int | None = No
     if info.file_size > limit:
         raise too_large(info.file_size, limit)
     with open_member(zf, info, ctx) as fh:
-        return fh.read(limit + 1)[:limit]
+        return read_capped(fh, limit)
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
@@ -198,7 +222,7 @@ def iter_zip_members(zf: zipfile.ZipFile, ctx: Ctx, dispatch: Dispatch) -> Itera
         raise encrypted(_("archive"))
     for info in infos:
         name = member_name(info)
-        sub = ctx.nested(source=f"{ctx.source}!{name}")
+        sub = ctx.nested(source=f"{ctx.member_prefix}!{name}")
         try:
             yield from _member(zf, info, name, sub, dispatch)
         except SourceError as err:
@@ -207,16 +231,18 @@ def iter_zip_members(zf: zipfile.ZipFile, ctx: Ctx, dispatch: Dispatch) -> Itera
             ctx.report(sub.source, err)
 
 
-def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, ctx: Ctx,
-            dispatch: Dispatch) -> Iterator[Chunk]:
+def _member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, ctx: Ctx, dispatch: Dispatch
+) -> Iterator[Chunk]:
     limits = ctx.limits
     if ctx.depth > limits.max_depth:
         raise source_error(
-            LimitExceeded, Reason.ARCHIVE_DEPTH,
+            LimitExceeded,
+            Reason.ARCHIVE_DEPTH,
             _("archives nested deeper than {limit} levels", limit=limits.max_depth),
         )
     stream = open_member(zf, info, ctx)
-    head = stream.read(HEAD_SIZE)
+    head = _read(lambda: stream.read(HEAD_SIZE))
     fmt = sniff_format(head, name)
     if fmt in STREAMED and info.file_size > limits.max_document_size:
         first: list[IO[bytes]] = [stream]
@@ -234,6 +260,20 @@ def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, ctx: Ctx,
     if info.file_size > limits.max_document_size:
         stream.close()
         raise too_large(info.file_size, limits.max_document_size)
-    data = head + stream.read(limits.max_document_size + 1 - len(head))
+    data = head + _read(lambda: read_capped(stream, limits.max_document_size - len(head)))
     stream.close()
     yield from dispatch(Blob.from_bytes(data, name), ctx)
+
+
+def _read(read: Callable[[], bytes]) -> bytes:
+    """Read a member, turning zipfile's complaints (bad CRC, truncated data) into ours."""
+    try:
+        return read()
+    except SourceError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
+        raise source_error(
+            CorruptDocument,
+            Reason.CORRUPT,
+            _("damaged archive member: {error}", error=f"{type(exc).__name__}: {exc}"),
+        ) from exc

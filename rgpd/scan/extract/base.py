@@ -42,7 +42,8 @@ class Budget:
 
 def archive_too_big(limit: int) -> LimitExceeded:
     return source_error(
-        LimitExceeded, Reason.ARCHIVE_TOTAL,
+        LimitExceeded,
+        Reason.ARCHIVE_TOTAL,
         _("archive expands beyond {limit} bytes (zip bomb?)", limit=limit),
     )
 
@@ -55,19 +56,43 @@ class Ctx:
     depth: int = 0
     location: Mapping[str, Any] = field(default_factory=dict)
     budget: Budget | None = None
+    #: Name that archive members found below are prefixed with, when it is not
+    #: ``source`` (a zip attached to a mail: ``mail.eml!docs.zip!member``).
+    prefix: str | None = None
 
-    def nested(self, *, source: str | None = None, part: str | None = None,
-               extra: Mapping[str, Any] | None = None, deeper: bool = True) -> Ctx:
+    def nested(
+        self,
+        *,
+        source: str | None = None,
+        part: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+        deeper: bool = True,
+        prefix: str | None = None,
+    ) -> Ctx:
+        """Context for something inside this one (a member, an attachment, a message)."""
         loc = dict(self.location)
         if part is not None:
             loc["part"] = f"{loc['part']}/{part}" if "part" in loc else part
         if extra:
             loc.update(extra)
-        return replace(self, source=source if source is not None else self.source,
-                       location=loc, depth=self.depth + (1 if deeper else 0))
+        return replace(
+            self,
+            source=source if source is not None else self.source,
+            prefix=prefix if (prefix is not None or source is not None) else self.prefix,
+            location=loc,
+            depth=self.depth + (1 if deeper else 0),
+        )
 
-    def chunk(self, text: str, location: Mapping[str, Any] | None = None,
-              marks: tuple[tuple[int, Mapping[str, Any]], ...] = ()) -> Chunk:
+    @property
+    def member_prefix(self) -> str:
+        return self.prefix or self.source
+
+    def chunk(
+        self,
+        text: str,
+        location: Mapping[str, Any] | None = None,
+        marks: tuple[tuple[int, Mapping[str, Any]], ...] = (),
+    ) -> Chunk:
         loc = dict(self.location)
         if location:
             for key, value in location.items():
@@ -80,7 +105,7 @@ class Ctx:
     def report(self, source: str, err: SourceError) -> None:
         """A nested item failed: tell the caller and go on, or stop if nobody listens."""
         if self.on_error is None:
-            raise err
+            raise err if source == self.source else with_context(err, source)
         self.on_error(source, err)
 
 
@@ -96,8 +121,7 @@ class Blob:
 
     @classmethod
     def from_bytes(cls, data: bytes, name: str) -> Blob:
-        return cls(name=name, head=data[:8192], size=len(data),
-                   opener=lambda: io.BytesIO(data))
+        return cls(name=name, head=data[:8192], size=len(data), opener=lambda: io.BytesIO(data))
 
     def open(self) -> IO[bytes]:
         return self.opener()
@@ -106,18 +130,41 @@ class Blob:
         """Whole content for in-memory parsers, refusing anything above ``limit``."""
         if self.size is not None and self.size > limit:
             raise too_large(self.size, limit)
-        stream = self.open()
-        data = stream.read(limit + 1)
-        if len(data) > limit:
-            raise too_large(len(data), limit)
-        return data
+        return read_capped(self.open(), limit)
 
 
-def too_large(size: int, limit: int) -> LimitExceeded:
-    return source_error(
-        LimitExceeded, Reason.TOO_LARGE,
-        _("file too large to read: {size} bytes (limit {limit})", size=size, limit=limit),
-    )
+def read_capped(stream: IO[bytes], limit: int) -> bytes:
+    """Read to the end, in blocks, failing as soon as ``limit`` is passed.
+
+    ``stream.read(limit)`` would allocate ``limit`` bytes up front (and make a
+    zip member inflate that much at once), whatever the real size.
+    """
+    parts: list[bytes] = []
+    total = 0
+    while True:
+        block = stream.read(min(BLOCK, limit + 1 - total))
+        if not block:
+            return b"".join(parts)
+        parts.append(block)
+        total += len(block)
+        if total > limit:
+            raise too_large(None, limit)
+
+
+def with_context(err: SourceError, label: str) -> SourceError:
+    """The same error (class and reason) with what failed named in front."""
+    new = type(err)(f"{label}: {err}")
+    new.reason = err.reason
+    new.__cause__ = err.__cause__
+    return new
+
+
+def too_large(size: int | None, limit: int) -> LimitExceeded:
+    if size is None:
+        message = _("file too large to read: more than {limit} bytes", limit=limit)
+    else:
+        message = _("file too large to read: {size} bytes (limit {limit})", size=size, limit=limit)
+    return source_error(LimitExceeded, Reason.TOO_LARGE, message)
 
 
 class Prefixed(io.RawIOBase):

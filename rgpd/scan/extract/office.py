@@ -10,12 +10,14 @@ and document properties are read too: personal data hides there as well.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import IO
 
 from rgpd.scan.extract.archive import encrypted, open_member, read_member
@@ -30,8 +32,14 @@ _ODF_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _ODF_META = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"
 
 
+@lru_cache(maxsize=1024)
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
 def local(tag: object) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    """Element name without its namespace (cached: a document uses few names)."""
+    return _local(tag) if isinstance(tag, str) else ""
 
 
 class Tree:
@@ -56,10 +64,8 @@ class Tree:
     def drop(self, elem: ET.Element) -> None:
         elem.clear()
         if self.stack:
-            try:
+            with contextlib.suppress(ValueError):
                 self.stack[-1].remove(elem)
-            except ValueError:
-                pass
 
 
 def _part(zf: zipfile.ZipFile, name: str, ctx: Ctx) -> IO[bytes]:
@@ -78,8 +84,11 @@ def _rels(zf: zipfile.ZipFile, part: str, ctx: Ctx) -> dict[str, tuple[str, str]
         target = rel.get("Target", "")
         if rel.get("TargetMode") == "External" or not target:
             continue
-        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join(folder, target))
+        path = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(folder, target))
+        )
         out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1], path)
     return out
 
@@ -139,6 +148,8 @@ def _odf_text(elem: ET.Element) -> str:
             out.append("\n")
         elif name in ("p", "h"):
             out.append("\n" + _odf_text(child) + "\n")
+        elif name == "annotation":  # a comment: author, date, text, kept apart
+            out.append(" " + " ".join(_odf_text(c) for c in child) + " ")
         elif name != "note-citation":
             out.append(_odf_text(child))
         out.append(child.tail or "")
@@ -147,9 +158,21 @@ def _odf_text(elem: ET.Element) -> str:
 
 # -- properties -------------------------------------------------------------------------
 
-_META_FIELDS = frozenset({"creator", "lastModifiedBy", "title", "subject", "keywords",
-                          "keyword", "description", "initial-creator", "Company", "Manager",
-                          "user-defined"})
+_META_FIELDS = frozenset(
+    {
+        "creator",
+        "lastModifiedBy",
+        "title",
+        "subject",
+        "keywords",
+        "keyword",
+        "description",
+        "initial-creator",
+        "Company",
+        "Manager",
+        "user-defined",
+    }
+)
 
 
 def _metadata(zf: zipfile.ZipFile, names: list[str], ctx: Ctx) -> Iterator[Chunk]:
@@ -167,6 +190,7 @@ def _metadata(zf: zipfile.ZipFile, names: list[str], ctx: Ctx) -> Iterator[Chunk
 
 
 # -- docx -------------------------------------------------------------------------------
+
 
 def _docx_lines(stream: IO[bytes]) -> Iterator[str]:
     """Paragraphs, and table rows as tab-separated cells, in reading order."""
@@ -233,16 +257,18 @@ def iter_docx(zf: zipfile.ZipFile, ctx: Ctx) -> Iterator[Chunk]:
             parts.append((path, kind))
     if not related:  # no relationships part: guess the usual names
         for name in sorted(zf.NameToInfo):
-            m = re.fullmatch(re.escape(folder) + r"/(header|footer|footnotes|endnotes|comments)\d*\.xml", name)
+            m = re.fullmatch(
+                re.escape(folder) + r"/(header|footer|footnotes|endnotes|comments)\d*\.xml", name
+            )
             if m:
                 parts.append((name, m.group(1)))
-    for path, kind in parts:
-        batch = Batcher(ctx, {"part": kind} if kind else {})
-        with _part(zf, path, ctx) as stream:
+    for part_name, part_kind in parts:
+        batch = Batcher(ctx, {"part": part_kind} if part_kind else {})
+        with _part(zf, part_name, ctx) as stream:
             for n, line in enumerate(_docx_lines(stream), start=1):
                 yield from batch.add(line, {"paragraph": n})
-        if kind == "comments":
-            with _part(zf, path, ctx) as stream:
+        if part_kind == "comments":
+            with _part(zf, part_name, ctx) as stream:
                 for author in _docx_comment_authors(stream):
                     yield from batch.add(f"author: {author}")
         yield from batch.flush()
@@ -251,8 +277,9 @@ def iter_docx(zf: zipfile.ZipFile, ctx: Ctx) -> Iterator[Chunk]:
 
 # -- xlsx -------------------------------------------------------------------------------
 
-_DATE_FORMAT_IDS = frozenset({14, 15, 16, 17, 22, 27, 28, 29, 30, 31, 34, 35, 36,
-                              50, 51, 52, 53, 54, 57, 58})
+_DATE_FORMAT_IDS = frozenset(
+    {14, 15, 16, 17, 22, 27, 28, 29, 30, 31, 34, 35, 36, 50, 51, 52, 53, 54, 57, 58}
+)
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.')
 
 
@@ -269,7 +296,8 @@ def _date_styles(zf: zipfile.ZipFile, folder: str, ctx: Ctx) -> set[int]:
     root = ET.fromstring(read_member(zf, name, ctx))
     custom = {
         int(e.get("numFmtId", "-1")): e.get("formatCode", "")
-        for e in root.iter() if local(e.tag) == "numFmt"
+        for e in root.iter()
+        if local(e.tag) == "numFmt"
     }
     styles: set[int] = set()
     for group in root:
@@ -290,9 +318,9 @@ def _shared_strings(zf: zipfile.ZipFile, name: str, ctx: Ctx) -> list[str]:
         tree = Tree(stream)
         for event, elem, tag in tree:
             if event == "end" and tag == "si":
-                out.append("".join(
-                    t.text or "" for t in _iter_no_phonetic(elem) if local(t.tag) == "t"
-                ))
+                out.append(
+                    "".join(t.text or "" for t in _iter_no_phonetic(elem) if local(t.tag) == "t")
+                )
                 tree.drop(elem)
     return out
 
@@ -342,59 +370,65 @@ def _serial_date(text: str, date1904: bool) -> str:
         when = base + timedelta(days=serial)
     except (ValueError, OverflowError):
         return text
-    return when.strftime("%d/%m/%Y") if when.time() == datetime.min.time() else (
-        when.strftime("%d/%m/%Y %H:%M"))
+    return (
+        when.strftime("%d/%m/%Y")
+        if when.time() == datetime.min.time()
+        else (when.strftime("%d/%m/%Y %H:%M"))
+    )
 
 
-def _sheet_cells(stream: IO[bytes], shared: list[str], dates: set[int],
-                 date1904: bool) -> Iterator[tuple[str, str, bool]]:
-    """(cell reference, displayed value, first in its row) for each non-empty cell."""
-    tree = Tree(stream)
-    row_no = 0
+def _sheet_cells(
+    stream: IO[bytes], shared: list[str], dates: set[int], date1904: bool
+) -> Iterator[tuple[str, str, bool]]:
+    """(cell reference, displayed value, first in its row) for each non-empty cell.
+
+    Only "end" events are parsed (half the cost on big sheets); a finished row
+    is cleared, leaving an empty shell of a few dozen bytes per row.
+    """
+    row_no = 0  # number of the last finished row
     col_no = -1
     first = True
-    for event, elem, name in tree:
-        if event == "start":
-            if name == "row":
-                row_no = int(elem.get("r") or row_no + 1)
-                col_no = -1
-                first = True
+    for _event, elem in ET.iterparse(stream, events=("end",)):
+        name = local(elem.tag)
+        if name == "row":
+            row_no = int(elem.get("r") or row_no + 1)
+            col_no = -1
+            first = True
+            elem.clear()
             continue
-        if name == "c":
-            ref = elem.get("r") or ""
-            m = _CELL_REF.match(ref)
-            col_no = _column_index(m.group(1)) if m else col_no + 1
-            if not m:
-                ref = f"{column_letters(col_no)}{row_no}"
-            kind = elem.get("t", "n")
-            raw = None
-            inline: list[str] = []
-            for child in elem:
-                tag = local(child.tag)
-                if tag == "v":
-                    raw = child.text
-                elif tag == "is":
-                    inline.extend(t.text or "" for t in _iter_no_phonetic(child)
-                                  if local(t.tag) == "t")
-            value = ""
-            if kind == "s" and raw is not None:
-                idx = int(raw)
-                value = shared[idx] if 0 <= idx < len(shared) else ""
-            elif kind == "inlineStr":
-                value = "".join(inline)
-            elif kind == "b" and raw is not None:
-                value = "VRAI" if raw == "1" else "FAUX"
-            elif raw is not None and kind in ("str", "e", "d"):
-                value = raw
-            elif raw is not None:
-                style = int(elem.get("s", "0") or 0)
-                value = _serial_date(raw, date1904) if style in dates else _number(raw)
-            tree.drop(elem)
-            if value.strip():
-                yield ref, value, first
-                first = False
-        elif name == "row":
-            tree.drop(elem)
+        if name != "c":
+            continue
+        ref = elem.get("r") or ""
+        m = _CELL_REF.match(ref)
+        col_no = _column_index(m.group(1)) if m else col_no + 1
+        if not m:
+            ref = f"{column_letters(col_no)}{row_no + 1}"
+        kind = elem.get("t", "n")
+        raw: str | None = None
+        inline: list[str] = []
+        for child in elem:
+            tag = local(child.tag)
+            if tag == "v":
+                raw = child.text
+            elif tag == "is":
+                inline.extend(t.text or "" for t in _iter_no_phonetic(child) if local(t.tag) == "t")
+        value = ""
+        if kind == "s" and raw is not None:
+            idx = int(raw)
+            value = shared[idx] if 0 <= idx < len(shared) else ""
+        elif kind == "inlineStr":
+            value = "".join(inline)
+        elif kind == "b" and raw is not None:
+            value = "VRAI" if raw == "1" else "FAUX"
+        elif raw is not None and kind in ("str", "e", "d"):
+            value = raw
+        elif raw is not None:
+            style = int(elem.get("s", "0") or 0)
+            value = _serial_date(raw, date1904) if style in dates else _number(raw)
+        elem.clear()
+        if value.strip():
+            yield ref, value, first
+            first = False
 
 
 def iter_xlsx(zf: zipfile.ZipFile, ctx: Ctx) -> Iterator[Chunk]:
@@ -406,10 +440,14 @@ def iter_xlsx(zf: zipfile.ZipFile, ctx: Ctx) -> Iterator[Chunk]:
         local(e.tag) == "workbookPr" and e.get("date1904", "0").lower() in ("1", "true")
         for e in root.iter()
     )
-    sheets = [(e.get("name", ""), rels.get(_rid(e), ("", ""))[1])
-              for e in root.iter() if local(e.tag) == "sheet"]
-    shared_name = next((p for k, p in rels.values() if k == "sharedStrings"),
-                       f"{folder}/sharedStrings.xml")
+    sheets = [
+        (e.get("name", ""), rels.get(_rid(e), ("", ""))[1])
+        for e in root.iter()
+        if local(e.tag) == "sheet"
+    ]
+    shared_name = next(
+        (p for k, p in rels.values() if k == "sharedStrings"), f"{folder}/sharedStrings.xml"
+    )
     shared = _shared_strings(zf, shared_name, ctx)
     dates = _date_styles(zf, folder, ctx)
     for sheet_name, path in sheets:
@@ -444,6 +482,7 @@ def _sheet_comments(zf: zipfile.ZipFile, sheet: str, sheet_name: str, ctx: Ctx) 
 
 # -- pptx -------------------------------------------------------------------------------
 
+
 def _paragraphs(stream: IO[bytes]) -> Iterator[str]:
     tree = Tree(stream)
     depth = 0
@@ -465,8 +504,7 @@ def iter_pptx(zf: zipfile.ZipFile, ctx: Ctx) -> Iterator[Chunk]:
     presentation = _main_part(zf, ctx, "ppt/presentation.xml")
     rels = _rels(zf, presentation, ctx)
     root = ET.fromstring(read_member(zf, presentation, ctx))
-    slides = [rels[_rid(e)][1] for e in root.iter()
-              if local(e.tag) == "sldId" and _rid(e) in rels]
+    slides = [rels[_rid(e)][1] for e in root.iter() if local(e.tag) == "sldId" and _rid(e) in rels]
     for number, path in enumerate(slides, start=1):
         if path not in zf.NameToInfo:
             continue
@@ -487,6 +525,7 @@ def iter_pptx(zf: zipfile.ZipFile, ctx: Ctx) -> Iterator[Chunk]:
 
 
 # -- OpenDocument -----------------------------------------------------------------------
+
 
 def _odf_encrypted(zf: zipfile.ZipFile, ctx: Ctx) -> bool:
     name = "META-INF/manifest.xml"
@@ -629,8 +668,11 @@ def iter_odf(zf: zipfile.ZipFile, kind: Format, ctx: Ctx) -> Iterator[Chunk]:
 
 
 def _odf_label(kind: Format) -> str:
-    return {Format.ODT: "OpenDocument text", Format.ODS: "OpenDocument spreadsheet",
-            Format.ODP: "OpenDocument presentation"}.get(kind, "OpenDocument file")
+    return {
+        Format.ODT: "OpenDocument text",
+        Format.ODS: "OpenDocument spreadsheet",
+        Format.ODP: "OpenDocument presentation",
+    }.get(kind, "OpenDocument file")
 
 
 def iter_office(zf: zipfile.ZipFile, kind: Format, ctx: Ctx) -> Iterator[Chunk]:

@@ -37,38 +37,83 @@ _BINARY_MAGIC: tuple[bytes, ...] = (
 )
 
 _EXT: dict[str, Format] = {
-    "txt": Format.TEXT, "log": Format.TEXT, "md": Format.TEXT, "markdown": Format.TEXT,
-    "text": Format.TEXT, "ini": Format.TEXT, "cfg": Format.TEXT, "conf": Format.TEXT,
-    "yaml": Format.TEXT, "yml": Format.TEXT, "sql": Format.TEXT, "jsonl": Format.TEXT,
-    "ndjson": Format.TEXT, "vcf": Format.TEXT, "ics": Format.TEXT,
-    "csv": Format.CSV, "tsv": Format.CSV, "tab": Format.CSV,
+    "txt": Format.TEXT,
+    "log": Format.TEXT,
+    "md": Format.TEXT,
+    "markdown": Format.TEXT,
+    "text": Format.TEXT,
+    "ini": Format.TEXT,
+    "cfg": Format.TEXT,
+    "conf": Format.TEXT,
+    "yaml": Format.TEXT,
+    "yml": Format.TEXT,
+    "sql": Format.TEXT,
+    "jsonl": Format.TEXT,
+    "ndjson": Format.TEXT,
+    "vcf": Format.TEXT,
+    "ics": Format.TEXT,
+    "csv": Format.CSV,
+    "tsv": Format.CSV,
+    "tab": Format.CSV,
     "json": Format.JSON,
     "xml": Format.XML,
-    "html": Format.HTML, "htm": Format.HTML, "xhtml": Format.HTML,
-    "docx": Format.DOCX, "docm": Format.DOCX, "dotx": Format.DOCX,
-    "xlsx": Format.XLSX, "xlsm": Format.XLSX, "xltx": Format.XLSX,
-    "pptx": Format.PPTX, "pptm": Format.PPTX, "ppsx": Format.PPTX,
-    "odt": Format.ODT, "ott": Format.ODT,
-    "ods": Format.ODS, "ots": Format.ODS,
-    "odp": Format.ODP, "otp": Format.ODP,
+    "html": Format.HTML,
+    "htm": Format.HTML,
+    "xhtml": Format.HTML,
+    "docx": Format.DOCX,
+    "docm": Format.DOCX,
+    "dotx": Format.DOCX,
+    "xlsx": Format.XLSX,
+    "xlsm": Format.XLSX,
+    "xltx": Format.XLSX,
+    "pptx": Format.PPTX,
+    "pptm": Format.PPTX,
+    "ppsx": Format.PPTX,
+    "odt": Format.ODT,
+    "ott": Format.ODT,
+    "ods": Format.ODS,
+    "ots": Format.ODS,
+    "odp": Format.ODP,
+    "otp": Format.ODP,
     "pdf": Format.PDF,
     "eml": Format.EML,
-    "mbox": Format.MBOX, "mbx": Format.MBOX,
+    "mbox": Format.MBOX,
+    "mbx": Format.MBOX,
     "msg": Format.MSG,
     "rtf": Format.RTF,
     "zip": Format.ZIP,
-    "doc": Format.DOC, "xls": Format.XLS, "ppt": Format.PPT,
-    "png": Format.IMAGE, "jpg": Format.IMAGE, "jpeg": Format.IMAGE, "tif": Format.IMAGE,
-    "tiff": Format.IMAGE, "gif": Format.IMAGE,
+    "doc": Format.DOC,
+    "xls": Format.XLS,
+    "ppt": Format.PPT,
+    "png": Format.IMAGE,
+    "jpg": Format.IMAGE,
+    "jpeg": Format.IMAGE,
+    "tif": Format.IMAGE,
+    "tiff": Format.IMAGE,
+    "gif": Format.IMAGE,
 }
 
-_TEXT_FORMATS = frozenset({Format.TEXT, Format.CSV, Format.JSON, Format.XML, Format.HTML,
-                           Format.EML, Format.MBOX})
+_TEXT_FORMATS = frozenset(
+    {Format.TEXT, Format.CSV, Format.JSON, Format.XML, Format.HTML, Format.EML, Format.MBOX}
+)
 
 _HEADER_LINE = re.compile(rb"^([A-Za-z][A-Za-z0-9-]{1,40}):[ \t]", re.MULTILINE)
 _MAIL_HEADERS = frozenset(
-    {b"from", b"to", b"subject", b"date", b"received", b"return-path", b"mime-version",
-     b"message-id", b"delivered-to", b"content-type", b"cc", b"reply-to", b"x-mailer"}
+    {
+        b"from",
+        b"to",
+        b"subject",
+        b"date",
+        b"received",
+        b"return-path",
+        b"mime-version",
+        b"message-id",
+        b"delivered-to",
+        b"content-type",
+        b"cc",
+        b"reply-to",
+        b"x-mailer",
+    }
 )
 #: Control bytes other than tab, newline, form feed, carriage return and escape.
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
@@ -110,8 +155,15 @@ def sniff_format(head: bytes, name: str) -> Format:
     by_ext = format_from_extension(name)
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
-        zip_family = {Format.DOCX, Format.XLSX, Format.PPTX, Format.ODT, Format.ODS,
-                      Format.ODP, Format.ZIP}
+        zip_family = {
+            Format.DOCX,
+            Format.XLSX,
+            Format.PPTX,
+            Format.ODT,
+            Format.ODS,
+            Format.ODP,
+            Format.ZIP,
+        }
         return by_ext if by_ext in zip_family else Format.ZIP
     if head.startswith(OLE_MAGIC):
         return by_ext if by_ext in {Format.MSG, Format.DOC, Format.XLS, Format.PPT} else Format.OLE

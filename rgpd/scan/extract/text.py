@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from rgpd.errors import CorruptDocument
 from rgpd.i18n import _
-from rgpd.scan.extract.base import Batcher, Blob, Ctx, Prefixed, cut_point
+from rgpd.scan.extract.base import Batcher, Blob, Ctx, Prefixed, cut_point, too_large
 from rgpd.scan.extract.model import Chunk, MiB, Reason, source_error
 
 #: Bytes sampled to guess an encoding.
@@ -26,8 +26,16 @@ SAMPLE = 64 * 1024
 JSON_PARSE_MAX = 32 * MiB
 
 #: Encodings seen on French administrative shares; cp850 is the DOS/console one.
-_CANDIDATES = ["utf_8", "cp1252", "latin_1", "iso8859_15", "cp850", "mac_roman",
-               "utf_16_le", "utf_16_be"]
+_CANDIDATES = [
+    "utf_8",
+    "cp1252",
+    "latin_1",
+    "iso8859_15",
+    "cp850",
+    "mac_roman",
+    "utf_16_le",
+    "utf_16_be",
+]
 
 
 def detect_encoding(sample: bytes, complete: bool = True) -> str:
@@ -90,6 +98,8 @@ def iter_text(blob: Blob, ctx: Ctx) -> Iterator[Chunk]:
                 yield ctx.chunk(piece, {"line": line, "offset": offset})
             line += piece.count("\n")
             offset += len(piece)
+        if offset > ctx.limits.max_file_size:  # a file still growing (an active log)
+            raise too_large(None, ctx.limits.max_file_size)
         if eof:
             return
 
@@ -97,10 +107,39 @@ def iter_text(blob: Blob, ctx: Ctx) -> Iterator[Chunk]:
 # -- HTML ---------------------------------------------------------------------------
 
 _BLOCK_TAGS = frozenset(
-    "p div br li tr h1 h2 h3 h4 h5 h6 table ul ol section article header footer "
-    "blockquote pre dt dd hr form fieldset address title option".split()
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "ul",
+        "ol",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "blockquote",
+        "pre",
+        "dt",
+        "dd",
+        "hr",
+        "form",
+        "fieldset",
+        "address",
+        "title",
+        "option",
+    ]
 )
 _SKIP_TAGS = frozenset({"script", "style", "template"})
+_SPACES = re.compile(r"[ \r\n\f\v\xa0]+")
 
 
 class _TextCollector(HTMLParser):
@@ -114,7 +153,7 @@ class _TextCollector(HTMLParser):
         self._skip = 0
 
     def _break(self) -> None:
-        text = " ".join("".join(self._current).split())
+        text = _SPACES.sub(" ", "".join(self._current)).strip(" \t")
         if text:
             self.pieces.append((text, self._line))
         self._current = []
@@ -171,6 +210,7 @@ def iter_html(blob: Blob, ctx: Ctx) -> Iterator[Chunk]:
 
 # -- XML ----------------------------------------------------------------------------
 
+
 def iter_xml(blob: Blob, ctx: Ctx) -> Iterator[Chunk]:
     """Text nodes and attribute values of an XML file, parsed as a stream.
 
@@ -205,12 +245,14 @@ def iter_xml(blob: Blob, ctx: Ctx) -> Iterator[Chunk]:
             # Not well-formed from the start: still text worth scanning.
             yield from iter_text(blob, ctx)
             return
-        raise source_error(CorruptDocument, Reason.CORRUPT,
-                           _("malformed XML: {error}", error=str(exc))) from exc
+        raise source_error(
+            CorruptDocument, Reason.CORRUPT, _("malformed XML: {error}", error=str(exc))
+        ) from exc
     yield from batch.flush()
 
 
 # -- JSON ---------------------------------------------------------------------------
+
 
 def _walk(value: Any, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(value, dict):

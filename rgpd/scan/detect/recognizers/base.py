@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from rgpd.scan.detect.text import after, before
 from rgpd.scan.detect.types import Span
@@ -69,3 +70,54 @@ def digits_only(value: str) -> str:
 
 def spans(entity: str, hits: Iterable[tuple[int, int, float]]) -> list[Span]:
     return [Span(entity, s, e, sc) for s, e, sc in hits]
+
+
+# Digits are rare in prose: most identifiers are searched only in short windows
+# around runs of digits, found once per text. Regular expressions that start
+# with a look-behind cannot use the engine's fast scan, so this is what keeps
+# a dozen recognizers cheap on long texts.
+_RUN = re.compile(r"\d[\d .,:/\-\u00a0()+]*")
+
+
+@lru_cache(maxsize=4)
+def digit_runs(text: str) -> tuple[tuple[int, int], ...]:
+    """``(start, end)`` of every run of digits and number punctuation."""
+    return tuple(m.span() for m in _RUN.finditer(text))
+
+
+def near_digits(
+    pattern: re.Pattern[str], text: str, before: int = 3, after: int = 3, min_len: int = 1
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer`` restricted to windows around digit runs of ``min_len`` chars or more.
+
+    Look-behinds still see the whole text; ``after`` must leave room for look-aheads.
+    """
+    n = len(text)
+    windows: list[list[int]] = []
+    covered = 0
+    for s, e in digit_runs(text):
+        if e - s < min_len:
+            continue
+        ws, we = max(0, s - before), min(n, e + after)
+        if windows and ws <= windows[-1][1]:
+            covered += max(0, we - windows[-1][1])
+            windows[-1][1] = max(windows[-1][1], we)
+        else:
+            covered += we - ws
+            windows.append([ws, we])
+    if len(windows) > 64 and covered * 3 > n:
+        # digit-dense text (a table, a log): one pass is cheaper than many windows
+        yield from pattern.finditer(text)
+        return
+    seen: set[tuple[int, int]] = set()
+    for lo, hi in windows:
+        yield from _scan(pattern, text, lo, hi, seen)
+
+
+def _scan(
+    pattern: re.Pattern[str], text: str, lo: int, hi: int, seen: set[tuple[int, int]]
+) -> Iterator[re.Match[str]]:
+    for m in pattern.finditer(text, lo, hi):
+        if m.span() not in seen:
+            seen.add(m.span())
+            yield m

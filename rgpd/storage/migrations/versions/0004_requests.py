@@ -107,17 +107,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_request_uploads_request_id'), table_name='request_uploads')
     op.drop_table('request_uploads')
-    op.drop_index(op.f('ix_request_tokens_request_id'), table_name='request_tokens')
     op.drop_table('request_tokens')
-    op.drop_index(op.f('ix_request_lookups_token'), table_name='request_lookups')
-    op.drop_index(op.f('ix_request_lookups_request_id'), table_name='request_lookups')
-    op.drop_index(op.f('ix_request_lookups_org_id'), table_name='request_lookups')
     op.drop_table('request_lookups')
-    op.drop_index(op.f('ix_request_events_request_id'), table_name='request_events')
     op.drop_table('request_events')
-    op.drop_index(op.f('ix_requests_state'), table_name='requests')
-    op.drop_index(op.f('ix_requests_org_id'), table_name='requests')
-    op.drop_index(op.f('ix_requests_due_on'), table_name='requests')
     op.drop_table('requests')

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from rgpd.scan.detect.recognizers.base import SURE, ContextCue, Recognizer
+from rgpd.scan.detect.recognizers.base import SURE, ContextCue, Recognizer, near_digits
 from rgpd.scan.detect.types import Span
 
 STREET_TYPES = (
@@ -27,15 +27,17 @@ _CITY = (
 )
 _POSTCODE = r"(?:\d{5}|\d{2}\s\d{3}|2[AB]\d{3})"
 _STREET = re.compile(
-    r"(?<![\w,.])(\d{1,4}(?:\s?(?:bis|ter|quater|[A-Da-d])\b)?\s*,?\s+"
+    r"(?<![\w.])(?<!\d,)(\d{1,4}(?:[ ]?(?:bis|ter|quater|[A-Da-d])\b)?[ \u00a0]*,?[ \u00a0]+"
     rf"(?i:{STREET_TYPES})\b[ \t]*[^\n,;:()\d]{{1,60}}?)"
     r"(?=[ \t]*(?:[,;:()\n]|$|\d{5}|[ \t]{2}|\.|\s[-–]\s|\bBP\b|\bCS\b))"
     rf"(?:[ \t]*[,\-–]?[ \t]*(?:\n[ \t]*)?(?:(?:BP|CS|CP)[ \t]*\d{{1,6}}[ \t]*[,\-–]?[ \t]*(?:\n[ \t]*)?)?({_POSTCODE})[ \t]+({_CITY}))?",
 )
 _TOWN_ONLY = re.compile(
-    rf"(?<![\w,.\-])((?:(?:BP|CS|CP)\s*\d{{1,6}}\s*[,\-–]?\s*)?{_POSTCODE})[ \t]+([A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’\- ]+[A-ZÀ-ÖØ-Þ]|{_CITY})(?=[ \t]*(?:\n|$|,|;|\.|\)|\t))"
+    rf"(?<![\w,.\-])((?:(?:BP|CS|CP)\s*\d{{1,6}}\s*[,\-–]?\s*)?{_POSTCODE})[ ]+([A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’\- ]+[A-ZÀ-ÖØ-Þ]|{_CITY})(?=[ \t]*(?:\n|$|,|;|\.|\)|\t))"
 )
-_RESIDENCE = ContextCue(r"\b(?:domicili\w*|demeurant|residant|habit\w*|adresse|resid\w*|vivant)\b", 60)
+_RESIDENCE = ContextCue(
+    r"\b(?:domicili\w*|demeurant|residant|habit\w*|adresse|resid\w*|vivant)\b", 60
+)
 # without a postcode, the street's name must look like one: "rue des Lilas", not "2 cours de chant"
 _NAMED = re.compile(
     rf"(?i:{STREET_TYPES})\b[ \t]*(?:(?:de|du|des|d'|d’|la|le|les|l'|l’|aux?|à)[ \t]*)*[A-ZÀ-ÖØ-Þ0-9]"
@@ -50,7 +52,7 @@ class AddressRecognizer(Recognizer):
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
         taken: list[tuple[int, int]] = []
-        for m in _STREET.finditer(text):
+        for m in near_digits(_STREET, text, 2, 160, min_len=1):
             start, end = m.start(1), m.end()
             if m.group(2) is None:
                 if not _NAMED.search(m.group(1)):
@@ -61,7 +63,7 @@ class AddressRecognizer(Recognizer):
                 score = SURE
             out.append(Span("LOCATION", start, end, score))
             taken.append((start, end))
-        for m in _TOWN_ONLY.finditer(text):
+        for m in near_digits(_TOWN_ONLY, text, 12, 80, min_len=5):
             start, end = m.start(1), m.end(2)
             if any(s <= start < e for s, e in taken):
                 continue

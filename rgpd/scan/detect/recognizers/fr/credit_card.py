@@ -11,18 +11,22 @@ import re
 
 from stdnum import luhn
 
-from rgpd.scan.detect.recognizers.base import SURE, VALID, WEAK, ContextCue, Recognizer
+from rgpd.scan.detect.recognizers.base import SURE, VALID, WEAK, ContextCue, Recognizer, near_digits
 from rgpd.scan.detect.types import Span
 
 _CARD = re.compile(
-    r"(?<![\w,./\-])("
+    r"(?<![\w./\-])(?<!\d,)("
     r"\d{4}([ \-\u00a0])\d{4}\2\d{4}\2\d{4}(?:\2\d{3})?"  # 16 (or 19) digits by four
     r"|3[47]\d\d([ \-\u00a0])\d{6}\3\d{5}"  # Amex 4-6-5
     r"|\d{13,19}"
     r")(?![\w]|[ .,\-/]\d)"
 )
 _PREFIX = re.compile(r"^(?:4|5[1-5]|2(?:2[2-9]|[3-6]\d|7[01]|720)|3[47]|6(?:011|5))")
-_CONTEXT = ContextCue(r"\b(?:carte|cb|visa|mastercard|amex|american express|paiement|bancaire|cryptogramme|expir\w*)\b", 60, 30)
+_CONTEXT = ContextCue(
+    r"\b(?:carte|cb|visa|mastercard|amex|american express|paiement|bancaire|cryptogramme|expir\w*)\b",
+    60,
+    30,
+)
 
 
 class CreditCardRecognizer(Recognizer):
@@ -31,7 +35,7 @@ class CreditCardRecognizer(Recognizer):
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
-        for m in _CARD.finditer(text):
+        for m in near_digits(_CARD, text, 2, 4, min_len=13):
             raw = m.group(1)
             digits = re.sub(r"\D", "", raw)
             if not (13 <= len(digits) <= 19) or not _PREFIX.match(digits):

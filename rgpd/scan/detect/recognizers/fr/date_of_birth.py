@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from rgpd.scan.detect.recognizers.base import SURE, Recognizer
+from rgpd.scan.detect.recognizers.base import SURE, Recognizer, near_digits
 from rgpd.scan.detect.recognizers.fr.dates import DATE, parse_date
 from rgpd.scan.detect.text import before
 from rgpd.scan.detect.types import Span
@@ -30,7 +30,7 @@ class DateOfBirthRecognizer(Recognizer):
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
-        for m in DATE.finditer(text):
+        for m in near_digits(DATE, text, 2, 22, min_len=1):
             if parse_date(m) is None:
                 continue
             if _CUE.search(before(text, m.start(), 70)):

@@ -9,6 +9,7 @@ domain ("exemple.fr") or a URL without "@" is never an email.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from rgpd.scan.detect.recognizers.base import SURE, Recognizer
 from rgpd.scan.detect.types import Span
@@ -21,6 +22,24 @@ _EMAIL = re.compile(
 )
 
 
+def _near_at(text: str) -> Iterator[re.Match[str]]:
+    """Matches of the email pattern in windows around each "@" (local part ≤ 64, domain ≤ 255)."""
+    n = len(text)
+    pos = text.find("@")
+    lo = hi = -1
+    while pos >= 0:
+        ws, we = max(0, pos - 70), min(n, pos + 260)
+        if ws <= hi:
+            hi = we
+        else:
+            if hi >= 0:
+                yield from _EMAIL.finditer(text, lo, hi)
+            lo, hi = ws, we
+        pos = text.find("@", pos + 1)
+    if hi >= 0:
+        yield from _EMAIL.finditer(text, lo, hi)
+
+
 class EmailRecognizer(Recognizer):
     entities = ("EMAIL_ADDRESS",)
     priority = 8
@@ -29,7 +48,7 @@ class EmailRecognizer(Recognizer):
         if "@" not in text:
             return []
         out: list[Span] = []
-        for m in _EMAIL.finditer(text):
+        for m in _near_at(text):
             value = m.group(1)
             local = value.split("@", 1)[0]
             if local.startswith("'") or len(local) > 64:

@@ -11,7 +11,7 @@ import re
 
 from stdnum import iban as _iban
 
-from rgpd.scan.detect.recognizers.base import SURE, VALID, ContextCue, Recognizer
+from rgpd.scan.detect.recognizers.base import SURE, VALID, ContextCue, Recognizer, near_digits
 from rgpd.scan.detect.types import Span
 
 _CANDIDATE = re.compile(r"(?<![\w])([A-Z]{2}\d{2}(?:[ \u00a0\-]?[A-Z0-9]){11,32})")
@@ -29,7 +29,7 @@ class IbanRecognizer(Recognizer):
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
-        for m in _CANDIDATE.finditer(text):
+        for m in near_digits(_CANDIDATE, text, 4, 40, min_len=2):
             raw = m.group(1)
             ends = _offsets(raw)
             compact = "".join(c for c in raw if c.isalnum())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rgpd.scan.detect.recognizers.base import SURE, ContextCue, Recognizer
+from rgpd.scan.detect.recognizers.base import SURE, ContextCue, Recognizer, near_digits
 from rgpd.scan.detect.types import Span
 
 _CARD = re.compile(
@@ -30,7 +30,7 @@ class IdCardRecognizer(Recognizer):
         out: list[Span] = []
         if not _CHEAP.search(text):
             return out
-        for m in _CARD.finditer(text):
+        for m in near_digits(_CARD, text, 9, 12, min_len=1):
             if _CONTEXT.around(text, m.start(), m.end()):
                 out.append(Span("FR_ID_CARD", m.start(1), m.end(1), SURE))
         return out

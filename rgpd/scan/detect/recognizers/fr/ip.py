@@ -9,12 +9,16 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from rgpd.scan.detect.recognizers.base import SURE, VALID, WEAK, ContextCue, Recognizer
+from rgpd.scan.detect.recognizers.base import SURE, VALID, WEAK, ContextCue, Recognizer, near_digits
 from rgpd.scan.detect.types import Span
 
 _V4 = re.compile(r"(?<![\w.\-])((?:\d{1,3}\.){3}\d{1,3})(?![\w\-]|\.\d)")
 _V6 = re.compile(r"(?<![\w:.])((?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:%\w+)?)(?![\w:.])")
-_CONTEXT = ContextCue(r"\b(?:ip|ipv[46]|adresse ip|connexion|connecte|serveur|client|source|hote|host|log|acces|routeur|passerelle|dns)\b", 60, 20)
+_CONTEXT = ContextCue(
+    r"\b(?:ip|ipv[46]|adresse ip|connexion|connecte|serveur|client|source|hote|host|log|acces|routeur|passerelle|dns)\b",
+    60,
+    20,
+)
 
 
 class IpRecognizer(Recognizer):
@@ -24,7 +28,7 @@ class IpRecognizer(Recognizer):
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
         if "." in text:
-            for m in _V4.finditer(text):
+            for m in near_digits(_V4, text, 2, 3, min_len=7):
                 value = m.group(1)
                 try:
                     ipaddress.IPv4Address(value)

@@ -9,7 +9,7 @@ from rgpd.scan.detect.text import strip_accents
 
 
 def _words(filename: str) -> frozenset[str]:
-    raw = resources.files("rgpd.scan.detect.recognizers.fr").joinpath("data", filename)
+    raw = resources.files("rgpd.scan.detect.recognizers.fr").joinpath("data").joinpath(filename)
     out: set[str] = set()
     for line in raw.read_text(encoding="utf-8").splitlines():
         line = line.strip()

@@ -13,12 +13,12 @@ import re
 
 from stdnum.fr import nir as _nir
 
-from rgpd.scan.detect.recognizers.base import SURE, VALID, ContextCue, Recognizer
+from rgpd.scan.detect.recognizers.base import SURE, VALID, ContextCue, Recognizer, near_digits
 from rgpd.scan.detect.types import Span
 
 _SEP = r"[ .\-\u00a0]?"
 _NIR = re.compile(
-    rf"(?<![\w,./\-])([1-478]{_SEP}\d\d{_SEP}\d\d{_SEP}(?:\d\d|2[AaBb]){_SEP}\d{{3}}{_SEP}\d{{3}}{_SEP}\d\d)"
+    rf"(?<![\w./\-])(?<!\d,)([1-478]{_SEP}\d\d{_SEP}\d\d{_SEP}(?:\d\d|2[AaBb]){_SEP}\d{{3}}{_SEP}\d{{3}}{_SEP}\d\d)"
     r"(?![\w]|[ .,\-/]\d)"
 )
 _CONTEXT = ContextCue(
@@ -33,7 +33,7 @@ class NirRecognizer(Recognizer):
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
-        for m in _NIR.finditer(text):
+        for m in near_digits(_NIR, text, 2, 24, min_len=1):
             compact = re.sub(r"[ .\-\u00a0]", "", m.group(1)).upper()
             if not _nir.is_valid(compact):
                 continue

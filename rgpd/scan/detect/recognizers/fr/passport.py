@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from rgpd.scan.detect.recognizers.base import SURE, ContextCue, Recognizer
+from rgpd.scan.detect.recognizers.base import SURE, ContextCue, Recognizer, near_digits
 from rgpd.scan.detect.types import Span
 
 _PASSPORT = re.compile(r"(?<![\w\-])(\d{2}[A-Z]{2}\d{5})(?![\w\-])")
@@ -21,7 +21,7 @@ class PassportRecognizer(Recognizer):
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
-        for m in _PASSPORT.finditer(text):
+        for m in near_digits(_PASSPORT, text, 2, 10, min_len=2):
             score = SURE if _CONTEXT.around(text, m.start(), m.end()) else 0.55
             out.append(Span("FR_PASSPORT", m.start(1), m.end(1), score))
         return out

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 
-from rgpd.scan.detect.recognizers.base import SURE, WEAK, ContextCue, Recognizer
+from rgpd.scan.detect.recognizers.base import SURE, WEAK, ContextCue, Recognizer, near_digits
 from rgpd.scan.detect.types import Span
 
 _L = "[A-HJ-NP-TV-Z]"
 _SIV = re.compile(rf"(?<![\w\-])({_L}{{2}}([\- ]?)\d{{3}}\2{_L}{{2}})(?![\w\-])")
-_FNI = re.compile(r"(?<![\w\-])(\d{1,4}[ \-]?[A-Z]{1,3}[ \-]?(?:0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6]))(?![\w\-])")
+_FNI = re.compile(
+    r"(?<![\w\-])(\d{1,4}[ \-]?[A-Z]{1,3}[ \-]?(?:0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6]))(?![\w\-])"
+)
 _CONTEXT = ContextCue(
     r"\b(?:immatricul\w*|vehicule|voiture|plaque|automobile|camion|moto\w*|stationn\w*|fourriere|carte grise|certificat d.immatriculation|siv|auto)\b",
     80,
@@ -28,14 +30,14 @@ class PlateRecognizer(Recognizer):
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
-        for m in _SIV.finditer(text):
+        for m in near_digits(_SIV, text, 4, 5, min_len=3):
             value = m.group(1)
             if value[:2] in _BAD_LEFT:
                 continue
             context = _CONTEXT.around(text, m.start(), m.end())
             score = SURE if context else (0.75 if m.group(2) == "-" else WEAK)
             out.append(Span("FR_LICENSE_PLATE", m.start(1), m.end(1), score))
-        for m in _FNI.finditer(text):
+        for m in near_digits(_FNI, text, 2, 12, min_len=1):
             if not any(c.isdigit() for c in m.group(1)[:1]):
                 continue
             if _CONTEXT.around(text, m.start(), m.end()):

@@ -11,11 +11,16 @@ import re
 
 from stdnum.fr import siren as _siren
 
-from rgpd.scan.detect.recognizers.base import SURE, WEAK, ContextCue, Recognizer
+from rgpd.scan.detect.recognizers.base import SURE, WEAK, ContextCue, Recognizer, near_digits
 from rgpd.scan.detect.types import Span
 
-_SIREN = re.compile(r"(?<![\w,./\-])(\d{3}[ .\u00a0]?\d{3}[ .\u00a0]?\d{3})(?![\w]|[ .,\-/]\d)")
-_CONTEXT = ContextCue(r"\b(?:siren|rcs|r\.c\.s|n\W*d.entreprise|numero d.identification|immatricul\w*|siege social)\b", 50)
+_SIREN = re.compile(
+    r"(?<![\w./\-])(?<!\d,)(\d{3}[ .\u00a0]?\d{3}[ .\u00a0]?\d{3})(?![\w]|[ .,\-/]\d)"
+)
+_CONTEXT = ContextCue(
+    r"\b(?:siren|rcs|r\.c\.s|n\W*d.entreprise|numero d.identification|immatricul\w*|siege social)\b",
+    50,
+)
 
 
 class SirenRecognizer(Recognizer):
@@ -24,7 +29,7 @@ class SirenRecognizer(Recognizer):
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
-        for m in _SIREN.finditer(text):
+        for m in near_digits(_SIREN, text, 2, 4, min_len=9):
             compact = re.sub(r"\D", "", m.group(1))
             if not _siren.is_valid(compact):
                 continue

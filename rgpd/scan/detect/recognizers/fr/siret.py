@@ -10,14 +10,17 @@ import re
 
 from stdnum.fr import siret as _siret
 
-from rgpd.scan.detect.recognizers.base import SURE, VALID, WEAK, ContextCue, Recognizer
+from rgpd.scan.detect.recognizers.base import SURE, VALID, WEAK, ContextCue, Recognizer, near_digits
 from rgpd.scan.detect.types import Span
 
 _SIRET = re.compile(
-    r"(?<![\w,./\-])(\d{3}[ .\u00a0]?\d{3}[ .\u00a0]?\d{3}[ .\u00a0]?\d{5})(?![\w]|[ .,\-/]\d)"
+    r"(?<![\w./\-])(?<!\d,)(\d{3}[ .\u00a0]?\d{3}[ .\u00a0]?\d{3}[ .\u00a0]?\d{5})(?![\w]|[ .,\-/]\d)"
 )
 _GROUPED = re.compile(r"^\d{3}([ .\u00a0])\d{3}\1\d{3}\1\d{5}$")
-_CONTEXT = ContextCue(r"\b(?:siret|siren|etablissement|n\W*d.entreprise|rcs|immatricul\w*|auto.?entrepreneur|micro.?entrepreneur|prestataire|fournisseur|titulaire)\b", 60)
+_CONTEXT = ContextCue(
+    r"\b(?:siret|siren|etablissement|n\W*d.entreprise|rcs|immatricul\w*|auto.?entrepreneur|micro.?entrepreneur|prestataire|fournisseur|titulaire)\b",
+    60,
+)
 
 
 class SiretRecognizer(Recognizer):
@@ -26,7 +29,7 @@ class SiretRecognizer(Recognizer):
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
-        for m in _SIRET.finditer(text):
+        for m in near_digits(_SIRET, text, 2, 4, min_len=14):
             raw = m.group(1)
             compact = re.sub(r"\D", "", raw)
             if not _siret.is_valid(compact):

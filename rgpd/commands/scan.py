@@ -1,0 +1,393 @@
+"""scan and findings commands (issue 3: discovery on shared drives).
+
+``scan_group`` is the ``rgpd scan`` group; other modules add their own
+subcommands to it (``scan db``, ``scan run``) by importing it from here.
+
+Exit codes of ``rgpd scan files``: 0 nothing at or above ``--fail-on``; 1
+findings at or above it (this wins over 3, so a gate is never hidden by a
+locked file); 2 usage or configuration error; 3 the scan completed but some
+files could not be read (listed in the summary).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import defaultdict
+from typing import Any
+
+import click
+
+from rgpd.commands._common import Ctx, console, emit_jsonl, err_console, pass_ctx, table, warn
+from rgpd.i18n import _
+from rgpd.scan.findings import (
+    FindingRecord,
+    Severity,
+    at_or_above,
+    list_findings,
+    show_source,
+)
+
+DEPTH_CHOICES = ["quick", "standard", "deep"]
+SEVERITY_CHOICES = [s.value for s in Severity]
+#: Errors listed in the summary before "and N more".
+MAX_ERRORS_SHOWN = 20
+
+
+@click.group("scan")
+def scan_group() -> None:
+    """Find personal data in file shares (and, with other subcommands, databases).
+
+    \b
+    Example:
+      rgpd --org mairie scan files /mnt/partage --exclude "**/.git/**" --fail-on high
+    """
+
+
+# ------------------------------------------------------------------ progress
+
+
+class _Bar:
+    """A rich progress bar with files/s and MB/s, drawn only on a terminal."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[count]}"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        )
+        self.task = self.progress.add_task(_("walking"), total=None, rate="", count="")
+        self.started = time.monotonic()
+
+    def __enter__(self) -> _Bar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def __call__(self, p: Any) -> None:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = _(
+            "{files:.1f} files/s · {mb:.1f} MB/s",
+            files=p.files_done / elapsed,
+            mb=p.bytes_done / elapsed / 1e6,
+        )
+        desc = _("walking") if p.phase == "walk" else _("scanning")
+        self.progress.update(
+            self.task,
+            description=desc,
+            total=p.files_total or None,
+            completed=p.files_done,
+            rate=rate,
+            count=f"{p.files_done}/{p.files_total}" if p.phase != "walk" else "",
+        )
+
+
+# ------------------------------------------------------------------ scan files
+
+
+@scan_group.command("files")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Skip paths matching GLOB (relative to each PATH; repeatable).",
+)
+@click.option(
+    "--depth",
+    type=click.Choice(DEPTH_CHOICES),
+    default="standard",
+    show_default=True,
+    help="quick: patterns and checksums; standard: + targeted NER; deep: NER everywhere.",
+)
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Worker processes."
+)
+@click.option("--full", is_flag=True, help="Rescan every file, even unchanged ones.")
+@click.option(
+    "--keep-evidence", is_flag=True, help="Also store raw samples, AES-GCM encrypted, for the DPO."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "jsonl"]),
+    default="table",
+    show_default=True,
+    help="jsonl: one object per (file, entity type), see docs/jsonl-format.md.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITY_CHOICES),
+    default="none",
+    show_default=True,
+    help="Exit 1 when a finding has this severity or more.",
+)
+@pass_ctx
+def scan_files_cmd(
+    c: Ctx,
+    paths: tuple[str, ...],
+    exclude: tuple[str, ...],
+    depth: str,
+    workers: int,
+    full: bool,
+    keep_evidence: bool,
+    fmt: str,
+    fail_on: str,
+) -> int:
+    """Scan folders and files for personal data and store the findings.
+
+    A second run reads only files that changed; files that disappeared are
+    marked gone. Exit codes: 0 clean, 1 findings at or above --fail-on,
+    2 usage error, 3 some files could not be read.
+
+    \b
+    Example:
+      rgpd --org mairie scan files /mnt/partage --exclude "*.tmp" --format jsonl --fail-on high
+    """
+    from rgpd.scan.files import scan_files
+
+    ws = c.ws
+    org = c.org_slug()
+    kwargs: dict[str, Any] = dict(
+        exclude=exclude, depth=depth, workers=workers, full=full, keep_evidence=keep_evidence
+    )
+    if sys.stdout.isatty() and err_console.is_terminal:
+        with _Bar() as bar:
+            res = scan_files(ws, org, paths, progress=bar, **kwargs)
+    else:
+        res = scan_files(ws, org, paths, **kwargs)
+    if fmt == "jsonl":
+        for f in res.findings:
+            emit_jsonl(f.public())
+        _summary(res, to_stderr=True)
+    else:
+        _summary(res, to_stderr=False)
+        _by_entity(res.findings)
+    tripped = at_or_above(res.findings, fail_on)
+    if tripped:
+        (err_console if fmt == "jsonl" else console).print(
+            _("{n} findings at or above {level} severity", n=len(tripped), level=fail_on)
+        )
+        return 1
+    return 3 if res.errors else 0
+
+
+def _summary(res: Any, *, to_stderr: bool) -> None:
+    out = err_console if to_stderr else console
+    k = res.counts
+    sources = len({f.source for f in res.findings})
+    out.print(
+        _(
+            "Scan #{run} {status}: {files} files, {scanned} read, {unchanged} unchanged, "
+            "{gone} gone, {errors} errors; {findings} findings in {sources} sources.",
+            run=res.run_id,
+            status=res.status,
+            files=k["files"],
+            scanned=k["scanned"],
+            unchanged=k["unchanged"],
+            gone=k["gone"],
+            errors=k["errors"],
+            findings=len(res.findings),
+            sources=sources,
+        ),
+        markup=False,
+    )
+    if res.interrupted_runs:
+        out.print(
+            _(
+                "Resumed after interrupted run(s): {runs}",
+                runs=", ".join(f"#{r}" for r in res.interrupted_runs),
+            ),
+            markup=False,
+        )
+    if res.errors:
+        shown = res.errors[:MAX_ERRORS_SHOWN]
+        if to_stderr:
+            for e in shown:
+                out.print(f"  ! {e.source} [{e.reason}] {e.message}", markup=False)
+        else:
+            table(
+                _("Unreadable"),
+                [_("Source"), _("Reason"), _("Message")],
+                [[e.source, e.reason, e.message] for e in shown],
+            )
+        if len(res.errors) > len(shown):
+            out.print(_("…and {n} more", n=len(res.errors) - len(shown)), markup=False)
+
+
+def _by_entity(findings: list[FindingRecord]) -> None:
+    if not findings:
+        return
+    files: dict[str, set[str]] = defaultdict(set)
+    occ: dict[str, int] = defaultdict(int)
+    sev: dict[str, Severity] = {}
+    for f in findings:
+        files[f.entity_type].add(f.source)
+        occ[f.entity_type] += f.count
+        sev[f.entity_type] = f.severity
+    order = sorted(files, key=lambda e: (-sev[e].rank, e))
+    table(
+        _("Findings by entity type"),
+        [_("Entity"), _("Severity"), _("Sources"), _("Occurrences")],
+        [[e, sev[e].value, len(files[e]), occ[e]] for e in order],
+    )
+    console.print(_("Details: rgpd findings list [--entity TYPE] [--path GLOB]"))
+
+
+# ------------------------------------------------------------------ findings
+
+
+@click.group("findings")
+def findings_group() -> None:
+    """Stored findings: what was found where (masked evidence only).
+
+    \b
+    Example:
+      rgpd --org mairie findings list --entity FR_NIR --path "/mnt/partage/RH/*"
+    """
+
+
+@findings_group.command("list")
+@click.option("--entity", metavar="TYPE", help="Only this entity type (FR_NIR, EMAIL_ADDRESS...).")
+@click.option("--special", is_flag=True, help="Only Art. 9 / Art. 10 special categories.")
+@click.option("--path", "path_glob", metavar="GLOB", help="Glob on the source path, or a folder.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True
+)
+@pass_ctx
+def findings_list(
+    c: Ctx, entity: str | None, special: bool, path_glob: str | None, fmt: str
+) -> int:
+    """List current findings, one line per (source, entity type).
+
+    \b
+    Example:
+      rgpd --org mairie findings list --special --format jsonl
+    """
+    rows = list_findings(
+        c.ws,
+        c.org_slug(),
+        entity=entity.upper() if entity else None,
+        special=True if special else None,
+        path_glob=path_glob,
+    )
+    if fmt == "jsonl":
+        for f in rows:
+            emit_jsonl(f.public())
+        return 0
+    if not rows:
+        warn(_("no findings"))
+        return 0
+    table(
+        None,
+        [_("Source"), _("Entity"), _("Severity"), _("Count"), _("Score"), _("Evidence")],
+        [
+            [
+                f.source,
+                f.entity_type + (" (Art. 9)" if f.special_category else ""),
+                f.severity.value,
+                f.count,
+                f"{f.score:.2f}",
+                ", ".join(f.evidence),
+            ]
+            for f in rows
+        ],
+    )
+    return 0
+
+
+@findings_group.command("show")
+@click.argument("uri")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@pass_ctx
+def findings_show(c: Ctx, uri: str, fmt: str) -> int:
+    """Show one scanned source: state, findings with locations, recent errors.
+
+    \b
+    Example:
+      rgpd --org mairie findings show "/mnt/partage/RH/paie.xlsx"
+    """
+    import os
+
+    from rgpd.commands._common import emit_json
+
+    if "!" not in uri and not uri.startswith("/"):
+        uri = os.path.abspath(uri)
+    d = show_source(c.ws, c.org_slug(), uri)
+    if fmt == "json":
+        emit_json(
+            {
+                "source": d.uri,
+                "kind": d.kind,
+                "status": d.status,
+                "size": d.size,
+                "modified_at": d.modified_at,
+                "content_hash": d.content_hash,
+                "last_scanned_at": d.last_scanned_at,
+                "last_run_id": d.last_run_id,
+                "findings": [f.public() for f in d.findings],
+                "errors": [
+                    {"reason": e.reason, "message": e.message, "run_id": e.run_id, "at": e.at}
+                    for e in d.errors
+                ],
+            }
+        )
+        return 0
+    console.print(f"[bold]{d.uri}[/bold]", markup=True, highlight=False)
+    console.print(
+        _(
+            "{kind}, {status}, {size} bytes, modified {modified}, last scanned {scanned} (run #{run})",
+            kind=d.kind,
+            status=d.status,
+            size=d.size if d.size is not None else "?",
+            modified=d.modified_at or "?",
+            scanned=d.last_scanned_at or "?",
+            run=d.last_run_id or "?",
+        ),
+        markup=False,
+    )
+    if d.findings:
+        table(
+            None,
+            [_("Entity"), _("Severity"), _("Count"), _("Score"), _("Evidence"), _("Where")],
+            [
+                [
+                    f.entity_type,
+                    f.severity.value,
+                    f.count,
+                    f"{f.score:.2f}",
+                    ", ".join(f.evidence),
+                    "; ".join(_where(loc) for loc in f.locations[:5]),
+                ]
+                for f in d.findings
+            ],
+        )
+    else:
+        console.print(_("no findings"))
+    if d.errors:
+        table(
+            _("Errors"),
+            [_("Run"), _("Reason"), _("Message")],
+            [[e.run_id, e.reason, e.message] for e in d.errors],
+        )
+    return 0
+
+
+def _where(loc: dict[str, Any]) -> str:
+    keys = ("part", "page", "sheet", "cell", "slide", "line", "message", "path", "offset")
+    return " ".join(f"{k}={loc[k]}" for k in keys if k in loc)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(scan_group)
+    cli.add_command(findings_group)

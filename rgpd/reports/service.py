@@ -1,0 +1,140 @@
+"""The one call the CLI makes: load, build, render and write one report file.
+
+Split so programs can stop at any step: :func:`build` returns the typed
+:class:`~rgpd.reports.context.Report`, :func:`render` its bytes for a format,
+:func:`generate` writes ``<stem>-<org>-<date>.<ext>`` under the reports folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from rgpd.errors import ConfigError, InvalidInput
+from rgpd.i18n import _, get_language, use_language
+from rgpd.reports.context import FILE_STEMS, Report, ReportKind, build_report
+from rgpd.reports.loaders import load_orgs, org_slugs
+from rgpd.workspace import Workspace
+
+FORMATS = ("html", "pdf", "csv", "xlsx", "ods")
+ALL_ORGS_SLUG = "toutes-organisations"
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    report: Report
+
+
+def _kind(kind: ReportKind | str) -> ReportKind:
+    try:
+        return ReportKind(kind)
+    except ValueError:
+        raise InvalidInput("report", _("unknown report {kind}", kind=str(kind))) from None
+
+
+def paris_today() -> date:
+    return datetime.now(ZoneInfo("Europe/Paris")).date()
+
+
+def build(
+    ws: Workspace,
+    kind: ReportKind | str,
+    *,
+    org: str | None = None,
+    all_orgs: bool = False,
+    year: int | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """Read the organisation(s) and build the report's contexts (current language)."""
+    k = _kind(kind)
+    slugs = org_slugs(ws) if all_orgs else [ws.org_slug(org)]
+    if year is not None and not 1900 < year < 3000:
+        raise InvalidInput("--year", _("expected a year such as 2026"))
+    datas = load_orgs(ws, slugs)
+    return build_report(
+        k,
+        datas,
+        today=today or paris_today(),
+        now=now or datetime.now(UTC),
+        year=year,
+        consolidated=all_orgs,
+        lang=get_language(),
+    )
+
+
+def templates_dir(ws: Workspace, explicit: Path | None = None) -> Path | None:
+    """``--templates DIR``, else ``[reports] templates`` in rgpd.toml, else none."""
+    if explicit is not None:
+        return explicit
+    section = ws.settings.raw.get("reports", {})
+    if not isinstance(section, dict):
+        raise ConfigError(_("[reports] in rgpd.toml must be a table"))
+    value = section.get("templates")
+    return ws.settings.path(str(value)) if value else None
+
+
+def render(
+    ws: Workspace, report: Report, fmt: str, *, templates: Path | None = None
+) -> str | bytes:
+    """The file content of ``report`` in ``fmt`` (text for html/csv, bytes otherwise)."""
+    from rgpd.reports import render as r
+
+    if fmt not in FORMATS:
+        raise InvalidInput("--format", _("unknown format {fmt}", fmt=fmt))
+    single_register = report.kind == ReportKind.REGISTER and not report.consolidated
+    if fmt in ("html", "pdf"):
+        html = r.render_html(
+            report,
+            templates_dir=templates_dir(ws, templates),
+            logo_base=ws.settings.base_dir,
+            for_pdf=fmt == "pdf",
+        )
+        return html if fmt == "html" else r.render_pdf(html)
+    if fmt == "ods" and not single_register:
+        raise InvalidInput(
+            "--format", _("ods is available for the register of one organisation only")
+        )
+    if single_register and fmt in ("csv", "ods"):
+        # The CNIL layout, one row per activity: it re-imports with `rgpd registry import`.
+        from rgpd.registry import service as registry
+        from rgpd.registry.io import export_csv, export_ods
+
+        register = registry.export_register(ws, report.sections[0].org.slug)
+        return export_csv(register) if fmt == "csv" else export_ods(register)
+    if fmt == "csv":
+        return r.render_csv(report)
+    return r.render_xlsx(report)
+
+
+def generate(
+    ws: Workspace,
+    kind: ReportKind | str,
+    *,
+    org: str | None = None,
+    all_orgs: bool = False,
+    fmt: str = "html",
+    out_dir: Path | None = None,
+    year: int | None = None,
+    lang: str | None = None,
+    templates: Path | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> Written:
+    """Build, render and write one report; returns the path written."""
+    with use_language(lang or get_language()):
+        today = today or paris_today()
+        report = build(ws, kind, org=org, all_orgs=all_orgs, year=year, today=today, now=now)
+        content = render(ws, report, fmt, templates=templates)
+    folder = out_dir or ws.reports_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    slug = ALL_ORGS_SLUG if all_orgs else report.sections[0].org.slug
+    path = folder / f"{FILE_STEMS[report.kind]}-{slug}-{today.isoformat()}.{fmt}"
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        path.write_bytes(content)
+    return Written(path, report)

@@ -1,0 +1,819 @@
+"""The intake server: receives the citizens' forms, confirms e-mails, takes identity uploads.
+
+A small Flask application meant to sit behind the authority's reverse proxy and
+to be served by waitress (``rgpd serve``). The contract with the generated forms
+is ``docs/intake-api.md``. What protects it, and why:
+
+* CSRF: signed double-submit — a random nonce in an HttpOnly SameSite=Strict
+  cookie, and in the form the nonce signed (itsdangerous) with the install's
+  secret and the organisation, valid 24 h (RGAA 13.1: no timeout under 20 h).
+  Static pages carry a placeholder the server replaces when serving them, so
+  the forms need no JavaScript.
+* Rate limiting per client address, an in-memory token bucket per address and
+  kind of request; ``X-Forwarded-For`` is believed only with ``trusted_proxy``
+  (otherwise anybody could pick their own address and escape the limit).
+* Security headers on every response (CSP ``default-src 'self'``, nosniff,
+  ``frame-ancestors 'none'``, no referrer, no caching of personal pages).
+* Body size limits: 64 KiB for forms, a few MiB for the identity upload.
+* Nothing is stored before the citizen confirms the recap (RGAA 11.12), and a
+  refused request (CSRF, size, rate, invalid field) stores nothing at all.
+* Every value is escaped by Jinja2 on output; identity documents are checked by
+  their magic bytes, never by the browser's claim.
+
+One-time links (e-mail verification, identity upload) are signed and expiring;
+the one-time secret inside is stored hashed and marked used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import re
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from flask import Flask, Response, abort, current_app, g, jsonify, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from rgpd.errors import InvalidInput, RgpdError, UnknownOrganisation, ValidationFailed
+from rgpd.i18n import LANGUAGES, format_date, use_language
+from rgpd.registry.model import Organisation
+from rgpd.requests import intake, letters, service
+from rgpd.requests.intake import tr
+from rgpd.requests.mailer import Mail, Mailer, MailError, SmtpMailer
+from rgpd.workspace import Workspace
+
+TEMPLATES = Path(__file__).parent / "templates" / "server"
+
+CSRF_COOKIE = "rgpd_csrf"
+CSRF_PLACEHOLDER = "__RGPD_CSRF_TOKEN__"
+#: RGAA 13.1: a user must not be cut off in less than 20 hours.
+CSRF_MAX_AGE = 24 * 3600
+FORM_LIMIT = 64 * 1024
+UPLOAD_LIMIT = service.MAX_UPLOAD + 64 * 1024
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+STATIC_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+    ".ico": "image/x-icon",
+    ".pdf": "application/pdf",
+    ".woff2": "font/woff2",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+# --------------------------------------------------------------------------- rate limiting
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """``capacity`` requests at once, then ``per_minute`` sustained."""
+
+    capacity: float
+    per_minute: float
+
+
+DEFAULT_LIMITS: dict[str, Bucket] = {
+    "page": Bucket(capacity=120, per_minute=60),
+    "post": Bucket(capacity=10, per_minute=6),
+}
+
+
+class RateLimiter:
+    """Token buckets per (kind, address), in memory, bounded in size (oldest evicted)."""
+
+    def __init__(
+        self,
+        limits: dict[str, Bucket] | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_entries: int = 50_000,
+    ) -> None:
+        self.limits = dict(DEFAULT_LIMITS if limits is None else limits)
+        self.clock = clock
+        self.max_entries = max_entries
+        self._state: OrderedDict[tuple[str, str], tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, kind: str, address: str) -> float:
+        """0 when allowed, else the seconds to wait before the next request is allowed."""
+        bucket = self.limits.get(kind)
+        if bucket is None:
+            return 0.0
+        rate = bucket.per_minute / 60.0
+        now = self.clock()
+        key = (kind, address)
+        with self._lock:
+            tokens, last = self._state.pop(key, (bucket.capacity, now))
+            tokens = min(bucket.capacity, tokens + (now - last) * rate)
+            if tokens >= 1.0:
+                tokens -= 1.0
+                wait = 0.0
+            else:
+                wait = (1.0 - tokens) / rate if rate > 0 else 3600.0
+            self._state[key] = (tokens, now)
+            while len(self._state) > self.max_entries:
+                self._state.popitem(last=False)
+        return wait
+
+
+# --------------------------------------------------------------------------- CSRF
+
+
+class Csrf:
+    """Signed double-submit tokens bound to a cookie nonce and an organisation."""
+
+    def __init__(self, secret: bytes, max_age: int = CSRF_MAX_AGE) -> None:
+        self.serializer = URLSafeTimedSerializer(secret, salt="rgpd.csrf")
+        self.max_age = max_age
+
+    @staticmethod
+    def new_nonce() -> str:
+        return secrets.token_urlsafe(24)
+
+    def token(self, org: str, nonce: str) -> str:
+        return self.serializer.dumps([org, nonce])
+
+    def check(self, org: str, nonce: str | None, token: str | None) -> str | None:
+        """None when valid, else the reason (for the log line, never shown verbatim)."""
+        if not token:
+            return "missing token"
+        if not nonce:
+            return "missing cookie"
+        try:
+            data = self.serializer.loads(token, max_age=self.max_age)
+        except SignatureExpired:
+            return "expired"
+        except BadSignature:
+            return "forged"
+        if not (isinstance(data, list) and len(data) == 2):
+            return "forged"
+        if data[0] != org:
+            return "other organisation"
+        if not secrets.compare_digest(str(data[1]), nonce):
+            return "cookie mismatch"
+        return None
+
+
+# --------------------------------------------------------------------------- app
+
+
+@dataclass
+class ServerConfig:
+    forms_dir: Path | None = None
+    base_url: str | None = None  # public URL for the links in e-mails (else the request's)
+    trusted_proxy: bool = False
+    default_org: str | None = None  # for a single-organisation forms directory
+    form_limit: int = FORM_LIMIT
+    upload_limit: int = UPLOAD_LIMIT
+
+
+def create_app(
+    ws: Workspace,
+    forms_dir: Path | str | None = None,
+    *,
+    mailer: Mailer | None = None,
+    base_url: str | None = None,
+    trusted_proxy: bool = False,
+    default_org: str | None = None,
+    limiter: RateLimiter | None = None,
+    form_limit: int = FORM_LIMIT,
+) -> Flask:
+    """The intake application for every organisation of the workspace (``/o/<org>/...``)."""
+    cfg = ServerConfig(
+        forms_dir=Path(forms_dir).resolve() if forms_dir else None,
+        base_url=(base_url or ws.settings.server.get("base_url") or None),
+        trusted_proxy=trusted_proxy,
+        default_org=default_org or ws.settings.org,
+        form_limit=form_limit,
+    )
+    app = Flask(__name__, static_folder=None, template_folder=None)
+    app.config.update(
+        MAX_CONTENT_LENGTH=cfg.form_limit,
+        MAX_FORM_MEMORY_SIZE=cfg.form_limit,
+        MAX_FORM_PARTS=200,
+        SECRET_KEY=service.server_secret(ws),
+        SESSION_COOKIE_HTTPONLY=True,
+    )
+    if trusted_proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    state = _State(ws, cfg, mailer or SmtpMailer(ws.settings.smtp), limiter or RateLimiter())
+    app.extensions["rgpd"] = state
+
+    @app.before_request
+    def _limits() -> Response | None:
+        g.nonce = None
+        g.set_nonce = False
+        if request.endpoint == "upload" and request.method == "POST":
+            request.max_content_length = cfg.upload_limit
+            request.max_form_memory_size = cfg.upload_limit
+        kind = "post" if request.method == "POST" else "page"
+        wait = state.limiter.take(kind, request.remote_addr or "unknown")
+        if wait > 0:
+            resp = state.message(
+                _org_from_path(),
+                _lang(),
+                tr("Too many requests", _lang()),
+                [
+                    tr(
+                        "Too many requests from your connection. Please wait a minute and try again.",
+                        _lang(),
+                    )
+                ],
+                status=429,
+                alert=True,
+            )
+            resp.headers["Retry-After"] = str(max(1, int(wait + 0.999)))
+            return resp
+        return None
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        for k, v in SECURITY_HEADERS.items():
+            resp.headers.setdefault(k, v)
+        if g.get("set_nonce") and g.get("nonce"):
+            resp.set_cookie(
+                CSRF_COOKIE,
+                g.nonce,
+                max_age=CSRF_MAX_AGE,
+                httponly=True,
+                samesite="Strict",
+                secure=request.is_secure,
+                path="/",
+            )
+        return resp
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        lang = _lang()
+        code = exc.code or 500
+        if isinstance(exc, RequestEntityTooLarge):
+            text = tr("What you sent is too large.", lang)
+        elif code == 404:
+            text = tr("This page does not exist.", lang)
+        elif code == 405:
+            text = tr("This address does not accept this kind of request.", lang)
+        else:
+            text = tr("The request could not be handled.", lang)
+        return state.message(_org_from_path(), lang, text, [text], status=code, alert=True)
+
+    @app.errorhandler(Exception)
+    def _crash(exc: Exception) -> Response:
+        # no details to the citizen (they could hold personal data); the log keeps the type
+        app.logger.error("intake error: %s", exc.__class__.__name__)
+        lang = _lang()
+        text = tr(
+            "An error occurred on our side; nothing was recorded. Please try again later.", lang
+        )
+        return state.message(None, lang, text, [text], status=500, alert=True)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return Response("ok\n", mimetype="text/plain")
+
+    @app.get("/o/<org>/csrf")
+    def csrf(org: str) -> Response:
+        state.org(org)
+        return jsonify({"csrf_token": state.csrf_token(org)})
+
+    @app.get("/o/<org>/")
+    @app.get("/o/<org>/<path:path>")
+    def static_page(org: str, path: str = "") -> Response:
+        state.org(org)
+        return state.static(org, path)
+
+    @app.post("/o/<org>/submit")
+    def submit(org: str) -> Response:
+        return state.submit(org)
+
+    @app.route("/o/<org>/verify/<token>", methods=["GET", "POST"])
+    def verify(org: str, token: str) -> Response:
+        return state.verify(org, token)
+
+    @app.route("/o/<org>/upload/<token>", methods=["GET", "POST"], endpoint="upload")
+    def upload(org: str, token: str) -> Response:
+        return state.upload(org, token)
+
+    return app
+
+
+def _lang() -> str:
+    """The page language: the form's ``lang``, ``?lang=``, then Accept-Language, then French.
+
+    The body is read only if it was already parsed: an error page for an oversized
+    body must not try to parse it again.
+    """
+    value = request.args.get("lang", "")
+    if not value and "form" in request.__dict__:
+        value = request.form.get("lang", "")
+    value = value.strip()[:2]
+    if value in LANGUAGES:
+        return value
+    best = request.accept_languages.best_match(list(LANGUAGES))
+    return best or "fr"
+
+
+def _org_from_path() -> str | None:
+    view_args = request.view_args or {}
+    org = view_args.get("org")
+    return org if isinstance(org, str) and _SLUG.match(org) else None
+
+
+class _State:
+    """Everything the views share: workspace, config, mailer, limiter, templates."""
+
+    def __init__(self, ws: Workspace, cfg: ServerConfig, mailer: Mailer, limiter: RateLimiter):
+        self.ws = ws
+        self.cfg = cfg
+        self.mailer = mailer
+        self.limiter = limiter
+        self.csrf = Csrf(service.server_secret(ws))
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    # -- organisation and pages ------------------------------------------------
+    def org(self, slug: str) -> Organisation:
+        if not _SLUG.match(slug):
+            abort(404)
+        try:
+            return service.organisation(self.ws, slug)
+        except UnknownOrganisation:
+            abort(404)
+
+    def site_dir(self, org: str) -> Path | None:
+        base = self.cfg.forms_dir
+        if base is None:
+            return None
+        own = base / org
+        if own.is_dir():
+            return own
+        if org == self.cfg.default_org and (base / "index.html").is_file():
+            return base
+        return None
+
+    def asset_url(self, org: str, *names: str) -> str | None:
+        site = self.site_dir(org)
+        for name in names:
+            if site is not None and (site / "assets" / name).is_file():
+                return f"/o/{org}/assets/{name}"
+        return None
+
+    def logo_url(self, org: str) -> str | None:
+        site = self.site_dir(org)
+        if site is None:
+            return None
+        for p in sorted((site / "assets").glob("logo.*")) if (site / "assets").is_dir() else []:
+            return f"/o/{org}/assets/{p.name}"
+        return None
+
+    def home(self, org: str | None, lang: str) -> str | None:
+        if org is None:
+            return None
+        site = self.site_dir(org)
+        if site is not None and (site / lang / "index.html").is_file():
+            return f"/o/{org}/{lang}/index.html"
+        if site is not None:
+            return f"/o/{org}/"
+        return None
+
+    def render(self, name: str, org: str | None, lang: str, **ctx: Any) -> str:
+        org_name = ""
+        if org is not None:
+            try:
+                org_name = service.organisation(self.ws, org).name
+            except UnknownOrganisation:
+                org = None
+
+        def t(message: str, **params: object) -> str:
+            safe = {k: Markup.escape(v) for k, v in params.items()}
+            return Markup(tr(message, lang, **safe)) if params else tr(message, lang)
+
+        return self.env.get_template(name).render(
+            _=t,
+            lang=lang,
+            org_name=org_name,
+            stylesheet=self.asset_url(org, "style.css", "forms.css") if org else None,
+            logo=self.logo_url(org) if org else None,
+            home=self.home(org, lang),
+            **ctx,
+        )
+
+    def message(
+        self,
+        org: str | None,
+        lang: str,
+        title: str,
+        paragraphs: list[str],
+        *,
+        status: int = 200,
+        alert: bool = False,
+    ) -> Response:
+        html = self.render(
+            "message.html.j2", org, lang, title=title, paragraphs=paragraphs, alert=alert
+        )
+        return Response(html, status=status, mimetype="text/html")
+
+    # -- CSRF --------------------------------------------------------------------
+    def nonce(self) -> str:
+        current = request.cookies.get(CSRF_COOKIE, "")
+        if g.get("nonce"):
+            return str(g.nonce)
+        if re.fullmatch(r"[A-Za-z0-9_-]{32}", current):
+            g.nonce = current
+        else:
+            g.nonce = Csrf.new_nonce()
+            g.set_nonce = True
+        return str(g.nonce)
+
+    def csrf_token(self, org: str) -> str:
+        return self.csrf.token(org, self.nonce())
+
+    def csrf_refused(self, org: str) -> str | None:
+        return self.csrf.check(
+            org, request.cookies.get(CSRF_COOKIE), request.form.get("csrf_token")
+        )
+
+    # -- static pages ------------------------------------------------------------
+    def static(self, org: str, path: str) -> Response:
+        site = self.site_dir(org)
+        if site is None:
+            abort(404)
+        target = (site / path).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        try:
+            target.relative_to(site.resolve())
+        except ValueError:
+            abort(404)
+        ctype = STATIC_TYPES.get(target.suffix.lower())
+        if ctype is None or not target.is_file():
+            abort(404)
+        data = target.read_bytes()
+        if target.suffix.lower() == ".html":
+            data = data.replace(CSRF_PLACEHOLDER.encode(), self.csrf_token(org).encode())
+        resp = Response(data, mimetype=ctype.split(";")[0])
+        resp.headers["Content-Type"] = ctype
+        if target.suffix.lower() != ".html":
+            # assets carry nothing personal: let browsers keep them a little
+            resp.headers["Cache-Control"] = "public, max-age=300"
+        return resp
+
+    # -- submission ----------------------------------------------------------------
+    def _page_context(self, org: str, lang: str) -> Any:
+        from rgpd.requests import forms
+
+        wanted: dict[str, Any] = {
+            "lang": lang,
+            "assets": f"/o/{org}/assets",
+            "home": self.home(org, lang) or f"/o/{org}/",
+            "other_lang_href": None,
+            "other_lang": None,
+            "action": f"/o/{org}/submit",
+            "pdf_href": None,
+            "logo": self.logo_url(org),
+        }
+        names = {f.name for f in dataclasses.fields(forms.PageContext)}
+        return forms.PageContext(**{k: v for k, v in wanted.items() if k in names})
+
+    def _form_page(
+        self,
+        org: str,
+        o: Organisation,
+        lang: str,
+        values: dict[str, list[str]],
+        errors: dict[str, str],
+        *,
+        confirm: bool,
+    ) -> str:
+        from rgpd.requests import forms
+
+        right = intake.RIGHTS.get((values.get("right") or [""])[0])
+        activities = service.offered_activities(self.ws, org)
+        token = self.csrf_token(org)
+        if right is None:
+            return self.render(
+                "errors.html.j2",
+                org,
+                lang,
+                title=tr("Your request could not be sent", lang),
+                errors=errors,
+            )
+        spec = forms.form_spec(right, activities)
+        page = self._page_context(org, lang)
+        vals: dict[str, Any] = {
+            k: v for k, v in values.items() if k not in ("csrf_token", "confirm", "edit")
+        }
+        vals["csrf_token"] = token
+        if confirm:
+            return self._confirmation(org, lang, spec, values, token)
+        html = forms.render_form(o, spec, page, values=vals, errors=errors)
+        return html.replace(CSRF_PLACEHOLDER, token)
+
+    def _confirmation(
+        self, org: str, lang: str, spec: Any, values: dict[str, list[str]], token: str
+    ) -> str:
+        """RGAA 11.12: what will be sent, every value in hidden fields (no session needed)."""
+        from rgpd.requests import forms
+
+        labels, _anchors = forms.field_labels(spec, lang, values)
+        names = getattr(spec, "service_names", {}) or {}
+        recap: list[tuple[str, Any]] = []
+        hidden: list[tuple[str, str]] = []
+        for name, vals in values.items():
+            if name in ("csrf_token", "confirm", "edit"):
+                continue
+            for v in vals:
+                hidden.append((name, v))
+            shown = [v for v in vals if v]
+            if not shown or name in ("right", "lang"):
+                continue
+            if name == "activities":
+                shown = [names.get(v, v) for v in shown]
+            if name == "requester_role":
+                with contextlib.suppress(KeyError):
+                    shown = [forms.role_label(spec.right, shown[0], lang)]
+            if name in labels:
+                recap.append((labels[name], shown[0] if len(shown) == 1 else shown))
+        return self.render(
+            "confirm.html.j2",
+            org,
+            lang,
+            title=tr("Check and send your request", lang),
+            right_label=tr(spec.right.label, lang),
+            recap=recap,
+            hidden=hidden,
+            csrf_token=token,
+            action=f"/o/{org}/submit",
+        )
+
+    def submit(self, org: str) -> Response:
+        o = self.org(org)
+        request.form  # noqa: B018 - parse the body now (413 early; ``lang`` lives in it)
+        lang = _lang()
+        wants_json = request.accept_mimetypes.best == "application/json"
+        refused = self.csrf_refused(org)
+        if refused:
+            text = tr(
+                "Your session has expired or the form did not come from our site. "
+                "Reload the form and send it again; nothing was recorded.",
+                lang,
+            )
+            if wants_json:
+                return _json({"error": "csrf", "message": text}, 403)
+            return self.message(org, lang, tr("Form expired", lang), [text], status=403, alert=True)
+        values = {k: request.form.getlist(k) for k in request.form}
+        today = service.local_today(self.ws)
+        with use_language(lang):
+            try:
+                sub = intake.validate(values, service.offered_activities(self.ws, org), today=today)
+            except ValidationFailed as exc:
+                errors = intake.problems_by_field(exc)
+                if wants_json:
+                    return _json({"errors": errors}, 422)
+                html = self._form_page(org, o, lang, values, errors, confirm=False)
+                return Response(html, status=422, mimetype="text/html")
+        if (values.get("edit") or [""])[0] == "1":
+            html = self._form_page(org, o, lang, values, {}, confirm=False)
+            return Response(html, mimetype="text/html")
+        if (values.get("confirm") or [""])[0] != "1":
+            if wants_json:
+                return _json({"ok": True, "confirm": "send confirm=1 to record the request"}, 200)
+            html = self._form_page(org, o, lang, values, {}, confirm=True)
+            return Response(html, mimetype="text/html")
+        return self._record(org, o, lang, sub, wants_json)
+
+    def _link(self, path: str) -> str:
+        base = (self.cfg.base_url or request.host_url).rstrip("/")
+        return f"{base}{path}"
+
+    def _record(
+        self, org: str, o: Organisation, lang: str, sub: intake.Submission, wants_json: bool
+    ) -> Response:
+        done = service.submit(self.ws, org, sub)
+        assert done.verify_secret is not None
+        token = service.sign_link(self.ws, "verify", org, done.verify_secret)
+        link = self._link(f"/o/{org}/verify/{token}")
+        record = service.get(self.ws, org, done.record.reference, reveal=True)
+        letter = letters.compose(
+            o,
+            record,
+            letters.LetterKind.VERIFICATION,
+            activities=service.offered_activities(self.ws, org),
+            lang=lang,
+            link=link,
+            today=service.local_today(self.ws),
+        )
+        try:
+            self.mailer.send(Mail(sub.email, letter.subject, letter.text))
+        except (MailError, RgpdError):
+            service.discard(self.ws, org, done.record.reference, why="verification e-mail failed")
+            text = tr(
+                "We could not send the confirmation e-mail. Nothing was recorded: "
+                "please try again later.",
+                lang,
+            )
+            if wants_json:
+                return _json({"error": "mail", "message": text}, 503)
+            return self.message(
+                org, lang, tr("E-mail not sent", lang), [text], status=503, alert=True
+            )
+        if wants_json:
+            return _json({"ok": True, "status": "check_mail"}, 200)
+        html = self.render(
+            "check_mail.html.j2", org, lang, title=tr("Check your mailbox", lang), email=sub.email
+        )
+        return Response(html, mimetype="text/html")
+
+    # -- e-mail verification -----------------------------------------------------------
+    def verify(self, org: str, token: str) -> Response:
+        o = self.org(org)
+        lang = _lang()
+        try:
+            secret = service.read_link(self.ws, "verify", org, token, service.VERIFY_TTL)
+            if request.method == "GET":
+                html = self.render(
+                    "verify.html.j2",
+                    org,
+                    lang,
+                    title=tr("Confirm your request", lang),
+                    action=f"/o/{org}/verify/{token}?lang={lang}",
+                )
+                return Response(html, mimetype="text/html")
+            record = service.confirm_email(self.ws, org, secret)
+        except service.LinkRefused as exc:
+            return self._link_refused(org, lang, exc)
+        lang = record.lang if record.lang in LANGUAGES else lang
+        full = service.get(self.ws, org, record.reference, reveal=True)
+        try:
+            ack = letters.compose(
+                o,
+                full,
+                letters.LetterKind.ACKNOWLEDGEMENT,
+                activities=service.offered_activities(self.ws, org),
+                lang=lang,
+                today=service.local_today(self.ws),
+            )
+            if ack.to:
+                self.mailer.send(Mail(ack.to, ack.subject, ack.text))
+        except (MailError, RgpdError) as exc:
+            # the request is recorded; the on-screen acknowledgement is the proof
+            current_app.logger.warning("acknowledgement not e-mailed: %s", exc.__class__.__name__)
+        with use_language(lang):
+            html = self.render(
+                "acknowledgement.html.j2",
+                org,
+                lang,
+                title=tr("Request recorded", lang),
+                ref=record.reference,
+                right_label=tr(record.type.label, lang),
+                article=record.type.article,
+                received=format_date(record.request.received_on, lang=lang),
+                due=format_date(record.due, lang=lang),
+                due_iso=record.due.isoformat(),
+                notice=format_date(record.deadline.extension_notice_due, lang=lang),
+            )
+        return Response(html, mimetype="text/html")
+
+    def _link_refused(self, org: str, lang: str, exc: service.LinkRefused) -> Response:
+        if exc.reason == "used":
+            text = tr("This link has already been used.", lang)
+        elif exc.reason == "expired":
+            text = tr("This link has expired.", lang)
+        else:
+            text = tr("This link is not valid or has expired.", lang)
+        return self.message(
+            org,
+            lang,
+            tr("Link not valid", lang),
+            [text, tr("If you need help, contact the data protection officer.", lang)],
+            status=410,
+            alert=True,
+        )
+
+    # -- identity upload ----------------------------------------------------------------
+    def upload(self, org: str, token: str) -> Response:
+        self.org(org)
+        lang = _lang()
+        try:
+            secret = service.read_link(self.ws, "upload", org, token, service.UPLOAD_TTL)
+        except service.LinkRefused as exc:
+            return self._link_refused(org, lang, exc)
+        mb = service.MAX_UPLOAD // (1024 * 1024)
+        action = f"/o/{org}/upload/{token}?lang={lang}"
+
+        def form(error: str | None, status: int) -> Response:
+            html = self.render(
+                "upload.html.j2",
+                org,
+                lang,
+                title=tr("Proof of identity", lang),
+                ref="",
+                mb=mb,
+                action=action,
+                error=error,
+            )
+            return Response(html, status=status, mimetype="text/html")
+
+        if request.method == "GET":
+            return form(None, 200)
+        f = request.files.get("document")
+        data = f.read(service.MAX_UPLOAD + 1) if f is not None else b""
+        try:
+            with use_language(lang):
+                service.store_upload(
+                    self.ws, org, secret, filename=(f.filename or "") if f else "", data=data
+                )
+        except service.LinkRefused as exc:
+            return self._link_refused(org, lang, exc)
+        except InvalidInput as exc:
+            return form(exc.problem or str(exc), 422)
+        return self.message(
+            org,
+            lang,
+            tr("Document received", lang),
+            [
+                tr(
+                    "Thank you: your document has been received. It will be deleted as soon as "
+                    "it has been checked, and the handling of your request resumes.",
+                    lang,
+                )
+            ],
+        )
+
+
+def _json(data: Any, status: int) -> Response:
+    resp = jsonify(data)
+    resp.status_code = status
+    return resp
+
+
+def serve(
+    ws: Workspace,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    forms_dir: Path | None = None,
+    trusted_proxy: bool = False,
+    base_url: str | None = None,
+    default_org: str | None = None,
+    threads: int = 4,
+) -> None:
+    """Run the intake server on waitress until interrupted (the CLI edge calls this)."""
+    from waitress import serve as waitress_serve
+
+    app = create_app(
+        ws,
+        forms_dir,
+        base_url=base_url,
+        trusted_proxy=trusted_proxy,
+        default_org=default_org,
+    )
+    service.purge_unverified(ws)
+    waitress_serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        max_request_body_size=UPLOAD_LIMIT,
+        ident="rgpd",
+    )

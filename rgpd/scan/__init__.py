@@ -1,0 +1,1 @@
+"""The scanner wing: sources, extraction, detection, findings."""

@@ -1,0 +1,568 @@
+"""What a database column holds, judged from its name and its sampled values (pure).
+
+A column is labelled with an entity type from two signals:
+
+* its **name**, against French and English vocabularies (``nom``, ``prenom``,
+  ``date_naissance``, ``nir``, ``courriel``, ``iban``...). A name alone never
+  labels a column: the sampled values must at least look the part (an e-mail
+  column holds ``@``, a postcode five digits), and an ambiguous name (``nom``,
+  ``name``, ``mobile``) counts only when the table is plainly about people
+  (a sibling column says ``prenom``, ``courriel``, ``date_naissance``...), so the
+  ``nom`` of an equipment table stays clean;
+* its **sampled values**, run through the same detectors as the file scanner.
+  A verdict comes from the *share* of sampled values that match: a single hit
+  never labels a column (``min_hits``), and soft entity types (names, places,
+  phones) need a larger share than checksummed ones (NIR, IBAN, e-mail) or the
+  Art. 9 special categories, whose mere presence in a free-text column matters.
+
+Everything here is a plain function of names, kinds and strings: no database,
+no detector, so the rules are tested on tables of cases.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from rgpd.taxonomy import SPECIAL_ENTITIES, Entity
+
+
+class ColumnKind(StrEnum):
+    TEXT = "text"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    DATE = "date"
+    DATETIME = "datetime"
+    BOOLEAN = "boolean"
+    BINARY = "binary"
+    OTHER = "other"
+
+
+class Strength(StrEnum):
+    STRONG = "strong"  # the name says it (prenom, courriel, nir)
+    WEAK = "weak"  # the name may say it, given a table about people (nom, name)
+
+
+@dataclass(frozen=True)
+class NameSignal:
+    entity_type: str
+    strength: Strength
+    term: str  # the vocabulary entry that matched, for the explanation
+
+
+#: Vocabulary, most specific first: (tokens that must all be present, entity, strength).
+#: Tokens are folded (lower case, no accents) pieces of the column name.
+_E = Entity
+_S, _W = Strength.STRONG, Strength.WEAK
+_PERSON_ROLES = (
+    "demandeur",
+    "beneficiaire",
+    "usager",
+    "parent",
+    "responsable",
+    "titulaire",
+    "contact",
+    "mere",
+    "pere",
+    "enfant",
+    "eleve",
+    "patient",
+    "client",
+    "adherent",
+    "representant",
+    "conjoint",
+    "tuteur",
+    "signataire",
+    "agent",
+    "employe",
+    "salarie",
+    "electeur",
+    "defunt",
+    "candidat",
+    "emprunteur",
+    "lecteur",
+    "proprietaire",
+    "locataire",
+    "user",
+    "customer",
+    "employee",
+)
+VOCABULARY: tuple[tuple[frozenset[str], str, Strength], ...] = tuple(
+    (frozenset(tokens.split()), str(entity), strength)
+    for tokens, entity, strength in [
+        # names: birth name before date of birth ("nom_naissance" is a name)
+        ("nom naissance", _E.PERSON, _S),
+        ("nom usage", _E.PERSON, _S),
+        ("nom famille", _E.PERSON, _S),
+        ("nom marital", _E.PERSON, _S),
+        ("nom jeune fille", _E.PERSON, _S),
+        ("lieu naissance", _E.LOCATION, _S),
+        ("commune naissance", _E.LOCATION, _S),
+        ("ville naissance", _E.LOCATION, _S),
+        ("pays naissance", _E.LOCATION, _S),
+        ("departement naissance", _E.LOCATION, _S),
+        ("date naissance", _E.DATE_OF_BIRTH, _S),
+        ("date nais", _E.DATE_OF_BIRTH, _S),
+        ("datenaissance", _E.DATE_OF_BIRTH, _S),
+        ("naissance", _E.DATE_OF_BIRTH, _S),
+        ("birth date", _E.DATE_OF_BIRTH, _S),
+        ("date birth", _E.DATE_OF_BIRTH, _S),
+        ("birthdate", _E.DATE_OF_BIRTH, _S),
+        ("birthday", _E.DATE_OF_BIRTH, _S),
+        ("dob", _E.DATE_OF_BIRTH, _S),
+        ("ddn", _E.DATE_OF_BIRTH, _S),
+        # network before postal (an "adresse_ip" is not a street)
+        ("adresse ip", _E.IP_ADDRESS, _S),
+        ("ip", _E.IP_ADDRESS, _S),
+        ("ipaddress", _E.IP_ADDRESS, _S),
+        ("remote addr", _E.IP_ADDRESS, _S),
+        ("adresse mail", _E.EMAIL_ADDRESS, _S),
+        ("adresse electronique", _E.EMAIL_ADDRESS, _S),
+        ("adresse courriel", _E.EMAIL_ADDRESS, _S),
+        ("courriel", _E.EMAIL_ADDRESS, _S),
+        ("email", _E.EMAIL_ADDRESS, _S),
+        ("mail", _E.EMAIL_ADDRESS, _S),
+        ("mel", _E.EMAIL_ADDRESS, _S),
+        ("e mail", _E.EMAIL_ADDRESS, _S),
+        ("code postal", _E.LOCATION, _S),
+        ("codepostal", _E.LOCATION, _S),
+        ("postal code", _E.LOCATION, _S),
+        ("postcode", _E.LOCATION, _S),
+        ("zipcode", _E.LOCATION, _S),
+        ("zip", _E.LOCATION, _S),
+        ("adresse", _E.LOCATION, _S),
+        ("address", _E.LOCATION, _S),
+        ("domicile", _E.LOCATION, _S),
+        ("rue", _E.LOCATION, _S),
+        ("street", _E.LOCATION, _S),
+        ("telephone", _E.PHONE_NUMBER, _S),
+        ("tel", _E.PHONE_NUMBER, _S),
+        ("numtel", _E.PHONE_NUMBER, _S),
+        ("portable", _E.PHONE_NUMBER, _S),
+        ("phone", _E.PHONE_NUMBER, _S),
+        ("gsm", _E.PHONE_NUMBER, _S),
+        ("mobile", _E.PHONE_NUMBER, _W),
+        ("fax", _E.PHONE_NUMBER, _W),
+        ("iban", _E.IBAN_CODE, _S),
+        ("rib", _E.IBAN_CODE, _S),
+        ("nir", _E.FR_NIR, _S),
+        ("num secu", _E.FR_NIR, _S),
+        ("numero secu", _E.FR_NIR, _S),
+        ("no secu", _E.FR_NIR, _S),
+        ("secu", _E.FR_NIR, _S),
+        ("securite sociale", _E.FR_NIR, _S),
+        ("nss", _E.FR_NIR, _S),
+        ("ssn", _E.FR_NIR, _S),
+        ("numero fiscal", _E.FR_TAX_ID, _S),
+        ("num fiscal", _E.FR_TAX_ID, _S),
+        ("spi", _E.FR_TAX_ID, _S),
+        ("cni", _E.FR_ID_CARD, _S),
+        ("carte identite", _E.FR_ID_CARD, _S),
+        ("passeport", _E.FR_PASSPORT, _S),
+        ("passport", _E.FR_PASSPORT, _S),
+        ("immatriculation", _E.FR_LICENSE_PLATE, _W),
+        ("plaque", _E.FR_LICENSE_PLATE, _W),
+        ("carte bancaire", _E.CREDIT_CARD, _S),
+        ("card number", _E.CREDIT_CARD, _S),
+        # people's names
+        ("prenom", _E.PERSON, _S),
+        ("prenoms", _E.PERSON, _S),
+        ("firstname", _E.PERSON, _S),
+        ("first name", _E.PERSON, _S),
+        ("lastname", _E.PERSON, _S),
+        ("last name", _E.PERSON, _S),
+        ("given name", _E.PERSON, _S),
+        ("surname", _E.PERSON, _S),
+        ("fullname", _E.PERSON, _S),
+        ("full name", _E.PERSON, _S),
+        *((f"nom {role}", _E.PERSON, _S) for role in _PERSON_ROLES),
+        *((f"name {role}", _E.PERSON, _S) for role in _PERSON_ROLES),
+        ("nom", _E.PERSON, _W),
+        ("name", _E.PERSON, _W),
+        # Art. 9(1) special categories and Art. 10
+        ("sante", _E.HEALTH, _S),
+        ("medical", _E.HEALTH, _S),
+        ("medicale", _E.HEALTH, _S),
+        ("allergie", _E.HEALTH, _S),
+        ("allergies", _E.HEALTH, _S),
+        ("allergy", _E.HEALTH, _S),
+        ("handicap", _E.HEALTH, _S),
+        ("pathologie", _E.HEALTH, _S),
+        ("maladie", _E.HEALTH, _S),
+        ("diagnostic", _E.HEALTH, _S),
+        ("health", _E.HEALTH, _S),
+        ("religion", _E.RELIGION, _S),
+        ("confession", _E.RELIGION, _S),
+        ("opinion politique", _E.POLITICAL_OPINION, _S),
+        ("parti politique", _E.POLITICAL_OPINION, _S),
+        ("syndicale", _E.TRADE_UNION, _S),
+        ("syndical", _E.TRADE_UNION, _S),
+        ("syndicat", _E.TRADE_UNION, _W),
+        ("origine ethnique", _E.ETHNIC_ORIGIN, _S),
+        ("ethnie", _E.ETHNIC_ORIGIN, _S),
+        ("orientation sexuelle", _E.SEX_LIFE, _S),
+        ("biometrie", _E.BIOMETRIC, _S),
+        ("empreinte", _E.BIOMETRIC, _W),
+        ("casier judiciaire", _E.CRIMINAL_OFFENCE, _S),
+        ("condamnation", _E.CRIMINAL_OFFENCE, _S),
+        ("infraction", _E.CRIMINAL_OFFENCE, _S),
+    ]
+)
+
+#: Tokens that make a ``nom``/``name`` column the name of a thing, not of a person.
+NOT_A_PERSON: frozenset[str] = frozenset(
+    [
+        "fichier",
+        "file",
+        "commune",
+        "ville",
+        "pays",
+        "service",
+        "site",
+        "produit",
+        "equipement",
+        "materiel",
+        "batiment",
+        "salle",
+        "ecole",
+        "etablissement",
+        "structure",
+        "organisme",
+        "entreprise",
+        "societe",
+        "association",
+        "host",
+        "table",
+        "column",
+        "colonne",
+        "app",
+        "application",
+        "logiciel",
+        "projet",
+        "domaine",
+        "domain",
+        "categorie",
+        "category",
+        "voie",
+        "rue",
+        "lieu",
+        "marque",
+        "modele",
+        "model",
+        "article",
+        "rubrique",
+        "chapitre",
+        "compte",
+        "budget",
+        "operation",
+        "document",
+        "piece",
+        "dossier",
+        "type",
+        "libelle",
+    ]
+)
+
+#: Entity types a table "about people" is recognised by (context for weak names).
+PEOPLE_CUES: frozenset[str] = frozenset(
+    {
+        Entity.PERSON,
+        Entity.EMAIL_ADDRESS,
+        Entity.PHONE_NUMBER,
+        Entity.DATE_OF_BIRTH,
+        Entity.FR_NIR,
+        Entity.IBAN_CODE,
+    }
+)
+
+#: Checksummed or unmistakable: two hits at a small share already say something.
+HARD_ENTITIES: frozenset[str] = frozenset(
+    {Entity.FR_NIR, Entity.IBAN_CODE, Entity.EMAIL_ADDRESS, Entity.CREDIT_CARD}
+)
+
+
+def fold(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def name_tokens(column: str) -> frozenset[str]:
+    """``dateNaissance2`` → {date, naissance}; trailing digits dropped (``tel2``)."""
+    spaced = _CAMEL.sub(" ", column)
+    parts = re.split(r"[^0-9a-z]+", fold(spaced))
+    return frozenset(p.rstrip("0123456789") for p in parts if p.rstrip("0123456789"))
+
+
+def name_signal(column: str) -> NameSignal | None:
+    """The first (most specific) vocabulary entry whose tokens the column name holds."""
+    toks = name_tokens(column)
+    for need, entity, strength in VOCABULARY:
+        if need <= toks:
+            if entity == Entity.PERSON and toks & NOT_A_PERSON:
+                continue
+            return NameSignal(entity, strength, " ".join(sorted(need)))
+    return None
+
+
+# -- does a value look the part? ------------------------------------------------------
+
+_NONE_LIKE = frozenset(
+    {
+        "",
+        "-",
+        "--",
+        "/",
+        "0",
+        "aucun",
+        "aucune",
+        "neant",
+        "non",
+        "no",
+        "none",
+        "null",
+        "nul",
+        "ras",
+        "n/a",
+        "na",
+        "nc",
+        "sans",
+        "false",
+        "?",
+        "inconnu",
+        "unknown",
+    }
+)
+_PERSON_RE = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+){0,4}\.?$")
+_POSTCODE_RE = re.compile(r"^(?:\d{5}|\d{2} \d{3}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|\d{4})$")
+_DATE_RE = re.compile(
+    r"^(?:(?P<y1>\d{4})[-/.](?P<m1>\d{1,2})[-/.](?P<d1>\d{1,2})|(?P<d2>\d{1,2})[-/.](?P<m2>\d{1,2})[-/.](?P<y2>\d{4}))"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+_IBAN_RE = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9 ]{10,40}$")
+_IP_RE = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]{3,39})$")
+
+
+def is_none_like(value: str) -> bool:
+    return fold(value.strip()).strip(" .") in _NONE_LIKE
+
+
+def looks_like(entity_type: str, value: str, kind: ColumnKind, today: date) -> bool:
+    """Cheap shape check that lets a column name count without a detector hit."""
+    v = value.strip()
+    if not v or is_none_like(v):
+        return False
+    digits = sum(c.isdigit() for c in v)
+    if entity_type == Entity.PERSON:
+        return bool(_PERSON_RE.match(v)) and len(v) <= 80 and any(c.isupper() for c in v)
+    if entity_type == Entity.LOCATION:
+        return bool(_POSTCODE_RE.match(v)) or (any(c.isalpha() for c in v) and len(v) >= 3)
+    if entity_type == Entity.DATE_OF_BIRTH:
+        return _plausible_birth(v, today)
+    if entity_type == Entity.PHONE_NUMBER:
+        rest = re.sub(r"[\d\s.+()\-/]", "", v)
+        return 9 <= digits <= 15 and not rest
+    if entity_type == Entity.EMAIL_ADDRESS:
+        return "@" in v and "." in v.rsplit("@", 1)[-1] and " " not in v
+    if entity_type == Entity.IBAN_CODE:
+        return bool(_IBAN_RE.match(v.upper()))
+    if entity_type == Entity.FR_NIR:
+        compact = re.sub(r"[\s.\-]", "", v).upper()
+        return len(compact) in (13, 15) and compact[:1] in "1234789" and compact.isalnum()
+    if entity_type == Entity.IP_ADDRESS:
+        return bool(_IP_RE.match(v)) and (":" in v or digits >= 4)
+    if entity_type == Entity.CREDIT_CARD:
+        return 13 <= digits <= 19
+    if entity_type in SPECIAL_ENTITIES:
+        # free text about the person: any real words (booleans and codes do not count)
+        return kind == ColumnKind.TEXT and sum(c.isalpha() for c in v) >= 3
+    if kind in (ColumnKind.TEXT, ColumnKind.OTHER):
+        return len(v) >= 2
+    return False
+
+
+def _plausible_birth(v: str, today: date) -> bool:
+    m = _DATE_RE.match(v)
+    if not m:
+        return False
+    y = int(m.group("y1") or m.group("y2"))
+    mo = int(m.group("m1") or m.group("m2"))
+    d = int(m.group("d1") or m.group("d2"))
+    try:
+        born = date(y, mo, d)
+    except ValueError:
+        return False
+    return date(today.year - 125, 1, 1) <= born <= today
+
+
+# -- the verdict ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What the detectors found in one sampled value (no offsets needed here)."""
+
+    entity_type: str
+    score: float
+
+
+@dataclass(frozen=True)
+class ColumnVerdict:
+    """One entity type a column holds, with how sure we are and why."""
+
+    entity_type: str
+    ratio: float  # share of non-empty sampled values that support the verdict
+    confidence: float
+    matched: int  # values supporting it
+    sampled: int  # non-empty values looked at
+    basis: str  # "values", "name+values" or "name"
+    special_category: bool
+    #: indexes (into the sampled values) of the supporting values, for evidence/blind index
+    supporting: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_hits: int = 2  # "a single hit does not label a column"
+    soft_ratio: float = 0.3  # names, places, phones, dates, IPs...
+    hard_ratio: float = 0.05  # checksummed identifiers
+    special_ratio: float = 0.1  # Art. 9 / Art. 10 vocabulary in free text
+    name_ratio: float = 0.5  # share of values that must look the part for a name signal
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+def table_people_cues(columns: Sequence[str]) -> frozenset[str]:
+    """Entity types the table's *strong* column names announce (context for weak names)."""
+    out: set[str] = set()
+    for c in columns:
+        sig = name_signal(c)
+        if sig and sig.strength == Strength.STRONG and sig.entity_type in PEOPLE_CUES:
+            out.add(sig.entity_type)
+    return frozenset(out)
+
+
+def judge_column(
+    name: str,
+    kind: ColumnKind,
+    values: Sequence[str],
+    hits: Sequence[Sequence[Hit]],
+    *,
+    table_cues: frozenset[str] = frozenset(),
+    today: date,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> list[ColumnVerdict]:
+    """Entity types the column holds, strongest first.
+
+    ``values`` are the non-empty sampled values as text; ``hits[i]`` what the
+    detectors found in ``values[i]`` (empty lists when detection was not run).
+    """
+    if len(hits) != len(values):
+        raise ValueError("hits must have one entry per value")
+    n = len(values)
+    if n == 0:
+        return []
+    t = thresholds
+    by_entity: dict[str, list[tuple[int, float]]] = {}
+    for i, hs in enumerate(hits):
+        best: dict[str, float] = {}
+        for h in hs:
+            best[h.entity_type] = max(best.get(h.entity_type, 0.0), h.score)
+        for e, sc in best.items():
+            by_entity.setdefault(e, []).append((i, sc))
+
+    sig = name_signal(name)
+    name_entity: str | None = None
+    if sig and (sig.strength == Strength.STRONG or _people_table(sig, table_cues)):
+        name_entity = sig.entity_type
+
+    verdicts: dict[str, ColumnVerdict] = {}
+    for e, matched in by_entity.items():
+        if e == name_entity:
+            continue  # judged below, with the name
+        ratio = len(matched) / n
+        if not _value_threshold_met(e, len(matched), ratio, t):
+            continue
+        mean = sum(sc for _, sc in matched) / len(matched)
+        verdicts[e] = ColumnVerdict(
+            entity_type=e,
+            ratio=round(ratio, 4),
+            confidence=round(mean * (0.7 + 0.3 * min(1.0, ratio / 0.8)), 3),
+            matched=len(matched),
+            sampled=n,
+            basis="values",
+            special_category=e in SPECIAL_ENTITIES,
+            supporting=tuple(i for i, _ in matched),
+        )
+
+    if name_entity:
+        # The name counts when the values agree: detector hits (at least ``min_hits``)
+        # or a majority of values of the right shape (a surname alone is no NER hit).
+        detected = dict(by_entity.get(name_entity, []))
+        support = set(detected) | {
+            i for i, v in enumerate(values) if looks_like(name_entity, v, kind, today)
+        }
+        need = min(t.min_hits, n)
+        ratio = len(support) / n
+        confirmed = len(detected) >= need
+        if confirmed or (ratio >= t.name_ratio and len(support) >= need):
+            strong = sig is not None and sig.strength == Strength.STRONG
+            # a name confirmed only by shapes stays below the "sure" mark
+            conf = (0.55 if strong else 0.45) + 0.3 * ratio
+            if confirmed:
+                mean = sum(detected.values()) / len(detected)
+                det_ratio = len(detected) / n
+                by_values = mean * (0.7 + 0.3 * min(1.0, det_ratio / 0.8))
+                conf = max(conf, min(0.99, by_values + (0.15 if strong else 0.1)))
+            verdicts[name_entity] = ColumnVerdict(
+                entity_type=name_entity,
+                ratio=round(ratio, 4),
+                confidence=round(conf, 3),
+                matched=len(support),
+                sampled=n,
+                basis="name+values" if confirmed else "name",
+                special_category=name_entity in SPECIAL_ENTITIES,
+                supporting=tuple(sorted(support)),
+            )
+
+    if name_entity and name_entity in verdicts:
+        # The column is what its name says: soft value hits of another kind are
+        # the detectors reading a street named after a person, or a surname that is
+        # also a town. Checksummed identifiers and special categories still count.
+        verdicts = {
+            e: v
+            for e, v in verdicts.items()
+            if e == name_entity or e in HARD_ENTITIES or e in SPECIAL_ENTITIES
+        }
+    return sorted(verdicts.values(), key=lambda v: (-v.confidence, v.entity_type))
+
+
+def _people_table(sig: NameSignal, cues: frozenset[str]) -> bool:
+    """A weak name counts in a table whose other columns are plainly about people.
+
+    ``cues`` come from *strong* names only, so they never include the weak column itself.
+    """
+    return bool(cues)
+
+
+def _value_threshold_met(entity: str, hits: int, ratio: float, t: Thresholds) -> bool:
+    if hits < t.min_hits:
+        return False
+    if entity in SPECIAL_ENTITIES:
+        return ratio >= t.special_ratio
+    if entity in HARD_ENTITIES:
+        return ratio >= t.hard_ratio
+    return ratio >= t.soft_ratio
+
+
+def worst_first(verdicts: Mapping[str, Sequence[ColumnVerdict]]) -> list[tuple[str, ColumnVerdict]]:
+    """Flatten {column: verdicts} for display: special categories first, then by confidence."""
+    flat = [(c, v) for c, vs in verdicts.items() for v in vs]
+    return sorted(flat, key=lambda cv: (not cv[1].special_category, -cv[1].confidence, cv[0]))

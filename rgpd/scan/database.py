@@ -1,0 +1,1366 @@
+"""Discovery in databases: which columns of a named connection hold which personal data.
+
+The flow, and why it is shaped this way:
+
+* **Gentle and read-only.** One connection for the whole scan (``NullPool``),
+  opened read-only (PostgreSQL ``default_transaction_read_only``, MySQL/MariaDB
+  ``SET SESSION TRANSACTION READ ONLY``, SQLite ``mode=ro`` + ``PRAGMA
+  query_only``) with a statement timeout, so a scan can neither write nor hold a
+  production database for long. Give the scanner a read-only account anyway.
+* **Cheap on big tables.** Row counts come from the catalog statistics
+  (``pg_class.reltuples``, ``information_schema.TABLES.TABLE_ROWS``,
+  ``sqlite_stat1``), never a ``COUNT(*)`` of a large table (at most a count
+  bounded by ``LIMIT``). Samples use the database's own sampling where it
+  exists (PostgreSQL ``TABLESAMPLE SYSTEM``, which reads only the sampled pages)
+  and otherwise a few short index range reads at random points of an integer
+  primary key (MySQL/MariaDB, SQLite), or a plain ``LIMIT``.
+* **Two signals per column** (:mod:`rgpd.scan.columns`): its name and the share
+  of its sampled values the detectors recognise, all values of a table going
+  through the detectors in one batch.
+* **Incremental.** A table whose structure and approximate size (a logarithmic
+  bucket of its estimated row count) have not changed since the last run is
+  skipped unless ``full``.
+* **Failures stay local.** An unreachable database, a missing password, a
+  permission error on one table or a dropped connection becomes a scan error
+  for that source (``scan_errors``); the other tables, and the other sources of a
+  profile, go on.
+* **No secrets, no raw values.** Source URIs are ``dialect://host:port/db#schema.table.column``
+  without user, password or query; findings keep masked samples and HMAC
+  blind-index tokens only (special-category words identify nobody and get no token).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import math
+import os
+import random
+import re
+import socket
+import time
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+    tablesample,
+    text,
+    update,
+)
+from sqlalchemy import column as sa_column
+from sqlalchemy import table as sa_table
+from sqlalchemy import types as sqltypes
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
+
+from rgpd import audit
+from rgpd.errors import ConfigError, InvalidInput, RgpdError, SourceError
+from rgpd.i18n import _
+from rgpd.scan.columns import (
+    ColumnKind,
+    ColumnVerdict,
+    Hit,
+    judge_column,
+    name_signal,
+    table_people_cues,
+)
+from rgpd.scan.findings import uri_hash
+from rgpd.storage.db import normalise_url, utcnow
+from rgpd.storage.scan_tables import (
+    FindingRow,
+    FindingValueRow,
+    ScanErrorRow,
+    ScanRunRow,
+    ScanSourceRow,
+)
+from rgpd.taxonomy import Entity
+from rgpd.workspace import Workspace
+
+log = logging.getLogger("rgpd.scan.database")
+
+DEPTHS = ("quick", "standard", "deep")
+DEFAULT_SAMPLE = 1000
+#: Statement timeout applied to every query of the scan (seconds).
+STATEMENT_TIMEOUT = 30
+CONNECT_TIMEOUT = 10
+#: Masked samples kept per (column, entity type).
+MAX_EVIDENCE = 3
+#: A value longer than this is cut before detection (free-text columns).
+MAX_VALUE_CHARS = 2000
+#: Above ``SMALL_FACTOR`` × sample size, a table is sampled rather than read from its start.
+SMALL_FACTOR = 2
+#: Range reads at random points of the primary key (MySQL/MariaDB, SQLite).
+PK_WINDOWS = 10
+#: Cap of the bounded count used when the catalog has no estimate.
+COUNT_CAP_FACTOR = 20
+_SYSTEM_SCHEMAS = frozenset(
+    {"information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema", "sys"}
+)
+
+
+# --------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    type: str
+    kind: ColumnKind
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    schema: str | None
+    name: str
+    columns: tuple[ColumnInfo, ...]
+    primary_key: tuple[str, ...]
+    rows_estimate: int | None = None
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+    def structure(self) -> str:
+        cols = ",".join(f"{c.name}:{c.type}" for c in self.columns)
+        return f"{cols}|pk={','.join(self.primary_key)}"
+
+    def fingerprint(self) -> str:
+        """Structure + a logarithmic size bucket: a few new rows do not force a rescan."""
+        from rgpd.crypto import sha256_hex
+
+        return sha256_hex(f"{self.structure()}|size={size_bucket(self.rows_estimate)}")
+
+
+def size_bucket(rows: int | None) -> int:
+    """Bucket of ×1.5 steps: 0 for empty, -1 unknown; 1 000 and 1 400 share a bucket."""
+    if rows is None:
+        return -1
+    if rows <= 0:
+        return 0
+    return 1 + int(math.log(rows) / math.log(1.5))
+
+
+@dataclass(frozen=True)
+class ColumnFinding:
+    """One entity type found in one column: what ``findings`` stores for it."""
+
+    uri: str
+    schema: str | None
+    table: str
+    column: str
+    entity_type: str
+    ratio: float
+    confidence: float
+    matched: int
+    sampled: int
+    basis: str
+    special_category: bool
+    evidence: tuple[str, ...]
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "source": self.uri,
+            "schema": self.schema,
+            "table": self.table,
+            "column": self.column,
+            "entity_type": self.entity_type,
+            "ratio": self.ratio,
+            "confidence": self.confidence,
+            "matched": self.matched,
+            "sampled": self.sampled,
+            "basis": self.basis,
+            "special_category": self.special_category,
+            "evidence": list(self.evidence),
+        }
+
+
+@dataclass
+class TableReport:
+    uri: str
+    schema: str | None
+    table: str
+    status: str  # scanned | unchanged | error
+    rows_estimate: int | None = None
+    sampled_rows: int = 0
+    method: str = ""
+    findings: list[ColumnFinding] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DbError:
+    source: str
+    reason: str
+    message: str
+
+
+@dataclass
+class DbScanResult:
+    run_id: int
+    connection: str
+    uri: str  # dialect://host:port/db, no credentials
+    status: str  # completed | failed
+    tables: list[TableReport] = field(default_factory=list)
+    errors: list[DbError] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def findings(self) -> list[ColumnFinding]:
+        return [f for t in self.tables for f in t.findings]
+
+
+def _new_counts() -> dict[str, int]:
+    return {
+        "tables": 0,  # tables met by the introspection
+        "scanned": 0,  # tables sampled this run
+        "unchanged": 0,  # tables skipped: same structure and size bucket
+        "columns": 0,  # columns judged
+        "rows_sampled": 0,
+        "findings": 0,  # (column, entity type) rows written
+        "errors": 0,
+        "gone": 0,
+    }
+
+
+# --------------------------------------------------------------------- URLs and kinds
+
+
+def safe_base_uri(url: str | URL) -> str:
+    """``dialect://host:port/db`` (SQLite: ``sqlite:///abs/path``): nothing secret in it."""
+    u = make_url(normalise_url(str(url))) if isinstance(url, str) else url
+    backend = u.get_backend_name()
+    if backend == "sqlite":
+        db = u.database or ""
+        if db.startswith("file:"):
+            db = db[5:].split("?", 1)[0]
+        if db and db != ":memory:":
+            db = os.path.abspath(db)
+        return f"sqlite:///{db}" if db else "sqlite://"
+    host = u.host or "localhost"
+    port = f":{u.port}" if u.port else ""
+    return f"{backend}://{host}{port}/{u.database or ''}"
+
+
+def column_uri(base: str, schema: str | None, table: str, column: str | None = None) -> str:
+    qual = f"{schema}.{table}" if schema else table
+    return f"{base}#{qual}" + (f".{column}" if column else "")
+
+
+def kind_of(sqltype: Any) -> ColumnKind:
+    """Map a reflected SQL type to what the scanner does with it."""
+    if isinstance(sqltype, sqltypes.Boolean):
+        return ColumnKind.BOOLEAN
+    if isinstance(sqltype, sqltypes.DateTime):
+        return ColumnKind.DATETIME
+    if isinstance(sqltype, sqltypes.Date):
+        return ColumnKind.DATE
+    if isinstance(sqltype, sqltypes.Integer):
+        return ColumnKind.INTEGER
+    if isinstance(sqltype, sqltypes.Numeric):
+        scale = getattr(sqltype, "scale", None)
+        return ColumnKind.INTEGER if scale == 0 else ColumnKind.DECIMAL
+    if isinstance(sqltype, sqltypes.LargeBinary | sqltypes.BINARY | sqltypes.VARBINARY):
+        return ColumnKind.BINARY
+    if isinstance(sqltype, sqltypes.String | sqltypes.Enum | sqltypes.JSON):
+        return ColumnKind.TEXT
+    if isinstance(sqltype, sqltypes.Time | sqltypes.Interval | sqltypes.Float):
+        return ColumnKind.OTHER
+    name = type(sqltype).__name__.upper()
+    if any(k in name for k in ("CHAR", "TEXT", "CLOB", "UUID", "INET", "CIDR", "JSON", "XML")):
+        return ColumnKind.TEXT
+    if "BLOB" in name or "BINARY" in name or "BYTEA" in name:
+        return ColumnKind.BINARY
+    return ColumnKind.OTHER
+
+
+def _sampled(col: ColumnInfo) -> bool:
+    """Columns worth reading: text, long integers (a NIR), dates named like a birth date."""
+    if col.kind in (ColumnKind.TEXT, ColumnKind.INTEGER, ColumnKind.OTHER):
+        return True
+    if col.kind in (ColumnKind.DATE, ColumnKind.DATETIME):
+        sig = name_signal(col.name)
+        return sig is not None and sig.entity_type == Entity.DATE_OF_BIRTH
+    return False
+
+
+def _as_text(value: Any, kind: ColumnKind) -> str | None:
+    if value is None or isinstance(value, bytes | bytearray | memoryview | bool):
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if kind == ColumnKind.DATE else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
+    s = str(value).strip()
+    return s[:MAX_VALUE_CHARS] if s else None
+
+
+def _wants_detection(value: str, kind: ColumnKind) -> bool:
+    if kind in (ColumnKind.DATE, ColumnKind.DATETIME):
+        return False
+    if kind == ColumnKind.INTEGER:
+        return len(value.lstrip("-")) >= 9  # NIR (15), phone without its 0 (9), card...
+    return len(value) >= 2
+
+
+def _glob_match(name: str, qualified: str, patterns: Sequence[str]) -> bool:
+    low_n, low_q = name.lower(), qualified.lower()
+    return any(
+        fnmatch.fnmatchcase(low_n, p.lower()) or fnmatch.fnmatchcase(low_q, p.lower())
+        for p in patterns
+    )
+
+
+# --------------------------------------------------------------------- connection
+
+
+def _scrub(message: str, secrets: Sequence[str]) -> str:
+    for s in secrets:
+        if s:
+            message = message.replace(s, "***")
+    return re.sub(r"://([^:/@\s]+):[^@\s]+@", r"://\1:***@", message)
+
+
+def _db_message(exc: BaseException, secrets: Sequence[str]) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    first = lines[0] if lines else type(orig).__name__
+    return _scrub(first[:300], secrets)
+
+
+def _reason(exc: BaseException) -> str:
+    msg = str(getattr(exc, "orig", exc)).lower()
+    if any(
+        k in msg
+        for k in (
+            "permission denied",
+            "access denied",
+            "command denied",
+            "not authorized",
+            "insufficient privilege",
+        )
+    ):
+        return "permission_denied"
+    if any(
+        k in msg
+        for k in (
+            "statement timeout",
+            "canceling statement",
+            "max_statement_time",
+            "interrupted",
+            "maximum statement execution time",
+        )
+    ):
+        return "timeout"
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return "connection_lost"
+    if any(
+        k in msg
+        for k in (
+            "server closed the connection",
+            "lost connection",
+            "gone away",
+            "terminating connection",
+        )
+    ):
+        return "connection_lost"
+    return "error"
+
+
+def make_scan_engine(url: str, timeout: int = STATEMENT_TIMEOUT) -> Engine:
+    """An engine that opens one read-only connection with a statement timeout."""
+    u = make_url(normalise_url(url))
+    backend = u.get_backend_name()
+    kwargs: dict[str, Any] = {"poolclass": NullPool}
+    if backend == "sqlite":
+        import sqlite3
+
+        db = u.database or ""
+        if not db or db == ":memory:":
+            raise InvalidInput("url", _("an in-memory SQLite database cannot be scanned"))
+        path = os.path.abspath(db[5:].split("?", 1)[0] if db.startswith("file:") else db)
+
+        class _ReadOnly(sqlite3.Connection):
+            """Carries the statement deadline its progress handler checks."""
+
+            deadline: list[float]
+
+        def creator() -> sqlite3.Connection:
+            from urllib.parse import quote
+
+            conn = sqlite3.connect(
+                f"file:{quote(path)}?mode=ro",
+                uri=True,
+                timeout=timeout,
+                check_same_thread=False,
+                factory=_ReadOnly,
+            )
+            conn.execute("PRAGMA query_only = ON")
+            conn.deadline = [time.monotonic() + timeout]
+
+            def _progress() -> int:
+                # a non-zero return interrupts the statement: SQLite's statement timeout
+                return 1 if time.monotonic() > conn.deadline[0] else 0
+
+            conn.set_progress_handler(_progress, 20000)
+            return conn
+
+        engine = create_engine("sqlite://", creator=creator, **kwargs)
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _reset_deadline(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+            raw = conn.connection.dbapi_connection
+            dl = getattr(raw, "deadline", None)
+            if dl is not None:
+                dl[0] = time.monotonic() + timeout
+
+        return engine
+    if backend == "postgresql":
+        kwargs["connect_args"] = {
+            "connect_timeout": CONNECT_TIMEOUT,
+            "application_name": "rgpd-scan",
+            "options": f"-c default_transaction_read_only=on -c statement_timeout={timeout * 1000}"
+            " -c lock_timeout=5000 -c idle_in_transaction_session_timeout=600000",
+        }
+    elif backend in ("mysql", "mariadb"):
+        kwargs["connect_args"] = {
+            "connect_timeout": CONNECT_TIMEOUT,
+            "read_timeout": timeout + 30,
+            "charset": "utf8mb4",
+        }
+    try:
+        engine = create_engine(u, **kwargs)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise ConfigError(
+            _(
+                "no driver for {dialect}: install the optional extra (see README, databases)",
+                dialect=backend,
+            )
+        ) from exc
+
+    if backend in ("mysql", "mariadb"):
+
+        @event.listens_for(engine, "connect")
+        def _mysql_session(dbapi_conn, _rec):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("SET SESSION TRANSACTION READ ONLY")
+            cur.execute("SELECT VERSION()")
+            version = str(cur.fetchone()[0])
+            try:
+                if "mariadb" in version.lower():
+                    cur.execute(f"SET SESSION max_statement_time = {int(timeout)}")
+                else:
+                    cur.execute(f"SET SESSION MAX_EXECUTION_TIME = {int(timeout) * 1000}")
+            except Exception:  # an old server without either knob: read_timeout still applies
+                log.debug("statement timeout not supported", extra={"event": "no_timeout"})
+            cur.close()
+
+    elif backend == "oracle":
+
+        @event.listens_for(engine, "begin")
+        def _oracle_ro(conn):  # type: ignore[no-untyped-def]
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+    return engine
+
+
+# --------------------------------------------------------------------- introspection
+
+
+def _schemas(conn: Connection, backend: str, schema: str | None) -> list[str | None]:
+    if schema:
+        return [schema]
+    if backend == "postgresql":
+        names = inspect(conn).get_schema_names()
+        return [s for s in names if s not in _SYSTEM_SCHEMAS and not s.startswith("pg_")]
+    if backend in ("mysql", "mariadb"):
+        return [inspect(conn).default_schema_name]
+    if backend == "sqlite":
+        return ["main"]
+    return [inspect(conn).default_schema_name]
+
+
+def introspect(conn: Connection, backend: str, schemas: Sequence[str | None]) -> list[TableInfo]:
+    insp = inspect(conn)
+    out: list[TableInfo] = []
+    for sch in schemas:
+        for name in sorted(insp.get_table_names(schema=sch)):
+            if backend == "sqlite" and name.startswith("sqlite_"):
+                continue
+            cols = tuple(
+                ColumnInfo(str(c["name"]), _type_name(c["type"]), kind_of(c["type"]))
+                for c in insp.get_columns(name, schema=sch)
+            )
+            pk = tuple(insp.get_pk_constraint(name, schema=sch).get("constrained_columns") or ())
+            out.append(TableInfo(sch, name, cols, pk))
+    return out
+
+
+def _type_name(t: Any) -> str:
+    try:
+        return str(t.compile()).lower()
+    except Exception:
+        return type(t).__name__.lower()
+
+
+def estimate_rows(conn: Connection, backend: str, t: TableInfo, cap: int) -> int | None:
+    """Catalog statistics first; a count bounded by ``cap`` when the catalog has none."""
+    est: int | None = None
+    if backend == "postgresql":
+        row = conn.execute(
+            text(
+                "SELECT c.reltuples, c.relpages FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = :s AND c.relname = :t"
+            ),
+            {"s": t.schema or "public", "t": t.name},
+        ).first()
+        if row is not None and row[0] is not None and float(row[0]) >= 0:
+            est = int(row[0])
+            if est == 0 and row[1]:
+                est = None  # never analysed since filled
+    elif backend in ("mysql", "mariadb"):
+        row = conn.execute(
+            text(
+                "SELECT TABLE_ROWS FROM information_schema.TABLES "
+                "WHERE TABLE_SCHEMA = :s AND TABLE_NAME = :t"
+            ),
+            {"s": t.schema, "t": t.name},
+        ).first()
+        if row is not None and row[0] is not None and int(row[0]) > 0:
+            est = int(row[0])
+    elif backend == "sqlite":
+        est = _sqlite_estimate(conn, t)
+    if est is None or est < cap:
+        # Small or unknown: a count that reads at most ``cap`` rows is cheap and exact.
+        tbl = sa_table(t.name, schema=_schema_arg(backend, t.schema))
+        inner = select(literal(1)).select_from(tbl).limit(cap + 1).subquery()
+        n = int(conn.execute(select(func.count()).select_from(inner)).scalar_one())
+        est = n if n <= cap else max(est or 0, n)
+    return est
+
+
+def _sqlite_estimate(conn: Connection, t: TableInfo) -> int | None:
+    try:
+        rows = (
+            conn.execute(text("SELECT stat FROM sqlite_stat1 WHERE tbl = :t"), {"t": t.name})
+            .scalars()
+            .all()
+        )
+    except SQLAlchemyError:
+        rows = []
+    nums = [int(str(r).split()[0]) for r in rows if r and str(r).split()[0].isdigit()]
+    if nums:
+        return max(nums)
+    try:  # rowid tables: the largest rowid is read from the b-tree, not counted
+        v = conn.execute(text(f'SELECT max(rowid) FROM "{t.name}"')).scalar()
+        return int(v) if v is not None else 0
+    except SQLAlchemyError:
+        return None
+
+
+def _schema_arg(backend: str, schema: str | None) -> str | None:
+    return None if backend == "sqlite" and schema in (None, "main") else schema
+
+
+# --------------------------------------------------------------------- sampling
+
+
+def sample_rows(
+    conn: Connection,
+    backend: str,
+    t: TableInfo,
+    cols: Sequence[ColumnInfo],
+    n: int,
+    rows_estimate: int | None,
+) -> tuple[list[tuple[Any, ...]], str]:
+    """About ``n`` rows of ``cols``, read cheaply; returns (rows, method)."""
+    tbl = sa_table(
+        t.name, *(sa_column(c.name) for c in cols), schema=_schema_arg(backend, t.schema)
+    )
+    seed = zlib.crc32(t.qualified.encode("utf-8"))
+    big = rows_estimate is not None and rows_estimate > SMALL_FACTOR * n
+    if big and backend == "postgresql":
+        assert rows_estimate is not None
+        pct = min(100.0, max(0.0001, 300.0 * n / rows_estimate))
+        sampled = tablesample(tbl, func.system(pct), name="s", seed=literal(seed % 100000))
+        q = select(*(sampled.c[c.name] for c in cols)).limit(n)
+        rows = [tuple(r) for r in conn.execute(q)]
+        if len(rows) >= n // 2:
+            return rows, f"tablesample_system({pct:.4g}%)"
+        sampled = tablesample(
+            tbl, func.bernoulli(min(100.0, pct * 2)), name="s", seed=literal(seed % 100000)
+        )
+        q = select(*(sampled.c[c.name] for c in cols)).limit(n)
+        return [
+            tuple(r) for r in conn.execute(q)
+        ], f"tablesample_bernoulli({min(100.0, pct * 2):.4g}%)"
+    if big:
+        key = _integer_key(backend, t)
+        if key is not None:
+            rows = _pk_windows(conn, tbl, key, cols, n, seed, backend)
+            if rows is not None:
+                return rows, f"pk_windows({key})"
+    q = select(*(tbl.c[c.name] for c in cols)).limit(n)
+    return [tuple(r) for r in conn.execute(q)], "limit"
+
+
+def _integer_key(backend: str, t: TableInfo) -> str | None:
+    if len(t.primary_key) == 1:
+        pk = next((c for c in t.columns if c.name == t.primary_key[0]), None)
+        if pk is not None and pk.kind == ColumnKind.INTEGER:
+            return pk.name
+    if backend == "sqlite":
+        return "rowid"
+    return None
+
+
+def _pk_windows(
+    conn: Connection,
+    tbl: Any,
+    key: str,
+    cols: Sequence[ColumnInfo],
+    n: int,
+    seed: int,
+    backend: str,
+) -> list[tuple[Any, ...]] | None:
+    """``PK_WINDOWS`` index range reads from random points between MIN(pk) and MAX(pk)."""
+    k = sa_column(key) if key == "rowid" else tbl.c[key]
+    lo, hi = conn.execute(select(func.min(k), func.max(k)).select_from(tbl)).one()
+    if lo is None or hi is None:
+        return []
+    lo, hi = int(lo), int(hi)
+    rng = random.Random(seed)
+    per = max(1, -(-n // PK_WINDOWS))
+    rows: list[tuple[Any, ...]] = []
+    starts = sorted(rng.randint(lo, hi) for _ in range(PK_WINDOWS))
+    for start in starts:
+        q = (
+            select(*(tbl.c[c.name] for c in cols))
+            .select_from(tbl)
+            .where(k >= start)
+            .order_by(k)
+            .limit(per)
+        )
+        rows.extend(tuple(r) for r in conn.execute(q))
+        if len(rows) >= n:
+            break
+    return rows[:n]
+
+
+# --------------------------------------------------------------------- judging a table
+
+_DETECTORS: dict[str, Any] = {}
+
+
+def _detector(depth: str) -> Any:
+    det = _DETECTORS.get(depth)
+    if det is None:
+        from rgpd.scan.detect import Detector
+
+        det = _DETECTORS[depth] = Detector(depth=depth)
+    return det
+
+
+@dataclass
+class _Judged:
+    column: ColumnInfo
+    verdicts: list[ColumnVerdict]
+    evidence: dict[str, list[str]]
+    tokens: dict[str, dict[str, int]]
+
+
+def judge_table(
+    t: TableInfo,
+    cols: Sequence[ColumnInfo],
+    rows: Sequence[tuple[Any, ...]],
+    detect_many: Callable[[list[str]], Sequence[Sequence[Any]]],
+    blind_index: Callable[[str, str], str],
+    today: date,
+) -> list[_Judged]:
+    """Verdicts, masked evidence and blind-index tokens for each sampled column.
+
+    All values of the table go to the detectors in one batch (duplicates once).
+    """
+    from rgpd.masking import mask, normalise
+
+    per_col: list[list[str]] = []
+    for j, c in enumerate(cols):
+        vals = [v for v in (_as_text(r[j], c.kind) for r in rows) if v is not None]
+        per_col.append(vals)
+    unique: dict[str, int] = {}
+    for c, vals in zip(cols, per_col, strict=True):
+        for v in vals:
+            if _wants_detection(v, c.kind) and v not in unique:
+                unique[v] = len(unique)
+    texts = list(unique)
+    found = list(detect_many(texts)) if texts else []
+    cues = table_people_cues([c.name for c in t.columns])
+    out: list[_Judged] = []
+    for c, vals in zip(cols, per_col, strict=True):
+        dets = [found[unique[v]] if v in unique else () for v in vals]
+        hits = [[Hit(d.entity_type, float(d.score)) for d in ds] for ds in dets]
+        verdicts = judge_column(c.name, c.kind, vals, hits, table_cues=cues, today=today)
+        evidence: dict[str, list[str]] = {}
+        tokens: dict[str, dict[str, int]] = {}
+        for v in verdicts:
+            ev: list[str] = []
+            toks: dict[str, int] = {}
+            for i in v.supporting:
+                matched = [d for d in dets[i] if d.entity_type == v.entity_type]
+                raw_values = [d.value for d in matched] if matched else [vals[i]]
+                for raw in raw_values:
+                    if len(ev) < MAX_EVIDENCE:
+                        m = mask(v.entity_type, raw)
+                        if m not in ev:
+                            ev.append(m)
+                    if not v.special_category:
+                        norm = normalise(v.entity_type, raw)
+                        if norm:
+                            tok = blind_index(v.entity_type, norm)
+                            toks[tok] = toks.get(tok, 0) + 1
+            evidence[v.entity_type] = ev
+            tokens[v.entity_type] = toks
+        out.append(_Judged(c, verdicts, evidence, tokens))
+    return out
+
+
+# --------------------------------------------------------------------- storage
+
+
+class _Store:
+    """Writes one table's results in one short transaction (like the file scanner's units)."""
+
+    def __init__(
+        self, ws: Workspace, org: str, oid: int, run_id: int, connection: str, base: str
+    ) -> None:
+        self.ws, self.org, self.oid, self.run_id = ws, org, oid, run_id
+        self.connection, self.base = connection, base
+        self.counts = _new_counts()
+        self.errors: list[DbError] = []
+
+    def known_tables(self) -> dict[str, tuple[int, str | None, str]]:
+        """uri → (id, fingerprint, status) of this connection's tables in earlier runs."""
+        with self.ws.db.session() as s:
+            rows = s.execute(
+                select(
+                    ScanSourceRow.id,
+                    ScanSourceRow.uri,
+                    ScanSourceRow.fingerprint,
+                    ScanSourceRow.status,
+                ).where(
+                    ScanSourceRow.org_id == self.oid,
+                    ScanSourceRow.kind == "table",
+                    ScanSourceRow.root == self.connection,
+                )
+            )
+            return {
+                uri: (sid, fp, st) for sid, uri, fp, st in rows if uri.startswith(self.base + "#")
+            }
+
+    def _source(self, s: Session, uri: str, kind: str) -> ScanSourceRow:
+        row = s.execute(
+            select(ScanSourceRow).where(
+                ScanSourceRow.org_id == self.oid, ScanSourceRow.uri_hash == uri_hash(uri)
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            row = ScanSourceRow(
+                org_id=self.oid,
+                kind=kind,
+                uri=uri,
+                uri_hash=uri_hash(uri),
+                root=self.connection,
+                meta={},
+            )
+            s.add(row)
+            s.flush()
+        return row
+
+    def _column_sources(self, s: Session, table_uri: str) -> list[ScanSourceRow]:
+        return list(
+            s.execute(
+                select(ScanSourceRow).where(
+                    ScanSourceRow.org_id == self.oid,
+                    ScanSourceRow.kind == "column",
+                    ScanSourceRow.root == self.connection,
+                    ScanSourceRow.uri.like(_like_prefix(table_uri + "."), escape="\\"),
+                )
+            ).scalars()
+        )
+
+    def _clear(self, s: Session, source_id: int) -> None:
+        s.execute(delete(FindingValueRow).where(FindingValueRow.source_id == source_id))
+        s.execute(delete(FindingRow).where(FindingRow.source_id == source_id))
+
+    def write_table(
+        self, t: TableInfo, report: TableReport, judged: Sequence[_Judged], fingerprint: str
+    ) -> None:
+        now = utcnow()
+        with self.ws.db.session() as s:
+            trow = self._source(s, report.uri, "table")
+            trow.status = "present"
+            trow.size = report.rows_estimate
+            trow.fingerprint = fingerprint
+            trow.last_run_id = self.run_id
+            trow.last_scanned_at = now
+            trow.meta = {
+                "connection": self.connection,
+                "schema": t.schema,
+                "table": t.name,
+                "columns": [[c.name, c.type] for c in t.columns],
+                "rows_estimate": report.rows_estimate,
+                "sampled_rows": report.sampled_rows,
+                "method": report.method,
+            }
+            existing = {r.uri: r for r in self._column_sources(s, report.uri)}
+            first: dict[tuple[str, str], int] = {}
+            if existing:
+                ids = {r.id: r.uri for r in existing.values()}
+                for sid, et, fr in s.execute(
+                    select(
+                        FindingRow.source_id, FindingRow.entity_type, FindingRow.first_run_id
+                    ).where(FindingRow.source_id.in_(list(ids)))
+                ):
+                    if fr is not None:
+                        first[(ids[sid], et)] = fr
+            present = {c.name for c in t.columns}
+            for j in judged:
+                curi = column_uri(self.base, t.schema, t.name, j.column.name)
+                if not j.verdicts and curi not in existing:
+                    continue
+                crow = existing.pop(curi, None) or self._source(s, curi, "column")
+                self._clear(s, crow.id)
+                crow.status = "present"
+                crow.last_run_id = self.run_id
+                crow.last_scanned_at = now
+                crow.size = report.rows_estimate
+                crow.meta = {
+                    "connection": self.connection,
+                    "schema": t.schema,
+                    "table": t.name,
+                    "column": j.column.name,
+                    "type": j.column.type,
+                    "verdicts": {
+                        v.entity_type: {
+                            "basis": v.basis,
+                            "matched": v.matched,
+                            "sampled": v.sampled,
+                        }
+                        for v in j.verdicts
+                    },
+                }
+                for v in j.verdicts:
+                    s.add(
+                        FindingRow(
+                            source_id=crow.id,
+                            org_id=self.oid,
+                            entity_type=v.entity_type,
+                            count=v.matched,
+                            score=v.confidence,
+                            special_category=v.special_category,
+                            ratio=v.ratio,
+                            evidence=j.evidence.get(v.entity_type, []),
+                            locations=[
+                                {"column": j.column.name, "basis": v.basis, "sampled": v.sampled}
+                            ],
+                            first_run_id=first.get((curi, v.entity_type), self.run_id),
+                            last_run_id=self.run_id,
+                        )
+                    )
+                    values = [
+                        {
+                            "source_id": crow.id,
+                            "org_id": self.oid,
+                            "entity_type": v.entity_type,
+                            "token": tok,
+                            "count": n,
+                        }
+                        for tok, n in j.tokens.get(v.entity_type, {}).items()
+                    ]
+                    if values:  # one executemany: a column can hold thousands of tokens
+                        s.execute(insert(FindingValueRow), values)
+                    self.counts["findings"] += 1
+            # Columns not sampled this time: dropped from the table → gone; kept → unchanged.
+            sampled = {j.column.name for j in judged}
+            for uri, crow in existing.items():
+                col = uri.rsplit(".", 1)[-1]
+                if col not in present:
+                    self._gone(s, crow.id)
+                elif col not in sampled:
+                    crow.last_run_id = self.run_id
+            self._touch_run(s)
+
+    def mark_unchanged(self, table_uri: str, t: TableInfo) -> list[ColumnFinding]:
+        """Stamp an unchanged table and its columns as seen; return their stored findings."""
+        with self.ws.db.session() as s:
+            cols = [r for r in self._column_sources(s, table_uri) if r.status != "gone"]
+            ids = [r.id for r in cols]
+            found: list[ColumnFinding] = []
+            if ids:
+                by_id = {r.id: r for r in cols}
+                for f in s.execute(
+                    select(FindingRow)
+                    .where(FindingRow.source_id.in_(ids))
+                    .order_by(FindingRow.source_id, FindingRow.entity_type)
+                ).scalars():
+                    src = by_id[f.source_id]
+                    meta = src.meta or {}
+                    verdict = (meta.get("verdicts") or {}).get(f.entity_type, {})
+                    found.append(
+                        ColumnFinding(
+                            uri=src.uri,
+                            schema=t.schema,
+                            table=t.name,
+                            column=str(meta.get("column", src.uri.rsplit(".", 1)[-1])),
+                            entity_type=f.entity_type,
+                            ratio=float(f.ratio or 0.0),
+                            confidence=f.score,
+                            matched=f.count,
+                            sampled=int(verdict.get("sampled", 0)),
+                            basis=str(verdict.get("basis", "")),
+                            special_category=bool(f.special_category),
+                            evidence=tuple(f.evidence or ()),
+                        )
+                    )
+            s.execute(
+                update(ScanSourceRow)
+                .where(
+                    ScanSourceRow.org_id == self.oid, ScanSourceRow.uri_hash == uri_hash(table_uri)
+                )
+                .values(last_run_id=self.run_id)
+            )
+            if ids:
+                s.execute(
+                    update(ScanSourceRow)
+                    .where(ScanSourceRow.id.in_(ids))
+                    .values(last_run_id=self.run_id)
+                )
+            self._touch_run(s)
+        return found
+
+    def mark_table_gone(self, table_uri: str, table_id: int) -> None:
+        with self.ws.db.session() as s:
+            for crow in self._column_sources(s, table_uri):
+                self._gone(s, crow.id)
+            self._gone(s, table_id)
+            self._touch_run(s)
+
+    def _gone(self, s: Session, source_id: int) -> None:
+        self._clear(s, source_id)
+        s.execute(
+            update(ScanSourceRow)
+            .where(ScanSourceRow.id == source_id)
+            .values(status="gone", last_run_id=self.run_id)
+        )
+        self.counts["gone"] += 1
+
+    def error(
+        self, source: str, reason: str, message: str, *, table_uri: str | None = None
+    ) -> None:
+        err = DbError(source, reason, message)
+        self.errors.append(err)
+        self.counts["errors"] += 1
+        log.warning(
+            "scan error",
+            extra={
+                "event": "scan_error",
+                "source": source,
+                "reason": reason,
+                "run_id": self.run_id,
+            },
+        )
+        with self.ws.db.session() as s:
+            s.add(
+                ScanErrorRow(
+                    run_id=self.run_id,
+                    org_id=self.oid,
+                    source=source,
+                    reason=reason,
+                    message=message,
+                )
+            )
+            if table_uri is not None:
+                row = s.execute(
+                    select(ScanSourceRow).where(
+                        ScanSourceRow.org_id == self.oid,
+                        ScanSourceRow.uri_hash == uri_hash(table_uri),
+                    )
+                ).scalar_one_or_none()
+                if row is not None:
+                    row.status = "error"
+                    row.last_run_id = self.run_id
+            self._touch_run(s)
+
+    def _touch_run(self, s: Session) -> None:
+        s.execute(
+            update(ScanRunRow)
+            .where(ScanRunRow.id == self.run_id)
+            .values(heartbeat_at=utcnow(), counts=dict(self.counts))
+        )
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+# --------------------------------------------------------------------- the scan
+
+
+def _validate(sample_size: int, depth: str) -> None:
+    if sample_size < 1:
+        raise InvalidInput("sample_size", _("must be at least 1"))
+    if depth not in DEPTHS:
+        raise InvalidInput("depth", _("must be one of {choices}", choices=", ".join(DEPTHS)))
+
+
+def scan_database(
+    ws: Workspace,
+    org: str,
+    connection_name: str,
+    *,
+    sample_size: int = DEFAULT_SAMPLE,
+    tables: Sequence[str] | None = None,
+    exclude_tables: Sequence[str] | None = None,
+    schema: str | None = None,
+    full: bool = False,
+    depth: str = "standard",
+    profile: str | None = None,
+    today: date | None = None,
+    timeout: int = STATEMENT_TIMEOUT,
+) -> DbScanResult:
+    """Scan the named connection of ``rgpd.toml`` and store column findings.
+
+    Raises ``ConfigError`` for an unknown connection name (nothing to record);
+    everything that goes wrong *with the database* (missing password, unreachable,
+    permission, timeout, dropped connection) is recorded as a scan error of the
+    run and returned in ``errors`` with ``status='failed'`` when nothing could be read.
+    """
+    _validate(sample_size, depth)
+    conn_cfg = ws.settings.connection(connection_name)  # ConfigError when unknown
+    oid = ws.org_id(org)
+    base = safe_base_uri(conn_cfg.url)
+    schema = schema or conn_cfg.schema
+    settings = {
+        "connection": connection_name,
+        "source": base,
+        "sample_size": sample_size,
+        "tables": list(tables or []),
+        "exclude_tables": list(exclude_tables or []),
+        "schema": schema,
+        "full": full,
+        "depth": depth,
+        "host": socket.gethostname()[:100],
+        "pid": os.getpid(),
+    }
+    with ws.db.session() as s:
+        run = ScanRunRow(
+            org_id=oid,
+            kind="database",
+            profile=profile,
+            status="running",
+            settings=settings,
+            counts=_new_counts(),
+            actor=audit.current_actor(ws.actor),
+            heartbeat_at=utcnow(),
+        )
+        s.add(run)
+        s.flush()
+        run_id = run.id
+        audit.append(
+            s,
+            action="start",
+            entity="scan_run",
+            entity_ref=str(run_id),
+            actor=ws.actor,
+            org=org,
+            details={
+                "kind": "database",
+                "connection": connection_name,
+                "full": full,
+                "depth": depth,
+            },
+        )
+    store = _Store(ws, org, oid, run_id, connection_name, base)
+    result = DbScanResult(run_id=run_id, connection=connection_name, uri=base, status="failed")
+    log.info(
+        "database scan started",
+        extra={
+            "event": "db_scan_start",
+            "run_id": run_id,
+            "connection": connection_name,
+            "source": base,
+        },
+    )
+    status = "failed"
+    try:
+        _scan(
+            ws,
+            store,
+            result,
+            conn_cfg,
+            base,
+            sample_size=sample_size,
+            tables=tables,
+            exclude=exclude_tables,
+            schema=schema,
+            full=full,
+            depth=depth,
+            today=today or date.today(),
+            timeout=timeout,
+        )
+        status = "completed" if result.tables or not store.errors else "failed"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        result.status = status
+        result.counts = dict(store.counts)
+        result.errors = list(store.errors)
+        with ws.db.session() as s:
+            row = s.get(ScanRunRow, run_id)
+            assert row is not None
+            row.status = status
+            row.finished_at = utcnow()
+            row.heartbeat_at = row.finished_at
+            row.counts = dict(store.counts)
+            audit.append(
+                s,
+                action="finish",
+                entity="scan_run",
+                entity_ref=str(run_id),
+                actor=ws.actor,
+                org=org,
+                details={"status": status, "counts": store.counts},
+            )
+        log.info(
+            "database scan finished",
+            extra={
+                "event": "db_scan_finish",
+                "run_id": run_id,
+                "status": status,
+                "counts": store.counts,
+            },
+        )
+    return result
+
+
+@contextmanager
+def _connect(engine: Engine, backend: str) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        if backend == "sqlite":
+            conn.exec_driver_sql("PRAGMA query_only = ON")
+        yield conn
+
+
+def _scan(
+    ws: Workspace,
+    store: _Store,
+    result: DbScanResult,
+    conn_cfg: Any,
+    base: str,
+    *,
+    sample_size: int,
+    tables: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+    schema: str | None,
+    full: bool,
+    depth: str,
+    today: date,
+    timeout: int,
+) -> None:
+    secrets: list[str] = []
+    try:
+        url = conn_cfg.resolved_url()
+        pw = make_url(url).password
+        if pw:
+            secrets.append(str(pw))
+        backend = make_url(normalise_url(url)).get_backend_name()
+        engine = make_scan_engine(url, timeout)
+    except RgpdError as exc:
+        store.error(base, "config", str(exc))
+        return
+    try:
+        with _connect(engine, backend) as conn:
+            try:
+                schemas = _schemas(conn, backend, schema)
+                found = introspect(conn, backend, schemas)
+            except SQLAlchemyError as exc:
+                store.error(base, _reason(exc), _db_message(exc, secrets))
+                return
+            _scan_tables(
+                ws,
+                store,
+                result,
+                conn,
+                backend,
+                found,
+                schemas,
+                base,
+                sample_size=sample_size,
+                tables=tables,
+                exclude=exclude,
+                full=full,
+                depth=depth,
+                today=today,
+                secrets=secrets,
+            )
+    except SourceError as exc:
+        store.error(base, exc.reason, str(exc))
+    except SQLAlchemyError as exc:
+        reason = _reason(exc)
+        store.error(base, "unreachable" if reason == "error" else reason, _db_message(exc, secrets))
+    finally:
+        engine.dispose()
+
+
+def _scan_tables(
+    ws: Workspace,
+    store: _Store,
+    result: DbScanResult,
+    conn: Connection,
+    backend: str,
+    found: Sequence[TableInfo],
+    schemas: Sequence[str | None],
+    base: str,
+    *,
+    sample_size: int,
+    tables: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+    full: bool,
+    depth: str,
+    today: date,
+    secrets: Sequence[str],
+) -> None:
+    known = store.known_tables()
+    selected = [
+        t
+        for t in found
+        if (not tables or _glob_match(t.name, t.qualified, tables))
+        and not (exclude and _glob_match(t.name, t.qualified, exclude))
+    ]
+    store.counts["tables"] = len(selected)
+    seen: set[str] = set()
+    detector: Any = None
+    for t in selected:
+        turi = column_uri(base, t.schema, t.name)
+        seen.add(turi)
+        report = TableReport(uri=turi, schema=t.schema, table=t.name, status="error")
+        try:
+            est = estimate_rows(conn, backend, t, cap=COUNT_CAP_FACTOR * sample_size)
+            t = TableInfo(t.schema, t.name, t.columns, t.primary_key, est)
+            report.rows_estimate = est
+            fp = t.fingerprint()
+            prior = known.get(turi)
+            if not full and prior is not None and prior[1] == fp and prior[2] == "present":
+                report.status = "unchanged"
+                store.counts["unchanged"] += 1
+                report.findings = store.mark_unchanged(turi, t)
+                result.tables.append(report)
+                continue
+            cols = [c for c in t.columns if _sampled(c)]
+            rows: list[tuple[Any, ...]] = []
+            method = "none"
+            if cols and (est is None or est > 0):
+                rows, method = sample_rows(conn, backend, t, cols, sample_size, est)
+            conn.rollback()  # end the read-only transaction: hold no snapshot between tables
+            report.sampled_rows, report.method = len(rows), method
+            if detector is None and rows:
+                detector = _detector(depth)
+            judged = (
+                judge_table(
+                    t,
+                    cols,
+                    rows,
+                    detector.detect_many if detector is not None else (lambda texts: []),
+                    ws.keys.blind_index,
+                    today,
+                )
+                if rows
+                else []
+            )
+            store.counts["columns"] += len(cols)
+            store.counts["rows_sampled"] += len(rows)
+            report.findings = [
+                ColumnFinding(
+                    uri=column_uri(base, t.schema, t.name, j.column.name),
+                    schema=t.schema,
+                    table=t.name,
+                    column=j.column.name,
+                    entity_type=v.entity_type,
+                    ratio=v.ratio,
+                    confidence=v.confidence,
+                    matched=v.matched,
+                    sampled=v.sampled,
+                    basis=v.basis,
+                    special_category=v.special_category,
+                    evidence=tuple(j.evidence.get(v.entity_type, [])),
+                )
+                for j in judged
+                for v in j.verdicts
+            ]
+            store.write_table(t, report, judged, fp)
+            report.status = "scanned"
+            store.counts["scanned"] += 1
+            result.tables.append(report)
+            log.info(
+                "table scanned",
+                extra={
+                    "event": "table_scanned",
+                    "run_id": store.run_id,
+                    "source": turi,
+                    "rows_estimate": est,
+                    "sampled": len(rows),
+                    "method": method,
+                    "findings": len(report.findings),
+                },
+            )
+        except SQLAlchemyError as exc:
+            reason = _reason(exc)
+            store.error(turi, reason, _db_message(exc, secrets), table_uri=turi)
+            result.tables.append(report)
+            if reason == "connection_lost" or (
+                isinstance(exc, DBAPIError) and exc.connection_invalidated
+            ):
+                store.error(
+                    base,
+                    "connection_lost",
+                    _(
+                        "connection lost; {n} table(s) not scanned",
+                        n=len(selected) - len(result.tables),
+                    ),
+                )
+                return
+            try:
+                conn.rollback()
+            except SQLAlchemyError:
+                store.error(base, "connection_lost", _("connection lost after an error"))
+                return
+    if not tables:
+        for turi, (tid, _fp, status) in known.items():
+            if turi not in seen and status != "gone" and _in_schemas(turi, schemas):
+                store.mark_table_gone(turi, tid)
+
+
+def _in_schemas(turi: str, schemas: Sequence[str | None]) -> bool:
+    """Only tables of the schemas looked at this time can be declared gone."""
+    qual = turi.split("#", 1)[1]
+    return any(qual.startswith(f"{s}.") for s in schemas if s) or (
+        None in schemas and "." not in qual
+    )

@@ -1,0 +1,311 @@
+"""The detection core's one entry point: ``Detector(...).detect(text)``.
+
+Pure: a text in, detections out; no file, socket or database. The spaCy model
+is loaded lazily, once per process, and only by the depths that need it.
+
+How the depths spend their time (plain Presidio runs the whole spaCy pipeline,
+parser and lemmatizer included, on every text):
+
+* quick: compiled regular expressions, checksums, lexicons and name cues on
+  the whole text; no spaCy at all.
+* standard: quick, plus spaCy's NER (alone, without the other pipes) on the
+  few short windows around name candidates the cues could not settle,
+  batched with ``nlp.pipe`` across all the texts of a call.
+* deep: the Presidio ``AnalyzerEngine`` over the whole text (cut into chunks
+  below spaCy's ``max_length``), fed by the same batched NER; every NER name
+  counts, and residence places found by NER are kept as locations.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rgpd.errors import InvalidInput
+from rgpd.i18n import _
+from rgpd.scan.detect.engine import (
+    NER_LABELS,
+    build_analyzer,
+    confirm_persons,
+    load_spacy,
+    model_for,
+    ner_spans,
+    recognizers_for,
+)
+from rgpd.scan.detect.recognizers.base import ContextCue, Recognizer
+from rgpd.scan.detect.recognizers.fr.person import PersonRecognizer
+from rgpd.scan.detect.recognizers.fr.tabular import TabularRecognizer
+from rgpd.scan.detect.text import chunks
+from rgpd.scan.detect.types import Depth, Detection, Span, is_special
+
+#: Lower wins when two entity types claim overlapping text.
+PRIORITY: dict[str, int] = {
+    "IBAN_CODE": 5,
+    "CREDIT_CARD": 6,
+    "EMAIL_ADDRESS": 8,
+    "FR_NIR": 10,
+    "FR_SIRET": 20,
+    "FR_TAX_ID": 25,
+    "FR_SIREN": 30,
+    "FR_ID_CARD": 35,
+    "FR_PASSPORT": 36,
+    "PHONE_NUMBER": 40,
+    "IP_ADDRESS": 45,
+    "DATE_OF_BIRTH": 55,
+    "FR_LICENSE_PLATE": 60,
+    "LOCATION": 70,
+    "PERSON": 80,
+}
+DEFAULT_THRESHOLD = 0.5
+#: Context kept around an unsettled name candidate when NER is asked about it.
+NER_WINDOW = 80
+_RESIDENCE = ContextCue(
+    r"\b(?:domicili\w*|demeurant|residant|habitant|habite|reside|vivant)\s+(?:a|au|en|aux)\s+$", 40
+)
+
+
+@dataclass
+class _Work:
+    """One text on its way through the pipeline."""
+
+    text: str
+    spans: list[Span] = field(default_factory=list)
+    ambiguous: list[Span] = field(default_factory=list)
+    windows: list[tuple[int, int]] = field(default_factory=list)
+    ner: list[Span] = field(default_factory=list)
+
+
+class Detector:
+    """Finds personal data in texts.
+
+    ``depth``: ``quick``, ``standard`` (default) or ``deep``. ``entities``:
+    entity names to look for (``None``: all of :class:`rgpd.taxonomy.Entity`).
+    ``languages``: NER language(s); the first one's model reads names.
+    ``score_threshold``: hits below it are dropped.
+    ``max_chunk_chars``: size of the pieces long texts are cut into for spaCy.
+    """
+
+    def __init__(
+        self,
+        depth: Depth | str = Depth.STANDARD,
+        entities: Iterable[str] | None = None,
+        languages: Sequence[str] = ("fr",),
+        score_threshold: float = DEFAULT_THRESHOLD,
+        max_chunk_chars: int = 100_000,
+        batch_size: int = 64,
+    ) -> None:
+        try:
+            self.depth = Depth(depth)
+        except ValueError:
+            raise InvalidInput("depth", _("must be one of quick, standard, deep")) from None
+        if not languages:
+            raise InvalidInput("languages", _("at least one language is needed"))
+        self.languages = tuple(languages)
+        self.entities = None if entities is None else frozenset(entities)
+        self.score_threshold = score_threshold
+        self.max_chunk_chars = max_chunk_chars
+        self.batch_size = batch_size
+        self.recognizers: list[Recognizer] = recognizers_for(self.entities, self.depth)
+        self._analyzer: Any = None
+        self._person = next((r for r in self.recognizers if isinstance(r, PersonRecognizer)), None)
+        self._plain = [r for r in self.recognizers if not isinstance(r, PersonRecognizer)]
+
+    # ------------------------------------------------------------------ public
+
+    def detect(self, text: str) -> list[Detection]:
+        """Every detection in ``text``, sorted by position."""
+        return self.detect_many([text])[0]
+
+    def detect_many(self, texts: Sequence[str]) -> list[list[Detection]]:
+        """Detections for each text; NER work is batched across all of them."""
+        works = [_Work(t) for t in texts]
+        if self.depth is Depth.DEEP:
+            self._deep(works)
+        else:
+            for w in works:
+                self._rules(w)
+            if self.depth is Depth.STANDARD and self._person is not None:
+                self._ner_windows(works)
+            for w in works:
+                if self.depth is Depth.QUICK:
+                    w.spans.extend(a for a in w.ambiguous if a.score >= self.score_threshold)
+                else:
+                    w.spans.extend(confirm_persons(w.ambiguous, w.ner))
+        return [self._finish(w) for w in works]
+
+    # ------------------------------------------------------------------ stages
+
+    def _rules(self, w: _Work) -> None:
+        text = w.text
+        for rec in self._plain:
+            w.spans.extend(rec.find(text))
+        if self._person is not None:
+            found = self._person.analyze(text)
+            w.spans.extend(found.sure)
+            # a candidate inside an address or an email is settled already
+            others = sorted(
+                (s.start, s.end)
+                for s in w.spans
+                if s.entity_type != "PERSON" and not is_special(s.entity_type)
+            )
+            starts = [s for s, _e in others]
+            for a in found.ambiguous:
+                i = bisect_right(starts, a.start)
+                if (i > 0 and others[i - 1][1] > a.start) or (
+                    i < len(others) and others[i][0] < a.end
+                ):
+                    continue
+                w.ambiguous.append(a)
+
+    def _ner_windows(self, works: list[_Work]) -> None:
+        """Run NER on the short windows around unsettled name candidates only."""
+        jobs: list[tuple[_Work, int, str]] = []
+        for w in works:
+            # lone words are left to the deep depth: too many, too rarely names
+            unsettled = [a for a in w.ambiguous if a.score >= 0.4]
+            for s, e in _windows(w.text, unsettled):
+                jobs.append((w, s, w.text[s:e]))
+        if not jobs:
+            return
+        nlp = load_spacy(model_for(self.languages[0]))
+        docs = nlp.pipe((j[2] for j in jobs), batch_size=max(self.batch_size, 256))
+        for (w, offset, _piece), doc in zip(jobs, docs, strict=True):
+            ents = [(offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents]
+            w.ner.extend(ner_spans(w.text, ents))
+
+    def _deep(self, works: list[_Work]) -> None:
+        """Presidio over every chunk, with NER artifacts from one batched pipe."""
+        lang = self.languages[0]
+        if self._analyzer is None:
+            self._analyzer = build_analyzer(self.entities, (lang,), full=False)
+        analyzer = self._analyzer
+        engine = analyzer.nlp_engine
+        nlp = load_spacy(model_for(lang))
+        jobs = [
+            (w, off, piece) for w in works for off, piece in chunks(w.text, self.max_chunk_chars)
+        ]
+        tab = [r for r in self._plain if isinstance(r, TabularRecognizer)]
+        for w in works:
+            for rec in tab:  # a table's header may sit in an earlier chunk than its rows
+                w.spans.extend(rec.find(w.text))
+        docs = nlp.pipe((j[2] for j in jobs), batch_size=self.batch_size)
+        for (w, offset, piece), doc in zip(jobs, docs, strict=True):
+            artifacts = engine._doc_to_nlp_artifact(doc, lang)
+            results = analyzer.analyze(
+                piece,
+                language=lang,
+                nlp_artifacts=artifacts,
+                score_threshold=0.0,
+                entities=sorted(self.entities) if self.entities else None,
+            )
+            for r in results:
+                w.spans.append(Span(r.entity_type, offset + r.start, offset + r.end, r.score))
+            if self.entities is None or "LOCATION" in self.entities:
+                for e in doc.ents:
+                    if NER_LABELS.get(e.label_, e.label_) != "LOCATION":
+                        continue
+                    s, end = offset + e.start_char, offset + e.end_char
+                    if _RESIDENCE.around(w.text, s, end):
+                        w.spans.append(Span("LOCATION", s, end, 0.7))
+
+    def _finish(self, w: _Work) -> list[Detection]:
+        spans = [
+            s
+            for s in w.spans
+            if s.score >= self.score_threshold
+            and (self.entities is None or s.entity_type in self.entities)
+        ]
+        resolved = _resolve(spans)
+        text = w.text
+        return [
+            Detection(
+                s.entity_type,
+                s.start,
+                s.end,
+                round(s.score, 4),
+                is_special(s.entity_type),
+                text[s.start : s.end],
+            )
+            for s in resolved
+        ]
+
+
+def _windows(text: str, ambiguous: Sequence[Span]) -> list[tuple[int, int]]:
+    """Merged windows (the candidate's line, at most ``NER_WINDOW`` chars each side)."""
+    out: list[tuple[int, int]] = []
+    for a in sorted(ambiguous, key=lambda s: s.start):
+        lo = max(0, a.start - NER_WINDOW)
+        hi = min(len(text), a.end + NER_WINDOW)
+        nl = text.rfind("\n", lo, a.start)
+        lo = nl + 1 if nl >= 0 else _word_start(text, lo)
+        nl = text.find("\n", a.end, hi)
+        hi = nl if nl >= 0 else _word_end(text, hi)
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+_WS = re.compile(r"\s")
+
+
+def _word_start(text: str, pos: int) -> int:
+    if pos == 0:
+        return 0
+    m = _WS.search(text, pos)
+    return m.end() if m else pos
+
+
+def _word_end(text: str, pos: int) -> int:
+    while pos > 0 and pos < len(text) and not text[pos].isspace():
+        pos -= 1
+    return pos if pos > 0 else len(text)
+
+
+def _resolve(spans: list[Span]) -> list[Span]:
+    """Merge same-type overlaps; between types, the stronger identifier keeps the text.
+
+    Special categories are words about a person, not identifiers: they never
+    compete with the others.
+    """
+    merged: list[Span] = []
+    by_type: dict[str, list[Span]] = {}
+    for s in spans:
+        by_type.setdefault(s.entity_type, []).append(s)
+    for etype, group in by_type.items():
+        group.sort(key=lambda s: (s.start, -s.end))
+        cur = group[0]
+        for s in group[1:]:
+            if s.start < cur.end:
+                cur = Span(etype, cur.start, max(cur.end, s.end), max(cur.score, s.score))
+            else:
+                merged.append(cur)
+                cur = s
+        merged.append(cur)
+    persons = sorted((s.start, s.end) for s in merged if s.entity_type == "PERSON")
+    pstarts = [p[0] for p in persons]
+
+    def in_name(s: Span) -> bool:  # "GAY Olivier" is a surname, not an orientation
+        i = bisect_right(pstarts, s.start)
+        return i > 0 and persons[i - 1][1] >= s.end
+
+    special = [s for s in merged if is_special(s.entity_type) and not in_name(s)]
+    plain = sorted(
+        (s for s in merged if not is_special(s.entity_type)),
+        key=lambda s: (PRIORITY.get(s.entity_type, 99), -s.score, s.start),
+    )
+    kept: list[Span] = []  # non-overlapping, sorted by start
+    starts: list[int] = []
+    for s in plain:
+        i = bisect_right(starts, s.start)
+        if i > 0 and kept[i - 1].end > s.start:
+            continue
+        if i < len(kept) and kept[i].start < s.end:
+            continue
+        kept.insert(i, s)
+        starts.insert(i, s.start)
+    return sorted(kept + special, key=lambda s: (s.start, s.end, s.entity_type))

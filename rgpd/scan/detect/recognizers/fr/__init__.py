@@ -1,0 +1,1 @@
+"""French identifiers, names and addresses; one module per entity type."""

@@ -1,0 +1,414 @@
+"""PERSON: names written the way French administration writes them.
+
+NER alone misses "DUPONT Jeanne" (it reads the capitals as a place) and tags
+"Conseil Municipal" as a person; it is also the slowest part of a scan. So
+names are first found by cheap cues, each a generic habit of French
+paperwork rather than a template:
+
+* a civility before the name: "M.", "Mme", "Madame", "Dr", "Me", with
+  "veuve", "épouse", "née" ("Mme veuve LEFEBVRE"); a lower-case article after
+  it is a title, not a name ("Monsieur le Maire");
+* a surname in capitals next to a capitalised word ("DUPONT Jeanne",
+  "Jean-Pierre MARTIN", "J. DURAND");
+* a known first name followed by a capitalised word ("Jeanne Dupont"), unless
+  a street or building type comes first ("rue Victor Hugo", "école Jules Ferry");
+* a form label: "Nom :", "Prénom :", "Demandeur :", "De :" in mail headers;
+* a greeting with a first name ("Bonjour Sophie,").
+
+What none of these settles (two capitalised words nobody knows, a lone
+surname in capitals) is returned as *ambiguous*: the standard depth asks
+NER about those few windows only, the deep depth runs NER everywhere.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from rgpd.scan.detect.recognizers.base import Recognizer
+from rgpd.scan.detect.recognizers.fr.lexicon import is_common, is_first_name, key
+from rgpd.scan.detect.text import before, fold, is_clause_start
+from rgpd.scan.detect.types import Span
+
+# Latin Extended (Ş, Ł, Ũ, ệ...) is in both classes: names from every language
+_EXT = "\u0100-\u024f\u1e00-\u1eff"
+_UP = "A-ZÀ-ÖØ-Þ" + _EXT
+_LO = "a-zà-öø-ÿß" + _EXT
+_TITLE = rf"[{_UP}][{_LO}]+(?:[-'’][{_UP}]?[{_LO}]+)*"
+_UPPER = rf"[{_UP}]{{2,}}(?:[-'’][{_UP}]{{2,}})*"
+_INITIAL = rf"[{_UP}]\.(?:-?[{_UP}]\.)?"
+_TOKEN = rf"(?:{_UPPER}|{_TITLE}|{_INITIAL})(?![\w@])"
+_PARTICLE = r"(?:de|du|des|d['’]|le|la|van|von|der|den|ben|bin|el|al|da|dos|das|di|del|della|ter)"
+_GAP = rf"(?:[ \u00a0]+|[ \u00a0]+{_PARTICLE}[ \u00a0]+|[ \u00a0]+d['’])"
+# the first token is spelled out so that the pattern starts with a character class
+# (the regex engine then skips non-capitals fast); the look-behind comes after it
+_FIRST = rf"[{_UP}](?<![\w@.'’\-].)(?:[{_UP}]+(?:[-'’][{_UP}]{{2,}})*|[{_LO}]+(?:[-'’][{_UP}]?[{_LO}]+)*|\.(?:-?[{_UP}]\.)?)(?![\w@])"
+CHAIN = re.compile(rf"{_FIRST}(?:{_GAP}(?:{_TOKEN})){{0,5}}")
+_TOKEN_RE = re.compile(_TOKEN)
+_WORD = re.compile(r"[^\s]+")
+_PARTICLE_RE = re.compile(rf"^{_GAP}$")
+
+CIVILITIES = frozenset(
+    [
+        "m",
+        "mm",
+        "mr",
+        "mrs",
+        "mme",
+        "mmes",
+        "mlle",
+        "mlles",
+        "madame",
+        "monsieur",
+        "mademoiselle",
+        "messieurs",
+        "mesdames",
+        "dr",
+        "docteur",
+        "me",
+        "maitre",
+        "pr",
+        "professeur",
+    ]
+)
+# "Mme veuve LEFEBVRE", "M. et Mme DUPONT", "Jeanne MARTIN épouse DURAND"
+_CIVILITY_BEFORE = re.compile(
+    r"(?:\b(?:brigadier(?:-chef)?|gardien(?:ne)?|agent|lieutenant|capitaine|commandant|adjudant(?:-chef)?|"
+    r"sergent|gendarme|policier(?:e)?|major|infirmi(?:er|ere)|educat(?:eur|rice)|temoin|collegue)\s+"
+    r"|\b(?:m|mm|mr|mme|mmes|mlle|madame|monsieur|mademoiselle|dr|docteur|me|maitre|pr|professeur)\.?\s+"
+    r"(?:et\s+(?:m|mme|madame|monsieur|mlle)\.?\s+)?(?:(?:veuve|vve|epouse|ep\.|nee|divorcee|dit|dite)\s+)?"
+    r"|\b(?:veuve|vve|epouse|ep\.|nee|divorcee)\s+)$"
+)
+_GREETING = re.compile(r"\b(?:bonjour|bonsoir|cher|chere|salut|coucou|merci|hello)\s+$")
+# a name right after these is the name of a place or a building
+_PLACE_BEFORE = re.compile(
+    r"\b(?:rue|avenue|av|bd|boulevard|place|chemin|impasse|allee|quai|square|cours|route|voie|"
+    r"ecole|college|lycee|groupe scolaire|salle|residence|gymnase|stade|centre|espace|parc|jardin|"
+    r"hopital|clinique|bibliotheque|mediatheque|fondation|prix|pont|port|cite|foyer|maison|ehpad|"
+    r"creche|complexe|halle|piscine|theatre|musee|institut|universite|lotissement|hameau|passage|"
+    r"promenade|esplanade|parvis|quartier|station|metro|gare|aeroport|eglise|chapelle|saint|sainte|"
+    r"st|ste)(?:\s+[\w'-]+)?\s+(?:de la |de l'|du |des |de |d'|l')?$"
+)
+# "Nom : DUPONT", "Prénom(s) : Jeanne", "De : Jeanne Dupont <...>", "Responsable légal 1 : ..."
+_LABEL = re.compile(
+    r"(?im)(?:^|(?<=[\t|;])|(?<=\S[ \t]{2}))[ \t]*(?:[-*•][ \t]*)?"
+    r"(?:(?P<explicit>nom(?:\s+et\s+pr[ée]noms?|\s+de\s+naissance|\s+d['’]usage|\s+de\s+famille|"
+    r"\s+marital|\s+complet|\s+de\s+l['’]\w+|\s+du\s+\w+|\s+de\s+la\s+\w+)?|pr[ée]noms?(?:\s+de\s+l['’]\w+|\s+du\s+\w+)?|"
+    r"nom\s*[/,]\s*pr[ée]noms?|pr[ée]noms?\s*[/,]\s*nom|identit[ée](?:\s+de\s+l['’]\w+)?)"
+    r"|(?P<role>demandeu(?:r|se)|b[ée]n[ée]ficiaire|repr[ée]sentant\s+l[ée]gal|responsable\s+l[ée]gal(?:\s*\d)?|"
+    r"parent\s*\d?|p[èe]re|m[èe]re|enfant|[ée]l[èe]ve|agent|candidat|candidate|signataire|locataire|"
+    r"propri[ée]taire|d[ée]clarant|p[ée]titionnaire|requ[ée]rant|destinataire|exp[ée]diteur|"
+    r"interlocut(?:eur|rice)|r[ée]f[ée]rent|contact|conjoint|[ée]poux|[ée]pouse|tut(?:eur|rice)|"
+    r"usager|patient|victime|t[ée]moin|auteur|int[ée]ress[ée]e?|de|à|cc|from|to|signé|sign[ée]\s+par|"
+    r"personnes?\s+(?:autoris[ée]es?|à\s+pr[ée]venir|à\s+contacter)[^:\n]{0,40}|contact\s+d['’]urgence))"
+    r"[ \t]*(?:\([^)\n]{0,30}\))?[ \t]*:[ \t]*"
+    r"(?:(?:M\.|Mme|Mlle|Madame|Monsieur|Mademoiselle|Dr)[ \t]+)?"
+    rf"(?P<value>[{_UP}{_LO}'’\-]+(?:[ \t][{_UP}{_LO}'’\-]+){{0,4}})"
+)
+# "Cohen S.A.", "Moulin et Fils": a company, not a person
+_COMPANY_AFTER = re.compile(
+    r"[ \t]*(?:S\.?A\.?S?\.?U?|S\.?A\.?R\.?L\.?|E\.?U\.?R\.?L\.?|SCI|SNC|SCOP|SELARL|GIE|et [Ff]ils|& [Ff]ils|et [Aa]ssoci[ée]s)(?![\w])"
+)
+# a name alone on the line after a closing formula or a signatory's title
+_CLOSING = re.compile(
+    r"^(?:(?:bien |tres )?cordialement|(?:sinceres |meilleures |bien )?salutations[^\n]*|bien a vous|respectueusement|"
+    r"(?:pour )?(?:le|la|l') ?(?:maire|president|presidente|adjoint\w*|directeur\w*|directrice\w*|secretaire\w*|"
+    r"conseill\w+|responsable|chef|agent\w*|gestionnaire|charge\w*)[^\n]*|(?:le|la) signataire)\W*$"
+)
+# "Présents : M. X, Mme Y", "Copie à : ..." — every item of the list is a person
+_LIST_LABEL = re.compile(
+    r"^[ \t]*(?:(?:etaient |membres )?presents?|absents?(?: excuses?)?|excuses?|participants?|"
+    r"destinataires?|copies? (?:a|pour)|diffusion|pouvoirs?|procurations?|assistaient|invites?)\b[^:\n]{0,25}:"
+)
+# words that open the next field of a form, never part of a name
+_LABEL_WORDS = frozenset(
+    "nom noms prenom prenoms ne nee nes date dates adresse tel telephone portable mobile email courriel mail "
+    "classe ecole age sexe lieu profession service employeur situation matricule numero n no".split()
+)
+_PARTICLES = frozenset(
+    {
+        "le",
+        "la",
+        "de",
+        "du",
+        "des",
+        "da",
+        "di",
+        "van",
+        "von",
+        "el",
+        "al",
+        "ben",
+        "d'",
+        "del",
+        "della",
+        "dos",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Info:
+    """What a capitalised word is, computed once per distinct word."""
+
+    key: str
+    upper: bool
+    initial: bool
+    first: bool
+    common: bool
+    acronym: bool
+    particle: bool
+    civility: bool
+
+
+_INFO: dict[str, _Info] = {}
+
+
+def info(word: str) -> _Info:
+    got = _INFO.get(word)
+    if got is None:
+        if len(_INFO) > 100_000:
+            _INFO.clear()
+        k = key(word)
+        letters = [c for c in word if c.isalpha()]
+        initial = word.endswith(".") and len(word) <= 5
+        upper = not initial and len(letters) >= 2 and all(c.isupper() for c in letters)
+        flat = k.replace("-", "")
+        # "Saint-Pierre-des-Corps", "Oliveira-la-Forêt": a lower-case inner part makes a place
+        place = "-" in word and any(p.islower() for p in word.split("-")[1:])
+        got = _INFO[word] = _Info(
+            key=k,
+            upper=upper,
+            initial=initial,
+            first=not initial and is_first_name(word),
+            common=place or is_common(word),
+            acronym=upper and len(flat) <= 4 and not any(v in flat for v in "aeiouy"),
+            particle=k in _PARTICLES,
+            civility=k in CIVILITIES,
+        )
+    return got
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def info(self) -> _Info:
+        return info(self.text)
+
+    @property
+    def upper(self) -> bool:
+        return self.info.upper
+
+    @property
+    def initial(self) -> bool:
+        return self.info.initial
+
+
+@dataclass(frozen=True, slots=True)
+class PersonFindings:
+    """Names the cues settle, and the spans only NER can settle."""
+
+    sure: list[Span]
+    ambiguous: list[Span]
+
+
+def _split(tokens: list[Token], gaps: list[str]) -> list[list[Token]]:
+    """Cut a chain at common words and acronyms ("Conseil Municipal de Brest").
+
+    A piece that a particle opens right after a common word names a place
+    ("MAIRIE DE GEORGES", "Ville de Paris") and is dropped. A capitalised
+    common word right after a first name is a surname ("Emmanuel RIVIÈRE").
+    """
+    pieces: list[list[Token]] = []
+    cur: list[Token] = []
+    after_common = False
+    last = len(tokens) - 1
+    for i, tok in enumerate(tokens):
+        inf = tok.info
+        if inf.particle:
+            j = i + 1
+            while j <= last and tokens[j].info.particle:
+                j += 1
+            if j <= last and not tokens[j].info.common:
+                if not cur and after_common:
+                    cur = []
+                    continue
+                cur.append(tok)
+                continue
+        surname = inf.upper and bool(cur) and cur[-1].info.first and not cur[-1].info.upper
+        if (inf.common or inf.acronym) and not inf.first and not inf.initial and not surname:
+            if cur:
+                pieces.append(_strip_particles(cur))
+            cur = []
+            after_common = True
+            continue
+        if not cur and after_common and inf.particle:
+            continue
+        cur.append(tok)
+        after_common = False
+    if cur:
+        pieces.append(_strip_particles(cur))
+    return [p for p in pieces if p]
+
+
+def _strip_particles(piece: list[Token]) -> list[Token]:
+    while piece and piece[-1].info.particle:
+        piece = piece[:-1]
+    return piece
+
+
+class PersonRecognizer(Recognizer):
+    entities = ("PERSON",)
+    priority = 80
+    uses_ner = True
+
+    def find(self, text: str) -> list[Span]:
+        found = self.analyze(text)
+        return found.sure + [s for s in found.ambiguous if s.score >= 0.5]
+
+    def analyze(self, text: str) -> PersonFindings:
+        sure: list[Span] = []
+        ambiguous: list[Span] = []
+        for m in CHAIN.finditer(text):
+            raw = m.group()
+            if " " not in raw and "\u00a0" not in raw:
+                inf = info(raw)
+                # the common case, a lone capitalised word of ordinary French
+                if (inf.common or inf.acronym or inf.civility) and not inf.first:
+                    continue
+                tokens = [Token(raw, m.start(), m.end())]
+            else:
+                base = m.start()
+                tokens = [
+                    Token(t.group(), base + t.start(), base + t.end())
+                    for t in _TOKEN_RE.finditer(raw)
+                ]
+            gaps = [text[a.end : b.start] for a, b in itertools.pairwise(tokens)]
+            civil_before = bool(_CIVILITY_BEFORE.search(before(text, tokens[0].start, 40)))
+            # leading civility tokens belong to the cue, not to the name
+            lead = 0
+            while lead < len(tokens) and tokens[lead].info.civility:
+                lead += 1
+            if lead:
+                civil_before = True
+                rest_gap = gaps[lead - 1] if lead - 1 < len(gaps) else ""
+                if rest_gap.strip() and not rest_gap.strip().lower().startswith("d"):
+                    continue  # "Monsieur le Maire": a title, not a name
+                tokens, gaps = tokens[lead:], gaps[lead:]
+                if not tokens:
+                    continue
+            for piece in _split(tokens, gaps):
+                self._judge(text, piece, civil_before and piece[0] is tokens[0], sure, ambiguous)
+        sure.extend(self._labels(text))
+        still: list[Span] = []
+        for a in ambiguous:
+            if a.score >= 0.4 and _line_cue(text, a):
+                sure.append(Span("PERSON", a.start, a.end, 0.8))
+            else:
+                still.append(a)
+        return PersonFindings(sure, still)
+
+    def _labels(self, text: str) -> list[Span]:
+        out: list[Span] = []
+        if ":" not in text:
+            return out
+        for m in _LABEL.finditer(text):
+            explicit = m.group("explicit") is not None
+            words = list(_WORD.finditer(m.group("value")))
+            kept = []
+            for w in words:
+                word = w.group()
+                k = key(word)
+                if k in _LABEL_WORDS or (
+                    not explicit and is_common(word) and not is_first_name(word)
+                ):
+                    break
+                if not explicit and not word[:1].isupper():
+                    break
+                kept.append(w)
+            if not kept:
+                continue
+            start = m.start("value") + kept[0].start()
+            end = m.start("value") + kept[-1].end()
+            out.append(Span("PERSON", start, end, 0.9 if explicit else 0.8))
+        return out
+
+    def _judge(
+        self, text: str, piece: list[Token], civil: bool, sure: list[Span], ambiguous: list[Span]
+    ) -> None:
+        start, end = piece[0].start, piece[-1].end
+        if all(t.initial for t in piece):
+            return
+        window = before(text, start, 40)
+        if civil:
+            sure.append(Span("PERSON", start, end, 0.95))
+            return
+        if _PLACE_BEFORE.search(window) or _COMPANY_AFTER.match(text, end):
+            return
+        if any(_COMPANY_AFTER.match(text, t.start) for t in piece[1:]):
+            return
+        firsts = [t for t in piece if t.info.first]
+        uppers = [t for t in piece if t.upper]
+        n = len(piece)
+        if n >= 2:
+            if firsts and (len(firsts) < n or uppers or n == 2):
+                sure.append(Span("PERSON", start, end, 0.9 if uppers else 0.85))
+            elif uppers and any(t.initial for t in piece):
+                sure.append(Span("PERSON", start, end, 0.85))
+            elif uppers and len(uppers) < n:
+                ambiguous.append(Span("PERSON", start, end, 0.55))
+            elif uppers:  # a heading in capitals, more often than a name
+                ambiguous.append(Span("PERSON", start, end, 0.3))
+            else:
+                ambiguous.append(Span("PERSON", start, end, 0.4))
+            return
+        tok = piece[0]
+        if firsts and _GREETING.search(window):
+            sure.append(Span("PERSON", start, end, 0.8))
+        elif (tok.upper and len(tok.text) >= 3 and not is_clause_start(text, start)) or (
+            firsts and not is_clause_start(text, start)
+        ):
+            ambiguous.append(Span("PERSON", start, end, 0.3))
+
+
+def _line_cue(text: str, span: Span) -> bool:
+    """A signature line under a closing formula, or an item of a "Présents :" list."""
+    ls = text.rfind("\n", 0, span.start) + 1
+    if _LIST_LABEL.match(fold(text[ls : span.start])):
+        return True
+    le = text.find("\n", span.end)
+    line = text[ls : le if le >= 0 else len(text)]
+    if line.strip(" \t,.") != text[span.start : span.end] or ls < 2:
+        return False
+    ps = text.rfind("\n", 0, ls - 1) + 1
+    return bool(_CLOSING.match(fold(text[ps : ls - 1].strip())))
+
+
+def clean_ner_person(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Trim an NER "PER" span to the name itself, or reject it.
+
+    spaCy's French model often includes the civility ("Mme"), runs into a
+    following role ("Dupont Directrice"), or tags a capitalised common word.
+    """
+    tokens = [
+        Token(t.group(), start + t.start(), start + t.end())
+        for t in _TOKEN_RE.finditer(text[start:end])
+    ]
+    while tokens and (key(tokens[0].text) in CIVILITIES or is_common(tokens[0].text)):
+        tokens.pop(0)
+    while tokens and (is_common(tokens[-1].text) and not is_first_name(tokens[-1].text)):
+        tokens.pop()
+    if not tokens or all(t.initial for t in tokens):
+        return None
+    s, e = tokens[0].start, tokens[-1].end
+    span = text[s:e]
+    if any(c.isdigit() for c in span) or "@" in span or len(span) < 2:
+        return None
+    if _PLACE_BEFORE.search(before(text, s, 40)):
+        return None
+    return s, e

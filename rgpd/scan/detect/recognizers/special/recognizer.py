@@ -1,0 +1,205 @@
+"""Art. 9(1) and Art. 10 findings from the French lexicons, flagged special category.
+
+Speed matters here: nine lexicons of a hundred terms each, tried at every
+position, cost more than all identifier recognizers together. So each term
+is indexed by the first letters of its literal prefix; the text's words are
+walked once, and a term's full pattern is tried only where a word starts
+with its prefix. Patterns run on the lower-cased text with accent-tolerant
+letter classes ("diabete" also matches "diabète"), so nothing is folded.
+
+A weak term needs a cue of its category within a short window; a term inside
+an excluded phrase of its category ("assurance maladie") is dropped; a term
+used as a form label ("Allergies / PAI : néant") is not a finding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rgpd.scan.detect.recognizers.base import Recognizer
+from rgpd.scan.detect.recognizers.special.lexicons import LEXICONS, Lexicon
+from rgpd.scan.detect.text import fold
+from rgpd.scan.detect.types import Span
+
+STRONG_SCORE = 0.85
+WEAK_SCORE = 0.6
+_WINDOW = 60
+_ACCENTS = {
+    "a": "[aàâä]",
+    "e": "[eéèêë]",
+    "i": "[iîï]",
+    "o": "[oôö]",
+    "u": "[uùûü]",
+    "c": "[cç]",
+    "y": "[yÿ]",
+}
+_META = set("\\()[]{}.?*+|^$")
+#: words that are also common surnames or place names: only the lower-case adjective counts
+_PROPER_TOO = frozenset(
+    {"gay", "gays", "trans", "rom", "roms", "race", "metis", "juif", "sourd", "aveugle"}
+)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def split_top(term: str) -> list[str]:
+    """Top-level alternatives of a pattern ("juif|juive" → ["juif", "juive"])."""
+    out, depth, cur, i = [], 0, [], 0
+    while i < len(term):
+        ch = term[i]
+        if ch == "\\":
+            cur.append(term[i : i + 2])
+            i += 2
+            continue
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch == "|" and depth == 0:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    out.append("".join(cur))
+    return out
+
+
+def accentize(term: str) -> str:
+    """Let each vowel (and c) of the literal parts match its accented forms."""
+    out, i, in_class = [], 0, False
+    while i < len(term):
+        ch = term[i]
+        if ch == "\\":
+            out.append(term[i : i + 2])
+            i += 2
+            continue
+        if ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        out.append(ch if in_class else _ACCENTS.get(ch, ch))
+        i += 1
+    return "".join(out)
+
+
+def literal_prefix(term: str) -> str:
+    """Leading literal letters of a pattern (a quantified last letter excluded)."""
+    body = term[2:] if term.startswith("\\b") else term
+    out: list[str] = []
+    for ch in body:
+        if ch in _META:
+            if ch in "?*{" and out:
+                out.pop()
+            break
+        out.append(ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class _Term:
+    entity: str
+    kind: str  # "strong", "weak", "exclude"
+    prefix: str
+    pattern: re.Pattern[str]
+
+
+def _terms(lexicons: Iterable[Lexicon]) -> list[_Term]:
+    out: list[_Term] = []
+    for lex in lexicons:
+        for kind, terms in (("strong", lex.strong), ("weak", lex.weak), ("exclude", lex.exclude)):
+            for term in terms:
+                for alt in split_top(term):
+                    prefix = literal_prefix(alt)
+                    if len(prefix) < 2:
+                        raise ValueError(f"lexicon term without a literal prefix: {alt!r}")
+                    body = alt[2:] if alt.startswith("\\b") else alt
+                    pattern = re.compile(accentize(body) + r"(?![^\W_])")
+                    out.append(_Term(lex.entity, kind, prefix, pattern))
+    return out
+
+
+class SpecialCategoryRecognizer(Recognizer):
+    """The nine Art. 9/10 lexicons, matched in one walk over the words of a text."""
+
+    priority = 90
+
+    def __init__(self, lexicons: Iterable[Lexicon] = LEXICONS) -> None:
+        lexicons = tuple(lexicons)
+        self.entities = tuple(lex.entity for lex in lexicons)
+        self._context = {lex.entity: re.compile(lex.context) for lex in lexicons if lex.context}
+        self._index: dict[str, list[_Term]] = defaultdict(list)
+        for t in _terms(lexicons):
+            self._index[_key(t.prefix)].append(t)
+        self._fold_cache: dict[str, str] = {}
+
+    def _fold_word(self, word: str) -> str:
+        f = self._fold_cache.get(word)
+        if f is None:
+            if len(self._fold_cache) > 200_000:
+                self._fold_cache.clear()
+            f = self._fold_cache[word] = fold(word)
+        return f
+
+    def find(self, text: str) -> list[Span]:
+        lower = text.lower()
+        if len(lower) != len(text):  # a few characters lower-case to two
+            lower = fold(text)
+        index = self._index
+        hits: list[tuple[_Term, int, int]] = []
+        excluded: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for w in _WORD.finditer(lower):
+            word = self._fold_word(w.group())
+            cands = index.get(word[:3])
+            two = index.get(word[:2]) if len(word) > 2 else None
+            if two:
+                cands = (cands or []) + two
+            if not cands:
+                continue
+            s = w.start()
+            for t in cands:
+                if not word.startswith(t.prefix) and not t.prefix.startswith(word):
+                    continue
+                m = t.pattern.match(lower, s)
+                if m is None:
+                    continue
+                if t.kind == "exclude":
+                    excluded[t.entity].append((s, m.end()))
+                else:
+                    hits.append((t, s, m.end()))
+        out: list[Span] = []
+        reach: dict[str, int] = {}
+        for t, s, e in sorted(hits, key=lambda h: (h[1], -h[2], h[0].kind)):
+            if s < reach.get(t.entity, -1):
+                continue
+            if any(xs <= s and e <= xe for xs, xe in excluded.get(t.entity, ())):
+                continue
+            if _in_label(text, s, e):
+                continue
+            if text[s].isupper() and lower[s:e] in _PROPER_TOO:
+                continue  # "Gay", "Roms": a surname or a town, not the adjective
+            if t.kind == "weak":
+                ctx = self._context.get(t.entity)
+                window = fold(text[max(0, s - _WINDOW) : s] + " " + text[e : e + _WINDOW])
+                if ctx is None or not ctx.search(window):
+                    continue
+            reach[t.entity] = e
+            out.append(Span(t.entity, s, e, STRONG_SCORE if t.kind == "strong" else WEAK_SCORE))
+        return out
+
+
+def _key(prefix: str) -> str:
+    """Index key: the first three letters of the prefix's first word (or all of a shorter word)."""
+    return re.split(r"[^a-z]", prefix, maxsplit=1)[0][:3]
+
+
+def _in_label(text: str, start: int, end: int) -> bool:
+    """The term is part of a form label ("Allergies / PAI : néant"), before the line's colon."""
+    ls = text.rfind("\n", 0, start) + 1
+    colon = text.find(":", end, end + 30)
+    if colon < 0 or colon - ls > 45:
+        return False
+    between = text[end:colon]
+    return "\n" not in between and ":" not in text[ls:start] and "." not in between

@@ -1,0 +1,1187 @@
+"""Scanning a file share: walk, skip what is unchanged, extract → detect → aggregate, store.
+
+The flow, and why it is shaped this way:
+
+* The **walk** runs in the parent (``os.scandir``, an explicit stack): it never
+  follows a directory symlink back into one of its ancestors, and it records
+  permission errors, symlink loops and names that are not valid text as scan
+  errors instead of stopping.
+* **Incremental**: a file whose size and mtime (nanoseconds, kept in the
+  source's ``meta`` because MariaDB's FLOAT cannot hold an mtime exactly) match
+  the stored state is not read at all. When only the mtime moved (a copy, a
+  ``touch``) the worker hashes the file first and stops there if the content
+  hash is the stored one. Sources in error are retried on every run, so an
+  unreadable file stays visible until it is fixed.
+* **Work units** (a file, or a batch of members of a large zip) go to the
+  executor; the worker (:func:`run_unit`, module level so it pickles) extracts,
+  detects and aggregates per (source, entity type): count, best score, masked
+  samples, locations and blind-index tokens. The worker computes the HMAC
+  tokens itself from the index key, so **no raw value crosses back to the
+  parent** — except with ``keep_evidence``, where the few raw samples come back
+  to be sealed with AES-GCM before storage.
+* **One short transaction per unit**: source state, findings, blind-index rows,
+  errors and the run's counts and heartbeat commit together. A scan killed with
+  ``kill -9`` therefore leaves a ``running`` run and a consistent database; the
+  next run marks that run ``interrupted`` and skips what was committed as
+  unchanged. Findings are replaced per source, never added to, so nothing is
+  counted twice.
+* Files that disappeared are marked ``gone`` and their findings and index rows
+  deleted (the data is no longer there to report, give access to or erase).
+"""
+
+from __future__ import annotations
+
+import errno
+import fnmatch
+import hashlib
+import json
+import os
+import socket
+import stat
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Table, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from rgpd import audit
+from rgpd.crypto import KeyRing
+from rgpd.errors import InvalidInput, SourceError
+from rgpd.i18n import _
+from rgpd.scan.findings import FindingRecord, list_findings, uri_hash
+from rgpd.storage.db import utcnow
+from rgpd.storage.scan_tables import (
+    FindingRow,
+    FindingValueRow,
+    ScanErrorRow,
+    ScanRunRow,
+    ScanSourceRow,
+    finding_evidence_context,
+)
+from rgpd.workspace import Workspace
+
+DEPTHS = ("quick", "standard", "deep")
+#: Samples of masked evidence kept per (source, entity type).
+MAX_EVIDENCE = 3
+#: Locations kept per (source, entity type); ``count`` still counts them all.
+MAX_LOCATIONS = 20
+#: A zip above this size is split into member batches (one work unit each), so a
+#: big archive neither hits the per-unit timeout nor holds one worker for hours.
+ARCHIVE_SPLIT_BYTES = 64 * 1024 * 1024
+#: Compressed bytes / members per archive batch.
+ARCHIVE_BATCH_BYTES = 32 * 1024 * 1024
+ARCHIVE_BATCH_MEMBERS = 500
+#: Extracted characters handed to the detector at once (its NER work is batched).
+DETECT_BATCH_CHARS = 200_000
+#: Seconds between heartbeats while walking (units heartbeat when they commit).
+HEARTBEAT_EVERY = 15.0
+#: A ``running`` run whose heartbeat is older than this is considered dead.
+STALE_AFTER = timedelta(minutes=30)
+#: Per-unit time limit handed to the executor.
+UNIT_TIMEOUT = 300.0
+
+
+# --------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True, slots=True)
+class WorkUnit:
+    """One thing a worker reads: a file, or a batch of members of a large zip."""
+
+    uid: int
+    path: str
+    size: int
+    mtime_ns: int
+    #: The stored content hash, when size matches but the mtime moved: if the
+    #: file still hashes to it, the worker stops there (content unchanged).
+    expected_hash: str | None = None
+    #: Archive member batch: names of the members to read (None: the whole file).
+    members: tuple[str, ...] | None = None
+    batch: int = 0
+    batches: int = 1
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    depth: str
+    index_key: bytes = field(repr=False)
+    keep_evidence: bool = False
+
+
+@dataclass
+class EntityFindings:
+    """What a worker found for one (source, entity type); no raw value unless ``raw``."""
+
+    source: str
+    entity_type: str
+    count: int = 0
+    score: float = 0.0
+    special_category: bool = False
+    evidence: list[str] = field(default_factory=list)
+    locations: list[dict[str, Any]] = field(default_factory=list)
+    tokens: dict[str, int] = field(default_factory=dict)
+    #: Raw samples, filled only with ``keep_evidence`` and sealed by the parent.
+    raw: list[str] = field(default_factory=list, repr=False)
+
+
+@dataclass(frozen=True)
+class UnitError:
+    source: str
+    reason: str
+    message: str
+
+
+@dataclass
+class UnitResult:
+    unit: WorkUnit
+    content_hash: str | None = None
+    #: The content hash matched ``expected_hash``: nothing was extracted.
+    unchanged: bool = False
+    #: The unit as a whole could not be read (its error is in ``errors``).
+    failed: bool = False
+    findings: list[EntityFindings] = field(default_factory=list)
+    errors: list[UnitError] = field(default_factory=list)
+    chars: int = 0
+
+
+@dataclass(frozen=True)
+class ScanProgress:
+    """Handed to the ``progress`` callback: the CLI draws its bar from it."""
+
+    phase: str  # walk | scan | done
+    files_total: int
+    files_done: int
+    bytes_total: int
+    bytes_done: int
+    errors: int
+
+
+@dataclass
+class ScanResult:
+    run_id: int
+    status: str
+    counts: dict[str, int]
+    errors: list[UnitError]
+    #: Current findings of every source under the scanned paths (this run's and
+    #: the unchanged files' from earlier runs): what ``--fail-on`` judges.
+    findings: list[FindingRecord]
+    interrupted_runs: list[int] = field(default_factory=list)
+
+
+def _new_counts() -> dict[str, int]:
+    return {
+        "files": 0,  # regular files met by the walk
+        "units": 0,  # work units run by the executor
+        "scanned": 0,  # files (or archive batches) actually extracted
+        "unchanged": 0,  # files skipped or found identical by hash
+        "bytes": 0,  # bytes of the files scanned
+        "chars": 0,  # characters of text extracted
+        "findings": 0,  # (source, entity type) rows written
+        "errors": 0,  # scan errors recorded
+        "gone": 0,  # sources marked gone
+    }
+
+
+# --------------------------------------------------------------------- walk
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str
+    size: int
+    mtime_ns: int
+
+
+def _printable(name: str) -> str:
+    """A name with undecodable bytes shown as escapes, safe to store and print."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _decodable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _excluded(rel: str, is_dir: bool, patterns: Sequence[str]) -> bool:
+    """``--exclude`` globs, matched on the path relative to the scanned root.
+
+    ``*`` crosses ``/`` (so ``**/.git/**`` and ``*/.git/*`` both work, at any
+    depth, top level included); a pattern without ``/`` also matches the bare
+    name (``*.tmp``, ``~$*``).
+    """
+    if not patterns:
+        return False
+    name = rel.rsplit("/", 1)[-1]
+    candidates = [rel, "/" + rel]
+    if is_dir:
+        candidates += [rel + "/", "/" + rel + "/"]
+    for pat in patterns:
+        if "/" not in pat and fnmatch.fnmatchcase(name, pat):
+            return True
+        if any(fnmatch.fnmatchcase(c, pat) for c in candidates):
+            return True
+    return False
+
+
+def walk(
+    roots: Sequence[str],
+    exclude: Sequence[str] = (),
+    on_error: Callable[[UnitError], None] | None = None,
+) -> Iterator[FileEntry]:
+    """Regular files under ``roots`` (absolute paths), with walk problems reported.
+
+    Directory symlinks are followed, but one leading back to an ancestor is a
+    loop (reported); a directory reached twice through different links is read
+    once. Fifos, sockets and devices are skipped: reading them can block forever.
+    """
+
+    def report(path: str, reason: str, message: str) -> None:
+        if on_error is not None:
+            on_error(UnitError(_printable(path), reason, message))
+
+    visited: set[tuple[int, int]] = set()
+    for root in roots:
+        try:
+            st = os.stat(root)
+        except OSError as exc:
+            report(root, _os_reason(exc), _os_message(exc))
+            continue
+        if stat.S_ISREG(st.st_mode):
+            yield FileEntry(root, st.st_size, st.st_mtime_ns)
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            continue
+        top = (st.st_dev, st.st_ino)
+        if top in visited:
+            continue
+        visited.add(top)
+        stack: list[tuple[str, frozenset[tuple[int, int]]]] = [(root, frozenset({top}))]
+        while stack:
+            d, ancestors = stack.pop()
+            try:
+                it = os.scandir(d)
+            except OSError as exc:
+                report(d, _os_reason(exc), _os_message(exc))
+                continue
+            subdirs: list[tuple[str, frozenset[tuple[int, int]]]] = []
+            with it:
+                entries = list(_entries(it, d, report))
+            for entry in sorted(entries, key=lambda e: e.name):
+                path = entry.path
+                if not _decodable(entry.name):
+                    report(
+                        path,
+                        "undecodable_name",
+                        _("file name is not valid text in the file system encoding"),
+                    )
+                    continue
+                rel = os.path.relpath(path, root).replace(os.sep, "/")
+                try:
+                    est = entry.stat(follow_symlinks=True)
+                except OSError as exc:
+                    if exc.errno == errno.ELOOP:
+                        report(path, "symlink_loop", _("symbolic link loop"))
+                    elif exc.errno == errno.ENOENT and entry.is_symlink():
+                        pass  # dangling link: nothing to read
+                    else:
+                        report(path, _os_reason(exc), _os_message(exc))
+                    continue
+                if stat.S_ISDIR(est.st_mode):
+                    if _excluded(rel, True, exclude):
+                        continue
+                    key = (est.st_dev, est.st_ino)
+                    if key in ancestors:
+                        report(
+                            path,
+                            "symlink_loop",
+                            _("symbolic link to one of its parent folders (loop)"),
+                        )
+                        continue
+                    if key in visited:
+                        continue
+                    visited.add(key)
+                    subdirs.append((path, ancestors | {key}))
+                elif stat.S_ISREG(est.st_mode):
+                    if _excluded(rel, False, exclude):
+                        continue
+                    yield FileEntry(path, est.st_size, est.st_mtime_ns)
+            stack.extend(reversed(subdirs))
+
+
+def _entries(
+    it: Iterator[os.DirEntry[str]], d: str, report: Callable[[str, str, str], None]
+) -> Iterator[os.DirEntry[str]]:
+    """Directory entries, surviving a listing that fails half-way (network shares)."""
+    while True:
+        try:
+            entry = next(it)
+        except StopIteration:
+            return
+        except OSError as exc:
+            report(d, _os_reason(exc), _os_message(exc))
+            return
+        yield entry
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "permission_denied"
+    if exc.errno == errno.ELOOP:
+        return "symlink_loop"
+    if isinstance(exc, FileNotFoundError):
+        return "not_found"
+    return "io_error"
+
+
+def _os_message(exc: OSError) -> str:
+    return exc.strerror or exc.__class__.__name__
+
+
+# --------------------------------------------------------------------- worker side
+
+_DETECTORS: dict[str, Any] = {}
+
+
+def _detector(depth: str) -> Any:
+    """One detector per worker process and depth: loading models is the costly part."""
+    det = _DETECTORS.get(depth)
+    if det is None:
+        from rgpd.scan.detect import Detector
+
+        det = _DETECTORS[depth] = Detector(depth=depth)
+    return det
+
+
+def _index_ring(key: bytes) -> KeyRing:
+    """A key ring holding only the index key: the worker can compute tokens, not open seals."""
+    return KeyRing(keys={}, active="", index_key=key, signing_key=b"")
+
+
+def _hash_file(path: str) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _source_error_of(exc: OSError) -> UnitError:
+    return UnitError("", _os_reason(exc), _os_message(exc))
+
+
+class Aggregator:
+    """Folds detections into per (source, entity type) findings, in the worker.
+
+    Raw values stop here: they become a masked sample, a location and an HMAC
+    token; only with ``keep_raw`` are the few sampled raw values kept (sealed
+    later by the parent).
+    """
+
+    def __init__(self, index: KeyRing, keep_raw: bool = False) -> None:
+        from rgpd.masking import mask, normalise
+
+        self._mask = mask
+        self._normalise = normalise
+        self.index = index
+        self.keep_raw = keep_raw
+        self.items: dict[tuple[str, str], EntityFindings] = {}
+
+    def add(
+        self, source: str, detections: Iterable[Any], locate: Callable[[int], dict[str, Any]]
+    ) -> None:
+        for d in detections:
+            key = (source, d.entity_type)
+            agg = self.items.get(key)
+            if agg is None:
+                agg = self.items[key] = EntityFindings(source, d.entity_type)
+            agg.count += 1
+            agg.score = max(agg.score, float(d.score))
+            agg.special_category = agg.special_category or bool(d.special_category)
+            if len(agg.locations) < MAX_LOCATIONS:
+                loc = dict(locate(d.start))
+                loc["length"] = d.end - d.start
+                agg.locations.append(loc)
+            if len(agg.evidence) < MAX_EVIDENCE:
+                masked = self._mask(d.entity_type, d.value)
+                if masked not in agg.evidence:
+                    agg.evidence.append(masked)
+                    if self.keep_raw:
+                        agg.raw.append(d.value)
+            if not d.special_category:
+                # Art. 9 lexicon words ("diabète") identify nobody: no index for them.
+                norm = self._normalise(d.entity_type, d.value)
+                if norm:
+                    tok = self.index.blind_index(d.entity_type, norm)
+                    agg.tokens[tok] = agg.tokens.get(tok, 0) + 1
+
+    def results(self) -> list[EntityFindings]:
+        return list(self.items.values())
+
+
+def run_unit(unit: WorkUnit, config: WorkerConfig) -> UnitResult:
+    """The worker's job for one unit: hash, extract, detect, aggregate.
+
+    Module-level so the process pool can pickle it. Never raises for a bad
+    file: the problem comes back in ``errors`` and the scan goes on.
+    """
+    result = UnitResult(unit=unit)
+    if unit.batch == 0:
+        try:
+            result.content_hash = _hash_file(unit.path)
+        except OSError as exc:
+            err = _source_error_of(exc)
+            result.failed = True
+            result.errors.append(UnitError(unit.path, err.reason, err.message))
+            return result
+        if unit.expected_hash is not None and result.content_hash == unit.expected_hash:
+            result.unchanged = True
+            return result
+
+    def on_error(source: str, err: SourceError) -> None:
+        result.errors.append(UnitError(source, err.reason, str(err)))
+
+    agg = Aggregator(_index_ring(config.index_key), keep_raw=config.keep_evidence)
+    detector = _detector(config.depth)
+    batch: list[Any] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal size
+        for chunk, found in zip(batch, detector.detect_many([c.text for c in batch]), strict=True):
+            agg.add(chunk.source or unit.path, found, chunk.locate)
+        batch.clear()
+        size = 0
+
+    try:
+        for chunk in _extract(unit, on_error):
+            result.chars += len(chunk.text)
+            batch.append(chunk)
+            size += len(chunk.text)
+            if size >= DETECT_BATCH_CHARS or len(batch) >= 32:
+                flush()
+        flush()
+    except SourceError as exc:
+        result.failed = True
+        result.errors.append(UnitError(unit.path, exc.reason, str(exc)))
+    except OSError as exc:
+        err = _source_error_of(exc)
+        result.failed = True
+        result.errors.append(UnitError(unit.path, err.reason, err.message))
+    except MemoryError:
+        result.failed = True
+        result.errors.append(UnitError(unit.path, "memory", _("out of memory while reading")))
+    except (
+        Exception
+    ) as exc:  # a parser bug must not stop the scan; no message: it may quote content
+        result.failed = True
+        result.errors.append(
+            UnitError(
+                unit.path, "error", _("unexpected {error} while reading", error=type(exc).__name__)
+            )
+        )
+    result.findings = agg.results()
+    return result
+
+
+def _extract(unit: WorkUnit, on_error: Callable[[str, SourceError], None]) -> Iterator[Any]:
+    """Chunks of one unit, from the extraction wing (``rgpd.scan.extract``)."""
+    from rgpd.scan.extract import extract
+
+    if unit.members is None:
+        yield from extract(unit.path, on_error=on_error)
+    else:
+        yield from _extract_members(unit.path, unit.members, on_error)
+
+
+def _extract_members(
+    path: str, members: Sequence[str], on_error: Callable[[str, SourceError], None]
+) -> Iterator[Any]:
+    """Only some members of a large zip: one batch of a split archive.
+
+    The zip-bomb checks of ``open_zip`` run on the whole central directory first;
+    the member list is narrowed only afterwards.
+    """
+    from rgpd.scan.extract import ExtractLimits, archive
+    from rgpd.scan.extract.base import Blob, Ctx
+    from rgpd.scan.extract.core import extract_blob
+
+    with open(path, "rb") as fh:
+        head = fh.read(8192)
+
+        def reopen() -> Any:
+            fh.seek(0)
+            return fh
+
+        blob = Blob(
+            name=path, head=head, size=os.fstat(fh.fileno()).st_size, opener=reopen, path=path
+        )
+        ctx = Ctx(limits=ExtractLimits(), source=path, on_error=on_error)
+        zf, ctx = archive.open_zip(blob, ctx, "zip")
+        with zf:
+            wanted = set(members)
+            zf.filelist = [i for i in zf.filelist if i.filename in wanted]
+            yield from archive.iter_zip_members(zf, ctx, extract_blob)
+
+
+# --------------------------------------------------------------------- parent side
+
+
+@dataclass
+class _Known:
+    """Stored state of one source, loaded once per run."""
+
+    id: int
+    uri: str
+    kind: str
+    size: int | None
+    mtime_ns: int | None
+    content_hash: str | None
+    status: str
+    errors: int
+
+
+@dataclass
+class _ArchiveProgress:
+    remaining: int
+    members: set[str] = field(default_factory=set)
+    errors: int = 0
+    failed: bool = False
+    content_hash: str | None = None
+
+
+def _host() -> str:
+    return socket.gethostname()[:100]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _recover_runs(s: Session, ws: Workspace, org: str, oid: int) -> list[int]:
+    """Mark dead ``running`` runs as ``interrupted`` (kill -9, power cut, OOM killer).
+
+    A run is dead when it ran on this host and its process is gone, or when its
+    heartbeat is older than ``STALE_AFTER``; a live concurrent scan is left alone.
+    """
+    now = utcnow()
+    out: list[int] = []
+    rows = s.execute(
+        select(ScanRunRow).where(
+            ScanRunRow.org_id == oid, ScanRunRow.kind == "files", ScanRunRow.status == "running"
+        )
+    ).scalars()
+    for run in rows:
+        st = run.settings or {}
+        beat = run.heartbeat_at or run.started_at
+        same_host = st.get("host") == _host()
+        dead = (same_host and not _pid_alive(int(st.get("pid", 0) or 0))) or (
+            beat is not None and now - beat > STALE_AFTER
+        )
+        if same_host and int(st.get("pid", 0) or 0) == os.getpid():
+            dead = True  # our own earlier run in this process that never finished
+        if not dead:
+            continue
+        run.status = "interrupted"
+        run.finished_at = beat
+        out.append(run.id)
+        audit.append(
+            s,
+            action="interrupted",
+            entity="scan_run",
+            entity_ref=str(run.id),
+            actor=ws.actor,
+            org=org,
+            details={"counts": run.counts},
+        )
+    return out
+
+
+def _load_known(s: Session, oid: int, roots: Sequence[str]) -> dict[str, _Known]:
+    q = select(
+        ScanSourceRow.id,
+        ScanSourceRow.uri,
+        ScanSourceRow.kind,
+        ScanSourceRow.size,
+        ScanSourceRow.content_hash,
+        ScanSourceRow.status,
+        ScanSourceRow.meta,
+    ).where(ScanSourceRow.org_id == oid, ScanSourceRow.kind.in_(("file", "member")))
+    out: dict[str, _Known] = {}
+    for sid, uri, kind, size, chash, status, meta in s.execute(q).all():
+        container = uri.split("!", 1)[0]
+        if not any(container == r or container.startswith(r.rstrip("/") + "/") for r in roots):
+            continue
+        meta = meta or {}
+        out[uri] = _Known(
+            sid, uri, kind, size, meta.get("mtime_ns"), chash, status, int(meta.get("errors", 0))
+        )
+    return out
+
+
+def _plan_archive(entry: FileEntry, uid: int, expected: str | None) -> list[WorkUnit] | None:
+    """Member batches for a large zip, or None to read it as one unit."""
+    if entry.size < ARCHIVE_SPLIT_BYTES or not entry.path.lower().endswith(".zip"):
+        return None
+    try:
+        with zipfile.ZipFile(entry.path) as zf:
+            infos = [i for i in zf.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None  # the worker reads it whole and reports what is wrong
+    batches: list[list[str]] = [[]]
+    size = 0
+    for info in infos:
+        if batches[-1] and (
+            size + info.compress_size > ARCHIVE_BATCH_BYTES
+            or len(batches[-1]) >= ARCHIVE_BATCH_MEMBERS
+        ):
+            batches.append([])
+            size = 0
+        batches[-1].append(info.filename)
+        size += info.compress_size
+    if len(batches) < 2:
+        return None
+    return [
+        WorkUnit(
+            uid, entry.path, entry.size, entry.mtime_ns, expected, tuple(names), i, len(batches)
+        )
+        for i, names in enumerate(batches)
+    ]
+
+
+_RUNS = cast(Table, ScanRunRow.__table__)
+_SOURCES = cast(Table, ScanSourceRow.__table__)
+_FINDINGS = cast(Table, FindingRow.__table__)
+_VALUES = cast(Table, FindingValueRow.__table__)
+_ERRORS = cast(Table, ScanErrorRow.__table__)
+# Statements built once: with a commit per unit, building and coercing SQL per
+# call would cost more than detecting a small file.
+_TOUCH_RUN = update(_RUNS).where(_RUNS.c.id == bindparam("b_id"))
+_FIND_SOURCE = select(_SOURCES.c.id).where(
+    _SOURCES.c.org_id == bindparam("b_org"), _SOURCES.c.uri_hash == bindparam("b_hash")
+)
+_UPDATE_SOURCE = update(_SOURCES).where(_SOURCES.c.id == bindparam("b_id"))
+_FIRST_RUNS = select(_FINDINGS.c.entity_type, _FINDINGS.c.first_run_id).where(
+    _FINDINGS.c.source_id == bindparam("b_id")
+)
+_DELETE_FINDINGS = delete(_FINDINGS).where(_FINDINGS.c.source_id == bindparam("b_id"))
+_DELETE_VALUES = delete(_VALUES).where(_VALUES.c.source_id == bindparam("b_id"))
+
+
+class _Store:
+    """The parent's writes: one short transaction per unit, run counts kept current."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        org: str,
+        oid: int,
+        run_id: int,
+        roots: Sequence[str],
+        keep_evidence: bool,
+    ) -> None:
+        self.ws = ws
+        self.org = org
+        self.oid = oid
+        self.run_id = run_id
+        self.roots = roots
+        self.keep_evidence = keep_evidence
+        self.counts = _new_counts()
+        self.errors: list[UnitError] = []
+        self.last_beat = time.monotonic()
+        #: Stored member sources of each archive, to find the members it lost.
+        self.members_of: dict[str, list[str]] = {}
+
+    def index_members(self, known: dict[str, _Known]) -> None:
+        for uri, k in known.items():
+            if k.kind == "member":
+                self.members_of.setdefault(uri.split("!", 1)[0], []).append(uri)
+
+    def root_of(self, path: str) -> str | None:
+        for r in self.roots:
+            if path == r or path.startswith(r.rstrip("/") + "/"):
+                return r
+        return None
+
+    def _touch_run(self, s: Session) -> None:
+        s.execute(
+            _TOUCH_RUN, {"b_id": self.run_id, "counts": dict(self.counts), "heartbeat_at": utcnow()}
+        )
+        self.last_beat = time.monotonic()
+
+    def heartbeat(self, force: bool = False) -> None:
+        if force or time.monotonic() - self.last_beat > HEARTBEAT_EVERY:
+            with self.ws.db.session() as s:
+                self._touch_run(s)
+
+    def _add_errors(self, s: Session, errors: Sequence[UnitError]) -> None:
+        if not errors:
+            return
+        now = utcnow()
+        s.execute(
+            insert(_ERRORS),
+            [
+                {
+                    "run_id": self.run_id,
+                    "org_id": self.oid,
+                    "source": e.source,
+                    "reason": e.reason[:40],
+                    "message": e.message[:2000],
+                    "at": now,
+                }
+                for e in errors
+            ],
+        )
+        self.errors.extend(errors)
+        self.counts["errors"] += len(errors)
+
+    def record_errors(self, errors: Sequence[UnitError]) -> None:
+        if not errors:
+            return
+        with self.ws.db.session() as s:
+            self._add_errors(s, errors)
+            self._touch_run(s)
+
+    def _source_id(
+        self, s: Session, uri: str, kind: str, known: dict[str, _Known], values: dict[str, Any]
+    ) -> tuple[int, bool]:
+        """Id of the source row for ``uri`` (created if needed) and whether it existed."""
+        k = known.get(uri)
+        sid = (
+            k.id
+            if k is not None
+            else s.execute(_FIND_SOURCE, {"b_org": self.oid, "b_hash": uri_hash(uri)}).scalar()
+        )
+        if sid is not None:
+            s.execute(_UPDATE_SOURCE, {"b_id": sid, **values})
+            return int(sid), True
+        row = {
+            "org_id": self.oid,
+            "kind": kind,
+            "uri": uri,
+            "uri_hash": uri_hash(uri),
+            "root": self.root_of(uri.split("!", 1)[0]),
+            "size": None,
+            "mtime": None,
+            "content_hash": None,
+            "fingerprint": None,
+            "modified_at": None,
+            "last_scanned_at": None,
+            "meta": {},
+            **values,
+        }
+        result = cast(CursorResult[Any], s.execute(insert(_SOURCES), row))
+        new_id = result.inserted_primary_key
+        assert new_id is not None
+        return int(new_id[0]), False
+
+    def _clear(self, s: Session, source_id: int) -> dict[str, int]:
+        """Drop a source's findings; returns their first run per entity type (kept across rescans)."""
+        first = {
+            et: fr for et, fr in s.execute(_FIRST_RUNS, {"b_id": source_id}).all() if fr is not None
+        }
+        if first:
+            s.execute(_DELETE_VALUES, {"b_id": source_id})
+            s.execute(_DELETE_FINDINGS, {"b_id": source_id})
+        return first
+
+    def _write_findings(
+        self, s: Session, source_id: int, items: Sequence[EntityFindings], first_run: dict[str, int]
+    ) -> None:
+        if not items:
+            return
+        now = utcnow()
+        rows: list[dict[str, Any]] = []
+        values: list[dict[str, Any]] = []
+        for f in items:
+            sealed = None
+            if self.keep_evidence and f.raw:
+                sealed = self.ws.keys.seal(
+                    json.dumps(f.raw, ensure_ascii=False),
+                    finding_evidence_context(source_id, f.entity_type),
+                )
+            rows.append(
+                {
+                    "source_id": source_id,
+                    "org_id": self.oid,
+                    "entity_type": f.entity_type,
+                    "count": f.count,
+                    "score": f.score,
+                    "special_category": f.special_category,
+                    "ratio": None,
+                    "evidence": f.evidence,
+                    "locations": f.locations,
+                    "sealed_evidence": sealed,
+                    "first_run_id": first_run.get(f.entity_type, self.run_id),
+                    "last_run_id": self.run_id,
+                    "created_at": now,
+                }
+            )
+            values.extend(
+                {
+                    "source_id": source_id,
+                    "org_id": self.oid,
+                    "entity_type": f.entity_type,
+                    "token": tok,
+                    "count": n,
+                }
+                for tok, n in f.tokens.items()
+            )
+        s.execute(insert(_FINDINGS), rows)
+        if values:
+            s.execute(insert(_VALUES), values)
+        self.counts["findings"] += len(rows)
+
+    def commit_unit(
+        self, res: UnitResult, known: dict[str, _Known], archive: _ArchiveProgress | None
+    ) -> None:
+        """Everything one unit produced, in one transaction."""
+        unit = res.unit
+        now = utcnow()
+        by_source: dict[str, list[EntityFindings]] = {}
+        for f in res.findings:
+            by_source.setdefault(f.source, []).append(f)
+        whole_errors = [e for e in res.errors if e.source == unit.path]
+        if archive is not None:
+            archive.remaining -= 1
+            archive.members.update(u for u in by_source if u != unit.path)
+            archive.errors += len(res.errors)
+            archive.failed = archive.failed or res.failed
+            if res.content_hash:
+                archive.content_hash = res.content_hash
+        file_done = archive is None or archive.remaining == 0
+        self.counts["units"] += 1
+        if res.unchanged:
+            self.counts["unchanged"] += 1
+        elif not res.failed or archive is not None:
+            self.counts["scanned"] += 1
+            self.counts["bytes"] += unit.size // unit.batches
+            self.counts["chars"] += res.chars
+        settled: list[str] = []
+        with self.ws.db.session() as s:
+            self._add_errors(s, res.errors)
+            # Sources this unit rewrites: the file itself (whole-file units) and
+            # every member it reported. A failed whole-file unit keeps its old
+            # findings: the file may just be locked, and under-reporting is worse.
+            if not res.unchanged and not (res.failed and archive is None):
+                targets = dict(by_source)
+                if archive is None:
+                    targets.setdefault(unit.path, [])
+                for uri, items in targets.items():
+                    is_file = uri == unit.path
+                    values: dict[str, Any] = {
+                        "status": "present",
+                        "last_run_id": self.run_id,
+                        "last_scanned_at": now,
+                    }
+                    if not is_file:
+                        values["meta"] = {"container": unit.path}
+                    sid, existed = self._source_id(
+                        s, uri, "file" if is_file else "member", known, values
+                    )
+                    first = self._clear(s, sid) if existed else {}
+                    self._write_findings(s, sid, items, first)
+                    settled.append(uri)
+                if file_done:
+                    # Members the container no longer holds (or that no longer hold data).
+                    seen = archive.members if archive is not None else set(by_source)
+                    for uri in self.members_of.get(unit.path, ()):
+                        old = known.get(uri)
+                        if old is not None and uri not in seen and old.status != "gone":
+                            self._gone(s, old.id)
+                            settled.append(uri)
+            if file_done:
+                failed = res.failed if archive is None else archive.failed
+                chash = res.content_hash if archive is None else archive.content_hash
+                k = known.get(unit.path)
+                meta: dict[str, Any] = {
+                    "mtime_ns": unit.mtime_ns,
+                    "errors": len(res.errors) if archive is None else archive.errors,
+                }
+                if failed and whole_errors:
+                    meta["error"] = whole_errors[-1].reason
+                values = {
+                    "size": unit.size,
+                    "mtime": unit.mtime_ns / 1e9,
+                    "modified_at": datetime.fromtimestamp(unit.mtime_ns / 1e9, UTC).replace(
+                        tzinfo=None, microsecond=0
+                    ),
+                    "content_hash": chash or (k.content_hash if k is not None else None),
+                    "status": "error" if failed else "present",
+                    "last_run_id": self.run_id,
+                    "meta": meta,
+                }
+                if not res.unchanged:
+                    values["last_scanned_at"] = now
+                self._source_id(s, unit.path, "file", known, values)
+                settled.append(unit.path)
+            self._touch_run(s)
+        for uri in settled:  # only once the transaction is committed
+            known.pop(uri, None)
+
+    def _gone(self, s: Session, source_id: int) -> None:
+        s.execute(_DELETE_VALUES, {"b_id": source_id})
+        s.execute(_DELETE_FINDINGS, {"b_id": source_id})
+        s.execute(_UPDATE_SOURCE, {"b_id": source_id, "status": "gone", "last_run_id": self.run_id})
+        self.counts["gone"] += 1
+
+    def mark_unchanged(self, ids: Sequence[int]) -> None:
+        """Unchanged sources were seen by this run: stamp them in a few bulk updates."""
+        for i in range(0, len(ids), 900):
+            part = ids[i : i + 900]
+            with self.ws.db.session() as s:
+                s.execute(
+                    update(_SOURCES).where(_SOURCES.c.id.in_(part)).values(last_run_id=self.run_id)
+                )
+                self._touch_run(s)
+
+    def mark_gone(self, leftovers: Iterable[_Known]) -> None:
+        """Sources not met by this run that no longer exist on disk."""
+        batch: list[int] = []
+        for k in leftovers:
+            if k.status == "gone":
+                continue
+            if os.path.lexists(k.uri.split("!", 1)[0]):
+                # A file excluded now or under a folder we could not list, or a
+                # member of an archive left unchanged: not gone.
+                continue
+            batch.append(k.id)
+        for i in range(0, len(batch), 500):
+            with self.ws.db.session() as s:
+                for sid in batch[i : i + 500]:
+                    self._gone(s, sid)
+                self._touch_run(s)
+
+
+def _validate(paths: Sequence[str | os.PathLike[str]], depth: str, workers: int) -> list[str]:
+    if depth not in DEPTHS:
+        raise InvalidInput("depth", _("must be one of {choices}", choices=", ".join(DEPTHS)))
+    if workers < 1:
+        raise InvalidInput("workers", _("must be at least 1"))
+    if not paths:
+        raise InvalidInput("paths", _("give at least one folder or file to scan"))
+    roots: list[str] = []
+    for p in paths:
+        ap = os.path.abspath(os.fspath(p))
+        if not os.path.exists(ap):
+            raise InvalidInput(str(p), _("no such file or folder"))
+        if ap not in roots:
+            roots.append(ap)
+    return roots
+
+
+def scan_files(
+    ws: Workspace,
+    org: str,
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    exclude: Sequence[str] = (),
+    depth: str = "standard",
+    workers: int = 2,
+    full: bool = False,
+    keep_evidence: bool = False,
+    progress: Callable[[ScanProgress], None] | None = None,
+    executor: Any = None,
+) -> ScanResult:
+    """Scan files and folders for personal data; see the module docstring for the flow.
+
+    ``executor`` replaces the local process pool (tests pass an inline one; a
+    later issue passes a distributed one): it needs ``run(fn, items)`` yielding
+    ``(item, result_or_exception)`` pairs as units complete.
+    """
+    roots = _validate(paths, depth, workers)
+    oid = ws.org_id(org)
+    settings = {
+        "paths": roots,
+        "exclude": list(exclude),
+        "depth": depth,
+        "workers": workers,
+        "full": full,
+        "keep_evidence": keep_evidence,
+        "host": _host(),
+        "pid": os.getpid(),
+    }
+    with ws.db.session() as s:
+        interrupted = _recover_runs(s, ws, org, oid)
+        run = ScanRunRow(
+            org_id=oid,
+            kind="files",
+            status="running",
+            settings=settings,
+            counts=_new_counts(),
+            actor=audit.current_actor(ws.actor),
+            heartbeat_at=utcnow(),
+        )
+        s.add(run)
+        s.flush()
+        run_id = run.id
+        audit.append(
+            s,
+            action="start",
+            entity="scan_run",
+            entity_ref=str(run_id),
+            actor=ws.actor,
+            org=org,
+            details={
+                "kind": "files",
+                "depth": depth,
+                "paths": len(roots),
+                "full": full,
+                "keep_evidence": keep_evidence,
+                "resumes": interrupted,
+            },
+        )
+        known = _load_known(s, oid, roots)
+    store = _Store(ws, org, oid, run_id, roots, keep_evidence)
+    store.index_members(known)
+    status = "failed"
+    try:
+        _run(
+            ws,
+            store,
+            known,
+            roots,
+            exclude,
+            depth,
+            workers,
+            full,
+            keep_evidence,
+            progress,
+            executor,
+        )
+        status = "completed"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        with ws.db.session() as s:
+            row = s.get(ScanRunRow, run_id)
+            assert row is not None
+            row.status = status
+            row.finished_at = utcnow()
+            row.heartbeat_at = row.finished_at
+            row.counts = dict(store.counts)
+            audit.append(
+                s,
+                action="finish",
+                entity="scan_run",
+                entity_ref=str(run_id),
+                actor=ws.actor,
+                org=org,
+                details={"status": status, "counts": store.counts},
+            )
+    findings = list_findings(ws, org, roots=roots)
+    return ScanResult(run_id, status, dict(store.counts), list(store.errors), findings, interrupted)
+
+
+def _run(
+    ws: Workspace,
+    store: _Store,
+    known: dict[str, _Known],
+    roots: Sequence[str],
+    exclude: Sequence[str],
+    depth: str,
+    workers: int,
+    full: bool,
+    keep_evidence: bool,
+    progress: Callable[[ScanProgress], None] | None,
+    executor: Any,
+) -> None:
+    walk_errors: list[UnitError] = []
+    units: list[WorkUnit] = []
+    unchanged: list[int] = []
+    bytes_total = 0
+    uid = 0
+
+    def tell(phase: str, done: int, bytes_done: int) -> None:
+        if progress is not None:
+            progress(
+                ScanProgress(
+                    phase,
+                    len(units),
+                    done,
+                    bytes_total,
+                    bytes_done,
+                    len(walk_errors) + store.counts["errors"],
+                )
+            )
+
+    for entry in walk(roots, exclude, walk_errors.append):
+        store.counts["files"] += 1
+        k = known.get(entry.path)
+        expected: str | None = None
+        if k is not None and not full and k.status != "error" and not k.errors:
+            if k.size == entry.size and k.mtime_ns == entry.mtime_ns:
+                unchanged.append(k.id)
+                store.counts["unchanged"] += 1
+                known.pop(entry.path)
+                continue
+            if k.size == entry.size and k.content_hash:
+                expected = k.content_hash
+        planned = (None if expected else _plan_archive(entry, uid, None)) or [
+            WorkUnit(uid, entry.path, entry.size, entry.mtime_ns, expected)
+        ]
+        units.extend(planned)
+        uid += 1
+        bytes_total += entry.size
+        if store.counts["files"] % 1000 == 0:
+            store.heartbeat()
+            tell("walk", 0, 0)
+    store.record_errors(walk_errors)
+    store.mark_unchanged(unchanged)
+    tell("scan", 0, 0)
+
+    archives: dict[int, _ArchiveProgress] = {}
+    for u in units:
+        if u.batches > 1 and u.uid not in archives:
+            archives[u.uid] = _ArchiveProgress(remaining=u.batches)
+    config = WorkerConfig(depth=depth, index_key=ws.keys.index_key, keep_evidence=keep_evidence)
+    done = 0
+    bytes_done = 0
+    if units:
+        ex = executor if executor is not None else _default_executor(workers)
+        try:
+            for unit, outcome in ex.map_units(partial(run_unit, config=config), units):
+                res = outcome if isinstance(outcome, UnitResult) else _failure(unit, outcome)
+                store.commit_unit(res, known, archives.get(unit.uid))
+                done += 1
+                bytes_done += unit.size // unit.batches
+                tell("scan", done, bytes_done)
+        except BaseException:
+            if executor is None and hasattr(ex, "stop"):
+                ex.stop()  # kill workers now rather than wait for their units
+            raise
+        if executor is None:
+            ex.close()
+    # Files met by this walk are settled; what is left was not met.
+    for u in units:
+        known.pop(u.path, None)
+    store.mark_gone(known.values())
+    tell("done", done, bytes_done)
+
+
+def _failure(unit: WorkUnit, exc: BaseException) -> UnitResult:
+    """An executor-level failure (timeout, memory cap, crashed worker) as a unit result."""
+    reason = getattr(exc, "reason", None) or "error"
+    message = (
+        str(exc)
+        if isinstance(exc, SourceError)
+        else _("worker failed: {error}", error=type(exc).__name__)
+    )
+    return UnitResult(unit=unit, failed=True, errors=[UnitError(unit.path, reason, message)])
+
+
+def _default_executor(workers: int) -> Any:
+    from rgpd.scan.executor import LocalPoolExecutor
+
+    return LocalPoolExecutor(workers=workers, timeout=UNIT_TIMEOUT)

@@ -1,0 +1,864 @@
+"""Findings held against the register: where what scans found contradicts what is declared.
+
+The rules (:func:`reconcile`) are plain functions of register activities, findings
+and scan coverage; :func:`run_reconcile` is the edge that loads them from the
+store and keeps the results (``reconcile_results``) for the reports.
+
+Rules, each naming the article it enforces:
+
+* ``undeclared_processing`` (Art. 30(1)): personal data found in a location no
+  activity declares;
+* ``special_category_undeclared`` (Art. 9(1), Art. 10): special-category data
+  found where the activity declares no such category;
+* ``nir_unauthorised`` (décret n° 2019-341, GDPR Art. 87): a NIR found in an
+  activity that claims no category of the décret (list kept in
+  :mod:`rgpd.registry.rules`);
+* ``retention_overrun`` (Art. 5(1)(e)): files with personal data last modified
+  longer ago than the activity keeps its data, with the list to review; a file
+  is overdue only if *every* activity whose location holds it has run out;
+* ``location_not_scanned`` (Art. 5(2)): a declared location no scan covered
+  recently, so the register cannot be checked there;
+* ``category_never_seen`` (Art. 30(1)(c), Art. 5(1)(c)): a declared category no
+  scan ever saw in the activity's (scanned) locations: the register may be
+  inaccurate, or data is declared that is not needed.
+
+Matching: a ``files`` location's ``path`` is a glob (``**`` crosses folders,
+``*`` does not) or a folder/file path; absolute patterns match absolute paths,
+relative ones match the path relative to the scanned root it was found under.
+A ``database`` location matches by connection name, then table (``table`` or
+``schema.table``, globs allowed), then columns when it lists any.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+from rgpd.i18n import _
+from rgpd.registry.model import Activity, DataLocation
+from rgpd.registry.rules import NIR_CATEGORIES
+from rgpd.taxonomy import CATEGORIES, SPECIAL_ENTITIES, Entity, categories_for_entity
+
+#: A declared location not looked at by any scan for this long is "not covered recently".
+RECENT_DAYS = 31
+#: Sources listed per result (the count is always complete).
+MAX_LISTED = 200
+
+
+class Rule(StrEnum):
+    UNDECLARED = "undeclared_processing"
+    SPECIAL_UNDECLARED = "special_category_undeclared"
+    NIR_UNAUTHORISED = "nir_unauthorised"
+    RETENTION_OVERRUN = "retention_overrun"
+    NOT_SCANNED = "location_not_scanned"
+    NEVER_SEEN = "category_never_seen"
+
+
+ARTICLES: dict[Rule, str] = {
+    Rule.UNDECLARED: "Art. 30(1)",
+    Rule.SPECIAL_UNDECLARED: "Art. 9(1)",
+    Rule.NIR_UNAUTHORISED: "décret n° 2019-341 ; Art. 87",
+    Rule.RETENTION_OVERRUN: "Art. 5(1)(e)",
+    Rule.NOT_SCANNED: "Art. 5(2)",
+    Rule.NEVER_SEEN: "Art. 30(1)(c)",
+}
+
+SEVERITY: dict[Rule, str] = {
+    Rule.UNDECLARED: "error",
+    Rule.SPECIAL_UNDECLARED: "error",
+    Rule.NIR_UNAUTHORISED: "error",
+    Rule.RETENTION_OVERRUN: "warning",
+    Rule.NOT_SCANNED: "warning",
+    Rule.NEVER_SEEN: "info",
+}
+
+
+@dataclass(frozen=True)
+class FoundItem:
+    """One stored finding, as the rules need it (no value, masked or not)."""
+
+    kind: str  # file | member | column
+    uri: str
+    entity_type: str
+    special_category: bool = False
+    root: str | None = None  # scanned root (files) or connection name (databases)
+    path: str | None = None  # files: the file (an archive member's container)
+    schema: str | None = None
+    table: str | None = None
+    column: str | None = None
+    modified_at: datetime | None = None  # files: last modification (UTC)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Something a scan looked at, and when: a file, a scanned root, a table."""
+
+    kind: str  # file | root | table
+    scanned_at: datetime | None
+    path: str | None = None  # file path or root folder
+    root: str | None = None  # files: scanned root; tables: connection name
+    schema: str | None = None
+    table: str | None = None
+
+
+@dataclass(frozen=True)
+class ReconcileItem:
+    rule: Rule
+    severity: str
+    activity_ref: str | None
+    location: str
+    entity_type: str | None
+    article: str
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """Identity across runs: what makes a contradiction "new" in the e-mail summary."""
+        return (self.rule.value, self.activity_ref or "", self.location, self.entity_type or "")
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule.value,
+            "severity": self.severity,
+            "activity": self.activity_ref,
+            "location": self.location,
+            "entity_type": self.entity_type,
+            "article": self.article,
+            "message": self.message,
+            "details": self.details,
+        }
+
+
+# --------------------------------------------------------------------- matching
+
+
+@cache
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """``**`` crosses folders, ``*`` and ``?`` stay within one, ``[...]`` as in fnmatch."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "*":
+            if pattern.startswith("**", i):
+                i += 2
+                if i < n and pattern[i] == "/":
+                    out.append("(?:.*/)?")
+                    i += 1
+                else:
+                    out.append(".*")
+                continue
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            j = pattern.find("]", i + 1)
+            if j == -1:
+                out.append(re.escape(c))
+            else:
+                body = pattern[i + 1 : j].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = j
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def _is_glob(p: str) -> bool:
+    return any(ch in p for ch in "*?[")
+
+
+def _norm(p: str) -> str:
+    return p.replace("\\", "/").rstrip("/") or "/"
+
+
+def _is_abs(p: str) -> bool:
+    return p.startswith("/") or bool(re.match(r"^[A-Za-z]:/", p))
+
+
+def path_matches(pattern: str, path: str, root: str | None) -> bool:
+    """Does a declared files location cover ``path`` (found under ``root``)?"""
+    pat = _norm(pattern)
+    full = _norm(path)
+    candidates = [full]
+    if not _is_abs(pat):
+        if root:
+            r = _norm(root)
+            if full.startswith(r + "/"):
+                candidates = [full[len(r) + 1 :]]
+            elif full == r:
+                candidates = [full.rsplit("/", 1)[-1]]
+            else:
+                return False
+        else:
+            return False
+    for cand in candidates:
+        if _is_glob(pat):
+            if _glob_regex(pat).match(cand):
+                return True
+        elif cand == pat or cand.startswith(pat + "/"):
+            return True
+    return False
+
+
+def _static_base(pattern: str) -> str:
+    """The folder part of a pattern before its first wildcard."""
+    parts = _norm(pattern).split("/")
+    kept: list[str] = []
+    for p in parts:
+        if _is_glob(p):
+            break
+        kept.append(p)
+    return "/".join(kept) or ("/" if _is_abs(pattern) else "")
+
+
+def _table_matches(loc: DataLocation, schema: str | None, table: str | None) -> bool:
+    if not loc.table:
+        return True
+    if table is None:
+        return False
+    want = loc.table.lower()
+    names = [table.lower()] + ([f"{schema}.{table}".lower()] if schema else [])
+    if _is_glob(want):
+        return any(_glob_regex(want).match(n) for n in names)
+    return want in names
+
+
+def location_matches(loc: DataLocation, item: FoundItem) -> bool:
+    if loc.kind == "files":
+        return (
+            item.kind in ("file", "member")
+            and item.path is not None
+            and loc.path is not None
+            and path_matches(loc.path, item.path, item.root)
+        )
+    if item.kind not in ("column", "table") or item.root != loc.connection:
+        return False
+    if not _table_matches(loc, item.schema, item.table):
+        return False
+    if loc.columns and item.column:
+        return item.column.lower() in {c.lower() for c in loc.columns}
+    return True
+
+
+def location_covered(loc: DataLocation, cov: Coverage) -> bool:
+    """Did this piece of coverage look at (part of) the declared location?"""
+    if loc.kind == "files":
+        if loc.path is None or cov.path is None:
+            return False
+        if cov.kind == "file":
+            return path_matches(loc.path, cov.path, cov.root)
+        if cov.kind == "root":
+            base = _static_base(loc.path)
+            root = _norm(cov.path)
+            if _is_abs(loc.path):
+                return base == root or base.startswith(root + "/") or root.startswith(base + "/")
+            # A relative location names a folder of *some* scanned root: without I/O the
+            # rules only know it was looked at through the files seen there (``file``
+            # coverage); a pattern with no folder part ("**/*.ods") is under every root.
+            return not base
+        return False
+    if cov.kind != "table" or cov.root != loc.connection:
+        return False
+    return _table_matches(loc, cov.schema, cov.table)
+
+
+def describe(loc: DataLocation) -> str:
+    if loc.kind == "files":
+        return str(loc.path)
+    where = f"{loc.connection}:{loc.table}" if loc.table else f"{loc.connection}"
+    return where + (f"({', '.join(loc.columns)})" if loc.columns else "")
+
+
+def _item_location(item: FoundItem) -> str:
+    if item.kind == "column":
+        qual = f"{item.schema}.{item.table}" if item.schema else str(item.table)
+        return f"{item.root}:{qual}"
+    path = item.path or item.uri
+    return path.rsplit("/", 1)[0] or "/"
+
+
+def _item_name(item: FoundItem) -> str:
+    if item.kind == "column":
+        qual = f"{item.schema}.{item.table}" if item.schema else str(item.table)
+        return f"{item.root}:{qual}.{item.column}"
+    return item.uri
+
+
+def _declares(activity: Activity, entity: str) -> bool:
+    if entity == Entity.CRIMINAL_OFFENCE and activity.art10:
+        return True
+    return bool(set(categories_for_entity(entity)) & activity.category_keys())
+
+
+def _nir_authorised(activity: Activity) -> bool:
+    return bool(activity.nir_authorisation) and activity.nir_authorisation in NIR_CATEGORIES
+
+
+def _retention_days(activity: Activity, entities: Iterable[str]) -> int | None:
+    """Longest retention among the categories found; else the activity's longest."""
+    found_cats = {c for e in entities for c in categories_for_entity(e)}
+    spans = [
+        u.retention.total_days()
+        for u in activity.data_categories
+        if u.retention is not None and u.category in found_cats
+    ]
+    if not spans:
+        spans = [u.retention.total_days() for u in activity.data_categories if u.retention]
+    return max(spans) if spans else None
+
+
+def _listed(names: Iterable[str]) -> dict[str, Any]:
+    ordered = sorted(set(names))
+    return {"sources": ordered[:MAX_LISTED], "count": len(ordered)}
+
+
+# --------------------------------------------------------------------- the rules
+
+
+def reconcile(
+    activities: Sequence[Activity],
+    found: Sequence[FoundItem],
+    coverage: Sequence[Coverage],
+    *,
+    now: datetime,
+    recent_days: int = RECENT_DAYS,
+) -> list[ReconcileItem]:
+    """Every contradiction between the register and what scans found, errors first."""
+    out: list[ReconcileItem] = []
+    # Which (activity, location) holds each item.
+    holders: list[list[tuple[Activity, DataLocation]]] = []
+    for item in found:
+        holders.append(
+            [
+                (a, loc)
+                for a in activities
+                for loc in a.data_locations
+                if location_matches(loc, item)
+            ]
+        )
+
+    out += _undeclared(found, holders)
+    out += _special(found, holders)
+    out += _nir(found, holders)
+    out += _retention(found, holders, now)
+    out += _not_scanned(activities, coverage, now, recent_days)
+    out += _never_seen(activities, found, holders, coverage)
+    order = {"error": 0, "warning": 1, "info": 2}
+    return sorted(
+        out,
+        key=lambda r: (
+            order.get(r.severity, 3),
+            r.rule.value,
+            r.activity_ref or "",
+            r.location,
+            r.entity_type or "",
+        ),
+    )
+
+
+def _undeclared(
+    found: Sequence[FoundItem], holders: Sequence[Sequence[Any]]
+) -> list[ReconcileItem]:
+    groups: dict[str, list[FoundItem]] = {}
+    for item, held in zip(found, holders, strict=True):
+        if not held:
+            groups.setdefault(_item_location(item), []).append(item)
+    out = []
+    for where, items in groups.items():
+        entities = sorted({i.entity_type for i in items})
+        out.append(
+            ReconcileItem(
+                Rule.UNDECLARED,
+                SEVERITY[Rule.UNDECLARED],
+                None,
+                where,
+                None,
+                ARTICLES[Rule.UNDECLARED],
+                _(
+                    "Personal data ({entities}) found in {location}, which no activity of the "
+                    "register declares: undeclared processing (Art. 30(1))",
+                    entities=", ".join(entities),
+                    location=where,
+                ),
+                {
+                    "entities": entities,
+                    "special": any(i.special_category for i in items),
+                    **_listed(_item_name(i) for i in items),
+                },
+            )
+        )
+    return out
+
+
+def _special(
+    found: Sequence[FoundItem], holders: Sequence[Sequence[tuple[Activity, DataLocation]]]
+) -> list[ReconcileItem]:
+    groups: dict[tuple[str, str, str], list[FoundItem]] = {}
+    for item, held in zip(found, holders, strict=True):
+        special = item.special_category or item.entity_type in SPECIAL_ENTITIES
+        if not special or not held:
+            continue
+        if any(_declares(a, item.entity_type) for a, _loc in held):
+            continue  # one activity holding the location declares it: the register covers it
+        for a, loc in held:
+            groups.setdefault((a.ref, describe(loc), item.entity_type), []).append(item)
+    out = []
+    for (ref, where, entity), items in groups.items():
+        article = (
+            "Art. 10" if entity == Entity.CRIMINAL_OFFENCE else ARTICLES[Rule.SPECIAL_UNDECLARED]
+        )
+        out.append(
+            ReconcileItem(
+                Rule.SPECIAL_UNDECLARED,
+                SEVERITY[Rule.SPECIAL_UNDECLARED],
+                ref,
+                where,
+                entity,
+                article,
+                _(
+                    "Special-category data ({entity}) found in {location} of activity {ref}, which "
+                    "declares no such category ({article})",
+                    entity=entity,
+                    location=where,
+                    ref=ref,
+                    article=article,
+                ),
+                {
+                    "categories": categories_for_entity(entity),
+                    **_listed(_item_name(i) for i in items),
+                },
+            )
+        )
+    return out
+
+
+def _nir(
+    found: Sequence[FoundItem], holders: Sequence[Sequence[tuple[Activity, DataLocation]]]
+) -> list[ReconcileItem]:
+    groups: dict[tuple[str, str], list[FoundItem]] = {}
+    for item, held in zip(found, holders, strict=True):
+        if item.entity_type != Entity.FR_NIR or not held:
+            continue
+        if any(_nir_authorised(a) for a, _loc in held):
+            continue
+        for a, loc in held:
+            groups.setdefault((a.ref, describe(loc)), []).append(item)
+    out = []
+    by_ref = {a.ref: a for hs in holders for a, _loc in hs}
+    for (ref, where), items in groups.items():
+        claim = by_ref[ref].nir_authorisation
+        out.append(
+            ReconcileItem(
+                Rule.NIR_UNAUTHORISED,
+                SEVERITY[Rule.NIR_UNAUTHORISED],
+                ref,
+                where,
+                Entity.FR_NIR.value,
+                ARTICLES[Rule.NIR_UNAUTHORISED],
+                _(
+                    "NIR found in {location} of activity {ref}, which is not authorised to use it "
+                    "(décret n° 2019-341; Art. 87)",
+                    location=where,
+                    ref=ref,
+                ),
+                {
+                    "nir_authorisation": claim,
+                    "known_categories": sorted(NIR_CATEGORIES),
+                    **_listed(_item_name(i) for i in items),
+                },
+            )
+        )
+    return out
+
+
+def _retention(
+    found: Sequence[FoundItem],
+    holders: Sequence[Sequence[tuple[Activity, DataLocation]]],
+    now: datetime,
+) -> list[ReconcileItem]:
+    # Per file: the entities found in it and the activities holding it.
+    files: dict[str, tuple[datetime, set[str], dict[str, tuple[Activity, DataLocation]]]] = {}
+    for item, held in zip(found, holders, strict=True):
+        if item.kind not in ("file", "member") or item.modified_at is None or not item.path:
+            continue
+        if not held:
+            continue  # undeclared: no retention to hold it against
+        mod, ents, acts = files.setdefault(item.path, (item.modified_at, set(), {}))
+        ents.add(item.entity_type)
+        for a, loc in held:
+            acts.setdefault(a.ref, (a, loc))
+    groups: dict[tuple[str, str], list[tuple[str, datetime, int, int]]] = {}
+    for path, (mod, ents, acts) in files.items():
+        limits = [
+            (d, a, loc) for a, loc in acts.values() if (d := _retention_days(a, ents)) is not None
+        ]
+        if not limits:
+            continue
+        age = (now - mod).days
+        longest, act, loc = max(limits, key=lambda x: x[0])
+        if age > longest:  # every activity's retention has run out
+            groups.setdefault((act.ref, describe(loc)), []).append((path, mod, age, longest))
+    out = []
+    for (ref, where), rows in groups.items():
+        rows.sort(key=lambda r: r[1])
+        limit = rows[0][3]
+        out.append(
+            ReconcileItem(
+                Rule.RETENTION_OVERRUN,
+                SEVERITY[Rule.RETENTION_OVERRUN],
+                ref,
+                where,
+                None,
+                ARTICLES[Rule.RETENTION_OVERRUN],
+                _(
+                    "{n} file(s) with personal data in {location} are older than the retention of "
+                    "activity {ref} ({days} days): review them for deletion or archiving (Art. 5(1)(e))",
+                    n=len(rows),
+                    location=where,
+                    ref=ref,
+                    days=limit,
+                ),
+                {
+                    "retention_days": limit,
+                    "count": len(rows),
+                    "files": [
+                        {"path": p, "modified_at": m.isoformat(), "age_days": a}
+                        for p, m, a, _d in rows[:MAX_LISTED]
+                    ],
+                },
+            )
+        )
+    return out
+
+
+def _not_scanned(
+    activities: Sequence[Activity], coverage: Sequence[Coverage], now: datetime, recent_days: int
+) -> list[ReconcileItem]:
+    since = now - timedelta(days=recent_days)
+    out = []
+    for a in activities:
+        for loc in a.data_locations:
+            times = [c.scanned_at for c in coverage if c.scanned_at and location_covered(loc, c)]
+            last = max(times) if times else None
+            if last is not None and last >= since:
+                continue
+            where = describe(loc)
+            out.append(
+                ReconcileItem(
+                    Rule.NOT_SCANNED,
+                    SEVERITY[Rule.NOT_SCANNED],
+                    a.ref,
+                    where,
+                    None,
+                    ARTICLES[Rule.NOT_SCANNED],
+                    _(
+                        "Location {location} of activity {ref} was not scanned in the last {days} "
+                        "days: the register cannot be checked against it (Art. 5(2))",
+                        location=where,
+                        ref=a.ref,
+                        days=recent_days,
+                    ),
+                    {"last_scanned_at": last.isoformat() if last else None},
+                )
+            )
+    return out
+
+
+def _never_seen(
+    activities: Sequence[Activity],
+    found: Sequence[FoundItem],
+    holders: Sequence[Sequence[tuple[Activity, DataLocation]]],
+    coverage: Sequence[Coverage],
+) -> list[ReconcileItem]:
+    seen: dict[str, set[str]] = {}
+    for item, held in zip(found, holders, strict=True):
+        for a, _loc in held:
+            seen.setdefault(a.ref, set()).add(item.entity_type)
+    out = []
+    for a in activities:
+        scanned = any(location_covered(loc, c) for loc in a.data_locations for c in coverage)
+        if not scanned:
+            continue  # nothing looked there yet: location_not_scanned says so
+        entities = seen.get(a.ref, set())
+        where = ", ".join(describe(loc) for loc in a.data_locations)
+        for use in a.data_categories:
+            cat = CATEGORIES[use.category]
+            if not cat.entities or entities & {e.value for e in cat.entities}:
+                continue
+            out.append(
+                ReconcileItem(
+                    Rule.NEVER_SEEN,
+                    SEVERITY[Rule.NEVER_SEEN],
+                    a.ref,
+                    where,
+                    None,
+                    ARTICLES[Rule.NEVER_SEEN],
+                    _(
+                        "Category {category} of activity {ref} was never seen by a scan of its "
+                        "locations: check the register (Art. 30(1)(c)) and that the data is needed "
+                        "(Art. 5(1)(c))",
+                        category=use.category,
+                        ref=a.ref,
+                    ),
+                    {"category": use.category, "entities": sorted(e.value for e in cat.entities)},
+                )
+            )
+    return out
+
+
+# --------------------------------------------------------------------- the edge
+
+
+@dataclass
+class ReconcileReport:
+    batch: str
+    items: list[ReconcileItem]
+    new: list[ReconcileItem]  # not in the previous batch
+    resolved: int  # in the previous batch, gone now
+    created_at: datetime
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for it in self.items:
+            out[it.rule.value] = out.get(it.rule.value, 0) + 1
+        return out
+
+
+#: Batches of results kept per organisation (older ones are pruned).
+KEEP_BATCHES = 20
+
+
+def _load(ws: Any, oid: int) -> tuple[list[FoundItem], list[Coverage]]:
+    from sqlalchemy import select
+
+    from rgpd.storage.scan_tables import FindingRow, ScanRunRow, ScanSourceRow
+
+    found: list[FoundItem] = []
+    coverage: list[Coverage] = []
+    with ws.db.session() as s:
+        run_times = {
+            rid: started
+            for rid, started in s.execute(
+                select(ScanRunRow.id, ScanRunRow.started_at).where(ScanRunRow.org_id == oid)
+            )
+        }
+        srcs = (
+            s.execute(
+                select(ScanSourceRow).where(
+                    ScanSourceRow.org_id == oid, ScanSourceRow.status != "gone"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        by_id = {r.id: r for r in srcs}
+        file_mod = {r.uri: r.modified_at for r in srcs if r.kind == "file"}
+        for r in srcs:
+            seen_at = max(
+                [t for t in (r.last_scanned_at, run_times.get(r.last_run_id or -1)) if t],
+                default=None,
+            )
+            meta = r.meta or {}
+            if r.kind == "file":
+                coverage.append(Coverage("file", seen_at, path=r.uri, root=r.root))
+            elif r.kind == "table":
+                coverage.append(
+                    Coverage(
+                        "table",
+                        seen_at,
+                        root=r.root,
+                        schema=meta.get("schema"),
+                        table=meta.get("table"),
+                    )
+                )
+        for f in s.execute(select(FindingRow).where(FindingRow.org_id == oid)).scalars():
+            src = by_id.get(f.source_id)
+            if src is None:
+                continue
+            meta = src.meta or {}
+            if src.kind in ("file", "member"):
+                path = src.uri.split("!", 1)[0]
+                found.append(
+                    FoundItem(
+                        kind=src.kind,
+                        uri=src.uri,
+                        entity_type=f.entity_type,
+                        special_category=bool(f.special_category),
+                        root=src.root,
+                        path=path,
+                        modified_at=src.modified_at or file_mod.get(path),
+                    )
+                )
+            elif src.kind == "column":
+                found.append(
+                    FoundItem(
+                        kind="column",
+                        uri=src.uri,
+                        entity_type=f.entity_type,
+                        special_category=bool(f.special_category),
+                        root=src.root,
+                        schema=meta.get("schema"),
+                        table=meta.get("table"),
+                        column=meta.get("column"),
+                    )
+                )
+        for settings, started, status in s.execute(
+            select(ScanRunRow.settings, ScanRunRow.started_at, ScanRunRow.status).where(
+                ScanRunRow.org_id == oid, ScanRunRow.kind == "files"
+            )
+        ):
+            if status != "completed":
+                continue
+            for p in (settings or {}).get("paths", []):
+                coverage.append(Coverage("root", started, path=p))
+    return found, coverage
+
+
+def run_reconcile(
+    ws: Any,
+    org: str,
+    *,
+    now: datetime | None = None,
+    recent_days: int = RECENT_DAYS,
+    store: bool = True,
+) -> ReconcileReport:
+    """Load register + findings, apply the rules, keep the results as a new batch."""
+    from sqlalchemy import select
+
+    from rgpd import audit
+    from rgpd.registry.service import list_activities
+    from rgpd.storage.db import utcnow
+    from rgpd.storage.scan_tables import ReconcileResultRow
+    from rgpd.storage.tables import MetaRow
+
+    oid = ws.org_id(org)
+    when = now or utcnow()
+    activities = [r.activity for r in list_activities(ws, org)]
+    found, coverage = _load(ws, oid)
+    items = reconcile(activities, found, coverage, now=when, recent_days=recent_days)
+    batch = str(uuid.uuid4())
+    with ws.db.session() as s:
+        marker = s.get(MetaRow, _last_batch_key(oid))
+        prev_batch = marker.value if marker is not None else None
+        prev_keys: set[tuple[str, str, str, str]] = set()
+        if prev_batch:
+            for rule, ref, loc, ent in s.execute(
+                select(
+                    ReconcileResultRow.rule,
+                    ReconcileResultRow.activity_ref,
+                    ReconcileResultRow.location,
+                    ReconcileResultRow.entity_type,
+                ).where(ReconcileResultRow.org_id == oid, ReconcileResultRow.batch == prev_batch)
+            ):
+                prev_keys.add((rule, ref or "", loc, ent or ""))
+        new = [it for it in items if it.key not in prev_keys]
+        resolved = len(prev_keys - {it.key for it in items})
+        if store:
+            s.add_all(
+                ReconcileResultRow(
+                    org_id=oid,
+                    batch=batch,
+                    rule=it.rule.value,
+                    severity=it.severity,
+                    activity_ref=it.activity_ref,
+                    location=it.location,
+                    entity_type=it.entity_type,
+                    article=it.article[:120],
+                    message=it.message,
+                    details=it.details,
+                    created_at=when,
+                )
+                for it in items
+            )
+            # An empty batch stores no row: the marker says which batch is the last one.
+            if marker is None:
+                s.add(MetaRow(key=_last_batch_key(oid), value=batch))
+            else:
+                marker.value = batch
+            _prune(s, oid)
+            audit.append(
+                s,
+                action="reconcile",
+                entity="reconcile",
+                entity_ref=batch,
+                actor=ws.actor,
+                org=org,
+                details={"results": len(items), "new": len(new), "resolved": resolved},
+            )
+    return ReconcileReport(batch, items, new, resolved, when)
+
+
+def _last_batch_key(oid: int) -> str:
+    return f"reconcile.last_batch.{oid}"
+
+
+def _prune(s: Any, oid: int) -> None:
+    from sqlalchemy import delete, func, select
+
+    from rgpd.storage.scan_tables import ReconcileResultRow
+
+    batches = [
+        b
+        for b, _m in s.execute(
+            select(ReconcileResultRow.batch, func.max(ReconcileResultRow.id).label("m"))
+            .where(ReconcileResultRow.org_id == oid)
+            .group_by(ReconcileResultRow.batch)
+            .order_by(func.max(ReconcileResultRow.id).desc())
+        )
+    ]
+    old = batches[KEEP_BATCHES:]
+    if old:
+        s.execute(
+            delete(ReconcileResultRow).where(
+                ReconcileResultRow.org_id == oid, ReconcileResultRow.batch.in_(old)
+            )
+        )
+
+
+def latest_results(ws: Any, org: str) -> list[ReconcileItem]:
+    """The last stored batch (for the reports), without recomputing."""
+    from sqlalchemy import select
+
+    from rgpd.storage.scan_tables import ReconcileResultRow
+    from rgpd.storage.tables import MetaRow
+
+    oid = ws.org_id(org)
+    with ws.db.session() as s:
+        marker = s.get(MetaRow, _last_batch_key(oid))
+        if marker is None:
+            return []
+        batch = marker.value
+        rows = (
+            s.execute(
+                select(ReconcileResultRow)
+                .where(ReconcileResultRow.org_id == oid, ReconcileResultRow.batch == batch)
+                .order_by(ReconcileResultRow.id)
+            )
+            .scalars()
+            .all()
+        )
+        return [
+            ReconcileItem(
+                Rule(r.rule),
+                r.severity,
+                r.activity_ref,
+                r.location,
+                r.entity_type,
+                r.article,
+                r.message,
+                dict(r.details or {}),
+            )
+            for r in rows
+        ]

@@ -1,0 +1,173 @@
+"""Ready-to-install schedules for a scan profile: a systemd timer + service, or a crontab line.
+
+Pure text rendering: the CLI gathers the facts (working directory, the venv's
+``rgpd``, the database URL, the variables holding connection passwords) and
+prints what these functions return. Secrets never appear in the output: a
+database URL with a password, and every ``password_env`` a profile's
+connections need, go to an environment file (mode 0600) that the unit or the
+crontab line reads; the process list only ever shows ``rgpd scan run NAME``.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import make_url
+
+from rgpd.errors import InvalidInput
+from rgpd.i18n import _
+
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    profile: str
+    workdir: str
+    rgpd_bin: str
+    database_url: str | None = None
+    config_file: str | None = None
+    at: str = "02:30"
+    user: str | None = None
+    #: Variables the run needs from the environment file (connection passwords...).
+    secret_env: tuple[str, ...] = field(default_factory=tuple)
+    env_file: str | None = None
+    log_file: str | None = None
+
+    def hour_minute(self) -> tuple[int, int]:
+        m = _TIME.match(self.at)
+        if not m:
+            raise InvalidInput("--at", _("expected HH:MM, e.g. 02:30"))
+        return int(m.group(1)), int(m.group(2))
+
+    @property
+    def unit(self) -> str:
+        return "rgpd-scan-" + re.sub(r"[^A-Za-z0-9_.-]", "-", self.profile)
+
+    def url_has_secret(self) -> bool:
+        if not self.database_url:
+            return False
+        try:
+            return make_url(self.database_url).password is not None
+        except Exception:
+            return "@" in self.database_url
+
+    def needs_env_file(self) -> bool:
+        return bool(self.secret_env) or self.url_has_secret()
+
+    def env_path(self) -> str:
+        return self.env_file or f"/etc/rgpd/{self.unit}.env"
+
+    def bin_dir(self) -> str:
+        return self.rgpd_bin.rsplit("/", 1)[0] if "/" in self.rgpd_bin else "/usr/local/bin"
+
+    def command(self) -> list[str]:
+        cmd = [self.rgpd_bin]
+        if self.config_file:
+            cmd += ["--config", self.config_file]
+        return [*cmd, "scan", "run", self.profile]
+
+
+def _env_file_help(spec: ScheduleSpec, comment: str) -> list[str]:
+    lines = [
+        f"{comment} "
+        + _(
+            "Environment file {path} (chmod 600, owned by the service user):", path=spec.env_path()
+        ),
+    ]
+    if spec.url_has_secret():
+        safe = make_url(spec.database_url or "").render_as_string(hide_password=True)
+        lines.append(
+            f"{comment}   RGPD_DATABASE_URL={safe}   ("
+            + _("write the real password instead of ***")
+            + ")"
+        )
+    for name in spec.secret_env:
+        lines.append(f"{comment}   {name}=...")
+    return lines
+
+
+def render_systemd(spec: ScheduleSpec) -> str:
+    """A oneshot service and its timer; findings (exit 1) do not mark the unit failed."""
+    hour, minute = spec.hour_minute()
+    env = [
+        f'Environment="PATH={spec.bin_dir()}:/usr/local/bin:/usr/bin:/bin"',
+        'Environment="RGPD_LANG=fr"',
+    ]
+    if spec.database_url and not spec.url_has_secret():
+        env.append(f'Environment="RGPD_DATABASE_URL={spec.database_url}"')
+    if spec.needs_env_file():
+        env.append(f"EnvironmentFile={spec.env_path()}")
+    service = [
+        f"# /etc/systemd/system/{spec.unit}.service",
+        "[Unit]",
+        f"Description=rgpd: scan profile {spec.profile}",
+        "Wants=network-online.target",
+        "After=network-online.target",
+        "",
+        "[Service]",
+        "Type=oneshot",
+        *([f"User={spec.user}"] if spec.user else []),
+        f"WorkingDirectory={spec.workdir}",
+        *env,
+        "ExecStart=" + " ".join(shlex.quote(a) for a in spec.command()),
+        "# 1 = findings or contradictions with the register: a result, not a failure",
+        "SuccessExitStatus=1",
+        "Nice=10",
+        "IOSchedulingClass=idle",
+        "NoNewPrivileges=yes",
+        "PrivateTmp=yes",
+        "",
+    ]
+    timer = [
+        f"# /etc/systemd/system/{spec.unit}.timer",
+        "[Unit]",
+        f"Description=rgpd: run scan profile {spec.profile} every night",
+        "",
+        "[Timer]",
+        f"OnCalendar=*-*-* {hour:02d}:{minute:02d}:00",
+        "Persistent=true",
+        "RandomizedDelaySec=10min",
+        "",
+        "[Install]",
+        "WantedBy=timers.target",
+        "",
+    ]
+    head = []
+    if spec.needs_env_file():
+        head = [*_env_file_help(spec, "#"), ""]
+    install = [
+        "# " + _("Install:"),
+        f"#   sudo systemctl daemon-reload && sudo systemctl enable --now {spec.unit}.timer",
+        f"#   journalctl -u {spec.unit}.service   # " + _("JSON lines of the last runs"),
+    ]
+    return "\n".join([*head, *service, *timer, *install]) + "\n"
+
+
+def _cron_escape(s: str) -> str:
+    return s.replace("%", "\\%")  # cron turns a bare % into a newline
+
+
+def render_cron(spec: ScheduleSpec) -> str:
+    """A crontab block: PATH, then one line that runs the profile every night."""
+    hour, minute = spec.hour_minute()
+    parts = [f"cd {shlex.quote(spec.workdir)}"]
+    if spec.needs_env_file():
+        parts.append(f"set -a && . {shlex.quote(spec.env_path())} && set +a")
+    env = "RGPD_LANG=fr "
+    if spec.database_url and not spec.url_has_secret():
+        env += f"RGPD_DATABASE_URL={shlex.quote(spec.database_url)} "
+    log = spec.log_file or f"{spec.workdir.rstrip('/')}/logs/{spec.unit}.jsonl"
+    run = env + " ".join(shlex.quote(a) for a in spec.command()) + f" >> {shlex.quote(log)} 2>&1"
+    parts.append(run)
+    lines = []
+    if spec.needs_env_file():
+        lines += _env_file_help(spec, "#")
+    lines += [
+        "# " + _("crontab -e (as the service user), then paste:"),
+        f"PATH={spec.bin_dir()}:/usr/local/bin:/usr/bin:/bin",
+        _cron_escape(f"{minute} {hour} * * * " + " && ".join(parts)),
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,476 @@
+"""The intake server through Flask's test client: the citizen's path and hostile input."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from rgpd import deadlines
+from rgpd.i18n import format_date
+from rgpd.requests import forms, server, service
+from rgpd.requests.intake import tr
+from rgpd.requests.mailer import FakeMailer
+from rgpd.requests.model import RequestState
+from rgpd.storage.request_tables import RequestRow
+from rgpd.workspace import Workspace
+from tests.requests.intake_fixtures import ORG, OTHER_ORG, form, setup_org
+
+TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+LINK_RE = re.compile(r"https?://\S+/o/\S+/(?:verify|upload)/\S+")
+SCRIPT = "<script>alert('x')</script>"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The forms are static: build them once per module from an identical register."""
+    from tests.conftest import make_workspace
+
+    base = tmp_path_factory.mktemp("site")
+    ws = make_workspace("sqlite://", base)
+    setup_org(ws)
+    forms.build_forms(ws, ORG, base / "site")
+    ws.db.dispose()
+    return base / "site"
+
+
+@pytest.fixture
+def site(ws: Workspace, built_site: Path) -> Path:
+    setup_org(ws)
+    setup_org(ws, OTHER_ORG, name="CCAS d'Exemple")
+    return built_site
+
+
+@pytest.fixture
+def mailer() -> FakeMailer:
+    return FakeMailer()
+
+
+@pytest.fixture
+def app(ws: Workspace, site: Path, mailer: FakeMailer) -> Flask:
+    return server.create_app(ws, site, mailer=mailer, base_url="https://rgpd.example.org")
+
+
+@pytest.fixture
+def client(app: Flask) -> Iterator[FlaskClient]:
+    with app.test_client() as c:
+        yield c
+
+
+def _stored(ws: Workspace) -> int:
+    with ws.db.session() as s:
+        return int(s.execute(select(func.count()).select_from(RequestRow)).scalar_one())
+
+
+def _token(client: FlaskClient, org: str = ORG) -> str:
+    page = client.get(f"/o/{org}/fr/acces.html" if org == ORG else f"/o/{org}/csrf")
+    if page.is_json:
+        return str(page.get_json()["csrf_token"])
+    m = TOKEN_RE.search(page.get_data(as_text=True))
+    assert m, "the served form carries a CSRF token"
+    return m.group(1)
+
+
+def _submit(client: FlaskClient, values: dict[str, list[str]], **kw: object):  # type: ignore[no-untyped-def]
+    return client.post(f"/o/{ORG}/submit", data=values, **kw)
+
+
+def _send(client: FlaskClient, values: dict[str, list[str]]) -> str:
+    """Fill, confirm, send; return the page after sending."""
+    values = {**values, "csrf_token": [_token(client)]}
+    recap = _submit(client, values)
+    assert recap.status_code == 200, recap.get_data(as_text=True)[:2000]
+    tok = TOKEN_RE.search(recap.get_data(as_text=True))
+    assert tok
+    sent = _submit(client, {**values, "csrf_token": [tok.group(1)], "confirm": ["1"]})
+    assert sent.status_code == 200, sent.get_data(as_text=True)[:2000]
+    return sent.get_data(as_text=True)
+
+
+def _path(link: str) -> str:
+    return "/" + link.split("/", 3)[3]
+
+
+def test_citizen_path_ends_with_the_right_due_date(
+    client: FlaskClient, ws: Workspace, mailer: FakeMailer
+) -> None:
+    values = form(email="camille.martin@example.org")
+    page = _send(client, values)
+    assert "camille.martin@example.org" in page
+    assert _stored(ws) == 1
+    assert service.list_requests(ws, ORG) == []  # not a request until confirmed
+
+    mail = mailer.last_to("camille.martin@example.org")
+    link = LINK_RE.search(mail.text)
+    assert link and link.group(0).startswith("https://rgpd.example.org/o/mairie/verify/")
+    path = _path(link.group(0))
+    assert client.get(path).status_code == 200  # a prefetching scanner consumes nothing
+    ack = client.post(path)
+    assert ack.status_code == 200
+    body = ack.get_data(as_text=True)
+
+    [record] = service.list_requests(ws, ORG)
+    today = service.local_today(ws)
+    expected = deadlines.one_month_from(today)
+    assert record.due == expected
+    assert record.request.received_on == today
+    assert record.reference in body
+    assert f'datetime="{expected.isoformat()}"' in body
+    assert html.escape(format_date(expected, lang="fr")) in body
+    ack_mail = mailer.sent[-1]
+    assert ack_mail.to == "camille.martin@example.org"
+    assert (
+        record.reference in ack_mail.subject and format_date(expected, lang="fr") in ack_mail.text
+    )
+
+    replay = client.post(path)
+    assert replay.status_code == 410
+    assert tr("This link has already been used.", "fr") in html.unescape(
+        replay.get_data(as_text=True)
+    )
+
+
+def test_confirmation_step_stores_nothing_and_edit_returns_the_form(
+    client: FlaskClient, ws: Workspace
+) -> None:
+    values = {**form(), "csrf_token": [_token(client)]}
+    recap = _submit(client, values)
+    text = recap.get_data(as_text=True)
+    assert recap.status_code == 200 and 'name="confirm" value="1"' in text
+    assert _stored(ws) == 0
+    tok = TOKEN_RE.search(text)
+    assert tok
+    edit = _submit(client, {**values, "csrf_token": [tok.group(1)], "edit": ["1"]})
+    assert edit.status_code == 200
+    assert values["last_name"][0] in html.unescape(edit.get_data(as_text=True))
+    assert 'name="confirm"' not in edit.get_data(as_text=True)
+    assert _stored(ws) == 0
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        pytest.param(lambda v, t: v.pop("csrf_token"), id="missing"),
+        pytest.param(lambda v, t: v.update(csrf_token=[t[:-3] + "abc"]), id="forged"),
+        pytest.param(lambda v, t: v.update(csrf_token=["x" * 40]), id="garbage"),
+    ],
+)
+def test_csrf_refusals_store_nothing(client: FlaskClient, ws: Workspace, mutate) -> None:  # type: ignore[no-untyped-def]
+    tok = _token(client)
+    values = {**form(), "csrf_token": [tok], "confirm": ["1"]}
+    mutate(values, tok)
+    resp = _submit(client, values)
+    assert resp.status_code == 403
+    assert _stored(ws) == 0
+
+
+def test_csrf_token_needs_its_cookie_and_its_organisation(app: Flask, ws: Workspace) -> None:
+    a, b = app.test_client(), app.test_client()
+    tok = _token(a)
+    _token(b)  # b has its own cookie: a's token does not match it
+    values = {**form(), "csrf_token": [tok], "confirm": ["1"]}
+    assert _submit(b, values).status_code == 403
+    b.delete_cookie(server.CSRF_COOKIE)
+    assert _submit(b, values).status_code == 403
+    other = _token(a, OTHER_ORG)
+    assert _submit(a, {**values, "csrf_token": [other]}).status_code == 403
+    assert _submit(a, values).status_code == 200
+    assert _stored(ws) == 1
+
+
+def test_oversized_body_is_refused_with_413(client: FlaskClient, ws: Workspace) -> None:
+    values = {**form(), "csrf_token": [_token(client)], "confirm": ["1"]}
+    values["details"] = ["x" * (server.FORM_LIMIT + 10)]
+    resp = _submit(client, values)
+    assert resp.status_code == 413
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert _stored(ws) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "lang"),
+    [
+        ("email", "camille.martin", "fr"),
+        ("email", "camille@@example.org", "en"),
+        ("birth_date", "25/03/1984", "fr"),
+        ("birth_date", "1984-02-30", "en"),
+        ("birth_date", "2999-01-01", "fr"),
+        ("phone", "12", "fr"),
+        ("first_name", "", "fr"),
+        ("id_numero_famille", "", "en"),
+        ("activities", "inconnue", "fr"),
+        ("first_name", "Camille\x00", "fr"),
+    ],
+)
+def test_invalid_fields_get_messages_tied_to_them(
+    client: FlaskClient, ws: Workspace, field: str, value: str, lang: str
+) -> None:
+    values = {**form(**{field: value}, lang=lang), "csrf_token": [_token(client)]}
+    resp = _submit(client, values)
+    assert resp.status_code == 422
+    body = resp.get_data(as_text=True)
+    assert f'id="err-{field}"' in body
+    assert 'aria-invalid="true"' in body
+    api = _submit(client, values, headers={"Accept": "application/json"})
+    assert api.status_code == 422
+    errors = api.get_json()["errors"]
+    assert list(errors) == [field]
+    assert errors[field] in html.unescape(body)
+    assert _stored(ws) == 0
+
+
+def test_messages_follow_the_language(client: FlaskClient) -> None:
+    tok = _token(client)
+    answers = {}
+    for lang in ("fr", "en"):
+        values = {**form(first_name="", lang=lang), "csrf_token": [tok]}
+        api = _submit(client, values, headers={"Accept": "application/json"})
+        answers[lang] = api.get_json()["errors"]["first_name"]
+    assert answers["en"] == "First name is required."
+    assert answers["fr"] != answers["en"]
+    assert answers["fr"] == tr("{label} is required.", "fr", label=tr("First name", "fr"))
+
+
+def test_script_in_every_field_is_stored_inert_and_escaped(
+    client: FlaskClient, ws: Workspace, mailer: FakeMailer
+) -> None:
+    fields = ["first_name", "last_name", "id_numero_famille", "details"]
+    values = form(**dict.fromkeys(fields, SCRIPT), email="inert@example.org")
+    page = _send(client, values)
+    assert SCRIPT not in page
+    link = LINK_RE.search(mailer.last_to("inert@example.org").text)
+    assert link
+    ack = client.post(_path(link.group(0)))
+    assert SCRIPT not in ack.get_data(as_text=True)
+    [rec] = service.list_requests(ws, ORG)
+    full = service.get(ws, ORG, rec.reference, reveal=True)
+    assert full.submission is not None
+    assert full.submission.first_name == SCRIPT
+    assert full.submission.identifiers["numero_famille"] == SCRIPT
+    # the correction and confirmation pages escape too
+    bad = {**values, "email": ["no"], "csrf_token": [_token(client)]}
+    again = _submit(client, bad).get_data(as_text=True)
+    assert SCRIPT not in again and html.escape(SCRIPT, quote=False) in again.replace("&#39;", "'")
+
+
+def test_flood_from_one_address_gets_429(ws: Workspace, site: Path, mailer: FakeMailer) -> None:
+    limiter = server.RateLimiter({"post": server.Bucket(3, 1), "page": server.Bucket(100, 100)})
+    app = server.create_app(ws, site, mailer=mailer, limiter=limiter)
+    with app.test_client() as c:
+        tok = _token(c)
+        values = {**form(), "csrf_token": [tok], "confirm": ["1"]}
+        codes = [_submit(c, values).status_code for _ in range(6)]
+        assert codes[:3] == [200, 200, 200]
+        assert codes[3:] == [429, 429, 429]
+        flooded = _submit(c, values)
+        assert flooded.status_code == 429
+        assert int(flooded.headers["Retry-After"]) >= 1
+        assert flooded.headers["Content-Security-Policy"].startswith("default-src 'self'")
+        # another address is not affected
+        other = _submit(c, values, environ_base={"REMOTE_ADDR": "192.0.2.77"})
+        assert other.status_code == 200
+    assert _stored(ws) == 4
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_forwarded_for_is_believed_only_behind_a_trusted_proxy(
+    ws: Workspace, site: Path, mailer: FakeMailer, trusted: bool
+) -> None:
+    limiter = server.RateLimiter({"post": server.Bucket(2, 1)})
+    app = server.create_app(ws, site, mailer=mailer, limiter=limiter, trusted_proxy=trusted)
+    with app.test_client() as c:
+        tok = _token(c)
+        values = {**form(), "csrf_token": [tok]}
+        codes = [
+            _submit(c, values, headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
+            for i in range(5)
+        ]
+    assert codes == ([200] * 5 if trusted else [200, 200, 429, 429, 429])
+
+
+def test_rate_limiter_refills_with_time() -> None:
+    now = [0.0]
+    limiter = server.RateLimiter({"post": server.Bucket(2, 60)}, clock=lambda: now[0])
+    assert [limiter.take("post", "a") for _ in range(3)][:2] == [0.0, 0.0]
+    assert limiter.take("post", "a") > 0
+    now[0] += 1.0
+    assert limiter.take("post", "a") == 0.0
+    small = server.RateLimiter({"post": server.Bucket(1, 1)}, max_entries=10)
+    for i in range(50):
+        small.take("post", f"addr{i}")
+    assert len(small._state) == 10
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/o/mairie/",
+        "/o/mairie/fr/acces.html",
+        "/o/mairie/nothing.html",
+        "/healthz",
+        "/o/unknown/",
+        "/o/mairie/../../etc/passwd",
+        "/o/mairie/%2e%2e/%2e%2e/etc/passwd",
+    ],
+)
+def test_security_headers_on_every_response(client: FlaskClient, path: str) -> None:
+    resp = client.get(path)
+    for name, value in server.SECURITY_HEADERS.items():
+        if name == "Cache-Control" and resp.mimetype not in ("text/html", "text/plain"):
+            continue
+        assert resp.headers[name] == value
+    assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+    if "passwd" in path or "unknown" in path or "nothing" in path:
+        assert resp.status_code == 404
+
+
+def test_static_pages_get_a_token_and_stay_inside_the_site(client: FlaskClient, site: Path) -> None:
+    page = client.get("/o/mairie/fr/acces.html").get_data(as_text=True)
+    assert server.CSRF_PLACEHOLDER not in page
+    css = client.get("/o/mairie/assets/style.css")
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    assert (site / "mairie").is_dir()
+    (site / "secret.txt").write_text("outside", encoding="utf-8")
+    assert client.get("/o/mairie/../secret.txt").status_code == 404
+    assert client.get("/o/mairie/%2e%2e/secret.txt").status_code == 404
+    assert client.get(f"/o/{OTHER_ORG}/").status_code == 404  # no pages built for it
+
+
+def test_mail_failure_stores_nothing(ws: Workspace, site: Path) -> None:
+    app = server.create_app(ws, site, mailer=FakeMailer(fail=True))
+    with app.test_client() as c:
+        values = {**form(), "csrf_token": [_token(c)], "confirm": ["1"]}
+        assert _submit(c, values).status_code == 503
+    assert _stored(ws) == 0
+
+
+def test_forged_and_cross_org_verification_links_are_refused(
+    client: FlaskClient, ws: Workspace, mailer: FakeMailer
+) -> None:
+    _send(client, form(email="forge@example.org"))
+    link = LINK_RE.search(mailer.last_to("forge@example.org").text)
+    assert link
+    path = _path(link.group(0))
+    token = path.rsplit("/", 1)[1]
+    assert client.post(path[:-4] + "AAAA").status_code == 410
+    assert client.post(f"/o/{OTHER_ORG}/verify/{token}").status_code == 410
+    assert client.post(path).status_code == 200
+
+
+def test_identity_upload_checks_type_and_is_one_time(client: FlaskClient, ws: Workspace) -> None:
+    rec = service.submit(ws, ORG, _submission(ws), channel=service.Channel.COUNTER).record
+    asked = service.ask_identity(ws, ORG, rec.reference, reason="Doute sur l'adresse")
+    path = f"/o/{ORG}/upload/{service.sign_link(ws, 'upload', ORG, asked.secret)}"
+    page = client.get(path)
+    assert page.status_code == 200 and 'type="file"' in page.get_data(as_text=True)
+    bad = client.post(
+        path,
+        data={"document": (_io(b"#!/bin/sh\nrm -rf /"), "id.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422
+    assert 'aria-invalid="true"' in bad.get_data(as_text=True)
+    big = client.post(
+        path,
+        data={"document": (_io(b"%PDF" + b"0" * server.UPLOAD_LIMIT), "a.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert big.status_code == 413
+    good = client.post(
+        path, data={"document": (_io(PNG), "id.png")}, content_type="multipart/form-data"
+    )
+    assert good.status_code == 200
+    assert service.get(ws, ORG, rec.reference).uploads == 1
+    again = client.post(
+        path, data={"document": (_io(PNG), "id.png")}, content_type="multipart/form-data"
+    )
+    assert again.status_code == 410
+    done = service.verify(ws, ORG, rec.reference, method="document")
+    assert done.uploads == 0 and done.state is RequestState.IN_PROGRESS
+
+
+def _io(data: bytes):  # type: ignore[no-untyped-def]
+    import io
+
+    return io.BytesIO(data)
+
+
+def _submission(ws: Workspace):  # type: ignore[no-untyped-def]
+    from rgpd.requests import intake
+
+    return intake.validate(
+        form(), service.offered_activities(ws, ORG), today=service.local_today(ws)
+    )
+
+
+_FIELDS = [
+    "right",
+    "activities",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "birth_date",
+    "id_numero_famille",
+    "id_carte_lecteur",
+    "requester_role",
+    "requester_name",
+    "requester_email",
+    "details",
+    "lang",
+    "confirm",
+    "edit",
+    "unknown_field",
+]
+_values = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(
+        [
+            "access",
+            "erasure",
+            "death_directives",
+            "cantine",
+            "newsletter",
+            "1",
+            "self",
+            "parent",
+            "other",
+            "fr",
+            "en",
+            "2020-02-29",
+            "a@example.org",
+        ]
+    ),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.dictionaries(
+        st.sampled_from(_FIELDS), st.lists(_values, min_size=0, max_size=3), max_size=len(_FIELDS)
+    )
+)
+def test_fuzzed_submissions_never_crash(
+    fuzz_client: FlaskClient, data: dict[str, list[str]]
+) -> None:
+    tok = _token(fuzz_client)
+    resp = _submit(fuzz_client, {**data, "csrf_token": [tok]})
+    assert resp.status_code in (200, 422), resp.get_data(as_text=True)[:500]
+    assert resp.headers["Content-Security-Policy"] == server.CSP
+
+
+@pytest.fixture
+def fuzz_client(ws: Workspace, site: Path) -> FlaskClient:
+    app = server.create_app(ws, site, mailer=FakeMailer(), limiter=server.RateLimiter({}))
+    return app.test_client()

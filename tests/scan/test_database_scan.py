@@ -1,0 +1,694 @@
+"""Discovery in databases, for real on SQLite, PostgreSQL and MariaDB.
+
+Each server gets its own throw-away database seeded with the commune sample
+(``rgpd.scan.sample_db``); the store is an in-memory SQLite workspace. Scans run
+at the ``quick`` depth (no spaCy) so that the file stays fast; the verdict rules
+are the same at every depth.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from rgpd.config import Connection
+from rgpd.registry import service
+from rgpd.registry.model import Organisation
+from rgpd.scan.columns import ColumnKind, Hit, judge_column, name_signal, table_people_cues
+from rgpd.scan.database import (
+    _reason,
+    column_uri,
+    make_scan_engine,
+    safe_base_uri,
+    scan_database,
+    size_bucket,
+)
+from rgpd.scan.sample_db import CLEAN_TABLES, EXPECTED, expected_pairs, seed_commune_db
+from rgpd.storage.scan_tables import FindingRow, FindingValueRow, ScanErrorRow, ScanSourceRow
+from rgpd.workspace import Workspace
+
+TODAY = date(2025, 3, 1)
+FAMILIES = 60
+
+
+# --------------------------------------------------------------------- fixtures
+
+
+def _fresh_db(server_url: str, dialect: str) -> Iterator[str]:
+    """A database of its own next to the per-worker test database (never shared)."""
+    name = f"rgpd_c_{uuid.uuid4().hex[:10]}"
+    if dialect == "postgresql":
+        admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+    else:
+        admin = create_engine(server_url)
+        with admin.connect() as c:
+            c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+            c.commit()
+    try:
+        yield server_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as c:
+            if dialect == "postgresql":
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            else:
+                c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+                c.commit()
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def commune_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly seeded commune database on each dialect."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'commune.db'}"
+        seed_commune_db(url, families=FAMILIES)
+        yield url
+        return
+    server = request.getfixturevalue(
+        "pg_server_url" if request.param == "postgresql" else "mariadb_server_url"
+    )
+    for url in _fresh_db(server, request.param):
+        seed_commune_db(url, families=FAMILIES)
+        yield url
+
+
+@pytest.fixture
+def pg_commune(pg_server_url: str) -> Iterator[str]:
+    for url in _fresh_db(pg_server_url, "postgresql"):
+        seed_commune_db(url, families=FAMILIES)
+        yield url
+
+
+@pytest.fixture
+def sqlite_commune(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'commune.db'}"
+    seed_commune_db(url, families=FAMILIES)
+    return url
+
+
+@pytest.fixture
+def mairie(ws: Workspace) -> Workspace:
+    service.add_org(ws, Organisation(slug="mairie", name="Ville de Saint-Exemple"))
+    return ws
+
+
+def connect(ws: Workspace, name: str, url: str, **kw: str) -> None:
+    ws.settings.connections[name] = Connection(name=name, url=url, **kw)
+
+
+def scan(ws: Workspace, conn: str = "commune", **kw) -> object:  # type: ignore[no-untyped-def]
+    kw.setdefault("depth", "quick")
+    kw.setdefault("today", TODAY)
+    return scan_database(ws, "mairie", conn, **kw)
+
+
+def triples(res) -> set[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    return {(f.table, f.column, f.entity_type) for f in res.findings}
+
+
+# --------------------------------------------------------------------- verdicts on real databases
+
+
+def test_column_verdicts_on_each_dialect(mairie: Workspace, commune_url: str) -> None:
+    connect(mairie, "commune", commune_url)
+    res = scan(mairie)
+    assert res.status == "completed" and not res.errors
+    assert res.counts["scanned"] == len(EXPECTED)
+    assert triples(res) == expected_pairs()
+    for clean in CLEAN_TABLES:
+        assert not [f for f in res.findings if f.table == clean]
+    special = {(f.table, f.column) for f in res.findings if f.special_category}
+    assert special == {
+        ("enfants", "allergies"),
+        ("enfants", "regime_alimentaire"),
+        ("aides_sociales", "note_sante"),
+    }
+    with mairie.db.session() as s:
+        rows = (
+            s.query(FindingRow, ScanSourceRow)
+            .join(ScanSourceRow, ScanSourceRow.id == FindingRow.source_id)
+            .all()
+        )
+    assert len(rows) == len(expected_pairs())
+    for f, src in rows:
+        assert src.kind == "column" and src.root == "commune"
+        assert src.uri.startswith(res.uri + "#")
+        assert f.ratio is not None and 0 < f.ratio <= 1 and 0 < f.score <= 1
+        assert f.count >= 2  # a single hit never labels a column
+
+
+def test_a_person_is_found_again_through_the_blind_index(
+    mairie: Workspace, sqlite_commune: str
+) -> None:
+    from rgpd.scan.findings import lookup_values
+
+    connect(mairie, "commune", sqlite_commune)
+    scan(mairie)
+    eng = create_engine(sqlite_commune)
+    with eng.connect() as c:
+        email, iban = c.execute(
+            text("SELECT courriel, iban FROM familles WHERE iban IS NOT NULL LIMIT 1")
+        ).one()
+    eng.dispose()
+    hits = lookup_values(mairie, "mairie", "EMAIL_ADDRESS", [email.upper()])
+    assert [h.uri.rsplit("#", 1)[1] for h in hits] == ["main.familles.courriel"]
+    grouped = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+    hits = lookup_values(mairie, "mairie", "IBAN_CODE", [grouped])
+    assert {h.uri.rsplit("#", 1)[1] for h in hits} >= {"main.familles.iban"}
+    assert not lookup_values(mairie, "mairie", "EMAIL_ADDRESS", ["personne@example.net"])
+
+
+def test_only_masked_values_and_tokens_are_stored(mairie: Workspace, sqlite_commune: str) -> None:
+    connect(mairie, "commune", sqlite_commune)
+    scan(mairie)
+    eng = create_engine(sqlite_commune)
+    with eng.connect() as c:
+        raw = [
+            str(v)
+            for row in c.execute(text("SELECT courriel, telephone, iban, nom FROM familles"))
+            for v in row
+            if v
+        ]
+        raw += [str(v) for (v,) in c.execute(text("SELECT nir FROM agents"))]
+    eng.dispose()
+    stored = _dump_store(mairie)
+    leaked = [v for v in raw if len(v) > 6 and v in stored]
+    assert not leaked
+
+
+def _dump_store(ws: Workspace) -> str:
+    from sqlalchemy import MetaData
+
+    md = MetaData()
+    md.reflect(ws.db.engine)
+    out = []
+    with ws.db.engine.connect() as c:
+        for t in md.sorted_tables:
+            out += [repr(tuple(r)) for r in c.execute(t.select())]
+    return "\n".join(out)
+
+
+def test_no_credentials_in_findings_runs_errors_or_logs(
+    mairie: Workspace,
+    pg_commune: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret = "Tr3s-S3cret-" + uuid.uuid4().hex[:6]
+    monkeypatch.setenv("RGPD_TEST_DB_PW", secret)  # trust auth: the server ignores it
+    u = make_url(pg_commune)
+    connect(
+        mairie,
+        "commune",
+        u.set(username="postgres").render_as_string(),
+        password_env="RGPD_TEST_DB_PW",
+    )
+    # and a second one that fails, so that an error message is stored too
+    connect(
+        mairie,
+        "down",
+        "postgresql+psycopg://postgres@127.0.0.1:1/nope",
+        password_env="RGPD_TEST_DB_PW",
+    )
+    with caplog.at_level(logging.DEBUG, logger="rgpd"):
+        ok = scan(mairie, tables=["familles", "agents"])
+        down = scan(mairie, "down")
+    assert ok.status == "completed" and ok.findings
+    assert down.status == "failed" and down.errors[0].reason == "unreachable"
+    stored = _dump_store(mairie)
+    for needle in (secret, "postgres@", "RGPD_TEST_DB_PW="):
+        assert needle not in stored
+        assert needle not in caplog.text
+    assert all("@" not in f.uri for f in ok.findings)
+
+
+# --------------------------------------------------------------------- failures stay local
+
+
+def test_unreachable_or_misconfigured_database_is_a_recorded_error(
+    mairie: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RGPD_NO_SUCH_VAR", raising=False)
+    cases = {
+        "pg_down": (
+            Connection("pg_down", "postgresql+psycopg://rgpd@127.0.0.1:1/x"),
+            "unreachable",
+        ),
+        "maria_down": (
+            Connection("maria_down", "mysql+pymysql://rgpd@127.0.0.1:1/x"),
+            "unreachable",
+        ),
+        "no_file": (Connection("no_file", f"sqlite:///{tmp_path / 'absent.db'}"), "unreachable"),
+        "no_pw": (
+            Connection(
+                "no_pw", "postgresql+psycopg://rgpd@127.0.0.1/x", password_env="RGPD_NO_SUCH_VAR"
+            ),
+            "config",
+        ),
+    }
+    for name, (conn, reason) in cases.items():
+        mairie.settings.connections[name] = conn
+        res = scan(mairie, name)
+        assert res.status == "failed", name
+        assert [e.reason for e in res.errors] == [reason], name
+        assert res.errors[0].message
+    with mairie.db.session() as s:
+        reasons = sorted(r.reason for r in s.query(ScanErrorRow))
+    assert reasons == sorted(r for _c, r in cases.values())
+
+
+def test_unknown_connection_is_a_usage_error(mairie: Workspace) -> None:
+    from rgpd.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        scan(mairie, "jamais_declaree")
+
+
+def test_permission_denied_on_one_table_and_the_scan_goes_on(
+    mairie: Workspace, pg_commune: str
+) -> None:
+    role = f"rgpd_ro_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_commune, isolation_level="AUTOCOMMIT")
+    dbname = make_url(pg_commune).database
+    with admin.connect() as c:
+        c.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        c.execute(text(f'GRANT CONNECT ON DATABASE "{dbname}" TO "{role}"'))
+        c.execute(text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
+        c.execute(text(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"'))
+        c.execute(text(f'REVOKE SELECT ON aides_sociales FROM "{role}"'))
+    try:
+        connect(mairie, "commune", make_url(pg_commune).set(username=role).render_as_string())
+        res = scan(mairie)
+        errs = {e.source.rsplit("#", 1)[1]: e.reason for e in res.errors}
+        assert errs == {"public.aides_sociales": "permission_denied"}
+        assert res.status == "completed"
+        assert triples(res) == expected_pairs() - expected_pairs(["aides_sociales"])
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP OWNED BY "{role}"'))
+            c.execute(text(f'DROP ROLE "{role}"'))
+        admin.dispose()
+
+
+# --------------------------------------------------------------------- read-only and gentle
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mariadb"])
+def test_the_scan_connection_cannot_write(
+    dialect: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    if dialect == "sqlite":
+        url = f"sqlite:///{tmp_path / 'w.db'}"
+        e = create_engine(url)
+        with e.begin() as c:
+            c.execute(text("CREATE TABLE t (x INTEGER)"))
+        e.dispose()
+        gen = None
+    else:
+        server = request.getfixturevalue(
+            "pg_server_url" if dialect == "postgresql" else "mariadb_server_url"
+        )
+        gen = _fresh_db(server, dialect)
+        url = next(gen)
+        e = create_engine(url)
+        with e.begin() as c:
+            c.execute(text("CREATE TABLE t (x INTEGER)"))
+        e.dispose()
+    try:
+        eng = make_scan_engine(url)
+        with eng.connect() as c, pytest.raises(Exception) as err:
+            c.execute(text("INSERT INTO t VALUES (1)"))
+            c.commit()
+        assert "read" in str(err.value).lower()
+        eng.dispose()
+    finally:
+        if gen is not None:
+            for _ in gen:
+                pass
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_statement_timeout_stops_a_long_query(
+    dialect: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    if dialect == "sqlite":
+        url = f"sqlite:///{tmp_path / 'slow.db'}"
+        create_engine(url).connect().close()
+        slow = (
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+        )
+    else:
+        url = request.getfixturevalue("pg_server_url")
+        slow = "SELECT pg_sleep(5)"
+    eng = make_scan_engine(url, timeout=1)
+    with eng.connect() as c, pytest.raises(Exception) as err:
+        c.execute(text(slow))
+    eng.dispose()
+    assert _reason(err.value) in ("timeout", "error")
+    assert any(k in str(err.value).lower() for k in ("timeout", "interrupt", "cancel"))
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mariadb", "sqlite"])
+def test_big_tables_are_sampled_without_counting_them(
+    mairie: Workspace, dialect: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if dialect == "sqlite":
+        url, gen = f"sqlite:///{tmp_path / 'big.db'}", None
+    else:
+        server = request.getfixturevalue(
+            "pg_server_url" if dialect == "postgresql" else "mariadb_server_url"
+        )
+        gen = _fresh_db(server, dialect)
+        url = next(gen)
+    e = create_engine(url)
+    with e.begin() as c:
+        c.execute(text("CREATE TABLE gros (id INTEGER PRIMARY KEY, courriel VARCHAR(80))"))
+        rows = [{"i": i, "m": f"agent{i}@example.org"} for i in range(1, 6001)]
+        c.execute(text("INSERT INTO gros (id, courriel) VALUES (:i, :m)"), rows)
+        c.execute(
+            text(
+                {
+                    "postgresql": "ANALYZE gros",
+                    "mariadb": "ANALYZE TABLE gros",
+                    "sqlite": "ANALYZE",
+                }[dialect]
+            )
+        )
+    e.dispose()
+    seen: list[str] = []
+
+    def spy(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        seen.append(statement.lower())
+
+    event.listen(Engine, "before_cursor_execute", spy)
+    try:
+        connect(mairie, "big", url)
+        res = scan(mairie, "big", sample_size=100)
+    finally:
+        event.remove(Engine, "before_cursor_execute", spy)
+        if gen is not None:
+            for _ in gen:
+                pass
+    (t,) = res.tables
+    assert t.rows_estimate is not None and 3000 <= t.rows_estimate <= 12000
+    assert t.sampled_rows <= 100
+    assert t.method.startswith("tablesample" if dialect == "postgresql" else "pk_windows")
+    on_gros = [s for s in seen if "gros" in s]
+    assert on_gros and not [s for s in on_gros if "count(" in s]
+    assert [(f.column, f.entity_type) for f in res.findings] == [("courriel", "EMAIL_ADDRESS")]
+
+
+# --------------------------------------------------------------------- incremental
+
+
+def test_unchanged_tables_are_skipped_until_they_change(
+    mairie: Workspace, sqlite_commune: str
+) -> None:
+    connect(mairie, "commune", sqlite_commune)
+    first = scan(mairie)
+    second = scan(mairie)
+    assert second.counts["unchanged"] == len(EXPECTED) and second.counts["scanned"] == 0
+    with mairie.db.session() as s:
+        kept = s.query(FindingRow).count()
+        tokens = s.query(FindingValueRow).count()
+    assert kept == len(first.findings) and tokens > 0
+
+    eng = create_engine(sqlite_commune)
+    with eng.begin() as c:  # structure change on one table, size change on another
+        c.execute(text("ALTER TABLE equipements ADD COLUMN responsable_email VARCHAR(80)"))
+        c.execute(text("UPDATE equipements SET responsable_email = 'tech' || id || '@example.org'"))
+        c.execute(
+            text(
+                "INSERT INTO journal_portail (id, famille_id, ip, horodatage, action) "
+                "SELECT id + 100000, famille_id, ip, horodatage, action FROM journal_portail"
+            )
+        )
+        c.execute(text("ANALYZE"))
+    eng.dispose()
+    third = scan(mairie)
+    rescanned = {t.table for t in third.tables if t.status == "scanned"}
+    assert rescanned == {"equipements", "journal_portail"}
+    assert ("equipements", "responsable_email", "EMAIL_ADDRESS") in triples(third)
+    assert scan(mairie, full=True).counts["scanned"] == len(EXPECTED)
+
+
+def test_a_dropped_table_or_column_is_gone(mairie: Workspace, sqlite_commune: str) -> None:
+    connect(mairie, "commune", sqlite_commune)
+    scan(mairie)
+    eng = create_engine(sqlite_commune)
+    with eng.begin() as c:
+        c.execute(text("DROP TABLE journal_portail"))
+        c.execute(text("ALTER TABLE agents DROP COLUMN nir"))
+    eng.dispose()
+    res = scan(mairie)
+    assert res.counts["gone"] >= 3  # the table, its ip column, agents.nir
+    with mairie.db.session() as s:
+        gone = {r.uri.rsplit("#", 1)[1] for r in s.query(ScanSourceRow).filter_by(status="gone")}
+        live = {
+            (f.entity_type)
+            for f, src in s.query(FindingRow, ScanSourceRow).join(
+                ScanSourceRow, ScanSourceRow.id == FindingRow.source_id
+            )
+            if "agents" in src.uri
+        }
+    assert {"main.journal_portail", "main.journal_portail.ip", "main.agents.nir"} <= gone
+    assert "FR_NIR" not in live
+
+
+def test_table_filters(mairie: Workspace, sqlite_commune: str) -> None:
+    connect(mairie, "commune", sqlite_commune)
+    res = scan(mairie, tables=["fam*", "main.agents"], exclude_tables=["agents"])
+    assert {t.table for t in res.tables} == {"familles"}
+
+
+# --------------------------------------------------------------------- the CLI
+
+
+def run_cli(args: list[str]) -> tuple[int, str]:
+    """The real entry point; output read once the isolation has flushed it."""
+    from click.testing import CliRunner
+
+    from rgpd.cli import main
+
+    with CliRunner().isolation() as (out, err, _both):
+        code = main(["--lang", "en", *args])
+    return code, out.getvalue().decode() + err.getvalue().decode()
+
+
+def test_scan_db_command(tmp_path: Path, sqlite_commune: str) -> None:
+    import json
+
+    from rgpd.config import load_settings
+    from rgpd.crypto import KeyRing
+    from rgpd.workspace import open_workspace
+
+    cfg = tmp_path / "rgpd.toml"
+    cfg.write_text(
+        f'[rgpd]\ndatabase_url = "sqlite:///{tmp_path / "store.db"}"\norg = "mairie"\n'
+        f'[connections.commune]\nurl = "{sqlite_commune}"\n'
+        '[connections.panne]\nurl = "postgresql+psycopg://rgpd@127.0.0.1:1/x"\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(config_file=cfg)
+    KeyRing.generate().save(settings.path(settings.key_file))
+    ws = open_workspace(settings)
+    service.add_org(ws, Organisation(slug="mairie", name="Ville"))
+    ws.db.dispose()
+    base = ["--config", str(cfg)]
+    r = run_cli(
+        [
+            *base,
+            "scan",
+            "db",
+            "commune",
+            "--depth",
+            "quick",
+            "--format",
+            "jsonl",
+            "--tables",
+            "familles,equipements",
+        ]
+    )
+    assert r[0] == 0, r[1]
+    lines = [json.loads(x) for x in r[1].splitlines() if x.startswith("{")]
+    assert {(x["table"], x["column"], x["entity_type"]) for x in lines} == expected_pairs(
+        ["familles"]
+    )
+    assert all(x["evidence"] and "severity" in x for x in lines)
+    r = run_cli([*base, "scan", "db", "commune", "--depth", "quick", "--full", "--fail-on", "high"])
+    assert r[0] == 1, r[1]  # IBAN, NIR, health: high
+    r = run_cli([*base, "scan", "db", "panne"])
+    assert r[0] == 3 and "unreachable" in r[1]
+
+
+# --------------------------------------------------------------------- pure: names, URIs, verdicts
+
+
+@pytest.mark.parametrize(
+    ("column", "entity", "strength"),
+    [
+        ("nom", "PERSON", "weak"),
+        ("prenom", "PERSON", "strong"),
+        ("PRENOM", "PERSON", "strong"),
+        ("firstName", "PERSON", "strong"),
+        ("nom_naissance", "PERSON", "strong"),
+        ("demandeur_nom", "PERSON", "strong"),
+        ("date_naissance", "DATE_OF_BIRTH", "strong"),
+        ("dateNaissance", "DATE_OF_BIRTH", "strong"),
+        ("commune_naissance", "LOCATION", "strong"),
+        ("nir", "FR_NIR", "strong"),
+        ("num_secu", "FR_NIR", "strong"),
+        ("telephone", "PHONE_NUMBER", "strong"),
+        ("tel2", "PHONE_NUMBER", "strong"),
+        ("portable", "PHONE_NUMBER", "strong"),
+        ("courriel", "EMAIL_ADDRESS", "strong"),
+        ("mail", "EMAIL_ADDRESS", "strong"),
+        ("adresse_mail", "EMAIL_ADDRESS", "strong"),
+        ("adresse_ip", "IP_ADDRESS", "strong"),
+        ("adresse", "LOCATION", "strong"),
+        ("code_postal", "LOCATION", "strong"),
+        ("iban", "IBAN_CODE", "strong"),
+        ("rib", "IBAN_CODE", "strong"),
+        ("note_sante", "HEALTH", "strong"),
+        ("allergies", "HEALTH", "strong"),
+    ],
+)
+def test_name_vocabulary(column: str, entity: str, strength: str) -> None:
+    sig = name_signal(column)
+    assert sig is not None and (sig.entity_type, sig.strength.value) == (entity, strength)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        "montant",
+        "numero_famille",
+        "designation",
+        "libelle",
+        "file_name",
+        "nom_fichier",
+        "nom_commune",
+        "horodatage",
+        "matricule",
+        "description",
+        "pipeline",
+        "telecom_ok",
+    ],
+)
+def test_names_that_say_nothing(column: str) -> None:
+    sig = name_signal(column)
+    assert sig is None or sig.entity_type != "PERSON"
+
+
+def _judge(
+    name: str,
+    values: list[str],
+    hits: list[list[Hit]] | None = None,
+    kind: ColumnKind = ColumnKind.TEXT,
+    cues: frozenset[str] = frozenset(),
+) -> dict[str, str]:
+    hs = hits if hits is not None else [[] for _ in values]
+    return {
+        v.entity_type: v.basis
+        for v in judge_column(name, kind, values, hs, table_cues=cues, today=TODAY)
+    }
+
+
+def test_a_weak_name_needs_a_table_about_people() -> None:
+    surnames = ["Martin", "Bernard", "Dubois", "Thomas", "Robert"]
+    people = table_people_cues(["nom", "prenom", "courriel"])
+    assert _judge("nom", surnames, cues=people) == {"PERSON": "name"}
+    things = ["Tondeuse autoportée", "Ordinateur portable", "Vidéoprojecteur"]
+    assert _judge("nom", things, cues=table_people_cues(["nom", "categorie", "valeur"])) == {}
+
+
+def test_names_need_values_of_the_right_shape() -> None:
+    assert _judge("courriel", ["non communiqué", "-", "inconnu"]) == {}
+    assert _judge("code_postal", ["75012", "69003", "13 001"]) == {"LOCATION": "name"}
+    assert _judge("date_naissance", ["2014-03-02", "2016-11-30"], kind=ColumnKind.DATE) == {
+        "DATE_OF_BIRTH": "name"
+    }
+    assert _judge("date_naissance", ["2031-01-01", "2032-01-01"], kind=ColumnKind.DATE) == {}
+    assert _judge("allergies", ["aucune", "RAS", "néant"]) == {}
+
+
+def test_hard_identifiers_and_special_categories_survive_the_name() -> None:
+    vals = [
+        "Martin, NIR 1 85 05 75 123 456 78",
+        "Dupont",
+        "Durand 2 90 01 13 001 002 21",
+        "Petit",
+        "Moreau",
+    ]
+    hits = [[Hit("FR_NIR", 0.95)], [], [Hit("FR_NIR", 0.95)], [], []]
+    got = _judge("nom", vals, hits, cues=frozenset({"PERSON"}))
+    assert got == {"PERSON": "name", "FR_NIR": "values"}
+
+
+@given(
+    n=st.integers(min_value=2, max_value=60),
+    hit_at=st.integers(min_value=0, max_value=59),
+    entity=st.sampled_from(
+        ["FR_NIR", "EMAIL_ADDRESS", "PERSON", "HEALTH", "IBAN_CODE", "PHONE_NUMBER"]
+    ),
+)
+@settings(max_examples=60, deadline=None)
+def test_a_single_hit_never_labels_a_column(n: int, hit_at: int, entity: str) -> None:
+    values = [f"valeur {i}" for i in range(n)]
+    hits: list[list[Hit]] = [[] for _ in range(n)]
+    hits[hit_at % n] = [Hit(entity, 0.99)]
+    assert judge_column("champ_libre", ColumnKind.TEXT, values, hits, today=TODAY) == []
+
+
+@given(
+    n=st.integers(min_value=10, max_value=80),
+    share=st.floats(min_value=0.0, max_value=1.0),
+)
+@settings(max_examples=60, deadline=None)
+def test_verdict_follows_the_share_of_matching_values(n: int, share: float) -> None:
+    k = round(n * share)
+    values = [f"texte {i}" for i in range(n)]
+    hits = [[Hit("PERSON", 0.85)] if i < k else [] for i in range(n)]
+    got = judge_column("commentaire", ColumnKind.TEXT, values, hits, today=TODAY)
+    labelled = bool(got)
+    assert labelled == (k >= 2 and k / n >= 0.3)
+    if labelled:
+        (v,) = got
+        assert v.ratio == round(k / n, 4) and v.matched == k and v.sampled == n
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "postgresql://rgpd:secret@db.mairie.local:5433/portail?sslmode=require&password=x",
+            "postgresql://db.mairie.local:5433/portail",
+        ),
+        ("mysql+pymysql://root:pw@127.0.0.1/rh", "mysql://127.0.0.1/rh"),
+        ("mariadb://u:p@h/d", "mysql://h/d"),
+        ("sqlite:////srv/exports/famille.db", "sqlite:////srv/exports/famille.db"),
+    ],
+)
+def test_source_uris_hold_no_credentials(url: str, expected: str) -> None:
+    assert safe_base_uri(url) == expected
+    assert column_uri(expected, "public", "familles", "nom") == expected + "#public.familles.nom"
+
+
+def test_size_buckets_absorb_small_changes() -> None:
+    assert size_bucket(1000) == size_bucket(1100)
+    assert size_bucket(1000) != size_bucket(2000)
+    assert size_bucket(0) == 0 and size_bucket(None) == -1

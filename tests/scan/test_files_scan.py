@@ -1,0 +1,569 @@
+"""The file-share scan pipeline: storage, masking, blind index, incremental, errors, resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from faker import Faker
+from sqlalchemy import select
+
+from rgpd.config import Settings
+from rgpd.crypto import KeyRing
+from rgpd.registry import service
+from rgpd.registry.model import Organisation
+from rgpd.scan.files import ScanResult, scan_files, walk
+from rgpd.scan.findings import (
+    list_findings,
+    lookup_tokens,
+    lookup_values,
+    reveal_evidence,
+    show_source,
+)
+from rgpd.storage.scan_tables import FindingValueRow, ScanErrorRow, ScanRunRow, ScanSourceRow
+from rgpd.workspace import Workspace, open_workspace
+
+ORG = "mairie"
+
+
+def _inline() -> object:
+    from rgpd.scan.executor import InlineExecutor
+
+    return InlineExecutor()
+
+
+@dataclass
+class Share:
+    root: Path
+    nirs: dict[str, str] = field(default_factory=dict)  # file name -> NIR
+    emails: dict[str, list[str]] = field(default_factory=dict)
+    ibans: list[str] = field(default_factory=list)
+    raw: set[str] = field(default_factory=set)  # every personal value written
+
+    def path(self, rel: str) -> str:
+        return str(self.root / rel)
+
+
+def _spaced_nir(nir: str) -> str:
+    return f"{nir[0]} {nir[1:3]} {nir[3:5]} {nir[5:7]} {nir[7:10]} {nir[10:13]} {nir[13:]}"
+
+
+def make_share(root: Path, seed: int = 7) -> Share:
+    """Six files: a staff CSV, a letter, an archive, a health note and two clean files."""
+    fake = Faker("fr_FR")
+    Faker.seed(seed)
+    sh = Share(root)
+    (root / "rh").mkdir(parents=True)
+    (root / "courriers").mkdir()
+    (root / "divers").mkdir()
+    lines = ["nom;prenom;nir;courriel;iban"]
+    sh.emails["rh/agents.csv"] = []
+    for _i in range(4):
+        nir, email, iban = fake.ssn(), fake.email(domain="example.org"), fake.iban()
+        first, last = fake.first_name(), fake.last_name()
+        lines.append(f"{last.upper()};{first};{nir};{email};{iban}")
+        sh.nirs.setdefault("rh/agents.csv", nir)
+        sh.emails["rh/agents.csv"].append(email)
+        sh.ibans.append(iban)
+        sh.raw |= {nir, _spaced_nir(nir), email, iban}
+    (root / "rh/agents.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    email = fake.email(domain="example.net")
+    phone = fake.phone_number()
+    sh.emails["courriers/lettre.txt"] = [email]
+    sh.raw |= {email, phone}
+    (root / "courriers/lettre.txt").write_text(
+        f"Madame,\nVous pouvez écrire à {email} ou appeler le {phone}.\nCordialement.\n",
+        encoding="utf-8",
+    )
+    nir = fake.ssn()
+    sh.nirs["archive.zip"] = nir
+    sh.raw |= {nir, _spaced_nir(nir)}
+    with zipfile.ZipFile(root / "archive.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("dossiers/fiche.txt", f"Numéro de sécurité sociale : {_spaced_nir(nir)}\n")
+        zf.writestr("dossiers/vide.txt", "Rien à signaler.\n")
+    (root / "sante").mkdir()
+    first, last = fake.first_name_female(), fake.last_name()
+    sh.raw |= {f"{last.upper()} {first}", f"{first} {last}"}
+    (root / "sante/certificat.txt").write_text(
+        f"Certificat : Mme {last.upper()} {first} est atteinte de diabète et suivie pour "
+        "une dépression.\n",
+        encoding="utf-8",
+    )
+    (root / "divers/budget.txt").write_text(
+        "Ligne budgétaire 6042 : 123 456 789 012 345 euros.\nRéunion le 12/03.\n", encoding="utf-8"
+    )
+    (root / "divers/notes.md").write_text(
+        "# Ordre du jour\n\n- voirie\n- éclairage\n", encoding="utf-8"
+    )
+    return sh
+
+
+@pytest.fixture
+def org_ws(ws: Workspace) -> Workspace:
+    service.add_org(ws, Organisation(slug=ORG, name="Ville de Saint-Exemple"))
+    return ws
+
+
+@pytest.fixture
+def share(tmp_path: Path) -> Share:
+    return make_share(tmp_path / "partage")
+
+
+def _scan(ws: Workspace, paths: list[str], **kw: object) -> ScanResult:
+    kw.setdefault("depth", "quick")
+    kw.setdefault("executor", _inline())
+    return scan_files(ws, ORG, paths, **kw)  # type: ignore[arg-type]
+
+
+def _by(res_findings: list, source: str) -> dict[str, object]:
+    return {f.entity_type: f for f in res_findings if f.source == source}
+
+
+def _content(findings: list) -> list[tuple]:
+    """Findings without the run that wrote them."""
+    return [(f.source, f.entity_type, f.count, f.score, f.evidence, f.locations) for f in findings]
+
+
+def _dump(ws: Workspace) -> str:
+    raw = ws.db.engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        assert isinstance(conn, sqlite3.Connection)
+        return "\n".join(conn.iterdump())
+    finally:
+        raw.close()
+
+
+# ------------------------------------------------------------------ storing
+
+
+def test_findings_are_stored_per_file_and_entity(org_ws: Workspace, share: Share) -> None:
+    res = _scan(org_ws, [str(share.root)])
+    assert res.status == "completed" and not res.errors
+    assert res.counts["files"] == 6 and res.counts["units"] == 6
+    agents = _by(res.findings, share.path("rh/agents.csv"))
+    assert agents["FR_NIR"].count == 4
+    assert agents["EMAIL_ADDRESS"].count == 4
+    assert agents["IBAN_CODE"].count == 4
+    assert agents["FR_NIR"].special_category is False
+    for f in agents.values():
+        assert 1 <= len(f.evidence) <= 3
+        assert f.locations and all("offset" in loc for loc in f.locations)
+    health = _by(res.findings, share.path("sante/certificat.txt"))
+    assert health["HEALTH"].count == 2 and health["HEALTH"].special_category
+    assert health["HEALTH"].severity == "high"
+    letter = _by(res.findings, share.path("courriers/lettre.txt"))
+    assert {"EMAIL_ADDRESS", "PHONE_NUMBER"} <= set(letter)
+    member = _by(res.findings, share.path("archive.zip") + "!dossiers/fiche.txt")
+    assert member["FR_NIR"].count == 1 and member["FR_NIR"].source_kind == "member"
+    # look-alikes and clean files give nothing
+    assert not _by(res.findings, share.path("divers/budget.txt"))
+    assert not _by(res.findings, share.path("divers/notes.md"))
+    # stored findings are what the query API returns
+    assert list_findings(org_ws, ORG) == res.findings
+    nirs = list_findings(org_ws, ORG, entity="FR_NIR")
+    assert {f.source for f in nirs} == {
+        share.path("rh/agents.csv"),
+        share.path("archive.zip") + "!dossiers/fiche.txt",
+    }
+    assert [f.source for f in list_findings(org_ws, ORG, path_glob="*/courriers/*")] == [
+        share.path("courriers/lettre.txt")
+    ] * len(letter)
+    detail = show_source(org_ws, ORG, share.path("rh/agents.csv"))
+    assert detail.status == "present" and detail.kind == "file" and detail.content_hash
+    with org_ws.db.session() as s:
+        run = s.get(ScanRunRow, res.run_id)
+        assert run is not None and run.status == "completed" and run.finished_at is not None
+        assert run.counts["units"] == 6
+
+
+def test_only_masked_values_reach_the_database(org_ws: Workspace, share: Share) -> None:
+    res = _scan(org_ws, [str(share.root)], keep_evidence=True)
+    assert res.findings
+    dump = _dump(org_ws)
+    leaked = sorted(v for v in share.raw if v in dump)
+    assert not leaked, f"raw values stored in clear: {len(leaked)}"
+    # the kept evidence is sealed, and opens for the DPO
+    agents = share.path("rh/agents.csv")
+    kept = reveal_evidence(org_ws, ORG, agents, "EMAIL_ADDRESS")
+    assert kept and set(kept) <= set(share.emails["rh/agents.csv"])
+
+
+def test_without_keep_evidence_nothing_is_sealed(org_ws: Workspace, share: Share) -> None:
+    res = _scan(org_ws, [str(share.root)])
+    assert res.findings and not any(f.has_sealed_evidence for f in res.findings)
+    assert not any(v in _dump(org_ws) for v in share.raw)
+
+
+def test_blind_index_finds_a_person_files(org_ws: Workspace, share: Share) -> None:
+    _scan(org_ws, [str(share.root)])
+    nir = share.nirs["archive.zip"]
+    hits = lookup_values(org_ws, ORG, "FR_NIR", [_spaced_nir(nir)])
+    assert [h.uri for h in hits] == [share.path("archive.zip") + "!dossiers/fiche.txt"]
+    email = share.emails["rh/agents.csv"][2]
+    hits = lookup_values(org_ws, ORG, "EMAIL_ADDRESS", [email.upper()])
+    assert [h.uri for h in hits] == [share.path("rh/agents.csv")]
+    token = org_ws.keys.blind_index("EMAIL_ADDRESS", email)
+    assert [h.uri for h in lookup_tokens(org_ws, ORG, "EMAIL_ADDRESS", [token])] == [
+        share.path("rh/agents.csv")
+    ]
+    assert lookup_values(org_ws, ORG, "EMAIL_ADDRESS", ["personne@example.com"]) == []
+    # another organisation sees nothing of this one's index
+    service.add_org(org_ws, Organisation(slug="ccas", name="CCAS"))
+    assert lookup_values(org_ws, "ccas", "EMAIL_ADDRESS", [email]) == []
+    assert list_findings(org_ws, "ccas") == []
+
+
+# ------------------------------------------------------------------ incremental
+
+
+def test_second_run_reads_nothing(org_ws: Workspace, share: Share) -> None:
+    first = _scan(org_ws, [str(share.root)])
+    second = _scan(org_ws, [str(share.root)])
+    assert second.counts["units"] == 0 and second.counts["scanned"] == 0
+    assert second.counts["unchanged"] == first.counts["files"] == 6
+    assert second.findings == first.findings
+    with org_ws.db.session() as s:
+        stamped = (
+            s.execute(select(ScanSourceRow.last_run_id).where(ScanSourceRow.kind == "file"))
+            .scalars()
+            .all()
+        )
+    assert set(stamped) == {second.run_id}
+
+
+def test_modified_touched_deleted_and_full(org_ws: Workspace, share: Share) -> None:
+    _scan(org_ws, [str(share.root)])
+    fake = Faker("fr_FR")
+    new_email = fake.email(domain="example.com")
+    letter = share.root / "courriers/lettre.txt"
+    letter.write_text(
+        letter.read_text(encoding="utf-8") + f"Copie à {new_email}\n", encoding="utf-8"
+    )
+    notes = share.root / "divers/notes.md"
+    st = notes.stat()
+    os.utime(notes, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))  # touched, same bytes
+    (share.root / "rh/agents.csv").unlink()
+
+    res = _scan(org_ws, [str(share.root)])
+    assert res.counts["units"] == 2  # the modified letter and the touched notes
+    assert res.counts["scanned"] == 1  # the touched file was hashed, not read
+    assert res.counts["gone"] == 1
+    assert [h.uri for h in lookup_values(org_ws, ORG, "EMAIL_ADDRESS", [new_email])] == [
+        str(letter)
+    ]
+    letter_f = _by(res.findings, str(letter))
+    assert letter_f["EMAIL_ADDRESS"].count == 2
+    gone = show_source(org_ws, ORG, share.path("rh/agents.csv"))
+    assert gone.status == "gone" and gone.findings == []
+    assert lookup_values(org_ws, ORG, "FR_NIR", [share.nirs["rh/agents.csv"]]) == []
+    assert not [f for f in list_findings(org_ws, ORG) if f.source == gone.uri]
+
+    third = _scan(org_ws, [str(share.root)])
+    assert third.counts["units"] == 0
+    full = _scan(org_ws, [str(share.root)], full=True)
+    assert full.counts["units"] == full.counts["scanned"] == 5
+    assert _content(full.findings) == _content(third.findings)
+    with org_ws.db.session() as s:
+        n_tokens = s.execute(select(FindingValueRow)).scalars().all()
+    assert len(n_tokens) == len({(t.source_id, t.entity_type, t.token) for t in n_tokens})
+
+
+def test_archive_member_removed_is_gone(org_ws: Workspace, share: Share) -> None:
+    _scan(org_ws, [str(share.root)])
+    with zipfile.ZipFile(share.root / "archive.zip", "w") as zf:
+        zf.writestr("dossiers/vide.txt", "Rien.\n")
+    res = _scan(org_ws, [str(share.root)])
+    assert res.counts["gone"] == 1
+    member = share.path("archive.zip") + "!dossiers/fiche.txt"
+    assert show_source(org_ws, ORG, member).status == "gone"
+    assert lookup_values(org_ws, ORG, "FR_NIR", [share.nirs["archive.zip"]]) == []
+
+
+def test_exclude_and_walk(tmp_path: Path, share: Share) -> None:
+    (share.root / ".git").mkdir()
+    (share.root / ".git/config").write_text("x", encoding="utf-8")
+    (share.root / "rh/~$agents.csv").write_text("lock", encoding="utf-8")
+    found = {e.path for e in walk([str(share.root)], ["**/.git/**", "~$*"])}
+    assert share.path(".git/config") not in found
+    assert share.path("rh/~$agents.csv") not in found
+    assert share.path("rh/agents.csv") in found and len(found) == 6
+
+
+# ------------------------------------------------------------------ errors
+
+
+def _bomb(path: Path) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf, zf.open("zeros.txt", "w") as fh:
+        block = b"\0" * (1 << 20)
+        for _i in range(20):
+            fh.write(block)
+
+
+def add_bad_files(root: Path) -> dict[str, str]:
+    """Files that cannot be read, each with the error reason expected for it."""
+    bad = root / "abime"
+    bad.mkdir()
+    (bad / "rapport.pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<\n garbage \x00\x01 trailer")
+    (bad / "lettre.docx").write_bytes(b"PK\x03\x04" + os.urandom(200))
+    _bomb(bad / "bombe.zip")
+    os.symlink("boucle_b", bad / "boucle_a")
+    os.symlink("boucle_a", bad / "boucle_b")
+    os.symlink("..", bad / "parent")
+    with open(os.path.join(os.fsencode(bad), b"caf\xe9.txt"), "wb") as fh:
+        fh.write(b"contenu")
+    return {
+        str(bad / "rapport.pdf"): "corrupt",
+        str(bad / "lettre.docx"): "corrupt",
+        str(bad / "bombe.zip"): "archive_ratio",
+        str(bad / "boucle_a"): "symlink_loop",
+        str(bad / "boucle_b"): "symlink_loop",
+        str(bad / "parent"): "symlink_loop",
+        str(bad) + "/caf\\xe9.txt": "undecodable_name",
+    }
+
+
+def test_bad_files_become_errors_and_the_scan_goes_on(org_ws: Workspace, share: Share) -> None:
+    expected = add_bad_files(share.root)
+    res = _scan(org_ws, [str(share.root)])
+    assert res.status == "completed"
+    got = {e.source: e.reason for e in res.errors}
+    assert got == expected
+    # the good files were still read
+    assert _by(res.findings, share.path("rh/agents.csv"))["FR_NIR"].count == 4
+    with org_ws.db.session() as s:
+        stored = {(e.source, e.reason) for e in s.execute(select(ScanErrorRow)).scalars()}
+        run = s.get(ScanRunRow, res.run_id)
+    assert stored == set(expected.items())
+    assert run is not None and run.counts["errors"] == len(expected)
+    # unreadable files are tried again (and reported again) on the next run
+    again = _scan(org_ws, [str(share.root)])
+    assert {e.source for e in again.errors} == set(expected)
+    assert again.counts["units"] == 3  # the three unreadable documents, nothing else
+
+
+# ------------------------------------------------------------------ kill -9
+
+
+def _count(db: Path, sql: str) -> int:
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        return int(conn.execute(sql).fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        conn.close()
+
+
+def _big_share(root: Path, n: int) -> dict[str, str]:
+    fake = Faker("fr_FR")
+    Faker.seed(11)
+    root.mkdir(parents=True)
+    nirs: dict[str, str] = {}
+    for i in range(n):
+        nir = fake.ssn()
+        p = root / f"d{i % 10}" / f"f{i:04d}.txt"
+        p.parent.mkdir(exist_ok=True)
+        p.write_text(
+            f"{fake.sentence()}\nNIR : {_spaced_nir(nir)}\nCourriel : {fake.email()}\n",
+            encoding="utf-8",
+        )
+        nirs[str(p)] = nir
+    return nirs
+
+
+def make_file_workspace(base: Path) -> Workspace:
+    """A workspace on an SQLite file under ``base``, whose key file a subprocess can read."""
+    keys = KeyRing.generate()
+    settings = Settings(database_url=f"sqlite:///{base / 'rgpd.db'}", base_dir=base)
+    keys.save(settings.path(settings.key_file))
+    return open_workspace(settings, actor="test", keys=keys)
+
+
+@pytest.fixture
+def file_ws(tmp_path: Path) -> Iterator[Workspace]:
+    w = make_file_workspace(tmp_path)
+    service.add_org(w, Organisation(slug=ORG, name="Ville"))
+    yield w
+    w.db.dispose()
+
+
+def test_kill_9_mid_scan_resumes_without_loss_or_double_count(
+    tmp_path: Path, file_ws: Workspace
+) -> None:
+    n = 120
+    nirs = _big_share(tmp_path / "partage", n)
+    db = tmp_path / "rgpd.db"
+    cmd = [
+        sys.executable,
+        "-m",
+        "rgpd.cli",
+        "--db",
+        f"sqlite:///{db}",
+        "--org",
+        ORG,
+        "scan",
+        "files",
+        str(tmp_path / "partage"),
+        "--depth",
+        "quick",
+        "--workers",
+        "1",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while _count(db, "SELECT count(*) FROM scan_sources") < 10:
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the scan never committed a unit"
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # orphaned pool workers of that session
+        except ProcessLookupError:
+            pass
+    with file_ws.db.session() as s:
+        killed = s.execute(select(ScanRunRow)).scalar_one()
+        committed = (
+            s.execute(select(ScanSourceRow).where(ScanSourceRow.kind == "file")).scalars().all()
+        )
+    assert killed.status == "running"
+    assert 10 <= len(committed) < n, "the scan finished before it could be killed"
+
+    res = scan_files(file_ws, ORG, [str(tmp_path / "partage")], depth="quick", executor=_inline())
+    assert res.interrupted_runs == [killed.id]
+    with file_ws.db.session() as s:
+        killed = s.get(ScanRunRow, killed.id)
+        assert killed is not None and killed.status == "interrupted"
+        tokens = s.execute(select(FindingValueRow)).scalars().all()
+    # nothing lost, nothing counted twice
+    assert killed.counts["units"] == len(committed)
+    assert res.counts["unchanged"] == len(committed)
+    assert killed.counts["units"] + res.counts["units"] == n
+    # the resumed state is exactly what one uninterrupted scan stores
+    ref_settings = Settings(database_url="sqlite://", base_dir=tmp_path / "ref")
+    ref = open_workspace(ref_settings, actor="test", keys=file_ws.keys)
+    service.add_org(ref, Organisation(slug=ORG, name="Ville"))
+    expected = scan_files(ref, ORG, [str(tmp_path / "partage")], depth="quick", executor=_inline())
+    assert _content(res.findings) == _content(expected.findings)
+    with ref.db.session() as s:
+        ref_tokens = s.execute(select(FindingValueRow)).scalars().all()
+    assert sorted((t.entity_type, t.token, t.count) for t in tokens) == sorted(
+        (t.entity_type, t.token, t.count) for t in ref_tokens
+    )
+    nir_files = [f.source for f in res.findings if f.entity_type == "FR_NIR"]
+    assert len(nir_files) > n * 0.9
+    for path in nir_files[::23]:
+        hits = lookup_values(file_ws, ORG, "FR_NIR", [nirs[path]])
+        assert [h.uri for h in hits] == [path]
+
+
+# ------------------------------------------------------------------ more units
+
+
+def test_large_archive_is_read_in_member_batches(
+    org_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rgpd.scan import files
+
+    monkeypatch.setattr(files, "ARCHIVE_SPLIT_BYTES", 0)
+    monkeypatch.setattr(files, "ARCHIVE_BATCH_MEMBERS", 2)
+    fake = Faker("fr_FR")
+    Faker.seed(5)
+    root = tmp_path / "partage"
+    root.mkdir()
+    emails = [fake.email(domain="example.org") for _i in range(5)]
+    big = root / "archives.zip"
+    with zipfile.ZipFile(big, "w") as zf:
+        for i, email in enumerate(emails):
+            zf.writestr(f"m{i}.txt", f"Contact : {email}\n")
+    res = _scan(org_ws, [str(root)])
+    assert res.counts["units"] == 3 and not res.errors  # 5 members in batches of 2
+    assert sorted(f.source for f in res.findings) == [f"{big}!m{i}.txt" for i in range(5)]
+    assert show_source(org_ws, ORG, str(big)).content_hash
+    assert _scan(org_ws, [str(root)]).counts["units"] == 0
+    with zipfile.ZipFile(big, "w") as zf:
+        for i, email in enumerate(emails[:3]):
+            zf.writestr(f"m{i}.txt", f"Contact : {email}\n")
+    again = _scan(org_ws, [str(root)])
+    assert again.counts["units"] == 2 and again.counts["gone"] == 2
+    assert lookup_values(org_ws, ORG, "EMAIL_ADDRESS", [emails[4]]) == []
+    assert [h.uri for h in lookup_values(org_ws, ORG, "EMAIL_ADDRESS", [emails[1]])] == [
+        f"{big}!m1.txt"
+    ]
+
+
+def test_standard_depth_in_the_process_pool(org_ws: Workspace, share: Share) -> None:
+    res = scan_files(org_ws, ORG, [str(share.root)], depth="standard", workers=2)
+    assert res.status == "completed" and not res.errors and res.counts["units"] == 6
+    quick = {
+        (f.source, f.entity_type, f.count)
+        for f in _scan(org_ws, [str(share.root)], full=True).findings
+    }
+    standard = {(f.source, f.entity_type, f.count) for f in res.findings}
+    identifiers = {"FR_NIR", "EMAIL_ADDRESS", "IBAN_CODE", "HEALTH"}
+    assert {x for x in quick if x[1] in identifiers} == {x for x in standard if x[1] in identifiers}
+    health = _by(res.findings, share.path("sante/certificat.txt"))
+    assert "PERSON" in health
+
+
+@pytest.mark.parametrize(
+    ("host", "pid_alive", "minutes_ago", "expected"),
+    [
+        ("this", False, 0, "interrupted"),  # killed here: its process is gone
+        ("this", True, 0, "running"),  # a live concurrent scan is left alone
+        ("this", True, 120, "interrupted"),  # alive pid but no heartbeat: recycled pid
+        ("other", True, 1, "running"),  # another machine, recent heartbeat
+        ("other", True, 120, "interrupted"),  # another machine, silent for too long
+    ],
+)
+def test_dead_runs_are_marked_interrupted(
+    org_ws: Workspace,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    host: str,
+    pid_alive: bool,
+    minutes_ago: int,
+    expected: str,
+) -> None:
+    from datetime import timedelta
+
+    from rgpd.scan import files
+    from rgpd.storage.db import utcnow
+
+    monkeypatch.setattr(files, "_pid_alive", lambda pid: pid_alive)
+    here = files._host()
+    beat = utcnow() - timedelta(minutes=minutes_ago)
+    with org_ws.db.session() as s:
+        run = ScanRunRow(
+            org_id=org_ws.org_id(ORG),
+            kind="files",
+            status="running",
+            started_at=beat,
+            heartbeat_at=beat,
+            counts={},
+            actor="test",
+            settings={"host": here if host == "this" else "elsewhere", "pid": 999_999},
+        )
+        s.add(run)
+        s.flush()
+        run_id = run.id
+    (tmp_path / "vide").mkdir()
+    res = _scan(org_ws, [str(tmp_path / "vide")])
+    with org_ws.db.session() as s:
+        row = s.get(ScanRunRow, run_id)
+        assert row is not None and row.status == expected
+    assert res.interrupted_runs == ([run_id] if expected == "interrupted" else [])

@@ -1,0 +1,256 @@
+"""``rgpd scan files`` and ``rgpd findings``: the jsonl contract and the exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from faker import Faker
+
+from rgpd.cli import main
+from rgpd.registry import service
+from rgpd.registry.model import Organisation
+from rgpd.scan.findings import list_findings
+from rgpd.workspace import Workspace
+
+from .test_files_scan import ORG, add_bad_files, make_file_workspace, make_share
+
+CONTRACT = {"source", "entity_type", "count", "score", "special_category", "evidence", "locations"}
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    """A working directory with a key file and an SQLite database, as `rgpd init` leaves it."""
+    ws = make_file_workspace(tmp_path)
+    service.add_org(ws, Organisation(slug=ORG, name="Ville de Saint-Exemple"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RGPD_ORG", raising=False)
+    monkeypatch.delenv("RGPD_DATABASE_URL", raising=False)
+    yield ws
+    ws.db.dispose()
+
+
+def rgpd(ws: Workspace, *args: str, org: str | None = ORG) -> tuple[int, str, str]:
+    """Run the real entry point (its exception→exit-code mapping included), output captured."""
+    base = ["--lang", "en", "--db", ws.settings.database_url]
+    if org:
+        base += ["--org", org]
+    with CliRunner().isolation() as (out, err, _both):
+        code = main([*base, *args])
+        sys.stdout.flush()
+        sys.stderr.flush()
+        return code, out.getvalue().decode(), err.getvalue().decode()
+
+
+def _scan(
+    ws: Workspace, *paths: str, fail_on: str = "none", fmt: str = "table"
+) -> tuple[int, str, str]:
+    return rgpd(
+        ws,
+        "scan",
+        "files",
+        *paths,
+        "--depth",
+        "quick",
+        "--workers",
+        "1",
+        "--format",
+        fmt,
+        "--fail-on",
+        fail_on,
+    )
+
+
+def test_jsonl_is_the_documented_contract(home: Workspace, tmp_path: Path) -> None:
+    share = make_share(tmp_path / "partage")
+    code, out, _err = _scan(home, str(share.root), fmt="jsonl")
+    assert code == 0
+    objs = [json.loads(line) for line in out.splitlines()]
+    assert objs, "no finding printed"
+    keys = [(o["source"], o["entity_type"]) for o in objs]
+    assert len(keys) == len(set(keys))  # one object per (file, entity type)
+    for o in objs:
+        assert CONTRACT <= set(o)
+        assert os.path.isabs(o["source"].split("!", 1)[0])
+        assert isinstance(o["count"], int) and o["count"] >= 1
+        assert isinstance(o["score"], float) and 0 < o["score"] <= 1
+        assert isinstance(o["special_category"], bool)
+        assert isinstance(o["evidence"], list) and 1 <= len(o["evidence"]) <= 3
+        assert all(isinstance(loc, dict) and "offset" in loc for loc in o["locations"])
+        assert not any(raw in json.dumps(o, ensure_ascii=False) for raw in share.raw)
+    assert share.path("archive.zip") + "!dossiers/fiche.txt" in {o["source"] for o in objs}
+    stored = {(f.source, f.entity_type, f.count) for f in list_findings(home, ORG)}
+    assert {(o["source"], o["entity_type"], o["count"]) for o in objs} == stored
+
+
+def _emails_only(root: Path) -> None:
+    root.mkdir(parents=True)
+    fake = Faker("fr_FR")
+    (root / "contacts.txt").write_text(
+        "\n".join(f"Contact : {fake.email(domain='example.org')}" for _i in range(3)),
+        encoding="utf-8",
+    )
+
+
+def _clean(root: Path) -> None:
+    root.mkdir(parents=True)
+    (root / "menu.txt").write_text("Lundi : carottes râpées, poisson, riz.\n", encoding="utf-8")
+
+
+def _full(root: Path) -> None:
+    make_share(root)
+
+
+def _broken(root: Path) -> None:
+    _clean(root)
+    (root / "rapport.pdf").write_bytes(b"%PDF-1.4\n garbage \x00")
+
+
+def _broken_with_nir(root: Path) -> None:
+    make_share(root)
+    (root / "rapport.pdf").write_bytes(b"%PDF-1.4\n garbage \x00")
+
+
+@pytest.mark.parametrize(
+    ("build", "fail_on", "expected"),
+    [
+        (_full, "none", 0),
+        (_emails_only, "high", 0),
+        (_emails_only, "medium", 1),
+        (_clean, "low", 0),
+        (_broken, "high", 3),
+        (_broken_with_nir, "high", 1),  # a tripped gate is never hidden by an unreadable file
+        (_broken_with_nir, "none", 3),
+    ],
+)
+def test_exit_codes(home: Workspace, tmp_path: Path, build, fail_on: str, expected: int) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "partage"
+    build(root)
+    code, _out, _err = _scan(home, str(root), fail_on=fail_on)
+    assert code == expected
+
+
+def test_unchanged_rescan_judges_stored_findings(home: Workspace, tmp_path: Path) -> None:
+    share = make_share(tmp_path / "partage")
+    assert _scan(home, str(share.root), fail_on="high")[0] == 1  # NIR and IBAN are high
+    code, _out, err = _scan(home, str(share.root), fail_on="high", fmt="jsonl")
+    assert code == 1 and "0 read, 6 unchanged" in err
+    assert _scan(home, str(share.root), fail_on="none")[0] == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scan", "files", "/nonexistent/partage"],
+        ["scan", "files", ".", "--depth", "bottomless"],
+        ["scan", "files", ".", "--fail-on", "critical"],
+        ["scan", "files"],
+        ["findings", "show", "/nowhere/file.txt"],
+    ],
+)
+def test_usage_errors_exit_2(home: Workspace, args: list[str]) -> None:
+    assert rgpd(home, *args)[0] == 2
+
+
+def test_no_organisation_is_a_usage_error(home: Workspace, tmp_path: Path) -> None:
+    _clean(tmp_path / "partage")
+    assert rgpd(home, "scan", "files", str(tmp_path / "partage"), org=None)[0] == 2
+
+
+def test_findings_list_and_show(home: Workspace, tmp_path: Path) -> None:
+    share = make_share(tmp_path / "partage")
+    assert _scan(home, str(share.root))[0] == 0
+    code, out, _ = rgpd(home, "findings", "list", "--entity", "fr_nir", "--format", "jsonl")
+    assert code == 0
+    objs = [json.loads(line) for line in out.splitlines()]
+    assert {o["entity_type"] for o in objs} == {"FR_NIR"}
+    assert {o["source"] for o in objs} == {
+        share.path("rh/agents.csv"),
+        share.path("archive.zip") + "!dossiers/fiche.txt",
+    }
+    code, out, _ = rgpd(
+        home, "findings", "list", "--path", str(share.root / "courriers"), "--format", "jsonl"
+    )
+    assert code == 0
+    assert {json.loads(x)["source"] for x in out.splitlines()} == {
+        share.path("courriers/lettre.txt")
+    }
+    code, out, _ = rgpd(home, "findings", "show", share.path("rh/agents.csv"), "--format", "json")
+    assert code == 0
+    detail = json.loads(out)
+    assert detail["status"] == "present"
+    assert {f["entity_type"] for f in detail["findings"]} >= {
+        "FR_NIR",
+        "EMAIL_ADDRESS",
+        "IBAN_CODE",
+    }
+    code, out, _ = rgpd(home, "findings", "list")
+    assert code == 0 and "FR_NIR" in out
+
+
+def _unprivileged() -> list[str]:
+    """Command prefix under which permission bits apply (root ignores them)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: permission bits cannot be enforced")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-all"]
+
+
+def test_permission_denied_is_recorded_and_exits_3(home: Workspace, tmp_path: Path) -> None:
+    share = make_share(tmp_path / "partage")
+    locked_dir = share.root / "confidentiel"
+    locked_dir.mkdir()
+    (locked_dir / "secret.txt").write_text("x", encoding="utf-8")
+    locked_file = share.root / "courriers/verrou.txt"
+    locked_file.write_text("y", encoding="utf-8")
+    os.chmod(locked_dir, 0)
+    os.chmod(locked_file, 0)
+    try:
+        cmd = [
+            *_unprivileged(),
+            sys.executable,
+            "-m",
+            "rgpd.cli",
+            "--lang",
+            "en",
+            "--db",
+            home.settings.database_url,
+            "--org",
+            ORG,
+            "scan",
+            "files",
+            str(share.root),
+            "--depth",
+            "quick",
+            "--workers",
+            "1",
+            "--format",
+            "jsonl",
+        ]
+        proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, timeout=300, check=False)
+    finally:
+        os.chmod(locked_dir, 0o755)
+        os.chmod(locked_file, 0o644)
+    assert proc.returncode == 3, proc.stderr.decode()
+    from sqlalchemy import select
+
+    from rgpd.storage.scan_tables import ScanErrorRow
+
+    with home.db.session() as s:
+        errors = {(e.source, e.reason) for e in s.execute(select(ScanErrorRow)).scalars()}
+    assert errors == {
+        (str(locked_dir), "permission_denied"),
+        (str(locked_file), "permission_denied"),
+    }
+    # the rest of the share was still scanned
+    sources = {json.loads(x)["source"] for x in proc.stdout.decode().splitlines()}
+    assert share.path("rh/agents.csv") in sources
