@@ -139,7 +139,7 @@ def _load_scan(s: Session, oid: int) -> ScanData:
             select(ScanSourceRow.status, func.count())
             .where(ScanSourceRow.org_id == oid)
             .group_by(ScanSourceRow.status)
-        ).tuples()
+        ).all()
     }
     return ScanData(
         runs=runs,

@@ -8,11 +8,14 @@ person's name, the reference), so nothing here logs them.
 from __future__ import annotations
 
 import os
+import secrets
 import smtplib
 import ssl
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 from typing import Protocol
 
 from rgpd.config import Smtp
@@ -91,6 +94,24 @@ class SmtpMailer:
                 f"cannot send e-mail through {self.config.host}:{self.config.port}: "
                 f"{exc.__class__.__name__}"
             ) from exc
+
+
+@dataclass
+class DirectoryMailer:
+    """Writes each message as an ``.eml`` file (demos, browser tests, air-gapped installs).
+
+    Files are created 0600: they hold the person's name and the one-time links.
+    """
+
+    directory: Path
+    sender: str = "rgpd@localhost"
+
+    def send(self, mail: Mail) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        name = f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}-{secrets.token_hex(4)}.eml"
+        fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(bytes(build_message(mail, self.sender)))
 
 
 @dataclass

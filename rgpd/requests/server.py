@@ -797,6 +797,7 @@ def serve(
     base_url: str | None = None,
     default_org: str | None = None,
     threads: int = 4,
+    mailer: Mailer | None = None,
 ) -> None:
     """Run the intake server on waitress until interrupted (the CLI edge calls this)."""
     from waitress import serve as waitress_serve
@@ -807,6 +808,7 @@ def serve(
         base_url=base_url,
         trusted_proxy=trusted_proxy,
         default_org=default_org,
+        mailer=mailer,
     )
     service.purge_unverified(ws)
     waitress_serve(

@@ -614,9 +614,7 @@ def sample_rows(
     if big:
         key = _integer_key(backend, t)
         if key is not None:
-            rows = _pk_windows(conn, tbl, key, cols, n, seed, backend)
-            if rows is not None:
-                return rows, f"pk_windows({key})"
+            return _pk_windows(conn, tbl, key, cols, n, seed), f"pk_windows({key})"
     q = select(*(tbl.c[c.name] for c in cols)).limit(n)
     return [tuple(r) for r in conn.execute(q)], "limit"
 
@@ -638,8 +636,7 @@ def _pk_windows(
     cols: Sequence[ColumnInfo],
     n: int,
     seed: int,
-    backend: str,
-) -> list[tuple[Any, ...]] | None:
+) -> list[tuple[Any, ...]]:
     """``PK_WINDOWS`` index range reads from random points between MIN(pk) and MAX(pk)."""
     k = sa_column(key) if key == "rowid" else tbl.c[key]
     lo, hi = conn.execute(select(func.min(k), func.max(k)).select_from(tbl)).one()
@@ -719,24 +716,24 @@ def judge_table(
         verdicts = judge_column(c.name, c.kind, vals, hits, table_cues=cues, today=today)
         evidence: dict[str, list[str]] = {}
         tokens: dict[str, dict[str, int]] = {}
-        for v in verdicts:
+        for verdict in verdicts:
             ev: list[str] = []
             toks: dict[str, int] = {}
-            for i in v.supporting:
-                matched = [d for d in dets[i] if d.entity_type == v.entity_type]
+            for i in verdict.supporting:
+                matched = [d for d in dets[i] if d.entity_type == verdict.entity_type]
                 raw_values = [d.value for d in matched] if matched else [vals[i]]
                 for raw in raw_values:
                     if len(ev) < MAX_EVIDENCE:
-                        m = mask(v.entity_type, raw)
+                        m = mask(verdict.entity_type, raw)
                         if m not in ev:
                             ev.append(m)
-                    if not v.special_category:
-                        norm = normalise(v.entity_type, raw)
+                    if not verdict.special_category:
+                        norm = normalise(verdict.entity_type, raw)
                         if norm:
-                            tok = blind_index(v.entity_type, norm)
+                            tok = blind_index(verdict.entity_type, norm)
                             toks[tok] = toks.get(tok, 0) + 1
-            evidence[v.entity_type] = ev
-            tokens[v.entity_type] = toks
+            evidence[verdict.entity_type] = ev
+            tokens[verdict.entity_type] = toks
         out.append(_Judged(c, verdicts, evidence, tokens))
     return out
 

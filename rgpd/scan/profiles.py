@@ -187,16 +187,18 @@ def acquire_lock(
                     )
                 # Stale (or our own leftover): take it over, guarded by the old holder and
                 # heartbeat so that two recoverers cannot both win.
-                taken = s.execute(
-                    update(ScanLockRow)
-                    .where(
-                        ScanLockRow.name == name,
-                        ScanLockRow.holder == row.holder,
-                        ScanLockRow.heartbeat_at == row.heartbeat_at,
+                taken = _rowcount(
+                    s.execute(
+                        update(ScanLockRow)
+                        .where(
+                            ScanLockRow.name == name,
+                            ScanLockRow.holder == row.holder,
+                            ScanLockRow.heartbeat_at == row.heartbeat_at,
+                        )
+                        .values(holder=me, acquired_at=now, heartbeat_at=now)
+                        .execution_options(synchronize_session=False)
                     )
-                    .values(holder=me, acquired_at=now, heartbeat_at=now)
-                    .execution_options(synchronize_session=False)
-                ).rowcount
+                )
                 if taken != 1:
                     raise LockHeld(
                         _("scan profile lock {name} was just taken by another run", name=name)
@@ -210,14 +212,21 @@ def acquire_lock(
     raise LockHeld(_("scan profile lock {name} is held by another run", name=name))
 
 
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE touched (``Session.execute`` is typed as a plain ``Result``)."""
+    return int(result.rowcount)
+
+
 def heartbeat_lock(ws: Workspace, name: str, holder: str) -> bool:
     with ws.db.session() as s:
-        n = s.execute(
-            update(ScanLockRow)
-            .where(ScanLockRow.name == name, ScanLockRow.holder == holder)
-            .values(heartbeat_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        n = _rowcount(
+            s.execute(
+                update(ScanLockRow)
+                .where(ScanLockRow.name == name, ScanLockRow.holder == holder)
+                .values(heartbeat_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+        )
     return n == 1
 
 

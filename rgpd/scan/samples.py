@@ -217,6 +217,12 @@ class _Gen:
 
 @dataclass
 class SampleDoc:
+    """One document's content, rendered by each writer in its own format.
+
+    Keeping content apart from format is what lets the manifest stay true for
+    every format: ``entities`` lists each value exactly as the text holds it.
+    """
+
     kind: str
     title: str
     paragraphs: list[str]
@@ -1232,7 +1238,7 @@ def write_hostile_files(folder: Path, limits: ExtractLimits, seed: int = 0) -> l
     put("corrompu.pdf", b"%PDF-1.7\n" + junk, Format.PDF.value, Reason.CORRUPT)
     full = _docx(_budget(_Gen(seed)))
     put("tronque.docx", full[: len(full) // 2], Format.DOCX.value, Reason.CORRUPT)
-    put("bombe.zip", zip_bomb(), Format.ZIP.value, Reason.ARCHIVE_RATIO)
+    put("bombe.zip", zip_bomb(64 * 1024 * 1024), Format.ZIP.value, Reason.ARCHIVE_RATIO)
     put("imbrique.zip", nested_zip(limits.max_depth + 2), Format.ZIP.value, Reason.ARCHIVE_DEPTH)
     buf = io.BytesIO()
     with pyzipper.AESZipFile(

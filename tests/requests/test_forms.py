@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rgpd.i18n import get_language, use_language
 from rgpd.registry import service
 from rgpd.registry.model import Activity, LegalBasis, PersonIdentifier, Role
 from rgpd.requests import forms
@@ -498,28 +499,17 @@ def test_cli_builds_the_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         service.add_activity(w, ORG, a)
     w.db.dispose()
     monkeypatch.chdir(tmp_path)
-    r = run_cli(
-        [
-            "--lang",
-            "en",
-            "--db",
-            url,
-            "--org",
-            ORG,
-            "forms",
-            "build",
-            "--out",
-            "site",
-            "--lang",
-            "fr",
-            "--json",
-        ]
-    )
+    base = ["--lang", "en", "--db", url]
+    # the CLI sets the process language: restore it afterwards for the other tests
+    with use_language(get_language()):
+        r = run_cli(
+            [*base, "--org", ORG, "forms", "build", "--out", "site", "--lang", "fr", "--json"]
+        )
+        bad = run_cli([*base, "--org", "nowhere", "forms", "build", "--out", "x"])
     assert r.code == 0, r.all
     assert (tmp_path / "site" / ORG / "fr" / "acces.html").exists()
     assert not (tmp_path / "site" / ORG / "en").exists()
     assert '"acces"' in r.out
-    bad = run_cli(["--lang", "en", "--db", url, "--org", "nowhere", "forms", "build", "--out", "x"])
     assert bad.code == 2 and "nowhere" in bad.all
 
 

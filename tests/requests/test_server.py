@@ -474,3 +474,21 @@ def test_fuzzed_submissions_never_crash(
 def fuzz_client(ws: Workspace, site: Path) -> FlaskClient:
     app = server.create_app(ws, site, mailer=FakeMailer(), limiter=server.RateLimiter({}))
     return app.test_client()
+
+
+def test_directory_mailer_keeps_mails_private(ws: Workspace, site: Path, tmp_path: Path) -> None:
+    from email import message_from_bytes
+    from email.message import Message
+
+    from rgpd.requests.mailer import DirectoryMailer
+
+    box = tmp_path / "mail"
+    app = server.create_app(ws, site, mailer=DirectoryMailer(box, "rgpd@example.org"))
+    with app.test_client() as c:
+        _send(c, form(email="dir@example.org"))
+    [eml] = list(box.iterdir())
+    assert eml.stat().st_mode & 0o077 == 0
+    msg: Message = message_from_bytes(eml.read_bytes())
+    assert msg["To"] == "dir@example.org" and msg["From"] == "rgpd@example.org"
+    body = msg.get_payload(decode=True)
+    assert isinstance(body, bytes) and b"/o/mairie/verify/" in body

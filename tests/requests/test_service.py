@@ -441,3 +441,21 @@ def test_full_flow_on_each_database(ws_any: Workspace) -> None:
         assert audit.verify(s).ok
         n = s.execute(text("SELECT COUNT(*) FROM request_uploads")).scalar_one()
     assert n == 0
+
+
+def test_large_identity_document_on_mariadb(mariadb_server_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import _reset, make_workspace
+
+    _reset(mariadb_server_url)
+    ws = make_workspace(mariadb_server_url, tmp_path)
+    try:
+        setup_org(ws)
+        r = _counter(ws, details="Détails é " * 400)
+        link = service.ask_identity(ws, ORG, r.reference, reason="Doute")
+        big = PDF + b"x" * (4 * 1024 * 1024)
+        service.store_upload(ws, ORG, link.secret, filename="scan.pdf", data=big)
+        assert service.identity_documents(ws, ORG, r.reference)[0].content == big
+        full = service.get(ws, ORG, r.reference, reveal=True)
+        assert full.submission is not None and full.submission.details.startswith("Détails é")
+    finally:
+        ws.db.dispose()

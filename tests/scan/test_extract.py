@@ -1008,6 +1008,64 @@ def test_sniffing_trusts_content_first(head: bytes, name: str, expected: Format)
     assert sniff_format(head, name) == expected
 
 
+_MAGICS = [
+    b"",
+    b"PK\x03\x04",
+    b"%PDF-1.4\n",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+    b"{\\rtf1 ",
+    b"From a@example.org Mon Sep  2 10:00:00 2024\nFrom: a\nTo: b\n\n",
+    b"<?xml version='1.0'?><a>",
+    b"<html><p>",
+    b'{"a": [',
+    b"\x89PNG\r\n\x1a\n",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(_MAGICS),
+    st.binary(max_size=3000),
+    st.sampled_from(
+        [
+            "a.txt",
+            "a.docx",
+            "a.xlsx",
+            "a.odt",
+            "a.pdf",
+            "a.eml",
+            "a.msg",
+            "a.zip",
+            "a.json",
+            "a.xml",
+            "a.html",
+            "a.rtf",
+            "a",
+        ]
+    ),
+)
+def test_garbage_never_escapes_as_anything_but_a_source_error(
+    magic: bytes, tail: bytes, name: str
+) -> None:
+    try:
+        for c in extract_bytes(magic + tail, name, ExtractLimits(ocr=False)):
+            assert isinstance(c.text, str)
+    except SourceError as exc:
+        assert exc.reason in set(Reason)
+
+
+def test_truncated_documents_of_every_kind_fail_cleanly(share: ShareManifest) -> None:
+    for sample in share.files:
+        if sample.kind == "hostile" or sample.format in ("text", "csv"):
+            continue
+        data = (share.root / sample.path).read_bytes()
+        for cut in (len(data) // 3, len(data) - 30):
+            try:
+                list(extract_bytes(data[:cut], sample.path, ExtractLimits(ocr=False)))
+            except SourceError as exc:
+                assert exc.reason in set(Reason), (sample.path, exc)
+
+
 def test_empty_file_gives_no_chunk(tmp_path: Path) -> None:
     (tmp_path / "vide.txt").write_bytes(b"")
     assert chunks_of(tmp_path / "vide.txt") == []

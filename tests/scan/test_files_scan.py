@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from faker import Faker
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from rgpd.config import Settings
@@ -23,6 +26,7 @@ from rgpd.registry import service
 from rgpd.registry.model import Organisation
 from rgpd.scan.files import ScanResult, scan_files, walk
 from rgpd.scan.findings import (
+    FindingRecord,
     list_findings,
     lookup_tokens,
     lookup_values,
@@ -124,7 +128,7 @@ def _scan(ws: Workspace, paths: list[str], **kw: object) -> ScanResult:
     return scan_files(ws, ORG, paths, **kw)  # type: ignore[arg-type]
 
 
-def _by(res_findings: list, source: str) -> dict[str, object]:
+def _by(res_findings: list[FindingRecord], source: str) -> dict[str, FindingRecord]:
     return {f.entity_type: f for f in res_findings if f.source == source}
 
 
@@ -431,10 +435,8 @@ def test_kill_9_mid_scan_resumes_without_loss_or_double_count(
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)  # orphaned pool workers of that session
-        except ProcessLookupError:
-            pass
     with file_ws.db.session() as s:
         killed = s.execute(select(ScanRunRow)).scalar_one()
         committed = (
@@ -446,13 +448,13 @@ def test_kill_9_mid_scan_resumes_without_loss_or_double_count(
     res = scan_files(file_ws, ORG, [str(tmp_path / "partage")], depth="quick", executor=_inline())
     assert res.interrupted_runs == [killed.id]
     with file_ws.db.session() as s:
-        killed = s.get(ScanRunRow, killed.id)
-        assert killed is not None and killed.status == "interrupted"
+        after = s.get(ScanRunRow, killed.id)
+        assert after is not None and after.status == "interrupted"
         tokens = s.execute(select(FindingValueRow)).scalars().all()
     # nothing lost, nothing counted twice
-    assert killed.counts["units"] == len(committed)
+    assert after.counts["units"] == len(committed)
     assert res.counts["unchanged"] == len(committed)
-    assert killed.counts["units"] + res.counts["units"] == n
+    assert after.counts["units"] + res.counts["units"] == n
     # the resumed state is exactly what one uninterrupted scan stores
     ref_settings = Settings(database_url="sqlite://", base_dir=tmp_path / "ref")
     ref = open_workspace(ref_settings, actor="test", keys=file_ws.keys)
@@ -567,3 +569,90 @@ def test_dead_runs_are_marked_interrupted(
         row = s.get(ScanRunRow, run_id)
         assert row is not None and row.status == expected
     assert res.interrupted_runs == ([run_id] if expected == "interrupted" else [])
+
+
+# ------------------------------------------------------------------ pure helpers
+
+
+@pytest.mark.parametrize(
+    ("entity", "special", "expected"),
+    [
+        ("FR_NIR", False, "high"),
+        ("IBAN_CODE", False, "high"),
+        ("CREDIT_CARD", False, "high"),
+        ("HEALTH", True, "high"),
+        ("CRIMINAL_OFFENCE", True, "high"),
+        ("EMAIL_ADDRESS", False, "medium"),
+        ("PHONE_NUMBER", False, "medium"),
+        ("DATE_OF_BIRTH", False, "medium"),
+        ("FR_PASSPORT", False, "medium"),
+        ("PERSON", False, "low"),
+        ("IP_ADDRESS", False, "low"),
+        ("SOMETHING_NEW", False, "low"),
+        ("SOMETHING_NEW", True, "high"),  # the Art. 9 flag alone makes it high
+    ],
+)
+def test_severity_mapping(entity: str, special: bool, expected: str) -> None:
+    from rgpd.scan.findings import FindingRecord, at_or_above, severity_of
+
+    assert severity_of(entity, special) == expected
+    f = FindingRecord("/x", "file", "present", entity, 1, 0.9, special, [], [], None)
+    levels = ["low", "medium", "high"]
+    for level in levels:
+        assert bool(at_or_above([f], level)) == (levels.index(level) <= levels.index(expected))
+    assert at_or_above([f], "none") == []
+
+
+_segment = st.text(alphabet="abcdéè_-. 0123456789", min_size=1, max_size=8).filter(
+    lambda s: s not in (".", "..")
+)
+
+
+@given(
+    folder=st.lists(_segment, min_size=1, max_size=4),
+    rest=st.lists(_segment, max_size=3),
+    suffix=_segment,
+)
+def test_folder_filter_matches_inside_only(folder: list[str], rest: list[str], suffix: str) -> None:
+    from rgpd.scan.findings import path_matches
+
+    base = "/" + "/".join(folder)
+    inside = base + "/" + "/".join([*rest, "f.txt"])
+    assert path_matches(inside, base) and path_matches(inside, base + "/")
+    assert path_matches(base + "!member.txt", base)  # an archive's members are inside it
+    assert not path_matches(base + suffix + "/f.txt", base)  # a sibling sharing a prefix
+
+
+# ------------------------------------------------------------------ server databases
+
+
+@pytest.fixture(params=["postgresql", "mariadb"])
+def server_ws(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
+    from ..conftest import _reset, make_workspace
+
+    url = request.getfixturevalue(
+        f"{'pg' if request.param == 'postgresql' else 'mariadb'}_server_url"
+    )
+    _reset(url)
+    w = make_workspace(url, tmp_path)
+    service.add_org(w, Organisation(slug=ORG, name="Ville"))
+    yield w
+    w.db.dispose()
+
+
+def test_incremental_scan_on_server_databases(server_ws: Workspace, share: Share) -> None:
+    first = _scan(server_ws, [str(share.root)], keep_evidence=True)
+    assert first.counts["units"] == 6 and not first.errors
+    assert _by(first.findings, share.path("rh/agents.csv"))["FR_NIR"].count == 4
+    assert _scan(server_ws, [str(share.root)]).counts["units"] == 0  # mtime kept exactly
+    letter = share.root / "courriers/lettre.txt"
+    letter.write_text("Plus rien de personnel.\n", encoding="utf-8")
+    (share.root / "archive.zip").unlink()
+    res = _scan(server_ws, [str(share.root)])
+    assert res.counts["units"] == 1 and res.counts["gone"] == 2  # the zip and its member
+    assert not _by(res.findings, str(letter))
+    nir = share.nirs["rh/agents.csv"]
+    assert [h.uri for h in lookup_values(server_ws, ORG, "FR_NIR", [nir])] == [
+        share.path("rh/agents.csv")
+    ]
+    assert reveal_evidence(server_ws, ORG, share.path("rh/agents.csv"), "IBAN_CODE")

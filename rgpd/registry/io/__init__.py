@@ -118,7 +118,8 @@ def render_register(register: Register, fmt: str) -> str | bytes:
 
 def read_register(path: Path, fmt: str | None = None) -> Register:
     """Edge: read a file and parse it (format from the extension unless given)."""
-    return parse_register(path.read_bytes(), fmt or format_from_path(path), source=str(path))
+    fmt = fmt or format_from_path(path)
+    return parse_register(path.read_bytes(), fmt, source=str(path))
 
 
 def write_register(register: Register, fmt: str) -> str | bytes:

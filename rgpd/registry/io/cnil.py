@@ -113,11 +113,22 @@ def _join(items: Iterable[str]) -> str:
     return "\n".join(items)
 
 
-def _parts(line: str) -> tuple[str, dict[str, str], list[str]]:
-    """« head | label: value | ... » → head, {normalised label: value}, unknown pieces."""
+class _Labelled(dict[str, str]):
+    """Normalised label → value, remembering the label as typed for error messages."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.typed: dict[str, str] = {}
+
+    def leftovers(self) -> list[str]:
+        return [self.typed[k] for k in self]
+
+
+def _parts(line: str) -> tuple[str, _Labelled, list[str]]:
+    """« head | label: value | ... » → head, {normalised label: value}, unreadable pieces."""
     pieces = [p.strip() for p in line.split("|")]
     head, rest = pieces[0], pieces[1:]
-    labelled: dict[str, str] = {}
+    labelled = _Labelled()
     bad: list[str] = []
     for p in rest:
         if ":" not in p:
@@ -125,6 +136,7 @@ def _parts(line: str) -> tuple[str, dict[str, str], list[str]]:
             continue
         label, value = p.split(":", 1)
         labelled[_norm(label)] = value.strip()
+        labelled.typed[_norm(label)] = label.strip()
     return head, labelled, bad
 
 
@@ -147,7 +159,7 @@ def _party_in(line: str, errs: list[str]) -> dict[str, Any]:
     for lbl, attr in _PARTY_LABELS:
         if _norm(lbl) in kv:
             out[attr] = kv.pop(_norm(lbl))
-    errs.extend(bad + list(kv))
+    errs.extend(bad + kv.leftovers())
     return out
 
 
@@ -274,7 +286,7 @@ def _retention_in(text: str, cats: list[dict[str, Any]], errs: list[str]) -> Non
         for lbl, attr in _RET_LABELS:
             if _norm(lbl) in kv:
                 values[attr] = kv.pop(_norm(lbl))
-        errs.extend(kv)
+        errs.extend(kv.leftovers())
         parsed.append((key, values))
     if len(parsed) == len(cats) and all(
         p[0] == c["category"] for p, c in zip(parsed, cats, strict=True)
@@ -310,7 +322,7 @@ def _recipients_in(text: str, kind: RecipientKind, errs: list[str]) -> list[dict
             item["processor"] = kv.pop("ref")
         if "pays" in kv:
             item["country"] = kv.pop("pays")
-        errs.extend(bad + list(kv))
+        errs.extend(bad + kv.leftovers())
         out.append(item)
     return out
 
@@ -344,7 +356,7 @@ def _transfers_in(text: str, errs: list[str]) -> list[dict[str, Any]]:
         for lbl, attr in _TRANSFER_LABELS:
             if _norm(lbl) in kv:
                 item[attr] = kv.pop(_norm(lbl))
-        errs.extend(bad + list(kv))
+        errs.extend(bad + kv.leftovers())
         out.append(item)
     return out
 

@@ -9,6 +9,7 @@ the next one is read.
 from __future__ import annotations
 
 import email
+import logging
 import re
 from collections.abc import Callable, Iterator
 from email import policy
@@ -167,6 +168,8 @@ def iter_mbox(blob: Blob, ctx: Ctx, dispatch: Dispatch) -> Iterator[Chunk]:
 
 def iter_msg(blob: Blob, ctx: Ctx, dispatch: Dispatch) -> Iterator[Chunk]:
     import extract_msg
+
+    logging.getLogger("extract_msg").setLevel(logging.ERROR)  # see pdf.py: no log floods
     from extract_msg import exceptions as msg_errors
 
     source: Any = blob.path or blob.read_all(ctx.limits.max_document_size)

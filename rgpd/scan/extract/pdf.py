@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 from rgpd.errors import CorruptDocument, LimitExceeded, SourceError
@@ -12,6 +13,11 @@ from rgpd.scan.extract.legacy import missing_ocr, ocr_available, ocr_image
 from rgpd.scan.extract.model import Chunk, Reason, source_error
 
 _META_KEYS = ("/Author", "/Title", "/Subject", "/Keywords")
+
+# pypdf logs every oddity of a damaged file as a warning: on a share of
+# thousands of PDFs that floods the terminal under the progress bar. What
+# matters reaches the scan as a CorruptDocument instead.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 def iter_pdf(blob: Blob, ctx: Ctx) -> Iterator[Chunk]:

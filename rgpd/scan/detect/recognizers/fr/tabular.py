@@ -74,7 +74,9 @@ def _looks_like_header(line: str, cells: list[tuple[int, int]], delim: str) -> b
     """A header row is a list of short labels, not a sentence with commas."""
     if len(cells) < (3 if delim == "," else 2) or sum(c.isdigit() for c in line) > 3:
         return False
-    return all(e - s <= 40 and line.count(" ", s, e) <= 4 for s, e in cells)
+    if line.rstrip().endswith((".", "!", "?")):
+        return False
+    return all(e - s <= 40 and line.count(" ", s, e) <= 3 for s, e in cells)
 
 
 class TabularRecognizer(Recognizer):

@@ -170,10 +170,8 @@ class SpecialCategoryRecognizer(Recognizer):
                 else:
                     hits.append((t, s, m.end()))
         out: list[Span] = []
-        reach: dict[str, int] = {}
+        last: dict[str, int] = {}  # index in ``out`` of each category's latest span
         for t, s, e in sorted(hits, key=lambda h: (h[1], -h[2], h[0].kind)):
-            if s < reach.get(t.entity, -1):
-                continue
             if any(xs <= s and e <= xe for xs, xe in excluded.get(t.entity, ())):
                 continue
             if _in_label(text, s, e):
@@ -185,8 +183,14 @@ class SpecialCategoryRecognizer(Recognizer):
                 window = fold(text[max(0, s - _WINDOW) : s] + " " + text[e : e + _WINDOW])
                 if ctx is None or not ctx.search(window):
                     continue
-            reach[t.entity] = e
-            out.append(Span(t.entity, s, e, STRONG_SCORE if t.kind == "strong" else WEAK_SCORE))
+            score = STRONG_SCORE if t.kind == "strong" else WEAK_SCORE
+            i = last.get(t.entity)
+            if i is not None and s < out[i].end:  # overlapping terms of one category: one span
+                prev = out[i]
+                out[i] = Span(t.entity, prev.start, max(prev.end, e), max(prev.score, score))
+                continue
+            last[t.entity] = len(out)
+            out.append(Span(t.entity, s, e, score))
         return out
 
 

@@ -1,0 +1,241 @@
+"""Each French recognizer on realistic sentences and on look-alikes that must not match.
+
+Valid identifiers are built with python-stdnum's own check-digit functions, so
+the tests do not depend on hand-computed keys; look-alikes break exactly one
+check (NIR key, IBAN mod 97, SIRET Luhn).
+"""
+
+from __future__ import annotations
+
+import pytest
+from stdnum import luhn
+from stdnum.fr import nif, nir
+
+from rgpd.scan.detect.engine import recognizers_for
+from rgpd.scan.detect.recognizers.base import Recognizer
+from rgpd.scan.detect.recognizers.fr.address import AddressRecognizer
+from rgpd.scan.detect.recognizers.fr.credit_card import CreditCardRecognizer
+from rgpd.scan.detect.recognizers.fr.date_of_birth import DateOfBirthRecognizer
+from rgpd.scan.detect.recognizers.fr.email import EmailRecognizer
+from rgpd.scan.detect.recognizers.fr.iban import IbanRecognizer
+from rgpd.scan.detect.recognizers.fr.id_card import IdCardRecognizer
+from rgpd.scan.detect.recognizers.fr.ip import IpRecognizer
+from rgpd.scan.detect.recognizers.fr.nir import NirRecognizer
+from rgpd.scan.detect.recognizers.fr.passport import PassportRecognizer
+from rgpd.scan.detect.recognizers.fr.person import PersonRecognizer
+from rgpd.scan.detect.recognizers.fr.phone import PhoneRecognizer
+from rgpd.scan.detect.recognizers.fr.plate import PlateRecognizer
+from rgpd.scan.detect.recognizers.fr.siren import SirenRecognizer
+from rgpd.scan.detect.recognizers.fr.siret import SiretRecognizer
+from rgpd.scan.detect.recognizers.fr.tabular import TabularRecognizer
+from rgpd.scan.detect.recognizers.fr.tax_id import TaxIdRecognizer
+from rgpd.scan.detect.recognizers.special.recognizer import SpecialCategoryRecognizer
+
+THRESHOLD = 0.5
+
+
+def _nir(body: str) -> str:
+    return body + nir.calc_check_digits(body)
+
+
+def _bad_nir(body: str) -> str:
+    good = int(nir.calc_check_digits(body))
+    return body + f"{(good % 97) + 1:02d}"
+
+
+def _siren(body8: str) -> str:
+    return body8 + luhn.calc_check_digit(body8)
+
+
+def _siret(body13: str) -> str:
+    return body13 + luhn.calc_check_digit(body13)
+
+
+def _bad_siret(body13: str) -> str:
+    return body13 + str((int(luhn.calc_check_digit(body13)) + 1) % 10)
+
+
+def _spaced_nir(compact: str) -> str:
+    c = compact
+    return f"{c[0]} {c[1:3]} {c[3:5]} {c[5:7]} {c[7:10]} {c[10:13]} {c[13:]}"
+
+
+NIR_M = _nir("1850575123456")
+NIR_CORSICA = _nir("285052A123456")
+SIREN = _siren("73282932")
+SIRET = _siret(SIREN + "0007")
+CARD = "497010123456789" + luhn.calc_check_digit("497010123456789")
+BAD_CARD = CARD[:-1] + str((int(CARD[-1]) + 1) % 10)
+TAX = "30232176" + "00" + "053"  # python-stdnum's documented valid example
+assert nif.is_valid(TAX)
+
+# (recognizer, entity, text, expected matched substrings at or above the threshold)
+POSITIVES: list[tuple[type[Recognizer], str, str, list[str]]] = [
+    (NirRecognizer, "FR_NIR", f"Numéro de sécurité sociale : {_spaced_nir(NIR_M)}.", [_spaced_nir(NIR_M)]),
+    (NirRecognizer, "FR_NIR", f"NIR {NIR_M} (assuré principal)", [NIR_M]),
+    (NirRecognizer, "FR_NIR", f"l'agent, NIR {_spaced_nir(NIR_CORSICA)}, né en Corse", [_spaced_nir(NIR_CORSICA)]),
+    (NirRecognizer, "FR_NIR", f"matricule;nir\nA12;{NIR_M}\n", [NIR_M]),
+    (SirenRecognizer, "FR_SIREN", f"Société immatriculée au RCS de Rennes sous le n° SIREN {SIREN}.", [SIREN]),
+    (SiretRecognizer, "FR_SIRET", f"Le titulaire (SIRET {SIRET}) est retenu.", [SIRET]),
+    (SiretRecognizer, "FR_SIRET", f"Entreprise Dupont, {SIRET[:3]} {SIRET[3:6]} {SIRET[6:9]} {SIRET[9:]}.",
+     [f"{SIRET[:3]} {SIRET[3:6]} {SIRET[6:9]} {SIRET[9:]}"]),
+    (IbanRecognizer, "IBAN_CODE", "Versement sur l'IBAN FR76 3000 6000 0112 3456 7890 189 BIC AGRIFRPP.",
+     ["FR76 3000 6000 0112 3456 7890 189"]),
+    (IbanRecognizer, "IBAN_CODE", "RIB : FR7630006000011234567890189", ["FR7630006000011234567890189"]),
+    (IbanRecognizer, "IBAN_CODE", "compte allemand DE89 3704 0044 0532 0130 00, merci", ["DE89 3704 0044 0532 0130 00"]),
+    (CreditCardRecognizer, "CREDIT_CARD", f"Payé par carte bancaire {CARD[:4]} {CARD[4:8]} {CARD[8:12]} {CARD[12:]} hier.", None),
+    (CreditCardRecognizer, "CREDIT_CARD", "Carte Amex 3782 822463 10005, expire 12/27", ["3782 822463 10005"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "Tél. : 06 12 34 56 78 (portable)", ["06 12 34 56 78"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "joindre au +33 (0)1 45 67 89 10 ou au 0033 6 12 34 56 78",
+     ["+33 (0)1 45 67 89 10", "0033 6 12 34 56 78"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "Mairie de Saint-Denis (La Réunion) : 0262 40 00 00", ["0262 40 00 00"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "portable +262 692 12 34 56", ["+262 692 12 34 56"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "nom;tel\nDurand;0612345678\n", ["0612345678"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "Durand,06.12.34.56.78,durand@example.org", ["06.12.34.56.78"]),
+    (EmailRecognizer, "EMAIL_ADDRESS", "Écrire à jeanne.dupont@example.net avant lundi.", ["jeanne.dupont@example.net"]),
+    (EmailRecognizer, "EMAIL_ADDRESS", "De : <J.Martin+ccas@mairie.example.org>", ["J.Martin+ccas@mairie.example.org"]),
+    (IpRecognizer, "IP_ADDRESS", "Connexion depuis l'adresse IP 192.0.2.45 refusée", ["192.0.2.45"]),
+    (IpRecognizer, "IP_ADDRESS", "src=2001:db8::8a2e:370:7334 GET /", ["2001:db8::8a2e:370:7334"]),
+    (PlateRecognizer, "FR_LICENSE_PLATE", "Le véhicule immatriculé AB-123-CD stationne rue Haute.", ["AB-123-CD"]),
+    (PlateRecognizer, "FR_LICENSE_PLATE", "Véhicule ancien, plaque 1234 AB 75.", ["1234 AB 75"]),
+    (TaxIdRecognizer, "FR_TAX_ID", f"Numéro fiscal (SPI) : {TAX}", [TAX]),
+    (IdCardRecognizer, "FR_ID_CARD", "titulaire de la carte nationale d'identité n° 880692310285", ["880692310285"]),
+    (IdCardRecognizer, "FR_ID_CARD", "Pièce d'identité : CNI X4RTBPFW4", ["X4RTBPFW4"]),
+    (PassportRecognizer, "FR_PASSPORT", "présentant le passeport n° 12AB34567", ["12AB34567"]),
+    (DateOfBirthRecognizer, "DATE_OF_BIRTH", "Jeanne Dupont, née le 12/03/1985 à Lyon", ["12/03/1985"]),
+    (DateOfBirthRecognizer, "DATE_OF_BIRTH", "M. Martin, né à Quimper le 1er mars 1950", ["1er mars 1950"]),
+    (DateOfBirthRecognizer, "DATE_OF_BIRTH", "Date de naissance : 03.10.2016", ["03.10.2016"]),
+    (DateOfBirthRecognizer, "DATE_OF_BIRTH", "DDN 1985-03-12", ["1985-03-12"]),
+    (AddressRecognizer, "LOCATION", "domiciliée 12 bis, rue des Lilas 29200 BREST.", ["12 bis, rue des Lilas 29200 BREST"]),
+    (AddressRecognizer, "LOCATION", "Madame Durand\n8 avenue Jean Jaurès\n35000 Rennes\n", ["8 avenue Jean Jaurès\n35000 Rennes"]),
+    (AddressRecognizer, "LOCATION", "BP 123 - 75001 PARIS CEDEX 01\n", ["BP 123 - 75001 PARIS CEDEX 01"]),
+    (PersonRecognizer, "PERSON", "DUPONT Jeanne, adjointe technique, est absente.", ["DUPONT Jeanne"]),
+    (PersonRecognizer, "PERSON", "M. Jean-Pierre MARTIN a écrit à Mme veuve LEFEBVRE.", ["Jean-Pierre MARTIN", "LEFEBVRE"]),
+    (PersonRecognizer, "PERSON", "Nom : DURAND    Prénom : Léa", ["DURAND", "Léa"]),
+    (PersonRecognizer, "PERSON", "Présents : Saskia Ullrich, A. ROBERT, Umberto Barcella",
+     ["Saskia Ullrich", "A. ROBERT", "Umberto Barcella"]),
+    (PersonRecognizer, "PERSON", "Cordialement,\nKyano Sanders\n", ["Kyano Sanders"]),
+    (PersonRecognizer, "PERSON", "le brigadier-chef LE GALL est intervenu", ["LE GALL"]),
+    (PersonRecognizer, "PERSON", "Marie DE LA FONTAINE, née DURAND", ["Marie DE LA FONTAINE", "DURAND"]),
+    (TabularRecognizer, "PERSON", "Nom;Prénom;Service\nNGUYEN;Thi;CCAS\nDa Silva;Ana;Voirie\n", ["NGUYEN", "Thi", "Da Silva", "Ana"]),
+    (TabularRecognizer, "DATE_OF_BIRTH", "Nom\tDate de naissance\nDurand\t12/03/2015\n", ["12/03/2015"]),
+    (TabularRecognizer, "LOCATION", "nom,adresse,ville\nDurand,rue des Lilas,Brest\n", ["rue des Lilas"]),
+]  # fmt: skip
+
+# (recognizer, text) — nothing at or above the threshold
+NEGATIVES: list[tuple[type[Recognizer], str]] = [
+    (NirRecognizer, f"Numéro de dossier : {_bad_nir('1850575123456')}."),
+    (NirRecognizer, f"NIR {_spaced_nir(_bad_nir('2850575123456'))}"),
+    (NirRecognizer, f"NIR {_nir('5850575123456')} (premier chiffre impossible)"),
+    (NirRecognizer, f"référence {NIR_M}7 (seize chiffres)"),
+    (SiretRecognizer, f"Référence fournisseur SIRET {_bad_siret(SIREN + '0007')}."),
+    (SiretRecognizer, "Facture 12345678901234 réglée."),
+    (SirenRecognizer, f"Code interne {SIREN} sans rapport."),
+    (IbanRecognizer, "Ancien RIB (erroné) : FR76 3000 6000 0112 3456 7890 188."),
+    (IbanRecognizer, "Référence FR12 ABCD 1234 5678 9012"),
+    (CreditCardRecognizer, f"Carte {BAD_CARD[:4]} {BAD_CARD[4:8]} {BAD_CARD[8:12]} {BAD_CARD[12:]} refusée."),
+    (CreditCardRecognizer, "Commande 1234567890123456 livrée."),
+    (PhoneRecognizer, "Article 6042 : 15 000,00 €"),
+    (PhoneRecognizer, "Séance du 01.02.2023 à 18 h."),
+    (PhoneRecognizer, f"NIR {_spaced_nir(NIR_M)}"),
+    (PhoneRecognizer, "Tél. : 00 00 00 00 00"),
+    (EmailRecognizer, "Plus d'informations sur www.exemple.fr ou https://www.mairie-exemple.fr/demarches."),
+    (EmailRecognizer, "Suivez-nous @mairie_exemple sur les réseaux."),
+    (IpRecognizer, "Voir la section 1.2.3.4 du règlement."),
+    (IpRecognizer, "Version 10.0.19045.3693 installée."),
+    (PlateRecognizer, "Le code IO-123-UO est invalide, comme SS-123-AB."),
+    (TaxIdRecognizer, "Commande 3023217600054 (chiffre de contrôle faux)."),
+    (IdCardRecognizer, "Référence X4RTBPFW4 du colis."),
+    (DateOfBirthRecognizer, "Délibération du 15/02/2024, séance du 12 mars 2024."),
+    (DateOfBirthRecognizer, "Né le 31/02/1985 (date impossible)."),
+    (AddressRecognizer, "La rue de la Paix sera fermée ; il a suivi 2 cours de chant."),
+    (AddressRecognizer, "Budget : 15 000,00 € ; article 6042."),
+    (PersonRecognizer, "Le Conseil Municipal, réuni en Mairie sous la présidence de Monsieur le Maire."),
+    (PersonRecognizer, "La Directrice Générale des Services a signé ; Place Jean Jaurès, rue Victor Hugo."),
+    (PersonRecognizer, "Le marché est attribué à Moulin Fontaine S.A. ; COMMUNE DE PASCAL ; collège Jean Moulin."),
+    (PersonRecognizer, "ORDRE DU JOUR\nCOMPTE RENDU DU CONSEIL MUNICIPAL\nSaint-Pierre-des-Corps"),
+    (TabularRecognizer, "Le Conseil, réuni en Mairie, rue de la Paix.\nVote : pour 10, contre 3, abstention 2."),
+]  # fmt: skip
+
+
+def _found(rec: Recognizer, entity: str, text: str) -> list[str]:
+    return [
+        text[s.start : s.end]
+        for s in rec.find(text)
+        if s.entity_type == entity and s.score >= THRESHOLD
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cls", "entity", "text", "expected"), POSITIVES, ids=lambda v: str(v)[:40]
+)
+def test_true_positives(
+    cls: type[Recognizer], entity: str, text: str, expected: list[str] | None
+) -> None:
+    found = _found(cls(), entity, text)
+    if expected is None:  # the exact span is the recognizer's business; one hit is required
+        assert len(found) == 1
+    else:
+        assert sorted(found) == sorted(expected)
+
+
+@pytest.mark.parametrize(("cls", "text"), NEGATIVES, ids=lambda v: str(v)[:40])
+def test_lookalikes_are_not_findings(cls: type[Recognizer], text: str) -> None:
+    rec = cls()
+    assert [text[s.start : s.end] for s in rec.find(text) if s.score >= THRESHOLD] == []
+
+
+SPECIAL_POSITIVES = [
+    ("HEALTH", "Mme Durand est atteinte d'un diabète de type 1.", "diabète"),
+    ("HEALTH", "L'agent est placé en congé de longue maladie.", "congé de longue maladie"),
+    ("HEALTH", "L'enfant bénéficie d'un PAI pour asthme.", "PAI"),
+    ("HEALTH", "L'élève souffre d'une maladie rare, suivi au CHU.", "maladie"),
+    ("RELIGION", "Régime : repas sans porc.", "sans porc"),
+    ("RELIGION", "La famille, de confession musulmane, demande un aménagement.", "musulmane"),
+    ("POLITICAL_OPINION", "Adhérent du Parti socialiste depuis 2010.", "Parti socialiste"),
+    ("TRADE_UNION", "Il est délégué syndical CFDT.", "délégué syndical"),
+    ("TRADE_UNION", "Elle bénéficie d'une décharge syndicale.", "décharge syndicale"),
+    ("ETHNIC_ORIGIN", "Un individu d'origine maghrébine selon le témoin.", "origine maghrébine"),
+    ("SEX_LIFE", "Il a révélé son orientation sexuelle à son employeur.", "orientation sexuelle"),
+    ("BIOMETRIC", "Une pointeuse à empreintes digitales est envisagée.", "empreintes digitales"),
+    ("GENETIC", "Un test génétique a été réalisé.", "test génétique"),
+    ("CRIMINAL_OFFENCE", "Extrait de casier judiciaire demandé au candidat.", "casier judiciaire"),
+    ("CRIMINAL_OFFENCE", "Placé en GARDE À VUE pour vol.", "GARDE À VUE"),
+]
+SPECIAL_NEGATIVES = [
+    "La Caisse primaire d'assurance maladie a été informée.",
+    "Le syndicat intercommunal des eaux se réunit jeudi.",
+    "Travaux sur l'édifice du culte ; traitement des données personnelles.",
+    "Allergies / PAI : néant\nMédecin traitant : à compléter",
+    "Le traitement sera versé le 28 du mois.",
+    "Décision de sursis à statuer sur le permis de construire.",
+    "M. Olivier GAY, 12 rue Gay-Lussac.",
+    "Empreinte carbone des bâtiments communaux.",
+]
+
+
+@pytest.mark.parametrize(("entity", "text", "term"), SPECIAL_POSITIVES)
+def test_special_categories(entity: str, text: str, term: str) -> None:
+    at = text.index(term)
+    hits = SpecialCategoryRecognizer().find(text)
+    assert any(s.entity_type == entity and s.start <= at and at + len(term) <= s.end for s in hits)
+    assert all(s.entity_type == entity for s in hits)
+
+
+@pytest.mark.parametrize("text", SPECIAL_NEGATIVES)
+def test_special_category_lookalikes(text: str) -> None:
+    assert SpecialCategoryRecognizer().find(text) == []
+
+
+def test_registry_follows_configuration() -> None:
+    only = recognizers_for(["EMAIL_ADDRESS", "FR_NIR"])
+    assert {e for r in only for e in r.entities} >= {"EMAIL_ADDRESS", "FR_NIR"}
+    assert not any(isinstance(r, PersonRecognizer | SpecialCategoryRecognizer) for r in only)
+    assert len(recognizers_for(None)) > len(only)
+
+
+def test_unknown_entity_is_a_config_error() -> None:
+    from rgpd.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        recognizers_for(["NOT_AN_ENTITY"])
