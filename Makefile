@@ -13,6 +13,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
+NODE_STAMP := node_modules/.installed-$(shell md5sum < package-lock.json | cut -c1-8)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP)
+
 install: $(STAMP)
 
 ## Debian packages the tests and reports use (chromium for browser tests, pango for PDF).
@@ -30,7 +34,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-pytest: $(STAMP) system-deps services
+pytest: $(STAMP) system-deps services $(NODE_STAMP)
 	RGPD_REQUIRE_SERVICES=1 $(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint typecheck pytest

@@ -2,6 +2,7 @@
 # Install the Debian packages rgpd's tests use, only when missing (idempotent, quick when done).
 set -euo pipefail
 need=()
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)

@@ -62,6 +62,16 @@ _register_commands()
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: the only place exceptions become exit codes."""
+    from rgpd.i18n import get_language
+
+    lang_before = get_language()
+    try:
+        return _main(argv)
+    finally:
+        set_language(lang_before)  # embedding programs and tests keep their language
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="rgpd", standalone_mode=False)
     except click.exceptions.Abort:

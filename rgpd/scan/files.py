@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -64,6 +64,9 @@ from rgpd.storage.scan_tables import (
     finding_evidence_context,
 )
 from rgpd.workspace import Workspace
+
+if TYPE_CHECKING:
+    from rgpd.scan.executor import Executor
 
 DEPTHS = ("quick", "standard", "deep")
 #: Samples of masked evidence kept per (source, entity type).
@@ -365,8 +368,22 @@ def _index_ring(key: bytes) -> KeyRing:
     return KeyRing(keys={}, active="", index_key=key, signing_key=b"")
 
 
+_O_NOATIME = getattr(os, "O_NOATIME", 0)
+
+
 def _hash_file(path: str) -> str:
-    with open(path, "rb") as fh:
+    """Content hash, read like the extractor reads: no atime change, never blocking on a fifo."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags | _O_NOATIME)
+    except PermissionError:
+        if not _O_NOATIME:
+            raise
+        fd = os.open(path, flags)  # O_NOATIME needs ownership of the file
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, _("not a regular file (directory, pipe or device)"))
+        os.set_blocking(fd, True)
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
@@ -475,13 +492,14 @@ def run_unit(unit: WorkUnit, config: WorkerConfig) -> UnitResult:
     except MemoryError:
         result.failed = True
         result.errors.append(UnitError(unit.path, "memory", _("out of memory while reading")))
-    except (
-        Exception
-    ) as exc:  # a parser bug must not stop the scan; no message: it may quote content
+    except Exception as exc:
+        # A parser bug must not stop the scan. No message: it may quote the content.
         result.failed = True
         result.errors.append(
             UnitError(
-                unit.path, "error", _("unexpected {error} while reading", error=type(exc).__name__)
+                unit.path,
+                "error",
+                _("unexpected {error} while reading", error=type(exc).__name__),
             )
         )
     result.findings = agg.results()
@@ -991,13 +1009,15 @@ def scan_files(
     full: bool = False,
     keep_evidence: bool = False,
     progress: Callable[[ScanProgress], None] | None = None,
-    executor: Any = None,
+    executor: Executor | None = None,
 ) -> ScanResult:
     """Scan files and folders for personal data; see the module docstring for the flow.
 
     ``executor`` replaces the local process pool (tests pass an inline one; a
-    later issue passes a distributed one): it needs ``run(fn, items)`` yielding
-    ``(item, result_or_exception)`` pairs as units complete.
+    later issue a distributed one): any :class:`rgpd.scan.executor.Executor`.
+    The caller owns it; without one, a ``LocalPoolExecutor`` of ``workers``
+    processes is started and closed here. ``progress`` is called from this
+    thread after the walk and after each unit.
     """
     roots = _validate(paths, depth, workers)
     oid = ws.org_id(org)
@@ -1095,7 +1115,7 @@ def _run(
     full: bool,
     keep_evidence: bool,
     progress: Callable[[ScanProgress], None] | None,
-    executor: Any,
+    executor: Executor | None,
 ) -> None:
     walk_errors: list[UnitError] = []
     units: list[WorkUnit] = []

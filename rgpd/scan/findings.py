@@ -183,7 +183,16 @@ def path_matches(uri: str, pattern: str) -> bool:
 
 
 def under_roots(uri: str, roots: Sequence[str]) -> bool:
-    return any(path_matches(uri, r) for r in roots)
+    """Inside one of ``roots`` (folders or files; never globs: "[2019]" is a folder name)."""
+    for r in roots:
+        prefix = r.rstrip("/") or "/"
+        if (
+            uri == prefix
+            or uri.startswith(prefix.rstrip("/") + "/")
+            or uri.startswith(prefix + "!")
+        ):
+            return True
+    return False
 
 
 def _findings_query(

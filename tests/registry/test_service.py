@@ -44,7 +44,9 @@ def test_add_edit_history_and_diff(two_orgs: Workspace) -> None:
     assert [v.activity.name for v in hist] == ["Restauration scolaire", "Cantine scolaire"]
     from rgpd.registry.diff import diff
 
-    changes = diff(hist[0].activity.model_dump(mode="json"), hist[1].activity.model_dump(mode="json"))
+    changes = diff(
+        hist[0].activity.model_dump(mode="json"), hist[1].activity.model_dump(mode="json")
+    )
     assert [c.path for c in changes] == ["name"]
     with ws.db.session() as s:
         assert audit.verify(s).ok
@@ -74,7 +76,10 @@ def test_delete_keeps_history(two_orgs: Workspace) -> None:
     service.add_activity(two_orgs, "mairie", _act())
     service.delete_activity(two_orgs, "mairie", "cantine")
     assert service.list_activities(two_orgs, "mairie") == []
-    assert [v.change for v in service.history(two_orgs, "mairie", "cantine")] == ["created", "deleted"]
+    assert [v.change for v in service.history(two_orgs, "mairie", "cantine")] == [
+        "created",
+        "deleted",
+    ]
 
 
 def test_import_is_atomic(two_orgs: Workspace) -> None:
@@ -90,8 +95,16 @@ def test_import_is_atomic(two_orgs: Workspace) -> None:
 
 def test_validation_names_the_field() -> None:
     with pytest.raises(ValidationFailed) as ei:
-        service.validate(Activity, {"ref": "x", "name": "n", "legal_basis": "g",
-                                    "data_categories": [{"category": "inconnue"}]}, "file.yaml")
+        service.validate(
+            Activity,
+            {
+                "ref": "x",
+                "name": "n",
+                "legal_basis": "g",
+                "data_categories": [{"category": "inconnue"}],
+            },
+            "file.yaml",
+        )
     fields = {p.field for p in ei.value.problems}
     assert "legal_basis" in fields
     assert "data_categories[0].category" in fields

@@ -70,7 +70,12 @@ _FILES = [
     ("elections", 3, {"PERSON": 30, "LOCATION": 30}, datetime(2012, 3, 1)),
     ("enfance", 3, {"PERSON": 8, "HEALTH": 2, "PHONE_NUMBER": 4}, datetime(2026, 1, 10)),
     ("rh-archives", 2, {"PERSON": 5, "FR_NIR": 5, "IBAN_CODE": 2}, datetime(2024, 9, 1)),
-    ("signalements", 2, {"PERSON": 3, "CRIMINAL_OFFENCE": 1, "EMAIL_ADDRESS": 2}, datetime(2026, 5, 5)),
+    (
+        "signalements",
+        2,
+        {"PERSON": 3, "CRIMINAL_OFFENCE": 1, "EMAIL_ADDRESS": 2},
+        datetime(2026, 5, 5),
+    ),
 ]
 
 
@@ -223,7 +228,9 @@ def _add_request(
                     actor="agent",
                     from_state=src,
                     to_state=dst,
-                    reason=ws.keys.seal(reason.encode(), reason_context(row.id)) if reason else None,
+                    reason=ws.keys.seal(reason.encode(), reason_context(row.id))
+                    if reason
+                    else None,
                 )
             )
 
@@ -233,7 +240,11 @@ def seed_requests(ws: Workspace, slug: str) -> None:
     rcv = ("recevoir", None, "recue")
     # answered on time
     for i, (d, t) in enumerate(
-        [(date(2026, 2, 3), "acces"), (date(2026, 4, 14), "rectification"), (date(2026, 6, 2), "acces")]
+        [
+            (date(2026, 2, 3), "acces"),
+            (date(2026, 4, 14), "rectification"),
+            (date(2026, 6, 2), "acces"),
+        ]
     ):
         _add_request(
             ws,
@@ -306,7 +317,10 @@ def seed_requests(ws: Workspace, slug: str) -> None:
         "R-2026-007",
         "opposition",
         d,
-        [(*rcv, d, ""), ("demander_identite", "recue", "identite_en_attente", date(2026, 11, 3), "doute")],
+        [
+            (*rcv, d, ""),
+            ("demander_identite", "recue", "identite_en_attente", date(2026, 11, 3), "doute"),
+        ],
         date(2026, 12, 2),
         None,
     )
@@ -385,7 +399,15 @@ def seed_large(
     reg = Register(activities=acts)
     service.import_register(ws, slug, reg)
     oid = ws.org_id(slug)
-    entities = ["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "LOCATION", "FR_NIR", "HEALTH", "IBAN_CODE"]
+    entities = [
+        "PERSON",
+        "EMAIL_ADDRESS",
+        "PHONE_NUMBER",
+        "LOCATION",
+        "FR_NIR",
+        "HEALTH",
+        "IBAN_CODE",
+    ]
     per_source = 5
     n_sources = findings // per_source
     with ws.db.session() as s:
@@ -506,12 +528,28 @@ def seed_large(
         for rid, received in open_rows:
             at = datetime(received.year, received.month, received.day, 9)
             ev.append(
-                {"request_id": rid, "seq": 0, "action": "recevoir", "at": at, "on_date": received,
-                 "actor": "a", "from_state": None, "to_state": "recue"}
+                {
+                    "request_id": rid,
+                    "seq": 0,
+                    "action": "recevoir",
+                    "at": at,
+                    "on_date": received,
+                    "actor": "a",
+                    "from_state": None,
+                    "to_state": "recue",
+                }
             )
             ev.append(
-                {"request_id": rid, "seq": 1, "action": "instruire", "at": at, "on_date": received,
-                 "actor": "a", "from_state": "recue", "to_state": "en_cours"}
+                {
+                    "request_id": rid,
+                    "seq": 1,
+                    "action": "instruire",
+                    "at": at,
+                    "on_date": received,
+                    "actor": "a",
+                    "from_state": "recue",
+                    "to_state": "en_cours",
+                }
             )
         if ev:
             s.execute(insert(RequestEventRow), ev)

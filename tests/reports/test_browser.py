@@ -42,9 +42,14 @@ def _stats(png: Path) -> tuple[float, int]:
 def test_every_report_renders_in_chromium(fixed_ws: Workspace, tmp_path: Path) -> None:
     pages = {
         k.value: service.generate(
-            fixed_ws, k, org="mairie", out_dir=tmp_path / "html", lang="fr",
+            fixed_ws,
+            k,
+            org="mairie",
+            out_dir=tmp_path / "html",
+            lang="fr",
             year=dataset.YEAR if k == ReportKind.ANNUAL else None,
-            today=dataset.TODAY, now=dataset.NOW,
+            today=dataset.TODAY,
+            now=dataset.NOW,
         ).path
         for k in ReportKind
     }
@@ -52,9 +57,17 @@ def test_every_report_renders_in_chromium(fixed_ws: Workspace, tmp_path: Path) -
     procs = {}
     for kind, html in pages.items():
         png = tmp_path / f"{kind}.png"
-        cmd = [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / ('profile-' + kind)}",
-               f"--screenshot={png}", html.as_uri()]
-        procs[kind] = (png, subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        cmd = [
+            CHROMIUM,
+            *FLAGS,
+            f"--user-data-dir={tmp_path / ('profile-' + kind)}",
+            f"--screenshot={png}",
+            html.as_uri(),
+        ]
+        procs[kind] = (
+            png,
+            subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+        )
     for kind, (png, proc) in procs.items():
         assert proc.wait(timeout=120) == 0, kind
         variance, colours = _stats(png)

@@ -37,8 +37,16 @@ def cli_db(seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str
         (["--org", "mairie", "report", "annual"], "bilan-annuel-mairie-", "html"),
         (["report", "register", "--org", "mairie", "--format", "csv"], "registre-mairie-", "csv"),
         (["report", "register", "--org", "mairie", "--format", "ods"], "registre-mairie-", "ods"),
-        (["report", "compliance", "--all-orgs", "--format", "xlsx"], "conformite-toutes-organisations-", "xlsx"),
-        (["--lang", "en", "report", "requests", "--org", "ccas", "--year", "2026"], "demandes-ccas-", "html"),
+        (
+            ["report", "compliance", "--all-orgs", "--format", "xlsx"],
+            "conformite-toutes-organisations-",
+            "xlsx",
+        ),
+        (
+            ["--lang", "en", "report", "requests", "--org", "ccas", "--year", "2026"],
+            "demandes-ccas-",
+            "html",
+        ),
     ],
 )
 def test_report_writes_one_file_and_prints_its_path(
@@ -53,7 +61,9 @@ def test_report_writes_one_file_and_prints_its_path(
 
 
 def test_out_folder(cli_db: str, tmp_path: Path) -> None:
-    r = run_cli(["--db", cli_db, "report", "breaches", "--org", "mairie", "--out", str(tmp_path / "x")])
+    r = run_cli(
+        ["--db", cli_db, "report", "breaches", "--org", "mairie", "--out", str(tmp_path / "x")]
+    )
     assert r.code == 0, r.all
     assert Path(r.out.strip()).parent == tmp_path / "x"
 

@@ -26,6 +26,7 @@ from rgpd.reports.context import (
     BreachStatus,
     LocationIndex,
     OrgData,
+    Period,
     ReportKind,
     RequestData,
     ScanData,
@@ -115,7 +116,9 @@ def test_location_of(uri: str, root: str | None, expected: str) -> None:
     assert location_of(SourceFinding(uri, "file", root, "PERSON", 1)) == expected
 
 
-def _req(ref: str, state: str, received: date, closed: date | None = None, **kw: object) -> RequestData:
+def _req(
+    ref: str, state: str, received: date, closed: date | None = None, **kw: object
+) -> RequestData:
     return RequestData(
         ref=ref,
         type=str(kw.pop("type", "acces")),
@@ -149,14 +152,8 @@ def test_requests_figures() -> None:
     assert ctx.open_count == 2
     assert ctx.overdue_refs == ("E",)
     assert ctx.late_refs == ("B",)
-    year = build_requests(_data(requests=reqs), TODAY, period=build_report_period(2026))
+    year = build_requests(_data(requests=reqs), TODAY, period=Period.year(2026))
     assert year.total == 6
-
-
-def build_report_period(year: int):  # type: ignore[no-untyped-def]
-    from rgpd.reports.context import Period
-
-    return Period.year(year)
 
 
 def test_open_request_with_a_pending_identity_check_is_not_overdue() -> None:
@@ -202,8 +199,16 @@ def _breach(**kw: object) -> Breach:
 @pytest.mark.parametrize(
     ("kw", "now", "status"),
     [
-        ({"notifications": [Notification(at=datetime(2026, 11, 2, 9, tzinfo=UTC))]}, NOW, BreachStatus.ON_TIME),
-        ({"notifications": [Notification(at=datetime(2026, 11, 5, 9, tzinfo=UTC))]}, NOW, BreachStatus.LATE),
+        (
+            {"notifications": [Notification(at=datetime(2026, 11, 2, 9, tzinfo=UTC))]},
+            NOW,
+            BreachStatus.ON_TIME,
+        ),
+        (
+            {"notifications": [Notification(at=datetime(2026, 11, 5, 9, tzinfo=UTC))]},
+            NOW,
+            BreachStatus.LATE,
+        ),
         ({"notify_decision": False, "notify_reason": "low risk"}, NOW, BreachStatus.NOT_NOTIFIED),
         ({}, datetime(2026, 11, 2, 9, tzinfo=UTC), BreachStatus.PENDING),
         ({}, NOW, BreachStatus.OVERDUE),
@@ -217,12 +222,23 @@ def test_breach_status(kw: dict[str, object], now: datetime, status: BreachStatu
 
 
 def _scan_data() -> ScanData:
-    runs = (ScanRun(1, "files", "completed", datetime(2026, 3, 1)), ScanRun(2, "files", "completed", datetime(2026, 9, 1)))
+    runs = (
+        ScanRun(1, "files", "completed", datetime(2026, 3, 1)),
+        ScanRun(2, "files", "completed", datetime(2026, 9, 1)),
+    )
     f = [
-        SourceFinding("/s/partage/rh/a.pdf", "file", "/s", "FR_NIR", 3, False, datetime(2026, 1, 1), 1, 2),
-        SourceFinding("/s/partage/divers/b.pdf", "file", "/s", "FR_NIR", 2, False, datetime(2026, 1, 1), 2, 2),
-        SourceFinding("/s/partage/divers/b.pdf", "file", "/s", "HEALTH", 1, True, datetime(2026, 1, 1), 2, 2),
-        SourceFinding("/s/partage/vieux/c.pdf", "file", "/s", "PERSON", 4, False, datetime(2010, 1, 1), 1, 2),
+        SourceFinding(
+            "/s/partage/rh/a.pdf", "file", "/s", "FR_NIR", 3, False, datetime(2026, 1, 1), 1, 2
+        ),
+        SourceFinding(
+            "/s/partage/divers/b.pdf", "file", "/s", "FR_NIR", 2, False, datetime(2026, 1, 1), 2, 2
+        ),
+        SourceFinding(
+            "/s/partage/divers/b.pdf", "file", "/s", "HEALTH", 1, True, datetime(2026, 1, 1), 2, 2
+        ),
+        SourceFinding(
+            "/s/partage/vieux/c.pdf", "file", "/s", "PERSON", 4, False, datetime(2010, 1, 1), 1, 2
+        ),
     ]
     return ScanData(runs=runs, findings=tuple(f), sources_scanned=5)
 
@@ -252,11 +268,18 @@ def test_scan_map_nir_retention_and_changes() -> None:
     assert "RH" in departments
 
 
-def test_compliance_points_are_traceable_and_actions_ranked(ws_data: OrgData | None = None) -> None:
+def test_compliance_points_are_traceable_and_actions_ranked() -> None:
     acts = [
-        _act("ok", legal_basis=LegalBasis.PUBLIC_TASK, legal_basis_text="CGCT", purposes=["p"],
-             data_subjects=[SubjectCategory.USAGERS],
-             data_categories=[DataCategoryUse(category="etat_civil", retention=Retention(active="1y"))]),
+        _act(
+            "ok",
+            legal_basis=LegalBasis.PUBLIC_TASK,
+            legal_basis_text="CGCT",
+            purposes=["p"],
+            data_subjects=[SubjectCategory.USAGERS],
+            data_categories=[
+                DataCategoryUse(category="etat_civil", retention=Retention(active="1y"))
+            ],
+        ),
         _act("bad"),
     ]
     data = _data(acts, requests=(_req("E", "en_cours", date(2026, 9, 1)),))

@@ -48,7 +48,11 @@ def _build(ws: Workspace, kind: str, lang: str = "en", org: str = "mairie") -> s
 def _render(ws: Workspace, kind: str, lang: str, org: str) -> str:
     with use_language(lang):
         rep = service.build(
-            ws, kind, org=org, today=dataset.TODAY, now=dataset.NOW,
+            ws,
+            kind,
+            org=org,
+            today=dataset.TODAY,
+            now=dataset.NOW,
             year=dataset.YEAR if kind == "annual" else None,
         )
         return render_html(rep)
@@ -174,9 +178,13 @@ def test_consolidated_report_keeps_organisations_apart(fixed_ws: Workspace) -> N
 def test_user_content_is_escaped(tmp_path: Path) -> None:
     ws = make_workspace("sqlite://", tmp_path)
     registry.add_org(ws, Organisation(slug="x", name="<b>Ville</b>"))
-    registry.save_activity(ws, "x", Activity(ref="a", name='<script>alert("x")</script>', purposes=["<img src=x>"]))
+    registry.save_activity(
+        ws, "x", Activity(ref="a", name='<script>alert("x")</script>', purposes=["<img src=x>"])
+    )
     with use_language("en"):
-        html = render_html(service.build(ws, "register", org="x", today=dataset.TODAY, now=dataset.NOW))
+        html = render_html(
+            service.build(ws, "register", org="x", today=dataset.TODAY, now=dataset.NOW)
+        )
     assert "<script>alert" not in html and "&lt;script&gt;" in html
     assert "<img src=x>" not in html
     assert "<b>Ville</b>" not in html
@@ -190,7 +198,9 @@ def test_templates_override(fixed_ws: Workspace, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with use_language("en"):
-        rep = service.build(fixed_ws, "breaches", org="mairie", today=dataset.TODAY, now=dataset.NOW)
+        rep = service.build(
+            fixed_ws, "breaches", org="mairie", today=dataset.TODAY, now=dataset.NOW
+        )
         html = render_html(rep, templates_dir=folder)
         fixed_ws.settings.raw["reports"] = {"templates": str(folder)}
         try:
@@ -205,16 +215,22 @@ def test_csv_and_xlsx_exports(fixed_ws: Workspace) -> None:
     from openpyxl import load_workbook
 
     with use_language("en"):
-        reg = service.build(fixed_ws, "register", org="mairie", today=dataset.TODAY, now=dataset.NOW)
+        reg = service.build(
+            fixed_ws, "register", org="mairie", today=dataset.TODAY, now=dataset.NOW
+        )
         csv_text = service.render(fixed_ws, reg, "csv")
         xlsx = service.render(fixed_ws, reg, "xlsx")
-        req = service.build(fixed_ws, "requests", org="mairie", today=dataset.TODAY, now=dataset.NOW)
+        req = service.build(
+            fixed_ws, "requests", org="mairie", today=dataset.TODAY, now=dataset.NOW
+        )
         req_csv = service.render(fixed_ws, req, "csv")
     assert isinstance(csv_text, str) and isinstance(xlsx, bytes) and isinstance(req_csv, str)
     n = len(registry.list_activities(fixed_ws, "mairie"))
     assert len(import_csv(csv_text.lstrip("\ufeff")).activities) == n  # CNIL layout re-imports
     wb = load_workbook(io.BytesIO(xlsx))
-    assert len(wb.sheetnames) == n + 4  # one sheet per activity + summary, issues, processors, public
+    assert (
+        len(wb.sheetnames) == n + 4
+    )  # one sheet per activity + summary, issues, processors, public
     assert "R-2026-006" in req_csv and SECRET not in req_csv
     assert req_csv.startswith("\ufeff")
 
@@ -231,15 +247,25 @@ def test_pdf_has_pages_headers_and_renders(fixed_ws: Workspace, tmp_path: Path) 
     from pypdf import PdfReader
 
     w = service.generate(
-        fixed_ws, "breaches", org="mairie", fmt="pdf", out_dir=tmp_path, lang="en",
-        today=dataset.TODAY, now=dataset.NOW,
+        fixed_ws,
+        "breaches",
+        org="mairie",
+        fmt="pdf",
+        out_dir=tmp_path,
+        lang="en",
+        today=dataset.TODAY,
+        now=dataset.NOW,
     )
     reader = PdfReader(str(w.path))
     pages = len(reader.pages)
     text = "\n".join(p.extract_text() for p in reader.pages)
     assert f"1 / {pages}" in text  # @page counters
     assert "Personal data breaches" in text
-    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(w.path), str(tmp_path / "p")], check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(w.path), str(tmp_path / "p")],
+        check=True,
+        timeout=60,
+    )
     png = next(tmp_path.glob("p*.png"))
     assert _png_variance(png) > 50
 
@@ -262,7 +288,9 @@ def test_large_organisation_renders(tmp_path: Path) -> None:
     ws = make_workspace("sqlite://", tmp_path)
     dataset.seed_large(ws, "grande")
     with use_language("en"):
-        rep = service.build(ws, "annual", org="grande", year=dataset.YEAR, today=dataset.TODAY, now=dataset.NOW)
+        rep = service.build(
+            ws, "annual", org="grande", year=dataset.YEAR, today=dataset.TODAY, now=dataset.NOW
+        )
         html = render_html(rep)
     s = rep.sections[0]
     assert s.register is not None and s.register.activities_count == 200

@@ -123,8 +123,7 @@ _LIST_LABEL = re.compile(
 )
 # words that open the next field of a form, never part of a name
 _LABEL_WORDS = frozenset(
-    "nom noms prenom prenoms ne nee nes date dates adresse tel telephone portable mobile email courriel mail "
-    "classe ecole age sexe lieu profession service employeur situation matricule numero n no".split()
+    ["nom", "noms", "prenom", "prenoms", "ne", "nee", "nes", "date", "dates", "adresse", "tel", "telephone", "portable", "mobile", "email", "courriel", "mail", "classe", "ecole", "age", "sexe", "lieu", "profession", "service", "employeur", "situation", "matricule", "numero", "n", "no"]
 )
 _PARTICLES = frozenset(
     {
