@@ -22,17 +22,38 @@ from rgpd.i18n import _, set_language
     epilog="Exemple / example:\n\n  rgpd --org mairie registry list",
 )
 @click.version_option(__version__, prog_name="rgpd")
-@click.option("--db", "db_url", envvar="RGPD_DATABASE_URL", metavar="URL",
-              help="Database URL (default: sqlite:///rgpd.db in the working directory).")
+@click.option(
+    "--db",
+    "db_url",
+    envvar="RGPD_DATABASE_URL",
+    metavar="URL",
+    help="Database URL (default: sqlite:///rgpd.db in the working directory).",
+)
 @click.option("--org", envvar="RGPD_ORG", metavar="SLUG", help="Organisation to work on.")
-@click.option("--lang", envvar="RGPD_LANG", type=click.Choice(["fr", "en"]), default="fr",
-              show_default=True, help="Language of messages and documents.")
-@click.option("--actor", envvar="RGPD_ACTOR", metavar="NAME",
-              help="Who is acting, for the audit log (default: the OS user).")
+@click.option(
+    "--lang",
+    envvar="RGPD_LANG",
+    type=click.Choice(["fr", "en"]),
+    default="fr",
+    show_default=True,
+    help="Language of messages and documents.",
+)
+@click.option(
+    "--actor",
+    envvar="RGPD_ACTOR",
+    metavar="NAME",
+    help="Who is acting, for the audit log (default: the OS user).",
+)
 @click.option("--config", envvar="RGPD_CONFIG", metavar="FILE", help="Path to rgpd.toml.")
 @click.pass_context
-def cli(ctx: click.Context, db_url: str | None, org: str | None, lang: str, actor: str | None,
-        config: str | None) -> None:
+def cli(
+    ctx: click.Context,
+    db_url: str | None,
+    org: str | None,
+    lang: str,
+    actor: str | None,
+    config: str | None,
+) -> None:
     """rgpd — GDPR register, discovery, citizens' requests and DPO reports for local authorities.
 
     \b

@@ -25,7 +25,7 @@ DEFAULT_LANGUAGE = "fr"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 _ENV_DEFAULT = os.environ.get("RGPD_LANG", DEFAULT_LANGUAGE)
-_current: contextvars.ContextVar[str] = contextvars.ContextVar("rgpd_lang", default=_ENV_DEFAULT)  # noqa: B039
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("rgpd_lang", default=_ENV_DEFAULT)
 
 
 @cache

@@ -49,11 +49,20 @@ def rotate(ws: Workspace, *, retire_old: bool = False) -> RotateResult:
                 token = row[col]
                 if ring.key_id_of(token) == kid:
                     continue
-                s.execute(update(t).where(t.c[pk] == row[pk])
-                          .values({col: ring.reseal(token, ctx(dict(row)))}))
+                s.execute(
+                    update(t)
+                    .where(t.c[pk] == row[pk])
+                    .values({col: ring.reseal(token, ctx(dict(row)))})
+                )
                 n += 1
-        audit.append(s, action="rotate", entity="keys", entity_ref=kid, actor=ws.actor,
-                     details={"resealed": n})
+        audit.append(
+            s,
+            action="rotate",
+            entity="keys",
+            entity_ref=kid,
+            actor=ws.actor,
+            details={"resealed": n},
+        )
     retired: list[str] = []
     if retire_old:
         for old in [k for k in ring.keys if k != kid]:

@@ -12,8 +12,16 @@ from rgpd.workspace import Workspace
 def _fill(ws: Workspace, n: int = 5) -> None:
     with ws.db.session() as s:
         for i in range(n):
-            audit.append(s, action="update", entity="activity", entity_ref=f"org/a{i}",
-                         actor="dpo", org="org", before={"v": i}, after={"v": i + 1})
+            audit.append(
+                s,
+                action="update",
+                entity="activity",
+                entity_ref=f"org/a{i}",
+                actor="dpo",
+                org="org",
+                before={"v": i},
+                after={"v": i + 1},
+            )
 
 
 def test_intact_chain_verifies(ws_any: Workspace) -> None:
@@ -78,8 +86,19 @@ def test_checkpoint_detects_full_rewrite(ws: Workspace) -> None:
             if r.seq == 3:
                 r.actor = "mallory"
             r.prev_hash = prev
-            r.hash = audit.entry_hash(prev, r.seq, r.ts, r.actor, r.org, r.action, r.entity,
-                                      r.entity_ref, r.before_digest, r.after_digest, r.details)
+            r.hash = audit.entry_hash(
+                prev,
+                r.seq,
+                r.ts,
+                r.actor,
+                r.org,
+                r.action,
+                r.entity,
+                r.entity_ref,
+                r.before_digest,
+                r.after_digest,
+                r.details,
+            )
             prev = r.hash
         from rgpd.storage.tables import AuditHeadRow
 

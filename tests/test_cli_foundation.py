@@ -21,8 +21,10 @@ ACTIVITY = {
     "legal_basis": "e",
     "legal_basis_text": "Code de l'éducation, art. L. 131-1",
     "data_subjects": ["parents", "mineurs"],
-    "data_categories": [{"category": "etat_civil", "retention": {"active": "1y"}},
-                        {"category": "coordonnees", "retention": {"active": "1y"}}],
+    "data_categories": [
+        {"category": "etat_civil", "retention": {"active": "1y"}},
+        {"category": "coordonnees", "retention": {"active": "1y"}},
+    ],
 }
 
 
@@ -35,7 +37,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Path:
     monkeypatch.delenv("RGPD_LANG", raising=False)
     r = run_cli(["init"])
     assert r.code == 0, r.all
-    r = run_cli(["org", "add", "mairie", "--name", "Ville de Saint-Exemple", "--siren", "213100555"])
+    r = run_cli(
+        ["org", "add", "mairie", "--name", "Ville de Saint-Exemple", "--siren", "213100555"]
+    )
     assert r.code == 0, r.all
     return tmp_path
 
@@ -67,8 +71,19 @@ def test_registry_add_edit_history(home: Path) -> None:
     f.write_text(yaml.safe_dump(ACTIVITY, allow_unicode=True), encoding="utf-8")
     r = run_cli(["--org", "mairie", "registry", "add", "--file", str(f)])
     assert r.code == 0, r.all
-    r = run_cli(["--org", "mairie", "registry", "edit", "cantine", "--set", "status=valide",
-                 "--set", "review_date=2027-06-30"])
+    r = run_cli(
+        [
+            "--org",
+            "mairie",
+            "registry",
+            "edit",
+            "cantine",
+            "--set",
+            "status=valide",
+            "--set",
+            "review_date=2027-06-30",
+        ]
+    )
     assert r.code == 0, r.all
     r = run_cli(["--org", "mairie", "registry", "history", "cantine"])
     assert r.code == 0 and "created" in r.out and "updated" in r.out
@@ -82,8 +97,22 @@ def test_registry_add_edit_history(home: Path) -> None:
 
 
 def test_interactive_add(home: Path) -> None:
-    answers = "\n".join(["biblio", "Médiathèque", "Prêt de documents", "e",
-                         "CGCT art. L2121-29", "usagers", "etat_civil,coordonnees", "3y", "3y"]) + "\n"
+    answers = (
+        "\n".join(
+            [
+                "biblio",
+                "Médiathèque",
+                "Prêt de documents",
+                "e",
+                "CGCT art. L2121-29",
+                "usagers",
+                "etat_civil,coordonnees",
+                "3y",
+                "3y",
+            ]
+        )
+        + "\n"
+    )
     r = run_cli(["--org", "mairie", "registry", "add"], input=answers)
     assert r.code == 0, r.all
     r = run_cli(["--org", "mairie", "registry", "show", "biblio", "--format", "json"])
@@ -93,10 +122,12 @@ def test_interactive_add(home: Path) -> None:
 
 @pytest.mark.parametrize(
     ("patch", "field"),
-    [({"legal_basis": "g"}, "legal_basis"),
-     ({"created": "2026-02-30"}, "created"),
-     ({"data_categories": [{"category": "astrologie"}]}, "data_categories[0].category"),
-     ({"unknown_field": 1}, "unknown_field")],
+    [
+        ({"legal_basis": "g"}, "legal_basis"),
+        ({"created": "2026-02-30"}, "created"),
+        ({"data_categories": [{"category": "astrologie"}]}, "data_categories[0].category"),
+        ({"unknown_field": 1}, "unknown_field"),
+    ],
 )
 def test_bad_input_names_field_and_writes_nothing(home: Path, patch: dict, field: str) -> None:
     f = home / "bad.yaml"
@@ -117,17 +148,45 @@ def test_invalid_yaml_and_unknown_org(home: Path) -> None:
 
 
 def test_breach_clock_and_notify(home: Path) -> None:
-    r = run_cli(["--org", "mairie", "breach", "add", "--ref", "v1", "--title", "Courriel mal adressé",
-                 "--discovered", "2026-01-05T09:00+01:00", "--nature", "confidentialite"])
+    r = run_cli(
+        [
+            "--org",
+            "mairie",
+            "breach",
+            "add",
+            "--ref",
+            "v1",
+            "--title",
+            "Courriel mal adressé",
+            "--discovered",
+            "2026-01-05T09:00+01:00",
+            "--nature",
+            "confidentialite",
+        ]
+    )
     assert r.code == 0, r.all
     assert "2026-01-08T08:00" in r.out  # 72 h after awareness, in UTC
     r = run_cli(["--org", "mairie", "breach", "list", "--json"])
     assert "OVERDUE" in json.loads(r.out)[0]["state"]
-    r = run_cli(["--org", "mairie", "breach", "notify", "v1", "--at", "2026-01-07T10:00+01:00",
-                 "--reference", "CNIL-1"])
+    r = run_cli(
+        [
+            "--org",
+            "mairie",
+            "breach",
+            "notify",
+            "v1",
+            "--at",
+            "2026-01-07T10:00+01:00",
+            "--reference",
+            "CNIL-1",
+        ]
+    )
     assert r.code == 0, r.all
     r = run_cli(["--org", "mairie", "breach", "list", "--json"])
-    assert json.loads(r.out)[0]["state"] == "notified in time" or "dans les délais" in json.loads(r.out)[0]["state"]
+    assert (
+        json.loads(r.out)[0]["state"] == "notified in time"
+        or "dans les délais" in json.loads(r.out)[0]["state"]
+    )
 
 
 def test_audit_verify_export_and_keys_rotate(home: Path) -> None:

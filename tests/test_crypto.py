@@ -68,9 +68,15 @@ def test_rotation_keeps_old_readable_and_reseals() -> None:
 
 def test_blind_index_is_deterministic_and_keyed() -> None:
     r1, r2 = KeyRing.generate(), KeyRing.generate()
-    assert r1.blind_index("EMAIL_ADDRESS", "a@example.org") == r1.blind_index("EMAIL_ADDRESS", "a@example.org")
-    assert r1.blind_index("EMAIL_ADDRESS", "a@example.org") != r1.blind_index("FR_NIR", "a@example.org")
-    assert r1.blind_index("EMAIL_ADDRESS", "a@example.org") != r2.blind_index("EMAIL_ADDRESS", "a@example.org")
+    assert r1.blind_index("EMAIL_ADDRESS", "a@example.org") == r1.blind_index(
+        "EMAIL_ADDRESS", "a@example.org"
+    )
+    assert r1.blind_index("EMAIL_ADDRESS", "a@example.org") != r1.blind_index(
+        "FR_NIR", "a@example.org"
+    )
+    assert r1.blind_index("EMAIL_ADDRESS", "a@example.org") != r2.blind_index(
+        "EMAIL_ADDRESS", "a@example.org"
+    )
 
 
 def test_key_file_is_0600_and_round_trips(tmp_path: Path) -> None:

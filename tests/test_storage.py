@@ -19,7 +19,9 @@ from .conftest import _reset
 def any_url(request: pytest.FixtureRequest, tmp_path):  # type: ignore[no-untyped-def]
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'm.db'}"
-    url = request.getfixturevalue("pg_server_url" if request.param == "postgresql" else "mariadb_server_url")
+    url = request.getfixturevalue(
+        "pg_server_url" if request.param == "postgresql" else "mariadb_server_url"
+    )
     _reset(url)
     return url
 

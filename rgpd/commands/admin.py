@@ -69,8 +69,11 @@ def keys_show(c: Ctx) -> int:
       rgpd keys show
     """
     k = c.ws.keys
-    table(None, [_("key id"), _("created"), _("active")],
-          [[kid, k.created.get(kid, ""), "✓" if kid == k.active else ""] for kid in sorted(k.keys)])
+    table(
+        None,
+        [_("key id"), _("created"), _("active")],
+        [[kid, k.created.get(kid, ""), "✓" if kid == k.active else ""] for kid in sorted(k.keys)],
+    )
     console.print(_("Audit signing public key: {pk}", pk=k.public_key()))
     return 0
 
@@ -86,8 +89,11 @@ def audit_grp() -> None:
 
 
 @audit_grp.command("verify")
-@click.option("--checkpoint", type=click.Path(exists=True, dir_okay=False),
-              help="Also check a checkpoint exported earlier.")
+@click.option(
+    "--checkpoint",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Also check a checkpoint exported earlier.",
+)
 @pass_ctx
 def audit_verify(c: Ctx, checkpoint: str | None) -> int:
     """Check that no entry was edited, deleted or reordered; exit 1 if one was.
@@ -109,7 +115,9 @@ def audit_verify(c: Ctx, checkpoint: str | None) -> int:
 
 
 @audit_grp.command("export")
-@click.option("--out", type=click.Path(dir_okay=False), help="Checkpoint file (default: ./reports/).")
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="Checkpoint file (default: ./reports/)."
+)
 @pass_ctx
 def audit_export(c: Ctx, out: str | None) -> int:
     """Write a signed (Ed25519) checkpoint of the log head, to keep outside the database.
@@ -120,7 +128,11 @@ def audit_export(c: Ctx, out: str | None) -> int:
     """
     with c.ws.db.session() as s:
         cp = audit.make_checkpoint(s, c.ws.keys, c.ws.install_id())
-    path = Path(out) if out else c.ws.reports_dir() / f"audit-checkpoint-{cp['at'][:10]}-{cp['seq']}.json"
+    path = (
+        Path(out)
+        if out
+        else c.ws.reports_dir() / f"audit-checkpoint-{cp['at'][:10]}-{cp['seq']}.json"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(cp, indent=2), encoding="utf-8")
     ok(_("checkpoint #{seq} written to {path}", seq=cp["seq"], path=path))
@@ -144,8 +156,11 @@ def audit_log(c: Ctx, limit: int, as_json: bool) -> int:
     if as_json:
         emit_json([e.__dict__ for e in entries])
         return 0
-    table(None, ["#", _("when (UTC)"), _("who"), _("action"), _("record")],
-          [[e.seq, e.ts, e.actor, e.action, f"{e.entity} {e.entity_ref}"] for e in entries])
+    table(
+        None,
+        ["#", _("when (UTC)"), _("who"), _("action"), _("record")],
+        [[e.seq, e.ts, e.actor, e.action, f"{e.entity} {e.entity_ref}"] for e in entries],
+    )
     return 0
 
 

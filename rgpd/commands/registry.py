@@ -38,7 +38,9 @@ def _read_yaml(path: str) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
-        raise InvalidInput(where, _("invalid YAML: {problem}", problem=getattr(exc, "problem", exc))) from exc
+        raise InvalidInput(
+            where, _("invalid YAML: {problem}", problem=getattr(exc, "problem", exc))
+        ) from exc
 
 
 # ---------------------------------------------------------------- org
@@ -55,7 +57,9 @@ def org_grp() -> None:
 @org_grp.command("add")
 @click.argument("slug")
 @click.option("--name", required=True)
-@click.option("--kind", type=click.Choice([k.value for k in OrgKind]), default="commune", show_default=True)
+@click.option(
+    "--kind", type=click.Choice([k.value for k in OrgKind]), default="commune", show_default=True
+)
 @click.option("--siren")
 @click.option("--dpo-name")
 @click.option("--dpo-email")
@@ -115,8 +119,11 @@ def org_list(c: Ctx, as_json: bool) -> int:
     if as_json:
         emit_json([o.model_dump(mode="json", exclude_none=True) for o in orgs])
     else:
-        table(None, [_("slug"), _("name"), _("kind"), "SIREN", _("DPO")],
-              [[o.slug, o.name, o.kind.value, o.siren, o.dpo_email] for o in orgs])
+        table(
+            None,
+            [_("slug"), _("name"), _("kind"), "SIREN", _("DPO")],
+            [[o.slug, o.name, o.kind.value, o.siren, o.dpo_email] for o in orgs],
+        )
     return 0
 
 
@@ -131,8 +138,11 @@ def org_show(c: Ctx, slug: str | None) -> int:
       rgpd org show mairie
     """
     o = service.get_org(c.ws, c.org_slug(slug))
-    click.echo(yaml.safe_dump(o.model_dump(mode="json", exclude_none=True), allow_unicode=True,
-                              sort_keys=False))
+    click.echo(
+        yaml.safe_dump(
+            o.model_dump(mode="json", exclude_none=True), allow_unicode=True, sort_keys=False
+        )
+    )
     return 0
 
 
@@ -150,17 +160,24 @@ def registry_grp() -> None:
 def _prompt_activity() -> dict[str, Any]:
     ref = click.prompt(_("Reference (lowercase, e.g. cantine)"))
     name = click.prompt(_("Name"))
-    purposes = [p.strip() for p in click.prompt(_("Purposes (separated by ';')")).split(";") if p.strip()]
+    purposes = [
+        p.strip() for p in click.prompt(_("Purposes (separated by ';')")).split(";") if p.strip()
+    ]
     basis = click.prompt(
-        _("Legal basis, Art. 6(1): a consent, b contract, c legal obligation, d vital interests, "
-          "e public task, f legitimate interests"),
+        _(
+            "Legal basis, Art. 6(1): a consent, b contract, c legal obligation, d vital interests, "
+            "e public task, f legitimate interests"
+        ),
         type=click.Choice([b.value for b in LegalBasis]),
     )
     basis_text = ""
     if basis in ("c", "e"):
         basis_text = click.prompt(_("Text grounding it (e.g. CGCT art. L2121-29)"), default="")
     subjects = click.prompt(
-        _("Data subjects ({choices}), separated by ','", choices=", ".join(s.value for s in SubjectCategory)),
+        _(
+            "Data subjects ({choices}), separated by ','",
+            choices=", ".join(s.value for s in SubjectCategory),
+        ),
         default="usagers",
     )
     cats = click.prompt(
@@ -172,7 +189,10 @@ def _prompt_activity() -> dict[str, Any]:
         dur = click.prompt(_("Retention of {cat} (active period, e.g. 5y)", cat=cat), default="")
         uses.append({"category": cat, **({"retention": {"active": dur}} if dur else {})})
     return {
-        "ref": ref, "name": name, "purposes": purposes, "legal_basis": basis,
+        "ref": ref,
+        "name": name,
+        "purposes": purposes,
+        "legal_basis": basis,
         **({"legal_basis_text": basis_text} if basis_text else {}),
         "data_subjects": [s.strip() for s in subjects.split(",") if s.strip()],
         "data_categories": uses,
@@ -180,7 +200,9 @@ def _prompt_activity() -> dict[str, Any]:
 
 
 @registry_grp.command("add")
-@click.option("--file", "file", type=click.Path(dir_okay=False), help="YAML file with one activity.")
+@click.option(
+    "--file", "file", type=click.Path(dir_okay=False), help="YAML file with one activity."
+)
 @pass_ctx
 def registry_add(c: Ctx, file: str | None) -> int:
     """Add an activity, interactively or from a YAML file.
@@ -200,8 +222,12 @@ def registry_add(c: Ctx, file: str | None) -> int:
 
 @registry_grp.command("edit")
 @click.argument("ref")
-@click.option("--file", "file", type=click.Path(dir_okay=False), help="YAML file with the whole activity.")
-@click.option("--set", "pairs", multiple=True, metavar="FIELD=VALUE", help="Field to change (YAML value).")
+@click.option(
+    "--file", "file", type=click.Path(dir_okay=False), help="YAML file with the whole activity."
+)
+@click.option(
+    "--set", "pairs", multiple=True, metavar="FIELD=VALUE", help="Field to change (YAML value)."
+)
 @pass_ctx
 def registry_edit(c: Ctx, ref: str, file: str | None, pairs: tuple[str, ...]) -> int:
     """Change an activity; a new version is kept in its history.
@@ -212,7 +238,9 @@ def registry_edit(c: Ctx, ref: str, file: str | None, pairs: tuple[str, ...]) ->
       rgpd --org mairie registry edit cantine --file cantine.yaml
     """
     org = c.org_slug()
-    current = service.get_activity(c.ws, org, ref).activity.model_dump(mode="json", exclude_none=True)
+    current = service.get_activity(c.ws, org, ref).activity.model_dump(
+        mode="json", exclude_none=True
+    )
     if file:
         data = _read_yaml(file)
     elif pairs:
@@ -223,7 +251,9 @@ def registry_edit(c: Ctx, ref: str, file: str | None, pairs: tuple[str, ...]) ->
             k, v = p.split("=", 1)
             _set_path(data, k.strip(), yaml.safe_load(v) if v else None)
     else:
-        edited = click.edit(yaml.safe_dump(current, allow_unicode=True, sort_keys=False), extension=".yaml")
+        edited = click.edit(
+            yaml.safe_dump(current, allow_unicode=True, sort_keys=False), extension=".yaml"
+        )
         if edited is None:
             warn(_("no change"))
             return 0
@@ -248,7 +278,9 @@ def _set_path(d: dict[str, Any], path: str, value: Any) -> None:
 
 @registry_grp.command("show")
 @click.argument("ref")
-@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
+)
 @pass_ctx
 def registry_show(c: Ctx, ref: str, fmt: str) -> int:
     """Show one activity with every Art. 30 field and its DPIA verdict.
@@ -277,25 +309,47 @@ def registry_show(c: Ctx, ref: str, fmt: str) -> int:
 @click.option("--search")
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
-def registry_list(c: Ctx, status: str | None, basis: str | None, search: str | None, as_json: bool) -> int:
+def registry_list(
+    c: Ctx, status: str | None, basis: str | None, search: str | None, as_json: bool
+) -> int:
     """List the activities of the organisation.
 
     \b
     Example:
       rgpd --org mairie registry list --basis e
     """
-    recs = service.list_activities(c.ws, c.org_slug(), status=status, legal_basis=basis, search=search)
+    recs = service.list_activities(
+        c.ws, c.org_slug(), status=status, legal_basis=basis, search=search
+    )
     if as_json:
-        emit_json([{"ref": r.activity.ref, "name": r.activity.name, "version": r.version,
+        emit_json(
+            [
+                {
+                    "ref": r.activity.ref,
+                    "name": r.activity.name,
+                    "version": r.version,
                     "status": r.activity.status.value,
-                    "legal_basis": r.activity.legal_basis.value if r.activity.legal_basis else None}
-                   for r in recs])
+                    "legal_basis": r.activity.legal_basis.value if r.activity.legal_basis else None,
+                }
+                for r in recs
+            ]
+        )
         return 0
-    table(_("{n} activities", n=len(recs)),
-          [_("ref"), _("name"), _("basis"), _("status"), _("version"), _("review")],
-          [[r.activity.ref, r.activity.name,
-            f"6(1)({r.activity.legal_basis.value})" if r.activity.legal_basis else "—",
-            r.activity.status.value, r.version, r.activity.review_date] for r in recs])
+    table(
+        _("{n} activities", n=len(recs)),
+        [_("ref"), _("name"), _("basis"), _("status"), _("version"), _("review")],
+        [
+            [
+                r.activity.ref,
+                r.activity.name,
+                f"6(1)({r.activity.legal_basis.value})" if r.activity.legal_basis else "—",
+                r.activity.status.value,
+                r.version,
+                r.activity.review_date,
+            ]
+            for r in recs
+        ],
+    )
     return 0
 
 
@@ -317,8 +371,14 @@ def registry_delete(c: Ctx, ref: str) -> int:
 
 @registry_grp.command("history")
 @click.argument("ref")
-@click.option("--diff", "diff_versions", nargs=2, type=int, metavar="V1 V2",
-              help="Show what changed between two versions.")
+@click.option(
+    "--diff",
+    "diff_versions",
+    nargs=2,
+    type=int,
+    metavar="V1 V2",
+    help="Show what changed between two versions.",
+)
 @pass_ctx
 def registry_history(c: Ctx, ref: str, diff_versions: tuple[int, int] | None) -> int:
     """Every version of an activity, who changed it and when; or a diff between two.
@@ -336,8 +396,10 @@ def registry_history(c: Ctx, ref: str, diff_versions: tuple[int, int] | None) ->
         a, b = diff_versions
         if a not in by or b not in by:
             raise InvalidInput("--diff", _("versions available: {vs}", vs=", ".join(map(str, by))))
-        changes = diff(by[a].activity.model_dump(mode="json", exclude_none=True),
-                       by[b].activity.model_dump(mode="json", exclude_none=True))
+        changes = diff(
+            by[a].activity.model_dump(mode="json", exclude_none=True),
+            by[b].activity.model_dump(mode="json", exclude_none=True),
+        )
         if not changes:
             console.print(_("no difference"))
         for ch in changes:
@@ -346,8 +408,11 @@ def registry_history(c: Ctx, ref: str, diff_versions: tuple[int, int] | None) ->
             if ch.new is not None:
                 console.print(f"[green]+ {ch.path}: {ch.new}[/green]", markup=True, highlight=False)
         return 0
-    table(_("history of {ref}", ref=ref), [_("version"), _("change"), _("who"), _("when (UTC)"), _("digest")],
-          [[v.version, v.change, v.actor, v.at, v.digest[:12]] for v in versions])
+    table(
+        _("history of {ref}", ref=ref),
+        [_("version"), _("change"), _("who"), _("when (UTC)"), _("digest")],
+        [[v.version, v.change, v.actor, v.at, v.digest[:12]] for v in versions],
+    )
     return 0
 
 
@@ -373,24 +438,36 @@ def registry_lint(c: Ctx, as_json: bool, today: datetime | None) -> int:
         sev_style = {"error": "red", "warning": "yellow", "info": "cyan"}
         for i in issues:
             sev = str(getattr(i.severity, "value", i.severity))
-            console.print(f"[{sev_style.get(sev, 'white')}]{sev:7}[/] [bold]{i.activity_ref or '-'}[/bold] "
-                          f"{i.message} [dim]({i.article}; {i.code})[/dim]")
-        console.print(_("{e} errors, {w} other remarks on {n} activities", e=len(errors),
-                        w=len(issues) - len(errors), n=len(reg.activities)))
+            console.print(
+                f"[{sev_style.get(sev, 'white')}]{sev:7}[/] [bold]{i.activity_ref or '-'}[/bold] "
+                f"{i.message} [dim]({i.article}; {i.code})[/dim]"
+            )
+        console.print(
+            _(
+                "{e} errors, {w} other remarks on {n} activities",
+                e=len(errors),
+                w=len(issues) - len(errors),
+                n=len(reg.activities),
+            )
+        )
     return 1 if errors else 0
 
 
 def _issue_dict(i: Any) -> dict[str, Any]:
     from dataclasses import asdict, is_dataclass
 
-    d = asdict(i) if is_dataclass(i) else dict(i.__dict__)
+    d = asdict(i) if is_dataclass(i) and not isinstance(i, type) else dict(i.__dict__)
     return {k: (getattr(v, "value", v)) for k, v in d.items()}
 
 
 @registry_grp.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["auto", "yaml", "csv", "xlsx", "ods"]), default="auto")
-@click.option("--prune", is_flag=True, help="Delete activities absent from the file (register-as-code).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["auto", "yaml", "csv", "xlsx", "ods"]), default="auto"
+)
+@click.option(
+    "--prune", is_flag=True, help="Delete activities absent from the file (register-as-code)."
+)
 @pass_ctx
 def registry_import(c: Ctx, path: str, fmt: str, prune: bool) -> int:
     """Import a register (YAML register-as-code, or the CNIL layout as CSV/XLSX/ODS).
@@ -407,17 +484,31 @@ def registry_import(c: Ctx, path: str, fmt: str, prune: bool) -> int:
     org = c.org_slug()
     reg = rio.read_register(Path(path), fmt=None if fmt == "auto" else fmt)
     res = service.import_register(c.ws, org, reg, prune=prune)
-    ok(_("{c} created, {u} updated, {n} unchanged, {d} deleted", c=res.created, u=res.updated,
-         n=res.unchanged, d=res.deleted))
+    ok(
+        _(
+            "{c} created, {u} updated, {n} unchanged, {d} deleted",
+            c=res.created,
+            u=res.updated,
+            n=res.unchanged,
+            d=res.deleted,
+        )
+    )
     return 0
 
 
 @registry_grp.command("export")
-@click.option("--format", "fmt",
-              type=click.Choice(["yaml", "csv", "xlsx", "ods", "public-csv", "public-json"]),
-              default="yaml", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False), help="Output file (default: standard output "
-              "for text formats, ./reports/ for spreadsheets).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "csv", "xlsx", "ods", "public-csv", "public-json"]),
+    default="yaml",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Output file (default: standard output for text formats, ./reports/ for spreadsheets).",
+)
 @pass_ctx
 def registry_export(c: Ctx, fmt: str, out: str | None) -> int:
     """Export the register: YAML, the CNIL layout, or the public register for open data.
@@ -448,7 +539,9 @@ def registry_export(c: Ctx, fmt: str, out: str | None) -> int:
 
 
 @registry_grp.command("processor")
-@click.option("--file", "file", type=click.Path(dir_okay=False), help="YAML file with one processor.")
+@click.option(
+    "--file", "file", type=click.Path(dir_okay=False), help="YAML file with one processor."
+)
 @click.option("--list", "do_list", is_flag=True, help="List processors.")
 @pass_ctx
 def registry_processor(c: Ctx, file: str | None, do_list: bool) -> int:
@@ -467,9 +560,20 @@ def registry_processor(c: Ctx, file: str | None, do_list: bool) -> int:
         kind = service.save_processor(c.ws, org, p)
         ok(_("processor {ref}: {kind}", ref=p.ref, kind=kind))
     if do_list or not file:
-        table(None, [_("ref"), _("name"), _("contract"), _("hosting"), "SecNumCloud"],
-              [[p.ref, p.name, p.contract_date or "—", f"{p.hosting_provider or ''} {p.hosting_country or ''}",
-                "✓" if p.secnumcloud else ""] for p in service.list_processors(c.ws, org)])
+        table(
+            None,
+            [_("ref"), _("name"), _("contract"), _("hosting"), "SecNumCloud"],
+            [
+                [
+                    p.ref,
+                    p.name,
+                    p.contract_date or "—",
+                    f"{p.hosting_provider or ''} {p.hosting_country or ''}",
+                    "✓" if p.secnumcloud else "",
+                ]
+                for p in service.list_processors(c.ws, org)
+            ],
+        )
     return 0
 
 
@@ -488,7 +592,9 @@ def _parse_dt(value: str, field: str) -> datetime:
     try:
         d = datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(field, _("expected a date-time like 2026-11-20T14:30, got {v!r}", v=value)) from None
+        raise InvalidInput(
+            field, _("expected a date-time like 2026-11-20T14:30, got {v!r}", v=value)
+        ) from None
     if d.tzinfo is None:
         d = d.astimezone()  # local time of the DPO's machine
     return d.astimezone(UTC)
@@ -500,13 +606,23 @@ def _parse_dt(value: str, field: str) -> datetime:
 @click.option("--title")
 @click.option("--discovered", help="When the organisation became aware (starts the 72 h clock).")
 @click.option("--occurred")
-@click.option("--nature", multiple=True, type=click.Choice(["confidentialite", "integrite", "disponibilite"]))
+@click.option(
+    "--nature", multiple=True, type=click.Choice(["confidentialite", "integrite", "disponibilite"])
+)
 @click.option("--description")
 @click.option("--people", type=int, help="Approximate number of people concerned.")
 @pass_ctx
-def breach_add(c: Ctx, file: str | None, ref: str | None, title: str | None, discovered: str | None,
-               occurred: str | None, nature: tuple[str, ...], description: str | None,
-               people: int | None) -> int:
+def breach_add(
+    c: Ctx,
+    file: str | None,
+    ref: str | None,
+    title: str | None,
+    discovered: str | None,
+    occurred: str | None,
+    nature: tuple[str, ...],
+    description: str | None,
+    people: int | None,
+) -> int:
     """Record a breach, whether it will be notified or not (Art. 33(5)).
 
     \b
@@ -521,8 +637,12 @@ def breach_add(c: Ctx, file: str | None, ref: str | None, title: str | None, dis
     else:
         if not (ref and title and discovered):
             raise UsageError(_("--ref, --title and --discovered are required without --file"))
-        data = {"ref": ref, "title": title, "discovered_at": _parse_dt(discovered, "--discovered"),
-                "nature": list(nature)}
+        data = {
+            "ref": ref,
+            "title": title,
+            "discovered_at": _parse_dt(discovered, "--discovered"),
+            "nature": list(nature),
+        }
         if occurred:
             data["occurred_at"] = _parse_dt(occurred, "--occurred")
         if description:
@@ -544,8 +664,12 @@ def _clock(b: Breach) -> Any:
 def _print_clock(b: Breach) -> None:
     clk = _clock(b)
     ok(_("breach {ref} recorded", ref=b.ref))
-    console.print(_("Notify the CNIL by {due} (Art. 33(1): 72 hours after awareness).",
-                    due=clk.deadline.isoformat(timespec="minutes")))
+    console.print(
+        _(
+            "Notify the CNIL by {due} (Art. 33(1): 72 hours after awareness).",
+            due=clk.deadline.isoformat(timespec="minutes"),
+        )
+    )
 
 
 @breach_grp.command("list")
@@ -562,15 +686,34 @@ def breach_list(c: Ctx, as_json: bool) -> int:
     for b in service.list_breaches(c.ws, c.org_slug()):
         clk = _clock(b)
         state = _clock_label(b, clk)
-        out.append({"ref": b.ref, "title": b.title, "discovered_at": b.discovered_at,
-                    "deadline": clk.deadline, "notified_at": b.first_notified_at, "state": state})
-        rows.append([b.ref, b.title, b.discovered_at.isoformat(timespec="minutes"),
-                     clk.deadline.isoformat(timespec="minutes"),
-                     b.first_notified_at.isoformat(timespec="minutes") if b.first_notified_at else "—", state])
+        out.append(
+            {
+                "ref": b.ref,
+                "title": b.title,
+                "discovered_at": b.discovered_at,
+                "deadline": clk.deadline,
+                "notified_at": b.first_notified_at,
+                "state": state,
+            }
+        )
+        rows.append(
+            [
+                b.ref,
+                b.title,
+                b.discovered_at.isoformat(timespec="minutes"),
+                clk.deadline.isoformat(timespec="minutes"),
+                b.first_notified_at.isoformat(timespec="minutes") if b.first_notified_at else "—",
+                state,
+            ]
+        )
     if as_json:
         emit_json(out)
     else:
-        table(None, [_("ref"), _("title"), _("discovered"), _("72 h deadline"), _("notified"), _("state")], rows)
+        table(
+            None,
+            [_("ref"), _("title"), _("discovered"), _("72 h deadline"), _("notified"), _("state")],
+            rows,
+        )
     return 0
 
 
@@ -579,7 +722,9 @@ def _clock_label(b: Breach, clk: Any) -> str:
         return _("not notified (documented, Art. 33(5))")
     if b.first_notified_at:
         return _("notified late (Art. 33(1))") if clk.late else _("notified in time")
-    return _("OVERDUE (Art. 33(1))") if clk.late else _("to notify: {h} h left", h=int(clk.hours_left))
+    return (
+        _("OVERDUE (Art. 33(1))") if clk.late else _("to notify: {h} h left", h=int(clk.hours_left))
+    )
 
 
 @breach_grp.command("show")
@@ -593,22 +738,37 @@ def breach_show(c: Ctx, ref: str) -> int:
       rgpd --org mairie breach show 2026-03
     """
     b = service.get_breach(c.ws, c.org_slug(), ref)
-    click.echo(yaml.safe_dump(b.model_dump(mode="json", exclude_none=True), allow_unicode=True, sort_keys=False))
+    click.echo(
+        yaml.safe_dump(
+            b.model_dump(mode="json", exclude_none=True), allow_unicode=True, sort_keys=False
+        )
+    )
     clk = _clock(b)
-    console.print(_("72-hour deadline: {d} — {state}", d=clk.deadline.isoformat(timespec="minutes"),
-                    state=_clock_label(b, clk)))
+    console.print(
+        _(
+            "72-hour deadline: {d} — {state}",
+            d=clk.deadline.isoformat(timespec="minutes"),
+            state=_clock_label(b, clk),
+        )
+    )
     return 0
 
 
 @breach_grp.command("notify")
 @click.argument("ref")
 @click.option("--at", "at", help="When the notification was sent (default: now).")
-@click.option("--phase", type=click.Choice(["initiale", "complementaire"]), default="initiale", show_default=True)
+@click.option(
+    "--phase",
+    type=click.Choice(["initiale", "complementaire"]),
+    default="initiale",
+    show_default=True,
+)
 @click.option("--reference", help="CNIL notification number.")
 @click.option("--delay-reason", help="Reasons for a notification after 72 hours (Art. 33(1)).")
 @pass_ctx
-def breach_notify(c: Ctx, ref: str, at: str | None, phase: str, reference: str | None,
-                  delay_reason: str | None) -> int:
+def breach_notify(
+    c: Ctx, ref: str, at: str | None, phase: str, reference: str | None, delay_reason: str | None
+) -> int:
     """Record a notification to the CNIL; phases allowed (Art. 33(4)).
 
     \b
@@ -619,13 +779,20 @@ def breach_notify(c: Ctx, ref: str, at: str | None, phase: str, reference: str |
     n = Notification(phase=phase, at=when, reference=reference)  # type: ignore[arg-type]
     b = service.notify_breach(c.ws, c.org_slug(), ref, n)
     if delay_reason:
-        b = service.validate(Breach, {**b.model_dump(mode="json", exclude_none=True),
-                                      "delay_reason": delay_reason}, ref)
+        b = service.validate(
+            Breach,
+            {**b.model_dump(mode="json", exclude_none=True), "delay_reason": delay_reason},
+            ref,
+        )
         service.save_breach(c.ws, c.org_slug(), b)
     clk = _clock(b)
     ok(_("notification recorded ({phase})", phase=phase))
     if clk.late and not b.delay_reason:
-        warn(_("Notified after 72 hours: record the reasons for the delay (Art. 33(1)) with --delay-reason."))
+        warn(
+            _(
+                "Notified after 72 hours: record the reasons for the delay (Art. 33(1)) with --delay-reason."
+            )
+        )
     return 0
 
 

@@ -36,4 +36,6 @@ def flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     a, b = flatten(old), flatten(new)
-    return [Change(k, a.get(k), b.get(k)) for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)]
+    return [
+        Change(k, a.get(k), b.get(k)) for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)
+    ]

@@ -3,6 +3,8 @@
 Each wing that adds tables adds its module here (and its own Alembic revision).
 """
 
-from rgpd.storage import tables  # noqa: F401
-from rgpd.storage import scan_tables  # noqa: F401
-from rgpd.storage import request_tables  # noqa: F401
+from rgpd.storage import (
+    request_tables,  # noqa: F401
+    scan_tables,  # noqa: F401
+    tables,  # noqa: F401
+)

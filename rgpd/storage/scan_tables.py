@@ -32,7 +32,9 @@ from rgpd.storage.tables import Base
 class ScanRunRow(Base):
     __tablename__ = "scan_runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(20))  # files | database | profile
     profile: Mapped[str | None] = mapped_column(String(63), nullable=True)
     status: Mapped[str] = mapped_column(String(20))  # running | completed | failed | interrupted
@@ -50,7 +52,9 @@ class ScanSourceRow(Base):
     __tablename__ = "scan_sources"
     __table_args__ = (UniqueConstraint("org_id", "uri_hash", name="uq_scan_sources_org_uri"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(20))  # file | member | table | column
     uri: Mapped[str] = mapped_column(Text)  # absolute path, path!member, dialect://host/db#s.t.c
     uri_hash: Mapped[str] = mapped_column(String(64))
@@ -62,7 +66,9 @@ class ScanSourceRow(Base):
     status: Mapped[str] = mapped_column(String(20), default="present")  # present | gone | error
     last_run_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     last_scanned_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    modified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # file mtime (UTC)
+    modified_at: Mapped[datetime | None] = mapped_column(
+        DateTime, nullable=True
+    )  # file mtime (UTC)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
@@ -70,15 +76,23 @@ class FindingRow(Base):
     """Current state per (source, entity type); replaced when the source is rescanned."""
 
     __tablename__ = "findings"
-    __table_args__ = (UniqueConstraint("source_id", "entity_type", name="uq_findings_source_entity"),)
+    __table_args__ = (
+        UniqueConstraint("source_id", "entity_type", name="uq_findings_source_entity"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("scan_sources.id", ondelete="CASCADE"), index=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("scan_sources.id", ondelete="CASCADE"), index=True
+    )
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
     entity_type: Mapped[str] = mapped_column(String(40), index=True)
     count: Mapped[int] = mapped_column(Integer)
     score: Mapped[float] = mapped_column(Float)
     special_category: Mapped[bool] = mapped_column(Boolean, default=False)
-    ratio: Mapped[float | None] = mapped_column(Float, nullable=True)  # DB columns: share of samples
+    ratio: Mapped[float | None] = mapped_column(
+        Float, nullable=True
+    )  # DB columns: share of samples
     evidence: Mapped[list[Any]] = mapped_column(JSON)  # masked samples only
     locations: Mapped[list[Any]] = mapped_column(JSON)
     sealed_evidence: Mapped[str | None] = mapped_column(Text, nullable=True)  # v1$kid$... (AES-GCM)
@@ -91,9 +105,13 @@ class FindingValueRow(Base):
     """HMAC blind index of each value found, so a citizen's request finds it without a rescan."""
 
     __tablename__ = "finding_values"
-    __table_args__ = (UniqueConstraint("source_id", "entity_type", "token", name="uq_finding_values"),)
+    __table_args__ = (
+        UniqueConstraint("source_id", "entity_type", "token", name="uq_finding_values"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("scan_sources.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("scan_sources.id", ondelete="CASCADE"), index=True
+    )
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     entity_type: Mapped[str] = mapped_column(String(40))
     token: Mapped[str] = mapped_column(String(64), index=True)
@@ -106,7 +124,9 @@ class ScanErrorRow(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("scan_runs.id", ondelete="CASCADE"), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(Text)
-    reason: Mapped[str] = mapped_column(String(40))  # corrupt | limit | unsupported | unreachable...
+    reason: Mapped[str] = mapped_column(
+        String(40)
+    )  # corrupt | limit | unsupported | unreachable...
     message: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -116,7 +136,9 @@ class ReconcileResultRow(Base):
 
     __tablename__ = "reconcile_results"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
     batch: Mapped[str] = mapped_column(String(36), index=True)  # one reconcile run
     rule: Mapped[str] = mapped_column(String(40))
     severity: Mapped[str] = mapped_column(String(10))
