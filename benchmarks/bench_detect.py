@@ -25,11 +25,16 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import resource
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
-from benchmarks.corpus import ENTITY_TYPES, Document, generate
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.corpus import ENTITY_TYPES, HELD_OUT, Document, generate
 
 SPECIAL = ("HEALTH", "RELIGION", "POLITICAL_OPINION", "TRADE_UNION", "ETHNIC_ORIGIN", "SEX_LIFE", "BIOMETRIC",
            "GENETIC", "CRIMINAL_OFFENCE")  # fmt: skip
@@ -221,6 +226,22 @@ def report(docs: list[Document], results: list[RunResult], errors: bool = False)
                 f"{r.name:<12} throughput {base.detect_s / r.detect_s:6.1f}×   memory {r.peak_rss_mb / base.peak_rss_mb:5.2f}×   "
                 f"recall below Presidio on: {', '.join(worse) or 'none'}"
             )
+    held = [i for i, d in enumerate(docs) if d.style in HELD_OUT]
+    if held:
+        sub = [docs[i] for i in held]
+        lines += [
+            "",
+            f"held-out styles ({len(sub)} documents of shapes the detectors were not tuned on): P / R",
+        ]
+        groups = {"PERSON": ("PERSON",), "LOCATION": ("LOCATION",), "DATE_OF_BIRTH": ("DATE_OF_BIRTH",),
+                  "ids+email+phone": CHECKSUM_LIKE, "special": SPECIAL}  # fmt: skip
+        for r in results:
+            sc = score(sub, [r.preds[i] for i in held])
+            cells = []
+            for label, types in groups.items():
+                g = _group(sc, types)
+                cells.append(f"{label} {_fmt(g.precision)}/{_fmt(g.recall)}")
+            lines.append(f"  {r.name:<10} " + "   ".join(cells))
     if errors:
         lines += ["", "misses and false alarms (first standard/quick run):"]
         lines += _errors(docs, results)

@@ -349,7 +349,7 @@ SPECIAL: dict[str, list[tuple[str, str, str]]] = {
         ("repas ", "casher", " demandé pour l'enfant"),
         ("absence pour fête religieuse (", "Ramadan", ")"),
         ("élève de culture ", "juive", ", absent le samedi"),
-        ("pratiquante ", "catholique", ", souhaite"),
+        ("", "pratiquante catholique", ", souhaite"),
         ("fréquente l'", "aumônerie", " du lycée"),
         ("port du ", "voile islamique", " signalé"),
         ("se déclare ", "athée", ""),
@@ -593,7 +593,7 @@ def deliberation(g: Gen, b: _Builder) -> None:
     b.add(
         f"Vote : pour {g.rnd.randint(10, 25)}, contre {g.rnd.randint(0, 5)}, abstention {g.rnd.randint(0, 3)}.\n"
     )
-    b.add(f"Fait et délibéré les jour, mois et an susdits.\nLe Maire,\n").ent(
+    b.add("Fait et délibéré les jour, mois et an susdits.\nLe Maire,\n").ent(
         "PERSON", g.person("First LAST")
     ).add("\n")
 
@@ -638,7 +638,7 @@ def canteen_form(g: Gen, b: _Builder) -> None:
             [
                 ("", "allergie aux arachides", ""),
                 ("", "asthme", " (Ventoline à l'école)"),
-                ("", "PAI", " diabète"),
+                ("", "PAI diabète", ""),
                 ("", "épilepsie", ""),
                 ("", "intolérance au lactose", ""),
             ]
@@ -801,7 +801,7 @@ def ccas_minutes(g: Gen, b: _Builder) -> None:
             b.add(", ")
         b.ent("PERSON", g.person(g.rnd.choice(["First LAST", "F. LAST", "First Last"])))
     b.add("\n\n")
-    for n in range(g.rnd.randint(2, 4)):
+    for _ in range(g.rnd.randint(2, 4)):
         civ = g.rnd.choice(["Mme", "M.", "Madame", "Monsieur"])
         b.add(f"Dossier n° {g.rnd.randint(2023, 2025)}-{g.rnd.randint(1, 400):03d} : {civ} ")
         b.ent("PERSON", g.person(g.rnd.choice(["LAST First", "First LAST", "First Last"])))
@@ -995,6 +995,100 @@ def security_note(g: Gen, b: _Builder) -> None:
     filler(g, b, 1)
 
 
+# ------------------------------------------------------------------ held-out styles
+# Written after the detectors were tuned, and never tuned against: the benchmark
+# reports them apart, as a check of how the cues carry over to unseen shapes.
+
+
+def birth_record(g: Gen, b: _Builder) -> None:
+    town = g.town()
+    first, last = g.names()
+    b.add(f"ACTE DE NAISSANCE N° {g.rnd.randint(1, 400)}\n\nLe ")
+    b.ent("DATE_OF_BIRTH", g.dob(child=True))
+    b.add(f", à {g.rnd.randint(0, 23)} heures {g.rnd.randint(0, 59)} minutes, est né(e) à {town} ")
+    b.ent("PERSON", f"{first} {last.upper()}").add(
+        ", de sexe " + g.rnd.choice(["féminin", "masculin"]) + ", fils/fille de "
+    )
+    pf, _ = g.names()
+    b.ent("PERSON", f"{pf} {last.upper()}").add(f", {g.fr.job()}, né(e) le ").ent(
+        "DATE_OF_BIRTH", g.dob()
+    )
+    mf, ml = g.names()
+    b.add(" et de ").ent("PERSON", f"{mf} {ml.upper()}").add(", son épouse, domiciliés ")
+    street, city = g.address()
+    b.ent("LOCATION", f"{street}, {city}").add(".\nDressé le ")
+    b.add(
+        f"{g.other_date()} sur la déclaration du père, qui, lecture faite et invité à lire l'acte, a signé avec nous, "
+    )
+    b.ent("PERSON", g.person("First LAST")).add(", officier de l'état civil.\n")
+
+
+def neighbour_report(g: Gen, b: _Builder) -> None:
+    b.add(
+        "Objet : signalement\n\nBonjour,\n\nJe me permets de vous écrire au sujet de mon voisin du dessus, "
+    )
+    b.ent("PERSON", g.person("First Last")).add(", qui fait du bruit tous les soirs. Sa compagne, ")
+    b.ent("PERSON", g.person("First Last")).add(", m'a dit qu'il ")
+    special(g, b, g.rnd.choice(["CRIMINAL_OFFENCE", "HEALTH"]))
+    b.add(". J'en ai parlé à ")
+    b.ent("PERSON", g.person("First Last")).add(" du bailleur, sans résultat. ")
+    if g.rnd.random() < 0.5:
+        b.add("Vous pouvez me rappeler au ").ent("PHONE_NUMBER", g.phone()).add(
+            " ou m'écrire à "
+        ).ent("EMAIL_ADDRESS", g.email()).add(". ")
+    b.add("Merci d'avance.\n").ent("PERSON", g.person("First Last")).add("\n")
+    street, city = g.address()
+    b.ent("LOCATION", f"{street}\n{city}").add("\n")
+
+
+def school_council(g: Gen, b: _Builder) -> None:
+    b.add(f"CONSEIL D'ÉCOLE DU {g.other_date()}\n\nÉtaient présents :\n")
+    for _ in range(g.rnd.randint(3, 6)):
+        b.add("- " + g.rnd.choice(["Mme ", "M. "])).ent(
+            "PERSON", g.person(g.rnd.choice(["First Last", "Last", "LAST"]))
+        )
+        b.add(
+            g.rnd.choice(
+                [" (directrice)", " (enseignant)", " (parent élu)", " (DDEN)", " (mairie)"]
+            )
+            + "\n"
+        )
+    b.add("\nLes effectifs sont stables. ")
+    if g.rnd.random() < 0.5:
+        b.add("Un élève de CE1 ")
+        special(g, b, "HEALTH")
+        b.add(" ; un protocole sera rédigé avec la famille. ")
+    b.add("La kermesse aura lieu en juin. Prochain conseil : ")
+    b.add(g.other_date() + ".\nSecrétaire de séance : ").ent("PERSON", g.person("First Last")).add(
+        "\n"
+    )
+
+
+def electoral_list(g: Gen, b: _Builder) -> None:
+    b.add(f"LISTE ÉLECTORALE — BUREAU N° {g.rnd.randint(1, 9)} — extrait\n\n")
+    for i in range(g.rnd.randint(5, 12)):
+        first, last = g.names()
+        b.add(f"{i + 1:04d}  ")
+        if g.rnd.random() < 0.3:
+            _, married = g.names()
+            b.ent("PERSON", f"{last.upper()} épouse {married.upper()} {first}")
+        else:
+            b.ent("PERSON", f"{last.upper()} {first}")
+        b.add(", né(e) le ").ent("DATE_OF_BIRTH", g.dob()).add(
+            f" à {g.town()} ({g.rnd.randint(1, 95):02d})\n      "
+        )
+        street, city = g.address()
+        b.ent("LOCATION", f"{street} {city}").add("\n")
+
+
+HELD_OUT: dict[str, tuple[Callable[[Gen, _Builder], None], float]] = {
+    "acte_naissance": (birth_record, 0.03),
+    "signalement": (neighbour_report, 0.04),
+    "conseil_ecole": (school_council, 0.03),
+    "liste_electorale": (electoral_list, 0.03),
+}
+
+
 STYLES: dict[str, tuple[Callable[[Gen, _Builder], None], float]] = {
     "lettre": (letter, 0.13),
     "deliberation": (deliberation, 0.1),
@@ -1015,13 +1109,14 @@ STYLES: dict[str, tuple[Callable[[Gen, _Builder], None], float]] = {
 def generate(n_docs: int = 300, seed: int = 7) -> list[Document]:
     """``n_docs`` documents, reproducible from ``seed``."""
     g = Gen(seed)
-    names = list(STYLES)
-    weights = [STYLES[n][1] for n in names]
+    styles = {**STYLES, **HELD_OUT}
+    names = list(styles)
+    weights = [styles[n][1] for n in names]
     out: list[Document] = []
     for i in range(n_docs):
         style = g.rnd.choices(names, weights)[0]
         b = _Builder()
-        STYLES[style][0](g, b)
+        styles[style][0](g, b)
         out.append(Document(f"doc{i:05d}", style, b.text(), b.gold))
     return out
 

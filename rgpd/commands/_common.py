@@ -57,7 +57,17 @@ class Ctx:
 
 pass_ctx = click.make_pass_decorator(Ctx, ensure=True)
 
-console = Console(highlight=False, soft_wrap=False)
+
+def _width() -> int | None:
+    """Wider tables when piped (cron mail, logs): rich would otherwise wrap at 80 columns."""
+    import os
+
+    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
+        return None
+    return 140
+
+
+console = Console(highlight=False, soft_wrap=False, width=_width())
 err_console = Console(stderr=True, highlight=False)
 
 
@@ -76,6 +86,18 @@ def emit_json(obj: Any) -> None:
 
 def emit_jsonl(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+
+
+def when(d: Any) -> str:
+    """A date-time as a French DPO reads it: Paris local time, to the minute."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    if isinstance(d, datetime):
+        if d.tzinfo is not None:
+            d = d.astimezone(ZoneInfo("Europe/Paris"))
+        return d.strftime("%Y-%m-%d %H:%M")
+    return "—" if d is None else str(d)
 
 
 def ok(msg: str) -> None:

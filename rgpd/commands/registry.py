@@ -9,7 +9,7 @@ from typing import Any
 import click
 import yaml
 
-from rgpd.commands._common import Ctx, console, emit_json, ok, pass_ctx, table, warn
+from rgpd.commands._common import Ctx, console, emit_json, ok, pass_ctx, table, warn, when
 from rgpd.errors import InvalidInput, UsageError
 from rgpd.i18n import _
 from rgpd.registry import service
@@ -482,7 +482,11 @@ def registry_import(c: Ctx, path: str, fmt: str, prune: bool) -> int:
     from rgpd.registry import io as rio
 
     org = c.org_slug()
-    reg = rio.read_register(Path(path), fmt=None if fmt == "auto" else fmt)
+    real_fmt = rio.format_from_path(Path(path)) if fmt == "auto" else fmt
+    reg = rio.read_register(Path(path), fmt=real_fmt)
+    if real_fmt in ("csv", "xlsx", "ods"):
+        # the CNIL layout has no data locations nor identifiers: keep the ones we hold
+        reg = rio.merge_table_import(service.export_register(c.ws, org), reg)
     res = service.import_register(c.ws, org, reg, prune=prune)
     ok(
         _(
@@ -700,9 +704,9 @@ def breach_list(c: Ctx, as_json: bool) -> int:
             [
                 b.ref,
                 b.title,
-                b.discovered_at.isoformat(timespec="minutes"),
-                clk.deadline.isoformat(timespec="minutes"),
-                b.first_notified_at.isoformat(timespec="minutes") if b.first_notified_at else "—",
+                when(b.discovered_at),
+                when(clk.deadline),
+                when(b.first_notified_at),
                 state,
             ]
         )

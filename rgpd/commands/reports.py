@@ -62,6 +62,12 @@ def _make(kind: ReportKind) -> click.Command:
     )
     @click.option("--year", type=int, help="Calendar year covered (annual: the current year).")
     @click.option(
+        "--lang",
+        "lang",
+        type=click.Choice(["fr", "en"]),
+        help="Language of the report (default: the global --lang, French).",
+    )
+    @click.option(
         "--templates",
         type=click.Path(file_okay=False, path_type=Path),
         help="Folder of templates overriding the built-in ones.",
@@ -74,6 +80,7 @@ def _make(kind: ReportKind) -> click.Command:
         fmt: str,
         out: Path | None,
         year: int | None,
+        lang: str | None,
         templates: Path | None,
     ) -> int:
         from rgpd.reports.service import generate
@@ -88,7 +95,7 @@ def _make(kind: ReportKind) -> click.Command:
             fmt=fmt,
             out_dir=out,
             year=year,
-            lang=c.lang,
+            lang=lang or c.lang,
             templates=templates,
         )
         console.print(str(written.path), markup=False, highlight=False, soft_wrap=True)

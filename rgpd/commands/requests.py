@@ -11,7 +11,7 @@ from rgpd.commands._common import Ctx, console, emit_json, ok, pass_ctx, table, 
 from rgpd.errors import InvalidInput
 from rgpd.i18n import _, format_date
 from rgpd.requests import intake, letters, service
-from rgpd.requests.mailer import Mailer, SmtpMailer
+from rgpd.requests.mailer import DirectoryMailer, Mailer, SmtpMailer
 from rgpd.requests.model import RequestState, RequestType
 from rgpd.workspace import Workspace
 
@@ -682,6 +682,12 @@ def letter_cmd(
     help="Public URL used in e-mailed links (default [server] base_url, else the Host).",
 )
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--mail-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write e-mails as .eml files in DIR instead of sending them (demo, tests).",
+)
 @pass_ctx
 def serve_cmd(
     c: Ctx,
@@ -691,6 +697,7 @@ def serve_cmd(
     trusted_proxy: bool,
     base_url: str | None,
     threads: int,
+    mail_dir: str | None,
 ) -> int:
     """Run the intake server for the citizens' forms (waitress, behind your reverse proxy).
 
@@ -715,6 +722,7 @@ def serve_cmd(
         base_url=base_url,
         default_org=c.org,
         threads=threads,
+        mailer=DirectoryMailer(Path(mail_dir), ws.settings.smtp.sender) if mail_dir else None,
     )
     return 0
 

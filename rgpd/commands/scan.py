@@ -187,12 +187,14 @@ def _summary(res: Any, *, to_stderr: bool) -> None:
     out.print(
         _(
             "Scan #{run} {status}: {files} files, {scanned} read, {unchanged} unchanged, "
-            "{gone} gone, {errors} errors; {findings} findings in {sources} sources.",
+            "{skipped} skipped, {gone} gone, {errors} errors; {findings} findings in {sources} "
+            "sources.",
             run=res.run_id,
             status=res.status,
             files=k["files"],
             scanned=k["scanned"],
             unchanged=k["unchanged"],
+            skipped=k.get("skipped", 0),
             gone=k["gone"],
             errors=k["errors"],
             findings=len(res.findings),
@@ -208,6 +210,22 @@ def _summary(res: Any, *, to_stderr: bool) -> None:
             ),
             markup=False,
         )
+    if res.skipped:
+        by_reason: dict[str, list[Any]] = defaultdict(list)
+        for e in res.skipped:
+            by_reason[e.reason].append(e)
+        for reason, items in sorted(by_reason.items()):
+            # The first message says what to install (missing_extra) or what the format was.
+            out.print(
+                _(
+                    "{n} not read ({reason}), e.g. {source}: {message}",
+                    n=len(items),
+                    reason=reason,
+                    source=items[0].source,
+                    message=items[0].message,
+                ),
+                markup=False,
+            )
     if res.errors:
         shown = res.errors[:MAX_ERRORS_SHOWN]
         if to_stderr:

@@ -312,6 +312,51 @@ class PersonIdentifier(_Model):
         return v
 
 
+class ErasureAction(StrEnum):
+    """What erasure (Art. 17) does to a row, a column or a file of the activity."""
+
+    DELETE = "supprimer"  # the row (or the whole file)
+    SET_NULL = "vider"  # the column becomes NULL (a pseudonym where NULL is not allowed)
+    PSEUDONYMISE = "pseudonymiser"  # the row stays (foreign keys, statistics), its identity goes
+    KEEP = "conserver"
+
+
+class ErasureRule(_Model):
+    """How erasure treats one table (or one files location) of the activity."""
+
+    table: str | None = None
+    path: str | None = None  # a files location (glob), as in data_locations
+    action: ErasureAction = ErasureAction.DELETE
+    columns: dict[str, ErasureAction] = Field(default_factory=dict)
+    retention: Duration | None = None  # rows younger than this are kept...
+    retention_column: str | None = None  # ...counted from this date column
+    archives: bool = False  # public archives (Art. 17(3)(d), Code du patrimoine)
+    reason: str | None = None  # the text that makes us keep them, quoted in the refusal
+
+    @field_validator("retention", mode="before")
+    @classmethod
+    def _dur(cls, v: object) -> object:
+        return None if v is None else normalise_duration(v)
+
+    @model_validator(mode="after")
+    def _shape(self) -> ErasureRule:
+        if bool(self.table) == bool(self.path):
+            raise ValueError("une règle vise 'table' ou 'path' / a rule names a table or a path")
+        if self.retention and not self.retention_column:
+            raise ValueError(
+                "'retention' exige 'retention_column' / retention needs retention_column"
+            )
+        return self
+
+
+class ErasureStrategy(_Model):
+    """Per-activity erasure strategy; without one, the legal basis decides (rgpd.requests.erasure)."""
+
+    default: ErasureAction | None = None
+    rules: list[ErasureRule] = Field(default_factory=list)
+    legal_hold: str | None = None  # Art. 17(3)(e): the claim or litigation that freezes the data
+
+
 class Activity(_Model):
     """One processing activity: every field of Art. 30(1), and 30(2) when we are processor."""
 
@@ -349,6 +394,7 @@ class Activity(_Model):
     nir_authorisation: str | None = None  # décret 2019-341 category claimed, if NIR is used
     data_locations: list[DataLocation] = Field(default_factory=list)
     person_identifiers: list[PersonIdentifier] = Field(default_factory=list)
+    erasure: ErasureStrategy | None = None
     notes: str | None = None
 
     @field_validator("ref")

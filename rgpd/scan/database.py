@@ -45,6 +45,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -254,6 +255,16 @@ def safe_base_uri(url: str | URL) -> str:
     host = u.host or "localhost"
     port = f":{u.port}" if u.port else ""
     return f"{backend}://{host}{port}/{u.database or ''}"
+
+
+def anchor_sqlite(url: str, base_dir: Path) -> str:
+    """A relative SQLite path in rgpd.toml is relative to the config's folder, not the cwd."""
+    if not url.startswith("sqlite:///") or url.startswith("sqlite:////"):
+        return url
+    rel = url.removeprefix("sqlite:///")
+    if not rel or rel.startswith((":memory:", "file:")):
+        return url
+    return "sqlite:///" + str(base_dir / rel)
 
 
 def column_uri(base: str, schema: str | None, table: str, column: str | None = None) -> str:
@@ -489,10 +500,10 @@ def _schemas(conn: Connection, backend: str, schema: str | None) -> list[str | N
     if backend == "postgresql":
         names = inspect(conn).get_schema_names()
         return [s for s in names if s not in _SYSTEM_SCHEMAS and not s.startswith("pg_")]
-    if backend in ("mysql", "mariadb"):
-        return [inspect(conn).default_schema_name]
-    if backend == "sqlite":
-        return ["main"]
+    # MySQL/MariaDB and SQLite: the connection's own database, named by the source URI
+    # already (``mysql://host/db#table.column``); other databases are not wandered into.
+    if backend in ("mysql", "mariadb", "sqlite"):
+        return [None]
     return [inspect(conn).default_schema_name]
 
 
@@ -539,7 +550,7 @@ def estimate_rows(conn: Connection, backend: str, t: TableInfo, cap: int) -> int
         row = conn.execute(
             text(
                 "SELECT TABLE_ROWS FROM information_schema.TABLES "
-                "WHERE TABLE_SCHEMA = :s AND TABLE_NAME = :t"
+                "WHERE TABLE_SCHEMA = COALESCE(:s, DATABASE()) AND TABLE_NAME = :t"
             ),
             {"s": t.schema, "t": t.name},
         ).first()
@@ -1052,7 +1063,7 @@ def scan_database(
     _validate(sample_size, depth)
     conn_cfg = ws.settings.connection(connection_name)  # ConfigError when unknown
     oid = ws.org_id(org)
-    base = safe_base_uri(conn_cfg.url)
+    base = safe_base_uri(anchor_sqlite(conn_cfg.url, ws.settings.base_dir))
     schema = schema or conn_cfg.schema
     settings = {
         "connection": connection_name,
@@ -1067,6 +1078,9 @@ def scan_database(
         "pid": os.getpid(),
     }
     with ws.db.session() as s:
+        from rgpd.scan.profiles import recover_stale_runs
+
+        recover_stale_runs(s, ws, org, oid, "database")
         run = ScanRunRow(
             org_id=oid,
             kind="database",
@@ -1184,7 +1198,7 @@ def _scan(
 ) -> None:
     secrets: list[str] = []
     try:
-        url = conn_cfg.resolved_url()
+        url = anchor_sqlite(conn_cfg.resolved_url(), ws.settings.base_dir)
         pw = make_url(url).password
         if pw:
             secrets.append(str(pw))
@@ -1254,7 +1268,6 @@ def _scan_tables(
     ]
     store.counts["tables"] = len(selected)
     seen: set[str] = set()
-    detector: Any = None
     for t in selected:
         turi = column_uri(base, t.schema, t.name)
         seen.add(turi)
@@ -1270,6 +1283,7 @@ def _scan_tables(
                 store.counts["unchanged"] += 1
                 report.findings = store.mark_unchanged(turi, t)
                 result.tables.append(report)
+                conn.rollback()
                 continue
             cols = [c for c in t.columns if _sampled(c)]
             rows: list[tuple[Any, ...]] = []
@@ -1278,19 +1292,14 @@ def _scan_tables(
                 rows, method = sample_rows(conn, backend, t, cols, sample_size, est)
             conn.rollback()  # end the read-only transaction: hold no snapshot between tables
             report.sampled_rows, report.method = len(rows), method
-            if detector is None and rows:
-                detector = _detector(depth)
-            judged = (
-                judge_table(
-                    t,
-                    cols,
-                    rows,
-                    detector.detect_many if detector is not None else (lambda texts: []),
-                    ws.keys.blind_index,
-                    today,
-                )
-                if rows
-                else []
+            # Judged even when empty: a table emptied since the last run loses its findings.
+            judged = judge_table(
+                t,
+                cols,
+                rows,
+                lambda texts: _detector(depth).detect_many(texts),
+                ws.keys.blind_index,
+                today,
             )
             store.counts["columns"] += len(cols)
             store.counts["rows_sampled"] += len(rows)

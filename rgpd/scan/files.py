@@ -79,6 +79,11 @@ ARCHIVE_SPLIT_BYTES = 64 * 1024 * 1024
 #: Compressed bytes / members per archive batch.
 ARCHIVE_BATCH_BYTES = 32 * 1024 * 1024
 ARCHIVE_BATCH_MEMBERS = 500
+#: Reasons that mean "not readable by design", not "broken": a share holds
+#: thousands of photos and binaries, and counting them as errors would make
+#: every run exit 3. They are counted as skipped and named in the summary
+#: (install the 'ocr' or 'legacy' extra, then rescan with --full).
+SKIP_REASONS = frozenset({"unknown_format", "missing_extra"})
 #: Extracted characters handed to the detector at once (its NER work is batched).
 DETECT_BATCH_CHARS = 200_000
 #: Seconds between heartbeats while walking (units heartbeat when they commit).
@@ -149,6 +154,8 @@ class UnitResult:
     failed: bool = False
     findings: list[EntityFindings] = field(default_factory=list)
     errors: list[UnitError] = field(default_factory=list)
+    #: Files or members not read because nothing can read them here (see SKIP_REASONS).
+    skipped: list[UnitError] = field(default_factory=list)
     chars: int = 0
 
 
@@ -174,6 +181,8 @@ class ScanResult:
     #: the unchanged files' from earlier runs): what ``--fail-on`` judges.
     findings: list[FindingRecord]
     interrupted_runs: list[int] = field(default_factory=list)
+    #: Files and members not read by design (unknown format, optional extra missing).
+    skipped: list[UnitError] = field(default_factory=list)
 
 
 def _new_counts() -> dict[str, int]:
@@ -187,6 +196,7 @@ def _new_counts() -> dict[str, int]:
         "findings": 0,  # (source, entity type) rows written
         "errors": 0,  # scan errors recorded
         "gone": 0,  # sources marked gone
+        "skipped": 0,  # files or members of a format nothing here can read
     }
 
 
@@ -446,7 +456,25 @@ def run_unit(unit: WorkUnit, config: WorkerConfig) -> UnitResult:
     Module-level so the process pool can pickle it. Never raises for a bad
     file: the problem comes back in ``errors`` and the scan goes on.
     """
+    from rgpd.scan.extract import ExtractLimits
+
     result = UnitResult(unit=unit)
+    limit = ExtractLimits().max_file_size
+    if unit.members is None and unit.size > limit:
+        # Refused before hashing: hashing a 40 GB disk image would take the timeout.
+        result.failed = True
+        result.errors.append(
+            UnitError(
+                unit.path,
+                "too_large",
+                _(
+                    "file too large to read: {size} bytes (limit {limit})",
+                    size=unit.size,
+                    limit=limit,
+                ),
+            )
+        )
+        return result
     if unit.batch == 0:
         try:
             result.content_hash = _hash_file(unit.path)
@@ -460,7 +488,8 @@ def run_unit(unit: WorkUnit, config: WorkerConfig) -> UnitResult:
             return result
 
     def on_error(source: str, err: SourceError) -> None:
-        result.errors.append(UnitError(source, err.reason, str(err)))
+        bucket = result.skipped if err.reason in SKIP_REASONS else result.errors
+        bucket.append(UnitError(source, err.reason, str(err)))
 
     agg = Aggregator(_index_ring(config.index_key), keep_raw=config.keep_evidence)
     detector = _detector(config.depth)
@@ -483,8 +512,11 @@ def run_unit(unit: WorkUnit, config: WorkerConfig) -> UnitResult:
                 flush()
         flush()
     except SourceError as exc:
-        result.failed = True
-        result.errors.append(UnitError(unit.path, exc.reason, str(exc)))
+        if exc.reason in SKIP_REASONS:
+            result.skipped.append(UnitError(unit.path, exc.reason, str(exc)))
+        else:
+            result.failed = True
+            result.errors.append(UnitError(unit.path, exc.reason, str(exc)))
     except OSError as exc:
         err = _source_error_of(exc)
         result.failed = True
@@ -716,6 +748,7 @@ class _Store:
         self.keep_evidence = keep_evidence
         self.counts = _new_counts()
         self.errors: list[UnitError] = []
+        self.skipped: list[UnitError] = []
         self.last_beat = time.monotonic()
         #: Stored member sources of each archive, to find the members it lost.
         self.members_of: dict[str, list[str]] = {}
@@ -870,6 +903,8 @@ class _Store:
         for f in res.findings:
             by_source.setdefault(f.source, []).append(f)
         whole_errors = [e for e in res.errors if e.source == unit.path]
+        self.skipped.extend(res.skipped)
+        self.counts["skipped"] += len(res.skipped)
         if archive is not None:
             archive.remaining -= 1
             archive.members.update(u for u in by_source if u != unit.path)
@@ -928,6 +963,9 @@ class _Store:
                 }
                 if failed and whole_errors:
                     meta["error"] = whole_errors[-1].reason
+                skipped = [e.reason for e in res.skipped if e.source == unit.path]
+                if skipped:
+                    meta["skipped"] = skipped[0]
                 values = {
                     "size": unit.size,
                     "mtime": unit.mtime_ns / 1e9,
@@ -1101,7 +1139,15 @@ def scan_files(
                 details={"status": status, "counts": store.counts},
             )
     findings = list_findings(ws, org, roots=roots)
-    return ScanResult(run_id, status, dict(store.counts), list(store.errors), findings, interrupted)
+    return ScanResult(
+        run_id,
+        status,
+        dict(store.counts),
+        list(store.errors),
+        findings,
+        interrupted,
+        list(store.skipped),
+    )
 
 
 def _run(

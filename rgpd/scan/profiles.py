@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from rgpd import audit
 from rgpd.config import Profile
@@ -48,6 +49,8 @@ log = logging.getLogger("rgpd.scan.profiles")
 
 #: A lock whose heartbeat is older than this is taken over, whoever holds it.
 LOCK_STALE_AFTER = timedelta(minutes=10)
+#: A ``running`` scan run silent for this long is considered dead.
+RUN_STALE_AFTER = timedelta(minutes=30)
 #: Seconds between heartbeats of a held lock.
 HEARTBEAT_EVERY = 30.0
 #: New findings / errors listed in the summary (counts stay complete).
@@ -149,6 +152,35 @@ def lock_is_stale(
     host, _sep, pid = holder.rpartition(":")
     here = this_host if this_host is not None else socket.gethostname()[:200]
     return host == here and pid.isdigit() and not alive(int(pid))
+
+
+def recover_stale_runs(s: Session, ws: Workspace, org: str, oid: int, kind: str) -> list[int]:
+    """Mark ``running`` runs whose process died (kill -9, reboot) as ``interrupted``."""
+    now = utcnow()
+    out: list[int] = []
+    for run in s.execute(
+        select(ScanRunRow).where(
+            ScanRunRow.org_id == oid, ScanRunRow.kind == kind, ScanRunRow.status == "running"
+        )
+    ).scalars():
+        st = run.settings or {}
+        holder = f"{st.get('host', '')}:{st.get('pid', 0)}"
+        beat = run.heartbeat_at or run.started_at
+        if not lock_is_stale(holder, beat, now=now, stale_after=RUN_STALE_AFTER):
+            continue
+        run.status = "interrupted"
+        run.finished_at = beat
+        out.append(run.id)
+        audit.append(
+            s,
+            action="interrupted",
+            entity="scan_run",
+            entity_ref=str(run.id),
+            actor=ws.actor,
+            org=org,
+            details={"kind": kind},
+        )
+    return out
 
 
 def lock_name(profile: str) -> str:
@@ -406,6 +438,7 @@ def _run_locked(
         "pid": os.getpid(),
     }
     with ws.db.session() as s:
+        recover_stale_runs(s, ws, org, oid, "profile")
         run = ScanRunRow(
             org_id=oid,
             kind="profile",

@@ -276,8 +276,7 @@ def location_covered(loc: DataLocation, cov: Coverage) -> bool:
 def describe(loc: DataLocation) -> str:
     if loc.kind == "files":
         return str(loc.path)
-    where = f"{loc.connection}:{loc.table}" if loc.table else f"{loc.connection}"
-    return where + (f"({', '.join(loc.columns)})" if loc.columns else "")
+    return f"{loc.connection}:{loc.table}" if loc.table else f"{loc.connection}"
 
 
 def _item_location(item: FoundItem) -> str:
@@ -348,7 +347,7 @@ def reconcile(
             ]
         )
 
-    out += _undeclared(found, holders)
+    out += _undeclared(activities, found, holders)
     out += _special(found, holders)
     out += _nir(found, holders)
     out += _retention(found, holders, now)
@@ -368,7 +367,9 @@ def reconcile(
 
 
 def _undeclared(
-    found: Sequence[FoundItem], holders: Sequence[Sequence[Any]]
+    activities: Sequence[Activity],
+    found: Sequence[FoundItem],
+    holders: Sequence[Sequence[Any]],
 ) -> list[ReconcileItem]:
     groups: dict[str, list[FoundItem]] = {}
     for item, held in zip(found, holders, strict=True):
@@ -377,24 +378,49 @@ def _undeclared(
     out = []
     for where, items in groups.items():
         entities = sorted({i.entity_type for i in items})
+        listed = _listed(_item_name(i) for i in items)
+        # A declared table whose declared columns leave these out: name the activity.
+        partial = sorted(
+            {
+                a.ref
+                for a in activities
+                for loc in a.data_locations
+                if loc.kind == "database"
+                and loc.columns
+                and any(location_matches(loc.model_copy(update={"columns": []}), i) for i in items)
+            }
+        )
+        if partial:
+            columns = sorted({str(i.column) for i in items})
+            message = _(
+                "Columns {columns} of {location} hold personal data ({entities}) but are not "
+                "among the columns activity {ref} declares: undeclared processing (Art. 30(1))",
+                columns=", ".join(columns),
+                location=where,
+                entities=", ".join(entities),
+                ref=", ".join(partial),
+            )
+        else:
+            message = _(
+                "Personal data ({entities}) found in {location}, which no activity of the "
+                "register declares: undeclared processing (Art. 30(1))",
+                entities=", ".join(entities),
+                location=where,
+            )
         out.append(
             ReconcileItem(
                 Rule.UNDECLARED,
                 SEVERITY[Rule.UNDECLARED],
-                None,
+                partial[0] if partial else None,
                 where,
                 None,
                 ARTICLES[Rule.UNDECLARED],
-                _(
-                    "Personal data ({entities}) found in {location}, which no activity of the "
-                    "register declares: undeclared processing (Art. 30(1))",
-                    entities=", ".join(entities),
-                    location=where,
-                ),
+                message,
                 {
                     "entities": entities,
                     "special": any(i.special_category for i in items),
-                    **_listed(_item_name(i) for i in items),
+                    "declared_by": partial,
+                    **listed,
                 },
             )
         )

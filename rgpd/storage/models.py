@@ -8,3 +8,4 @@ from rgpd.storage import (
     scan_tables,  # noqa: F401
     tables,  # noqa: F401
 )
+from rgpd.storage import fulfil_tables  # noqa: F401

@@ -484,13 +484,27 @@ _KIND_ORDER = [RecipientKind.INTERNAL, RecipientKind.EXTERNAL, RecipientKind.PRO
 
 def cnil_view(a: Activity) -> Activity:
     """What the CNIL layout carries: all but the technical fields; recipients grouped by kind."""
-    return a.model_copy(
-        update={
-            "data_locations": [],
-            "person_identifiers": [],
-            "recipients": sorted(a.recipients, key=lambda r: _KIND_ORDER.index(r.kind)),
-        }
-    )
+    update: dict[str, Any] = {
+        f: Activity.model_fields[f].get_default(call_default_factory=True)
+        for f in rio.NOT_IN_TABLES
+    }
+    update["recipients"] = sorted(a.recipients, key=lambda r: _KIND_ORDER.index(r.kind))
+    return a.model_copy(update=update)
+
+
+def test_only_technical_fields_are_left_out_of_the_cnil_layout() -> None:
+    assert {"data_locations", "person_identifiers"} <= set(rio.NOT_IN_TABLES)
+    for field in (
+        "purposes",
+        "legal_basis",
+        "data_categories",
+        "recipients",
+        "transfers",
+        "security",
+        "dpia",
+        "review_date",
+    ):
+        assert field not in rio.NOT_IN_TABLES
 
 
 def _encode(fmt: str, reg: Register) -> bytes:
@@ -699,3 +713,28 @@ def test_public_csv_is_one_line_per_activity() -> None:
     assert rows[0] == list(rio.PUBLIC_FIELDS)
     assert rows[1][rio.PUBLIC_FIELDS.index("purposes")] == "x y ; =z"
     assert len(text.strip().splitlines()) == 2
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "ods"])
+def test_reimporting_a_sheet_keeps_what_the_sheet_cannot_carry(fmt: str) -> None:
+    current = rio.load_yaml(sample_text("commune"))
+    imported = rio.parse_register(_encode(fmt, current), fmt)
+    assert imported.activities != current.activities  # locations and identifiers are absent
+    merged = rio.merge_table_import(current, imported)
+    assert merged.activities == current.activities  # an unedited sheet changes nothing
+    assert merged.organisation is None and merged.processors == [] and merged.breaches == []
+
+
+def test_merge_applies_edits_and_new_rows() -> None:
+    current = rio.load_yaml(sample_text("ccas"))
+    edited = rio.import_csv(
+        rio.export_csv(current).replace(
+            "Domiciliation des personnes sans domicile stable",
+            "Domiciliation (élection de domicile)",
+        )
+    )
+    edited.activities.append(Activity(ref="nouvelle", name="Nouvelle activité"))
+    merged = {a.ref: a for a in rio.merge_table_import(current, edited).activities}
+    assert merged["domiciliation"].name == "Domiciliation (élection de domicile)"
+    assert merged["domiciliation"].data_locations == current.activities[2].data_locations
+    assert merged["nouvelle"].data_locations == []

@@ -58,6 +58,9 @@ def test_report_writes_one_file_and_prints_its_path(
     assert path.parent == tmp_path / "reports"
     assert path.name.startswith(stem) and path.suffix == f".{ext}"
     assert path.stat().st_size > 100
+    if ext == "html":
+        lang = "en" if "--lang" in args else "fr"
+        assert f'<html lang="{lang}">' in path.read_text(encoding="utf-8")
 
 
 def test_out_folder(cli_db: str, tmp_path: Path) -> None:

@@ -280,3 +280,23 @@ def test_serve_command_is_registered_and_documented() -> None:
         "letter",
     ):
         assert sub in res.output
+
+
+def test_serve_starts_waitress_with_the_app(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import waitress
+
+    calls: list[tuple[object, dict[str, object]]] = []
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append((app, kw)))
+    site = tmp_path / "site"
+    site.mkdir()
+    code, out = run(
+        env, "serve", "--forms", str(site), "--port", "9099", "--mail-dir", str(tmp_path / "mail")
+    )
+    assert code == 0, out
+    [(app, kw)] = calls
+    assert kw["host"] == "127.0.0.1" and kw["port"] == 9099
+    assert kw["max_request_body_size"] >= 5 * 1024 * 1024
+    with app.test_client() as c:  # type: ignore[attr-defined]
+        assert c.get("/healthz").status_code == 200

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from rgpd import audit, deadlines
-from rgpd.i18n import use_language
 from rgpd.errors import Conflict, InvalidInput, NotFound, TransitionRefused
+from rgpd.i18n import use_language
 from rgpd.requests import intake, service
 from rgpd.requests.model import Channel, RequestState, RequestType
 from rgpd.storage.request_tables import RequestEventRow, RequestRow, RequestUploadRow
@@ -176,8 +176,7 @@ def test_sealed_payload_cannot_be_moved_to_another_request(org_ws: Workspace) ->
             .where(RequestRow.reference == b.reference)
             .values(payload=pa)
         )
-    from rgpd.i18n import use_language
-from rgpd.errors import CryptoError
+    from rgpd.errors import CryptoError
 
     with pytest.raises(CryptoError):
         service.get(org_ws, ORG, b.reference, reveal=True)

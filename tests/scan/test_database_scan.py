@@ -71,9 +71,7 @@ def _fresh_db(server_url: str, dialect: str) -> Iterator[str]:
 def commune_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A freshly seeded commune database on each dialect."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'commune.db'}"
-        seed_commune_db(url, families=FAMILIES)
-        yield url
+        yield request.getfixturevalue("sqlite_commune")
         return
     server = request.getfixturevalue(
         "pg_server_url" if request.param == "postgresql" else "mariadb_server_url"
@@ -90,11 +88,21 @@ def pg_commune(pg_server_url: str) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def commune_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Seeded once per module; each test scans (and may alter) its own copy."""
+    path = tmp_path_factory.mktemp("template") / "commune.db"
+    seed_commune_db(f"sqlite:///{path}", families=FAMILIES)
+    return path
+
+
 @pytest.fixture
-def sqlite_commune(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'commune.db'}"
-    seed_commune_db(url, families=FAMILIES)
-    return url
+def sqlite_commune(commune_template: Path, tmp_path: Path) -> str:
+    import shutil
+
+    dst = tmp_path / "commune.db"
+    shutil.copyfile(commune_template, dst)
+    return f"sqlite:///{dst}"
 
 
 @pytest.fixture
@@ -162,10 +170,10 @@ def test_a_person_is_found_again_through_the_blind_index(
         ).one()
     eng.dispose()
     hits = lookup_values(mairie, "mairie", "EMAIL_ADDRESS", [email.upper()])
-    assert [h.uri.rsplit("#", 1)[1] for h in hits] == ["main.familles.courriel"]
+    assert [h.uri.rsplit("#", 1)[1] for h in hits] == ["familles.courriel"]
     grouped = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
     hits = lookup_values(mairie, "mairie", "IBAN_CODE", [grouped])
-    assert {h.uri.rsplit("#", 1)[1] for h in hits} >= {"main.familles.iban"}
+    assert {h.uri.rsplit("#", 1)[1] for h in hits} >= {"familles.iban"}
     assert not lookup_values(mairie, "mairie", "EMAIL_ADDRESS", ["personne@example.net"])
 
 
@@ -453,6 +461,7 @@ def test_a_dropped_table_or_column_is_gone(mairie: Workspace, sqlite_commune: st
     with eng.begin() as c:
         c.execute(text("DROP TABLE journal_portail"))
         c.execute(text("ALTER TABLE agents DROP COLUMN nir"))
+        c.execute(text("DELETE FROM aides_sociales"))  # emptied: nothing left to report
     eng.dispose()
     res = scan(mairie)
     assert res.counts["gone"] >= 3  # the table, its ip column, agents.nir
@@ -465,13 +474,23 @@ def test_a_dropped_table_or_column_is_gone(mairie: Workspace, sqlite_commune: st
             )
             if "agents" in src.uri
         }
-    assert {"main.journal_portail", "main.journal_portail.ip", "main.agents.nir"} <= gone
+    assert {"journal_portail", "journal_portail.ip", "agents.nir"} <= gone
     assert "FR_NIR" not in live
+    assert not [f for f in res.findings if f.table == "aides_sociales"]
+    with mairie.db.session() as s:
+        left = [
+            src.uri
+            for _f, src in s.query(FindingRow, ScanSourceRow).join(
+                ScanSourceRow, ScanSourceRow.id == FindingRow.source_id
+            )
+            if "aides_sociales" in src.uri
+        ]
+    assert left == []
 
 
 def test_table_filters(mairie: Workspace, sqlite_commune: str) -> None:
     connect(mairie, "commune", sqlite_commune)
-    res = scan(mairie, tables=["fam*", "main.agents"], exclude_tables=["agents"])
+    res = scan(mairie, tables=["fam*", "agents"], exclude_tables=["agen*"])
     assert {t.table for t in res.tables} == {"familles"}
 
 
@@ -692,3 +711,69 @@ def test_size_buckets_absorb_small_changes() -> None:
     assert size_bucket(1000) == size_bucket(1100)
     assert size_bucket(1000) != size_bucket(2000)
     assert size_bucket(0) == 0 and size_bucket(None) == -1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "oracle+oracledb://rgpd_ro@ora.mairie.local:1521/?service_name=RH",
+        "mssql+pyodbc://rgpd_ro@sql.mairie.local/paie?driver=ODBC+Driver+18+for+SQL+Server",
+    ],
+)
+def test_optional_dialects_fail_clearly_without_their_server(mairie: Workspace, url: str) -> None:
+    """Oracle / SQL Server: a missing driver (optional extra) or host is a recorded error."""
+    import importlib.util
+
+    driver = "oracledb" if url.startswith("oracle") else "pyodbc"
+    installed = importlib.util.find_spec(driver) is not None
+    connect(mairie, "optional", url)
+    res = scan(mairie, "optional")
+    assert res.status == "failed"
+    (err,) = res.errors
+    if installed:  # the host does not exist here
+        assert err.reason in ("unreachable", "error")
+    else:
+        assert err.reason == "config" and "driver" in err.message
+    assert "rgpd_ro" not in err.source
+
+
+def test_a_killed_scan_run_is_marked_interrupted(mairie: Workspace, sqlite_commune: str) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    from rgpd.storage.db import utcnow
+    from rgpd.storage.scan_tables import ScanRunRow
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()  # its pid is now dead, as after kill -9
+    with mairie.db.session() as s:
+        dead = ScanRunRow(
+            org_id=mairie.org_id("mairie"),
+            kind="database",
+            status="running",
+            settings={"host": socket.gethostname()[:100], "pid": proc.pid},
+            counts={},
+            actor="test",
+            heartbeat_at=utcnow(),
+        )
+        s.add(dead)
+        s.flush()
+        dead_id = dead.id
+    connect(mairie, "commune", sqlite_commune)
+    scan(mairie, tables=["equipements"])
+    with mairie.db.session() as s:
+        assert s.get(ScanRunRow, dead_id).status == "interrupted"
+
+
+def test_relative_sqlite_paths_are_relative_to_the_config(
+    mairie: Workspace, tmp_path: Path
+) -> None:
+    (tmp_path / "exports").mkdir()
+    seed_commune_db(f"sqlite:///{tmp_path / 'exports' / 'portail.db'}", families=5)
+    mairie.settings.base_dir = tmp_path
+    connect(mairie, "export", "sqlite:///exports/portail.db")
+    res = scan(mairie, "export", tables=["familles"])
+    assert (
+        res.status == "completed" and res.uri == f"sqlite:///{tmp_path / 'exports' / 'portail.db'}"
+    )

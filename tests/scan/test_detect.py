@@ -55,7 +55,9 @@ def test_letter_at_every_depth(depth: str) -> None:
     found = _by_type(dets)
     for name in ("Jeanne DUPONT", "Jean-Pierre MARTIN", "LEFEBVRE", "Yannick KERGOAT"):
         assert name in found["PERSON"]
-    assert not any(w in v for v in found["PERSON"] for w in ("Conseil", "Paix", "Directrice", "Maire"))
+    assert not any(
+        w in v for v in found["PERSON"] for w in ("Conseil", "Paix", "Directrice", "Maire")
+    )
     assert found["FR_NIR"] == [NIR]
     assert found["IBAN_CODE"] == ["FR76 3000 6000 0112 3456 7890 189"]
     assert found["DATE_OF_BIRTH"] == ["12/03/1985"]
@@ -93,7 +95,9 @@ def test_entity_filter() -> None:
 
 def test_long_text_is_chunked_with_exact_offsets() -> None:
     para = "Le service a traité la demande sans difficulté particulière. " * 40
-    text = f"{para}\n\nSigné : Zoltan Kovacsik.\n\n{para}\n\nContact : Wilhelmina Oosterhuis, {NIR}.\n"
+    text = (
+        f"{para}\n\nSigné : Zoltan Kovacsik.\n\n{para}\n\nContact : Wilhelmina Oosterhuis, {NIR}.\n"
+    )
     det = Detector(depth="deep", max_chunk_chars=1500)
     dets = det.detect(text)
     persons = [d for d in dets if d.entity_type == "PERSON"]
@@ -136,7 +140,9 @@ def test_no_network_at_run_time(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    text = "Écrire à jeanne.dupont@example.net ou voir www.exemple.fr ; Kyano Sanders, 06 12 34 56 78."
+    text = (
+        "Écrire à jeanne.dupont@example.net ou voir www.exemple.fr ; Kyano Sanders, 06 12 34 56 78."
+    )
     for depth in ("quick", "standard", "deep"):
         assert any(d.entity_type == "EMAIL_ADDRESS" for d in Detector(depth=depth).detect(text))
     analyzer = build_analyzer(languages=("fr", "en"), full=False)

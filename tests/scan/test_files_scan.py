@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -325,6 +326,9 @@ def add_bad_files(root: Path) -> dict[str, str]:
     os.symlink("..", bad / "parent")
     with open(os.path.join(os.fsencode(bad), b"caf\xe9.txt"), "wb") as fh:
         fh.write(b"contenu")
+    with (bad / "disque.img").open("wb") as fh:
+        fh.truncate(4 * 1024**3 + 1)  # sparse: above the size cap, nothing written
+    os.mkfifo(bad / "tube")  # reading it would block forever: never opened
     return {
         str(bad / "rapport.pdf"): "corrupt",
         str(bad / "lettre.docx"): "corrupt",
@@ -333,15 +337,37 @@ def add_bad_files(root: Path) -> dict[str, str]:
         str(bad / "boucle_b"): "symlink_loop",
         str(bad / "parent"): "symlink_loop",
         str(bad) + "/caf\\xe9.txt": "undecodable_name",
+        str(bad / "disque.img"): "too_large",
+    }
+
+
+def add_unreadable_by_design(root: Path) -> dict[str, str]:
+    """Files nothing here can read: skipped and named, but not errors (no exit 3)."""
+    (root / "photos").mkdir()
+    expected = {}
+    if shutil.which("tesseract") is None:  # without the OCR extra, images are not read
+        (root / "photos/mariage.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 200)
+        expected[str(root / "photos/mariage.png")] = "missing_extra"
+    (root / "photos/setup.exe").write_bytes(b"MZ" + bytes(range(256)) * 4)
+    with zipfile.ZipFile(root / "photos/lot.zip", "w") as zf:
+        zf.writestr("outil.exe", b"MZ" + bytes(range(256)))
+        zf.writestr("note.txt", "Rien.\n")
+    return {
+        **expected,
+        str(root / "photos/setup.exe"): "unknown_format",
+        str(root / "photos/lot.zip") + "!outil.exe": "unknown_format",
     }
 
 
 def test_bad_files_become_errors_and_the_scan_goes_on(org_ws: Workspace, share: Share) -> None:
     expected = add_bad_files(share.root)
+    by_design = add_unreadable_by_design(share.root)
     res = _scan(org_ws, [str(share.root)])
     assert res.status == "completed"
     got = {e.source: e.reason for e in res.errors}
     assert got == expected
+    assert {e.source: e.reason for e in res.skipped} == by_design
+    assert res.counts["skipped"] == len(by_design)
     # the good files were still read
     assert _by(res.findings, share.path("rh/agents.csv"))["FR_NIR"].count == 4
     with org_ws.db.session() as s:
@@ -352,7 +378,8 @@ def test_bad_files_become_errors_and_the_scan_goes_on(org_ws: Workspace, share: 
     # unreadable files are tried again (and reported again) on the next run
     again = _scan(org_ws, [str(share.root)])
     assert {e.source for e in again.errors} == set(expected)
-    assert again.counts["units"] == 3  # the three unreadable documents, nothing else
+    assert again.counts["units"] == 4  # the four unreadable files, nothing else
+    assert again.skipped == []  # skipped files are settled, not retried
 
 
 # ------------------------------------------------------------------ kill -9
@@ -656,3 +683,24 @@ def test_incremental_scan_on_server_databases(server_ws: Workspace, share: Share
         share.path("rh/agents.csv")
     ]
     assert reveal_evidence(server_ws, ORG, share.path("rh/agents.csv"), "IBAN_CODE")
+
+
+def test_generated_sample_share_every_format(org_ws: Workspace, tmp_path: Path) -> None:
+    """All formats of the sample writer, and its hostile files, through the whole pipeline."""
+    from rgpd.scan.samples import write_sample_share
+
+    root = tmp_path / "partage"
+    manifest = write_sample_share(root, n_files=44, hostile=True)
+    res = _scan(org_ws, [str(root)])
+    problems = {e.source: e.reason for e in [*res.errors, *res.skipped]}
+    for f in manifest.files:
+        path = str(root / f.path)
+        if f.expected_error is None:
+            assert not [s for s in problems if s == path or s.startswith(path + "!")], f.path
+            if f.personal:
+                assert any(x.source.split("!", 1)[0] == path for x in res.findings), f.path
+        else:
+            shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            reasons = {r for s, r in problems.items() if s == shown or s.startswith(shown + "!")}
+            assert f.expected_error in reasons, f.path
+    assert _scan(org_ws, [str(root)]).counts["scanned"] == 0

@@ -399,3 +399,39 @@ def test_summary_is_composed_without_io() -> None:
     assert "public.familles.nir" in body and "98%" in body and "[cantine]" in body
     assert "mysql://rh/paie" in body and msg["Auto-Submitted"] == "auto-generated"
     assert msg["From"] == Settings().smtp.sender
+
+
+def test_scan_run_command_from_rgpd_toml(tmp_path: Path, mailbox: Mailbox) -> None:
+    from click.testing import CliRunner
+
+    from rgpd.cli import main
+    from tests.conftest import make_workspace
+
+    share = tmp_path / "partage"
+    share.mkdir()
+    (share / "liste.csv").write_text(
+        "nom;courriel\nMartin;jeanne.martin@example.org\n", encoding="utf-8"
+    )
+    seed_commune_db(f"sqlite:///{tmp_path / 'portail.db'}", families=10)
+    ws = make_workspace(f"sqlite:///{tmp_path / 'rgpd.db'}", tmp_path)
+    service.add_org(ws, Organisation(slug="mairie", name="Ville"))
+    ws.db.dispose()
+    cfg = tmp_path / "rgpd.toml"
+    cfg.write_text(
+        '[rgpd]\ndatabase_url = "sqlite:///rgpd.db"\nlang = "en"\n'
+        '[connections.portail]\nurl = "sqlite:///portail.db"\n'
+        '[profiles.nightly]\norg = "mairie"\npaths = ["partage"]\nconnections = ["portail"]\n'
+        'depth = "quick"\nworkers = 1\nnotify = ["dpo@example.org"]\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {mailbox.port}\nsender = "rgpd@example.org"\n',
+        encoding="utf-8",
+    )
+    with CliRunner().isolation() as (out, err, _both):
+        code = main(["--config", str(cfg), "scan", "run", "nightly", "--format", "json"])
+    summary = json.loads(out.getvalue().decode())
+    logs = [json.loads(x) for x in err.getvalue().decode().splitlines() if x.startswith("{")]
+    assert code == summary["exit_code"] == 1  # new findings, undeclared processing
+    assert {s["kind"] for s in summary["sources"]} == {"files", "database"}
+    assert summary["new_findings"] and summary["contradictions"] and not summary["errors"]
+    assert summary["notified"] == ["dpo@example.org"] and len(mailbox.messages) == 1
+    assert any(x.get("event") == "profile_finish" and x.get("exit_code") == 1 for x in logs)
+    assert "jeanne.martin" not in err.getvalue().decode()

@@ -70,7 +70,7 @@ TAX = "30232176" + "00" + "053"  # python-stdnum's documented valid example
 assert nif.is_valid(TAX)
 
 # (recognizer, entity, text, expected matched substrings at or above the threshold)
-POSITIVES: list[tuple[type[Recognizer], str, str, list[str]]] = [
+POSITIVES: list[tuple[type[Recognizer], str, str, list[str] | None]] = [
     (NirRecognizer, "FR_NIR", f"Numéro de sécurité sociale : {_spaced_nir(NIR_M)}.", [_spaced_nir(NIR_M)]),
     (NirRecognizer, "FR_NIR", f"NIR {NIR_M} (assuré principal)", [NIR_M]),
     (NirRecognizer, "FR_NIR", f"l'agent, NIR {_spaced_nir(NIR_CORSICA)}, né en Corse", [_spaced_nir(NIR_CORSICA)]),

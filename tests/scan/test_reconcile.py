@@ -209,8 +209,10 @@ def test_declared_columns_limit_what_is_declared() -> None:
         col_item("portail", "familles", "iban", "IBAN_CODE"),
     ]
     acts = [act("cantine", db("portail", "familles", ("nom",)))]
-    res = rules(reconcile(acts, items, fresh(*items), now=NOW), Rule.UNDECLARED)
-    assert [r.details["sources"] for r in res] == [["portail:public.familles.iban"]]
+    (r,) = rules(reconcile(acts, items, fresh(*items), now=NOW), Rule.UNDECLARED)
+    assert r.details["sources"] == ["portail:public.familles.iban"]
+    assert r.activity_ref == "cantine" and r.details["declared_by"] == ["cantine"]
+    assert "iban" in r.message and "cantine" in r.message
 
 
 @pytest.mark.parametrize(
@@ -539,3 +541,59 @@ def test_run_reconcile_stores_batches_and_tells_new_from_resolved(ws) -> None:  
         batches = set(s.execute(select(ReconcileResultRow.batch)).scalars())
     assert batches == {first.batch, second.batch}
     assert latest_results(ws, "ccas") == []
+
+
+def test_reconcile_command_exit_codes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from click.testing import CliRunner
+
+    from rgpd.cli import main
+    from rgpd.registry import service
+    from rgpd.registry.model import Organisation
+    from rgpd.scan.findings import uri_hash
+    from rgpd.storage.scan_tables import FindingRow, ScanSourceRow
+    from tests.conftest import make_workspace
+
+    url = f"sqlite:///{tmp_path / 'rgpd.db'}"
+    ws = make_workspace(url, tmp_path)
+    service.add_org(ws, Organisation(slug="mairie", name="Ville"))
+
+    def cli(*args: str) -> tuple[int, str]:
+        with CliRunner().isolation() as (out, _err, _both):
+            code = main(["--lang", "en", "--db", url, "--org", "mairie", "reconcile", *args])
+        return code, out.getvalue().decode()
+
+    assert cli()[0] == 0  # nothing found, nothing declared: nothing contradicts
+    uri = "sqlite:////srv/export.db#export.nir"
+    with ws.db.session() as s:
+        src = ScanSourceRow(
+            org_id=ws.org_id("mairie"),
+            kind="column",
+            uri=uri,
+            uri_hash=uri_hash(uri),
+            root="export",
+            meta={"schema": None, "table": "export", "column": "nir"},
+        )
+        s.add(src)
+        s.flush()
+        s.add(
+            FindingRow(
+                source_id=src.id,
+                org_id=src.org_id,
+                entity_type="FR_NIR",
+                count=5,
+                score=0.99,
+                evidence=[],
+                locations=[],
+            )
+        )
+    code, out = cli("--format", "jsonl")
+    assert code == 1
+    (line,) = [json.loads(x) for x in out.splitlines()]
+    assert (line["rule"], line["location"], line["article"]) == (
+        "undeclared_processing",
+        "export:export",
+        "Art. 30(1)",
+    )
+    ws.db.dispose()

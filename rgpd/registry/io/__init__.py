@@ -13,6 +13,7 @@ from rgpd.errors import FieldProblem, InvalidInput, ValidationFailed
 from rgpd.i18n import _
 from rgpd.registry.io.cnil import (
     COLUMNS,
+    NOT_IN_TABLES,
     SHEET_NAME,
     export_csv,
     export_ods,
@@ -20,6 +21,7 @@ from rgpd.registry.io.cnil import (
     import_csv,
     import_ods,
     import_xlsx,
+    merge_table_import,
 )
 from rgpd.registry.io.public import (
     PUBLIC_FIELDS,
@@ -40,6 +42,7 @@ __all__ = [
     "COLUMNS",
     "EXPORT_FORMATS",
     "IMPORT_FORMATS",
+    "NOT_IN_TABLES",
     "PUBLIC_FIELDS",
     "SHEET_NAME",
     "dump_yaml",
@@ -55,6 +58,7 @@ __all__ = [
     "import_xlsx",
     "load_yaml",
     "load_yaml_activity",
+    "merge_table_import",
     "parse_register",
     "problems_from_validation",
     "public_register",

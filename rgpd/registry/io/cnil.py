@@ -54,6 +54,7 @@ from rgpd.taxonomy import CATEGORIES
 
 __all__ = [
     "COLUMNS",
+    "NOT_IN_TABLES",
     "SHEET_NAME",
     "activities_from_rows",
     "activity_to_row",
@@ -63,6 +64,7 @@ __all__ = [
     "import_csv",
     "import_ods",
     "import_xlsx",
+    "merge_table_import",
 ]
 
 SHEET_NAME = "Registre"
@@ -706,6 +708,42 @@ def activities_from_rows(rows: Sequence[Sequence[str]], *, source: str = "") -> 
     if problems:
         raise ValidationFailed(problems, source)
     return out
+
+
+_CARRIED = ({c.key for c in COLUMNS if not c.computed} | {"recipients", "security", "dpia"}) & set(
+    Activity.model_fields
+)
+#: Activity fields the CNIL layout does not carry (YAML only): data locations, person
+#: identifiers, and any technical field added to the model later.
+NOT_IN_TABLES = tuple(f for f in Activity.model_fields if f not in _CARRIED)
+
+
+def _by_kind(recipients: Sequence[Any]) -> list[Any]:
+    order = [RecipientKind.INTERNAL, RecipientKind.EXTERNAL, RecipientKind.PROCESSOR]
+    return sorted(recipients, key=lambda r: order.index(r.kind))
+
+
+def merge_table_import(current: Register, imported: Register) -> Register:
+    """Imported spreadsheet rows, completed from the register already kept.
+
+    The CNIL layout has no data locations nor person identifiers, and returns
+    recipients grouped by kind: re-importing a sheet must not wipe the former nor
+    record a change for the latter. Activities are matched by reference; new ones
+    are taken as they are. The result holds only activities (no organisation,
+    processors or breaches), so applying it touches nothing else.
+    """
+    known = {a.ref: a for a in current.activities}
+    merged: list[Activity] = []
+    for act in imported.activities:
+        old = known.get(act.ref)
+        if old is None:
+            merged.append(act)
+            continue
+        update: dict[str, Any] = {f: getattr(old, f) for f in NOT_IN_TABLES}
+        if _by_kind(old.recipients) == act.recipients:
+            update["recipients"] = old.recipients
+        merged.append(act.model_copy(update=update))
+    return Register(activities=merged)
 
 
 # -- CSV -------------------------------------------------------------------------------------

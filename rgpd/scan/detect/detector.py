@@ -35,7 +35,7 @@ from rgpd.scan.detect.engine import (
     ner_spans,
     recognizers_for,
 )
-from rgpd.scan.detect.recognizers.base import ContextCue, Recognizer
+from rgpd.scan.detect.recognizers.base import ContextCue, Recognizer, digit_runs
 from rgpd.scan.detect.recognizers.fr.person import PersonRecognizer
 from rgpd.scan.detect.recognizers.fr.tabular import TabularRecognizer
 from rgpd.scan.detect.text import chunks
@@ -130,10 +130,7 @@ class Detector:
             if self.depth is Depth.STANDARD and self._person is not None:
                 self._ner_windows(works)
             for w in works:
-                if self.depth is Depth.QUICK:
-                    w.spans.extend(a for a in w.ambiguous if a.score >= self.score_threshold)
-                else:
-                    w.spans.extend(confirm_persons(w.ambiguous, w.ner))
+                w.spans.extend(confirm_persons(w.ambiguous, w.ner))
         return [self._finish(w) for w in works]
 
     # ------------------------------------------------------------------ stages
@@ -142,6 +139,7 @@ class Detector:
         text = w.text
         for rec in self._plain:
             w.spans.extend(rec.find(text))
+        digit_runs.cache_clear()  # the cache would keep the text alive
         if self._person is not None:
             found = self._person.analyze(text)
             w.spans.extend(found.sure)

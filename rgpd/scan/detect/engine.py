@@ -152,9 +152,14 @@ def ner_spans(text: str, ents: Iterable[tuple[int, int, str]]) -> list[Span]:
 
 
 def confirm_persons(ambiguous: Sequence[Span], ner: Sequence[Span]) -> list[Span]:
-    """Ambiguous name candidates NER agrees with, plus NER's own names."""
+    """Ambiguous candidates, raised to 0.8 where NER agrees, plus NER's own names.
+
+    A candidate NER does not confirm keeps its own score (the threshold decides),
+    so asking NER never loses a name the cues alone would have reported.
+    """
     out = [
-        Span("PERSON", a.start, a.end, 0.8) for a in ambiguous if any(a.overlaps(n) for n in ner)
+        Span("PERSON", a.start, a.end, 0.8) if any(a.overlaps(n) for n in ner) else a
+        for a in ambiguous
     ]
     out.extend(n for n in ner if not any(n.overlaps(a) for a in out))
     return out

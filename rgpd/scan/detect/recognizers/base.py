@@ -79,7 +79,7 @@ def spans(entity: str, hits: Iterable[tuple[int, int, float]]) -> list[Span]:
 _RUN = re.compile(r"\d[\d .,:/\-\u00a0()+]*")
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def digit_runs(text: str) -> tuple[tuple[int, int], ...]:
     """``(start, end)`` of every run of digits and number punctuation."""
     return tuple(m.span() for m in _RUN.finditer(text))

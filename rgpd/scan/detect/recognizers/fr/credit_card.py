@@ -15,7 +15,8 @@ from rgpd.scan.detect.recognizers.base import SURE, VALID, WEAK, ContextCue, Rec
 from rgpd.scan.detect.types import Span
 
 _CARD = re.compile(
-    r"(?<![\w./\-])(?<!\d,)("
+    # not the tail of an IBAN grouped by four ("FR76 3000 6000 ...")
+    r"(?<![\w./\-])(?<!\d,)(?<![A-Z0-9]{4} )("
     r"\d{4}([ \-\u00a0])\d{4}\2\d{4}\2\d{4}(?:\2\d{3})?"  # 16 (or 19) digits by four
     r"|3[47]\d\d([ \-\u00a0])\d{6}\3\d{5}"  # Amex 4-6-5
     r"|\d{13,19}"

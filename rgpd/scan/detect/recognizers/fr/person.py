@@ -35,15 +35,15 @@ from rgpd.scan.detect.types import Span
 _EXT = "\u0100-\u024f\u1e00-\u1eff"
 _UP = "A-ZÀ-ÖØ-Þ" + _EXT
 _LO = "a-zà-öø-ÿß" + _EXT
-_TITLE = rf"[{_UP}][{_LO}]+(?:[-'’][{_UP}]?[{_LO}]+)*"
-_UPPER = rf"[{_UP}]{{2,}}(?:[-'’][{_UP}]{{2,}})*"
+_TITLE = rf"(?:[{_UP}]['’])?[{_UP}][{_LO}]+(?:[-'’][{_UP}]?[{_LO}]+)*"
+_UPPER = rf"(?:[{_UP}]['’])?[{_UP}]{{2,}}(?:[-'’][{_UP}]{{2,}})*"
 _INITIAL = rf"[{_UP}]\.(?:-?[{_UP}]\.)?"
 _TOKEN = rf"(?:{_UPPER}|{_TITLE}|{_INITIAL})(?![\w@])"
 _PARTICLE = r"(?:de|du|des|d['’]|le|la|van|von|der|den|ben|bin|el|al|da|dos|das|di|del|della|ter)"
 _GAP = rf"(?:[ \u00a0]+|[ \u00a0]+{_PARTICLE}[ \u00a0]+|[ \u00a0]+d['’])"
 # the first token is spelled out so that the pattern starts with a character class
 # (the regex engine then skips non-capitals fast); the look-behind comes after it
-_FIRST = rf"[{_UP}](?<![\w@.'’\-].)(?:[{_UP}]+(?:[-'’][{_UP}]{{2,}})*|[{_LO}]+(?:[-'’][{_UP}]?[{_LO}]+)*|\.(?:-?[{_UP}]\.)?)(?![\w@])"
+_FIRST = rf"[{_UP}](?<![\w@.'’\-].)(?:['’](?=[{_UP}]{{2}}|[{_UP}][{_LO}]))?(?:[{_UP}]+(?:[-'’][{_UP}]{{2,}})*|[{_LO}]+(?:[-'’][{_UP}]?[{_LO}]+)*|\.(?:-?[{_UP}]\.)?)(?![\w@])"
 CHAIN = re.compile(rf"{_FIRST}(?:{_GAP}(?:{_TOKEN})){{0,5}}")
 _TOKEN_RE = re.compile(_TOKEN)
 _WORD = re.compile(r"[^\s]+")
@@ -79,6 +79,13 @@ _CIVILITY_BEFORE = re.compile(
     r"|\b(?:m|mm|mr|mme|mmes|mlle|madame|monsieur|mademoiselle|dr|docteur|me|maitre|pr|professeur)\.?\s+"
     r"(?:et\s+(?:m|mme|madame|monsieur|mlle)\.?\s+)?(?:(?:veuve|vve|epouse|ep\.|nee|divorcee|dit|dite)\s+)?"
     r"|\b(?:veuve|vve|epouse|ep\.|nee|divorcee)\s+)$"
+)
+# "mon voisin, Sabina Moles", "sa compagne Tiziana": a relative or neighbour is a person
+_RELATION_BEFORE = re.compile(
+    r"\b(?:mon|ma|son|sa|leur|notre|votre|le|la|du|de la)\s+(?:voisin|voisine|compagne|compagnon|conjoint|conjointe|"
+    r"epoux|epouse|mari|femme|fils|fille|pere|mere|frere|soeur|ami|amie|collegue|cousin|cousine|oncle|tante|"
+    r"grand-mere|grand-pere|beau-frere|belle-soeur|petit-fils|petite-fille|neveu|niece|concubin|concubine|"
+    r"locataire|proprietaire|bailleur|employeur|salarie|salariee)(?:\s+[\w'-]+){0,3}?\s*,?\s*$"
 )
 _GREETING = re.compile(r"\b(?:bonjour|bonsoir|cher|chere|salut|coucou|merci|hello)\s+$")
 # a name right after these is the name of a place or a building
@@ -123,7 +130,38 @@ _LIST_LABEL = re.compile(
 )
 # words that open the next field of a form, never part of a name
 _LABEL_WORDS = frozenset(
-    ["nom", "noms", "prenom", "prenoms", "ne", "nee", "nes", "date", "dates", "adresse", "tel", "telephone", "portable", "mobile", "email", "courriel", "mail", "classe", "ecole", "age", "sexe", "lieu", "profession", "service", "employeur", "situation", "matricule", "numero", "n", "no"]
+    [
+        "nom",
+        "noms",
+        "prenom",
+        "prenoms",
+        "ne",
+        "nee",
+        "nes",
+        "date",
+        "dates",
+        "adresse",
+        "tel",
+        "telephone",
+        "portable",
+        "mobile",
+        "email",
+        "courriel",
+        "mail",
+        "classe",
+        "ecole",
+        "age",
+        "sexe",
+        "lieu",
+        "profession",
+        "service",
+        "employeur",
+        "situation",
+        "matricule",
+        "numero",
+        "n",
+        "no",
+    ]
 )
 _PARTICLES = frozenset(
     {
@@ -239,7 +277,10 @@ def _split(tokens: list[Token], gaps: list[str]) -> list[list[Token]]:
                     continue
                 cur.append(tok)
                 continue
-        surname = inf.upper and bool(cur) and cur[-1].info.first and not cur[-1].info.upper
+        prev = cur[-1].info if cur else None
+        surname = (
+            inf.upper and prev is not None and (prev.initial or (prev.first and not prev.upper))
+        )
         if (inf.common or inf.acronym) and not inf.first and not inf.initial and not surname:
             if cur:
                 pieces.append(_strip_particles(cur))
@@ -306,7 +347,9 @@ class PersonRecognizer(Recognizer):
         sure.extend(self._labels(text))
         still: list[Span] = []
         for a in ambiguous:
-            if a.score >= 0.4 and _line_cue(text, a):
+            if a.score >= 0.4 and (
+                _line_cue(text, a) or _RELATION_BEFORE.search(before(text, a.start, 50))
+            ):
                 sure.append(Span("PERSON", a.start, a.end, 0.8))
             else:
                 still.append(a)
