@@ -227,6 +227,7 @@ class FileMatch:
     reasons: list[str]
     entities: list[str]
     occurrences: int = 0
+    root: str | None = None  # the scanned folder it was found under (relative locations)
 
     @property
     def location(self) -> str:
@@ -1159,6 +1160,7 @@ def _file_match(
         reasons=list(d["reasons"]),
         entities=ents,
         occurrences=int(d["occ"]),
+        root=root,
     )
 
 
@@ -1279,6 +1281,7 @@ def rescan_names(
                     reasons=reasons,
                     entities=sorted(ents),
                     occurrences=int(d["n"]),
+                    root=root,
                 )
             )
     return out, len(candidates)
