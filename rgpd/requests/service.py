@@ -201,7 +201,10 @@ def normalise_reference(ref: str) -> str:
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().casefold()
+    """The scanner's normalisation, so a request and a scan give the same blind-index token."""
+    from rgpd.masking import normalise
+
+    return normalise("EMAIL_ADDRESS", email)
 
 
 def normalise_identifier(value: str) -> str:
