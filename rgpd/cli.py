@@ -68,7 +68,7 @@ def _register_commands() -> None:
     """Command groups live in rgpd/commands/, one module per wing."""
     import importlib
 
-    for name in ("admin", "registry", "scan", "dbscan", "requests", "reports", "forms"):
+    for name in ("admin", "registry", "scan", "dbscan", "requests", "fulfil", "reports", "forms"):
         try:
             mod = importlib.import_module(f"rgpd.commands.{name}")
         except ModuleNotFoundError as exc:

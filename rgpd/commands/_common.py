@@ -67,8 +67,8 @@ def _width() -> int | None:
     return 140
 
 
-console = Console(highlight=False, soft_wrap=False, width=_width())
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True, width=_width())
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
@@ -86,6 +86,7 @@ def emit_json(obj: Any) -> None:
 
 def emit_jsonl(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
 
 
 def when(d: Any) -> str:

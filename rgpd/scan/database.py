@@ -580,7 +580,8 @@ def _sqlite_estimate(conn: Connection, t: TableInfo) -> int | None:
     if nums:
         return max(nums)
     try:  # rowid tables: the largest rowid is read from the b-tree, not counted
-        v = conn.execute(text(f'SELECT max(rowid) FROM "{t.name}"')).scalar()
+        quoted = t.name.replace('"', '""')
+        v = conn.execute(text(f'SELECT max(rowid) FROM "{quoted}"')).scalar()
         return int(v) if v is not None else 0
     except SQLAlchemyError:
         return None

@@ -337,15 +337,19 @@ def reconcile(
     out: list[ReconcileItem] = []
     # Which (activity, location) holds each item.
     holders: list[list[tuple[Activity, DataLocation]]] = []
+    by_place: dict[tuple[Any, ...], list[tuple[Activity, DataLocation]]] = {}
     for item in found:
-        holders.append(
-            [
+        # A source usually holds several entity types: match its place once.
+        place = (item.kind, item.path, item.root, item.schema, item.table, item.column)
+        held = by_place.get(place)
+        if held is None:
+            held = by_place[place] = [
                 (a, loc)
                 for a in activities
                 for loc in a.data_locations
                 if location_matches(loc, item)
             ]
-        )
+        holders.append(held)
 
     out += _undeclared(activities, found, holders)
     out += _special(found, holders)
@@ -572,13 +576,14 @@ def _not_scanned(
     activities: Sequence[Activity], coverage: Sequence[Coverage], now: datetime, recent_days: int
 ) -> list[ReconcileItem]:
     since = now - timedelta(days=recent_days)
+    recent = [c for c in coverage if c.scanned_at and c.scanned_at >= since]
     out = []
     for a in activities:
         for loc in a.data_locations:
+            if any(location_covered(loc, c) for c in recent):
+                continue
             times = [c.scanned_at for c in coverage if c.scanned_at and location_covered(loc, c)]
             last = max(times) if times else None
-            if last is not None and last >= since:
-                continue
             where = describe(loc)
             out.append(
                 ReconcileItem(

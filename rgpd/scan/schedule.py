@@ -92,10 +92,7 @@ def _env_file_help(spec: ScheduleSpec, comment: str) -> list[str]:
 def render_systemd(spec: ScheduleSpec) -> str:
     """A oneshot service and its timer; findings (exit 1) do not mark the unit failed."""
     hour, minute = spec.hour_minute()
-    env = [
-        f'Environment="PATH={spec.bin_dir()}:/usr/local/bin:/usr/bin:/bin"',
-        'Environment="RGPD_LANG=fr"',
-    ]
+    env = [f'Environment="PATH={spec.bin_dir()}:/usr/local/bin:/usr/bin:/bin"']
     if spec.database_url and not spec.url_has_secret():
         env.append(f'Environment="RGPD_DATABASE_URL={spec.database_url}"')
     if spec.needs_env_file():
@@ -118,7 +115,6 @@ def render_systemd(spec: ScheduleSpec) -> str:
         "Nice=10",
         "IOSchedulingClass=idle",
         "NoNewPrivileges=yes",
-        "PrivateTmp=yes",
         "",
     ]
     timer = [
@@ -156,10 +152,11 @@ def render_cron(spec: ScheduleSpec) -> str:
     parts = [f"cd {shlex.quote(spec.workdir)}"]
     if spec.needs_env_file():
         parts.append(f"set -a && . {shlex.quote(spec.env_path())} && set +a")
-    env = "RGPD_LANG=fr "
+    env = ""
     if spec.database_url and not spec.url_has_secret():
         env += f"RGPD_DATABASE_URL={shlex.quote(spec.database_url)} "
-    log = spec.log_file or f"{spec.workdir.rstrip('/')}/logs/{spec.unit}.jsonl"
+    log = spec.log_file or f"{spec.workdir.rstrip('/')}/logs/{spec.unit}.log"
+    parts.append(f"mkdir -p {shlex.quote(log.rsplit('/', 1)[0] or '/')}")
     run = env + " ".join(shlex.quote(a) for a in spec.command()) + f" >> {shlex.quote(log)} 2>&1"
     parts.append(run)
     lines = []
