@@ -187,6 +187,19 @@ class KeyRing:
         mac = hmac.new(self.index_key, f"{kind}\x1f{normalised_value}".encode(), hashlib.sha256)
         return mac.hexdigest()
 
+    def derive(self, purpose: str) -> bytes:
+        """A 256-bit secret for one purpose (link signing, pseudonyms), never stored.
+
+        Derived from the index key with HMAC-SHA256 over a purpose label, so every
+        worker of an install derives the same secret and purposes never share one.
+        """
+        return hmac.new(self.index_key, f"rgpd.derive.{purpose}".encode(), hashlib.sha256).digest()
+
+    def keyed_digest(self, purpose: str, data: bytes | str) -> str:
+        """Keyed hex digest for stable pseudonyms: same input, same output; unguessable."""
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        return hmac.new(self.derive(purpose), raw, hashlib.sha256).hexdigest()
+
     # -- signatures -----------------------------------------------------------
     def sign(self, message: bytes) -> str:
         return _b64e(Ed25519PrivateKey.from_private_bytes(self.signing_key).sign(message))

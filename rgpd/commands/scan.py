@@ -218,11 +218,11 @@ def _summary(res: Any, *, to_stderr: bool) -> None:
             # The first message says what to install (missing_extra) or what the format was.
             out.print(
                 _(
-                    "{n} not read ({reason}), e.g. {source}: {message}",
+                    "{n} not read ({reason}), e.g. {source}: {detail}",
                     n=len(items),
                     reason=reason,
                     source=items[0].source,
-                    message=items[0].message,
+                    detail=items[0].message,
                 ),
                 markup=False,
             )
@@ -339,8 +339,8 @@ def findings_show(c: Ctx, uri: str, fmt: str) -> int:
 
     from rgpd.commands._common import emit_json
 
-    if "!" not in uri and not uri.startswith("/"):
-        uri = os.path.abspath(uri)
+    container, bang, member = uri.partition("!")
+    uri = os.path.abspath(container) + bang + member  # sources are stored with absolute paths
     d = show_source(c.ws, c.org_slug(), uri)
     if fmt == "json":
         emit_json(

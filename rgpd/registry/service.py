@@ -264,28 +264,31 @@ def delete_activity(ws: Workspace, org: str, ref: str) -> None:
     """Soft delete: the history stays (Art. 5(2) accountability)."""
     with ws.db.session() as s:
         o = _org_row(s, org)
-        row = _activity_row(s, o.id, ref)
-        row.deleted = True
-        row.version += 1
-        s.add(
-            ActivityVersionRow(
-                activity_id=row.id,
-                version=row.version,
-                change="deleted",
-                data=row.data,
-                digest=audit.digest(row.data),
-                actor=audit.current_actor(ws.actor),
-            )
+        _soft_delete(s, ws, o, _activity_row(s, o.id, ref))
+
+
+def _soft_delete(s: Session, ws: Workspace, o: OrganisationRow, row: ActivityRow) -> None:
+    row.deleted = True
+    row.version += 1
+    s.add(
+        ActivityVersionRow(
+            activity_id=row.id,
+            version=row.version,
+            change="deleted",
+            data=row.data,
+            digest=audit.digest(row.data),
+            actor=audit.current_actor(ws.actor),
         )
-        audit.append(
-            s,
-            action="delete",
-            entity="activity",
-            entity_ref=f"{o.slug}/{ref}",
-            actor=ws.actor,
-            org=o.slug,
-            before=row.data,
-        )
+    )
+    audit.append(
+        s,
+        action="delete",
+        entity="activity",
+        entity_ref=f"{o.slug}/{row.ref}",
+        actor=ws.actor,
+        org=o.slug,
+        before=row.data,
+    )
 
 
 def history(ws: Workspace, org: str, ref: str) -> list[VersionRecord]:
@@ -493,27 +496,7 @@ def import_register(
             ).scalars()
             for row in rows:
                 if row.ref not in keep:
-                    row.deleted = True
-                    row.version += 1
-                    s.add(
-                        ActivityVersionRow(
-                            activity_id=row.id,
-                            version=row.version,
-                            change="deleted",
-                            data=row.data,
-                            digest=audit.digest(row.data),
-                            actor=audit.current_actor(ws.actor),
-                        )
-                    )
-                    audit.append(
-                        s,
-                        action="delete",
-                        entity="activity",
-                        entity_ref=f"{o.slug}/{row.ref}",
-                        actor=ws.actor,
-                        org=o.slug,
-                        before=row.data,
-                    )
+                    _soft_delete(s, ws, o, row)
                     res.deleted += 1
     return res
 

@@ -424,27 +424,50 @@ def _digits(value: str) -> str:
     return "".join(c for c in value if c.isdigit())
 
 
+def national_phone(value: str) -> tuple[str, int]:
+    """(national digits with the trunk 0, country code): "+33 6 12 34 56 78" → ("0612345678", 33).
+
+    Valid numbers go through phonenumbers (so "0639 ..." is La Réunion's +262);
+    numbers it rejects are read the French way, so that two spellings of the
+    same digits still meet.
+    """
+    import phonenumbers
+
+    from rgpd.masking import parse_phone
+
+    num = parse_phone(value)
+    if num is not None:
+        return "0" + phonenumbers.national_significant_number(num), int(num.country_code or 33)
+    raw = value.strip().replace("(0)", "")
+    digits = _digits(raw)
+    if raw.startswith("00"):
+        digits = digits[2:]
+    if (raw.startswith("+") or raw.startswith("00")) and digits.startswith("33"):
+        return "0" + digits[2:], 33
+    if raw.startswith("+") or raw.startswith("00"):
+        return digits, 0
+    return digits, 33
+
+
 def _phone_variants(value: str) -> list[str]:
+    """The ways a phone number is commonly stored: "06 12 34 56 78", "0612345678", "+33 6 ..."."""
     e164 = normalise(Entity.PHONE_NUMBER, value)
-    out = [value.strip()]
-    if e164.startswith("+33") and len(e164) == 12:
-        national = "0" + e164[3:]
+    out = [value.strip(), e164]
+    national, cc = national_phone(value)
+    if len(national) == 10 and national.startswith("0"):
         pairs = [national[i : i + 2] for i in range(0, 10, 2)]
-        rest = e164[3:]
-        out += [
-            national,
-            " ".join(pairs),
-            ".".join(pairs),
-            "-".join(pairs),
-            e164,
-            "+33 " + rest[0] + " " + " ".join(rest[i : i + 2] for i in range(1, 9, 2)),
-            "+33 " + " ".join([rest[0]] + [rest[i : i + 2] for i in range(1, 9, 2)]),
-            "+33 (0)" + rest[0] + " " + " ".join(rest[i : i + 2] for i in range(1, 9, 2)),
-            "0033" + rest,
-            "+33" + rest,
-        ]
-    elif e164:
-        out.append(e164)
+        rest = national[1:]
+        tail = " ".join(rest[i : i + 2] for i in range(1, 9, 2))
+        out += [national, " ".join(pairs), ".".join(pairs), "-".join(pairs)]
+        # "0700000000" is French to a person and Monegasque to phonenumbers: both prefixes
+        for code in dict.fromkeys([33, cc] if cc else [33]):
+            out += [
+                f"+{code}{rest}",
+                f"+{code} {rest[0]} {tail}",
+                f"+{code} (0){rest[0]} {tail}",
+                f"00{code}{rest}",
+                f"00{code} {rest[0]} {tail}",
+            ]
     return list(dict.fromkeys(v for v in out if v))
 
 
@@ -491,7 +514,8 @@ def variants(probe: Probe, column: Column[Any]) -> list[Any]:
             if d.isdigit() and len(d) < 19:
                 nums.append(int(d))
         if ent == Entity.PHONE_NUMBER:  # stored as a number: the leading 0 is gone
-            nums += [int(x) for x in {_digits(t)[-9:] for t in texts} if x.isdigit()]
+            nat = national_phone(v)[0]
+            nums = [int(nat[1:])] if len(nat) == 10 and nat[1:].isdigit() else []
         return list(dict.fromkeys(nums))
     if _is_text(column):
         return texts
@@ -504,8 +528,13 @@ def same_value(probe: Probe, stored: Any) -> bool:
         return False
     text = jsonable(stored) if not isinstance(stored, str) else stored
     text = str(text)
-    if probe.entity == Entity.PHONE_NUMBER and not isinstance(stored, str):
-        return _digits(text)[-9:] == _digits(normalise(probe.entity, probe.value))[-9:]
+    if probe.entity == Entity.PHONE_NUMBER:
+        if not isinstance(stored, str):  # a number column lost the leading 0
+            return _digits(text)[-9:] == national_phone(probe.value)[0][-9:]
+        if normalise(probe.entity, text) == normalise(probe.entity, probe.value):
+            return True
+        mine, theirs = national_phone(probe.value)[0], national_phone(text)[0]
+        return len(mine) == 10 and mine.startswith("0") and mine == theirs
     if probe.entity:
         return normalise(probe.entity, text) == normalise(probe.entity, probe.value)
     return service.normalise_identifier(text) == service.normalise_identifier(probe.value)

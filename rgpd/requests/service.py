@@ -13,8 +13,6 @@ Personal data never leave this module in clear except through ``reveal=True``
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets
 from collections.abc import Iterable, Sequence
@@ -420,7 +418,7 @@ def _serializer(ws: Workspace, purpose: str) -> URLSafeTimedSerializer:
 
 def server_secret(ws: Workspace) -> bytes:
     """A signing secret derived from the install's index key (never stored, same in every worker)."""
-    return hmac.new(ws.keys.index_key, b"rgpd.server-secret.v1", hashlib.sha256).digest()
+    return ws.keys.derive("server-secret.v1")
 
 
 def sign_link(ws: Workspace, purpose: str, org: str, secret: str) -> str:

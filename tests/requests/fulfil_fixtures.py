@@ -158,6 +158,17 @@ class Commune:
         return self.sql("SELECT * FROM familles WHERE numero_famille = :n", n=n)[0]
 
 
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Reasons and notes are asserted in English (the French catalog is filled separately)."""
+    from rgpd.i18n import get_language, set_language
+
+    before = get_language()
+    set_language("en")
+    yield
+    set_language(before)
+
+
 def server_url(request: pytest.FixtureRequest, backend: str, tmp: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp / 'commune.db'}"
@@ -204,10 +215,16 @@ def plant(root: Path, commune: Commune, n: int, others: list[int]) -> dict[str, 
 
 
 def build_commune(
-    request: pytest.FixtureRequest, backend: str, tmp: Path, *, persons: dict[int, list[int]]
+    request: pytest.FixtureRequest,
+    backend: str,
+    tmp: Path,
+    *,
+    persons: dict[int, list[int]],
+    families: int = FAMILIES,
+    share_files: int = 16,
 ) -> Commune:
     url = server_url(request, backend, tmp)
-    seed_commune_db(url, families=FAMILIES, seed=SEED)
+    seed_commune_db(url, families=families, seed=SEED)
     ws = make_workspace(f"sqlite:///{tmp / 'rgpd.db'}", tmp)
     ws.settings.connections[CONN] = Connection(name=CONN, url=url)
     registry.add_org(
@@ -222,7 +239,7 @@ def build_commune(
     for a in activities():
         registry.add_activity(ws, ORG, a)
     share = tmp / "partage"
-    write_sample_share(share, n_files=16, seed=SEED)
+    write_sample_share(share, n_files=share_files, seed=SEED)
     commune = Commune(ws, url, backend, share)
     for n, others in persons.items():
         commune.planted.update({f"{k}_{n}": v for k, v in plant(share, commune, n, others).items()})

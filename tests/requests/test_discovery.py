@@ -26,6 +26,7 @@ from .fulfil_fixtures import (
     ORG,
     Commune,
     commune_fixture,
+    english,  # noqa: F401 (autouse)
     family_keys,
     family_request,
     new_request,
@@ -345,7 +346,13 @@ def test_a_phone_typed_one_way_is_found_stored_another(
         ("FR_NIR", "1 85 05 75 123 456 78", "185057512345678", "text", True),
         ("FR_NIR", "185057512345678", 185057512345678, "int", True),
         ("FR_NIR", "1 85 05 75 123 456 78", "1 85 05 75 123 456 79", "text", False),
-        ("IBAN_CODE", "FR76 3000 6000 0112 3456 7890 189", "FR7630006000011234567890189", "text", True),
+        (
+            "IBAN_CODE",
+            "FR76 3000 6000 0112 3456 7890 189",
+            "FR7630006000011234567890189",
+            "text",
+            True,
+        ),
         (None, "F-2024-0042", "f-2024-0042", "text", True),
         (None, "42", 42, "int", True),
         ("EMAIL_ADDRESS", "a@example.org", 42, "int", False),  # no e-mail in a number column
@@ -376,7 +383,11 @@ def test_person_probes_come_from_the_request_and_the_register() -> None:
         last_name="Martin",
         email="j.martin@example.org",
         phone="06 12 34 56 78",
-        identifiers={"matricule": "A00042", "secu": "2 85 05 75 123 456 78", "nom_date_naissance": "x"},
+        identifiers={
+            "matricule": "A00042",
+            "secu": "2 85 05 75 123 456 78",
+            "nom_date_naissance": "x",
+        },
     )
     p = disc.person_from_submission(sub, acts)
     assert {(x.key, x.entity) for x in p.probes} == {

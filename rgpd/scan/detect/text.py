@@ -47,13 +47,26 @@ def strip_accents(text: str) -> str:
     )
 
 
+def fold_window(window: str) -> str:
+    """Fast fold of a short cue window: lower case, ASCII only (the length may change).
+
+    Cue windows are only searched, never indexed into, so the cheap C path
+    (NFKD then ASCII) beats the length-keeping :func:`fold`.
+    """
+    low = window.lower()
+    if low.isascii():
+        return low
+    low = low.replace("’", "'").replace("œ", "oe").replace("æ", "ae")
+    return unicodedata.normalize("NFKD", low).encode("ascii", "ignore").decode("ascii")
+
+
 def before(text: str, start: int, width: int) -> str:
     """Folded window of ``width`` characters ending at ``start``."""
-    return fold(text[max(0, start - width) : start])
+    return fold_window(text[max(0, start - width) : start])
 
 
 def after(text: str, end: int, width: int) -> str:
-    return fold(text[end : end + width])
+    return fold_window(text[end : end + width])
 
 
 def line_before(text: str, start: int, width: int = 80) -> str:

@@ -93,9 +93,14 @@ def near_digits(
     Look-behinds still see the whole text; ``after`` must leave room for look-aheads.
     """
     n = len(text)
+    runs = digit_runs(text)
+    if n < 4096 or len(runs) * 200 > n:
+        # a short text, or a digit-dense one (a table, a log): one pass is cheaper
+        yield from pattern.finditer(text)
+        return
     windows: list[list[int]] = []
     covered = 0
-    for s, e in digit_runs(text):
+    for s, e in runs:
         if e - s < min_len:
             continue
         ws, we = max(0, s - before), min(n, e + after)
@@ -105,8 +110,7 @@ def near_digits(
         else:
             covered += we - ws
             windows.append([ws, we])
-    if len(windows) > 64 and covered * 3 > n:
-        # digit-dense text (a table, a log): one pass is cheaper than many windows
+    if covered * 3 > n:
         yield from pattern.finditer(text)
         return
     seen: set[tuple[int, int]] = set()

@@ -73,13 +73,145 @@ CIVILITIES = frozenset(
     ]
 )
 # "Mme veuve LEFEBVRE", "M. et Mme DUPONT", "Jeanne MARTIN épouse DURAND"
-_CIVILITY_BEFORE = re.compile(
-    r"(?:\b(?:brigadier(?:-chef)?|gardien(?:ne)?|agent|lieutenant|capitaine|commandant|adjudant(?:-chef)?|"
-    r"sergent|gendarme|policier(?:e)?|major|infirmi(?:er|ere)|educat(?:eur|rice)|temoin|collegue)\s+"
-    r"|\b(?:m|mm|mr|mme|mmes|mlle|madame|monsieur|mademoiselle|dr|docteur|me|maitre|pr|professeur)\.?\s+"
-    r"(?:et\s+(?:m|mme|madame|monsieur|mlle)\.?\s+)?(?:(?:veuve|vve|epouse|ep\.|nee|divorcee|dit|dite)\s+)?"
-    r"|\b(?:veuve|vve|epouse|ep\.|nee|divorcee)\s+)$"
+# the word right before a name that makes it a person's: "Mme veuve LEFEBVRE",
+# "M. et Mme DUPONT", "née DURAND", "le brigadier-chef LE GALL"
+_CIVIL_WORDS = frozenset(
+    [
+        "m",
+        "mm",
+        "mr",
+        "mrs",
+        "mme",
+        "mmes",
+        "mlle",
+        "mlles",
+        "madame",
+        "monsieur",
+        "mademoiselle",
+        "dr",
+        "docteur",
+        "me",
+        "maitre",
+        "pr",
+        "professeur",
+        "veuve",
+        "vve",
+        "epouse",
+        "ep",
+        "nee",
+        "divorcee",
+        "brigadier",
+        "brigadier-chef",
+        "gardien",
+        "gardienne",
+        "agent",
+        "lieutenant",
+        "capitaine",
+        "commandant",
+        "adjudant",
+        "adjudant-chef",
+        "sergent",
+        "gendarme",
+        "policier",
+        "policiere",
+        "major",
+        "infirmier",
+        "infirmiere",
+        "educateur",
+        "educatrice",
+        "temoin",
+        "collegue",
+    ]
 )
+_GREETINGS = frozenset(["bonjour", "bonsoir", "cher", "chere", "salut", "coucou", "merci", "hello"])
+# a name right after these is the name of a place or a building ("rue Victor Hugo")
+_PLACE_WORDS = frozenset(
+    [
+        "rue",
+        "avenue",
+        "av",
+        "bd",
+        "boulevard",
+        "place",
+        "chemin",
+        "impasse",
+        "allee",
+        "quai",
+        "square",
+        "cours",
+        "route",
+        "voie",
+        "ecole",
+        "college",
+        "lycee",
+        "scolaire",
+        "salle",
+        "residence",
+        "gymnase",
+        "stade",
+        "centre",
+        "espace",
+        "parc",
+        "jardin",
+        "hopital",
+        "clinique",
+        "bibliotheque",
+        "mediatheque",
+        "fondation",
+        "prix",
+        "pont",
+        "port",
+        "cite",
+        "foyer",
+        "maison",
+        "ehpad",
+        "creche",
+        "complexe",
+        "halle",
+        "piscine",
+        "theatre",
+        "musee",
+        "institut",
+        "universite",
+        "lotissement",
+        "hameau",
+        "passage",
+        "promenade",
+        "esplanade",
+        "parvis",
+        "quartier",
+        "station",
+        "metro",
+        "gare",
+        "aeroport",
+        "eglise",
+        "chapelle",
+        "saint",
+        "sainte",
+        "st",
+        "ste",
+    ]
+)
+_ARTICLES = frozenset({"de", "la", "du", "des", "d'", "l'", "de la", "le"})
+
+
+def _last_word(window: str) -> str:
+    """The word the window ends with, if a space separates it from what follows."""
+    if not window or not window[-1].isspace():
+        return ""
+    parts = window.split()
+    return parts[-1].strip(".,;:()") if parts else ""
+
+
+def _is_place(window: str) -> bool:
+    words = [w.strip(".,;:()") for w in window.replace("'", "' ").split()]
+    while words and words[-1] in _ARTICLES:
+        words.pop()
+    return bool(words) and (
+        words[-1] in _PLACE_WORDS or (len(words) > 1 and words[-2] in _PLACE_WORDS)
+    )
+
+
 # "mon voisin, Sabina Moles", "sa compagne Tiziana": a relative or neighbour is a person
 _RELATION_BEFORE = re.compile(
     r"\b(?:mon|ma|son|sa|leur|notre|votre|le|la|du|de la)\s+(?:voisin|voisine|compagne|compagnon|conjoint|conjointe|"
@@ -87,20 +219,9 @@ _RELATION_BEFORE = re.compile(
     r"grand-mere|grand-pere|beau-frere|belle-soeur|petit-fils|petite-fille|neveu|niece|concubin|concubine|"
     r"locataire|proprietaire|bailleur|employeur|salarie|salariee)(?:\s+[\w'-]+){0,3}?\s*,?\s*$"
 )
-_GREETING = re.compile(r"\b(?:bonjour|bonsoir|cher|chere|salut|coucou|merci|hello)\s+$")
-# a name right after these is the name of a place or a building
-_PLACE_BEFORE = re.compile(
-    r"\b(?:rue|avenue|av|bd|boulevard|place|chemin|impasse|allee|quai|square|cours|route|voie|"
-    r"ecole|college|lycee|groupe scolaire|salle|residence|gymnase|stade|centre|espace|parc|jardin|"
-    r"hopital|clinique|bibliotheque|mediatheque|fondation|prix|pont|port|cite|foyer|maison|ehpad|"
-    r"creche|complexe|halle|piscine|theatre|musee|institut|universite|lotissement|hameau|passage|"
-    r"promenade|esplanade|parvis|quartier|station|metro|gare|aeroport|eglise|chapelle|saint|sainte|"
-    r"st|ste)(?:\s+[\w'-]+)?\s+(?:de la |de l'|du |des |de |d'|l')?$"
-)
 # "Nom : DUPONT", "Prénom(s) : Jeanne", "De : Jeanne Dupont <...>", "Responsable légal 1 : ..."
-_LABEL = re.compile(
-    r"(?im)(?:^|(?<=[\t|;])|(?<=\S[ \t]{2}))[ \t]*(?:[-*•][ \t]*)?"
-    r"(?:(?P<explicit>nom(?:\s+et\s+pr[ée]noms?|\s+de\s+naissance|\s+d['’]usage|\s+de\s+famille|"
+_LABEL_KEY = re.compile(
+    r"(?i)(?:(?P<explicit>nom(?:\s+et\s+pr[ée]noms?|\s+de\s+naissance|\s+d['’]usage|\s+de\s+famille|"
     r"\s+marital|\s+complet|\s+de\s+l['’]\w+|\s+du\s+\w+|\s+de\s+la\s+\w+)?|pr[ée]noms?(?:\s+de\s+l['’]\w+|\s+du\s+\w+)?|"
     r"nom\s*[/,]\s*pr[ée]noms?|pr[ée]noms?\s*[/,]\s*nom|identit[ée](?:\s+de\s+l['’]\w+)?)"
     r"|(?P<role>demandeu(?:r|se)|b[ée]n[ée]ficiaire|repr[ée]sentant\s+l[ée]gal|responsable\s+l[ée]gal(?:\s*\d)?|"
@@ -109,10 +230,14 @@ _LABEL = re.compile(
     r"interlocut(?:eur|rice)|r[ée]f[ée]rent|contact|conjoint|[ée]poux|[ée]pouse|tut(?:eur|rice)|"
     r"usager|patient|victime|t[ée]moin|auteur|int[ée]ress[ée]e?|de|à|cc|from|to|signé|sign[ée]\s+par|"
     r"personnes?\s+(?:autoris[ée]es?|à\s+pr[ée]venir|à\s+contacter)[^:\n]{0,40}|contact\s+d['’]urgence))"
-    r"[ \t]*(?:\([^)\n]{0,30}\))?[ \t]*:[ \t]*"
-    r"(?:(?:M\.|Mme|Mlle|Madame|Monsieur|Mademoiselle|Dr)[ \t]+)?"
+    r"[ \t]*(?:\([^)\n]{0,30}\))?[ \t]*"
+)
+_LABEL_VALUE = re.compile(
+    r"[ \t]*(?:(?:M\.|Mme|Mlle|Madame|Monsieur|Mademoiselle|Dr)[ \t]+)?"
     rf"(?P<value>[{_UP}{_LO}'’\-]+(?:[ \t][{_UP}{_LO}'’\-]+){{0,4}})"
 )
+# what opens a field: line start, a cell separator, a bullet, or a run of spaces
+_FIELD_START = re.compile(r"(?:\n|\t|\||;|  )[ \t]*(?:[-*•][ \t]*)?")
 # "Cohen S.A.", "Moulin et Fils": a company, not a person
 _COMPANY_AFTER = re.compile(
     r"[ \t]*(?:S\.?A\.?S?\.?U?|S\.?A\.?R\.?L\.?|E\.?U\.?R\.?L\.?|SCI|SNC|SCOP|SELARL|GIE|et [Ff]ils|& [Ff]ils|et [Aa]ssoci[ée]s)(?![\w])"
@@ -227,15 +352,16 @@ def info(word: str) -> _Info:
     return got
 
 
-@dataclass(frozen=True, slots=True)
 class Token:
-    text: str
-    start: int
-    end: int
+    """A capitalised word of a chain, with what it is (looked up once)."""
 
-    @property
-    def info(self) -> _Info:
-        return info(self.text)
+    __slots__ = ("end", "info", "start", "text")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.text = text
+        self.start = start
+        self.end = end
+        self.info = info(text)
 
     @property
     def upper(self) -> bool:
@@ -329,7 +455,7 @@ class PersonRecognizer(Recognizer):
                     for t in _TOKEN_RE.finditer(raw)
                 ]
             gaps = [text[a.end : b.start] for a, b in itertools.pairwise(tokens)]
-            civil_before = bool(_CIVILITY_BEFORE.search(before(text, tokens[0].start, 40)))
+            civil_before = _last_word(before(text, tokens[0].start, 30)) in _CIVIL_WORDS
             # leading civility tokens belong to the cue, not to the name
             lead = 0
             while lead < len(tokens) and tokens[lead].info.civility:
@@ -357,28 +483,40 @@ class PersonRecognizer(Recognizer):
 
     def _labels(self, text: str) -> list[Span]:
         out: list[Span] = []
-        if ":" not in text:
-            return out
-        for m in _LABEL.finditer(text):
-            explicit = m.group("explicit") is not None
-            words = list(_WORD.finditer(m.group("value")))
-            kept = []
-            for w in words:
-                word = w.group()
-                k = key(word)
-                if k in _LABEL_WORDS or (
-                    not explicit and is_common(word) and not is_first_name(word)
-                ):
-                    break
-                if not explicit and not word[:1].isupper():
-                    break
-                kept.append(w)
-            if not kept:
-                continue
-            start = m.start("value") + kept[0].start()
-            end = m.start("value") + kept[-1].end()
-            out.append(Span("PERSON", start, end, 0.9 if explicit else 0.8))
+        p = text.find(":")
+        while p >= 0:
+            lo = max(0, p - 70)
+            seg = text[lo:p]
+            starts = [m.end() for m in _FIELD_START.finditer(seg)]
+            phrase_start = starts[-1] if starts else (0 if lo == 0 else -1)
+            if phrase_start >= 0:
+                key_m = _LABEL_KEY.fullmatch(seg, phrase_start)
+                if key_m is not None:
+                    span = self._label_value(text, p + 1, key_m.group("explicit") is not None)
+                    if span:
+                        out.append(span)
+            p = text.find(":", p + 1)
         return out
+
+    def _label_value(self, text: str, pos: int, explicit: bool) -> Span | None:
+        m = _LABEL_VALUE.match(text, pos)
+        if m is None:
+            return None
+        kept = []
+        for w in _WORD.finditer(m.group("value")):
+            word = w.group()
+            k = key(word)
+            if k in _LABEL_WORDS or (not explicit and is_common(word) and not is_first_name(word)):
+                break
+            if not explicit and not word[:1].isupper():
+                break
+            kept.append(w)
+        if not kept:
+            return None
+        base = m.start("value")
+        return Span(
+            "PERSON", base + kept[0].start(), base + kept[-1].end(), 0.9 if explicit else 0.8
+        )
 
     def _judge(
         self, text: str, piece: list[Token], civil: bool, sure: list[Span], ambiguous: list[Span]
@@ -390,7 +528,7 @@ class PersonRecognizer(Recognizer):
         if civil:
             sure.append(Span("PERSON", start, end, 0.95))
             return
-        if _PLACE_BEFORE.search(window) or _COMPANY_AFTER.match(text, end):
+        if _is_place(window) or _COMPANY_AFTER.match(text, end):
             return
         if any(_COMPANY_AFTER.match(text, t.start) for t in piece[1:]):
             return
@@ -410,7 +548,7 @@ class PersonRecognizer(Recognizer):
                 ambiguous.append(Span("PERSON", start, end, 0.4))
             return
         tok = piece[0]
-        if firsts and _GREETING.search(window):
+        if firsts and _last_word(window) in _GREETINGS:
             sure.append(Span("PERSON", start, end, 0.8))
         elif (tok.upper and len(tok.text) >= 3 and not is_clause_start(text, start)) or (
             firsts and not is_clause_start(text, start)
@@ -451,6 +589,6 @@ def clean_ner_person(text: str, start: int, end: int) -> tuple[int, int] | None:
     span = text[s:e]
     if any(c.isdigit() for c in span) or "@" in span or len(span) < 2:
         return None
-    if _PLACE_BEFORE.search(before(text, s, 40)):
+    if _is_place(before(text, s, 40)):
         return None
     return s, e

@@ -1,0 +1,201 @@
+"""The French catalog covers every text the code shows, and French is what users get by default.
+
+French is the default language of every user-facing text (domain notes: French local
+authorities); a msgid the catalog lacks would reach a citizen or a DPO in English, so the
+extraction is run here on the current source rather than trusting a committed ``.pot``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from rgpd import i18n
+from rgpd.i18n import _, use_language
+
+from .clihelp import run_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+PO = ROOT / "rgpd" / "locale" / "fr" / "LC_MESSAGES" / "rgpd.po"
+
+#: Same keywords as the ``pybabel extract`` command documented in babel.cfg: the intake
+#: (``tr``) and forms (``translate``, ``translate_in(lang, msg)``) wrappers of rgpd.requests.
+KEYWORDS: dict[str, Any] = {
+    **DEFAULT_KEYWORDS,
+    "N_": None,
+    "tr": None,
+    "translate": None,
+    "translate_in": (2,),
+}
+
+#: French typography puts a space before the colon: the forms' separator is the one
+#: message whose surrounding spaces legitimately differ.
+SPACING_EXCEPTIONS = frozenset({": "})
+
+
+@cache
+def extracted() -> dict[str, tuple[str, int]]:
+    """msgid -> first place it is used, from the source as it is now."""
+    with (ROOT / "babel.cfg").open() as fh:
+        method_map, options_map = parse_mapping_cfg(fh)
+    out: dict[str, tuple[str, int]] = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT / "rgpd"), method_map, options_map, keywords=KEYWORDS
+    ):
+        msgid = message if isinstance(message, str) else message[0]
+        if msgid:
+            out.setdefault(msgid, (filename, lineno))
+    return out
+
+
+@cache
+def catalog() -> Catalog:
+    with PO.open("rb") as fh:
+        return read_po(fh, locale="fr")
+
+
+def entries() -> list[tuple[str, str]]:
+    return [(str(m.id), str(m.string)) for m in catalog() if m.id]
+
+
+def fields(text: str) -> list[str]:
+    """The ``{name!conv:spec}`` placeholders ``str.format`` will fill, in a stable order."""
+    out = []
+    for _lit, name, spec, conv in string.Formatter().parse(text):
+        if name is not None:
+            out.append(f"{{{name}{'!' + conv if conv else ''}{':' + spec if spec else ''}}}")
+    return sorted(out)
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers outside placeholders: article references, délais, décret numbers."""
+    return set(re.findall(r"\d+", re.sub(r"\{[^{}]*\}", "", text)))
+
+
+def test_extraction_finds_python_and_template_messages() -> None:
+    places = {Path(f).suffix for f, _line in extracted().values()}
+    assert {".py", ".html", ".j2"} <= places, places
+
+
+def test_every_extracted_message_has_a_french_translation() -> None:
+    translated = {
+        str(m.id): m for m in catalog() if m.id and m.string and not m.fuzzy and str(m.string)
+    }
+    missing = sorted(
+        f"{file}:{line}: {msgid!r}"
+        for msgid, (file, line) in extracted().items()
+        if msgid not in translated
+    )
+    assert not missing, f"{len(missing)} messages without French translation:\n" + "\n".join(
+        missing
+    )
+
+
+def test_catalog_has_no_fuzzy_or_empty_entry() -> None:
+    bad = [str(m.id) for m in catalog() if m.id and (m.fuzzy or not m.string)]
+    assert bad == []
+    assert not catalog().fuzzy, "the header is marked fuzzy"
+
+
+def test_placeholders_are_kept() -> None:
+    wrong = [(i, s) for i, s in entries() if fields(i) != fields(s)]
+    assert wrong == [], "\n".join(f"{i!r} -> {s!r}" for i, s in wrong)
+
+
+def test_every_translation_formats_with_its_msgid_params() -> None:
+    """A stray brace in a msgstr would only fail when ``_()`` formats it, in front of a user."""
+    for msgid, msgstr in entries():
+        params: dict[str, object] = {}
+        for f in fields(msgid):
+            name = re.split(r"[!:.\[]", f[1:-1])[0]
+            params[name] = 1.5 if ":" in f else "x"
+        if params:
+            msgstr.format(**params)
+
+
+def test_article_and_other_numbers_are_kept() -> None:
+    """Legal messages cite their article: "Art. 12(3)" must keep 12 and 3 in French."""
+    lost = [(i, s) for i, s in entries() if not numbers(i) <= numbers(s)]
+    assert lost == [], "\n".join(f"{i!r} -> {s!r}" for i, s in lost)
+
+
+def test_leading_and_trailing_spaces_are_kept() -> None:
+    moved = [
+        (i, s)
+        for i, s in entries()
+        if i not in SPACING_EXCEPTIONS
+        and (i[:1].isspace() != s[:1].isspace() or i[-1:].isspace() != s[-1:].isspace())
+    ]
+    assert moved == []
+
+
+KNOWN = [
+    "Aborted.",  # CLI, _()
+    "Right of access",  # request types, N_() in the model
+    "Exercise my rights",  # forms templates, translate_in()
+    "Compliance scorecard",  # reports, N_()
+]
+
+
+@pytest.mark.parametrize("msgid", KNOWN)
+def test_underscore_is_french_by_default_and_english_on_request(msgid: str) -> None:
+    french = {i: s for i, s in entries()}[msgid]
+    assert french != msgid
+    with use_language("fr"):
+        assert _(msgid) == french
+    with use_language("en"):
+        assert _(msgid) == msgid
+
+
+def test_a_fresh_process_speaks_french() -> None:
+    msgid = "Interrupted."
+    env = {k: v for k, v in os.environ.items() if k != "RGPD_LANG"}
+    out = subprocess.run(
+        [sys.executable, "-c", f"from rgpd.i18n import _; print(_({msgid!r}))"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert i18n.DEFAULT_LANGUAGE == "fr"
+    assert out == {i: s for i, s in entries()}[msgid] != msgid
+
+
+def test_placeholders_are_filled_in_french() -> None:
+    msgid = "unknown report {kind}"
+    with use_language("fr"):
+        text = _(msgid, kind="annuel")
+    assert "annuel" in text and "{" not in text
+    assert text == {i: s for i, s in entries()}[msgid].format(kind="annuel")
+
+
+@pytest.mark.parametrize(
+    ("lang_args", "french"),
+    [([], True), (["--lang", "fr"], True), (["--lang", "en"], False)],
+)
+def test_cli_language_switch(
+    lang_args: list[str], french: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RGPD_LANG", raising=False)
+    monkeypatch.delenv("RGPD_ORG", raising=False)
+    msgid = "use either --org or --all-orgs, not both"
+    fr_text = {i: s for i, s in entries()}[msgid]
+    r = run_cli([*lang_args, "report", "compliance", "--org", "x", "--all-orgs"])
+    assert r.code == 2, r.all
+    assert (fr_text in r.all) is french, r.all
+    assert (msgid in r.all) is not french, r.all
+    assert i18n.get_language() == i18n.DEFAULT_LANGUAGE, "the CLI must restore the language"
