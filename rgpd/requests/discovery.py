@@ -49,7 +49,6 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     and_,
-    func,
     or_,
     select,
 )
@@ -887,8 +886,12 @@ class _DbSearch:
             if p.birth_date and dobs:
                 cond = or_(*(d == p.birth_date for d in dobs))
             else:
-                lowered = list(dict.fromkeys([last.lower(), _fold(last)]))
-                cond = or_(*(func.lower(c).in_(lowered) for c in names))
+                # the usual casings, as equality: an index on the name column is used
+                spellings = [last, last.upper(), last.lower(), last.title(), _fold(last)]
+                spellings += [_fold(x).upper() for x in spellings[:1]] + [_fold(last).title()]
+                firsts = [c for c in names if re.search(r"pr[eé]nom|first|given", c.name, re.I)]
+                lasts = [c for c in names if c not in firsts] or names
+                cond = or_(*(c.in_(list(dict.fromkeys(spellings))) for c in lasts))
             rows = self.conn.execute(select(*cols).where(cond).limit(MAX_ROWS_PER_PROBE)).mappings()
             for r in rows:
                 have = frozenset(

@@ -58,7 +58,6 @@ from rgpd.registry.model import (
     ErasureAction,
     ErasureRule,
     LegalBasis,
-    duration_days,
 )
 from rgpd.requests import discovery as disc
 from rgpd.requests import service
@@ -264,8 +263,16 @@ def _basis_reason(activity: Activity) -> str:
     )
 
 
-def _add_years_days(d: date, days: int) -> date:
-    return d + timedelta(days=days)
+def add_duration(start: date, duration: str) -> date:
+    """``start`` + "10y" / "6m" / "30d" on the calendar (29 February → 28 February)."""
+    import calendar
+
+    n, unit = int(duration[:-1]), duration[-1]
+    if unit == "d":
+        return start + timedelta(days=n)
+    months = start.month - 1 + (n * 12 if unit == "y" else n)
+    year, month = start.year + months // 12, months % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def _retention_over(rule: ErasureRule, value: Any, today: date) -> tuple[bool, date | None]:
@@ -279,7 +286,7 @@ def _retention_over(rule: ErasureRule, value: Any, today: date) -> tuple[bool, d
             start = None
     if not isinstance(start, date):
         return False, None
-    until = _add_years_days(start, duration_days(rule.retention))
+    until = add_duration(start, rule.retention)
     return until <= today, until
 
 
@@ -577,8 +584,6 @@ def _load_shapes(
     org: str,
     found: disc.DiscoveryResult,
     activities: Sequence[Activity],
-    rows_of: Callable[[str], Sequence[disc.RowMatch]],
-    today: date,
 ) -> tuple[dict[tuple[str, str], TableShape], dict[str, dict[str, Any]]]:
     """Reflect each source once; read the retention dates of the rows that have a rule."""
     shapes: dict[tuple[str, str], TableShape] = {}
@@ -593,7 +598,7 @@ def _load_shapes(
             with engine.connect() as conn:
                 md = disc.reflect(conn, ws.settings.connection(conn_name).schema)
                 tables = disc.tables_by_name(md)
-                rows = [r for r in rows_of(conn_name)]
+                rows = [r for r in found.rows if r.connection == conn_name]
                 for tname in sorted({r.table.lower() for r in rows}):
                     t = tables.get(tname)
                     if t is None:
@@ -748,9 +753,7 @@ def build_plan(ws: Workspace, org: str, ref: str, *, today: date | None = None) 
     found = disc.load(ws, org, ref)
     activities = service.offered_activities(ws, org)
     today = today or service.local_today(ws)
-    shapes, values = _load_shapes(
-        ws, org, found, activities, lambda c: [r for r in found.rows if r.connection == c], today
-    )
+    shapes, values = _load_shapes(ws, org, found, activities)
     plan = plan_erasure(found, activities, shapes, values, today)
     _save_fulfilment(
         ws, org, ref, "erasure", "planned", {**plan.summary(), "sources_done": [], "files_done": False},
@@ -1192,12 +1195,13 @@ def _apply_files(
             done.append({"source": uri_hash(f.uri), "action": "deleted", "sha256_before": before})
             continue
         raw = path.read_bytes()
-        enc = detect_encoding(raw[:65536]) or "utf-8"
-        text = raw.decode(enc, errors="replace")
+        enc = detect_encoding(raw[:65536], complete=len(raw) <= 65536) or "utf-8"
+        # surrogateescape: bytes the encoding cannot read go back to the file unchanged
+        text = raw.decode(enc, errors="surrogateescape")
         new = redact(text, person_spans(text, person, detector=detector))
         if new != text:
             tmp = path.with_name(f".{path.name}.rgpd-tmp")
-            tmp.write_bytes(new.encode(enc, errors="replace"))
+            tmp.write_bytes(new.encode(enc, errors="surrogateescape"))
             os.chmod(tmp, path.stat().st_mode & 0o777)
             os.replace(tmp, path)
             redacted += 1

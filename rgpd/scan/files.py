@@ -914,8 +914,11 @@ class _Store:
                 archive.content_hash = res.content_hash
         file_done = archive is None or archive.remaining == 0
         self.counts["units"] += 1
+        whole_skipped = any(e.source == unit.path for e in res.skipped)
         if res.unchanged:
             self.counts["unchanged"] += 1
+        elif whole_skipped:
+            pass  # counted in "skipped"
         elif not res.failed or archive is not None:
             self.counts["scanned"] += 1
             self.counts["bytes"] += unit.size // unit.batches

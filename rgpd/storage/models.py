@@ -4,8 +4,8 @@ Each wing that adds tables adds its module here (and its own Alembic revision).
 """
 
 from rgpd.storage import (
+    fulfil_tables,  # noqa: F401
     request_tables,  # noqa: F401
     scan_tables,  # noqa: F401
     tables,  # noqa: F401
 )
-from rgpd.storage import fulfil_tables  # noqa: F401

@@ -363,3 +363,28 @@ def test_pseudonyms_are_stable_and_fit_the_column(commune: Commune) -> None:
     assert a == erasure.pseudonym(ws, "db", "familles", {"id": 1}, "nom", 80)
     assert a != erasure.pseudonym(ws, "db", "familles", {"id": 2}, "nom", 80)
     assert len(erasure.pseudonym(ws, "db", "familles", {"id": 1}, "code_postal", 5)) == 5
+
+
+@pytest.mark.parametrize(
+    ("start", "duration", "until"),
+    [
+        (date(2024, 2, 29), "1y", date(2025, 2, 28)),
+        (date(2024, 1, 31), "1m", date(2024, 2, 29)),
+        (date(2024, 1, 1), "10y", date(2034, 1, 1)),
+        (date(2024, 12, 15), "3m", date(2025, 3, 15)),
+        (date(2024, 1, 1), "30d", date(2024, 1, 31)),
+    ],
+)
+def test_retention_runs_on_the_calendar(start: date, duration: str, until: date) -> None:
+    assert erasure.add_duration(start, duration) == until
+
+
+def test_redaction_of_a_text_file_keeps_everything_else() -> None:
+    me = disc.Person(
+        (disc.Probe("email", "EMAIL_ADDRESS", "jeanne.martin@example.org"),),
+        first_name="Jeanne",
+        last_name="Martin",
+    )
+    text_in = "Jeanne MARTIN <Jeanne.Martin@example.org> ; copie : paul@example.net\n"
+    out = erasure.redact(text_in, erasure.person_spans(text_in, me))
+    assert out == "[effacé] <[effacé]> ; copie : paul@example.net\n"

@@ -102,6 +102,7 @@ def _emails_only(root: Path) -> None:
 def _clean(root: Path) -> None:
     root.mkdir(parents=True)
     (root / "menu.txt").write_text("Lundi : carottes râpées, poisson, riz.\n", encoding="utf-8")
+    (root / "installeur.exe").write_bytes(b"MZ" + bytes(range(256)) * 4)  # skipped, not an error
 
 
 def _full(root: Path) -> None:
