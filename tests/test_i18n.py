@@ -194,8 +194,9 @@ def test_cli_language_switch(
     monkeypatch.delenv("RGPD_ORG", raising=False)
     msgid = "use either --org or --all-orgs, not both"
     fr_text = {i: s for i, s in entries()}[msgid]
+    before = i18n.get_language()
     r = run_cli([*lang_args, "report", "compliance", "--org", "x", "--all-orgs"])
     assert r.code == 2, r.all
     assert (fr_text in r.all) is french, r.all
     assert (msgid in r.all) is not french, r.all
-    assert i18n.get_language() == i18n.DEFAULT_LANGUAGE, "the CLI must restore the language"
+    assert i18n.get_language() == before, "the CLI must restore the caller's language"
