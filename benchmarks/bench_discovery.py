@@ -341,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--small", type=int, default=100_000)
     ap.add_argument("--files", type=int, default=10_000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--no-index", action="store_true", help="no index on the searched columns")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="rgpd-bench-disc-") as d:

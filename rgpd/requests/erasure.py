@@ -791,7 +791,8 @@ class SourceOutcome:
     uri: str
     status: str  # done | skipped | failed
     tables: list[TableProof] = field(default_factory=list)
-    error: str | None = None
+    error: str | None = None  # for the DPO's screen: a driver message may quote a value
+    error_kind: str | None = None  # for the audit log: connection_lost, timeout, error...
 
 
 @dataclass
@@ -936,7 +937,12 @@ def _run_source(
     except (SQLAlchemyError, InvalidInput) as exc:
         from rgpd.scan.database import _db_message
 
-        out.error = _db_message(exc, []) if isinstance(exc, SQLAlchemyError) else str(exc)
+        if isinstance(exc, SQLAlchemyError):
+            from rgpd.scan.database import _reason
+
+            out.error, out.error_kind = _db_message(exc, []), _reason(exc)
+        else:
+            out.error, out.error_kind = str(exc), "invalid_plan"
         out.tables = []
     finally:
         engine.dispose()
@@ -1006,7 +1012,7 @@ def _finish_source(
             details={
                 "source": src.uri,
                 "status": src.status,
-                "error": (src.error or "")[:200],
+                "error": src.error_kind,
                 "tables": [asdict(t) for t in src.tables],
                 "fulfilment": fulfilment_id,
             },

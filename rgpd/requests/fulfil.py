@@ -166,6 +166,16 @@ def _now() -> datetime:
 # --------------------------------------------------------------------------- Art. 15(1) information
 
 
+def duration_text(value: str, lang: str) -> str:
+    """ "10y" → "10 ans" / "10 years" (the register's durations, for the person)."""
+    n, unit = int(value[:-1]), value[-1]
+    words = {
+        "fr": {"y": ("an", "ans"), "m": ("mois", "mois"), "d": ("jour", "jours")},
+        "en": {"y": ("year", "years"), "m": ("month", "months"), "d": ("day", "days")},
+    }[lang if lang in LANGS else "fr"][unit]
+    return f"{n} {words[0] if n == 1 else words[1]}"
+
+
 def article15_info(activity: Activity, lang: str) -> dict[str, Any]:
     """What Art. 15(1)-(2) require the person to be told about one activity (pure)."""
     lab = labels(lang)
@@ -177,8 +187,8 @@ def article15_info(activity: Activity, lang: str) -> dict[str, Any]:
         if dc.retention is not None:
             r = dc.retention
             ret = {
-                "active": r.active,
-                "intermediate": r.intermediate,
+                "active": duration_text(r.active, lang),
+                "intermediate": duration_text(r.intermediate, lang) if r.intermediate else None,
                 "final": r.final.value,
                 "trigger": r.trigger,
                 "reference": r.reference,

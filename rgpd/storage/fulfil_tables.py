@@ -63,7 +63,9 @@ class RequestFulfilmentRow(Base):
     )
     discovery_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     kind: Mapped[str] = mapped_column(String(20))  # access | erasure | rectification | restriction
-    state: Mapped[str] = mapped_column(String(20))  # built|reviewed|released|planned|partial|executed
+    state: Mapped[str] = mapped_column(
+        String(20)
+    )  # built|reviewed|released|planned|partial|executed
     actor: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -71,7 +73,9 @@ class RequestFulfilmentRow(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     released_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)  # counts, sources done: no personal data
-    payload: Mapped[str | None] = mapped_column(LongText, nullable=True)  # sealed plan / corrections
+    payload: Mapped[str | None] = mapped_column(
+        LongText, nullable=True
+    )  # sealed plan / corrections
     location: Mapped[str | None] = mapped_column(Text, nullable=True)  # package directory or zip
     digest: Mapped[str | None] = mapped_column(String(64), nullable=True)  # sha256 of the zip
 

@@ -177,6 +177,15 @@ def test_connection_killed_mid_erasure_changes_nothing_and_rerun_completes(
     assert state["killed"]
     assert exc.value.outcome.failed and exc.value.exit_code == 3
     assert checksums(commune) == before  # the UPDATE before the DELETE was rolled back too
+    with commune.ws.db.session() as s:
+        failed = (
+            s.execute(select(AuditRow).where(AuditRow.action == "request.erasure_failed"))
+            .scalars()
+            .all()
+        )
+    assert failed and all(ref in e.entity_ref for e in failed[-1:])
+    if commune.backend != "sqlite":
+        assert '"connection_lost"' in failed[-1].details
     assert erasure.latest_fulfilment(commune.ws, ORG, ref, "erasure").state == "partial"  # type: ignore[union-attr]
 
     out = erasure.execute_erasure(commune.ws, ORG, ref)

@@ -103,7 +103,7 @@ def test_article_15_information_and_portability(commune: Commune, tmp_path: Path
         "Trésorerie municipale",
         "Éditeur du portail",
     }
-    assert info["categories"][0]["retention"]["active"] == "2y"
+    assert info["categories"][0]["retention"]["active"] == "2 ans"
     assert info["automated_decision"] is False
     rights_by = {r["right"]: r["applies"] for r in info["rights"]}
     assert rights_by["portabilite"] == "applies"  # contract + automated means (Art. 20(1))
