@@ -46,8 +46,9 @@ bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
 
 i18n: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -o rgpd/locale/rgpd.pot rgpd
-	$(VENV)/bin/pybabel update -i rgpd/locale/rgpd.pot -d rgpd/locale -D rgpd --no-fuzzy-matching
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k tr -k translate -k translate_in:2 --no-location --sort-output -o rgpd/locale/rgpd.pot rgpd
+	$(VENV)/bin/pybabel update -i rgpd/locale/rgpd.pot -d rgpd/locale -D rgpd -l fr --no-fuzzy-matching --width 100
+	$(VENV)/bin/pytest -q tests/test_i18n.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-workdir

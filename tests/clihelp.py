@@ -20,7 +20,9 @@ class Run:
         return self.out + self.err
 
 
-def run_cli(args: list[str], input: str | None = None, env: dict[str, str] | None = None) -> Run:
+def run_cli(
+    args: list[str], input: str | None = None, env: dict[str, str | None] | None = None
+) -> Run:
     runner = CliRunner()
     with runner.isolation(input=input, env=env) as streams:
         code = main(args)

@@ -8,6 +8,10 @@ tests instead of skipping them: database tests must run in CI.
 from __future__ import annotations
 
 import os
+
+# Tests assert on English messages unless they set a language themselves; French (the
+# product default) is covered by tests/test_i18n.py and the French-specific tests.
+os.environ.setdefault("RGPD_LANG", "en")
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -126,3 +130,12 @@ def ws_any(db_url: str, tmp_path: Path) -> Iterator[Workspace]:
     w = make_workspace(db_url, tmp_path)
     yield w
     w.db.dispose()
+
+
+@pytest.fixture
+def french() -> Iterator[None]:
+    """Run one test in the product's default language (the suite runs in English)."""
+    from rgpd.i18n import use_language
+
+    with use_language("fr"):
+        yield

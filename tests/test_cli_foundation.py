@@ -34,7 +34,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Path:
     monkeypatch.setenv("RGPD_DATABASE_URL", db_url)
     monkeypatch.setenv("RGPD_ACTOR", "dpo-test")
     monkeypatch.delenv("RGPD_ORG", raising=False)
-    monkeypatch.delenv("RGPD_LANG", raising=False)
+    monkeypatch.setenv("RGPD_LANG", "en")
     r = run_cli(["init"])
     assert r.code == 0, r.all
     r = run_cli(
@@ -168,6 +168,8 @@ def test_breach_clock_and_notify(home: Path) -> None:
     assert "2026-01-08T08:00" in r.out  # 72 h after awareness, in UTC
     r = run_cli(["--org", "mairie", "breach", "list", "--json"])
     assert "OVERDUE" in json.loads(r.out)[0]["state"]
+    r = run_cli(["--lang", "fr", "--org", "mairie", "breach", "list", "--json"])
+    assert "EN RETARD" in json.loads(r.out)[0]["state"]  # French is the product default
     r = run_cli(
         [
             "--org",

@@ -329,6 +329,9 @@ def create_app(
     def upload(org: str, token: str) -> Response:
         return state.upload(org, token)
 
+    from rgpd.requests.delivery import create_blueprint
+
+    app.register_blueprint(create_blueprint(ws))  # one-time download links (Art. 15(3) copies)
     return app
 
 

@@ -663,7 +663,7 @@ def _values(x: Any) -> list[str]:
     return [str(x)]
 
 
-def test_public_register_omits_private_fields() -> None:
+def test_public_register_omits_private_fields(french: None) -> None:
     reg = rio.load_yaml(sample_text("commune"))
     doc = json.loads(rio.export_public_json(reg))
     private = _private_strings(reg)
@@ -681,7 +681,7 @@ def test_public_register_omits_private_fields() -> None:
     assert any("Données de santé" in r for r in entry["retention"])
 
 
-def test_public_register_keeps_what_must_be_published() -> None:
+def test_public_register_keeps_what_must_be_published(french: None) -> None:
     reg = rio.load_yaml(sample_text("ccas"))
     entries = rio.public_register(reg)
     assert [e["name"] for e in entries] == [a.name for a in reg.activities]

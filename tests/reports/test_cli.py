@@ -52,7 +52,7 @@ def cli_db(seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str
 def test_report_writes_one_file_and_prints_its_path(
     cli_db: str, tmp_path: Path, args: list[str], stem: str, ext: str
 ) -> None:
-    r = run_cli(["--db", cli_db, *args])
+    r = run_cli(["--db", cli_db, *args], env={"RGPD_LANG": None})  # product default: French
     assert r.code == 0, r.all
     path = Path(r.out.strip())
     assert path.parent == tmp_path / "reports"

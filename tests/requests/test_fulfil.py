@@ -12,8 +12,8 @@ import pyzipper
 
 from rgpd.errors import Conflict
 from rgpd.registry.model import Activity, LegalBasis, Recipient, RecipientKind
-from rgpd.requests import delivery, fulfil, rights, service
 from rgpd.requests import discovery as disc
+from rgpd.requests import fulfil, rights, service
 from rgpd.requests.model import RequestType
 from rgpd.scan.detect import Detector
 from rgpd.storage.fulfil_tables import RequestFulfilmentRow
@@ -176,7 +176,6 @@ def test_one_time_download_link(commune: Commune, tmp_path: Path) -> None:
     from rgpd.requests.server import create_app
 
     app = create_app(commune.ws)
-    app.register_blueprint(delivery.create_blueprint(commune.ws))
     client = app.test_client()
     path = d.link.removeprefix("https://mairie.example.org")
     page = client.get(path)  # a link preview must not burn the link
