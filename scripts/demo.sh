@@ -34,16 +34,8 @@ step "3. Contrôle du registre (lint, avec les articles)"
 "$RGPD" --org mairie breach list
 "$RGPD" audit verify
 
-if has scan files; then
-  step "4. Découverte sur un partage de fichiers généré"
-  "$PY" -c 'from pathlib import Path; from rgpd.scan.samples import write_sample_share as w; w(Path("partage"), n_files=60, seed=1)' >/dev/null
-  "$RGPD" --org mairie scan files partage --workers 2 || true
-  echo "-- second passage (incrémental) :"
-  "$RGPD" --org mairie scan files partage --workers 2 || true
-fi
-
 if has scan db; then
-  step "5. Découverte dans une base de données (portail famille, SQLite d'exemple)"
+  step "4. Découverte dans une base de données (portail famille, SQLite d'exemple)"
   "$PY" -c 'from rgpd.scan.sample_db import seed_commune_db as s; s("sqlite:///portail_famille.db", families=300, seed=1)' >/dev/null
   cat >> rgpd.toml <<TOML
 
@@ -52,6 +44,28 @@ url = "sqlite:///$W/portail_famille.db"
 TOML
   "$RGPD" --org mairie scan db portail_famille || true
 fi
+
+if has scan files; then
+  step "5. Découverte sur un partage de fichiers généré (tous formats, dont fichiers piégés)"
+  "$PY" -c 'from pathlib import Path; from rgpd.scan.samples import write_sample_share as w; w(Path("partage"), n_files=60, seed=1, hostile=True)' >/dev/null
+  if [ -f portail_famille.db ]; then
+    # a letter from the first family of the demo database, so that step 9 finds it in the files
+    "$PY" - <<'PYEOF'
+from pathlib import Path
+from sqlalchemy import create_engine, text
+with create_engine("sqlite:///portail_famille.db").connect() as c:
+    r = c.execute(text("SELECT courriel, nom, prenom, telephone FROM familles ORDER BY numero_famille LIMIT 1")).one()
+d = Path("partage/enfance"); d.mkdir(parents=True, exist_ok=True)
+(d / "courrier-inscription-cantine.txt").write_text(
+    f"Madame, Monsieur,\n\nJe soussigné(e) {r[2]} {r[1].upper()}, joignable au {r[3]} ou à {r[0]},\n"
+    "demande l'inscription de mes enfants à la restauration scolaire.\n\nCordialement.\n", encoding="utf-8")
+PYEOF
+  fi
+  "$RGPD" --org mairie scan files partage --workers 2 || echo "(code $? : fichiers illisibles signalés — c'est voulu dans l'exemple)"
+  echo "-- second passage (incrémental : rien n'est relu) :"
+  "$RGPD" --org mairie scan files partage --workers 2 || true
+fi
+
 if has reconcile; then
   step "6. Confrontation des découvertes au registre"
   "$RGPD" --org mairie reconcile || true
@@ -60,17 +74,37 @@ fi
 if has forms build; then
   step "7. Formulaires « Exercer mes droits » (statiques, accessibles RGAA)"
   "$RGPD" --org mairie forms build --out formulaires
-  echo "Ouvrir : formulaires/fr/index.html — ou les servir : $RGPD --org mairie serve --forms $W/formulaires  (http://127.0.0.1:8080/o/mairie/)"
+  echo "Pages : formulaires/mairie/index.html — à servir avec : $RGPD --org mairie serve --forms $W/formulaires  (http://127.0.0.1:8080/o/mairie/)"
 fi
 if has requests new; then
-  step "8. Une demande reçue au guichet, et son délai légal (Art. 12(3))"
-  "$RGPD" --org mairie requests new --type access --channel counter --received 2026-11-02 \
-     --first-name Jeanne --last-name Exemple --email jeanne.exemple@example.org || true
-  "$RGPD" --org mairie requests list || true
+  step "8. Une demande d'accès reçue au guichet, et son délai légal (Art. 12(3))"
+  # a family of the demo database (synthetic), so that discovery has something to find
+  read -r EMAIL NOM PRENOM NUMERO < <("$PY" - <<'PYEOF'
+from sqlalchemy import create_engine, text
+e = create_engine("sqlite:///portail_famille.db")
+with e.connect() as c:
+    r = c.execute(text("SELECT courriel, nom, prenom, numero_famille FROM familles ORDER BY numero_famille LIMIT 1")).one()
+print(r[0], r[1].replace(" ", "_"), r[2].replace(" ", "_"), r[3])
+PYEOF
+)
+  REF="$("$RGPD" --org mairie requests new --right access --activity restauration-scolaire \
+     --first-name "${PRENOM//_/ }" --last-name "${NOM//_/ }" --email "$EMAIL" --id numero_famille="$NUMERO" \
+     --channel counter --received "$(date +%Y-%m-%d)" --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["reference"])')"
+  echo "Demande enregistrée : $REF"
+  "$RGPD" --org mairie requests verify "$REF" --method counter
+  "$RGPD" --org mairie requests list
+  if has requests discover; then
+    step "9. Retrouver les données de la personne partout (bases déclarées + index des fichiers)"
+    "$RGPD" --org mairie requests discover "$REF" || true
+    step "10. Dossier d'accès (Art. 15) : rapport, JSON/CSV, extraits ; revue du DPO puis remise chiffrée"
+    "$RGPD" --org mairie requests fulfil "$REF" --out acces || true
+    "$RGPD" --org mairie requests review "$REF" --approve || true
+    "$RGPD" --org mairie requests fulfil "$REF" --deliver zip --out acces || true
+  fi
 fi
 
 if has report annual; then
-  step "9. Bilan annuel du DPO"
+  step "11. Bilan annuel du DPO"
   "$RGPD" --org mairie report annual
 fi
 printf '\nDémo terminée. Dossier de travail : %s\n' "$W"

@@ -194,8 +194,12 @@ def path_matches(pattern: str, path: str, root: str | None) -> bool:
     if not _is_abs(pat):
         if root:
             r = _norm(root)
+            # relative to the scanned root, or naming the root folder itself
+            # ("partage/enfance/**" when /mnt/partage was scanned)
+            root_name = r.rsplit("/", 1)[-1]
             if full.startswith(r + "/"):
-                candidates = [full[len(r) + 1 :]]
+                rel = full[len(r) + 1 :]
+                candidates = [rel, f"{root_name}/{rel}"]
             elif full == r:
                 candidates = [full.rsplit("/", 1)[-1]]
             else:
@@ -265,8 +269,10 @@ def location_covered(loc: DataLocation, cov: Coverage) -> bool:
                 return base == root or base.startswith(root + "/") or root.startswith(base + "/")
             # A relative location names a folder of *some* scanned root: without I/O the
             # rules only know it was looked at through the files seen there (``file``
-            # coverage); a pattern with no folder part ("**/*.ods") is under every root.
-            return not base
+            # coverage), or when it starts with the root folder's own name; a pattern
+            # with no folder part ("**/*.ods") is under every root.
+            root_name = root.rsplit("/", 1)[-1]
+            return not base or base == root_name or base.startswith(root_name + "/")
         return False
     if cov.kind != "table" or cov.root != loc.connection:
         return False

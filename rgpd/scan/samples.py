@@ -478,11 +478,13 @@ def _bilan(g: _Gen) -> SampleDoc:
 
 _PERSONAL = (_ccas_dossier, _rh_agent, _cantine, _courrier)
 _NEUTRAL = (_budget, _agenda, _note_technique, _bilan)
+# Folder names follow the sample register's data locations (partage/rh, partage/enfance,
+# partage/etat-civil); the others are deliberately undeclared, as on real shares.
 _FOLDERS = {
     "ccas_dossier": "CCAS",
-    "rh_agent": "RH",
-    "liste_cantine": "Ecoles",
-    "courrier_administre": "Etat_civil",
+    "rh_agent": "rh",
+    "liste_cantine": "enfance",
+    "courrier_administre": "etat-civil",
     "budget": "Finances",
     "ordre_du_jour": "Conseil_municipal",
     "note_technique": "Informatique",

@@ -597,3 +597,28 @@ def test_reconcile_command_exit_codes(tmp_path) -> None:  # type: ignore[no-unty
         "Art. 30(1)",
     )
     ws.db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "root", "expected"),
+    [
+        # a register written relative to the share's parent names the root folder itself
+        ("partage/enfance/**", "/mnt/partage/enfance/a.txt", "/mnt/partage", True),
+        ("partage/enfance/**", "/mnt/partage/rh/a.txt", "/mnt/partage", False),
+        ("partage/enfance/**", "/mnt/autre/enfance/a.txt", "/mnt/autre", False),
+        ("enfance/**", "/mnt/partage/enfance/a.txt", "/mnt/partage", True),
+    ],
+)
+def test_relative_location_may_name_the_root_folder(
+    pattern: str, path: str, root: str, expected: bool
+) -> None:
+    assert path_matches(pattern, path, root) is expected
+
+
+def test_root_scan_covers_relative_locations_under_its_name() -> None:
+    from rgpd.registry.model import DataLocation
+    from rgpd.scan.reconcile import location_covered
+
+    cov = Coverage("root", NOW, path="/mnt/partage", root="/mnt/partage")
+    assert location_covered(DataLocation(kind="files", path="partage/enfance/**"), cov)
+    assert not location_covered(DataLocation(kind="files", path="archives/enfance/**"), cov)

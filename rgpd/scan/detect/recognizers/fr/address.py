@@ -27,13 +27,18 @@ _CITY = (
 )
 _POSTCODE = r"(?:\d{5}|\d{2}\s\d{3}|2[AB]\d{3})"
 _STREET = re.compile(
-    r"(?<![\w.])(?<!\d,)([1-9]\d{0,3}(?:[ ]?(?:bis|ter|quater|[A-Da-d])\b)?[ \u00a0]*,?[ \u00a0]+"
+    r"([1-9](?<![\w.][1-9])(?<!\d,[1-9])\d{0,3}(?:[ ]?(?:bis|ter|quater|[A-Da-d])\b)?[ \u00a0]*,?[ \u00a0]+"
     rf"(?i:{STREET_TYPES})\b[ \t]*[^\n,;:()\d]{{1,60}}?)"
     r"(?=[ \t]*(?:[,;:()\n]|$|\d{5}|[ \t]{2}|\.|\s[-–]\s|\bBP\b|\bCS\b))"
     rf"(?:[ \t]*[,\-–]?[ \t]*(?:\n[ \t]*)?(?:(?:BP|CS|CP)[ \t]*\d{{1,6}}[ \t]*[,\-–]?[ \t]*(?:\n[ \t]*)?)?({_POSTCODE})[ \t]+({_CITY}))?",
 )
+# _POSTCODE once its first character is read (see _TOWN_ONLY)
+_POSTCODE_TAIL = r"(?:(?<=\d)\d{4}|(?<=\d)\d\s\d{3}|(?<=2)[AB]\d{3})"
+# Patterns start with a character class, look-behinds after it: the engine then
+# skips fast to the characters a match can start with instead of trying every position.
 _TOWN_ONLY = re.compile(
-    rf"(?<![\w,.\-])((?:(?:BP|CS|CP)\s*\d{{1,6}}\s*[,\-–]?\s*)?{_POSTCODE})[ ]+([A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’\- ]+[A-ZÀ-ÖØ-Þ]|{_CITY})(?=[ \t]*(?:\n|$|,|;|\.|\)|\t))"
+    r"([BC\d](?<![\w,.\-][BC\d])"
+    rf"(?:(?:(?<=B)P|(?<=C)[SP])\s*\d{{1,6}}\s*[,\-–]?\s*{_POSTCODE}|{_POSTCODE_TAIL}))[ ]+([A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’\- ]+[A-ZÀ-ÖØ-Þ]|{_CITY})(?=[ \t]*(?:\n|$|,|;|\.|\)|\t))"
 )
 _RESIDENCE = ContextCue(
     r"\b(?:domicili\w*|demeurant|residant|habit\w*|adresse|resid\w*|vivant)\b", 60

@@ -16,11 +16,12 @@ from rgpd.scan.detect.types import Span
 
 _CARD = re.compile(
     # not the tail of an IBAN grouped by four ("FR76 3000 6000 ...")
-    r"(?<![\w./\-])(?<!\d,)(?<![A-Z0-9]{4} )("
-    r"\d{4}([ \-\u00a0])\d{4}\2\d{4}\2\d{4}(?:\2\d{3})?"  # 16 (or 19) digits by four
-    r"|3[47]\d\d([ \-\u00a0])\d{6}\3\d{5}"  # Amex 4-6-5
-    r"|\d{13,19}"
-    r")(?![\w]|[ .,\-/]\d)"
+    # (the first digit comes before the look-behinds: the engine then skips non-digits fast)
+    r"(\d(?<![\w./\-]\d)(?<!\d,\d)(?<![A-Z0-9]{4} \d)(?:"
+    r"\d{3}([ \-\u00a0])\d{4}\2\d{4}\2\d{4}(?:\2\d{3})?"  # 16 (or 19) digits by four
+    r"|(?<=3)[47]\d\d([ \-\u00a0])\d{6}\3\d{5}"  # Amex 4-6-5
+    r"|\d{12,18}"
+    r"))(?![\w]|[ .,\-/]\d)"
 )
 _PREFIX = re.compile(r"^(?:4|5[1-5]|2(?:2[2-9]|[3-6]\d|7[01]|720)|3[47]|6(?:011|5))")
 _CONTEXT = ContextCue(

@@ -14,7 +14,7 @@ from stdnum import iban as _iban
 from rgpd.scan.detect.recognizers.base import SURE, VALID, ContextCue, Recognizer, near_digits
 from rgpd.scan.detect.types import Span
 
-_CANDIDATE = re.compile(r"(?<![\w])([A-Z]{2}\d{2}(?:[ \u00a0\-]?[A-Z0-9]){11,32})")
+_CANDIDATE = re.compile(r"([A-Z](?<!\w[A-Z])[A-Z]\d{2}(?:[ \u00a0\-]?[A-Z0-9]){11,32})")
 _CONTEXT = ContextCue(r"\b(?:iban|rib|bancaire|banque|compte|virement|prelevement|sepa)\b", 60)
 
 

@@ -13,9 +13,12 @@ from rgpd.scan.detect.recognizers.base import SURE, ContextCue, Recognizer, near
 from rgpd.scan.detect.types import Span
 
 _CARD = re.compile(
-    r"(?<![\w\-])(\d{2}(?:0[1-9]|1[0-2])[0-9A-Z]{3}\d{5}|(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{9})(?![\w\-])"
+    r"([0-9A-Z](?<![\w\-][0-9A-Z])(?:(?<=\d)\d(?:0[1-9]|1[0-2])[0-9A-Z]{3}\d{5}"
+    r"|(?:(?<=\d)|(?=[A-Z0-9]*\d))(?:(?<=[A-Z])|(?=[A-Z0-9]*[A-Z]))[A-Z0-9]{8}))(?![\w\-])"
 )
-_CHEAP = re.compile(r"(?i)identit|\bCNI\b|identity")
+# "identit" or the word "CNI", any case; the first letter is a plain class (İ and ı are
+# what re's ignore-case also matches for "i") so that the engine skips to it fast
+_CHEAP = re.compile(r"[iI\u0130\u0131cC](?:(?<=[iI\u0130\u0131])(?i:dentit)|(?<![\w][cC])(?<=[cC])(?i:ni)\b)")
 _CONTEXT = ContextCue(
     r"(?:carte (?:nationale )?d.identite|\bcni\b|piece d.identite|titre d.identite|identity card)[^\n]{0,40}$",
     90,

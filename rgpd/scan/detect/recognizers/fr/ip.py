@@ -12,7 +12,7 @@ import re
 from rgpd.scan.detect.recognizers.base import SURE, VALID, WEAK, ContextCue, Recognizer, near_digits
 from rgpd.scan.detect.types import Span
 
-_V4 = re.compile(r"(?<![\w.\-])((?:\d{1,3}\.){3}\d{1,3})(?![\w\-]|\.\d)")
+_V4 = re.compile(r"(\d(?<![\w.\-]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3})(?![\w\-]|\.\d)")
 _V6 = re.compile(r"(?<![\w:.])((?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:%\w+)?)(?![\w:.])")
 _CONTEXT = ContextCue(
     r"\b(?:ip|ipv[46]|adresse ip|connexion|connecte|serveur|client|source|hote|host|log|acces|routeur|passerelle|dns)\b",

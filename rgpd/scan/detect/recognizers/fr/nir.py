@@ -18,7 +18,7 @@ from rgpd.scan.detect.types import Span
 
 _SEP = r"[ .\-\u00a0]?"
 _NIR = re.compile(
-    rf"(?<![\w./\-])(?<!\d,)([1-478]{_SEP}\d\d{_SEP}\d\d{_SEP}(?:\d\d|2[AaBb]){_SEP}\d{{3}}{_SEP}\d{{3}}{_SEP}\d\d)"
+    rf"([1-478](?<![\w./\-][1-478])(?<!\d,[1-478]){_SEP}\d\d{_SEP}\d\d{_SEP}(?:\d\d|2[AaBb]){_SEP}\d{{3}}{_SEP}\d{{3}}{_SEP}\d\d)"
     r"(?![\w]|[ .,\-/]\d)"
 )
 _CONTEXT = ContextCue(

@@ -11,7 +11,7 @@ import re
 from rgpd.scan.detect.recognizers.base import SURE, ContextCue, Recognizer, near_digits
 from rgpd.scan.detect.types import Span
 
-_PASSPORT = re.compile(r"(?<![\w\-])(\d{2}[A-Z]{2}\d{5})(?![\w\-])")
+_PASSPORT = re.compile(r"(\d(?<![\w\-]\d)\d[A-Z]{2}\d{5})(?![\w\-])")
 _CONTEXT = ContextCue(r"\b(?:passeport|passport|titre de voyage|document de voyage)\b", 90)
 
 

@@ -16,12 +16,14 @@ from rgpd.scan.detect.types import Span
 
 _S = r"[ .\-\u00a0]?"
 _PHONE = re.compile(
-    r"(?<![\w+/.\-])(?<!\d,)("
-    rf"(?:\+|00){_S}33{_S}(?:\(0\){_S})?[1-9](?:{_S}\d\d){{4}}"
-    rf"|(?:\+|00){_S}(?:262|269|590|594|596|508|681|687|689){_S}\d{{2,3}}(?:{_S}\d\d){{2,3}}"
-    rf"|\(?0[1-9]\)?(?:{_S}\d\d){{4}}"
-    rf"|\+{_S}[1-9]\d{{0,2}}{_S}(?:\(0\){_S})?\(?\d{{1,4}}\)?(?:{_S}\d{{2,4}}){{2,4}}"
-    r")(?![\w]|[ .,\-/]?\d)"
+    # the first character ("+", "0" or "(") is matched before the look-behinds, so that
+    # the engine skips fast to it; each branch then checks which one it was
+    r"([+0(](?<![\w+/.\-][+0(])(?<!\d,[+0(])(?:"
+    rf"(?:(?<=\+)|(?<=0)0){_S}33{_S}(?:\(0\){_S})?[1-9](?:{_S}\d\d){{4}}"
+    rf"|(?:(?<=\+)|(?<=0)0){_S}(?:262|269|590|594|596|508|681|687|689){_S}\d{{2,3}}(?:{_S}\d\d){{2,3}}"
+    rf"|(?:(?<=\()0|(?<=0))[1-9]\)?(?:{_S}\d\d){{4}}"
+    rf"|(?<=\+){_S}[1-9]\d{{0,2}}{_S}(?:\(0\){_S})?\(?\d{{1,4}}\)?(?:{_S}\d{{2,4}}){{2,4}}"
+    r"))(?![\w]|[ .,\-/]?\d)"
 )
 _CONTEXT = ContextCue(
     r"(?:\bt[eé]l\b|\btel\.|telephone|portable|mobile|\bfax\b|joindre|appele[rz]?|contact|\bgsm\b|standard|\bport\b|\btel\s*:)",

@@ -15,7 +15,7 @@ from rgpd.scan.detect.recognizers.base import SURE, WEAK, ContextCue, Recognizer
 from rgpd.scan.detect.types import Span
 
 _SIREN = re.compile(
-    r"(?<![\w./\-])(?<!\d,)(\d{3}[ .\u00a0]?\d{3}[ .\u00a0]?\d{3})(?![\w]|[ .,\-/]\d)"
+    r"(\d(?<![\w./\-]\d)(?<!\d,\d)\d\d[ .\u00a0]?\d{3}[ .\u00a0]?\d{3})(?![\w]|[ .,\-/]\d)"
 )
 _CONTEXT = ContextCue(
     r"\b(?:siren|rcs|r\.c\.s|n\W*d.entreprise|numero d.identification|immatricul\w*|siege social)\b",

@@ -14,7 +14,7 @@ from rgpd.scan.detect.recognizers.base import SURE, VALID, WEAK, ContextCue, Rec
 from rgpd.scan.detect.types import Span
 
 _SIRET = re.compile(
-    r"(?<![\w./\-])(?<!\d,)(\d{3}[ .\u00a0]?\d{3}[ .\u00a0]?\d{3}[ .\u00a0]?\d{5})(?![\w]|[ .,\-/]\d)"
+    r"(\d(?<![\w./\-]\d)(?<!\d,\d)\d\d[ .\u00a0]?\d{3}[ .\u00a0]?\d{3}[ .\u00a0]?\d{5})(?![\w]|[ .,\-/]\d)"
 )
 _GROUPED = re.compile(r"^\d{3}([ .\u00a0])\d{3}\1\d{3}\1\d{5}$")
 _CONTEXT = ContextCue(

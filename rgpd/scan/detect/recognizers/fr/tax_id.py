@@ -13,7 +13,7 @@ from rgpd.scan.detect.recognizers.base import SURE, ContextCue, Recognizer, near
 from rgpd.scan.detect.types import Span
 
 _NIF = re.compile(
-    r"(?<![\w./\-])(?<!\d,)([0-3]\d[ \u00a0]?\d\d[ \u00a0]?\d{3}[ \u00a0]?\d{3}[ \u00a0]?\d{3})(?![\w]|[ .,\-/]\d)"
+    r"([0-3](?<![\w./\-][0-3])(?<!\d,[0-3])\d[ \u00a0]?\d\d[ \u00a0]?\d{3}[ \u00a0]?\d{3}[ \u00a0]?\d{3})(?![\w]|[ .,\-/]\d)"
 )
 _CONTEXT = ContextCue(
     r"\b(?:fiscal\w*|spi|nif|impot\w*|imposition|dgfip|tresor public|revenus?|contribuable|avis d.imposition)\b",
