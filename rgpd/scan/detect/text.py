@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 from collections.abc import Iterator
 
 # Characters that start a new clause: a capital right after one of them says
@@ -37,6 +38,13 @@ def fold(text: str) -> str:
     Ligatures (œ, æ) are kept as they are: write them as ``(?:oe|œ)``.
     """
     return text.translate(_FOLD)
+
+
+@cache
+def fold_class(ch: str) -> str:
+    """The body of a character class matching every character that :func:`fold` turns into ``ch``."""
+    same = {ch} | {chr(code) for code, to in _FOLD.items() if to == ch}
+    return "".join(re.escape(c) for c in sorted(same))
 
 
 def strip_accents(text: str) -> str:
