@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rgpd.errors import ConfigError
+from rgpd.i18n import _
 
 CONFIG_NAME = "rgpd.toml"
 DEFAULT_DB = "sqlite:///rgpd.db"
@@ -41,14 +42,22 @@ class Connection:
             pw = os.environ.get(self.password_env)
             if pw is None:
                 raise ConfigError(
-                    f"connection {self.name!r}: environment variable {self.password_env} is not set"
+                    _(
+                        "connection {name}: environment variable {var} is not set",
+                        name=repr(self.name),
+                        var=self.password_env,
+                    )
                 )
         elif self.password_file:
             try:
                 pw = Path(self.password_file).read_text(encoding="utf-8").strip()
             except OSError as exc:
                 raise ConfigError(
-                    f"connection {self.name!r}: cannot read password_file: {exc.strerror}"
+                    _(
+                        "connection {name}: cannot read password_file: {error}",
+                        name=repr(self.name),
+                        error=exc.strerror,
+                    )
                 ) from exc
         if pw is not None:
             url = url.set(password=pw)
@@ -103,7 +112,12 @@ class Settings:
             return self.connections[name]
         except KeyError:
             raise ConfigError(
-                f"unknown connection {name!r}; define [connections.{name}] in {CONFIG_NAME}"
+                _(
+                    "unknown connection {name}; define [connections.{section}] in {file}",
+                    name=repr(name),
+                    section=name,
+                    file=CONFIG_NAME,
+                )
             ) from None
 
 
@@ -123,7 +137,7 @@ def load_settings(
         try:
             data = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{cfg_path}: invalid TOML: {exc}") from exc
+            raise ConfigError(_("{path}: invalid TOML: {error}", path=cfg_path, error=exc)) from exc
         base = cfg_path.parent.resolve()
     s = Settings(base_dir=base, raw=data)
     core = data.get("rgpd", {})
@@ -134,11 +148,17 @@ def load_settings(
     s.reports_dir = core.get("reports_dir", s.reports_dir)
     for name, c in data.get("connections", {}).items():
         if "url" not in c:
-            raise ConfigError(f"{cfg_path}: [connections.{name}] needs 'url'")
+            raise ConfigError(
+                _("{path}: [connections.{name}] needs 'url'", path=cfg_path, name=name)
+            )
         if "@" in c["url"] and ":" in c["url"].split("@")[0].split("//")[-1]:
             raise ConfigError(
-                f"{cfg_path}: [connections.{name}] url must not contain a password; "
-                "use password_env or password_file"
+                _(
+                    "{path}: [connections.{name}] url must not contain a password; "
+                    "use password_env or password_file",
+                    path=cfg_path,
+                    name=name,
+                )
             )
         s.connections[name] = Connection(
             name=name,

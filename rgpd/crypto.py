@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from rgpd.errors import ConfigError, CryptoError
+from rgpd.i18n import _
 
 FORMAT_VERSION = "v1"
 
@@ -99,9 +100,11 @@ class KeyRing:
                 created={k: v.get("created", "") for k, v in d["keys"].items()},
             )
         except (ValueError, KeyError, TypeError) as exc:
-            raise CryptoError(f"key file is malformed: {exc.__class__.__name__}") from exc
+            raise CryptoError(
+                _("key file is malformed: {error}", error=exc.__class__.__name__)
+            ) from exc
         if ring.active not in keys or any(len(k) != 32 for k in keys.values()):
-            raise CryptoError("key file is malformed: active key missing or not 256-bit")
+            raise CryptoError(_("key file is malformed: active key missing or not 256-bit"))
         return ring
 
     def save(self, path: Path) -> None:
@@ -117,11 +120,15 @@ class KeyRing:
     @classmethod
     def load(cls, path: Path) -> KeyRing:
         if not path.exists():
-            raise ConfigError(f"key file not found: {path} (run `rgpd init`)")
+            raise ConfigError(_("key file not found: {path} (run `rgpd init`)", path=path))
         mode = path.stat().st_mode & 0o777
         if mode & 0o077:
             raise CryptoError(
-                f"key file {path} is readable by others (mode {mode:o}); chmod 600 it"
+                _(
+                    "key file {path} is readable by others (mode {mode}); chmod 600 it",
+                    path=path,
+                    mode=f"{mode:o}",
+                )
             )
         return cls.from_json(path.read_text(encoding="utf-8"))
 
@@ -137,7 +144,7 @@ class KeyRing:
 
     def retire(self, kid: str) -> None:
         if kid == self.active:
-            raise CryptoError("cannot retire the active key")
+            raise CryptoError(_("cannot retire the active key"))
         self.keys.pop(kid, None)
         self.created.pop(kid, None)
 
@@ -154,18 +161,20 @@ class KeyRing:
         try:
             version, kid, body = token.split("$", 2)
         except ValueError:
-            raise CryptoError("not a sealed value (expected v1$kid$...)") from None
+            raise CryptoError(_("not a sealed value (expected v1$kid$...)")) from None
         if version != FORMAT_VERSION:
-            raise CryptoError(f"unknown ciphertext version {version!r}")
+            raise CryptoError(_("unknown ciphertext version {version}", version=repr(version)))
         key = self.keys.get(kid)
         if key is None:
-            raise CryptoError(f"unknown key id {kid!r} (retired or from another install)")
+            raise CryptoError(
+                _("unknown key id {kid} (retired or from another install)", kid=repr(kid))
+            )
         raw = _b64d(body)
         try:
             return AESGCM(key).decrypt(raw[:12], raw[12:], f"{version}${kid}${context}".encode())
         except InvalidTag:
             raise CryptoError(
-                "ciphertext does not authenticate (tampered or wrong context)"
+                _("ciphertext does not authenticate (tampered or wrong context)")
             ) from None
 
     def open_text(self, token: str, context: str = "") -> str:
@@ -227,3 +236,17 @@ def sha256_hex(data: bytes | str) -> str:
 
 def random_token(nbytes: int = 24) -> str:
     return secrets.token_urlsafe(nbytes)
+
+
+def random_code(alphabet: str, length: int) -> str:
+    """``length`` characters drawn uniformly from ``alphabet`` by the OS CSPRNG.
+
+    For what people read out or type (request references, archive passwords), where
+    an alphabet without look-alike characters matters more than compactness.
+    """
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def same_secret(a: str, b: str) -> bool:
+    """Compare secrets in constant time (no timing oracle on tokens and nonces)."""
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))

@@ -165,6 +165,25 @@ def add_months(day: date, months: int) -> date:
     return date(year, month0 + 1, min(day.day, last))
 
 
+def retention_end(start: date, duration: str) -> date:
+    """The day a retention period ("10y", "6m", "30d") from ``start`` is over.
+
+    Art. 5(1)(e) and Art. 17(1)(a): data kept past this day is no longer necessary
+    and must be erased. Months and years end as in Reg. 1182/71 art. 3(2)(c)
+    (29 February + 1y -> 28 February); no working-day shift: the data simply stops
+    being needed, nobody has to act on that day.
+    """
+    try:
+        n, unit = int(duration[:-1]), duration[-1]
+    except (ValueError, IndexError):
+        raise InvalidInput("retention", _("expected a duration such as 10y, 6m or 30d")) from None
+    if unit == "d":
+        return start + timedelta(days=n)
+    if unit in ("m", "y"):
+        return add_months(start, n * 12 if unit == "y" else n)
+    raise InvalidInput("retention", _("expected a duration such as 10y, 6m or 30d"))
+
+
 def _why_not_working(day: date, alsace_moselle: bool) -> str:
     name = holiday_name(day, alsace_moselle=alsace_moselle)
     if name is not None:

@@ -31,6 +31,7 @@ Exit codes (documented in the README): 0 ok, 1 findings / lint errors / broken c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -82,7 +83,9 @@ class NotFound(UsageError):
 class UnknownOrganisation(NotFound):
     def __init__(self, slug: str) -> None:
         self.slug = slug
-        super().__init__(f"unknown organisation: {slug!r}")
+        from rgpd.i18n import _
+
+        super().__init__(_("unknown organisation: {slug}", slug=repr(slug)))
 
 
 class Conflict(UsageError):
@@ -148,3 +151,36 @@ class PartialFailure(RgpdError):
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
+
+
+#: What in a third-party exception's text could be content of the document or row
+#: that failed: quoted or bytes literals (parsers quote the offending token), e-mail
+#: addresses, runs of four digits or more (NIR, phone, IBAN, date), and words with
+#: non-ASCII letters (parsers speak ASCII English; French content does not).
+_QUOTED = re.compile(r"""[bB]?'[^']*'?|[bB]?"[^"]*"?|«[^»]*»?|“[^”]*”?|‘[^’]*’?""")
+_EMAIL = re.compile(r"\S*@\S*")
+_DIGITS = re.compile(r"\d(?:[\s./\-]*\d){3,}")
+_NON_ASCII_WORD = re.compile(r"\S*[^\x00-\x7f]\S*")
+_SPACES = re.compile(r"\s+")
+DETAIL_MAX = 120
+
+
+def safe_text(text: str) -> str:
+    """``text`` from a parser, a driver or a tool's stderr, with anything content-like cut.
+
+    Such texts quote the bytes they choked on (a name, a NIR, an e-mail) and end up
+    stored as scan errors and printed; personal data is never stored in clear, so
+    only a redacted, bounded remainder survives.
+    """
+    for pattern in (_QUOTED, _EMAIL, _DIGITS, _NON_ASCII_WORD):
+        text = pattern.sub("…", text)
+    text = _SPACES.sub(" ", "".join(c if c.isprintable() else " " for c in text)).strip()
+    if len(text) > DETAIL_MAX:
+        text = text[: DETAIL_MAX - 1].rstrip() + "…"
+    return text if text.strip("… ") else ""
+
+
+def safe_detail(exc: BaseException) -> str:
+    """The class of a third-party exception and its :func:`safe_text`, for error messages."""
+    text = safe_text(str(exc))
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

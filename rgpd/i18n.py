@@ -30,7 +30,11 @@ _current: contextvars.ContextVar[str] = contextvars.ContextVar("rgpd_lang", defa
 
 @cache
 def _catalog(lang: str) -> dict[str, str]:
-    po = LOCALE_DIR / lang / "LC_MESSAGES" / "rgpd.po"
+    return read_catalog(LOCALE_DIR / lang / "LC_MESSAGES" / "rgpd.po", lang)
+
+
+def read_catalog(po: Path, lang: str) -> dict[str, str]:
+    """msgid -> translation of a ``.po`` file (none when it is absent); fuzzy entries are left out."""
     if not po.exists():
         return {}
     from babel.messages.pofile import read_po

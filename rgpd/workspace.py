@@ -15,6 +15,7 @@ from sqlalchemy import select
 from rgpd.config import CONFIG_NAME, DEFAULT_TOML, Settings, load_settings
 from rgpd.crypto import KeyRing
 from rgpd.errors import ConfigError, UnknownOrganisation
+from rgpd.i18n import _
 from rgpd.storage.db import Database
 from rgpd.storage.tables import MetaRow, OrganisationRow
 
@@ -39,7 +40,7 @@ class Workspace:
         """Resolve an organisation slug; every org-scoped query goes through this."""
         slug = slug or self.settings.org
         if not slug:
-            raise ConfigError("no organisation selected: use --org SLUG or set RGPD_ORG")
+            raise ConfigError(_("no organisation selected: use --org SLUG or set RGPD_ORG"))
         with self.db.session() as s:
             oid = s.execute(select(OrganisationRow.id).where(OrganisationRow.slug == slug)).scalar()
         if oid is None:

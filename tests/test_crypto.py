@@ -104,3 +104,23 @@ def test_signature_verifies_with_public_key_only() -> None:
     assert verify_signature(ring.public_key(), b"head", sig)
     assert not verify_signature(ring.public_key(), b"head2", sig)
     assert not verify_signature(KeyRing.generate().public_key(), b"head", sig)
+
+
+@pytest.mark.parametrize(
+    ("alphabet", "length"), [("ABCDEFGHJKMNPQRSTVWXYZ23456789", 8), ("ab", 64)]
+)
+def test_random_code_uses_only_its_alphabet_and_varies(alphabet: str, length: int) -> None:
+    from rgpd.crypto import random_code
+
+    codes = {random_code(alphabet, length) for _ in range(200)}
+    assert all(len(c) == length and set(c) <= set(alphabet) for c in codes)
+    assert len(codes) > 1
+    assert set("".join(codes)) == set(alphabet)  # every character can be drawn
+
+
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_same_secret_is_string_equality(a: str, b: str) -> None:
+    from rgpd.crypto import same_secret
+
+    assert same_secret(a, b) is (a == b)
+    assert same_secret(a, a)

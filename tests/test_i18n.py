@@ -200,3 +200,18 @@ def test_cli_language_switch(
     assert (fr_text in r.all) is french, r.all
     assert (msgid in r.all) is not french, r.all
     assert i18n.get_language() == before, "the CLI must restore the caller's language"
+
+
+def test_read_catalog_keeps_translated_entries_only(tmp_path: Path) -> None:
+    """The one .po reader behind the main catalog and the forms' and intake's fallbacks."""
+    po = tmp_path / "fr.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgid "Yes"\nmsgstr "Oui"\n\n'
+        '#, fuzzy\nmsgid "No"\nmsgstr "Non"\n\n'
+        'msgid "Maybe"\nmsgstr ""\n',
+        encoding="utf-8",
+    )
+    assert i18n.read_catalog(po, "fr") == {"Yes": "Oui"}
+    assert i18n.read_catalog(tmp_path / "absent.po", "fr") == {}
+    assert i18n.read_catalog(PO, "fr") == {i: s for i, s in entries()}

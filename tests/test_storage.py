@@ -49,3 +49,19 @@ def test_unreachable_database_is_a_storage_error() -> None:
     db = Database("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     with pytest.raises(StorageError, match="cannot reach"):
         db.check()
+
+
+def test_a_driver_error_quoting_a_value_does_not_reach_the_message(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL quotes the value it could not cast: the StorageError must not repeat it."""
+    from sqlalchemy.exc import DataError
+
+    db = Database(f"sqlite:///{tmp_path / 'v.db'}")
+    value = "Hélène Dupré 1 85 05 78 006 084 36"
+    orig = Exception(f'invalid input syntax for type date: "{value}"\nLINE 1: SELECT ...')
+    with pytest.raises(StorageError) as info, db.session():
+        raise DataError("SELECT :p", {"p": value}, orig)
+    message = str(info.value)
+    assert "invalid input syntax for type date" in message and "DataError" in message
+    for part in ("Hélène", "Dupré", "006 084", "SELECT"):
+        assert part not in message, message
+    db.dispose()

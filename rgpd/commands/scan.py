@@ -335,13 +335,9 @@ def findings_show(c: Ctx, uri: str, fmt: str) -> int:
     Example:
       rgpd --org mairie findings show "/mnt/partage/RH/paie.xlsx"
     """
-    import os
-
     from rgpd.commands._common import emit_json
 
-    container, bang, member = uri.partition("!")
-    uri = os.path.abspath(container) + bang + member  # sources are stored with absolute paths
-    d = show_source(c.ws, c.org_slug(), uri)
+    d = show_source(c.ws, c.org_slug(), stored_uri(uri))
     if fmt == "json":
         emit_json(
             {
@@ -401,9 +397,41 @@ def findings_show(c: Ctx, uri: str, fmt: str) -> int:
     return 0
 
 
+def stored_uri(uri: str) -> str:
+    """The form a source is stored under: files by absolute path, databases as given.
+
+    A database column (``postgresql://host/db#schema.table.column``) is no path: made
+    absolute it would never match.
+    """
+    import os
+
+    if "://" in uri:
+        return uri
+    container, bang, member = uri.partition("!")
+    return os.path.abspath(container) + bang + member
+
+
+#: Where in a source, most telling first; keys not listed follow in name order.
+WHERE_KEYS = (
+    "table",
+    "column",
+    "part",
+    "page",
+    "sheet",
+    "cell",
+    "slide",
+    "paragraph",
+    "line",
+    "element",
+    "message",
+    "path",
+    "offset",
+)
+
+
 def _where(loc: dict[str, Any]) -> str:
-    keys = ("part", "page", "sheet", "cell", "slide", "line", "message", "path", "offset")
-    return " ".join(f"{k}={loc[k]}" for k in keys if k in loc)
+    keys = [k for k in WHERE_KEYS if k in loc] + sorted(k for k in loc if k not in WHERE_KEYS)
+    return " ".join(f"{k}={loc[k]}" for k in keys)
 
 
 def register(cli: click.Group) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from rgpd import audit
 from rgpd.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from rgpd.i18n import _
 from rgpd.registry.model import Activity, Breach, Notification, Organisation, Processor, Register
 from rgpd.storage.tables import (
     ActivityRow,
@@ -57,7 +58,7 @@ def _dump(m: Any) -> dict[str, Any]:
 def add_org(ws: Workspace, org: Organisation) -> Organisation:
     with ws.db.session() as s:
         if s.execute(select(OrganisationRow).where(OrganisationRow.slug == org.slug)).scalar():
-            raise Conflict(f"organisation {org.slug!r} already exists")
+            raise Conflict(_("organisation {slug} already exists", slug=repr(org.slug)))
         s.add(OrganisationRow(slug=org.slug, name=org.name, data=_dump(org)))
         audit.append(
             s,
@@ -105,7 +106,7 @@ def _org_row(s: Session, slug: str | None) -> OrganisationRow:
     from rgpd.errors import ConfigError, UnknownOrganisation
 
     if not slug:
-        raise ConfigError("no organisation selected: use --org SLUG or set RGPD_ORG")
+        raise ConfigError(_("no organisation selected: use --org SLUG or set RGPD_ORG"))
     row = s.execute(select(OrganisationRow).where(OrganisationRow.slug == slug)).scalar()
     if row is None:
         raise UnknownOrganisation(slug)
@@ -141,7 +142,7 @@ def _activity_row(
         select(ActivityRow).where(ActivityRow.org_id == org_id, ActivityRow.ref == ref)
     ).scalar()
     if row is None or (row.deleted and not include_deleted):
-        raise NotFound(f"no activity {ref!r} in this organisation")
+        raise NotFound(_("no activity {ref} in this organisation", ref=repr(ref)))
     return row
 
 
@@ -212,8 +213,10 @@ def add_activity(ws: Workspace, org: str, activity: Activity) -> ActivityRecord:
                 ActivityRow.deleted.is_(False),
             )
         ).scalar():
-            raise Conflict(f"activity {activity.ref!r} already exists; use `registry edit`")
-        _, row = _write_activity(s, ws, o, activity)
+            raise Conflict(
+                _("activity {ref} already exists; use `registry edit`", ref=repr(activity.ref))
+            )
+        _kind, row = _write_activity(s, ws, o, activity)
         return ActivityRecord(o.slug, activity, row.version, row.updated_at)
 
 
@@ -420,7 +423,7 @@ def get_breach(ws: Workspace, org: str, ref: str) -> Breach:
     for b in list_breaches(ws, org):
         if b.ref == ref:
             return b
-    raise NotFound(f"no breach {ref!r} in this organisation")
+    raise NotFound(_("no breach {ref} in this organisation", ref=repr(ref)))
 
 
 def notify_breach(ws: Workspace, org: str, ref: str, notification: Notification) -> Breach:
@@ -479,7 +482,7 @@ def import_register(
         for p in register.processors:
             _write_processor(s, ws, o, p)
         for a in register.activities:
-            kind, _ = _write_activity(s, ws, o, a)
+            kind, _entry = _write_activity(s, ws, o, a)
             setattr(
                 res,
                 kind if kind != "restored" else "updated",

@@ -31,16 +31,13 @@ recipients to inform taken from the register.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import json
-import os
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -50,6 +47,8 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.exc import SQLAlchemyError
 
 from rgpd import audit
+from rgpd.crypto import sha256_hex
+from rgpd.deadlines import retention_end
 from rgpd.errors import Conflict, InvalidInput, NotFound, PartialFailure
 from rgpd.i18n import _
 from rgpd.masking import normalise
@@ -263,18 +262,6 @@ def _basis_reason(activity: Activity) -> str:
     )
 
 
-def add_duration(start: date, duration: str) -> date:
-    """``start`` + "10y" / "6m" / "30d" on the calendar (29 February → 28 February)."""
-    import calendar
-
-    n, unit = int(duration[:-1]), duration[-1]
-    if unit == "d":
-        return start + timedelta(days=n)
-    months = start.month - 1 + (n * 12 if unit == "y" else n)
-    year, month = start.year + months // 12, months % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
-
-
 def _retention_over(rule: ErasureRule, value: Any, today: date) -> tuple[bool, date | None]:
     """Is this row's retention period over? (unknown start: not over, the safe side)."""
     assert rule.retention is not None
@@ -286,7 +273,7 @@ def _retention_over(rule: ErasureRule, value: Any, today: date) -> tuple[bool, d
             start = None
     if not isinstance(start, date):
         return False, None
-    until = add_duration(start, rule.retention)
+    until = retention_end(start, rule.retention)
     return until <= today, until
 
 
@@ -469,7 +456,7 @@ def plan_erasure(
                 fa.action, fa.refusal = "keep", fkept[0][1]
             elif all(d[0] == "delete" for d in fdecisions):
                 fa.action = "delete"
-            elif "!" in f.uri or not f.uri.lower().endswith(REDACTABLE):
+            elif not _can_redact(f.uri):
                 fa.note = _(
                     "this format cannot be redacted in place: redact it by hand or add a delete rule"
                 )
@@ -480,6 +467,12 @@ def plan_erasure(
     changed |= {a for f in plan.files if f.action in ("delete", "redact") for a in f.activities}
     plan.recipients = recipients_to_inform([by_ref[a] for a in sorted(changed) if a in by_ref])
     return plan
+
+
+def _can_redact(uri: str) -> bool:
+    from rgpd.requests.redact import can_redact  # redact builds on this module
+
+    return can_redact(uri)
 
 
 def _protect_links(
@@ -845,16 +838,17 @@ def pseudonym(
     column: str,
     length: int | None,
 ) -> str:
-    """A stable pseudonym: the same row and column always get the same one (idempotent re-runs)."""
-    mac = hmac.new(
-        ws.keys.index_key,
+    """A stable pseudonym: the same row and column always get the same one (idempotent re-runs).
+
+    Keyed (never a bare hash of the row key, which anyone could recompute) under its own
+    purpose, so a pseudonym can never be compared with a blind-index token.
+    """
+    mac = ws.keys.keyed_digest(
+        "erasure-pseudonym",
         json.dumps(
-            ["erasure", connection, table.lower(), dict(key), column.lower()],
-            sort_keys=True,
-            default=str,
-        ).encode(),
-        hashlib.sha256,
-    ).hexdigest()
+            [connection, table.lower(), dict(key), column.lower()], sort_keys=True, default=str
+        ),
+    )
     value = f"anon-{mac[:12]}"
     if length is not None and length < len(value):
         value = mac[: max(1, length)]
@@ -1065,8 +1059,9 @@ def execute_erasure(
     planned_files = [f for f in plan.files if f.action in ("delete", "redact")]
     if files and not row.summary.get("files_done"):
         person = _person(ws, org, ref)
-        d, r = _apply_files(ws, org, ref, fid, planned_files, person)
+        d, r, by_hand = _apply_files(ws, org, ref, fid, planned_files, person)
         out.files_deleted, out.files_redacted = d, r
+        out.manual += by_hand
     elif not files:
         out.files_pending = len(planned_files) if not row.summary.get("files_done") else 0
     if out.failed:
@@ -1181,45 +1176,48 @@ def redact(text: str, spans: Sequence[tuple[int, int]], marker: str = REDACTED) 
 
 def _apply_files(
     ws: Workspace, org: str, ref: str, fid: int, files: Sequence[FileAction], person: disc.Person
-) -> tuple[int, int]:
+) -> tuple[int, int, list[str]]:
+    from rgpd.errors import SourceError
+    from rgpd.requests.redact import person_finder, redact_in_place
     from rgpd.scan.detect import Detector
-    from rgpd.scan.extract import detect_encoding
     from rgpd.scan.findings import uri_hash
 
     detector = Detector(depth="quick")
     deleted = redacted = 0
     done: list[dict[str, Any]] = []
+    manual: list[str] = []  # could not be redacted completely: the original is untouched
     for f in files:
         path = Path(f.uri)
         if not path.exists():
             done.append({"source": uri_hash(f.uri), "action": "absent"})
             continue
-        before = hashlib.sha256(path.read_bytes()).hexdigest()
+        before = sha256_hex(path.read_bytes())
         if f.action == "delete":
             path.unlink()
             deleted += 1
             done.append({"source": uri_hash(f.uri), "action": "deleted", "sha256_before": before})
             continue
-        raw = path.read_bytes()
-        enc = detect_encoding(raw[:65536], complete=len(raw) <= 65536) or "utf-8"
-        # surrogateescape: bytes the encoding cannot read go back to the file unchanged
-        text = raw.decode(enc, errors="surrogateescape")
-        new = redact(text, person_spans(text, person, detector=detector))
-        if new != text:
-            tmp = path.with_name(f".{path.name}.rgpd-tmp")
-            tmp.write_bytes(new.encode(enc, errors="surrogateescape"))
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-            os.replace(tmp, path)
+        try:  # a redacted copy in the file's own format (a text PDF for a PDF): redact.py
+            res = redact_in_place(path, person_finder(path, person, detector), mask=REDACTED)
+        except SourceError as exc:
+            manual.append(f.match)
+            done.append({"source": uri_hash(f.uri), "action": "manual", "error": exc.reason})
+            continue
+        if not res.complete:
+            manual.append(f.match)
+        elif res.replacements:
             redacted += 1
         done.append(
             {
                 "source": uri_hash(f.uri),
-                "action": "redacted",
+                "action": "redacted" if res.complete else "manual",
+                "format": res.format,
+                "layout_kept": res.layout_kept,
                 "sha256_before": before,
-                "sha256_after": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "sha256_after": res.sha256_after,
             }
         )
-    _forget_in_index(ws, org, files, person)
+    _forget_in_index(ws, org, [f for f in files if f.match not in manual], person)
     actor = service.actor_of(ws)
     with ws.db.session() as s:
         row = s.get(RequestFulfilmentRow, fid)
@@ -1232,9 +1230,15 @@ def _apply_files(
             entity_ref=service.normalise_reference(ref),
             actor=actor,
             org=org,
-            details={"deleted": deleted, "redacted": redacted, "files": done, "fulfilment": fid},
+            details={
+                "deleted": deleted,
+                "redacted": redacted,
+                "manual": len(manual),
+                "files": done,
+                "fulfilment": fid,
+            },
         )
-    return deleted, redacted
+    return deleted, redacted, manual
 
 
 def _forget_in_index(

@@ -47,7 +47,7 @@ import jinja2
 from markupsafe import Markup
 
 from rgpd.errors import InvalidInput
-from rgpd.i18n import LANGUAGES
+from rgpd.i18n import LANGUAGES, _, read_catalog
 from rgpd.i18n import gettext as _main_gettext
 from rgpd.registry.model import Activity, Organisation, PersonIdentifier, Role
 from rgpd.requests.model import RequesterRole, RequestType
@@ -165,7 +165,7 @@ _ROLES_AFTER_DEATH = ("self", "heir", "designated")
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", hex_colour):
-        raise InvalidInput("color", f"expected #RRGGBB, got {hex_colour!r}")
+        raise InvalidInput("color", _("expected #RRGGBB, got {value}", value=repr(hex_colour)))
     return (int(hex_colour[1:3], 16), int(hex_colour[3:5], 16), int(hex_colour[5:7], 16))
 
 
@@ -256,20 +256,7 @@ def palette(primary: str, secondary: str = "#f2f2f2") -> Palette:
 @cache
 def _fallback_catalog(lang: str) -> dict[str, str]:
     """The forms' own French texts, until the lead merges them into ``rgpd/locale``."""
-    po = TEMPLATE_DIR / f"{lang}.po"
-    if not po.exists():
-        return {}
-    from babel.messages.pofile import read_po
-
-    with po.open("rb") as fh:
-        cat = read_po(fh, locale=lang)
-    out: dict[str, str] = {}
-    for msg in cat:
-        if msg.id and msg.string and not msg.fuzzy:
-            key = msg.id if isinstance(msg.id, str) else msg.id[0]
-            val = msg.string if isinstance(msg.string, str) else msg.string[0]
-            out[key] = val
-    return out
+    return read_catalog(TEMPLATE_DIR / f"{lang}.po", lang)
 
 
 def translate(message: str, lang: str, **params: object) -> str:
@@ -757,10 +744,17 @@ def build_site(
     """Write one organisation's forms under ``out_dir/<org>/`` (docs/intake-api.md §1)."""
     langs = tuple(dict.fromkeys(langs))
     if not langs:
-        raise InvalidInput("langs", "at least one language is needed")
+        raise InvalidInput("langs", _("at least one language is needed"))
     for lang in langs:
         if lang not in LANGUAGES:
-            raise InvalidInput("langs", f"unsupported language {lang!r} ({', '.join(LANGUAGES)})")
+            raise InvalidInput(
+                "langs",
+                _(
+                    "unsupported language {lang} ({known})",
+                    lang=repr(lang),
+                    known=", ".join(LANGUAGES),
+                ),
+            )
     rights = offered_rights(activities)
     site = out_dir / org.slug
     result = BuildResult(out_dir=site, rights=rights, langs=langs)

@@ -25,10 +25,8 @@ archive exists (Art. 5(1)(e)).
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
-import secrets
 import shutil
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -42,7 +40,7 @@ import jinja2
 from sqlalchemy import select
 
 from rgpd import audit
-from rgpd.crypto import random_token, sha256_hex
+from rgpd.crypto import random_code, random_token, sha256_hex
 from rgpd.errors import Conflict, InvalidInput, NotFound, RgpdError
 from rgpd.i18n import _, format_date
 from rgpd.registry.model import Activity, Organisation
@@ -359,7 +357,7 @@ def _csv(table: TableData) -> str:
 
 def _manifest(directory: Path) -> dict[str, str]:
     return {
-        str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+        str(p.relative_to(directory)): sha256_hex(p.read_bytes())
         for p in sorted(directory.rglob("*"))
         if p.is_file() and p.name != "manifest.json"
     }
@@ -657,7 +655,7 @@ def review(ws: Workspace, org: str, ref: str, *, approve: bool = False) -> Revie
 
 def new_password() -> str:
     """Six groups of four (about 118 bits), easy to read out on the phone."""
-    chars = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(24))
+    chars = random_code(_PASSWORD_ALPHABET, 24)
     return "-".join(chars[i : i + 4] for i in range(0, 24, 4))
 
 

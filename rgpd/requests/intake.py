@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rgpd.errors import FieldProblem, ValidationFailed
-from rgpd.i18n import get_language
+from rgpd.i18n import get_language, read_catalog
 from rgpd.i18n import gettext as _main_gettext
 from rgpd.registry.model import Activity
 from rgpd.requests.model import Channel, RequesterRole, RequestType
@@ -37,20 +37,7 @@ FALLBACK_PO = Path(__file__).parent / "templates" / "server"
 
 @cache
 def _fallback_catalog(lang: str) -> dict[str, str]:
-    po = FALLBACK_PO / f"{lang}.po"
-    if not po.exists():
-        return {}
-    from babel.messages.pofile import read_po
-
-    with po.open("rb") as fh:
-        cat = read_po(fh, locale=lang)
-    out: dict[str, str] = {}
-    for msg in cat:
-        if msg.id and msg.string and not msg.fuzzy:
-            key = msg.id if isinstance(msg.id, str) else msg.id[0]
-            val = msg.string if isinstance(msg.string, str) else msg.string[0]
-            out[key] = val
-    return out
+    return read_catalog(FALLBACK_PO / f"{lang}.po", lang)
 
 
 def tr(message: str, lang: str | None = None, **params: object) -> str:

@@ -20,6 +20,7 @@ from typing import Protocol
 
 from rgpd.config import Smtp
 from rgpd.errors import ConfigError, RgpdError
+from rgpd.i18n import _
 
 
 class MailError(RgpdError):
@@ -78,7 +79,7 @@ class SmtpMailer:
         if self.config.username:
             if not self.config.password_env or self.config.password_env not in os.environ:
                 raise ConfigError(
-                    "smtp: username given but no password: set password_env and that variable"
+                    _("smtp: username given but no password: set password_env and that variable")
                 )
             password = os.environ[self.config.password_env]
         try:
@@ -91,8 +92,12 @@ class SmtpMailer:
         except (OSError, smtplib.SMTPException) as exc:
             # the recipient address is personal data: not in the message
             raise MailError(
-                f"cannot send e-mail through {self.config.host}:{self.config.port}: "
-                f"{exc.__class__.__name__}"
+                _(
+                    "cannot send e-mail through {host}:{port}: {error}",
+                    host=self.config.host,
+                    port=self.config.port,
+                    error=exc.__class__.__name__,
+                )
             ) from exc
 
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
-import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -44,6 +43,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from rgpd.crypto import random_token, same_secret
 from rgpd.errors import InvalidInput, RgpdError, UnknownOrganisation, ValidationFailed
 from rgpd.i18n import LANGUAGES, format_date, use_language
 from rgpd.registry.model import Organisation
@@ -162,7 +162,7 @@ class Csrf:
 
     @staticmethod
     def new_nonce() -> str:
-        return secrets.token_urlsafe(24)
+        return random_token(24)
 
     def token(self, org: str, nonce: str) -> str:
         return self.serializer.dumps([org, nonce])
@@ -183,7 +183,7 @@ class Csrf:
             return "forged"
         if data[0] != org:
             return "other organisation"
-        if not secrets.compare_digest(str(data[1]), nonce):
+        if not same_secret(str(data[1]), nonce):
             return "cookie mismatch"
         return None
 

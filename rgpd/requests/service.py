@@ -14,7 +14,6 @@ Personal data never leave this module in clear except through ``reveal=True``
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -26,7 +25,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from rgpd import audit, deadlines
-from rgpd.crypto import random_token, sha256_hex
+from rgpd.crypto import random_code, random_token, sha256_hex
 from rgpd.errors import ConfigError, Conflict, InvalidInput, NotFound, UnknownOrganisation
 from rgpd.registry.model import Activity, Organisation
 from rgpd.requests import workflow
@@ -168,7 +167,7 @@ def timezone_of(ws: Workspace) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"[rgpd] timezone: unknown time zone {name!r}") from exc
+        raise ConfigError(_("[rgpd] timezone: unknown time zone {name}", name=repr(name))) from exc
 
 
 def local_today(ws: Workspace) -> date:
@@ -190,7 +189,7 @@ def _aware(d: datetime) -> datetime:
 
 def new_reference(year: int) -> str:
     """``R-2026-7KQ4-M9XA``: random (40 bits), only the year is meaningful."""
-    chars = "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
+    chars = random_code(_REF_ALPHABET, 8)
     return f"R-{year}-{chars[:4]}-{chars[4:]}"
 
 

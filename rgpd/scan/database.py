@@ -71,7 +71,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from rgpd import audit
-from rgpd.errors import ConfigError, InvalidInput, RgpdError, SourceError
+from rgpd.errors import ConfigError, InvalidInput, RgpdError, SourceError, safe_text
 from rgpd.i18n import _
 from rgpd.scan.columns import (
     ColumnKind,
@@ -351,8 +351,10 @@ def _scrub(message: str, secrets: Sequence[str]) -> str:
 def _db_message(exc: BaseException, secrets: Sequence[str]) -> str:
     orig = getattr(exc, "orig", None) or exc
     lines = str(orig).strip().splitlines()
-    first = lines[0] if lines else type(orig).__name__
-    return _scrub(first[:300], secrets)
+    # Driver messages quote the value that failed (a name in a bad date, a NIR in a
+    # bad integer): only a redacted first line is stored as the scan error.
+    first = safe_text(_scrub(lines[0], secrets)) if lines else ""
+    return first or type(orig).__name__
 
 
 def _reason(exc: BaseException) -> str:

@@ -23,7 +23,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
 from typing import Any, Protocol, TypeVar
 
-from rgpd.errors import CorruptDocument, LimitExceeded, RgpdError, SourceError
+from rgpd.errors import (
+    CorruptDocument,
+    LimitExceeded,
+    RgpdError,
+    SourceError,
+    safe_detail,
+    safe_text,
+)
 from rgpd.i18n import _
 from rgpd.scan.extract.model import GiB, Reason, source_error
 
@@ -60,9 +67,10 @@ def unit_error(exc: BaseException) -> SourceError | None:
         err = source_error(
             SourceError,
             Reason.ERROR,
-            _("unexpected {kind}: {error}", kind=type(exc).__name__, error=str(exc)[:500]),
+            _("unexpected {kind}: {error}", kind=type(exc).__name__, error=safe_text(str(exc))),
         )
-        err.add_note("".join(traceback.format_exception(exc, limit=-8))[-4000:])
+        # Frames only: the exception's own text may quote the content that failed.
+        err.add_note("".join(traceback.format_tb(exc.__traceback__, limit=-8))[-4000:])
         return err
     return None  # KeyboardInterrupt, SystemExit: stop
 
@@ -154,7 +162,8 @@ def _picklable(exc: BaseException) -> BaseException:
         pickle.dumps(exc)
         return exc
     except Exception:
-        return source_error(SourceError, getattr(exc, "reason", Reason.ERROR), str(exc)[:500])
+        message = str(exc) if isinstance(exc, SourceError) else safe_detail(exc)
+        return source_error(SourceError, getattr(exc, "reason", Reason.ERROR), message[:500])
 
 
 class LocalPoolExecutor:

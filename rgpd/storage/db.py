@@ -17,7 +17,8 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from rgpd.errors import StorageError
+from rgpd.errors import StorageError, safe_text
+from rgpd.i18n import _
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -83,7 +84,9 @@ class Database:
             s.commit()
         except SQLAlchemyError as exc:
             s.rollback()
-            raise StorageError(f"database error: {exc.__class__.__name__}: {_short(exc)}") from exc
+            raise StorageError(
+                _("database error: {error}", error=f"{exc.__class__.__name__}: {_short(exc)}")
+            ) from exc
         except BaseException:
             s.rollback()
             raise
@@ -96,7 +99,11 @@ class Database:
                 c.execute(text("SELECT 1"))
         except OperationalError as exc:
             raise StorageError(
-                f"cannot reach the database ({self.safe_url()}): {_short(exc)}"
+                _(
+                    "cannot reach the database ({url}): {error}",
+                    url=self.safe_url(),
+                    error=_short(exc),
+                )
             ) from exc
 
     def safe_url(self) -> str:
@@ -122,7 +129,9 @@ class Database:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, revision)
         except OperationalError as exc:
-            raise StorageError(f"cannot migrate {self.safe_url()}: {_short(exc)}") from exc
+            raise StorageError(
+                _("cannot migrate {url}: {error}", url=self.safe_url(), error=_short(exc))
+            ) from exc
 
     def downgrade(self, revision: str = "base") -> None:
         from alembic import command
@@ -146,5 +155,6 @@ class Database:
 
 
 def _short(exc: Exception) -> str:
+    # The driver's first line may quote a value that failed (a name, a NIR): redacted.
     msg = str(getattr(exc, "orig", exc) or exc).strip().splitlines()
-    return msg[0][:300] if msg else exc.__class__.__name__
+    return (safe_text(msg[0]) if msg else "") or exc.__class__.__name__

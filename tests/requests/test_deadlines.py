@@ -27,6 +27,7 @@ from rgpd.deadlines import (
     is_working_day,
     next_working_day,
     refusal_deadline,
+    retention_end,
 )
 from rgpd.errors import InvalidInput
 
@@ -504,3 +505,23 @@ def test_breach_notification_before_awareness_refused() -> None:
     aware = datetime(2025, 3, 7, 16, 0, tzinfo=UTC)
     with pytest.raises(InvalidInput):
         breach_deadline(aware, now=aware, notified_at=aware - timedelta(hours=1))
+
+
+@pytest.mark.parametrize(
+    ("start", "duration", "until"),
+    [
+        (date(2024, 2, 29), "1y", date(2025, 2, 28)),
+        (date(2024, 1, 31), "1m", date(2024, 2, 29)),
+        (date(2024, 1, 1), "10y", date(2034, 1, 1)),
+        (date(2024, 12, 15), "3m", date(2025, 3, 15)),
+        (date(2024, 1, 1), "30d", date(2024, 1, 31)),
+    ],
+)
+def test_retention_runs_on_the_calendar(start: date, duration: str, until: date) -> None:
+    assert retention_end(start, duration) == until
+
+
+@pytest.mark.parametrize("duration", ["", "y", "10", "10w", "ten years"])
+def test_a_malformed_retention_is_an_input_error(duration: str) -> None:
+    with pytest.raises(InvalidInput, match="retention"):
+        retention_end(date(2024, 1, 1), duration)

@@ -374,18 +374,20 @@ def test_pseudonyms_are_stable_and_fit_the_column(commune: Commune) -> None:
     assert len(erasure.pseudonym(ws, "db", "familles", {"id": 1}, "code_postal", 5)) == 5
 
 
-@pytest.mark.parametrize(
-    ("start", "duration", "until"),
-    [
-        (date(2024, 2, 29), "1y", date(2025, 2, 28)),
-        (date(2024, 1, 31), "1m", date(2024, 2, 29)),
-        (date(2024, 1, 1), "10y", date(2034, 1, 1)),
-        (date(2024, 12, 15), "3m", date(2025, 3, 15)),
-        (date(2024, 1, 1), "30d", date(2024, 1, 31)),
-    ],
-)
-def test_retention_runs_on_the_calendar(start: date, duration: str, until: date) -> None:
-    assert erasure.add_duration(start, duration) == until
+def test_pseudonyms_are_keyed(commune: Commune) -> None:
+    """Another install (another key) gives another pseudonym: nobody can recompute one."""
+    from dataclasses import replace
+
+    from rgpd.crypto import KeyRing
+
+    ws = commune.ws
+    a = erasure.pseudonym(ws, "db", "familles", {"id": 1}, "nom", None)
+    assert a.startswith("anon-") and len(a) == len("anon-") + 12
+    other = replace(ws, _keys=KeyRing.generate())
+    assert erasure.pseudonym(other, "db", "familles", {"id": 1}, "nom", None) != a
+    assert (
+        erasure.pseudonym(replace(ws, _keys=ws.keys), "db", "familles", {"id": 1}, "nom", None) == a
+    )
 
 
 def test_redaction_of_a_text_file_keeps_everything_else() -> None:
@@ -397,3 +399,30 @@ def test_redaction_of_a_text_file_keeps_everything_else() -> None:
     text_in = "Jeanne MARTIN <Jeanne.Martin@example.org> ; copie : paul@example.net\n"
     out = erasure.redact(text_in, erasure.person_spans(text_in, me))
     assert out == "[effacé] <[effacé]> ; copie : paul@example.net\n"
+
+
+@pytest.mark.parametrize(
+    ("uri", "action"),
+    [
+        ("/partage/periscolaire/lettre.txt", "redact"),
+        ("/partage/periscolaire/lettre.docx", "redact"),
+        ("/partage/periscolaire/tableau.xlsx", "redact"),
+        ("/partage/periscolaire/tableau.ods", "redact"),
+        ("/partage/periscolaire/scan.pdf", "redact"),  # rebuilt as a text PDF (redact.py)
+        ("/partage/periscolaire/archive.zip!lettre.docx", "manual"),  # members: by hand
+        ("/partage/periscolaire/ancien.doc", "manual"),
+    ],
+)
+def test_files_are_planned_for_a_redacted_copy_in_their_own_format(uri: str, action: str) -> None:
+    consent = _act(LegalBasis.CONSENT)
+    found = disc.DiscoveryResult(
+        "R-1",
+        TODAY,  # type: ignore[arg-type]
+        ["a"],
+        files=[
+            disc.FileMatch("f1", uri, "file", ["a"], "confirmed", 0.99, ["r"], ["EMAIL_ADDRESS"])
+        ],
+    )
+    (fa,) = erasure.plan_erasure(found, [consent], {}, {}, TODAY).files
+    assert fa.action == action
+    assert (fa.note is not None) is (action == "manual")

@@ -548,6 +548,17 @@ def test_scan_db_command(tmp_path: Path, sqlite_commune: str) -> None:
         ["familles"]
     )
     assert all(x["evidence"] and "severity" in x for x in lines)
+    column = next(x for x in lines if x["column"])
+    for fmt in ("json", "table"):
+        r = run_cli([*base, "findings", "show", column["source"], "--format", fmt])
+        assert r[0] == 0, r[1]  # a database URI is looked up as given, not as a path
+    assert (
+        json.loads(run_cli([*base, "findings", "show", column["source"], "--format", "json"])[1])[
+            "source"
+        ]
+        == column["source"]
+    )
+    assert f"column={column['column']}" in r[1]
     r = run_cli([*base, "scan", "db", "commune", "--depth", "quick", "--full", "--fail-on", "high"])
     assert r[0] == 1, r[1]  # IBAN, NIR, health: high
     r = run_cli([*base, "scan", "db", "panne"])
@@ -777,3 +788,25 @@ def test_relative_sqlite_paths_are_relative_to_the_config(
     assert (
         res.status == "completed" and res.uri == f"sqlite:///{tmp_path / 'exports' / 'portail.db'}"
     )
+
+
+@pytest.mark.parametrize(
+    ("driver_text", "kept"),
+    [
+        ('invalid input syntax for type integer: "{value}"', "invalid input syntax"),
+        ("Incorrect date value: '{value}' for column 'naissance' at row 1", "Incorrect date value"),
+        ("value {value} out of range\nDETAIL: {value}", "out of range"),
+    ],
+)
+def test_driver_messages_lose_the_values_they_quote(driver_text: str, kept: str) -> None:
+    """Discovery and erasure send a citizen's values as parameters; errors must not echo them."""
+    from sqlalchemy.exc import DataError
+
+    from rgpd.scan.database import _db_message
+
+    value = "jeanne.martin@example.org 2 91 12 75 108 042 17"
+    exc = DataError("SELECT 1", {}, Exception(driver_text.format(value=value)))
+    message = _db_message(exc, ["s3cret"])
+    assert kept in message
+    for part in ("jeanne", "martin", "108 042", "example.org"):
+        assert part not in message, message

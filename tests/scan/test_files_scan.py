@@ -382,6 +382,29 @@ def test_bad_files_become_errors_and_the_scan_goes_on(org_ws: Workspace, share: 
     assert again.skipped == []  # skipped files are settled, not retried
 
 
+def test_stored_errors_do_not_quote_the_corrupt_file(org_ws: Workspace, tmp_path: Path) -> None:
+    """pypdf quotes the token it choked on: here an e-mail and a NIR written in the file."""
+    fake = Faker("fr_FR")
+    Faker.seed(5)
+    nir, email = fake.ssn(), fake.email(domain="example.org")
+    root = tmp_path / "corrompu"
+    root.mkdir()
+    (root / "fiche.pdf").write_bytes(
+        f"%PDF-1.4\n1 0 obj\n<< /Type /{email}{nir} /Pages 2 0 R >>\nendobj\nxref\n0 1\n"
+        f"0000000000 65535 f \ntrailer << /Root 1 0 R /Size {nir} >>\nstartxref\n9\n%%EOF".encode()
+    )
+    res = _scan(org_ws, [str(root)])
+    assert [e.reason for e in res.errors] == ["corrupt"]
+    with org_ws.db.session() as s:
+        stored = [e.message for e in s.execute(select(ScanErrorRow)).scalars()]
+    assert len(stored) == 1 and "PdfReadError" in stored[0]
+    for text in [*stored, *(e.message for e in res.errors)]:
+        for secret in (nir, nir[:7], email, email.split("@")[0]):
+            assert secret not in text, text
+    dump = _dump(org_ws)
+    assert nir not in dump and email not in dump
+
+
 # ------------------------------------------------------------------ kill -9
 
 

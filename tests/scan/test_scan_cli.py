@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from faker import Faker
 
 from rgpd.cli import main
+from rgpd.commands.scan import _where, stored_uri
 from rgpd.registry import service
 from rgpd.registry.model import Organisation
 from rgpd.scan.findings import list_findings
@@ -255,3 +256,35 @@ def test_permission_denied_is_recorded_and_exits_3(home: Workspace, tmp_path: Pa
     # the rest of the share was still scanned
     sources = {json.loads(x)["source"] for x in proc.stdout.decode().splitlines()}
     assert share.path("rh/agents.csv") in sources
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "postgresql://db.example.org:5432/etat_civil#public.naissances.nir",
+        "sqlite:////srv/commune.db#familles.iban",
+        "mysql://localhost/x#t",
+    ],
+)
+def test_database_uris_are_not_made_paths(uri: str) -> None:
+    assert stored_uri(uri) == uri
+
+
+def test_file_uris_are_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert stored_uri("rh/paie.xlsx") == str(tmp_path / "rh/paie.xlsx")
+    assert stored_uri("a.zip!b/c.txt") == str(tmp_path / "a.zip") + "!b/c.txt"
+
+
+@pytest.mark.parametrize(
+    ("loc", "expected"),
+    [
+        ({"column": "nir", "basis": "values"}, "column=nir basis=values"),
+        ({"sheet": "Agents", "cell": "B2"}, "sheet=Agents cell=B2"),
+        ({"paragraph": 3, "part": "word/document.xml"}, "part=word/document.xml paragraph=3"),
+        ({"page": 2, "ocr": True}, "page=2 ocr=True"),
+        ({}, ""),
+    ],
+)
+def test_where_shows_every_location_key(loc: dict[str, object], expected: str) -> None:
+    assert _where(loc) == expected

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
 from collections.abc import Iterator
+from functools import cache
 
 # Characters that start a new clause: a capital right after one of them says
 # nothing about a proper noun.
@@ -49,6 +49,8 @@ def fold_class(ch: str) -> str:
 
 def strip_accents(text: str) -> str:
     """Accent-free form of ``text`` (length may change, unlike :func:`fold`)."""
+    if text.isascii():  # nothing to decompose (most words): skip the two normalisations
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return unicodedata.normalize(
         "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import IO, Any
 
-from rgpd.errors import CorruptDocument, LimitExceeded, SourceError, UnsupportedFormat
+from rgpd.errors import CorruptDocument, LimitExceeded, SourceError, UnsupportedFormat, safe_detail
 from rgpd.i18n import _
 from rgpd.scan.extract.base import Blob, Budget, Ctx, Prefixed, read_capped, too_large
 from rgpd.scan.extract.model import Chunk, Format, Reason, source_error
@@ -53,7 +53,11 @@ def open_zip(blob: Blob, ctx: Ctx, what: str) -> tuple[zipfile.ZipFile, Ctx]:
         raise source_error(
             CorruptDocument,
             Reason.CORRUPT,
-            _("{what}: damaged or truncated zip container ({error})", what=what, error=str(exc)),
+            _(
+                "{what}: damaged or truncated zip container ({error})",
+                what=what,
+                error=safe_detail(exc),
+            ),
         ) from exc
     if ctx.budget is None:
         ctx = replace(ctx, budget=Budget(ctx.limits.max_archive_total))
@@ -156,11 +160,13 @@ def open_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, ctx: Ctx) -> IO[byte
         raise source_error(
             UnsupportedFormat,
             Reason.UNKNOWN_FORMAT,
-            _("unsupported zip compression: {error}", error=str(exc)),
+            _("unsupported zip compression: {error}", error=safe_detail(exc)),
         ) from exc
     except (zipfile.BadZipFile, RuntimeError, ValueError, OSError) as exc:
         raise source_error(
-            CorruptDocument, Reason.CORRUPT, _("damaged archive member: {error}", error=str(exc))
+            CorruptDocument,
+            Reason.CORRUPT,
+            _("damaged archive member: {error}", error=safe_detail(exc)),
         ) from exc
     return io.BufferedReader(
         Guarded(raw, info.file_size, ctx.budget, info.filename), buffer_size=256 * 1024
@@ -275,5 +281,5 @@ def _read(read: Callable[[], bytes]) -> bytes:
         raise source_error(
             CorruptDocument,
             Reason.CORRUPT,
-            _("damaged archive member: {error}", error=f"{type(exc).__name__}: {exc}"),
+            _("damaged archive member: {error}", error=safe_detail(exc)),
         ) from exc

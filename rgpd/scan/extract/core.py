@@ -20,6 +20,7 @@ from rgpd.errors import (
     SourceError,
     SourceUnreachable,
     UnsupportedFormat,
+    safe_detail,
 )
 from rgpd.i18n import _
 from rgpd.scan.extract import archive, legacy, mail, office, pdf, text
@@ -163,7 +164,9 @@ def _os_error(exc: OSError) -> SourceError:
             _("not a regular file (directory, pipe or device)"),
         )
     return source_error(
-        SourceUnreachable, Reason.IO_ERROR, _("read error: {error}", error=exc.strerror or str(exc))
+        SourceUnreachable,
+        Reason.IO_ERROR,
+        _("read error: {error}", error=exc.strerror or safe_detail(exc)),
     )
 
 
@@ -220,7 +223,7 @@ def extract_blob(blob: Blob, ctx: Ctx) -> Iterator[Chunk]:
             _(
                 "{format}: cannot be read ({error})",
                 format=fmt.value,
-                error=f"{type(exc).__name__}: {exc}",
+                error=safe_detail(exc),
             ),
         ) from exc
     except Exception as exc:
@@ -230,7 +233,7 @@ def extract_blob(blob: Blob, ctx: Ctx) -> Iterator[Chunk]:
             _(
                 "{format}: cannot be parsed ({error})",
                 format=fmt.value,
-                error=f"{type(exc).__name__}: {exc}",
+                error=safe_detail(exc),
             ),
         ) from exc
 

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 
-from rgpd.errors import CorruptDocument, LimitExceeded, UnsupportedFormat
+from rgpd.errors import CorruptDocument, LimitExceeded, UnsupportedFormat, safe_detail, safe_text
 from rgpd.i18n import _
 from rgpd.scan.extract.base import Batcher, Blob, Ctx
 from rgpd.scan.extract.model import Chunk, ExtractLimits, Format, Reason, source_error
@@ -56,7 +56,9 @@ def ocr_image(data: bytes, limits: ExtractLimits) -> str:
         err = done.stderr.decode("utf-8", "replace").strip()[-300:]
         if "language" in err.lower() or "traineddata" in err:
             raise missing_ocr(_("OCR language {lang}", lang=limits.ocr_languages))
-        raise source_error(CorruptDocument, Reason.CORRUPT, _("OCR failed: {error}", error=err))
+        raise source_error(
+            CorruptDocument, Reason.CORRUPT, _("OCR failed: {error}", error=safe_text(err))
+        )
     return done.stdout.decode("utf-8", "replace")
 
 
@@ -84,7 +86,9 @@ def ole_kind(data: bytes) -> Format:
         ole = olefile.OleFileIO(data)
     except Exception as exc:
         raise source_error(
-            CorruptDocument, Reason.CORRUPT, _("damaged compound document: {error}", error=str(exc))
+            CorruptDocument,
+            Reason.CORRUPT,
+            _("damaged compound document: {error}", error=safe_detail(exc)),
         ) from exc
     try:
         names = {"/".join(entry) for entry in ole.listdir(streams=True, storages=True)}
@@ -136,7 +140,9 @@ def iter_doc(blob: Blob, ctx: Ctx) -> Iterator[Chunk]:
                 UnsupportedFormat, Reason.ENCRYPTED, _("password-protected Word document")
             )
         raise source_error(
-            CorruptDocument, Reason.CORRUPT, _("damaged Word document: {error}", error=err)
+            CorruptDocument,
+            Reason.CORRUPT,
+            _("damaged Word document: {error}", error=safe_text(err)),
         )
     batch = Batcher(ctx)
     for n, para in enumerate(done.stdout.decode("utf-8", "replace").split("\n\n"), start=1):
@@ -162,7 +168,9 @@ def iter_xls(blob: Blob, ctx: Ctx) -> Iterator[Chunk]:
                 UnsupportedFormat, Reason.ENCRYPTED, _("password-protected Excel workbook")
             ) from exc
         raise source_error(
-            CorruptDocument, Reason.CORRUPT, _("damaged Excel workbook: {error}", error=str(exc))
+            CorruptDocument,
+            Reason.CORRUPT,
+            _("damaged Excel workbook: {error}", error=safe_detail(exc)),
         ) from exc
     try:
         for index in range(book.nsheets):

@@ -16,7 +16,7 @@ from email import policy
 from email.message import EmailMessage, Message
 from typing import Any
 
-from rgpd.errors import CorruptDocument, LimitExceeded, SourceError, UnsupportedFormat
+from rgpd.errors import CorruptDocument, LimitExceeded, SourceError, UnsupportedFormat, safe_detail
 from rgpd.i18n import _
 from rgpd.scan.extract.base import Batcher, Blob, Ctx, too_large, with_context
 from rgpd.scan.extract.model import Chunk, Reason, source_error
@@ -179,11 +179,13 @@ def iter_msg(blob: Blob, ctx: Ctx, dispatch: Dispatch) -> Iterator[Chunk]:
         raise source_error(
             UnsupportedFormat,
             Reason.UNKNOWN_FORMAT,
-            _("unsupported Outlook item: {error}", error=str(exc)),
+            _("unsupported Outlook item: {error}", error=safe_detail(exc)),
         ) from exc
     except Exception as exc:
         raise source_error(
-            CorruptDocument, Reason.CORRUPT, _("damaged Outlook message: {error}", error=str(exc))
+            CorruptDocument,
+            Reason.CORRUPT,
+            _("damaged Outlook message: {error}", error=safe_detail(exc)),
         ) from exc
     try:
         yield from _msg_object(msg, ctx, dispatch)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from rgpd.errors import CorruptDocument, LimitExceeded, SourceError
+from rgpd.errors import CorruptDocument, LimitExceeded, SourceError, safe_detail
 from rgpd.i18n import _
 from rgpd.scan.extract.archive import encrypted
 from rgpd.scan.extract.base import Batcher, Blob, Ctx, split_text
@@ -44,7 +44,7 @@ def iter_pdf(blob: Blob, ctx: Ctx) -> Iterator[Chunk]:
         raise source_error(
             CorruptDocument,
             Reason.CORRUPT,
-            _("damaged PDF: {error}", error=f"{type(exc).__name__}: {exc}"),
+            _("damaged PDF: {error}", error=safe_detail(exc)),
         ) from exc
     if pages > ctx.limits.max_pdf_pages:
         raise source_error(
@@ -67,7 +67,7 @@ def iter_pdf(blob: Blob, ctx: Ctx) -> Iterator[Chunk]:
                     _(
                         "PDF page {page} cannot be read: {error}",
                         page=number,
-                        error=f"{type(exc).__name__}: {exc}",
+                        error=safe_detail(exc),
                     ),
                 ),
             )
@@ -108,7 +108,11 @@ def _ocr_page(page: object, number: int, ctx: Ctx) -> Iterator[Chunk]:
             source_error(
                 CorruptDocument,
                 Reason.CORRUPT,
-                _("PDF page {page}: images cannot be read: {error}", page=number, error=str(exc)),
+                _(
+                    "PDF page {page}: images cannot be read: {error}",
+                    page=number,
+                    error=safe_detail(exc),
+                ),
             ),
         )
         return

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import IO, Any
 
-from rgpd.errors import CorruptDocument
+from rgpd.errors import CorruptDocument, safe_detail
 from rgpd.i18n import _
 from rgpd.scan.extract.base import Batcher, Blob, Ctx, Prefixed, cut_point, too_large
 from rgpd.scan.extract.model import Chunk, MiB, Reason, source_error
@@ -246,7 +246,7 @@ def iter_xml(blob: Blob, ctx: Ctx) -> Iterator[Chunk]:
             yield from iter_text(blob, ctx)
             return
         raise source_error(
-            CorruptDocument, Reason.CORRUPT, _("malformed XML: {error}", error=str(exc))
+            CorruptDocument, Reason.CORRUPT, _("malformed XML: {error}", error=safe_detail(exc))
         ) from exc
     yield from batch.flush()
 

@@ -93,9 +93,11 @@ def near_digits(
     Look-behinds still see the whole text; ``after`` must leave room for look-aheads.
     """
     n = len(text)
+    if n < 4096:  # a short text: one pass is cheaper
+        yield from pattern.finditer(text)
+        return
     runs = digit_runs(text)
-    if n < 4096 or len(runs) * 200 > n:
-        # a short text, or a digit-dense one (a table, a log): one pass is cheaper
+    if len(runs) * 200 > n:  # a digit-dense text (a table, a log): likewise
         yield from pattern.finditer(text)
         return
     windows: list[list[int]] = []

@@ -23,6 +23,25 @@ def _offsets(raw: str) -> list[int]:
     return [i + 1 for i, c in enumerate(raw) if c.isalnum()]
 
 
+def _mod97_ok(compact: str) -> list[bool]:
+    """``ok[n]``: the ISO 7064 mod 97-10 check holds for ``compact[:n]`` (n >= 5).
+
+    ``stdnum`` validates one candidate length at a time, from scratch; this is
+    the same checksum (the first four characters moved to the end, letters as
+    10-35), computed for every prefix in one pass, so that the full
+    validation runs only on lengths whose checksum holds.
+    """
+    head = "".join(str(int(c, 36)) for c in compact[:4])
+    tail_mod, tail_shift = int(head) % 97, pow(10, len(head), 97)
+    ok = [False] * (len(compact) + 1)
+    acc = 0
+    for n in range(4, len(compact)):
+        digits = str(int(compact[n], 36))
+        acc = (acc * 10 ** len(digits) + int(digits)) % 97
+        ok[n + 1] = (acc * tail_shift + tail_mod) % 97 == 1
+    return ok
+
+
 class IbanRecognizer(Recognizer):
     entities = ("IBAN_CODE",)
     priority = 5
@@ -33,12 +52,13 @@ class IbanRecognizer(Recognizer):
             raw = m.group(1)
             ends = _offsets(raw)
             compact = "".join(c for c in raw if c.isalnum())
+            checksum_ok = _mod97_ok(compact)
             for length in range(len(compact), 14, -1):
                 # a valid IBAN never stops in the middle of a following word
                 cut = ends[length - 1]
                 if cut < len(raw) and raw[cut].isalnum():
                     continue
-                if _iban.is_valid(compact[:length]):
+                if checksum_ok[length] and _iban.is_valid(compact[:length]):
                     start = m.start(1)
                     end = start + cut
                     if end < len(text) and text[end].isalnum():

@@ -18,7 +18,9 @@ _CARD = re.compile(
 )
 # "identit" or the word "CNI", any case; the first letter is a plain class (İ and ı are
 # what re's ignore-case also matches for "i") so that the engine skips to it fast
-_CHEAP = re.compile(r"[iI\u0130\u0131cC](?:(?<=[iI\u0130\u0131])(?i:dentit)|(?<![\w][cC])(?<=[cC])(?i:ni)\b)")
+_CHEAP = re.compile(
+    r"[iI\u0130\u0131cC](?:(?<=[iI\u0130\u0131])(?i:dentit)|(?<![\w][cC])(?<=[cC])(?i:ni)\b)"
+)
 _CONTEXT = ContextCue(
     r"(?:carte (?:nationale )?d.identite|\bcni\b|piece d.identite|titre d.identite|identity card)[^\n]{0,40}$",
     90,

@@ -13,7 +13,12 @@ from rgpd.scan.detect.recognizers.base import SURE, VALID, WEAK, ContextCue, Rec
 from rgpd.scan.detect.types import Span
 
 _V4 = re.compile(r"(\d(?<![\w.\-]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3})(?![\w\-]|\.\d)")
-_V6 = re.compile(r"(?<![\w:.])((?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:%\w+)?)(?![\w:.])")
+# the first character (a hex digit or ":") comes before the look-behind, so that the
+# engine skips fast to candidates; the first group then resumes after it
+_V6 = re.compile(
+    r"([0-9A-Fa-f:](?<![\w:.][0-9A-Fa-f:])(?:(?<=:)|(?<=[0-9A-Fa-f])[0-9A-Fa-f]{0,3}:)"
+    r"(?:[0-9A-Fa-f]{0,4}:){1,6}[0-9A-Fa-f]{0,4}(?:%\w+)?)(?![\w:.])"
+)
 _CONTEXT = ContextCue(
     r"\b(?:ip|ipv[46]|adresse ip|connexion|connecte|serveur|client|source|hote|host|log|acces|routeur|passerelle|dns)\b",
     60,

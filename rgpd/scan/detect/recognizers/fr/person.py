@@ -524,10 +524,16 @@ class PersonRecognizer(Recognizer):
         start, end = piece[0].start, piece[-1].end
         if all(t.initial for t in piece):
             return
-        window = before(text, start, 40)
         if civil:
             sure.append(Span("PERSON", start, end, 0.95))
             return
+        if (
+            len(piece) == 1
+            and not piece[0].info.first
+            and not (piece[0].upper and len(piece[0].text) >= 3)
+        ):
+            return  # a lone word that is neither a first name nor a surname in capitals
+        window = before(text, start, 40)
         if _is_place(window) or _COMPANY_AFTER.match(text, end):
             return
         if any(_COMPANY_AFTER.match(text, t.start) for t in piece[1:]):

@@ -72,7 +72,7 @@ def _column_kind(header: str) -> str | None:
 
 def _looks_like_header(line: str, cells: list[tuple[int, int]], delim: str) -> bool:
     """A header row is a list of short labels, not a sentence with commas."""
-    if len(cells) < (3 if delim == "," else 2) or sum(c.isdigit() for c in line) > 3:
+    if len(cells) < (3 if delim == "," else 2) or sum(map(str.isdigit, line)) > 3:
         return False
     if line.rstrip().endswith((".", "!", "?")):
         return False

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from rgpd.scan.detect.recognizers.base import Recognizer
 from rgpd.scan.detect.recognizers.special.lexicons import LEXICONS, Lexicon
