@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from rgpd.i18n import _
 from rgpd.taxonomy import CATEGORIES
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -169,7 +170,7 @@ def normalise_duration(value: object) -> str:
     m = DURATION_RE.match(text)
     if not m:
         raise ValueError(
-            f"durée invalide {text!r} (attendu : '5y', '6m', '30d', '5 ans') / invalid duration"
+            _("invalid duration {value!r} (expected '5y', '6m', '30d' or '5 ans')", value=text)
         )
     return f"{int(m.group(1))}{_UNIT[m.group(2).lower()]}"
 
@@ -219,7 +220,13 @@ class DataCategoryUse(_Model):
     @classmethod
     def _known(cls, v: str) -> str:
         if v not in CATEGORIES:
-            raise ValueError(f"catégorie inconnue {v!r} ; connues : {', '.join(CATEGORIES)}")
+            raise ValueError(
+                _(
+                    "unknown category {value!r}; known: {known}",
+                    value=v,
+                    known=", ".join(CATEGORIES),
+                )
+            )
         return v
 
     @property
@@ -282,14 +289,15 @@ class DataLocation(_Model):
     @model_validator(mode="after")
     def _shape(self) -> DataLocation:
         if self.kind == "files" and not self.path:
-            raise ValueError("un emplacement 'files' exige 'path' / a files location needs 'path'")
+            raise ValueError(_("a 'files' location needs 'path'"))
         if self.kind == "database" and not self.connection:
             raise ValueError(
-                "un emplacement 'database' exige 'connection' (nom défini dans rgpd.toml) "
-                "/ a database location needs 'connection'"
+                _("a 'database' location needs 'connection' (a name defined in rgpd.toml)")
             )
         if self.connection and re.search(r"://[^/]*:[^/]*@", self.connection):
-            raise ValueError("pas d'identifiants dans le registre / no credentials in the register")
+            raise ValueError(
+                _("no credentials in the register: name a connection defined in rgpd.toml")
+            )
         return self
 
 
@@ -308,7 +316,7 @@ class PersonIdentifier(_Model):
     @classmethod
     def _slug(cls, v: str) -> str:
         if not SLUG_RE.match(v):
-            raise ValueError("identifiant en minuscules, chiffres, '_' ou '-' / lowercase slug")
+            raise ValueError(_("identifier in lowercase letters, digits, '_' or '-'"))
         return v
 
 
@@ -341,11 +349,9 @@ class ErasureRule(_Model):
     @model_validator(mode="after")
     def _shape(self) -> ErasureRule:
         if bool(self.table) == bool(self.path):
-            raise ValueError("une règle vise 'table' ou 'path' / a rule names a table or a path")
+            raise ValueError(_("a rule names a 'table' or a 'path'"))
         if self.retention and not self.retention_column:
-            raise ValueError(
-                "'retention' exige 'retention_column' / retention needs retention_column"
-            )
+            raise ValueError(_("'retention' needs 'retention_column'"))
         return self
 
 
@@ -402,7 +408,7 @@ class Activity(_Model):
     def _ref(cls, v: str) -> str:
         if not SLUG_RE.match(v):
             raise ValueError(
-                "référence en minuscules, chiffres, '_' ou '-' (ex. 'etat-civil') / lowercase slug"
+                _("reference in lowercase letters, digits, '_' or '-' (e.g. 'etat-civil')")
             )
         return v
 
@@ -417,7 +423,7 @@ class Activity(_Model):
     @model_validator(mode="after")
     def _dates(self) -> Activity:
         if self.created and self.updated and self.updated < self.created:
-            raise ValueError("'updated' est antérieure à 'created' / updated is before created")
+            raise ValueError(_("'updated' is before 'created'"))
         return self
 
     def category_keys(self) -> set[str]:
@@ -469,7 +475,7 @@ class Processor(_Model):
     @classmethod
     def _ref(cls, v: str) -> str:
         if not SLUG_RE.match(v):
-            raise ValueError("référence en minuscules / lowercase slug")
+            raise ValueError(_("reference in lowercase letters, digits, '_' or '-'"))
         return v
 
 
@@ -544,12 +550,10 @@ class Breach(_Model):
     @model_validator(mode="after")
     def _order(self) -> Breach:
         if self.occurred_at and _naive(self.occurred_at) > _naive(self.discovered_at):
-            raise ValueError("occurred_at après discovered_at / occurred after discovered")
+            raise ValueError(_("occurred_at is after discovered_at"))
         for n in self.notifications:
             if _naive(n.at) < _naive(self.discovered_at):
-                raise ValueError(
-                    "notification antérieure à la découverte / notified before discovered"
-                )
+                raise ValueError(_("notification before the breach was discovered"))
         return self
 
     @property
@@ -585,7 +589,7 @@ class Organisation(_Model):
     @classmethod
     def _slug(cls, v: str) -> str:
         if not SLUG_RE.match(v):
-            raise ValueError("identifiant en minuscules, chiffres, '_' ou '-' / lowercase slug")
+            raise ValueError(_("identifier in lowercase letters, digits, '_' or '-'"))
         return v
 
     @field_validator("siren")
@@ -598,13 +602,13 @@ class Organisation(_Model):
         try:
             return str(siren.validate(v))
         except Exception as exc:
-            raise ValueError(f"SIREN invalide ({exc.__class__.__name__}) / invalid SIREN") from exc
+            raise ValueError(_("invalid SIREN ({reason})", reason=exc.__class__.__name__)) from exc
 
     @field_validator("color_primary", "color_secondary")
     @classmethod
     def _color(cls, v: str) -> str:
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", v):
-            raise ValueError("couleur attendue au format #RRGGBB / colour as #RRGGBB")
+            raise ValueError(_("colour expected as #RRGGBB"))
         return v
 
 
@@ -627,6 +631,8 @@ class Register(_Model):
             seen: set[str] = set()
             for it in items:
                 if it.ref in seen:
-                    raise ValueError(f"{name}: référence en double {it.ref!r} / duplicate ref")
+                    raise ValueError(
+                        _("{name}: duplicate reference {ref!r}", name=name, ref=it.ref)
+                    )
                 seen.add(it.ref)
         return self
