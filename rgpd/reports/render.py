@@ -25,7 +25,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from rgpd.errors import InvalidInput
-from rgpd.i18n import _, format_date, format_number, format_percent
+from rgpd.i18n import N_, _, format_date, format_number, format_percent
 from rgpd.reports.context import Cell, Chart, Report, Table
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -190,12 +190,12 @@ class TocEntry:
 
 
 _PART_TITLES = {
-    "trends": "The year month by month",
-    "compliance": "Compliance score and actions",
-    "register": "Record of processing activities",
-    "scan": "Where personal data lives",
-    "requests": "Data subject requests",
-    "breaches": "Personal data breaches",
+    "trends": N_("The year month by month"),
+    "compliance": N_("Compliance score and actions"),
+    "register": N_("Record of processing activities"),
+    "scan": N_("Where personal data lives"),
+    "requests": N_("Data subject requests"),
+    "breaches": N_("Personal data breaches"),
 }
 
 
