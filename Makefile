@@ -40,6 +40,7 @@ pytest: $(STAMP) system-deps services $(NODE_STAMP)
 test: lint typecheck pytest
 
 demo: $(STAMP)
+	@bash .ci/system-deps.sh --runtime
 	@bash scripts/demo.sh
 
 bench: $(STAMP)
