@@ -1,9 +1,9 @@
-"""Names, birth dates and addresses in delimited tables (CSV/TSV exports, sheets).
+"""Names, birth dates, addresses and phones in delimited tables (CSV/TSV exports, sheets).
 
 An export of a "portail famille" or of the payroll holds thousands of names
 with no sentence around them: NER reads "DUPONT;Jeanne;12/03/2015" poorly.
 The header says what each column holds ("Nom", "Prénom", "Date de
-naissance", "Adresse"), so the cells below it are reported on the strength of
+naissance", "Adresse", "Téléphone"), so the cells below it are reported on the strength of
 the header, the way a person reading the table would.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from rgpd.masking import parse_phone
 from rgpd.scan.detect.recognizers.base import Recognizer
 from rgpd.scan.detect.recognizers.fr.dates import DATE, parse_date
 from rgpd.scan.detect.text import fold
@@ -32,6 +33,11 @@ _BIRTH_NOT = re.compile(r"\blieu\b|\bville\b|\bcommune\b|\bpays\b|\bdepartement\
 _ADDRESS = re.compile(
     r"^(?:adresse|address|domicile|rue|voie|residence)\b|\badresse (?:postale|du domicile|personnelle)\b"
 )
+_PHONE = re.compile(
+    r"^(?:n(?:um(?:ero)?|o)? ?(?:de )?)?(?:tel|tels|telephone|telephones|portable|mobile|fixe|fax|phone|"
+    r"gsm|telephone \w+|tel \w+)$|\b(?:telephone|phone|portable)\b"
+)
+_PHONE_CELL = re.compile(r"[+(]?\d[\d .\-()\u00a0]{7,20}")
 _ADDRESS_NOT = re.compile(r"\b(?:mail|e ?mail|electronique|ip|courriel|web|site|mac)\b")
 
 
@@ -67,6 +73,8 @@ def _column_kind(header: str) -> str | None:
         return "LOCATION"
     if _PERSON.search(h) and not _NOT_PERSON.search(h):
         return "PERSON"
+    if _PHONE.search(h) and not _ADDRESS_NOT.search(h):
+        return "PHONE_NUMBER"
     return None
 
 
@@ -80,7 +88,7 @@ def _looks_like_header(line: str, cells: list[tuple[int, int]], delim: str) -> b
 
 
 class TabularRecognizer(Recognizer):
-    entities = ("PERSON", "DATE_OF_BIRTH", "LOCATION")
+    entities = ("PERSON", "DATE_OF_BIRTH", "LOCATION", "PHONE_NUMBER")
     priority = 75
 
     def find(self, text: str) -> list[Span]:
@@ -128,6 +136,10 @@ class TabularRecognizer(Recognizer):
             if kind == "DATE_OF_BIRTH":
                 m = DATE.fullmatch(value)
                 if m and parse_date(m):
+                    out.append(Span(kind, offset + s, offset + e, 0.95))
+            elif kind == "PHONE_NUMBER":
+                # bare digits are a phone only under such a header (see fr/phone.py)
+                if _PHONE_CELL.fullmatch(value) and parse_phone(value) is not None:
                     out.append(Span(kind, offset + s, offset + e, 0.95))
             elif kind == "PERSON":
                 if (

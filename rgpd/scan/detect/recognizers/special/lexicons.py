@@ -8,6 +8,12 @@ category on their own ("diabète", "délégué syndical", "casier judiciaire");
 phrases that contain a term but say nothing about a person ("assurance
 maladie", "syndicat intercommunal", "édifice du culte").
 
+A term written with capitals ("CMP", "MDPH") is an acronym: it counts only in
+those capitals, as a whole word ("cmp" in code is a comparison, not a
+medical-psychological centre). ``cues`` gives an ambiguous weak term its own
+context, narrower than its category's: "diagnostic" is medical next to
+"trouble" or "médecin", not in "diagnostic plomb réalisé par l'agent".
+
 Written from the categories' legal definitions (Art. 4(13)-(15), Art. 9(1),
 Art. 10) and the vocabulary of French local services, not from any corpus.
 """
@@ -24,6 +30,8 @@ class Lexicon:
     weak: tuple[str, ...] = ()
     context: str = ""
     exclude: tuple[str, ...] = field(default_factory=tuple)
+    #: weak term (as written in ``weak``) → the context it needs instead of ``context``
+    cues: tuple[tuple[str, str], ...] = ()
 
 
 _P = r"(?:s|e|es|x|aux)?"  # plural / feminine endings
@@ -39,7 +47,7 @@ HEALTH = Lexicon(
         r"radiotherapie",
         r"asthm(?:e|atique)s?",
         r"epilep(?:sie|tique)s?",
-        r"\bvih\b",
+        r"\bVIH\b",
         r"seropositi(?:f|ve)s?",
         r"\bsida\b",
         r"hepatite",
@@ -64,21 +72,21 @@ HEALTH = Lexicon(
         r"invalidite",
         r"incapacite (?:permanente|temporaire|de travail)",
         r"taux d.incapacite",
-        r"\brqth\b",
+        r"\bRQTH\b",
         r"travailleur handicape",
-        r"\bmdph\b",
-        r"\baah\b",
+        r"\bMDPH\b",
+        r"\bAAH\b",
         r"allocation adulte handicape",
-        r"\baeeh\b",
-        r"\bpch\b",
+        r"\bAEEH\b",
+        r"\bPCH\b",
         r"prestation de compensation",
-        r"\bald\b",
+        r"\bALD\b",
         r"affection de longue duree",
         r"arrets? (?:de travail|maladie)",
         r"conges? (?:de )?(?:longue )?maladie",
         r"conge de longue duree",
-        r"\bclm\b",
-        r"\bcld\b",
+        r"\bCLM\b",
+        r"\bCLD\b",
         r"maladie professionnelle",
         r"accident (?:du travail|de service|de trajet)",
         r"mi-temps therapeutique",
@@ -95,11 +103,11 @@ HEALTH = Lexicon(
         r"psychiatr\w+",
         r"psycholog(?:ique)s?",
         r"pedopsychiatr\w+",
-        r"\bcmp\b",
-        r"\bcmpp\b",
+        r"\bCMP\b",
+        r"\bCMPP\b",
         r"allergi(?:e|que)s?",
         r"intolerance (?:au|a la|aux) \w+",
-        r"\bpai\b",
+        r"\bPAI\b",
         r"projet d.accueil individualise",
         r"regime (?:sans gluten|diabetique|medical|sans sel)",
         r"sans gluten",
@@ -108,7 +116,7 @@ HEALTH = Lexicon(
         r"enceinte",
         r"grossesse",
         r"interruption volontaire de grossesse",
-        r"\bivg\b",
+        r"\bIVG\b",
         r"fausse couche",
         r"addiction",
         r"alcoolisme",
@@ -123,7 +131,7 @@ HEALTH = Lexicon(
         r"soins palliatifs",
         r"dialyse",
         r"insuffisance (?:renale|cardiaque|respiratoire)",
-        r"avc",
+        r"\bAVC\b",
         r"infarctus",
         r"obesite",
         r"anorexie",
@@ -139,8 +147,8 @@ HEALTH = Lexicon(
         r"vaccination",
         r"vaccine",
         r"contre-indication",
-        r"\bgir\b",
-        r"\bapa\b",
+        r"\bGIR\b",
+        r"\bAPA\b",
         r"allocation personnalisee d.autonomie",
         r"perte d.autonomie",
         r"aide-soignant\w*",
@@ -161,6 +169,14 @@ HEALTH = Lexicon(
         r"blesse",
     ),
     context=r"atteint|souffr|suivi|soign|diagnost|traite|arret|conge|certificat|hospital|medecin|enfant|eleve|agent|mme|m\.|madame|monsieur|son |sa |ses |il |elle ",
+    cues=(
+        (
+            r"diagnostic",
+            r"medic|medecin|trouble|maladie|pathologi|autis|\btsa\b|tdah|handicap|psych|neuro|cancer|"
+            r"patient|hopital|hospital|clinique|symptom|depist|dys\w+|precoce|genetique|sclerose|"
+            r"alzheimer|diabet|epilep|(?:a ete|est|fut) pose|posee?\b",
+        ),
+    ),
     exclude=(
         r"traitement (?:sera|est|brut|net|indiciaire|de base|mensuel|des agents|du personnel|verse|percu|afferent)",
         r"conseil medical",
@@ -178,7 +194,10 @@ HEALTH = Lexicon(
         r"mutuelle sante",
         r"protection sociale complementaire",
         r"medecine preventive",
-        r"diagnostic (?:immobilier|technique|amiante|energetique|de performance|territorial|archeologique|partage)",
+        r"diagnostics? (?:immobiliers?|techniques?|amiante|plomb|termites?|gaz|electri\w+|energetiques?|de performance|"
+        r"territori\w+|archeologiques?|partages?|accessibilite|assainissement|de l.assainissement|du reseau|"
+        r"structure\w*|sociaux|social|agricoles?|environnementa\w+|financiers?|patrimonia\w+|foncier|"
+        r"sanitaire du batiment|parasitaires?|\(dpe\))",
         r"pathologie du batiment",
         r"etat de sante (?:des forets|du patrimoine|financiere)",
         r"sante financiere",
@@ -241,6 +260,7 @@ RELIGION = Lexicon(
     context=r"pratique|frequente|fidele|membre|appartien|adepte|confession|croyan|converti|enfant|famille|mme|madame|monsieur|m\.",
     exclude=(
         r"edifices? (?:du|de) culte",
+        r"universites? catholiques?|instituts? catholiques?|facultes? catholiques?",
         r"lieux? de culte",
         r"ministre des cultes",
         r"ministere des cultes",
@@ -272,18 +292,18 @@ POLITICAL_OPINION = Lexicon(
         r"rassemblement national",
         r"front national",
         r"la france insoumise",
-        r"\blfi\b",
+        r"\bLFI\b",
         r"europe ecologie",
-        r"\beelv\b",
+        r"\bEELV\b",
         r"les ecologistes",
         r"renaissance \(parti\)",
         r"la republique en marche",
-        r"\blrem\b",
+        r"\bLREM\b",
         r"modem",
         r"reconquete",
         r"lutte ouvriere",
-        r"\bnpa\b",
-        r"\bpcf\b",
+        r"\bNPA\b",
+        r"\bPCF\b",
         r"debout la france",
         r"parti radical",
         r"horizons \(parti\)",
@@ -324,18 +344,18 @@ TRADE_UNION = Lexicon(
         r"section syndicale",
         r"autorisation d.absence syndicale",
         r"permanence syndicale",
-        r"\bcgt\b",
-        r"\bcfdt\b",
+        r"\bCGT\b",
+        r"\bCFDT\b",
         r"force ouvriere",
-        r"\bfo\b(?= |$|\)|,)",
-        r"cfe-cgc",
-        r"\bcftc\b",
-        r"\bunsa\b",
-        r"\bfsu\b",
+        r"\bFO\b(?= |$|\)|,)",
+        r"\bCFE-CGC\b",
+        r"\bCFTC\b",
+        r"\bUNSA\b",
+        r"\bFSU\b",
         r"sud (?:collectivites|sante|education|solidaires)",
         r"solidaires",
-        r"\bfa-fp\b",
-        r"\bsnuipp\b",
+        r"\bFA-FP\b",
+        r"\bSNU(?:ipp|IPP)\b",
         r"organisation syndicale",
     ),
     weak=(r"syndicat\w*", r"syndical\w*"),
@@ -354,7 +374,6 @@ ETHNIC_ORIGIN = Lexicon(
         r"origine (?:ethnique|raciale)",
         r"appartenance ethnique",
         r"ethnie",
-        r"\brace\b",
         r"racial(?:e|es)?",
         r"origine (?:maghrebine|africaine|asiatique|arabe|berbere|antillaise|subsaharienne|rom|gitane|turque|kurde|juive)",
         r"couleur de (?:la )?peau",
@@ -373,11 +392,19 @@ ETHNIC_ORIGIN = Lexicon(
         r"propos racistes?",
         r"racisme",
     ),
+    # "race" is also a breed ("chien de race") and, in English text, a contest or a data race
+    weak=(r"\brace\b", r"\braces\b"),
+    context=r"origine|ethni|racis|racial|discrimin|couleur|peau|appartenance|pretendue|distinction|"
+    r"religion|nationalite|blanche|noire|metis",
     exclude=(
         r"aire d.accueil des gens du voyage",
         r"aires d.accueil des gens du voyage",
         r"schema departemental d.accueil des gens du voyage",
-        r"race (?:bovine|canine|ovine|de chien|du chien)",
+        r"races? (?:bovines?|canines?|ovines?|porcines?|caprines?|chevalines?|equines?|feline\w*|ancienne\w*|locale\w*|"
+        r"a viande|laitiere\w*|pure|de chiens?|du chien|de chats?|de chevaux|d.animaux)",
+        r"chiens? de races?|chats? de races?|chevaux de races?|cheval de races?|animal de races?|"
+        r"animaux de races?|bovins? de races?|vaches? de races?|betes? de races?|moutons? de races?|"
+        r"brebis de races?|volailles? de races?|poules? de races?",
     ),
 )
 
@@ -396,7 +423,7 @@ SEX_LIFE = Lexicon(
         r"transsexu\w+",
         r"\btrans\b",
         r"intersexe",
-        r"\blgbt\w*",
+        r"\bLGBT\w*",
         r"queer",
         r"relations? sexuelles?",
         r"partenaires? sexuel\w*",
@@ -411,7 +438,7 @@ SEX_LIFE = Lexicon(
         r"violences? sexuelles?",
         r"viol\b",
         r"infection sexuellement transmissible",
-        r"\bist\b",
+        r"\bIST\b",
         r"contraception",
         r"pilule contraceptive",
     ),
@@ -445,8 +472,8 @@ GENETIC = Lexicon(
     "GENETIC",
     strong=(
         r"genetiques?",
-        r"\badn\b",
-        r"\bdna\b",
+        r"\bADN\b",
+        r"\bDNA\b",
         r"genome",
         r"genotyp\w+",
         r"sequencage",
@@ -458,7 +485,7 @@ GENETIC = Lexicon(
         r"empreinte genetique",
         r"analyse chromosomique",
         r"mutation (?:genetique|brca\d?)",
-        r"\bbrca\d?\b",
+        r"\bBRCA\d?\b",
         r"anomalie chromosomique",
         r"conseil genetique",
         r"fnaeg",
@@ -493,7 +520,7 @@ CRIMINAL_OFFENCE = Lexicon(
         r"controle judiciaire",
         r"bracelet electronique",
         r"travail d.interet general",
-        r"\btig\b",
+        r"\bTIG\b",
         r"rappel a la loi",
         r"comparution immediate",
         r"tribunal correctionnel",

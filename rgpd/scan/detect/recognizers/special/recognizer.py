@@ -7,9 +7,13 @@ walked once, and a term's full pattern is tried only where a word starts
 with its prefix. Patterns run on the lower-cased text with accent-tolerant
 letter classes ("diabete" also matches "diabète"), so nothing is folded.
 
-A weak term needs a cue of its category within a short window; a term inside
-an excluded phrase of its category ("assurance maladie") is dropped; a term
-used as a form label ("Allergies / PAI : néant") is not a finding.
+A weak term needs a cue of its category (or its own cue) within a short
+window, the cue starting a word ("il" in "until" is no cue); a term inside an
+excluded phrase of its category ("assurance maladie") is dropped; a term used
+as a form label ("Allergies / PAI : néant") is not a finding. An acronym
+counts only in capitals and as a whole word; a term inside a code token (a
+path, an identifier, a URL: "src/pcf/pcf.c", "catmull_rom", "Promise.race")
+says nothing about a person.
 """
 
 from __future__ import annotations
@@ -43,6 +47,11 @@ _PROPER_TOO = frozenset(
     {"gay", "gays", "trans", "rom", "roms", "race", "metis", "juif", "sourd", "aveugle"}
 )
 _WORD = re.compile(r"[^\W\d_]+")
+_WORD_CHAR = re.compile(r"\w")
+#: A run of characters around a term that holds no sentence punctuation or bracket.
+_TOKEN_CHARS = "\"'<>()[]{},;|`"
+#: Marks of code: identifier joints, URLs, assignments, a dot between letters ("pcf.c").
+_CODE = re.compile(r"[_@=\\]|://|[^\W\d_]\.\w|\w\.[^\W\d_]")
 
 
 def split_top(term: str) -> list[str]:
@@ -105,20 +114,55 @@ class _Term:
     kind: str  # "strong", "weak", "exclude"
     prefix: str
     pattern: re.Pattern[str]
+    #: the term opens with ``\\b``: the character before it must not be a word character
+    bounded: bool = False
+    #: an acronym: the original (not lower-cased) text must match this, capitals included
+    exact: re.Pattern[str] | None = None
+    #: a weak term's own context (``None``: its category's)
+    cue: re.Pattern[str] | None = None
+
+
+def _lower_literals(term: str) -> str:
+    """``term`` lower-cased, escapes (``\\W``, ``\\D``...) left as they are."""
+    out, i = [], 0
+    while i < len(term):
+        if term[i] == "\\":
+            out.append(term[i : i + 2])
+            i += 2
+            continue
+        out.append(term[i].lower())
+        i += 1
+    return "".join(out)
+
+
+def _cue(pattern: str) -> re.Pattern[str]:
+    """A context pattern whose words must start a word of the folded window."""
+    return re.compile(rf"\b(?:{pattern})")
 
 
 def _terms(lexicons: Iterable[Lexicon]) -> list[_Term]:
     out: list[_Term] = []
     for lex in lexicons:
+        cues = {term: _cue(ctx) for term, ctx in lex.cues}
+        unknown = set(cues) - set(lex.weak)
+        if unknown:
+            raise ValueError(f"cues for terms that are not weak: {sorted(unknown)!r}")
         for kind, terms in (("strong", lex.strong), ("weak", lex.weak), ("exclude", lex.exclude)):
             for term in terms:
                 for alt in split_top(term):
+                    bounded = alt.startswith("\\b")
+                    body = alt[2:] if bounded else alt
+                    exact = None
+                    if _lower_literals(body) != body:  # capitals: an acronym
+                        exact = re.compile(body + r"(?![^\W_])")
+                        alt, body = _lower_literals(alt), _lower_literals(body)
                     prefix = literal_prefix(alt)
                     if len(prefix) < 2:
                         raise ValueError(f"lexicon term without a literal prefix: {alt!r}")
-                    body = alt[2:] if alt.startswith("\\b") else alt
                     pattern = re.compile(accentize(body) + r"(?![^\W_])")
-                    out.append(_Term(lex.entity, kind, prefix, pattern))
+                    out.append(
+                        _Term(lex.entity, kind, prefix, pattern, bounded, exact, cues.get(term))
+                    )
     return out
 
 
@@ -130,7 +174,7 @@ class SpecialCategoryRecognizer(Recognizer):
     def __init__(self, lexicons: Iterable[Lexicon] = LEXICONS) -> None:
         lexicons = tuple(lexicons)
         self.entities = tuple(lex.entity for lex in lexicons)
-        self._context = {lex.entity: re.compile(lex.context) for lex in lexicons if lex.context}
+        self._context = {lex.entity: _cue(lex.context) for lex in lexicons if lex.context}
         self._index: dict[str, list[_Term]] = defaultdict(list)
         terms = _terms(lexicons)
         for t in terms:
@@ -174,6 +218,10 @@ class SpecialCategoryRecognizer(Recognizer):
                 m = t.pattern.match(lower, s)
                 if m is None:
                     continue
+                if t.bounded and s and _WORD_CHAR.match(text, s - 1):
+                    continue  # "md5cmp", "catmull_rom"
+                if t.exact is not None and not t.exact.match(text, s):
+                    continue  # an acronym in lower case: "cmp", "pch"
                 if t.kind == "exclude":
                     excluded[t.entity].append((s, m.end()))
                 else:
@@ -183,12 +231,12 @@ class SpecialCategoryRecognizer(Recognizer):
         for t, s, e in sorted(hits, key=lambda h: (h[1], -h[2], h[0].kind)):
             if any(xs <= s and e <= xe for xs, xe in excluded.get(t.entity, ())):
                 continue
-            if _in_label(text, s, e):
+            if _in_label(text, s, e) or _in_code(text, s, e):
                 continue
             if text[s].isupper() and lower[s:e] in _PROPER_TOO:
                 continue  # "Gay", "Roms": a surname or a town, not the adjective
             if t.kind == "weak":
-                ctx = self._context.get(t.entity)
+                ctx = t.cue or self._context.get(t.entity)
                 window = fold(text[max(0, s - _WINDOW) : s] + " " + text[e : e + _WINDOW])
                 if ctx is None or not ctx.search(window):
                     continue
@@ -236,6 +284,31 @@ def _trie_pattern(node: dict[str, Any]) -> str:
 def _key(prefix: str) -> str:
     """Index key: the first three letters of the prefix's first word (or all of a shorter word)."""
     return re.split(r"[^a-z]", prefix, maxsplit=1)[0][:3]
+
+
+def _in_code(text: str, start: int, end: int) -> bool:
+    """The term sits in a path, an identifier or a URL ("src/pcf/pcf.c", "midx-race-fix")."""
+    ts = start
+    while (
+        ts > 0
+        and start - ts < 200
+        and not text[ts - 1].isspace()
+        and text[ts - 1] not in _TOKEN_CHARS
+    ):
+        ts -= 1
+    te = end
+    while (
+        te < len(text)
+        and te - end < 200
+        and not text[te].isspace()
+        and text[te] not in _TOKEN_CHARS
+    ):
+        te += 1
+    if ts == start and te == end:
+        return False
+    outside = text[ts:start] + " " + text[end:te].rstrip(".:!?")
+    token = text[ts:te].rstrip(".:!?")
+    return bool(_CODE.search(token) or token.count("/") >= 2 or outside.count("-") >= 2)
 
 
 def _in_label(text: str, start: int, end: int) -> bool:
