@@ -203,7 +203,7 @@ def test_cli_language_switch(
 
 
 def test_read_catalog_keeps_translated_entries_only(tmp_path: Path) -> None:
-    """The one .po reader behind the main catalog and the forms' and intake's fallbacks."""
+    """The one .po reader behind the catalog (`rgpd.i18n.read_catalog`)."""
     po = tmp_path / "fr.po"
     po.write_text(
         'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'

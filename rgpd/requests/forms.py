@@ -47,7 +47,7 @@ import jinja2
 from markupsafe import Markup
 
 from rgpd.errors import InvalidInput
-from rgpd.i18n import LANGUAGES, _, read_catalog
+from rgpd.i18n import LANGUAGES, N_, _
 from rgpd.i18n import gettext as _main_gettext
 from rgpd.registry.model import Activity, Organisation, PersonIdentifier, Role
 from rgpd.requests.model import RequesterRole, RequestType
@@ -253,17 +253,12 @@ def palette(primary: str, secondary: str = "#f2f2f2") -> Palette:
 # --------------------------------------------------------------------------- translations
 
 
-@cache
-def _fallback_catalog(lang: str) -> dict[str, str]:
-    """The forms' own French texts, until the lead merges them into ``rgpd/locale``."""
-    return read_catalog(TEMPLATE_DIR / f"{lang}.po", lang)
-
-
 def translate(message: str, lang: str, **params: object) -> str:
-    """``rgpd.i18n`` first, then the forms' catalog; ``{name}`` placeholders filled."""
+    """``message`` in ``lang`` from the project catalog, ``{name}`` placeholders filled.
+
+    The pages are rendered for one language at a time, whatever the process language.
+    """
     text = _main_gettext(message, lang)
-    if text == message:
-        text = _fallback_catalog(lang).get(message, message)
     return text.format(**params) if params else text
 
 
@@ -452,27 +447,29 @@ def form_spec(right: RequestType, activities: Sequence[Activity]) -> FormSpec:
 
 #: Plain-language summary of each right (English msgids, French in the catalog).
 RIGHT_SUMMARIES: dict[RequestType, str] = {
-    RequestType.ACCESS: (
+    RequestType.ACCESS: N_(
         "Find out whether we hold data about you and get a copy, with what we use them for, "
         "who receives them and how long we keep them."
     ),
-    RequestType.RECTIFICATION: "Have inaccurate data about you corrected, or incomplete data completed.",
-    RequestType.ERASURE: (
+    RequestType.RECTIFICATION: N_(
+        "Have inaccurate data about you corrected, or incomplete data completed."
+    ),
+    RequestType.ERASURE: N_(
         "Ask us to delete your data. This right does not apply while we must keep the data "
         "for a legal obligation or a public service mission."
     ),
-    RequestType.RESTRICTION: (
+    RequestType.RESTRICTION: N_(
         "Ask us to freeze the use of your data for a while, for example while we check "
         "that they are accurate."
     ),
-    RequestType.PORTABILITY: (
+    RequestType.PORTABILITY: N_(
         "Get back the data you gave us in a machine-readable file, for services based on your "
         "consent or on a contract."
     ),
-    RequestType.OBJECTION: (
+    RequestType.OBJECTION: N_(
         "Object, for reasons relating to your particular situation, to a service using your data."
     ),
-    RequestType.POST_MORTEM: (
+    RequestType.POST_MORTEM: N_(
         "Say what should happen to your data after your death or, as an heir, "
         "exercise the rights of a deceased person."
     ),
@@ -481,46 +478,46 @@ RIGHT_SUMMARIES: dict[RequestType, str] = {
 #: Label and hint of the ``details`` field per right.
 DETAILS_TEXT: dict[RequestType, tuple[str, str]] = {
     RequestType.ACCESS: (
-        "Anything that helps us find your data",
-        "Optional. For example the period concerned or a file number.",
+        N_("Anything that helps us find your data"),
+        N_("Optional. For example the period concerned or a file number."),
     ),
     RequestType.RECTIFICATION: (
-        "What is inaccurate and what it should be",
-        "For example: my address is wrong, it should be 3 rue des Lilas.",
+        N_("What is inaccurate and what it should be"),
+        N_("For example: my address is wrong, it should be 3 rue des Lilas."),
     ),
     RequestType.ERASURE: (
-        "Which data and why you want them deleted",
-        "Optional. For example: I no longer use this service.",
+        N_("Which data and why you want them deleted"),
+        N_("Optional. For example: I no longer use this service."),
     ),
     RequestType.RESTRICTION: (
-        "Which data and why you ask for the restriction",
-        "Optional. For example: I contest the accuracy of my data.",
+        N_("Which data and why you ask for the restriction"),
+        N_("Optional. For example: I contest the accuracy of my data."),
     ),
     RequestType.PORTABILITY: (
-        "Which data you want to get back",
-        "Optional. Leave empty to receive all the data you gave us.",
+        N_("Which data you want to get back"),
+        N_("Optional. Leave empty to receive all the data you gave us."),
     ),
     RequestType.OBJECTION: (
-        "Your particular situation",
-        "Explain why you object: the law asks for reasons relating to your situation.",
+        N_("Your particular situation"),
+        N_("Explain why you object: the law asks for reasons relating to your situation."),
     ),
     RequestType.POST_MORTEM: (
-        "Your directives, or what you ask as an heir",
-        "Optional. For example: delete my data after my death.",
+        N_("Your directives, or what you ask as an heir"),
+        N_("Optional. For example: delete my data after my death."),
     ),
 }
 
 _ROLE_LABELS: dict[str, str] = {
-    "self": "I am the person concerned",
-    "parent": "I hold parental authority over the person concerned (a minor)",
-    "guardian": "I am the legal guardian of the person concerned",
-    "lawyer": "I am the lawyer of the person concerned",
-    "other": "I hold a written mandate from the person concerned",
+    "self": N_("I am the person concerned"),
+    "parent": N_("I hold parental authority over the person concerned (a minor)"),
+    "guardian": N_("I am the legal guardian of the person concerned"),
+    "lawyer": N_("I am the lawyer of the person concerned"),
+    "other": N_("I hold a written mandate from the person concerned"),
 }
 _ROLE_LABELS_AFTER_DEATH: dict[str, str] = {
-    "self": "I give directives about my own data",
-    "heir": "I am an heir of the deceased person",
-    "designated": "I am named in the deceased person's directives",
+    "self": N_("I give directives about my own data"),
+    "heir": N_("I am an heir of the deceased person"),
+    "designated": N_("I am named in the deceased person's directives"),
 }
 
 

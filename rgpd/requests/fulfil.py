@@ -194,7 +194,7 @@ def article15_info(activity: Activity, lang: str) -> dict[str, Any]:
         cats.append({"key": dc.category, "label": label, "retention": ret})
     matrix = rights.rights_matrix(activity)
     rights_list = [
-        {"right": t.value, "article": t.article, "applies": a.value}
+        {"right": t.value, "article": _(t.article), "applies": a.value}
         for t, a in matrix.items()
         if t not in (RequestType.CADA, RequestType.POST_MORTEM)
     ]

@@ -17,12 +17,10 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rgpd.errors import FieldProblem, ValidationFailed
-from rgpd.i18n import get_language, read_catalog
+from rgpd.i18n import get_language
 from rgpd.i18n import gettext as _main_gettext
 from rgpd.registry.model import Activity
 from rgpd.requests.model import Channel, RequesterRole, RequestType
@@ -30,22 +28,11 @@ from rgpd.requests.model import Channel, RequesterRole, RequestType
 if TYPE_CHECKING:
     from rgpd.requests.forms import FormSpec, IdentifierField
 
-#: French texts of the intake server and its messages, until the lead merges them
-#: into ``rgpd/locale`` (the main catalog wins when it has the message).
-FALLBACK_PO = Path(__file__).parent / "templates" / "server"
-
-
-@cache
-def _fallback_catalog(lang: str) -> dict[str, str]:
-    return read_catalog(FALLBACK_PO / f"{lang}.po", lang)
-
 
 def tr(message: str, lang: str | None = None, **params: object) -> str:
-    """Translate with ``rgpd.i18n`` first, then the intake's own catalog; fill ``{name}``."""
-    lang = lang or get_language()
-    text = _main_gettext(message, lang)
-    if text == message:
-        text = _fallback_catalog(lang).get(message, message)
+    """``message`` from the project catalog in ``lang`` (a request's language, not the
+    process's when given); ``{name}`` placeholders filled."""
+    text = _main_gettext(message, lang or get_language())
     return text.format(**params) if params else text
 
 

@@ -163,7 +163,7 @@ def compose(
             "org": org,
             "ref": record.reference,
             "right_label": _(record.type.label),
-            "article": record.type.article,
+            "article": _(record.type.article),
             "received": format_date(record.request.received_on, lang=lang),
             "due": format_date(dl.due, lang=lang),
             "original_due": format_date(dl.original_due, lang=lang),

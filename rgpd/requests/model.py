@@ -56,14 +56,14 @@ class RequestType(StrEnum):
 
 
 _ARTICLES: dict[RequestType, str] = {
-    RequestType.ACCESS: "Art. 15 GDPR",
-    RequestType.RECTIFICATION: "Art. 16 GDPR",
-    RequestType.ERASURE: "Art. 17 GDPR",
-    RequestType.RESTRICTION: "Art. 18 GDPR",
-    RequestType.PORTABILITY: "Art. 20 GDPR",
-    RequestType.OBJECTION: "Art. 21 GDPR",
-    RequestType.POST_MORTEM: "loi n° 78-17, art. 85",
-    RequestType.CADA: "CRPA, art. L311-1",
+    RequestType.ACCESS: N_("Art. 15 GDPR"),
+    RequestType.RECTIFICATION: N_("Art. 16 GDPR"),
+    RequestType.ERASURE: N_("Art. 17 GDPR"),
+    RequestType.RESTRICTION: N_("Art. 18 GDPR"),
+    RequestType.PORTABILITY: N_("Art. 20 GDPR"),
+    RequestType.OBJECTION: N_("Art. 21 GDPR"),
+    RequestType.POST_MORTEM: N_("loi n° 78-17, art. 85"),
+    RequestType.CADA: N_("CRPA, art. L311-1"),
 }
 
 _LABELS: dict[RequestType, str] = {
