@@ -20,9 +20,8 @@ from typing import Any
 import click
 
 from rgpd.commands._common import Ctx, console, emit_json, emit_jsonl, pass_ctx, table, warn
+from rgpd.commands.scan import choice_option, depth_option, fail_on_option
 from rgpd.i18n import _
-
-SEVERITIES = ["none", "low", "medium", "high"]
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -47,28 +46,15 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--exclude-tables", multiple=True, metavar="GLOB", help="Skip these tables.")
 @click.option("--schema", metavar="NAME", help="Only this schema (default: every user schema).")
 @click.option("--full", is_flag=True, help="Rescan tables whose structure and size did not change.")
-@click.option(
-    "--depth",
-    type=click.Choice(["quick", "standard", "deep"]),
-    default="standard",
-    show_default=True,
-    help="Detector depth for sampled values.",
-)
-@click.option(
+@depth_option("Detector depth for sampled values.")
+@choice_option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "jsonl"]),
+    choices=["table", "jsonl"],
     default="table",
-    show_default=True,
     help="jsonl: one object per (column, entity type).",
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITIES),
-    default="none",
-    show_default=True,
-    help="Exit 1 when a finding has this severity or more.",
-)
+@fail_on_option()
 @pass_ctx
 def scan_db_cmd(
     c: Ctx,
@@ -174,21 +160,15 @@ def scan_db_cmd(
 @click.command("run")
 @click.argument("profile")
 @click.option("--no-notify", is_flag=True, help="Do not send the e-mail summary.")
-@click.option(
+@choice_option(
     "--log",
     "log_fmt",
-    type=click.Choice(["json", "none"]),
+    choices=["json", "none"],
     default="json",
-    show_default=True,
     help="Logs on stderr: JSON lines (no personal data), or none.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Summary on stdout.",
+@choice_option(
+    "--format", "fmt", choices=["text", "json"], default="text", help="Summary on stdout."
 )
 @pass_ctx
 def scan_run_cmd(c: Ctx, profile: str, no_notify: bool, log_fmt: str, fmt: str) -> int:
@@ -285,9 +265,7 @@ def scan_run_cmd(c: Ctx, profile: str, no_notify: bool, log_fmt: str, fmt: str) 
     show_default=True,
     help="A declared location not scanned for this many days is reported.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True
-)
+@choice_option("--format", "fmt", choices=["table", "jsonl"], default="table")
 @click.option("--no-store", is_flag=True, help="Do not keep this batch for the reports.")
 @pass_ctx
 def reconcile_cmd(c: Ctx, recent_days: int, fmt: str, no_store: bool) -> int:

@@ -14,9 +14,11 @@ from __future__ import annotations
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
+from click.decorators import FC
 
 from rgpd.commands._common import Ctx, console, emit_jsonl, err_console, pass_ctx, table, warn
 from rgpd.i18n import _
@@ -32,6 +34,30 @@ DEPTH_CHOICES = ["quick", "standard", "deep"]
 SEVERITY_CHOICES = [s.value for s in Severity]
 #: Errors listed in the summary before "and N more".
 MAX_ERRORS_SHOWN = 20
+
+
+def choice_option(
+    *decls: str, choices: Sequence[str], default: str, help: str | None = None
+) -> Callable[[FC], FC]:
+    """A closed-choice option showing its default, the shape every scan option takes."""
+    return click.option(
+        *decls, type=click.Choice(list(choices)), default=default, show_default=True, help=help
+    )
+
+
+def depth_option(help: str) -> Callable[[FC], FC]:
+    """``--depth``: the same detector depths for files, databases and profiles."""
+    return choice_option("--depth", choices=DEPTH_CHOICES, default="standard", help=help)
+
+
+def fail_on_option() -> Callable[[FC], FC]:
+    """``--fail-on``: the CI gate shared by ``scan files`` and ``scan db``."""
+    return choice_option(
+        "--fail-on",
+        choices=SEVERITY_CHOICES,
+        default="none",
+        help="Exit 1 when a finding has this severity or more.",
+    )
 
 
 @click.group("scan")
@@ -101,13 +127,7 @@ class _Bar:
     metavar="GLOB",
     help="Skip paths matching GLOB (relative to each PATH; repeatable).",
 )
-@click.option(
-    "--depth",
-    type=click.Choice(DEPTH_CHOICES),
-    default="standard",
-    show_default=True,
-    help="quick: patterns and checksums; standard: + targeted NER; deep: NER everywhere.",
-)
+@depth_option("quick: patterns and checksums; standard: + targeted NER; deep: NER everywhere.")
 @click.option(
     "--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="Worker processes."
 )
@@ -115,21 +135,14 @@ class _Bar:
 @click.option(
     "--keep-evidence", is_flag=True, help="Also store raw samples, AES-GCM encrypted, for the DPO."
 )
-@click.option(
+@choice_option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "jsonl"]),
+    choices=["table", "jsonl"],
     default="table",
-    show_default=True,
     help="jsonl: one object per (file, entity type), see docs/jsonl-format.md.",
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITY_CHOICES),
-    default="none",
-    show_default=True,
-    help="Exit 1 when a finding has this severity or more.",
-)
+@fail_on_option()
 @pass_ctx
 def scan_files_cmd(
     c: Ctx,
@@ -277,9 +290,7 @@ def findings_group() -> None:
 @click.option("--entity", metavar="TYPE", help="Only this entity type (FR_NIR, EMAIL_ADDRESS...).")
 @click.option("--special", is_flag=True, help="Only Art. 9 / Art. 10 special categories.")
 @click.option("--path", "path_glob", metavar="GLOB", help="Glob on the source path, or a folder.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "jsonl"]), default="table", show_default=True
-)
+@choice_option("--format", "fmt", choices=["table", "jsonl"], default="table")
 @pass_ctx
 def findings_list(
     c: Ctx, entity: str | None, special: bool, path_glob: str | None, fmt: str
@@ -324,9 +335,7 @@ def findings_list(
 
 @findings_group.command("show")
 @click.argument("uri")
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@choice_option("--format", "fmt", choices=["table", "json"], default="table")
 @pass_ctx
 def findings_show(c: Ctx, uri: str, fmt: str) -> int:
     """Show one scanned source: state, findings with locations, recent errors.

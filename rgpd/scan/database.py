@@ -37,7 +37,6 @@ import math
 import os
 import random
 import re
-import socket
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -70,9 +69,9 @@ from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from rgpd import audit
 from rgpd.errors import ConfigError, InvalidInput, RgpdError, SourceError, safe_text
 from rgpd.i18n import _
+from rgpd.scan import runs
 from rgpd.scan.columns import (
     ColumnKind,
     ColumnVerdict,
@@ -87,7 +86,6 @@ from rgpd.storage.scan_tables import (
     FindingRow,
     FindingValueRow,
     ScanErrorRow,
-    ScanRunRow,
     ScanSourceRow,
 )
 from rgpd.taxonomy import Entity
@@ -1020,11 +1018,7 @@ class _Store:
             self._touch_run(s)
 
     def _touch_run(self, s: Session) -> None:
-        s.execute(
-            update(ScanRunRow)
-            .where(ScanRunRow.id == self.run_id)
-            .values(heartbeat_at=utcnow(), counts=dict(self.counts))
-        )
+        runs.heartbeat(s, self.run_id, self.counts)
 
 
 def _like_prefix(prefix: str) -> str:
@@ -1077,40 +1071,23 @@ def scan_database(
         "schema": schema,
         "full": full,
         "depth": depth,
-        "host": socket.gethostname()[:100],
-        "pid": os.getpid(),
+        **runs.owner(),
     }
     with ws.db.session() as s:
         from rgpd.scan.profiles import recover_stale_runs
 
         recover_stale_runs(s, ws, org, oid, "database")
-        run = ScanRunRow(
-            org_id=oid,
-            kind="database",
-            profile=profile,
-            status="running",
+        run_id = runs.start_run(
+            s,
+            ws,
+            org,
+            oid,
+            "database",
             settings=settings,
             counts=_new_counts(),
-            actor=audit.current_actor(ws.actor),
-            heartbeat_at=utcnow(),
-        )
-        s.add(run)
-        s.flush()
-        run_id = run.id
-        audit.append(
-            s,
-            action="start",
-            entity="scan_run",
-            entity_ref=str(run_id),
-            actor=ws.actor,
-            org=org,
-            details={
-                "kind": "database",
-                "connection": connection_name,
-                "full": full,
-                "depth": depth,
-            },
-        )
+            details={"connection": connection_name, "full": full, "depth": depth},
+            profile=profile,
+        ).id
     store = _Store(ws, org, oid, run_id, connection_name, base)
     result = DbScanResult(run_id=run_id, connection=connection_name, uri=base, status="failed")
     log.info(
@@ -1148,21 +1125,8 @@ def scan_database(
         result.counts = dict(store.counts)
         result.errors = list(store.errors)
         with ws.db.session() as s:
-            row = s.get(ScanRunRow, run_id)
+            row = runs.finish_run(s, ws, org, run_id, status, store.counts)
             assert row is not None
-            row.status = status
-            row.finished_at = utcnow()
-            row.heartbeat_at = row.finished_at
-            row.counts = dict(store.counts)
-            audit.append(
-                s,
-                action="finish",
-                entity="scan_run",
-                entity_ref=str(run_id),
-                actor=ws.actor,
-                org=org,
-                details={"status": status, "counts": store.counts},
-            )
         log.info(
             "database scan finished",
             extra={

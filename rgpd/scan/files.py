@@ -36,7 +36,6 @@ import fnmatch
 import hashlib
 import json
 import os
-import socket
 import stat
 import time
 import zipfile
@@ -49,10 +48,10 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import CursorResult, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from rgpd import audit
 from rgpd.crypto import KeyRing
 from rgpd.errors import InvalidInput, SourceError
 from rgpd.i18n import _
+from rgpd.scan import runs
 from rgpd.scan.findings import FindingRecord, list_findings, uri_hash
 from rgpd.storage.db import utcnow
 from rgpd.storage.scan_tables import (
@@ -605,7 +604,7 @@ class _ArchiveProgress:
 
 
 def _host() -> str:
-    return socket.gethostname()[:100]
+    return runs.host_name()
 
 
 def _pid_alive(pid: int) -> bool:
@@ -624,37 +623,20 @@ def _recover_runs(s: Session, ws: Workspace, org: str, oid: int) -> list[int]:
     A run is dead when it ran on this host and its process is gone, or when its
     heartbeat is older than ``STALE_AFTER``; a live concurrent scan is left alone.
     """
-    now = utcnow()
-    out: list[int] = []
-    rows = s.execute(
-        select(ScanRunRow).where(
-            ScanRunRow.org_id == oid, ScanRunRow.kind == "files", ScanRunRow.status == "running"
-        )
-    ).scalars()
-    for run in rows:
+
+    def is_dead(run: ScanRunRow, beat: datetime, now: datetime) -> bool:
         st = run.settings or {}
-        beat = run.heartbeat_at or run.started_at
         same_host = st.get("host") == _host()
-        dead = (same_host and not _pid_alive(int(st.get("pid", 0) or 0))) or (
+        pid = int(st.get("pid", 0) or 0)
+        if same_host and pid == os.getpid():
+            return True  # our own earlier run in this process that never finished
+        return (same_host and not _pid_alive(pid)) or (
             beat is not None and now - beat > STALE_AFTER
         )
-        if same_host and int(st.get("pid", 0) or 0) == os.getpid():
-            dead = True  # our own earlier run in this process that never finished
-        if not dead:
-            continue
-        run.status = "interrupted"
-        run.finished_at = beat
-        out.append(run.id)
-        audit.append(
-            s,
-            action="interrupted",
-            entity="scan_run",
-            entity_ref=str(run.id),
-            actor=ws.actor,
-            org=org,
-            details={"counts": run.counts},
-        )
-    return out
+
+    return runs.recover_interrupted(
+        s, ws, org, oid, "files", is_dead=is_dead, details=lambda run: {"counts": run.counts}
+    )
 
 
 def _load_known(s: Session, oid: int, roots: Sequence[str]) -> dict[str, _Known]:
@@ -709,14 +691,12 @@ def _plan_archive(entry: FileEntry, uid: int, expected: str | None) -> list[Work
     ]
 
 
-_RUNS = cast(Table, ScanRunRow.__table__)
 _SOURCES = cast(Table, ScanSourceRow.__table__)
 _FINDINGS = cast(Table, FindingRow.__table__)
 _VALUES = cast(Table, FindingValueRow.__table__)
 _ERRORS = cast(Table, ScanErrorRow.__table__)
 # Statements built once: with a commit per unit, building and coercing SQL per
 # call would cost more than detecting a small file.
-_TOUCH_RUN = update(_RUNS).where(_RUNS.c.id == bindparam("b_id"))
 _FIND_SOURCE = select(_SOURCES.c.id).where(
     _SOURCES.c.org_id == bindparam("b_org"), _SOURCES.c.uri_hash == bindparam("b_hash")
 )
@@ -765,9 +745,7 @@ class _Store:
         return None
 
     def _touch_run(self, s: Session) -> None:
-        s.execute(
-            _TOUCH_RUN, {"b_id": self.run_id, "counts": dict(self.counts), "heartbeat_at": utcnow()}
-        )
+        runs.heartbeat(s, self.run_id, self.counts)
         self.last_beat = time.monotonic()
 
     def heartbeat(self, force: bool = False) -> None:
@@ -1069,39 +1047,26 @@ def scan_files(
         "workers": workers,
         "full": full,
         "keep_evidence": keep_evidence,
-        "host": _host(),
-        "pid": os.getpid(),
+        **runs.owner(),
     }
     with ws.db.session() as s:
         interrupted = _recover_runs(s, ws, org, oid)
-        run = ScanRunRow(
-            org_id=oid,
-            kind="files",
-            status="running",
+        run_id = runs.start_run(
+            s,
+            ws,
+            org,
+            oid,
+            "files",
             settings=settings,
             counts=_new_counts(),
-            actor=audit.current_actor(ws.actor),
-            heartbeat_at=utcnow(),
-        )
-        s.add(run)
-        s.flush()
-        run_id = run.id
-        audit.append(
-            s,
-            action="start",
-            entity="scan_run",
-            entity_ref=str(run_id),
-            actor=ws.actor,
-            org=org,
             details={
-                "kind": "files",
                 "depth": depth,
                 "paths": len(roots),
                 "full": full,
                 "keep_evidence": keep_evidence,
                 "resumes": interrupted,
             },
-        )
+        ).id
         known = _load_known(s, oid, roots)
     store = _Store(ws, org, oid, run_id, roots, keep_evidence)
     store.index_members(known)
@@ -1126,21 +1091,8 @@ def scan_files(
         raise
     finally:
         with ws.db.session() as s:
-            row = s.get(ScanRunRow, run_id)
+            row = runs.finish_run(s, ws, org, run_id, status, store.counts)
             assert row is not None
-            row.status = status
-            row.finished_at = utcnow()
-            row.heartbeat_at = row.finished_at
-            row.counts = dict(store.counts)
-            audit.append(
-                s,
-                action="finish",
-                entity="scan_run",
-                entity_ref=str(run_id),
-                actor=ws.actor,
-                org=org,
-                details={"status": status, "counts": store.counts},
-            )
     findings = list_findings(ws, org, roots=roots)
     return ScanResult(
         run_id,

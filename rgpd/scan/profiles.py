@@ -37,10 +37,10 @@ from typing import IO, Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from rgpd import audit
 from rgpd.config import Profile
 from rgpd.errors import ConfigError, LockHeld, RgpdError, StorageError
 from rgpd.i18n import _
+from rgpd.scan import runs
 from rgpd.storage.db import utcnow
 from rgpd.storage.scan_tables import FindingRow, ScanLockRow, ScanRunRow, ScanSourceRow
 from rgpd.workspace import Workspace
@@ -156,31 +156,15 @@ def lock_is_stale(
 
 def recover_stale_runs(s: Session, ws: Workspace, org: str, oid: int, kind: str) -> list[int]:
     """Mark ``running`` runs whose process died (kill -9, reboot) as ``interrupted``."""
-    now = utcnow()
-    out: list[int] = []
-    for run in s.execute(
-        select(ScanRunRow).where(
-            ScanRunRow.org_id == oid, ScanRunRow.kind == kind, ScanRunRow.status == "running"
-        )
-    ).scalars():
+
+    def is_dead(run: ScanRunRow, beat: datetime, now: datetime) -> bool:
         st = run.settings or {}
         holder = f"{st.get('host', '')}:{st.get('pid', 0)}"
-        beat = run.heartbeat_at or run.started_at
-        if not lock_is_stale(holder, beat, now=now, stale_after=RUN_STALE_AFTER):
-            continue
-        run.status = "interrupted"
-        run.finished_at = beat
-        out.append(run.id)
-        audit.append(
-            s,
-            action="interrupted",
-            entity="scan_run",
-            entity_ref=str(run.id),
-            actor=ws.actor,
-            org=org,
-            details={"kind": kind},
-        )
-    return out
+        return lock_is_stale(holder, beat, now=now, stale_after=RUN_STALE_AFTER)
+
+    return runs.recover_interrupted(
+        s, ws, org, oid, kind, is_dead=is_dead, details=lambda run: {"kind": kind}
+    )
 
 
 def lock_name(profile: str) -> str:
@@ -434,34 +418,23 @@ def _run_locked(
         "connections": list(profile.connections),
         "depth": profile.depth,
         "workers": profile.workers,
-        "host": socket.gethostname()[:100],
-        "pid": os.getpid(),
+        **runs.owner(),
     }
     with ws.db.session() as s:
         recover_stale_runs(s, ws, org, oid, "profile")
-        run = ScanRunRow(
-            org_id=oid,
-            kind="profile",
-            profile=profile.name,
-            status="running",
+        run = runs.start_run(
+            s,
+            ws,
+            org,
+            oid,
+            "profile",
             settings=settings,
             counts={},
-            actor=audit.current_actor(ws.actor),
-            heartbeat_at=utcnow(),
+            details={"profile": profile.name},
+            profile=profile.name,
         )
-        s.add(run)
-        s.flush()
         run_id = run.id
         started = run.started_at or utcnow()
-        audit.append(
-            s,
-            action="start",
-            entity="scan_run",
-            entity_ref=str(run_id),
-            actor=ws.actor,
-            org=org,
-            details={"kind": "profile", "profile": profile.name},
-        )
     res = ProfileRunResult(profile=profile.name, org=org, run_id=run_id, started_at=started)
     log.info(
         "profile run started",
@@ -514,21 +487,15 @@ def _run_locked(
             "new_contradictions": len(res.new_contradictions),
         }
         with ws.db.session() as s:
-            row = s.get(ScanRunRow, run_id)
-            if row is not None:
-                row.status = res.status
-                row.finished_at = res.finished_at
-                row.heartbeat_at = res.finished_at
-                row.counts = counts
-                row.settings = {**settings, "child_runs": child_runs}
-            audit.append(
+            runs.finish_run(
                 s,
-                action="finish",
-                entity="scan_run",
-                entity_ref=str(run_id),
-                actor=ws.actor,
-                org=org,
-                details={"status": res.status, "counts": counts},
+                ws,
+                org,
+                run_id,
+                res.status,
+                counts,
+                finished_at=res.finished_at,
+                settings={**settings, "child_runs": child_runs},
             )
     return res
 
