@@ -12,13 +12,19 @@ import pytest
 from rgpd.reports import service
 from rgpd.reports.context import ReportKind
 from rgpd.workspace import Workspace
+from tests.conftest import missing
 from tests.reports import dataset
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs chromium"),
-]
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _needs_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        missing("needs chromium: run `make system-deps`")
+
+
 FLAGS = [
     "--headless",
     "--no-sandbox",

@@ -26,7 +26,7 @@ from rgpd.reports import service
 from rgpd.reports.context import ReportKind
 from rgpd.reports.render import render_html
 from rgpd.workspace import Workspace
-from tests.conftest import make_workspace
+from tests.conftest import make_workspace, missing
 from tests.reports import dataset
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots" / "reports"
@@ -77,7 +77,8 @@ def test_snapshot(fixed_ws: Workspace, kind: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(html, encoding="utf-8")
         if not UPDATE:
-            pytest.skip(f"snapshot created: {path.name}")
+            # a first run records the snapshot; under `make test` a missing one is a failure
+            missing(f"snapshot created: {path.name}; commit it")
     expected = path.read_text(encoding="utf-8")
     assert html == expected, f"{path.name} differs: rerun with RGPD_UPDATE_SNAPSHOTS=1 if intended"
 
@@ -242,8 +243,9 @@ def _png_variance(png: Path) -> float:
     return float(ImageStat.Stat(img).var[0])
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
 def test_pdf_has_pages_headers_and_renders(fixed_ws: Workspace, tmp_path: Path) -> None:
+    if shutil.which("pdftoppm") is None:
+        missing("needs poppler-utils (pdftoppm): run `make system-deps`")
     from pypdf import PdfReader
 
     w = service.generate(

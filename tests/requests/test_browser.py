@@ -26,7 +26,7 @@ from rgpd.registry import service as registry
 from rgpd.requests.forms import FORM_RIGHTS, build_forms, build_site, page_path
 from rgpd.requests.model import RequestState, RequestType
 from rgpd.workspace import Workspace
-from tests.conftest import make_workspace
+from tests.conftest import make_workspace, missing
 
 from .forms_fixtures import ORG, activities, organisation
 
@@ -47,10 +47,7 @@ PHONE = {"width": 375, "height": 740}
 
 
 def _missing(what: str) -> None:
-    msg = f"{what} missing: run `make system-deps` and `npm ci`"
-    if os.environ.get("RGPD_REQUIRE_SERVICES") == "1":
-        pytest.fail(msg)
-    pytest.skip(msg)
+    missing(f"{what} missing: run `make system-deps` and `npm ci`")
 
 
 @pytest.fixture(scope="module")
