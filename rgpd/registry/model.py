@@ -549,10 +549,10 @@ class Breach(_Model):
 
     @model_validator(mode="after")
     def _order(self) -> Breach:
-        if self.occurred_at and _naive(self.occurred_at) > _naive(self.discovered_at):
+        if self.occurred_at and naive_utc(self.occurred_at) > naive_utc(self.discovered_at):
             raise ValueError(_("occurred_at is after discovered_at"))
         for n in self.notifications:
-            if _naive(n.at) < _naive(self.discovered_at):
+            if naive_utc(n.at) < naive_utc(self.discovered_at):
                 raise ValueError(_("notification before the breach was discovered"))
         return self
 
@@ -561,7 +561,8 @@ class Breach(_Model):
         return min((n.at for n in self.notifications), default=None)
 
 
-def _naive(d: datetime) -> datetime:
+def naive_utc(d: datetime) -> datetime:
+    """Naive UTC: how storage keeps times, and how aware and naive times compare."""
     from datetime import UTC
 
     return d.astimezone(UTC).replace(tzinfo=None) if d.tzinfo else d

@@ -19,7 +19,15 @@ from sqlalchemy.orm import Session
 from rgpd import audit
 from rgpd.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from rgpd.i18n import _
-from rgpd.registry.model import Activity, Breach, Notification, Organisation, Processor, Register
+from rgpd.registry.model import (
+    Activity,
+    Breach,
+    Notification,
+    Organisation,
+    Processor,
+    Register,
+    naive_utc,
+)
 from rgpd.storage.tables import (
     ActivityRow,
     ActivityVersionRow,
@@ -326,23 +334,36 @@ def save_processor(ws: Workspace, org: str, p: Processor) -> str:
 
 
 def _write_processor(s: Session, ws: Workspace, o: OrganisationRow, p: Processor) -> str:
-    data = _dump(p)
-    row = s.execute(
-        select(ProcessorRow).where(ProcessorRow.org_id == o.id, ProcessorRow.ref == p.ref)
-    ).scalar()
+    return _upsert(s, ws, o, ProcessorRow, "processor", p.ref, _dump(p), {"name": p.name})
+
+
+def _upsert(
+    s: Session,
+    ws: Workspace,
+    o: OrganisationRow,
+    table: type[ProcessorRow] | type[BreachRow],
+    entity: str,
+    ref: str,
+    data: dict[str, Any],
+    columns: dict[str, Any],
+) -> str:
+    """Create or update one org-scoped JSON record and log it; 'unchanged' writes nothing."""
+    row: Any = s.execute(select(table).where(table.org_id == o.id, table.ref == ref)).scalar()
     if row is None:
-        s.add(ProcessorRow(org_id=o.id, ref=p.ref, name=p.name, data=data))
+        s.add(table(org_id=o.id, ref=ref, data=data, **columns))
         kind, before = "created", None
     elif row.data == data:
         return "unchanged"
     else:
         before, kind = row.data, "updated"
-        row.data, row.name = data, p.name
+        row.data = data
+        for name, value in columns.items():
+            setattr(row, name, value)
     audit.append(
         s,
         action=kind,
-        entity="processor",
-        entity_ref=f"{o.slug}/{p.ref}",
+        entity=entity,
+        entity_ref=f"{o.slug}/{ref}",
         actor=ws.actor,
         org=o.slug,
         before=before,
@@ -363,12 +384,6 @@ def list_processors(ws: Workspace, org: str) -> list[Processor]:
 # -- breaches --------------------------------------------------------------------------
 
 
-def _naive_utc(d: datetime) -> datetime:
-    from datetime import UTC
-
-    return d.astimezone(UTC).replace(tzinfo=None) if d.tzinfo else d
-
-
 def save_breach(ws: Workspace, org: str, b: Breach) -> str:
     with ws.db.session() as s:
         o = _org_row(s, org)
@@ -376,38 +391,8 @@ def save_breach(ws: Workspace, org: str, b: Breach) -> str:
 
 
 def _write_breach(s: Session, ws: Workspace, o: OrganisationRow, b: Breach) -> str:
-    data = _dump(b)
-    row = s.execute(
-        select(BreachRow).where(BreachRow.org_id == o.id, BreachRow.ref == b.ref)
-    ).scalar()
-    if row is None:
-        s.add(
-            BreachRow(
-                org_id=o.id,
-                ref=b.ref,
-                title=b.title,
-                discovered_at=_naive_utc(b.discovered_at),
-                data=data,
-            )
-        )
-        kind, before = "created", None
-    elif row.data == data:
-        return "unchanged"
-    else:
-        before, kind = row.data, "updated"
-        row.data, row.title = data, b.title
-        row.discovered_at = _naive_utc(b.discovered_at)
-    audit.append(
-        s,
-        action=kind,
-        entity="breach",
-        entity_ref=f"{o.slug}/{b.ref}",
-        actor=ws.actor,
-        org=o.slug,
-        before=before,
-        after=data,
-    )
-    return kind
+    columns = {"title": b.title, "discovered_at": naive_utc(b.discovered_at)}
+    return _upsert(s, ws, o, BreachRow, "breach", b.ref, _dump(b), columns)
 
 
 def list_breaches(ws: Workspace, org: str) -> list[Breach]:
@@ -420,10 +405,14 @@ def list_breaches(ws: Workspace, org: str) -> list[Breach]:
 
 
 def get_breach(ws: Workspace, org: str, ref: str) -> Breach:
-    for b in list_breaches(ws, org):
-        if b.ref == ref:
-            return b
-    raise NotFound(_("no breach {ref} in this organisation", ref=repr(ref)))
+    with ws.db.session() as s:
+        o = _org_row(s, org)
+        row = s.execute(
+            select(BreachRow).where(BreachRow.org_id == o.id, BreachRow.ref == ref)
+        ).scalar()
+        if row is None:
+            raise NotFound(_("no breach {ref} in this organisation", ref=repr(ref)))
+        return Breach.model_validate(row.data)
 
 
 def notify_breach(ws: Workspace, org: str, ref: str, notification: Notification) -> Breach:

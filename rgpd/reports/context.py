@@ -19,7 +19,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from fnmatch import translate
 from typing import Any
@@ -38,6 +38,7 @@ from rgpd.registry.model import (
     RecipientKind,
     Register,
     Role,
+    naive_utc,
 )
 from rgpd.registry.rules import LintIssue, Severity, dpia_verdict, lint_register, uses_nir
 from rgpd.requests.model import RequestState, RequestType
@@ -358,8 +359,7 @@ def _months(lang_months: Sequence[str] | None = None) -> tuple[str, ...]:
     return tuple(str(names[m]) for m in range(1, 13))
 
 
-def _as_utc_naive(d: datetime) -> datetime:
-    return d.astimezone(UTC).replace(tzinfo=None) if d.tzinfo else d
+_as_utc_naive = naive_utc  # the register's rule for comparing aware and naive times
 
 
 # ============================================================================== org header
