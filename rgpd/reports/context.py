@@ -21,13 +21,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from fnmatch import translate
 from typing import Any
 
 from rgpd import deadlines
 from rgpd.errors import InvalidInput
 from rgpd.i18n import N_, _
 from rgpd.registry.io.public import public_register
+from rgpd.registry.locations import LocationIndex
+from rgpd.registry.locations import LocationMatch as LocationMatch  # re-exported
 from rgpd.registry.model import (
     Activity,
     Art34Decision,
@@ -753,97 +754,6 @@ def build_register(data: OrgData, today: date, *, with_sheets: bool = True) -> R
 # ==================================================================================== scan
 
 
-@dataclass(frozen=True)
-class LocationMatch:
-    activity: Activity
-    location: DataLocation
-
-
-_GLOB_CHARS = frozenset("*?[")
-
-
-class LocationIndex:
-    """Which register activity declares the place a source was found in (first declared wins).
-
-    File locations are globs, relative ones matching at any depth under the scanned
-    root (``partage/rh/**`` matches ``/srv/partage/rh/x.pdf``); database locations
-    match by connection name and, when given, table. The usual ``folder/**`` and
-    ``folder/*`` forms are looked up by folder (a dictionary probe per path
-    component), other globs are matched one by one: tens of thousands of sources
-    against hundreds of activities stay fast.
-    """
-
-    def __init__(self, activities: Sequence[Activity]) -> None:
-        self._matches: list[LocationMatch] = []
-        self._db: dict[str, list[int]] = defaultdict(list)
-        # folder components -> [(index, anchored at root, direct children only)]
-        self._dirs: dict[tuple[str, ...], list[tuple[int, bool, bool]]] = defaultdict(list)
-        self._lengths: set[int] = set()
-        self._globs: list[tuple[int, re.Pattern[str]]] = []
-        self._cache: dict[tuple[str, str | None], LocationMatch | None] = {}
-        for a in activities:
-            for loc in a.data_locations:
-                idx = len(self._matches)
-                self._matches.append(LocationMatch(a, loc))
-                if loc.kind == "database" and loc.connection:
-                    self._db[loc.connection].append(idx)
-                elif loc.kind == "files" and loc.path:
-                    self._add_path(idx, loc.path.strip())
-
-    def _add_path(self, idx: int, path: str) -> None:
-        absolute = path.startswith("/")
-        head, _sep, last = path.rstrip("/").rpartition("/")
-        if last in ("**", "*") and head and not (_GLOB_CHARS & set(head)):
-            comps = tuple(c for c in head.split("/") if c)
-            self._dirs[comps].append((idx, absolute, last == "*"))
-            self._lengths.add(len(comps))
-        elif not (_GLOB_CHARS & set(path)):
-            comps = tuple(c for c in path.rstrip("/").split("/") if c)
-            self._dirs[comps].append((idx, absolute, False))
-            self._lengths.add(len(comps))
-        else:
-            prefix = "" if absolute else "(?:.*/)?"
-            self._globs.append((idx, re.compile(prefix + translate(path))))
-
-    def _dir_match(self, path: str) -> int | None:
-        comps = [c for c in path.split("/") if c]
-        dirs = comps[:-1] if len(comps) > 1 else comps
-        best: int | None = None
-        n = len(dirs)
-        for length in self._lengths:
-            for i in range(0, n - length + 1):
-                for idx, absolute, direct in self._dirs.get(tuple(dirs[i : i + length]), ()):
-                    if absolute and i != 0:
-                        continue
-                    if direct and i + length != n:
-                        continue
-                    best = idx if best is None else min(best, idx)
-        return best
-
-    def match(self, uri: str, root: str | None) -> LocationMatch | None:
-        key = (uri, root)
-        if key in self._cache:
-            return self._cache[key]
-        best: int | None = None
-        if "#" in uri and root in self._db:
-            table = uri.split("#", 1)[1]
-            for idx in self._db[root or ""]:
-                t = self._matches[idx].location.table
-                if t is None or table == t or f".{t}." in f".{table}.":
-                    best = idx
-                    break
-        elif "#" not in uri:
-            path = uri.split("!", 1)[0]
-            best = self._dir_match(path)
-            for idx, rx in self._globs:
-                if (best is None or idx < best) and rx.fullmatch(path):
-                    best = idx
-                    break
-        found = self._matches[best] if best is not None else None
-        self._cache[key] = found
-        return found
-
-
 def location_of(f: SourceFinding) -> str:
     """A readable place: the first folder under the scanned root, or connection · table."""
     uri = f.uri
@@ -929,7 +839,7 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
     for uri, fs in per_source.items():
         first = fs[0]
         loc = location_of(first)
-        m = index.match(uri, first.root)
+        m = index.match(uri, first.root, first.source_kind)
         department = (m.activity.department or m.activity.name) if m else not_declared
         occ = sum(f.count for f in fs)
         special = any(f.special_category or f.entity_type in SPECIAL_ENTITIES for f in fs)

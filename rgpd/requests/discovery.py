@@ -1112,7 +1112,7 @@ def file_probes(person: Person) -> list[tuple[str, str, str]]:
 def _file_location_activities(
     activities: Sequence[Activity], uri: str, root: str | None
 ) -> list[str]:
-    from rgpd.scan.reconcile import path_matches
+    from rgpd.registry.locations import path_covered as path_matches
 
     outer = uri.split("!", 1)[0]
     return sorted(
@@ -1246,8 +1246,8 @@ def rescan_names(
     Names are indexed only where the detector recognised them; this finds the
     others. A name alone never confirms anything: every hit is ``to_confirm``.
     """
+    from rgpd.registry.locations import path_covered as path_matches
     from rgpd.scan.extract import extract
-    from rgpd.scan.reconcile import path_matches
 
     pattern = _name_pattern(person)
     patterns = [

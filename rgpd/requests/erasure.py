@@ -374,7 +374,7 @@ def _columns_for(
 
 
 def _file_decision(activity: Activity, uri: str, root: str | None) -> tuple[str, Refusal | None]:
-    from rgpd.scan.reconcile import path_matches
+    from rgpd.registry.locations import path_covered as path_matches
 
     strategy = activity.erasure
     if strategy is not None and strategy.legal_hold:

@@ -18,7 +18,6 @@ here so that the CLI, the reports and the cron exit codes agree:
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Session
 from rgpd.crypto import sha256_hex
 from rgpd.errors import NotFound
 from rgpd.i18n import _
+from rgpd.registry.locations import glob_regex, is_glob, path_covered
 from rgpd.storage.scan_tables import (
     FindingRow,
     FindingValueRow,
@@ -104,6 +104,7 @@ class FindingRecord:
     locations: list[dict[str, Any]]
     last_run_id: int | None
     has_sealed_evidence: bool = False
+    root: str | None = None  # the scanned root (files) or connection name (databases)
 
     @property
     def severity(self) -> Severity:
@@ -170,12 +171,13 @@ _RECORD_COLUMNS = (
     FindingRow.locations,
     FindingRow.last_run_id,
     FindingRow.sealed_evidence.is_not(None),
+    ScanSourceRow.root,
 )
 
 
 def _record(row: Any) -> FindingRecord:
     """A row of ``_RECORD_COLUMNS`` (plain columns: loading ORM objects costs 3x more)."""
-    uri, kind, status, et, count, score, special, evidence, locations, run, sealed = row
+    uri, kind, status, et, count, score, special, evidence, locations, run, sealed, root = row
     return FindingRecord(
         source=uri,
         source_kind=kind,
@@ -188,15 +190,25 @@ def _record(row: Any) -> FindingRecord:
         locations=list(locations or []),
         last_run_id=run,
         has_sealed_evidence=bool(sealed),
+        root=root,
     )
 
 
-def path_matches(uri: str, pattern: str) -> bool:
-    """``--path`` filter: a glob on the whole URI, or a plain prefix (a folder)."""
-    if any(ch in pattern for ch in "*?["):
-        return fnmatch.fnmatchcase(uri, pattern)
-    prefix = pattern.rstrip("/")
-    return uri == prefix or uri.startswith(prefix + "/") or uri.startswith(prefix + "!")
+def path_matches(uri: str, pattern: str, root: str | None = None) -> bool:
+    """``--path`` filter: the register's location rules (:mod:`rgpd.registry.locations`).
+
+    A file source is selected when ``pattern``, read as a declared files location,
+    covers it (``**`` crosses folders, ``*`` does not; a relative pattern is read
+    under the source's scanned ``root``; an archive's members go with it). A
+    database source (``dialect://host/db#table.column``) by a glob on its URI or a
+    URI prefix.
+    """
+    if "#" in uri:
+        if is_glob(pattern):
+            return bool(glob_regex(pattern).match(uri))
+        prefix = pattern.rstrip("/")
+        return uri == prefix or uri.startswith(prefix + "#") or uri.startswith(prefix + ".")
+    return path_covered(pattern, uri, root)
 
 
 def under_roots(uri: str, roots: Sequence[str]) -> bool:
@@ -247,7 +259,7 @@ def list_findings(
     with ws.db.session() as s:
         out = list(_findings_query(s, oid, entity, special))
     if path_glob:
-        out = [r for r in out if path_matches(r.source, path_glob)]
+        out = [r for r in out if path_matches(r.source, path_glob, r.root)]
     if roots is not None:
         out = [r for r in out if under_roots(r.source, roots)]
     return out

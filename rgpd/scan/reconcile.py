@@ -22,25 +22,22 @@ Rules, each naming the article it enforces:
   scan ever saw in the activity's (scanned) locations: the register may be
   inaccurate, or data is declared that is not needed.
 
-Matching: a ``files`` location's ``path`` is a glob (``**`` crosses folders,
-``*`` does not) or a folder/file path; absolute patterns match absolute paths,
-relative ones match the path relative to the scanned root it was found under.
-A ``database`` location matches by connection name, then table (``table`` or
-``schema.table``, globs allowed), then columns when it lists any.
+Matching (which declared location holds a finding) is :mod:`rgpd.registry.locations`,
+the one set of glob rules shared with the findings filter, the reports and the
+requests.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import cache
 from typing import Any
 
 from rgpd.i18n import _
+from rgpd.registry.locations import Place, covers, root_covers
 from rgpd.registry.model import Activity, DataLocation
 from rgpd.registry.rules import NIR_CATEGORIES
 from rgpd.taxonomy import CATEGORIES, SPECIAL_ENTITIES, Entity, categories_for_entity
@@ -137,122 +134,20 @@ class ReconcileItem:
 
 
 # --------------------------------------------------------------------- matching
+# One home for "does this declared location cover it?": rgpd.registry.locations.
 
 
-@cache
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """``**`` crosses folders, ``*`` and ``?`` stay within one, ``[...]`` as in fnmatch."""
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if c == "*":
-            if pattern.startswith("**", i):
-                i += 2
-                if i < n and pattern[i] == "/":
-                    out.append("(?:.*/)?")
-                    i += 1
-                else:
-                    out.append(".*")
-                continue
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            j = pattern.find("]", i + 1)
-            if j == -1:
-                out.append(re.escape(c))
-            else:
-                body = pattern[i + 1 : j].replace("\\", "\\\\")
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
-                i = j
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def _is_glob(p: str) -> bool:
-    return any(ch in p for ch in "*?[")
-
-
-def _norm(p: str) -> str:
-    return p.replace("\\", "/").rstrip("/") or "/"
-
-
-def _is_abs(p: str) -> bool:
-    return p.startswith("/") or bool(re.match(r"^[A-Za-z]:/", p))
-
-
-def path_matches(pattern: str, path: str, root: str | None) -> bool:
-    """Does a declared files location cover ``path`` (found under ``root``)?"""
-    pat = _norm(pattern)
-    full = _norm(path)
-    candidates = [full]
-    if not _is_abs(pat):
-        if root:
-            r = _norm(root)
-            # relative to the scanned root, or naming the root folder itself
-            # ("partage/enfance/**" when /mnt/partage was scanned)
-            root_name = r.rsplit("/", 1)[-1]
-            if full.startswith(r + "/"):
-                rel = full[len(r) + 1 :]
-                candidates = [rel, f"{root_name}/{rel}"]
-            elif full == r:
-                candidates = [full.rsplit("/", 1)[-1]]
-            else:
-                return False
-        else:
-            return False
-    for cand in candidates:
-        if _is_glob(pat):
-            if _glob_regex(pat).match(cand):
-                return True
-        elif cand == pat or cand.startswith(pat + "/"):
-            return True
-    return False
-
-
-def _static_base(pattern: str) -> str:
-    """The folder part of a pattern before its first wildcard."""
-    parts = _norm(pattern).split("/")
-    kept: list[str] = []
-    for p in parts:
-        if _is_glob(p):
-            break
-        kept.append(p)
-    return "/".join(kept) or ("/" if _is_abs(pattern) else "")
-
-
-def _table_matches(loc: DataLocation, schema: str | None, table: str | None) -> bool:
-    if not loc.table:
-        return True
-    if table is None:
-        return False
-    want = loc.table.lower()
-    names = [table.lower()] + ([f"{schema}.{table}".lower()] if schema else [])
-    if _is_glob(want):
-        return any(_glob_regex(want).match(n) for n in names)
-    return want in names
+def _place(item: FoundItem) -> Place:
+    if item.kind in ("file", "member"):
+        return Place.file(item.path or item.uri.split("!", 1)[0], item.root)
+    return Place.column_of(item.root, item.schema, item.table, item.column)
 
 
 def location_matches(loc: DataLocation, item: FoundItem) -> bool:
-    if loc.kind == "files":
-        return (
-            item.kind in ("file", "member")
-            and item.path is not None
-            and loc.path is not None
-            and path_matches(loc.path, item.path, item.root)
-        )
-    if item.kind not in ("column", "table") or item.root != loc.connection:
+    """Does the declared location hold this finding? (:func:`rgpd.registry.locations.covers`)"""
+    if item.kind not in ("file", "member", "column", "table"):
         return False
-    if not _table_matches(loc, item.schema, item.table):
-        return False
-    if loc.columns and item.column:
-        return item.column.lower() in {c.lower() for c in loc.columns}
-    return True
+    return covers(loc, _place(item))
 
 
 def location_covered(loc: DataLocation, cov: Coverage) -> bool:
@@ -261,22 +156,13 @@ def location_covered(loc: DataLocation, cov: Coverage) -> bool:
         if loc.path is None or cov.path is None:
             return False
         if cov.kind == "file":
-            return path_matches(loc.path, cov.path, cov.root)
+            return covers(loc, Place.file(cov.path, cov.root))
         if cov.kind == "root":
-            base = _static_base(loc.path)
-            root = _norm(cov.path)
-            if _is_abs(loc.path):
-                return base == root or base.startswith(root + "/") or root.startswith(base + "/")
-            # A relative location names a folder of *some* scanned root: without I/O the
-            # rules only know it was looked at through the files seen there (``file``
-            # coverage), or when it starts with the root folder's own name; a pattern
-            # with no folder part ("**/*.ods") is under every root.
-            root_name = root.rsplit("/", 1)[-1]
-            return not base or base == root_name or base.startswith(root_name + "/")
+            return root_covers(loc.path, cov.path)
         return False
-    if cov.kind != "table" or cov.root != loc.connection:
+    if cov.kind != "table":
         return False
-    return _table_matches(loc, cov.schema, cov.table)
+    return covers(loc, Place("database", connection=cov.root, schema=cov.schema, table=cov.table))
 
 
 def describe(loc: DataLocation) -> str:

@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rgpd.registry.locations import path_covered as path_matches
 from rgpd.registry.model import Activity, DataCategoryUse, DataLocation, Retention
 from rgpd.scan.reconcile import (
     Coverage,
     FoundItem,
     Rule,
     location_matches,
-    path_matches,
     reconcile,
 )
 
