@@ -165,8 +165,10 @@ def add_months(day: date, months: int) -> date:
     return date(year, month0 + 1, min(day.day, last))
 
 
-def retention_end(start: date, duration: str) -> date:
+def retention_end(start: date, duration: str, *then: str) -> date:
     """The day a retention period ("10y", "6m", "30d") from ``start`` is over.
+
+    ``then``: periods that follow (an intermediate period after the active one).
 
     Art. 5(1)(e) and Art. 17(1)(a): data kept past this day is no longer necessary
     and must be erased. Months and years end as in Reg. 1182/71 art. 3(2)(c)
@@ -178,10 +180,22 @@ def retention_end(start: date, duration: str) -> date:
     except (ValueError, IndexError):
         raise InvalidInput("retention", _("expected a duration such as 10y, 6m or 30d")) from None
     if unit == "d":
-        return start + timedelta(days=n)
-    if unit in ("m", "y"):
-        return add_months(start, n * 12 if unit == "y" else n)
-    raise InvalidInput("retention", _("expected a duration such as 10y, 6m or 30d"))
+        end = start + timedelta(days=n)
+    elif unit in ("m", "y"):
+        end = add_months(start, n * 12 if unit == "y" else n)
+    else:
+        raise InvalidInput("retention", _("expected a duration such as 10y, 6m or 30d"))
+    return retention_end(end, *then) if then else end
+
+
+def retention_over(start: date, today: date, duration: str, *then: str) -> bool:
+    """Is data dated ``start`` past its retention on ``today``? (Art. 5(1)(e), Art. 17(1)(a)).
+
+    The periods run one after the other (active, then intermediate), each on the
+    calendar (:func:`retention_end`); the data is past it from the end day on. The
+    one answer used by the register, reconcile, the reports and erasure.
+    """
+    return retention_end(start, duration, *then) <= today
 
 
 def _why_not_working(day: date, alsace_moselle: bool) -> str:

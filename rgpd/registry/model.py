@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from rgpd.deadlines import retention_end
 from rgpd.i18n import _
-from rgpd.taxonomy import CATEGORIES
+from rgpd.taxonomy import CATEGORIES, categories_for_entity
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
@@ -175,12 +177,6 @@ def normalise_duration(value: object) -> str:
     return f"{int(m.group(1))}{_UNIT[m.group(2).lower()]}"
 
 
-def duration_days(value: str) -> int:
-    """Approximate length in days, for comparisons only (never for legal deadlines)."""
-    n, unit = int(value[:-1]), value[-1]
-    return n * {"y": 365, "m": 30, "d": 1}[unit]
-
-
 Duration = Annotated[str, Field(description="'5y', '6m' or '30d'")]
 
 
@@ -205,10 +201,18 @@ class Retention(_Model):
     def _dur(cls, v: object) -> object:
         return None if v is None else normalise_duration(v)
 
-    def total_days(self) -> int:
-        return duration_days(self.active) + (
-            duration_days(self.intermediate) if self.intermediate else 0
-        )
+    @property
+    def durations(self) -> tuple[str, ...]:
+        """Active then intermediate period, in the order they run."""
+        return (self.active, self.intermediate) if self.intermediate else (self.active,)
+
+    def ends_on(self, start: date) -> date:
+        """The day data dated ``start`` has outlived both periods (calendar-exact, Art. 5(1)(e))."""
+        return retention_end(start, *self.durations)
+
+    def text(self) -> str:
+        """'5y', or '5y + 10y' with an intermediate period."""
+        return " + ".join(self.durations)
 
 
 class DataCategoryUse(_Model):
@@ -434,6 +438,52 @@ class Activity(_Model):
         from rgpd.taxonomy import ART9_CATEGORIES
 
         return bool(self.category_keys() & ART9_CATEGORIES)
+
+
+def applicable_retentions(
+    activity: Activity, *, entities: Iterable[str] = (), location: DataLocation | None = None
+) -> list[Retention]:
+    """The declared retentions that apply to data found in ``activity`` at ``location``.
+
+    Those of the categories the ``entities`` found belong to, among the categories
+    kept at ``location`` (its ``categories``, else all the activity's); without such
+    a match, all those kept there. Callers take the longest: the data may still be
+    needed for the longest of its purposes.
+    """
+    kept = set(location.categories) if location is not None and location.categories else None
+    uses = [
+        u.retention
+        for u in activity.data_categories
+        if u.retention is not None and (kept is None or u.category in kept)
+    ]
+    found = {c for e in entities for c in categories_for_entity(e)}
+    wanted = [
+        u.retention
+        for u in activity.data_categories
+        if u.retention is not None and (kept is None or u.category in kept) and u.category in found
+    ]
+    return wanted or uses
+
+
+def retention_end_for(
+    activity: Activity,
+    start: date,
+    *,
+    entities: Iterable[str] = (),
+    location: DataLocation | None = None,
+) -> tuple[date, Retention] | None:
+    """When data dated ``start`` has outlived its declared retention, and which one decided.
+
+    The longest of :func:`applicable_retentions`, calendar-exact
+    (:meth:`Retention.ends_on`); the data is past it when that day is on or before
+    today (:func:`rgpd.deadlines.retention_over`, the same rule). ``None``: no
+    retention declared.
+    """
+    ends = [
+        (r.ends_on(start), r)
+        for r in applicable_retentions(activity, entities=entities, location=location)
+    ]
+    return max(ends, key=lambda x: x[0]) if ends else None
 
 
 class ContractClause(StrEnum):

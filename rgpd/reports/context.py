@@ -33,13 +33,13 @@ from rgpd.registry.model import (
     Activity,
     Art34Decision,
     Breach,
-    DataLocation,
     LegalBasis,
     Organisation,
     RecipientKind,
     Register,
     Role,
     naive_utc,
+    retention_end_for,
 )
 from rgpd.registry.rules import LintIssue, Severity, dpia_verdict, lint_register, uses_nir
 from rgpd.requests.model import RequestState, RequestType
@@ -879,8 +879,11 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
             nir_rows[(loc, authorised)][1] += sum(f.count for f in nir)
         # Art. 5(1)(e): a file older than the longest declared retention of its activity.
         if m is not None and first.modified_at is not None and "#" not in uri:
-            limit = _retention_limit_days(m.activity, m.location)
-            if limit is not None and (today - first.modified_at.date()).days > limit:
+            mod = first.modified_at.date()
+            end = retention_end_for(
+                m.activity, mod, entities={f.entity_type for f in fs}, location=m.location
+            )
+            if end is not None and end[0] <= today:
                 o = overruns.setdefault(
                     m.activity.ref, [m.activity.name, 0, first.modified_at.date()]
                 )
@@ -1061,19 +1064,6 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
             (ref, v[0], v[1], v[2]) for ref, v in sorted(overruns.items(), key=lambda kv: -kv[1][1])
         ),
     )
-
-
-def _retention_limit_days(a: Activity, loc: DataLocation) -> int | None:
-    """Longest active + intermediate period of the categories kept at this location.
-
-    A file's modification date stands in for the retention trigger ("from the
-    closing of the file"): an indicator to check, not a legal finding.
-    """
-    wanted = set(loc.categories) or a.category_keys()
-    days = [
-        u.retention.total_days() for u in a.data_categories if u.category in wanted and u.retention
-    ]
-    return max(days) if days else None
 
 
 # ================================================================================ requests

@@ -38,7 +38,7 @@ from typing import Any
 
 from rgpd.i18n import _
 from rgpd.registry.locations import Place, covers, root_covers
-from rgpd.registry.model import Activity, DataLocation
+from rgpd.registry.model import Activity, DataLocation, retention_end_for
 from rgpd.registry.rules import NIR_CATEGORIES
 from rgpd.taxonomy import CATEGORIES, SPECIAL_ENTITIES, Entity, categories_for_entity
 
@@ -194,19 +194,6 @@ def _declares(activity: Activity, entity: str) -> bool:
 
 def _nir_authorised(activity: Activity) -> bool:
     return bool(activity.nir_authorisation) and activity.nir_authorisation in NIR_CATEGORIES
-
-
-def _retention_days(activity: Activity, entities: Iterable[str]) -> int | None:
-    """Longest retention among the categories found; else the activity's longest."""
-    found_cats = {c for e in entities for c in categories_for_entity(e)}
-    spans = [
-        u.retention.total_days()
-        for u in activity.data_categories
-        if u.retention is not None and u.category in found_cats
-    ]
-    if not spans:
-        spans = [u.retention.total_days() for u in activity.data_categories if u.retention]
-    return max(spans) if spans else None
 
 
 def _listed(names: Iterable[str]) -> dict[str, Any]:
@@ -420,17 +407,21 @@ def _retention(
         ents.add(item.entity_type)
         for a, loc in held:
             acts.setdefault(a.ref, (a, loc))
-    groups: dict[tuple[str, str], list[tuple[str, datetime, int, int]]] = {}
+    groups: dict[tuple[str, str], list[tuple[str, datetime, int, str]]] = {}
+    today = now.date()
     for path, (mod, ents, acts) in files.items():
-        limits = [
-            (d, a, loc) for a, loc in acts.values() if (d := _retention_days(a, ents)) is not None
+        ends = [
+            (end, a, loc)
+            for a, loc in acts.values()
+            if (end := retention_end_for(a, mod.date(), entities=ents, location=loc)) is not None
         ]
-        if not limits:
+        if not ends:
             continue
-        age = (now - mod).days
-        longest, act, loc = max(limits, key=lambda x: x[0])
-        if age > longest:  # every activity's retention has run out
-            groups.setdefault((act.ref, describe(loc)), []).append((path, mod, age, longest))
+        (latest, retention), act, loc = max(ends, key=lambda x: x[0][0])
+        if latest <= today:  # every activity's retention has run out (calendar-exact)
+            groups.setdefault((act.ref, describe(loc)), []).append(
+                (path, mod, (now - mod).days, retention.text())
+            )
     out = []
     for (ref, where), rows in groups.items():
         rows.sort(key=lambda r: r[1])
@@ -445,14 +436,15 @@ def _retention(
                 ARTICLES[Rule.RETENTION_OVERRUN],
                 _(
                     "{n} file(s) with personal data in {location} are older than the retention of "
-                    "activity {ref} ({days} days): review them for deletion or archiving (Art. 5(1)(e))",
+                    "activity {ref} ({retention}): review them for deletion or archiving "
+                    "(Art. 5(1)(e))",
                     n=len(rows),
                     location=where,
                     ref=ref,
-                    days=limit,
+                    retention=limit,
                 ),
                 {
-                    "retention_days": limit,
+                    "retention": limit,
                     "count": len(rows),
                     "files": [
                         {"path": p, "modified_at": m.isoformat(), "age_days": a}
