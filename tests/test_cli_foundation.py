@@ -167,9 +167,9 @@ def test_breach_clock_and_notify(home: Path) -> None:
     assert r.code == 0, r.all
     assert "2026-01-08T08:00" in r.out  # 72 h after awareness, in UTC
     r = run_cli(["--org", "mairie", "breach", "list", "--json"])
-    assert "OVERDUE" in json.loads(r.out)[0]["state"]
+    assert json.loads(r.out)[0]["status"] == "overdue"
     r = run_cli(["--lang", "fr", "--org", "mairie", "breach", "list", "--json"])
-    assert "EN RETARD" in json.loads(r.out)[0]["state"]  # French is the product default
+    assert "72 heures dépassées" in json.loads(r.out)[0]["state"]  # French is the product default
     r = run_cli(
         [
             "--org",
@@ -185,9 +185,10 @@ def test_breach_clock_and_notify(home: Path) -> None:
     )
     assert r.code == 0, r.all
     r = run_cli(["--org", "mairie", "breach", "list", "--json"])
-    assert (
-        json.loads(r.out)[0]["state"] == "notified in time"
-        or "dans les délais" in json.loads(r.out)[0]["state"]
+    assert json.loads(r.out)[0]["status"] == "on_time"
+    assert json.loads(r.out)[0]["state"] in (
+        "notified within 72 hours",
+        "notifiée dans les 72 heures",
     )
 
 

@@ -659,14 +659,8 @@ def breach_add(
     return 0
 
 
-def _clock(b: Breach) -> Any:
-    from rgpd.deadlines import breach_deadline
-
-    return breach_deadline(b.discovered_at, now=datetime.now(UTC), notified_at=b.first_notified_at)
-
-
 def _print_clock(b: Breach) -> None:
-    clk = _clock(b)
+    clk = b.clock(datetime.now(UTC))
     ok(_("breach {ref} recorded", ref=b.ref))
     console.print(
         _(
@@ -687,9 +681,10 @@ def breach_list(c: Ctx, as_json: bool) -> int:
       rgpd --org mairie breach list
     """
     rows, out = [], []
+    now = datetime.now(UTC)
     for b in service.list_breaches(c.ws, c.org_slug()):
-        clk = _clock(b)
-        state = _clock_label(b, clk)
+        clk = b.clock(now)
+        state = b.status_label(now)
         out.append(
             {
                 "ref": b.ref,
@@ -697,6 +692,7 @@ def breach_list(c: Ctx, as_json: bool) -> int:
                 "discovered_at": b.discovered_at,
                 "deadline": clk.deadline,
                 "notified_at": b.first_notified_at,
+                "status": b.status(now).value,
                 "state": state,
             }
         )
@@ -721,16 +717,6 @@ def breach_list(c: Ctx, as_json: bool) -> int:
     return 0
 
 
-def _clock_label(b: Breach, clk: Any) -> str:
-    if b.notify_decision is False:
-        return _("not notified (documented, Art. 33(5))")
-    if b.first_notified_at:
-        return _("notified late (Art. 33(1))") if clk.late else _("notified in time")
-    return (
-        _("OVERDUE (Art. 33(1))") if clk.late else _("to notify: {h} h left", h=int(clk.hours_left))
-    )
-
-
 @breach_grp.command("show")
 @click.argument("ref")
 @pass_ctx
@@ -747,12 +733,13 @@ def breach_show(c: Ctx, ref: str) -> int:
             b.model_dump(mode="json", exclude_none=True), allow_unicode=True, sort_keys=False
         )
     )
-    clk = _clock(b)
+    now = datetime.now(UTC)
+    clk = b.clock(now)
     console.print(
         _(
             "72-hour deadline: {d} — {state}",
             d=clk.deadline.isoformat(timespec="minutes"),
-            state=_clock_label(b, clk),
+            state=b.status_label(now),
         )
     )
     return 0
@@ -789,7 +776,7 @@ def breach_notify(
             ref,
         )
         service.save_breach(c.ws, c.org_slug(), b)
-    clk = _clock(b)
+    clk = b.clock(datetime.now(UTC))
     ok(_("notification recorded ({phase})", phase=phase))
     if clk.late and not b.delay_reason:
         warn(

@@ -16,8 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rgpd.deadlines import retention_end
-from rgpd.i18n import _
+from rgpd.deadlines import BreachClock, breach_deadline, retention_end
+from rgpd.i18n import N_, _
 from rgpd.taxonomy import CATEGORIES, categories_for_entity
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -569,6 +569,25 @@ class Notification(_Model):
         return _paris_if_naive(v)
 
 
+class BreachStatus(StrEnum):
+    """Where a breach stands against Art. 33(1) (the one answer, :meth:`Breach.status`)."""
+
+    ON_TIME = "on_time"  # notified within 72 hours of awareness
+    LATE = "late"  # notified after 72 hours (reasons for the delay due, Art. 33(1))
+    NOT_NOTIFIED = "not_notified"  # decision recorded: no notification (Art. 33(1), 33(5))
+    PENDING = "pending"  # within 72 h, not yet notified
+    OVERDUE = "overdue"  # past 72 h, no notification and no decision not to notify
+
+
+BREACH_STATUS_LABELS: dict[BreachStatus, str] = {
+    BreachStatus.ON_TIME: N_("notified within 72 hours"),
+    BreachStatus.LATE: N_("notified late"),
+    BreachStatus.NOT_NOTIFIED: N_("not notified (decision recorded)"),
+    BreachStatus.PENDING: N_("72-hour clock running"),
+    BreachStatus.OVERDUE: N_("past 72 hours, not notified"),
+}
+
+
 class Breach(_Model):
     """Breach register entry (Art. 33(5): documented whether notified or not)."""
 
@@ -609,6 +628,28 @@ class Breach(_Model):
     @property
     def first_notified_at(self) -> datetime | None:
         return min((n.at for n in self.notifications), default=None)
+
+    def clock(self, now: datetime) -> BreachClock:
+        """The 72-hour clock (Art. 33(1)) from awareness to the first notification or ``now``."""
+        return breach_deadline(self.discovered_at, now=now, notified_at=self.first_notified_at)
+
+    def status(self, now: datetime) -> BreachStatus:
+        """Where the breach stands on ``now``: the one answer for the CLI and every report.
+
+        A recorded notification is a fact and comes first: a breach first decided
+        "not to notify" and notified later (the risk turned out higher) is judged
+        on its notification, on time or late, never shown as "not notified".
+        """
+        clock = self.clock(now)
+        if self.first_notified_at is not None:
+            return BreachStatus.LATE if clock.late else BreachStatus.ON_TIME
+        if self.notify_decision is False:
+            return BreachStatus.NOT_NOTIFIED
+        return BreachStatus.OVERDUE if clock.late else BreachStatus.PENDING
+
+    def status_label(self, now: datetime) -> str:
+        """:meth:`status` in words (the current language)."""
+        return _(BREACH_STATUS_LABELS[self.status(now)])
 
 
 def naive_utc(d: datetime) -> datetime:

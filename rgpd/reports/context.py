@@ -30,9 +30,11 @@ from rgpd.registry.io.public import public_register
 from rgpd.registry.locations import LocationIndex
 from rgpd.registry.locations import LocationMatch as LocationMatch  # re-exported
 from rgpd.registry.model import (
+    BREACH_STATUS_LABELS,
     Activity,
     Art34Decision,
     Breach,
+    BreachStatus,
     LegalBasis,
     Organisation,
     RecipientKind,
@@ -1300,22 +1302,6 @@ def build_requests(data: OrgData, today: date, period: Period | None) -> Request
 # ================================================================================ breaches
 
 
-class BreachStatus(StrEnum):
-    ON_TIME = "on_time"
-    LATE = "late"
-    NOT_NOTIFIED = "not_notified"  # decision recorded: no notification (Art. 33(1), 33(5))
-    PENDING = "pending"  # within 72 h, not yet notified
-    OVERDUE = "overdue"  # past 72 h, no notification and no decision not to notify
-
-
-_BREACH_STATUS = {
-    BreachStatus.ON_TIME: N_("notified within 72 hours"),
-    BreachStatus.LATE: N_("notified late"),
-    BreachStatus.NOT_NOTIFIED: N_("not notified (decision recorded)"),
-    BreachStatus.PENDING: N_("72-hour clock running"),
-    BreachStatus.OVERDUE: N_("past 72 hours, not notified"),
-}
-
 _ART34 = {
     Art34Decision.INFORM: N_("people informed (Art. 34(1))"),
     Art34Decision.NOT_HIGH_RISK: N_("no high risk: people not informed"),
@@ -1357,15 +1343,13 @@ class BreachesContext:
 
 def breach_line(b: Breach, now: datetime) -> BreachLine:
     first = b.first_notified_at
-    clock = deadlines.breach_deadline(b.discovered_at, now=now, notified_at=first)
+    clock = b.clock(now)
+    status = b.status(now)
     if first is not None:
-        status = BreachStatus.LATE if clock.late else BreachStatus.ON_TIME
         hours = (first - b.discovered_at).total_seconds() / 3600
-    elif b.notify_decision is False:
-        status = BreachStatus.NOT_NOTIFIED
+    elif status is BreachStatus.NOT_NOTIFIED:
         hours = 0.0
     else:
-        status = BreachStatus.OVERDUE if clock.late else BreachStatus.PENDING
         hours = (now - b.discovered_at).total_seconds() / 3600
     if b.notify_decision is None:
         decision = _("not decided")
@@ -1420,7 +1404,7 @@ def build_breaches(data: OrgData, now: datetime, period: Period | None) -> Breac
                 line.deadline,
                 line.notified_at,
                 line.hours,
-                _(_BREACH_STATUS[line.status]),
+                _(BREACH_STATUS_LABELS[line.status]),
                 line.notify_decision,
                 line.art34,
             )
