@@ -89,11 +89,17 @@ class Smtp:
     password_env: str | None = None
 
 
+#: The legal calendar of a French local authority; overseas ones set theirs
+#: (``[rgpd] timezone = "America/Cayenne"`` or ``RGPD_TIMEZONE``).
+DEFAULT_TIMEZONE = "Europe/Paris"
+
+
 @dataclass
 class Settings:
     database_url: str = DEFAULT_DB
     org: str | None = None
     lang: str = "fr"
+    timezone: str = DEFAULT_TIMEZONE  # IANA name; read through Workspace.timezone
     key_file: str = DEFAULT_KEY_FILE
     reports_dir: str = "reports"
     base_dir: Path = field(default_factory=Path.cwd)
@@ -144,6 +150,7 @@ def load_settings(
     s.database_url = core.get("database_url", s.database_url)
     s.org = core.get("org", s.org)
     s.lang = core.get("lang", s.lang)
+    s.timezone = str(core.get("timezone") or s.timezone)
     s.key_file = core.get("key_file", s.key_file)
     s.reports_dir = core.get("reports_dir", s.reports_dir)
     for name, c in data.get("connections", {}).items():
@@ -195,6 +202,7 @@ def load_settings(
     s.database_url = env.get("RGPD_DATABASE_URL", s.database_url)
     s.org = env.get("RGPD_ORG", s.org)
     s.lang = env.get("RGPD_LANG", s.lang)
+    s.timezone = env.get("RGPD_TIMEZONE") or s.timezone
     s.key_file = env.get("RGPD_KEY_FILE", s.key_file)
     for k, v in (overrides or {}).items():
         if v is not None:
@@ -212,6 +220,7 @@ DEFAULT_TOML = """\
 # database_url = "postgresql+psycopg://rgpd@127.0.0.1/rgpd"   # or RGPD_DATABASE_URL
 database_url = "sqlite:///rgpd.db"
 lang = "fr"
+# timezone = "Europe/Paris"       # the legal calendar (or RGPD_TIMEZONE); overseas: "America/Cayenne"...
 key_file = ".rgpd/keys.json"      # 0600, keep it out of the database and of backups of it
 reports_dir = "reports"
 # org = "mairie"                  # default organisation (or RGPD_ORG / --org)

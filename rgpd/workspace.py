@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
-from rgpd.config import CONFIG_NAME, DEFAULT_TOML, Settings, load_settings
+from rgpd.config import CONFIG_NAME, DEFAULT_TIMEZONE, DEFAULT_TOML, Settings, load_settings
 from rgpd.crypto import KeyRing
 from rgpd.errors import ConfigError, UnknownOrganisation
 from rgpd.i18n import _
@@ -61,6 +63,36 @@ class Workspace:
 
     def reports_dir(self) -> Path:
         return self.settings.path(self.settings.reports_dir)
+
+    # -- time: the one home for "today" and "now" (pure code takes them as parameters)
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """The organisations' legal time zone: ``[rgpd] timezone`` / ``RGPD_TIMEZONE``.
+
+        Europe/Paris by default; an overseas authority (Cayenne, Saint-Denis de La
+        Réunion, Nouméa...) sets its own, so that "today" (a deadline's day, a
+        retention's end) is its calendar day, not the machine's or Paris's.
+        """
+        name = self.settings.timezone or DEFAULT_TIMEZONE
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(
+                _("[rgpd] timezone: unknown time zone {name}", name=repr(name))
+            ) from exc
+
+    def today(self) -> date:
+        """Today in the configured time zone: the legal date of what happens now."""
+        return self.now().astimezone(self.timezone).date()
+
+    def now(self) -> datetime:
+        """This instant, time-zone aware (UTC), to the second."""
+        return datetime.now(UTC).replace(microsecond=0)
+
+    def local(self, when: datetime) -> datetime:
+        """A time typed without zone is the organisation's local time; aware ones are kept."""
+        return when.replace(tzinfo=self.timezone) if when.tzinfo is None else when
 
 
 def open_workspace(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -430,7 +430,7 @@ def registry_lint(c: Ctx, as_json: bool, today: datetime | None) -> int:
     from rgpd.registry.rules import lint_register
 
     reg = service.export_register(c.ws, c.org_slug())
-    issues = lint_register(reg, today=(today.date() if today else date.today()))
+    issues = lint_register(reg, today=(today.date() if today else c.ws.today()))
     errors = [i for i in issues if str(getattr(i.severity, "value", i.severity)) == "error"]
     if as_json:
         emit_json([_issue_dict(i) for i in issues])
@@ -532,7 +532,7 @@ def registry_export(c: Ctx, fmt: str, out: str | None) -> int:
         click.echo(data, nl=False)
         return 0
     ext = {"public-csv": "csv", "public-json": "json"}.get(fmt, fmt)
-    path = Path(out) if out else c.ws.reports_dir() / f"registre-{org}-{date.today()}.{ext}"
+    path = Path(out) if out else c.ws.reports_dir() / f"registre-{org}-{c.ws.today()}.{ext}"
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str):
         path.write_text(data, encoding="utf-8")
@@ -592,16 +592,14 @@ def breach_grp() -> None:
     """
 
 
-def _parse_dt(value: str, field: str) -> datetime:
+def _parse_dt(c: Ctx, value: str, field: str) -> datetime:
     try:
         d = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
             field, _("expected a date-time like 2026-11-20T14:30, got {v!r}", v=value)
         ) from None
-    if d.tzinfo is None:
-        d = d.astimezone()  # local time of the DPO's machine
-    return d.astimezone(UTC)
+    return c.ws.local(d).astimezone(UTC)  # without zone: the organisation's local time
 
 
 @breach_grp.command("add")
@@ -644,23 +642,23 @@ def breach_add(
         data = {
             "ref": ref,
             "title": title,
-            "discovered_at": _parse_dt(discovered, "--discovered"),
+            "discovered_at": _parse_dt(c, discovered, "--discovered"),
             "nature": list(nature),
         }
         if occurred:
-            data["occurred_at"] = _parse_dt(occurred, "--occurred")
+            data["occurred_at"] = _parse_dt(c, occurred, "--occurred")
         if description:
             data["description"] = description
         if people is not None:
             data["people_count"] = people
-    b = service.validate(Breach, data, file or "breach")
+    b = service.validate(Breach, data, file or "breach", timezone=c.ws.settings.timezone)
     service.save_breach(c.ws, org, b)
-    _print_clock(b)
+    _print_clock(c, b)
     return 0
 
 
-def _print_clock(b: Breach) -> None:
-    clk = b.clock(datetime.now(UTC))
+def _print_clock(c: Ctx, b: Breach) -> None:
+    clk = b.clock(c.ws.now())
     ok(_("breach {ref} recorded", ref=b.ref))
     console.print(
         _(
@@ -681,7 +679,7 @@ def breach_list(c: Ctx, as_json: bool) -> int:
       rgpd --org mairie breach list
     """
     rows, out = [], []
-    now = datetime.now(UTC)
+    now = c.ws.now()
     for b in service.list_breaches(c.ws, c.org_slug()):
         clk = b.clock(now)
         state = b.status_label(now)
@@ -733,7 +731,7 @@ def breach_show(c: Ctx, ref: str) -> int:
             b.model_dump(mode="json", exclude_none=True), allow_unicode=True, sort_keys=False
         )
     )
-    now = datetime.now(UTC)
+    now = c.ws.now()
     clk = b.clock(now)
     console.print(
         _(
@@ -766,7 +764,7 @@ def breach_notify(
     Example:
       rgpd --org mairie breach notify 2026-03 --at 2026-11-21T10:00 --reference CNIL-123
     """
-    when = _parse_dt(at, "--at") if at else datetime.now(UTC)
+    when = _parse_dt(c, at, "--at") if at else c.ws.now()
     n = Notification(phase=phase, at=when, reference=reference)  # type: ignore[arg-type]
     b = service.notify_breach(c.ws, c.org_slug(), ref, n)
     if delay_reason:
@@ -776,7 +774,7 @@ def breach_notify(
             ref,
         )
         service.save_breach(c.ws, c.org_slug(), b)
-    clk = b.clock(datetime.now(UTC))
+    clk = b.clock(c.ws.now())
     ok(_("notification recorded ({phase})", phase=phase))
     if clk.late and not b.delay_reason:
         warn(

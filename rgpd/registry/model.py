@@ -14,8 +14,16 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from rgpd.config import DEFAULT_TIMEZONE
 from rgpd.deadlines import BreachClock, breach_deadline, retention_end
 from rgpd.i18n import N_, _
 from rgpd.taxonomy import CATEGORIES, categories_for_entity
@@ -546,12 +554,18 @@ class Art34Decision(StrEnum):
     UNDECIDED = "a_decider"
 
 
-def _paris_if_naive(v: object) -> object:
-    """A time typed without zone by a French DPO is French local time."""
+def _local_if_naive(v: object, info: ValidationInfo) -> object:
+    """A time typed without zone is the organisation's local time.
+
+    The zone comes from the validation context (``{"timezone": name}``, given by
+    the edges from :attr:`rgpd.workspace.Workspace.timezone`), Europe/Paris without
+    one: the model itself reads no configuration.
+    """
     if isinstance(v, datetime) and v.tzinfo is None:
         from zoneinfo import ZoneInfo
 
-        return v.replace(tzinfo=ZoneInfo("Europe/Paris"))
+        name = (info.context or {}).get("timezone") or DEFAULT_TIMEZONE
+        return v.replace(tzinfo=ZoneInfo(str(name)))
     return v
 
 
@@ -565,8 +579,8 @@ class Notification(_Model):
 
     @field_validator("at", mode="after")
     @classmethod
-    def _tz(cls, v: datetime) -> object:
-        return _paris_if_naive(v)
+    def _tz(cls, v: datetime, info: ValidationInfo) -> object:
+        return _local_if_naive(v, info)
 
 
 class BreachStatus(StrEnum):
@@ -613,8 +627,8 @@ class Breach(_Model):
 
     @field_validator("occurred_at", "discovered_at", mode="after")
     @classmethod
-    def _tz(cls, v: datetime | None) -> object:
-        return _paris_if_naive(v)
+    def _tz(cls, v: datetime | None, info: ValidationInfo) -> object:
+        return _local_if_naive(v, info)
 
     @model_validator(mode="after")
     def _order(self) -> Breach:

@@ -49,9 +49,12 @@ def problems_from(exc: ValidationError, prefix: str = "") -> list[FieldProblem]:
     return out
 
 
-def validate(model: type[BaseModel], data: Any, source: str = "") -> Any:
+def validate(
+    model: type[BaseModel], data: Any, source: str = "", *, timezone: str | None = None
+) -> Any:
+    """``data`` as ``model``; times typed without zone are in ``timezone`` (Europe/Paris)."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context={"timezone": timezone} if timezone else None)
     except ValidationError as exc:
         raise ValidationFailed(problems_from(exc), source) from None
 

@@ -8,9 +8,8 @@ Split so programs can stop at any step: :func:`build` returns the typed
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from rgpd.errors import ConfigError, InvalidInput
 from rgpd.i18n import _, get_language, use_language
@@ -35,10 +34,6 @@ def _kind(kind: ReportKind | str) -> ReportKind:
         raise InvalidInput("report", _("unknown report {kind}", kind=str(kind))) from None
 
 
-def paris_today() -> date:
-    return datetime.now(ZoneInfo("Europe/Paris")).date()
-
-
 def build(
     ws: Workspace,
     kind: ReportKind | str,
@@ -58,8 +53,8 @@ def build(
     return build_report(
         k,
         datas,
-        today=today or paris_today(),
-        now=now or datetime.now(UTC),
+        today=today or ws.today(),
+        now=now or ws.now(),
         year=year,
         consolidated=all_orgs,
         lang=get_language(),
@@ -126,7 +121,7 @@ def generate(
 ) -> Written:
     """Build, render and write one report; returns the path written."""
     with use_language(lang or get_language()):
-        today = today or paris_today()
+        today = today or ws.today()
         report = build(ws, kind, org=org, all_orgs=all_orgs, year=year, today=today, now=now)
         content = render(ws, report, fmt, templates=templates)
     folder = out_dir or ws.reports_dir()

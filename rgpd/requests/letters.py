@@ -116,9 +116,12 @@ def compose(
     lang: str | None = None,
     link: str | None = None,
     link_expires: datetime | None = None,
-    today: date | None = None,
+    today: date,
 ) -> Letter:
-    """Render one letter for a revealed request record (``service.get(..., reveal=True)``)."""
+    """Render one letter for a revealed request record (``service.get(..., reveal=True)``).
+
+    ``today``: the letter's date, in the organisation's time zone (``ws.today()``).
+    """
     kind = LetterKind(kind)
     sub = record.submission
     if sub is None:
@@ -144,7 +147,6 @@ def compose(
         raise InvalidInput("link", "the verification letter needs its link")
     by_ref = {a.ref: a for a in activities}
     concerned = [by_ref[r] for r in record.request.activities if r in by_ref]
-    today = today or date.today()
     with use_language(lang):
         answer = rights.assess_request(record.type, concerned)
         granted = [

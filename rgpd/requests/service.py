@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
@@ -63,7 +63,6 @@ UPLOAD_TYPES = ("application/pdf", "image/png", "image/jpeg")
 IDENTITY_METHODS = ("email", "counter", "document", "known", "letter", "other")
 
 WEB_ACTOR = "web"
-DEFAULT_TIMEZONE = "Europe/Paris"
 
 # Crockford-like alphabet without 0/O, 1/I/L, U: read aloud at a counter without mistakes.
 _REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -163,16 +162,13 @@ class ListFilter:
 
 
 def timezone_of(ws: Workspace) -> ZoneInfo:
-    name = str(ws.settings.raw.get("rgpd", {}).get("timezone") or DEFAULT_TIMEZONE)
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(_("[rgpd] timezone: unknown time zone {name}", name=repr(name))) from exc
+    """The configured time zone (one home: :attr:`rgpd.workspace.Workspace.timezone`)."""
+    return ws.timezone
 
 
 def local_today(ws: Workspace) -> date:
-    """Today in the organisation's time zone: the legal date of what happens now."""
-    return datetime.now(timezone_of(ws)).date()
+    """Today in the organisation's time zone (one home: :meth:`rgpd.workspace.Workspace.today`)."""
+    return ws.today()
 
 
 def _now() -> datetime:

@@ -1113,7 +1113,7 @@ def scan_database(
             schema=schema,
             full=full,
             depth=depth,
-            today=today or date.today(),
+            today=today or ws.today(),
             timeout=timeout,
         )
         status = "completed" if result.tables or not store.errors else "failed"

@@ -32,7 +32,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -211,8 +211,13 @@ def reconcile(
     *,
     now: datetime,
     recent_days: int = RECENT_DAYS,
+    today: date | None = None,
 ) -> list[ReconcileItem]:
-    """Every contradiction between the register and what scans found, errors first."""
+    """Every contradiction between the register and what scans found, errors first.
+
+    ``now``: naive UTC, as stored times are; ``today``: the organisation's calendar
+    day (``ws.today()``) against which retentions end, ``now``'s date without it.
+    """
     out: list[ReconcileItem] = []
     # Which (activity, location) holds each item.
     holders: list[list[tuple[Activity, DataLocation]]] = []
@@ -233,7 +238,7 @@ def reconcile(
     out += _undeclared(activities, found, holders)
     out += _special(found, holders)
     out += _nir(found, holders)
-    out += _retention(found, holders, now)
+    out += _retention(found, holders, now, today or now.date())
     out += _not_scanned(activities, coverage, now, recent_days)
     out += _never_seen(activities, found, holders, coverage)
     order = {"error": 0, "warning": 1, "info": 2}
@@ -395,6 +400,7 @@ def _retention(
     found: Sequence[FoundItem],
     holders: Sequence[Sequence[tuple[Activity, DataLocation]]],
     now: datetime,
+    today: date,
 ) -> list[ReconcileItem]:
     # Per file: the entities found in it and the activities holding it.
     files: dict[str, tuple[datetime, set[str], dict[str, tuple[Activity, DataLocation]]]] = {}
@@ -408,7 +414,6 @@ def _retention(
         for a, loc in held:
             acts.setdefault(a.ref, (a, loc))
     groups: dict[tuple[str, str], list[tuple[str, datetime, int, str]]] = {}
-    today = now.date()
     for path, (mod, ents, acts) in files.items():
         ends = [
             (end, a, loc)
@@ -660,9 +665,10 @@ def run_reconcile(
 
     oid = ws.org_id(org)
     when = now or utcnow()
+    today = now.date() if now else ws.today()
     activities = [r.activity for r in list_activities(ws, org)]
     found, coverage = _load(ws, oid)
-    items = reconcile(activities, found, coverage, now=when, recent_days=recent_days)
+    items = reconcile(activities, found, coverage, now=when, recent_days=recent_days, today=today)
     batch = str(uuid.uuid4())
     with ws.db.session() as s:
         marker = s.get(MetaRow, _last_batch_key(oid))
