@@ -240,14 +240,26 @@ def _norm_digits(value: str) -> str:
 
 
 def _norm_phone(value: str) -> str:
-    """E.164 when the number is valid for France, an overseas region or abroad."""
+    """E.164 when the number is valid for France, an overseas region or abroad.
+
+    The international prefix is read on the digits ("00 33 6...", "0 0 33 6..."
+    and "+33 6..." are one number), not on the raw text: the output keeps only
+    digits and a leading "+", so a rule reading the raw "00" would see a prefix
+    in an output ("0:0" -> "00") that was not one in the input, and the blind
+    index key would change when normalised twice.
+    """
     raw = value.strip()
-    plus = raw.startswith("+") or raw.startswith("00")
     digits = _digits(raw.replace("(0)", "", 1))
-    if raw.startswith("00"):
-        digits = digits[2:]
-    candidate = ("+" + digits) if plus else digits
-    num = parse_phone(candidate) if candidate else None
+    if raw.startswith("+"):
+        international = True
+    elif digits.startswith("00"):
+        international, digits = True, digits[2:]
+    else:
+        international = False
+    if not digits:
+        return ""
+    candidate = ("+" + digits) if international else digits
+    num = parse_phone(candidate)
     if num is None:
         return candidate
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)

@@ -82,6 +82,29 @@ def test_normalise_is_idempotent(entity: str, value: str) -> None:
     assert normalise(entity, once) == once
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["0:0", "00", "0 0", "+", "(0)", "+0012", "0033612345678", "+33 (0)6 12 34 56 78", "12:00"],
+)
+def test_phone_normalisation_is_idempotent_where_a_prefix_hides(value: str) -> None:
+    # "0:0" used to give "00", then "00" read as the international prefix gave "+"
+    once = normalise("PHONE_NUMBER", value)
+    assert normalise("PHONE_NUMBER", once) == once
+
+
+def test_the_international_prefix_is_read_on_the_digits() -> None:
+    e164 = normalise("PHONE_NUMBER", "+33 6 12 34 56 78")
+    assert normalise("PHONE_NUMBER", "00 33 6 12 34 56 78") == e164
+    assert normalise("PHONE_NUMBER", "0 0 33 6 12 34 56 78") == e164
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="0123456789+()-. :", max_size=24))
+def test_phone_normalise_is_idempotent_on_phone_like_text(value: str) -> None:
+    once = normalise("PHONE_NUMBER", value)
+    assert normalise("PHONE_NUMBER", once) == once
+
+
 @settings(max_examples=200)
 @given(st.sampled_from([e.value for e in Entity]), st.text(max_size=60))
 def test_mask_never_returns_the_value(entity: str, value: str) -> None:
