@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from rgpd.commands._common import Ctx, console, pass_ctx
+from rgpd.commands._common import Ctx, console, emit_json, pass_ctx
 from rgpd.i18n import _
 from rgpd.reports.context import ReportKind
 
@@ -72,6 +72,12 @@ def _make(kind: ReportKind) -> click.Command:
         type=click.Path(file_okay=False, path_type=Path),
         help="Folder of templates overriding the built-in ones.",
     )
+    @click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print the key figures and the compliance score as JSON; no file written.",
+    )
     @pass_ctx
     def cmd(
         c: Ctx,
@@ -82,11 +88,24 @@ def _make(kind: ReportKind) -> click.Command:
         year: int | None,
         lang: str | None,
         templates: Path | None,
+        as_json: bool,
     ) -> int:
-        from rgpd.reports.service import generate
+        from rgpd.reports.service import generate, summary
 
         if org and all_orgs:
             raise click.UsageError(_("use either --org or --all-orgs, not both"))
+        if as_json:
+            emit_json(
+                summary(
+                    c.ws,
+                    kind,
+                    org=None if all_orgs else c.org_slug(org),
+                    all_orgs=all_orgs,
+                    year=year,
+                    lang=lang or c.lang,
+                )
+            )
+            return 0
         written = generate(
             c.ws,
             kind,

@@ -48,6 +48,7 @@ __all__ = [
     "has_errors",
     "lint",
     "lint_register",
+    "nir_authorised",
     "uses_nir",
 ]
 
@@ -524,6 +525,15 @@ def _outside_eea(country: str | None) -> bool | None:
     if c.lower() in _EEA_NAMES:
         return False
     return None
+
+
+def nir_authorised(activity: Activity) -> bool:
+    """May this activity hold the NIR? It claims a domain of décret n° 2019-341 (Art. 87).
+
+    The one answer for reconcile (``nir_unauthorised``), the scan report and the
+    compliance score: an empty or unknown claim authorises nothing.
+    """
+    return bool(activity.nir_authorisation) and activity.nir_authorisation in NIR_CATEGORIES
 
 
 def uses_nir(activity: Activity) -> bool:

@@ -18,7 +18,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -26,6 +26,19 @@ from typing import Any
 from rgpd import deadlines
 from rgpd.errors import InvalidInput
 from rgpd.i18n import N_, _
+from rgpd.registry.compliance import (
+    CRITICAL_CAP,
+    CRITICAL_LABELS,
+    CRITICAL_PENALTY,
+    ActionItem,
+    Check,
+    Compliance,
+    RequestFacts,
+    ScanFacts,
+    ScorePoint,
+    completeness_checks,
+    compliance_score,
+)
 from rgpd.registry.io.public import public_register
 from rgpd.registry.locations import LocationIndex
 from rgpd.registry.locations import LocationMatch as LocationMatch  # re-exported
@@ -39,11 +52,16 @@ from rgpd.registry.model import (
     Organisation,
     RecipientKind,
     Register,
-    Role,
     naive_utc,
     retention_end_for,
 )
-from rgpd.registry.rules import LintIssue, Severity, dpia_verdict, lint_register, uses_nir
+from rgpd.registry.rules import (
+    LintIssue,
+    Severity,
+    dpia_verdict,
+    lint_register,
+    nir_authorised,
+)
 from rgpd.requests.model import RequestState, RequestType
 from rgpd.taxonomy import CATEGORIES, SPECIAL_ENTITIES, Entity
 
@@ -398,50 +416,6 @@ def org_header(org: Organisation) -> OrgHeader:
 
 
 # ================================================================================ register
-
-
-@dataclass(frozen=True)
-class Check:
-    """One completeness check of an activity, with the article that requires it."""
-
-    label: str
-    article: str
-    ok: bool
-
-
-def completeness_checks(a: Activity, org: Organisation | None) -> list[Check]:
-    """The Art. 30(1) fields a register entry must fill (30(2) for processor activities)."""
-    checks: list[Check] = []
-    if a.role == Role.CONTROLLER:
-        checks.append(
-            Check(
-                _("Controller and DPO contacts"),
-                "Art. 30(1)(a)",
-                (a.controller is not None or org is not None)
-                and (a.dpo is not None or bool(org and (org.dpo_name or org.dpo_email))),
-            )
-        )
-        checks.append(Check(_("Legal basis"), "Art. 6(1)", a.legal_basis is not None))
-    else:
-        checks.append(Check(_("Controllers served"), "Art. 30(2)(a)", bool(a.controllers_served)))
-    checks += [
-        Check(_("Purposes"), "Art. 30(1)(b)", bool(a.purposes)),
-        Check(_("Categories of data subjects"), "Art. 30(1)(c)", bool(a.data_subjects)),
-        Check(_("Categories of personal data"), "Art. 30(1)(c)", bool(a.data_categories)),
-        Check(_("Recipients"), "Art. 30(1)(d)", bool(a.recipients)),
-        Check(
-            _("Retention period for every data category"),
-            "Art. 30(1)(f)",
-            bool(a.data_categories) and all(u.retention for u in a.data_categories),
-        ),
-        Check(_("Security measures"), "Art. 30(1)(g), Art. 32", a.security.families_filled() > 0),
-    ]
-    return checks
-
-
-def completeness(a: Activity, org: Organisation | None) -> float:
-    checks = completeness_checks(a, org)
-    return sum(c.ok for c in checks) / len(checks)
 
 
 @dataclass(frozen=True)
@@ -871,9 +845,7 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
             special_undeclared += special
         if nir:
             nir_sources += 1
-            authorised = (
-                m is not None and uses_nir(m.activity) and bool(m.activity.nir_authorisation)
-            )
+            authorised = m is not None and nir_authorised(m.activity)
             if not authorised:
                 nir_unauth += 1
             nir_rows.setdefault((loc, authorised), [0, 0])
@@ -1430,34 +1402,8 @@ def build_breaches(data: OrgData, now: datetime, period: Period | None) -> Breac
 
 
 @dataclass(frozen=True)
-class ScorePoint:
-    """One line of the scorecard: what was measured, against which article, from which items."""
-
-    key: str
-    label: str
-    article: str
-    weight: int
-    earned: float  # 0..weight
-    applicable: bool
-    explanation: str
-    items: tuple[str, ...]
-
-    @property
-    def percent(self) -> int | None:
-        return round(100 * self.earned / self.weight) if self.applicable else None
-
-
-@dataclass(frozen=True)
-class ActionItem:
-    rank: int
-    title: str
-    article: str
-    risk: int
-    why: str
-
-
-@dataclass(frozen=True)
 class ComplianceContext:
+    result: Compliance  # the domain's answer; the fields below lay it out
     score: int | None
     points: tuple[ScorePoint, ...]
     actions: tuple[ActionItem, ...]
@@ -1465,387 +1411,72 @@ class ComplianceContext:
     points_table: Table
     actions_table: Table
     score_chart: Chart
+    penalty_text: str = ""  # why critical risks took points off, "" when none
 
 
-def _ratio_point(
-    key: str,
-    label: str,
-    article: str,
-    weight: int,
-    good: int,
-    total: int,
-    explanation: str,
-    items: Iterable[str],
-    na: str,
-) -> ScorePoint:
-    if total <= 0:
-        return ScorePoint(key, label, article, weight, 0.0, False, na, ())
-    return ScorePoint(
-        key,
-        label,
-        article,
-        weight,
-        round(weight * good / total, 2),
-        True,
-        explanation,
-        tuple(items),
+def scan_facts(scan: ScanContext) -> ScanFacts:
+    """What the compliance score needs from the data map."""
+    return ScanFacts(
+        sources_with_findings=scan.sources_with_findings,
+        undeclared_sources=scan.undeclared_sources,
+        undeclared_locations=scan.undeclared_locations,
+        special_sources=scan.special_sources,
+        special_undeclared_sources=scan.special_undeclared_sources,
+        nir_sources=scan.nir_sources,
+        nir_unauthorised_sources=scan.nir_unauthorised_sources,
+        retention_overruns=scan.retention_overruns,
+        overruns_by_activity=scan.overruns_by_activity,
+        errors_count=scan.errors_count,
     )
 
 
-#: Base risk of each kind of action, highest first (the volume adds to it, capped).
-RISK = {
-    "breach_overdue": 100,
-    "request_overdue": 90,
-    "nir_unauthorised": 85,
-    "breach_late": 80,
-    "dpia_missing": 75,
-    "special_undeclared": 70,
-    "lint_error": 60,
-    "processor_contract": 55,
-    "retention_overrun": 45,
-    "undeclared_location": 40,
-    "requests_late": 35,
-    "scan_errors": 20,
-}
+def request_facts(requests: RequestsContext) -> RequestFacts:
+    """What the compliance score needs from the requests (built over the whole history)."""
+    return RequestFacts(
+        answered=requests.answered,
+        open_count=requests.open_count,
+        overdue_refs=requests.overdue_refs,
+        late_refs=requests.late_refs,
+    )
 
 
-def _risk(kind: str, volume: int) -> int:
-    import math
+def score_of(
+    data: OrgData,
+    today: date,
+    now: datetime,
+    *,
+    scan: ScanContext | None = None,
+    requests: RequestsContext | None = None,
+) -> Compliance:
+    """The organisation's compliance (:func:`rgpd.registry.compliance.compliance_score`).
 
-    return RISK[kind] + min(15, round(5 * math.log10(max(volume, 1))))
+    Built from the whole history, whatever period a report shows: the same data on
+    the same day give the same score in every report. ``scan``/``requests``: the
+    contexts when already built (``requests`` only if built without a period).
+    """
+    return compliance_score(
+        data.register,
+        organisation=data.org,
+        today=today,
+        now=now,
+        scan=scan_facts(scan or build_scan(data, today)),
+        requests=request_facts(requests or build_requests(data, today, None)),
+    )
 
 
 def build_compliance(
     data: OrgData,
     today: date,
-    register: RegisterContext,
-    scan: ScanContext,
-    requests: RequestsContext,
-    breaches: BreachesContext,
+    now: datetime,
+    *,
+    scan: ScanContext | None = None,
+    requests: RequestsContext | None = None,
 ) -> ComplianceContext:
-    reg = data.register
-    org = reg.organisation or data.org
-    reg = reg.model_copy(update={"organisation": org})
-    acts = reg.activities
-    issues = lint_register(reg, today)
-    err_by_act: dict[str, list[LintIssue]] = defaultdict(list)
-    for i in issues:
-        if i.severity == Severity.ERROR:
-            err_by_act[i.activity_ref or ""].append(i)
-    names = {a.ref: a.name for a in acts}
-    points: list[ScorePoint] = []
-
-    comp = [(a, completeness(a, org)) for a in acts]
-    if acts:
-        mean = statistics.fmean(c for _a, c in comp)
-        points.append(
-            ScorePoint(
-                "register_completeness",
-                _("Register completeness"),
-                "Art. 30(1)",
-                20,
-                round(20 * mean, 2),
-                True,
-                _(
-                    "Average share of the Art. 30(1) fields filled, over {n} activities.",
-                    n=len(acts),
-                ),
-                tuple(f"{a.name}: {round(c * 100)} %" for a, c in comp if c < 1),
-            )
-        )
-    else:
-        points.append(
-            ScorePoint(
-                "register_completeness",
-                _("Register completeness"),
-                "Art. 30(1)",
-                20,
-                0.0,
-                True,
-                _("The register is empty: every public authority keeps one (Art. 30(1))."),
-                (),
-            )
-        )
-    clean = [a for a in acts if not err_by_act.get(a.ref)]
-    points.append(
-        _ratio_point(
-            "lint_errors",
-            _("Activities without register errors"),
-            "Art. 30, Art. 6, Art. 9",
-            15,
-            len(clean),
-            len(acts),
-            _(
-                "{good} of {total} activities pass the register check without error.",
-                good=len(clean),
-                total=len(acts),
-            ),
-            (
-                f"{names.get(i.activity_ref or '', _('(register)'))}: {i.message}"
-                for a_ref, lst in err_by_act.items()
-                for i in lst
-                if a_ref
-            ),
-            _("No activity to check."),
-        )
-    )
-    dpia_req = [a for a in acts if dpia_verdict(a).required]
-    dpia_missing = [a for a in dpia_req if not a.dpia.done]
-    points.append(
-        _ratio_point(
-            "dpia",
-            _("DPIAs required and done"),
-            "Art. 35",
-            15,
-            len(dpia_req) - len(dpia_missing),
-            len(dpia_req),
-            _(
-                "{done} of {required} required DPIAs are done.",
-                done=len(dpia_req) - len(dpia_missing),
-                required=len(dpia_req),
-            ),
-            (a.name for a in dpia_missing),
-            _("No activity requires a DPIA."),
-        )
-    )
-    procs = reg.processors
-    no_contract = [p for p in procs if p.contract_date is None]
-    points.append(
-        _ratio_point(
-            "processors",
-            _("Processors with a contract"),
-            "Art. 28(3)",
-            10,
-            len(procs) - len(no_contract),
-            len(procs),
-            _(
-                "{good} of {total} processors have a recorded contract.",
-                good=len(procs) - len(no_contract),
-                total=len(procs),
-            ),
-            (p.name for p in no_contract),
-            _("No processor recorded."),
-        )
-    )
-    points.append(
-        _ratio_point(
-            "locations",
-            _("Data found where the register says it is"),
-            "Art. 30(1), Art. 5(2)",
-            10,
-            scan.sources_with_findings - scan.undeclared_sources,
-            scan.sources_with_findings,
-            _(
-                "{bad} of {total} sources holding personal data are in no location declared in "
-                "the register.",
-                bad=scan.undeclared_sources,
-                total=scan.sources_with_findings,
-            ),
-            (f"{loc}: {n}" for loc, n in scan.undeclared_locations),
-            _("No scan yet: run `rgpd scan files`."),
-        )
-    )
-    declared_sources = scan.sources_with_findings - scan.undeclared_sources
-    points.append(
-        _ratio_point(
-            "retention",
-            _("Files kept within their retention period"),
-            "Art. 5(1)(e)",
-            10,
-            declared_sources - scan.retention_overruns,
-            declared_sources,
-            _(
-                "{bad} files are older than the longest retention their activity declares "
-                "(modification date used as an indicator).",
-                bad=scan.retention_overruns,
-            ),
-            (
-                _("{name}: {n} files, oldest {date}", name=name, n=n, date=oldest.isoformat())
-                for _ref, name, n, oldest in scan.overruns_by_activity
-            ),
-            _("No scanned file in a declared location."),
-        )
-    )
-    due_total = requests.answered + requests.open_count
-    points.append(
-        _ratio_point(
-            "requests",
-            _("Requests answered or open within the deadline"),
-            "Art. 12(3)",
-            10,
-            due_total - requests.overdue_count - len(requests.late_refs),
-            due_total,
-            _(
-                "{overdue} open requests are overdue and {late} were answered late.",
-                overdue=requests.overdue_count,
-                late=len(requests.late_refs),
-            ),
-            (*requests.overdue_refs, *requests.late_refs),
-            _("No request received."),
-        )
-    )
-    to_notify = breaches.notified + breaches.overdue
-    points.append(
-        _ratio_point(
-            "breaches",
-            _("Breaches notified within 72 hours"),
-            "Art. 33(1)",
-            10,
-            breaches.on_time,
-            to_notify,
-            _(
-                "{late} notified late and {overdue} past 72 hours without notification or "
-                "recorded decision.",
-                late=breaches.late,
-                overdue=breaches.overdue,
-            ),
-            (
-                f"{line.ref}: {line.title}"
-                for line in breaches.lines
-                if line.status in (BreachStatus.LATE, BreachStatus.OVERDUE)
-            ),
-            _("No breach to notify."),
-        )
-    )
+    """The scorecard: :func:`score_of` laid out as tables and a chart."""
+    result = score_of(data, today, now, scan=scan, requests=requests)
+    org = data.register.organisation or data.org
+    score, points, actions, comp = result.score, result.points, result.actions, result.completeness
     applicable = [p for p in points if p.applicable]
-    score = (
-        round(100 * sum(p.earned for p in applicable) / sum(p.weight for p in applicable))
-        if applicable
-        else None
-    )
-
-    # -- actions ranked by risk
-    cands: list[tuple[int, str, str, str]] = []  # risk, title, article, why
-    for line in breaches.lines:
-        if line.status == BreachStatus.OVERDUE:
-            cands.append(
-                (
-                    _risk("breach_overdue", line.people or 1),
-                    _("Notify the CNIL of breach {ref} or record why not", ref=line.ref),
-                    "Art. 33(1), Art. 33(5)",
-                    _("Aware for {hours} hours, past the 72-hour limit.", hours=line.hours),
-                )
-            )
-        elif line.status == BreachStatus.LATE:
-            cands.append(
-                (
-                    _risk("breach_late", 1),
-                    _("Record the reasons for the late notification of {ref}", ref=line.ref),
-                    "Art. 33(1)",
-                    _("Notified after {hours} hours.", hours=line.hours),
-                )
-            )
-    if requests.overdue_count:
-        cands.append(
-            (
-                _risk("request_overdue", requests.overdue_count),
-                _("Answer the {n} overdue requests", n=requests.overdue_count),
-                "Art. 12(3)",
-                ", ".join(requests.overdue_refs[:5]) + (" …" if requests.overdue_count > 5 else ""),
-            )
-        )
-    if scan.nir_unauthorised_sources:
-        cands.append(
-            (
-                _risk("nir_unauthorised", scan.nir_unauthorised_sources),
-                _(
-                    "Remove or justify the NIR found in {n} sources outside an authorised activity",
-                    n=scan.nir_unauthorised_sources,
-                ),
-                "Art. 87; décret n° 2019-341",
-                _("The NIR may only be used for the purposes the décret lists."),
-            )
-        )
-    for a in dpia_missing:
-        cands.append(
-            (
-                _risk("dpia_missing", 1),
-                _("Carry out the DPIA of « {name} »", name=a.name),
-                "Art. 35",
-                " ".join(dpia_verdict(a).reasons[-1:]),
-            )
-        )
-    special_undeclared = scan.special_undeclared_sources
-    if special_undeclared:
-        cands.append(
-            (
-                _risk("special_undeclared", special_undeclared),
-                _(
-                    "Declare or remove special-category data found in {n} undeclared sources",
-                    n=special_undeclared,
-                ),
-                "Art. 9, Art. 30(1)(c)",
-                _("Health, beliefs, opinions or offences outside any declared location."),
-            )
-        )
-    for ref, lst in sorted(err_by_act.items(), key=lambda kv: -len(kv[1])):
-        if not ref:
-            continue
-        cands.append(
-            (
-                _risk("lint_error", len(lst)),
-                _(
-                    "Fix the register entry « {name} » ({n} errors)",
-                    name=names.get(ref, ref),
-                    n=len(lst),
-                ),
-                ", ".join(dict.fromkeys(i.article for i in lst)),
-                lst[0].message,
-            )
-        )
-    for p in no_contract:
-        cands.append(
-            (
-                _risk("processor_contract", 1),
-                _("Sign and record a contract with {name}", name=p.name),
-                "Art. 28(3)",
-                _("No contract date in the processors register."),
-            )
-        )
-    for _ref, name, n, oldest in scan.overruns_by_activity:
-        cands.append(
-            (
-                _risk("retention_overrun", n),
-                _("Destroy or archive {n} old files of « {name} »", n=n, name=name),
-                "Art. 5(1)(e)",
-                _("Oldest modified on {date}.", date=oldest.isoformat()),
-            )
-        )
-    if scan.undeclared_locations:
-        cands.append(
-            (
-                _risk("undeclared_location", scan.undeclared_sources),
-                _(
-                    "Declare or clean the {n} sources with personal data outside the register",
-                    n=scan.undeclared_sources,
-                ),
-                "Art. 30(1)",
-                ", ".join(loc for loc, _n in scan.undeclared_locations[:3]),
-            )
-        )
-    if requests.late_refs:
-        cands.append(
-            (
-                _risk("requests_late", len(requests.late_refs)),
-                _("Review why {n} requests were answered late", n=len(requests.late_refs)),
-                "Art. 12(3)",
-                ", ".join(requests.late_refs[:5]),
-            )
-        )
-    if scan.errors_count:
-        cands.append(
-            (
-                _risk("scan_errors", scan.errors_count),
-                _("Check the {n} sources the scan could not read", n=scan.errors_count),
-                "Art. 5(2)",
-                _("Unread sources may hold personal data."),
-            )
-        )
-    cands.sort(key=lambda c: (-c[0], c[1]))
-    actions = tuple(
-        ActionItem(i + 1, title, art, risk, why)
-        for i, (risk, title, art, why) in enumerate(cands[:10])
-    )
     completeness_table = _table(
         "completeness",
         _("Register completeness per activity"),
@@ -1877,6 +1508,25 @@ def build_compliance(
             for p in points
         ),
     )
+    penalty_text = (
+        _(
+            "{points} points off for each kind of critical risk (at most {cap}): {kinds}.",
+            points=CRITICAL_PENALTY,
+            cap=CRITICAL_CAP,
+            kinds="; ".join(_(CRITICAL_LABELS[k]) for k in result.critical),
+        )
+        if result.penalty
+        else ""
+    )
+    if result.penalty:
+        row: tuple[Cell, ...] = (
+            _("Critical risks present"),
+            "Art. 5(2)",
+            "",
+            -result.penalty,
+            penalty_text,
+        )
+        points_table = replace(points_table, rows=(*points_table.rows, row))
     actions_table = _table(
         "actions",
         _("Top ten actions, by risk"),
@@ -1901,10 +1551,12 @@ def build_compliance(
         score=score,
         points=tuple(points),
         actions=actions,
+        result=result,
         completeness=completeness_table,
         points_table=points_table,
         actions_table=actions_table,
         score_chart=chart,
+        penalty_text=penalty_text,
     )
 
 
@@ -2145,8 +1797,11 @@ def build_section(
     requests = build_requests(data, today, period) if "requests" in parts or need_all else None
     breaches = build_breaches(data, now, period) if "breaches" in parts or need_all else None
     compliance = None
-    if need_all and register and scan and requests and breaches:
-        compliance = build_compliance(data, today, register, scan, requests, breaches)
+    if need_all:
+        # the score reads the whole history: the period's requests only when there is none
+        compliance = build_compliance(
+            data, today, now, scan=scan, requests=requests if period is None else None
+        )
     trends = build_trends(data, year or today.year) if "trends" in parts else None
     if kind == ReportKind.ANNUAL:
         register, scan, requests, breaches, compliance = (

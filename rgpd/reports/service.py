@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rgpd.errors import ConfigError, InvalidInput
 from rgpd.i18n import _, get_language, use_language
-from rgpd.reports.context import FILE_STEMS, Report, ReportKind, build_report
+from rgpd.reports.context import FILE_STEMS, Report, ReportKind, build_report, key_figures
 from rgpd.reports.loaders import load_orgs, org_slugs
 from rgpd.workspace import Workspace
 
@@ -133,3 +133,35 @@ def generate(
     else:
         path.write_bytes(content)
     return Written(path, report)
+
+
+def summary(
+    ws: Workspace,
+    kind: ReportKind | str,
+    *,
+    org: str | None = None,
+    all_orgs: bool = False,
+    year: int | None = None,
+    lang: str | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> dict[str, object]:
+    """``rgpd report KIND --json``: the key figures and, where shown, the compliance score.
+
+    The score is :func:`rgpd.registry.compliance.compliance_score`'s, the same as
+    in every rendered report of the same day.
+    """
+    with use_language(lang or get_language()):
+        report = build(ws, kind, org=org, all_orgs=all_orgs, year=year, today=today, now=now)
+        return {
+            "report": report.kind.value,
+            "generated_on": report.generated_on.isoformat(),
+            "organisations": [
+                {
+                    "org": s.org.slug,
+                    "figures": key_figures(s),
+                    "compliance": s.compliance.result.public() if s.compliance else None,
+                }
+                for s in report.sections
+            ],
+        }

@@ -39,7 +39,7 @@ from typing import Any
 from rgpd.i18n import _
 from rgpd.registry.locations import Place, covers, root_covers
 from rgpd.registry.model import Activity, DataLocation, retention_end_for
-from rgpd.registry.rules import NIR_CATEGORIES
+from rgpd.registry.rules import NIR_CATEGORIES, nir_authorised
 from rgpd.taxonomy import CATEGORIES, SPECIAL_ENTITIES, Entity, categories_for_entity
 
 #: A declared location not looked at by any scan for this long is "not covered recently".
@@ -190,10 +190,6 @@ def _declares(activity: Activity, entity: str) -> bool:
     if entity == Entity.CRIMINAL_OFFENCE and activity.art10:
         return True
     return bool(set(categories_for_entity(entity)) & activity.category_keys())
-
-
-def _nir_authorised(activity: Activity) -> bool:
-    return bool(activity.nir_authorisation) and activity.nir_authorisation in NIR_CATEGORIES
 
 
 def _listed(names: Iterable[str]) -> dict[str, Any]:
@@ -364,7 +360,7 @@ def _nir(
     for item, held in zip(found, holders, strict=True):
         if item.entity_type != Entity.FR_NIR or not held:
             continue
-        if any(_nir_authorised(a) for a, _loc in held):
+        if any(nir_authorised(a) for a, _loc in held):
             continue
         for a, loc in held:
             groups.setdefault((a.ref, describe(loc)), []).append(item)
