@@ -1,0 +1,371 @@
+"""What every report context shares: report kinds, tables and charts as data, the inputs (OrgData), labels, the organisation header.
+
+Pure: plain values in, typed values out (no database, no clock, no rendering).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from rgpd import deadlines
+from rgpd.i18n import N_, _
+from rgpd.registry.model import (
+    LegalBasis,
+    Organisation,
+    Register,
+    naive_utc,
+)
+from rgpd.requests.model import RequestState, RequestType
+from rgpd.taxonomy import CATEGORIES, Entity
+
+Cell = str | int | float | date | datetime | bool | None
+
+#: Rows shown in one HTML table; the CSV/XLSX exports carry the same capped rows, the
+#: note says how many there were (a council report is not a data dump).
+MAX_ROWS = 200
+#: The annual report shows the head of each list; the dedicated reports give them whole.
+ANNUAL_ROWS = 25
+
+
+class ReportKind(StrEnum):
+    REGISTER = "register"
+    SCAN = "scan"
+    REQUESTS = "requests"
+    BREACHES = "breaches"
+    COMPLIANCE = "compliance"
+    ANNUAL = "annual"
+
+
+#: Parts each report shows (the annual report shows them all).
+PARTS: dict[ReportKind, tuple[str, ...]] = {
+    ReportKind.REGISTER: ("register",),
+    ReportKind.SCAN: ("scan",),
+    ReportKind.REQUESTS: ("requests",),
+    ReportKind.BREACHES: ("breaches",),
+    ReportKind.COMPLIANCE: ("compliance",),
+    ReportKind.ANNUAL: ("trends", "compliance", "register", "scan", "requests", "breaches"),
+}
+
+TITLES: dict[ReportKind, str] = {
+    ReportKind.REGISTER: N_("Record of processing activities"),
+    ReportKind.SCAN: N_("Personal data map"),
+    ReportKind.REQUESTS: N_("Data subject requests"),
+    ReportKind.BREACHES: N_("Personal data breaches"),
+    ReportKind.COMPLIANCE: N_("Compliance scorecard"),
+    ReportKind.ANNUAL: N_("DPO annual report"),
+}
+
+#: File-name stems (French, the users' language, stable whatever --lang says).
+FILE_STEMS: dict[ReportKind, str] = {
+    ReportKind.REGISTER: "registre",
+    ReportKind.SCAN: "cartographie",
+    ReportKind.REQUESTS: "demandes",
+    ReportKind.BREACHES: "violations",
+    ReportKind.COMPLIANCE: "conformite",
+    ReportKind.ANNUAL: "bilan-annuel",
+}
+
+
+# ============================================================================ data carried
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table as data: rendered by great-tables in HTML, written as is to CSV/XLSX."""
+
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    total_rows: int | None = None  # rows before capping, when capped
+    empty_text: str = ""
+
+    @property
+    def note(self) -> str:
+        if self.total_rows is not None and self.total_rows > len(self.rows):
+            return _(
+                "Showing the first {shown} of {total} rows.",
+                shown=len(self.rows),
+                total=self.total_rows,
+            )
+        return ""
+
+
+def make_table(
+    key: str, title: str, columns: Sequence[str], rows: Iterable[Sequence[Cell]], empty: str = ""
+) -> Table:
+    all_rows = [tuple(r) for r in rows]
+    capped = all_rows[:MAX_ROWS]
+    return Table(
+        key=key,
+        title=title,
+        columns=tuple(columns),
+        rows=tuple(capped),
+        total_rows=len(all_rows) if len(all_rows) > MAX_ROWS else None,
+        empty_text=empty or _("Nothing to show."),
+    )
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart as data; ``summary`` is its text alternative, ``table`` its data fallback."""
+
+    key: str
+    title: str
+    kind: str  # "bar" (vertical, grouped), "hbar" (shares), "line"
+    categories: tuple[str, ...]
+    series: tuple[Series, ...]
+    summary: str
+    unit: str = ""
+
+    @property
+    def table(self) -> Table:
+        rows: list[tuple[Cell, ...]] = [
+            (cat, *(s.values[i] for s in self.series)) for i, cat in enumerate(self.categories)
+        ]
+        return Table(
+            key=self.key + "-data",
+            title=self.title,
+            columns=("", *(s.name for s in self.series)),
+            rows=tuple(rows),
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not self.categories or all(v == 0 for s in self.series for v in s.values)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Half-open [start, end): a calendar year for the annual report."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year + 1, 1, 1))
+
+    def __contains__(self, d: object) -> bool:
+        if isinstance(d, datetime):
+            d = d.date()
+        return isinstance(d, date) and self.start <= d < self.end
+
+
+# -------------------------------------------------------------------------- loader inputs
+
+
+@dataclass(frozen=True)
+class ScanRun:
+    id: int
+    kind: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SourceFinding:
+    """One (source, entity type) as stored: counts and flags only, never a value."""
+
+    uri: str
+    source_kind: str
+    root: str | None
+    entity_type: str
+    count: int
+    special_category: bool = False
+    modified_at: datetime | None = None
+    first_run_id: int | None = None
+    last_run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ScanError:
+    run_id: int
+    source: str
+    reason: str
+    message: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ReconcileItem:
+    rule: str
+    severity: str
+    activity_ref: str | None
+    location: str
+    entity_type: str | None
+    article: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ScanData:
+    runs: tuple[ScanRun, ...] = ()
+    findings: tuple[SourceFinding, ...] = ()
+    errors: tuple[ScanError, ...] = ()
+    reconcile: tuple[ReconcileItem, ...] = ()
+    sources_scanned: int = 0
+    sources_gone: int = 0
+
+
+@dataclass(frozen=True)
+class RequestData:
+    """A request as stored, without any personal data (the payload stays sealed)."""
+
+    ref: str
+    type: str
+    state: str
+    channel: str
+    received_on: date
+    due_on: date
+    closed_on: date | None = None
+    extended: bool = False
+    clock_events: tuple[deadlines.ClockEvent, ...] = ()
+    refusal_grounds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrgData:
+    """Everything the reports read about one organisation."""
+
+    org: Organisation
+    register: Register
+    scan: ScanData = field(default_factory=ScanData)
+    requests: tuple[RequestData, ...] = ()
+    register_changes: tuple[datetime, ...] = ()  # one per activity version written
+
+
+# ============================================================================== helpers
+
+
+def request_type_label(value: str) -> str:
+    try:
+        return _(RequestType(value).label)
+    except ValueError:
+        return value
+
+
+_STATE_LABELS: dict[str, str] = {
+    RequestState.RECEIVED: N_("Received"),
+    RequestState.IDENTITY_PENDING: N_("Waiting for identity"),
+    RequestState.IN_PROGRESS: N_("In progress"),
+    RequestState.PAUSED: N_("Waiting for clarification"),
+    RequestState.EXTENDED: N_("Extended"),
+    RequestState.COMPLETED: N_("Answered"),
+    RequestState.REFUSED: N_("Refused"),
+    RequestState.WITHDRAWN: N_("Withdrawn"),
+    RequestState.REDIRECTED: N_("Redirected"),
+}
+
+
+def state_label(value: str) -> str:
+    return _(_STATE_LABELS[value]) if value in _STATE_LABELS else value
+
+
+ENTITY_LABELS: dict[str, str] = {
+    Entity.PERSON: N_("Names of people"),
+    Entity.LOCATION: N_("Postal addresses"),
+    Entity.EMAIL_ADDRESS: N_("E-mail addresses"),
+    Entity.PHONE_NUMBER: N_("Phone numbers"),
+    Entity.IP_ADDRESS: N_("IP addresses"),
+    Entity.DATE_OF_BIRTH: N_("Dates of birth"),
+    Entity.IBAN_CODE: N_("Bank account numbers (IBAN)"),
+    Entity.CREDIT_CARD: N_("Payment card numbers"),
+    Entity.FR_NIR: N_("Social security numbers (NIR)"),
+    Entity.FR_SIREN: N_("SIREN numbers"),
+    Entity.FR_SIRET: N_("SIRET numbers"),
+    Entity.FR_TAX_ID: N_("Tax numbers"),
+    Entity.FR_ID_CARD: N_("Identity card numbers"),
+    Entity.FR_PASSPORT: N_("Passport numbers"),
+    Entity.FR_LICENSE_PLATE: N_("Vehicle plates"),
+    Entity.HEALTH: N_("Health data (Art. 9)"),
+    Entity.RELIGION: N_("Religious beliefs (Art. 9)"),
+    Entity.POLITICAL_OPINION: N_("Political opinions (Art. 9)"),
+    Entity.TRADE_UNION: N_("Trade-union membership (Art. 9)"),
+    Entity.ETHNIC_ORIGIN: N_("Racial or ethnic origin (Art. 9)"),
+    Entity.SEX_LIFE: N_("Sex life or orientation (Art. 9)"),
+    Entity.BIOMETRIC: N_("Biometric data (Art. 9)"),
+    Entity.GENETIC: N_("Genetic data (Art. 9)"),
+    Entity.CRIMINAL_OFFENCE: N_("Offences and convictions (Art. 10)"),
+}
+
+
+def entity_label(entity: str) -> str:
+    return _(ENTITY_LABELS[entity]) if entity in ENTITY_LABELS else entity
+
+
+def category_label(key: str) -> str:
+    from rgpd.i18n import get_language
+
+    c = CATEGORIES.get(key)
+    if c is None:
+        return key
+    return c.label_fr if get_language() == "fr" else c.label_en
+
+
+_BASIS_LABELS: dict[LegalBasis, str] = {
+    LegalBasis.CONSENT: N_("Consent (Art. 6(1)(a))"),
+    LegalBasis.CONTRACT: N_("Contract (Art. 6(1)(b))"),
+    LegalBasis.LEGAL_OBLIGATION: N_("Legal obligation (Art. 6(1)(c))"),
+    LegalBasis.VITAL_INTERESTS: N_("Vital interests (Art. 6(1)(d))"),
+    LegalBasis.PUBLIC_TASK: N_("Public task (Art. 6(1)(e))"),
+    LegalBasis.LEGITIMATE_INTERESTS: N_("Legitimate interests (Art. 6(1)(f))"),
+}
+
+
+def basis_label(b: LegalBasis | None) -> str:
+    return _(_BASIS_LABELS[b]) if b is not None else _("not recorded")
+
+
+def month_names(lang_months: Sequence[str] | None = None) -> tuple[str, ...]:
+    from babel.dates import get_month_names
+
+    from rgpd.i18n import get_language
+
+    names = get_month_names("abbreviated", locale=get_language())
+    return tuple(str(names[m]) for m in range(1, 13))
+
+
+as_utc_naive = naive_utc  # the register's rule for comparing aware and naive times
+
+
+# ============================================================================== org header
+
+
+@dataclass(frozen=True)
+class OrgHeader:
+    slug: str
+    name: str
+    kind: str
+    siren: str | None
+    address: str | None
+    dpo_name: str | None
+    dpo_email: str | None
+    cnil_dpo_number: str | None
+    logo: str | None
+    color_primary: str
+
+
+def org_header(org: Organisation) -> OrgHeader:
+    return OrgHeader(
+        slug=org.slug,
+        name=org.name,
+        kind=org.kind.value,
+        siren=org.siren,
+        address=org.address,
+        dpo_name=org.dpo_name,
+        dpo_email=org.dpo_email,
+        cnil_dpo_number=org.cnil_dpo_number,
+        logo=org.logo,
+        color_primary=org.color_primary,
+    )
