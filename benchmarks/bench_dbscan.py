@@ -5,7 +5,7 @@
    skipped). Row estimates come from ``pg_class.reltuples`` and the sample from
    ``TABLESAMPLE SYSTEM``, so the time should barely depend on the table's size.
    Target: the larger table within 2× of the smaller; the ratio is printed.
-2. **Quality**: the seeded commune database (``rgpd.scan.sample_db``) on SQLite,
+2. **Quality**: the seeded commune database (``rgpd.demo.sample_db``) on SQLite,
    PostgreSQL and MariaDB (those reachable); a prediction is a (table, column,
    entity type) triple, graded against ``sample_db.EXPECTED``. Targets: precision
    and recall ≥ 0.95 on each.
@@ -151,8 +151,8 @@ def scaling(args: argparse.Namespace, tmp: Path) -> bool:
 
 
 def quality(args: argparse.Namespace, tmp: Path) -> bool:
+    from rgpd.demo.sample_db import expected_pairs, seed_commune_db
     from rgpd.scan.database import scan_database
-    from rgpd.scan.sample_db import expected_pairs, seed_commune_db
 
     print(
         f"== Column-level precision / recall on the seeded commune ({args.families} families, "

@@ -86,7 +86,7 @@ def phone(i: int) -> str:
 
 def seed(url: str, rows: int, *, index: bool) -> dict[str, int]:
     """The commune's family tables with about ``rows`` rows in all."""
-    from rgpd.scan.sample_db import commune_metadata
+    from rgpd.demo.sample_db import commune_metadata
     from rgpd.storage.db import normalise_url
 
     families = max(1, rows // ROWS_PER_FAMILY)

@@ -36,7 +36,7 @@ step "3. Contrôle du registre (lint, avec les articles)"
 
 if has scan db; then
   step "4. Découverte dans une base de données (portail famille, SQLite d'exemple)"
-  "$PY" -c 'from rgpd.scan.sample_db import seed_commune_db as s; s("sqlite:///portail_famille.db", families=300, seed=1)' >/dev/null
+  "$PY" -c 'from rgpd.demo.sample_db import seed_commune_db as s; s("sqlite:///portail_famille.db", families=300, seed=1)' >/dev/null
   cat >> rgpd.toml <<TOML
 
 [connections.portail_famille]
@@ -47,7 +47,7 @@ fi
 
 if has scan files; then
   step "5. Découverte sur un partage de fichiers généré (tous formats, dont fichiers piégés)"
-  "$PY" -c 'from pathlib import Path; from rgpd.scan.samples import write_sample_share as w; w(Path("partage"), n_files=60, seed=1, hostile=True)' >/dev/null
+  "$PY" -c 'from pathlib import Path; from rgpd.demo.samples import write_sample_share as w; w(Path("partage"), n_files=60, seed=1, hostile=True)' >/dev/null
   if [ -f portail_famille.db ]; then
     # a letter from the first family of the demo database, so that step 9 finds it in the files
     "$PY" - <<'PYEOF'

@@ -21,6 +21,8 @@ from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import Engine
 
 from rgpd.config import Connection
+from rgpd.demo.sample_db import seed_commune_db
+from rgpd.demo.samples import write_sample_share
 from rgpd.registry import service as registry
 from rgpd.registry.model import (
     Activity,
@@ -40,8 +42,6 @@ from rgpd.requests.intake import Submission
 from rgpd.requests.model import Channel, RequestType
 from rgpd.scan.executor import InlineExecutor
 from rgpd.scan.files import scan_files
-from rgpd.scan.sample_db import seed_commune_db
-from rgpd.scan.samples import write_sample_share
 from rgpd.workspace import Workspace
 
 from ..conftest import _reset, make_workspace

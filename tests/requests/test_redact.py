@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rgpd.demo import samples
 from rgpd.errors import UnsupportedFormat
 from rgpd.requests import discovery as disc
 from rgpd.requests import erasure, redact
-from rgpd.scan import samples
 from rgpd.scan.extract import extract
 
 MASK = "[effacé]"

@@ -1,7 +1,7 @@
 """Discovery in databases, for real on SQLite, PostgreSQL and MariaDB.
 
 Each server gets its own throw-away database seeded with the commune sample
-(``rgpd.scan.sample_db``); the store is an in-memory SQLite workspace. Scans run
+(``rgpd.demo.sample_db``); the store is an in-memory SQLite workspace. Scans run
 at the ``quick`` depth (no spaCy) so that the file stays fast; the verdict rules
 are the same at every depth.
 """
@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from rgpd.config import Connection
+from rgpd.demo.sample_db import CLEAN_TABLES, EXPECTED, expected_pairs, seed_commune_db
 from rgpd.registry import service
 from rgpd.registry.model import Organisation
 from rgpd.scan.columns import ColumnKind, Hit, judge_column, name_signal, table_people_cues
@@ -32,7 +33,6 @@ from rgpd.scan.database import (
     scan_database,
     size_bucket,
 )
-from rgpd.scan.sample_db import CLEAN_TABLES, EXPECTED, expected_pairs, seed_commune_db
 from rgpd.storage.scan_tables import FindingRow, FindingValueRow, ScanErrorRow, ScanSourceRow
 from rgpd.workspace import Workspace
 

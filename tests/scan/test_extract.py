@@ -15,6 +15,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rgpd.demo.samples import (
+    FORMATS,
+    ShareManifest,
+    deflated_zeros,
+    encrypted_office,
+    msg_bytes,
+    nested_zip,
+    pdf_bytes,
+    write_sample_share,
+    zip_bomb,
+    zip_bytes_raw,
+)
 from rgpd.errors import (
     CorruptDocument,
     LimitExceeded,
@@ -33,18 +45,6 @@ from rgpd.scan.extract import (
     sniff_format,
 )
 from rgpd.scan.extract.base import split_text
-from rgpd.scan.samples import (
-    FORMATS,
-    ShareManifest,
-    deflated_zeros,
-    encrypted_office,
-    msg_bytes,
-    nested_zip,
-    pdf_bytes,
-    write_sample_share,
-    zip_bomb,
-    zip_bytes_raw,
-)
 from rgpd.taxonomy import Entity
 
 MiB = 1024 * 1024
@@ -660,7 +660,7 @@ def test_mbox_messages_are_numbered() -> None:
 
 
 def test_msg_with_attachment() -> None:
-    from rgpd.scan.samples import SampleDoc
+    from rgpd.demo.samples import SampleDoc
 
     doc = SampleDoc(
         "courrier",

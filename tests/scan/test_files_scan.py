@@ -710,7 +710,7 @@ def test_incremental_scan_on_server_databases(server_ws: Workspace, share: Share
 
 def test_generated_sample_share_every_format(org_ws: Workspace, tmp_path: Path) -> None:
     """All formats of the sample writer, and its hostile files, through the whole pipeline."""
-    from rgpd.scan.samples import FORMATS, write_sample_share
+    from rgpd.demo.samples import FORMATS, write_sample_share
 
     root = tmp_path / "partage"
     manifest = write_sample_share(root, n_files=len(FORMATS), hostile=True)

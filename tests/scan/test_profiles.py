@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from rgpd.config import Connection, Profile, Smtp
+from rgpd.demo.sample_db import seed_commune_db
 from rgpd.errors import LockHeld
 from rgpd.registry import service
 from rgpd.registry.model import Organisation
@@ -33,7 +34,6 @@ from rgpd.scan.profiles import (
     release_lock,
     run_profile,
 )
-from rgpd.scan.sample_db import seed_commune_db
 from rgpd.storage.db import utcnow
 from rgpd.storage.scan_tables import ScanLockRow
 from rgpd.workspace import Workspace
