@@ -12,14 +12,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
-
 from rgpd.config import CONFIG_NAME, DEFAULT_TIMEZONE, DEFAULT_TOML, Settings, load_settings
 from rgpd.crypto import KeyRing
-from rgpd.errors import ConfigError, UnknownOrganisation
+from rgpd.errors import ConfigError
 from rgpd.i18n import _
 from rgpd.storage.db import Database
-from rgpd.storage.tables import MetaRow, OrganisationRow
+from rgpd.storage.tables import MetaRow
 
 
 @dataclass
@@ -40,14 +38,10 @@ class Workspace:
 
     def org_id(self, slug: str | None) -> int:
         """Resolve an organisation slug; every org-scoped query goes through this."""
-        slug = slug or self.settings.org
-        if not slug:
-            raise ConfigError(_("no organisation selected: use --org SLUG or set RGPD_ORG"))
+        from rgpd.storage.lookups import org_id
+
         with self.db.session() as s:
-            oid = s.execute(select(OrganisationRow.id).where(OrganisationRow.slug == slug)).scalar()
-        if oid is None:
-            raise UnknownOrganisation(slug)
-        return int(oid)
+            return org_id(s, slug or self.settings.org)
 
     def org_slug(self, slug: str | None) -> str:
         self.org_id(slug)

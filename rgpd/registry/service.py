@@ -28,6 +28,7 @@ from rgpd.registry.model import (
     Register,
     naive_utc,
 )
+from rgpd.storage.lookups import find_org_row, org_row
 from rgpd.storage.tables import (
     ActivityRow,
     ActivityVersionRow,
@@ -68,7 +69,7 @@ def _dump(m: Any) -> dict[str, Any]:
 
 def add_org(ws: Workspace, org: Organisation) -> Organisation:
     with ws.db.session() as s:
-        if s.execute(select(OrganisationRow).where(OrganisationRow.slug == org.slug)).scalar():
+        if find_org_row(s, org.slug) is not None:
             raise Conflict(_("organisation {slug} already exists", slug=repr(org.slug)))
         s.add(OrganisationRow(slug=org.slug, name=org.name, data=_dump(org)))
         audit.append(
@@ -114,14 +115,7 @@ def list_orgs(ws: Workspace) -> list[Organisation]:
 
 
 def _org_row(s: Session, slug: str | None) -> OrganisationRow:
-    from rgpd.errors import ConfigError, UnknownOrganisation
-
-    if not slug:
-        raise ConfigError(_("no organisation selected: use --org SLUG or set RGPD_ORG"))
-    row = s.execute(select(OrganisationRow).where(OrganisationRow.slug == slug)).scalar()
-    if row is None:
-        raise UnknownOrganisation(slug)
-    return row
+    return org_row(s, slug)  # one home: rgpd.storage.lookups
 
 
 # -- activities ------------------------------------------------------------------

@@ -28,6 +28,7 @@ from rgpd.reports.context import (
     refusal_grounds,
 )
 from rgpd.requests.model import Action, Request, Requester, RequestEvent, RequestState
+from rgpd.storage.lookups import find_org_row
 from rgpd.storage.request_tables import RequestEventRow, RequestRow, reason_context
 from rgpd.storage.scan_tables import (
     FindingRow,
@@ -36,7 +37,7 @@ from rgpd.storage.scan_tables import (
     ScanRunRow,
     ScanSourceRow,
 )
-from rgpd.storage.tables import ActivityRow, ActivityVersionRow, OrganisationRow
+from rgpd.storage.tables import ActivityRow, ActivityVersionRow
 from rgpd.workspace import Workspace
 
 
@@ -231,7 +232,4 @@ def _grounds(ws: Workspace, request_id: int, evs: list[RequestEventRow]) -> tupl
 
 def org_exists(ws: Workspace, slug: str) -> bool:
     with ws.db.session() as s:
-        return (
-            s.execute(select(OrganisationRow.id).where(OrganisationRow.slug == slug)).scalar()
-            is not None
-        )
+        return find_org_row(s, slug) is not None

@@ -1421,14 +1421,12 @@ def discover(
 
 
 def _store(ws: Workspace, org: str, ref: str, result: DiscoveryResult) -> None:
-    from rgpd.storage.request_tables import RequestRow
+    from rgpd.storage.lookups import request_row
 
     actor = service.actor_of(ws)
     with ws.db.session() as s:
         oid = ws.org_id(org)
-        req = s.execute(
-            select(RequestRow).where(RequestRow.org_id == oid, RequestRow.reference == ref)
-        ).scalar_one()
+        req = request_row(s, oid, ref)
         row = RequestDiscoveryRow(
             request_id=req.id,
             org_id=oid,
@@ -1451,18 +1449,11 @@ def _store(ws: Workspace, org: str, ref: str, result: DiscoveryResult) -> None:
 
 
 def _latest_row(ws: Workspace, org: str, ref: str) -> tuple[int, RequestDiscoveryRow]:
-    from rgpd.storage.request_tables import RequestRow
+    from rgpd.storage.lookups import request_row
 
     oid = ws.org_id(org)
     with ws.db.session() as s:
-        req = s.execute(
-            select(RequestRow).where(
-                RequestRow.org_id == oid,
-                RequestRow.reference == service.normalise_reference(ref),
-            )
-        ).scalar_one_or_none()
-        if req is None:
-            raise NotFound(_("unknown request: {ref}", ref=ref))
+        req = request_row(s, oid, ref)
         row = s.execute(
             select(RequestDiscoveryRow)
             .where(RequestDiscoveryRow.request_id == req.id, RequestDiscoveryRow.org_id == oid)

@@ -640,17 +640,11 @@ def _read_retention(
 
 
 def _request_row(ws: Workspace, org: str, ref: str) -> tuple[int, int, str]:
-    from rgpd.storage.request_tables import RequestRow
+    from rgpd.storage.lookups import request_row
 
     oid = ws.org_id(org)
     with ws.db.session() as s:
-        req = s.execute(
-            select(RequestRow).where(
-                RequestRow.org_id == oid, RequestRow.reference == service.normalise_reference(ref)
-            )
-        ).scalar_one_or_none()
-        if req is None:
-            raise NotFound(_("unknown request: {ref}", ref=ref))
+        req = request_row(s, oid, ref)
         return req.id, oid, req.reference
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from rgpd import audit, deadlines
 from rgpd.crypto import random_code, random_token, sha256_hex
-from rgpd.errors import ConfigError, Conflict, InvalidInput, NotFound, UnknownOrganisation
+from rgpd.errors import Conflict, InvalidInput
 from rgpd.registry.model import Activity, Organisation
 from rgpd.requests import workflow
 from rgpd.requests.intake import Submission, _
@@ -40,6 +40,7 @@ from rgpd.requests.model import (
     RequestState,
     RequestType,
 )
+from rgpd.storage import lookups
 from rgpd.storage.request_tables import (
     RequestEventRow,
     RequestLookupRow,
@@ -190,7 +191,7 @@ def new_reference(year: int) -> str:
 
 
 def normalise_reference(ref: str) -> str:
-    return ref.strip().upper()
+    return lookups.normalise_reference(ref)  # one home: rgpd.storage.lookups
 
 
 def normalise_email(email: str) -> str:
@@ -210,11 +211,7 @@ def actor_of(ws: Workspace) -> str:
 
 
 def _org(s: Session, slug: str) -> tuple[OrganisationRow, Organisation]:
-    if not slug:
-        raise ConfigError(_("no organisation selected: use --org SLUG or set RGPD_ORG"))
-    row = s.execute(select(OrganisationRow).where(OrganisationRow.slug == slug)).scalar()
-    if row is None:
-        raise UnknownOrganisation(slug)
+    row = lookups.org_row(s, slug)
     return row, Organisation.model_validate(row.data)
 
 
@@ -236,14 +233,7 @@ def offered_activities(ws: Workspace, slug: str) -> list[Activity]:
 
 
 def _row(s: Session, org_id: int, ref: str) -> RequestRow:
-    row = s.execute(
-        select(RequestRow).where(
-            RequestRow.org_id == org_id, RequestRow.reference == normalise_reference(ref)
-        )
-    ).scalar()
-    if row is None:
-        raise NotFound(_("unknown request: {ref}", ref=ref))
-    return row
+    return lookups.request_row(s, org_id, ref)
 
 
 def _events(
