@@ -54,6 +54,8 @@ from rgpd.registry.model import Activity, DataLocation
 
 _GLOB_CHARS = frozenset("*?[")
 _DRIVE = re.compile(r"^[A-Za-z]:(?:/|$)")
+#: What separates a glob's literal parts (``**/`` may match nothing, "/" included).
+_WILDCARDS = re.compile(r"\*\*/?|\*|\?|\[!?[^\]]*\]")
 
 
 # ----------------------------------------------------------------------- strings
@@ -300,7 +302,11 @@ class LocationIndex:
             list
         )
         self._lengths: set[int] = set()
-        self._others: list[int] = []
+        # other patterns, matched one by one: (index, absolute, literal part every match
+        # contains, regex, regex ignoring case)
+        self._others: list[
+            tuple[int, bool, str, re.Pattern[str] | None, re.Pattern[str] | None]
+        ] = []
         self._cache: dict[tuple[str, str | None, str | None], LocationMatch | None] = {}
         for a in activities:
             for loc in a.data_locations:
@@ -319,7 +325,20 @@ class LocationIndex:
         elif not is_glob(pat) and pat != "/":
             comps, form = pat, "tree"
         else:
-            self._others.append(idx)
+            if is_glob(pat):
+                win = is_windows(raw)
+                literal = max(_WILDCARDS.split(pat), key=len)
+                self._others.append(
+                    (
+                        idx,
+                        is_absolute(raw),
+                        literal,
+                        None if win else glob_regex(pat),
+                        glob_regex(pat, True),
+                    )
+                )
+            else:  # "/": every absolute path
+                self._others.append((idx, True, "", None, None))
             return
         key = (is_absolute(raw), tuple(comps.split("/")))
         win = is_windows(raw)
@@ -379,10 +398,23 @@ class LocationIndex:
                     hit = self._probe(cand, False, fold_all)
                     if hit is not None and (best is None or hit < best):
                         best = hit
-            for idx in self._others:
+            forms = {
+                True: candidates(path, root, absolute=True),
+                False: candidates(path, root, absolute=False),
+            }
+            lowered = {k: [c.lower() for c in v] for k, v in forms.items()}
+            for idx, absolute, literal, exact, folded in self._others:
                 if best is not None and idx > best:
                     break
-                if path_covered(self._pattern(idx), path, root):
+                rx = folded if fold_all or exact is None else exact
+                cands = forms[absolute]
+                # a quick "cannot match": the pattern's longest literal part is missing
+                if rx is folded:
+                    if not any(literal.lower() in c for c in lowered[absolute]):
+                        continue
+                elif not any(literal in c for c in cands):
+                    continue
+                if (rx is None and cands) or (rx is not None and any(rx.match(c) for c in cands)):
                     best = idx
                     break
         found = self._matches[best] if best is not None else None
