@@ -928,6 +928,11 @@ class _DbSearch:
             nxt: dict[str, list[_Hit]] = defaultdict(list)
             for ptable, hits in frontier.items():
                 for child, pairs in self.reverse.get(ptable, []):
+                    if child.name.lower() == ptable:
+                        # a row of the same table (a family whose "responsable" is the
+                        # person) is another person's row, not the person's dependant:
+                        # erasure keeps the person's row pseudonymised so that link holds
+                        continue
                     if not child.primary_key.columns:
                         self.notes.append(
                             _(
@@ -1065,6 +1070,73 @@ def _as_date(v: Any) -> date | None:
 
 def _row_id(connection: str, table: str, key: Mapping[str, Any]) -> str:
     return match_id("r", connection, table.lower(), dict(key))
+
+
+row_id = _row_id
+
+#: Stands for the rows of a referencing table without a primary key (they cannot be named).
+UNKEYED = "?"
+
+
+def referencing_rows(
+    conn: Connection, md: MetaData, connection: str, rows: Sequence[RowMatch]
+) -> dict[str, set[str]]:
+    """Row id → ids of *every* row that references it through a foreign key, found or not.
+
+    Erasure deletes a row only when all of these are deleted too: otherwise a
+    RESTRICT fails, a CASCADE deletes someone else's row, a SET NULL changes
+    it. A referencing table without a primary key answers :data:`UNKEYED`.
+    """
+    tables = tables_by_name(md)
+    reverse = reverse_fks(md)
+    by_table: dict[str, list[RowMatch]] = defaultdict(list)
+    for r in rows:
+        by_table[r.table.lower()].append(r)
+    out: dict[str, set[str]] = defaultdict(set)
+    for tname, rs in sorted(by_table.items()):
+        table = tables.get(tname)
+        refs = reverse.get(tname, [])
+        if table is None or not refs or not table.primary_key.columns:
+            continue
+        pk = [c.name for c in table.primary_key.columns]
+        wanted = list(dict.fromkeys([*pk, *(p for _t, pairs in refs for _c, p in pairs)]))
+        parents: list[tuple[str, Mapping[str, Any]]] = []
+        for part in chunks([r.key for r in rs]):
+            q = select(*[table.c[n] for n in wanted]).where(key_clause(table, part))
+            for prec in conn.execute(q).mappings():
+                key = {n: jsonable(prec[n]) for n in pk}
+                parents.append((_row_id(connection, tname, key), dict(prec)))
+        for child, pairs in refs:
+            by_value: dict[tuple[str, ...], list[str]] = defaultdict(list)
+            for pid, rec in parents:
+                vals = [rec[p] for _c, p in pairs]
+                if all(v is not None for v in vals):
+                    by_value[tuple(str(v) for v in vals)].append(pid)
+            if not by_value:
+                continue
+            ccols = [child.c[c] for c, _p in pairs]
+            ckey = [c.name for c in child.primary_key.columns]
+            cols = list({c.name: c for c in [*(child.c[n] for n in ckey), *ccols]}.values())
+            values = [[rec[p] for _c, p in pairs] for _pid, rec in parents]
+            values = [v for v in values if all(x is not None for x in v)]
+            for part in chunks(values):
+                cond: Any
+                if len(ccols) == 1:
+                    cond = ccols[0].in_([v[0] for v in part])
+                else:
+                    cond = or_(
+                        *(and_(*(c == x for c, x in zip(ccols, v, strict=True))) for v in part)
+                    )
+                for crec in conn.execute(select(*cols).where(cond)).mappings():
+                    cid = (
+                        _row_id(connection, child.name, {n: jsonable(crec[n]) for n in ckey})
+                        if ckey
+                        else UNKEYED
+                    )
+                    for pid in by_value.get(tuple(str(crec[c.name]) for c in ccols), []):
+                        if cid != pid:
+                            out[pid].add(cid)
+    return dict(out)
 
 
 def search_database(

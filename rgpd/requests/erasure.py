@@ -35,10 +35,11 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any
 
@@ -406,11 +407,15 @@ def plan_erasure(
     shapes: Mapping[tuple[str, str], TableShape],
     values: Mapping[str, Mapping[str, Any]],
     today: date,
+    links: Mapping[str, Collection[str]] | None = None,
 ) -> ErasurePlan:
     """Decide, for every confirmed row and file, what erasure does (pure: no I/O).
 
     ``shapes`` maps (connection, table) to the reflected table shape;
-    ``values`` maps a row match id to the values of its retention columns.
+    ``values`` maps a row match id to the values of its retention columns;
+    ``links`` maps a row match id to the ids of every row referencing it in the
+    database (:func:`~rgpd.requests.discovery.referencing_rows`); without it,
+    the links discovery followed stand in.
     """
     by_ref = {a.ref: a for a in activities}
     plan = ErasurePlan(found.reference, found.id, today)
@@ -441,7 +446,7 @@ def plan_erasure(
                     row.action = ErasureAction.KEEP.value
                     row.note = _("no personal column left to change in {table}", table=r.table)
         plan.rows.append(row)
-    _protect_links(plan, found, shapes)
+    _protect_links(plan, found, shapes, links)
     for f in found.files:
         if f.status != disc.MatchStatus.CONFIRMED:
             continue
@@ -476,15 +481,26 @@ def _can_redact(uri: str) -> bool:
 
 
 def _protect_links(
-    plan: ErasurePlan, found: disc.DiscoveryResult, shapes: Mapping[tuple[str, str], TableShape]
+    plan: ErasurePlan,
+    found: disc.DiscoveryResult,
+    shapes: Mapping[tuple[str, str], TableShape],
+    links: Mapping[str, Collection[str]] | None,
 ) -> None:
-    """A row some kept (or unseen) row still references is pseudonymised, not deleted."""
+    """A row some kept (or unseen) row still references is pseudonymised, not deleted.
+
+    Deleting it would fail (RESTRICT), delete someone else's row (CASCADE) or
+    change it (SET NULL): only the person's rows may change.
+    """
     actions = {r.match: r for r in plan.rows}
     children: dict[str, list[str]] = defaultdict(list)
-    for m in found.rows:
-        if m.parent:
-            children[m.parent].append(m.id)
-    for _pass in range(disc.MAX_DEPTH + 1):
+    if links is not None:
+        for parent, kids in links.items():
+            children[parent].extend(kids)
+    else:
+        for m in found.rows:
+            if m.parent:
+                children[m.parent].append(m.id)
+    for _pass in range(len(plan.rows) + 1):
         moved = False
         for r in plan.rows:
             if r.action != ErasureAction.DELETE:
@@ -577,10 +593,12 @@ def _load_shapes(
     org: str,
     found: disc.DiscoveryResult,
     activities: Sequence[Activity],
-) -> tuple[dict[tuple[str, str], TableShape], dict[str, dict[str, Any]]]:
-    """Reflect each source once; read the retention dates of the rows that have a rule."""
+) -> tuple[dict[tuple[str, str], TableShape], dict[str, dict[str, Any]], dict[str, set[str]]]:
+    """Reflect each source once; read the retention dates of the rows that have a rule,
+    and which rows reference each confirmed row (found by discovery or not)."""
     shapes: dict[tuple[str, str], TableShape] = {}
     values: dict[str, dict[str, Any]] = {}
+    links: dict[str, set[str]] = {}
     reg = _personal_from_register(activities)
     oid = ws.org_id(org)
     by_ref = {a.ref: a for a in activities}
@@ -603,9 +621,11 @@ def _load_shapes(
                     _read_retention(
                         conn, t, [r for r in rows if r.table.lower() == tname], by_ref, values
                     )
+                confirmed = [r for r in rows if r.status == disc.MatchStatus.CONFIRMED]
+                links.update(disc.referencing_rows(conn, md, conn_name, confirmed))
         finally:
             engine.dispose()
-    return shapes, values
+    return shapes, values, links
 
 
 def _read_retention(
@@ -746,8 +766,8 @@ def build_plan(ws: Workspace, org: str, ref: str, *, today: date | None = None) 
     found = disc.load(ws, org, ref)
     activities = service.offered_activities(ws, org)
     today = today or service.local_today(ws)
-    shapes, values = _load_shapes(ws, org, found, activities)
-    plan = plan_erasure(found, activities, shapes, values, today)
+    shapes, values, links = _load_shapes(ws, org, found, activities)
+    plan = plan_erasure(found, activities, shapes, values, today, links)
     _save_fulfilment(
         ws, org, ref, "erasure", "planned", {**plan.summary(), "sources_done": [], "files_done": False},
         plan.to_json(), discovery_id=found.id, action="request.erasure_planned", details=plan.summary(),
@@ -870,10 +890,79 @@ def _total(conn: Connection, table: Table) -> int:
     return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
-def _delete_order(md: MetaData) -> dict[str, int]:
-    """Children before parents: the reverse of the dependency order."""
-    order = [t.name.lower() for t in md.sorted_tables]
-    return {n: len(order) - i for i, n in enumerate(order)}
+def delete_order(md: MetaData) -> list[str]:
+    """Table names (lower case), every referencing table before the tables it references.
+
+    Transitive through the foreign keys (grandchildren before children before
+    parents). A self-reference is ordered row by row (:func:`_self_order`); a
+    cycle between tables keeps going with the member that has the fewest
+    pending children, whose deletes then rely on ON DELETE rules.
+    """
+    graph: dict[str, set[str]] = {}
+    for t in md.tables.values():
+        name = t.name.lower()
+        graph.setdefault(name, set())
+        for fk in t.foreign_key_constraints:
+            parent = fk.referred_table.name.lower()
+            if parent != name:
+                graph.setdefault(parent, set()).add(name)  # the parent waits for its child
+    try:
+        return list(TopologicalSorter(graph).static_order())
+    except CycleError:
+        done: list[str] = []
+        pending = dict(graph)
+        while pending:
+            ready = sorted(n for n, kids in pending.items() if not (kids & pending.keys()))
+            if not ready:  # a cycle: take the one with fewest pending children
+                ready = [min(pending, key=lambda n: (len(pending[n] & pending.keys()), n))]
+            for n in ready:
+                done.append(n)
+                del pending[n]
+        return done
+
+
+def _self_order(
+    conn: Connection, table: Table, keys: Sequence[Mapping[str, Any]]
+) -> list[list[Mapping[str, Any]]]:
+    """Rows of a self-referencing table in waves: a row goes before the rows it references.
+
+    MariaDB checks a foreign key row by row inside one statement, so a row and
+    the row it points to are deleted in two statements, the referencing first.
+    """
+    selfs = [fk for fk in table.foreign_key_constraints if fk.referred_table is table]
+    pk = [c.name for c in table.primary_key.columns]
+    if not selfs or len(keys) < 2 or not pk:
+        return [list(keys)]
+    cols = {c.name for fk in selfs for e in fk.elements for c in (e.parent, e.column)}
+    recs: dict[str, tuple[Mapping[str, Any], dict[str, Any]]] = {}
+    for part in disc.chunks(list(keys)):
+        q = select(*[table.c[n] for n in sorted(cols | set(pk))]).where(
+            disc.key_clause(table, part)
+        )
+        for found in conn.execute(q).mappings():
+            key = {n: disc.jsonable(found[n]) for n in pk}
+            recs[json.dumps(key, sort_keys=True)] = (key, dict(found))
+    # which row of the set each row references
+    target: dict[tuple[str, ...], str] = {}
+    for k, (_key, rec) in recs.items():
+        for i, fk in enumerate(selfs):
+            target[(str(i), *(str(rec[e.column.name]) for e in fk.elements))] = k
+    waits: dict[str, set[str]] = {k: set() for k in recs}  # k must wait for these rows
+    for k, (_key, rec) in recs.items():
+        for i, fk in enumerate(selfs):
+            vals = [rec[e.parent.name] for e in fk.elements]
+            if any(v is None for v in vals):
+                continue
+            ref = target.get((str(i), *(str(v) for v in vals)))
+            if ref is not None and ref != k:
+                waits[ref].add(k)
+    waves: list[list[Mapping[str, Any]]] = []
+    while waits:
+        ready = [k for k, w in waits.items() if not (w & waits.keys())] or list(waits)
+        waves.append([recs[k][0] for k in sorted(ready)])
+        for k in ready:
+            del waits[k]
+    return waves
 
 
 def _run_source(
@@ -950,7 +1039,7 @@ def _apply_erasure(
         conn: Connection, tables: dict[str, Table], rows: Sequence[RowAction]
     ) -> dict[str, tuple[int, int]]:
         md = next(iter(tables.values())).metadata
-        order = _delete_order(md)
+        order = {n: i for i, n in enumerate(delete_order(md))}
         counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for r in rows:
             if r.action in (ErasureAction.PSEUDONYMISE, ErasureAction.SET_NULL) and r.columns:
@@ -966,12 +1055,13 @@ def _apply_erasure(
                 res = conn.execute(update(t).where(disc.key_clause(t, [r.key])).values(vals))
                 counts[t.name.lower()][1] += int(res.rowcount or 0)
         deletes = [r for r in rows if r.action == ErasureAction.DELETE]
-        for tname in sorted({r.table.lower() for r in deletes}, key=lambda n: -order.get(n, 0)):
+        for tname in sorted({r.table.lower() for r in deletes}, key=lambda n: order.get(n, 0)):
             t = tables[tname]
             keys = [r.key for r in deletes if r.table.lower() == tname]
-            for part in disc.chunks(keys):
-                res = conn.execute(delete(t).where(disc.key_clause(t, part)))
-                counts[tname][0] += int(res.rowcount or 0)
+            for wave in _self_order(conn, t, keys):
+                for part in disc.chunks(wave):
+                    res = conn.execute(delete(t).where(disc.key_clause(t, part)))
+                    counts[tname][0] += int(res.rowcount or 0)
         return {k: (v[0], v[1]) for k, v in counts.items()}
 
     return apply
