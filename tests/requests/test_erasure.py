@@ -23,7 +23,7 @@ from rgpd.registry.model import (
     Recipient,
 )
 from rgpd.requests import discovery as disc
-from rgpd.requests import erasure
+from rgpd.requests import erasure, person
 from rgpd.requests.model import RequestType
 from rgpd.storage.db import normalise_url
 from rgpd.storage.tables import AuditRow
@@ -194,8 +194,8 @@ def test_connection_killed_mid_erasure_changes_nothing_and_rerun_completes(
     assert {k for k in before if before[k] != after.get(k)} == expected
     assert orphans(commune) == 0
     # replaying the same statements (a crash after commit, before the proof) changes nothing
-    again = erasure._run_source(
-        commune.ws, "portail", plan.acting_rows("portail"), erasure._apply_erasure(commune.ws)
+    again = erasure.run_source(
+        commune.ws, "portail", plan.acting_rows("portail"), erasure.apply_erasure(commune.ws)
     )
     assert again.status == "done" and checksums(commune) == after
     assert all(t.deleted == 0 for t in again.tables)
@@ -397,7 +397,7 @@ def test_redaction_of_a_text_file_keeps_everything_else() -> None:
         last_name="Martin",
     )
     text_in = "Jeanne MARTIN <Jeanne.Martin@example.org> ; copie : paul@example.net\n"
-    out = erasure.redact(text_in, erasure.person_spans(text_in, me))
+    out = person.replace_spans(text_in, person.person_spans(text_in, me))
     assert out == "[effacé] <[effacé]> ; copie : paul@example.net\n"
 
 
