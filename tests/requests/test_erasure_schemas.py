@@ -44,6 +44,7 @@ from rgpd.requests import erasure
 from rgpd.requests.model import RequestType
 from rgpd.storage.db import normalise_url
 
+from ..clihelp import run_cli
 from ..conftest import make_workspace
 from .fulfil_fixtures import ORG, Commune, new_request, server_url
 from .fulfil_fixtures import english as english  # autouse: reasons asserted in English
@@ -345,3 +346,39 @@ def test_delete_order_survives_a_cycle_between_tables() -> None:
     Table("c", md, Column("id", Integer, primary_key=True), Column("a_id", ForeignKey("a.id")))
     order = erasure.delete_order(md)
     assert sorted(order) == ["a", "b", "c"] and order.index("c") < order.index("a")
+
+
+def test_cli_plans_then_executes_an_erasure(portal: Commune) -> None:
+    """``requests fulfil``: the command asks the library which procedure, then renders."""
+    ws = portal.ws
+    toml = Path(ws.settings.base_dir) / "rgpd.toml"
+    toml.write_text(
+        f'[rgpd]\ndatabase_url = "{ws.settings.database_url}"\n'
+        f'[connections.{CONN}]\nurl = "{portal.url}"\n',
+        encoding="utf-8",
+    )
+    before = _checksums(portal)
+    mine = _family_rows(portal, 5)
+    (fam,) = portal.sql("SELECT * FROM foyers WHERE id = 5")
+    ref = new_request(
+        portal, RequestType.ERASURE, ("portail-famille",),
+        first=fam["prenom"], last=fam["nom"], email=fam["courriel"],
+    )  # fmt: skip
+    base = ["--config", str(toml), "--org", ORG, "--actor", "dpo", "--lang", "en", "requests"]
+    assert run_cli([*base, "discover", ref]).code == 0
+    r = run_cli([*base, "fulfil", ref, "--json"])
+    assert r.code == 0, r.all
+    assert json.loads(r.out)["summary"]["rows"] == {"supprimer": len(mine)}
+    assert _checksums(portal) == before  # a plan changes nothing
+    r = run_cli([*base, "fulfil", ref, "--execute", "--json"])
+    assert r.code == 0, r.all
+    (src,) = json.loads(r.out)["sources"]
+    assert src["status"] == "done"
+    assert sum(t["deleted"] for t in src["tables"]) == len(mine)
+    after = _checksums(portal)
+    assert set(before) - set(after) == mine
+    assert {k: v for k, v in before.items() if k not in mine} == after
+    # a right answered by letter only: bad input for fulfil (exit 2)
+    cada = new_request(portal, RequestType.CADA, (), first="Zoé", last="Marchal")
+    r = run_cli([*base, "fulfil", cada])
+    assert r.code == 2 and "letter only" in r.all
