@@ -9,12 +9,18 @@ are left out (they never run).
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
 import rgpd
 
 ROOT = Path(rgpd.__file__).parent
+
+
+@functools.cache
+def _parsed(path: Path) -> ast.Module:
+    return ast.parse(path.read_text("utf-8"))
 
 
 def _module_names() -> dict[str, Path]:
@@ -50,7 +56,7 @@ def import_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {m: set() for m in modules}
     for name, path in modules.items():
         is_pkg = path.name == "__init__.py"
-        for node in _runtime_imports(ast.parse(path.read_text("utf-8"))):
+        for node in _runtime_imports(_parsed(path)):
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             else:
@@ -69,6 +75,52 @@ def import_graph() -> dict[str, set[str]]:
                 if t and t != name:
                     graph[name].add(t)
     return graph
+
+
+def _wing(module: str) -> str:
+    """``rgpd.requests.erasure.plan`` → ``rgpd.requests``; ``rgpd.errors`` → itself."""
+    return ".".join(module.split(".")[:2])
+
+
+def private_reach_ins() -> list[str]:
+    """``importer: target._name`` for every private name taken from another wing.
+
+    Counts ``from target import _name`` and ``alias._name`` where ``alias`` is an
+    imported rgpd module (``_`` itself, gettext, is public by convention).
+    """
+    modules = _module_names()
+    out: list[str] = []
+    for name, path in sorted(modules.items()):
+        aliases: dict[str, str] = {}
+        for node in ast.walk(_parsed(path)):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for a in node.names:
+                    full = f"{node.module}.{a.name}"
+                    if full in modules:
+                        aliases[a.asname or a.name] = full
+                    elif (
+                        node.module in modules
+                        and a.name.startswith("_")
+                        and not a.name.startswith("__")
+                        and a.name != "_"
+                        and _wing(node.module) != _wing(name)
+                    ):
+                        out.append(f"{name}: {node.module}.{a.name}")
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.name in modules and a.asname:
+                        aliases[a.asname] = a.name
+        for node in ast.walk(_parsed(path)):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and _wing(aliases[node.value.id]) != _wing(name)
+            ):
+                out.append(f"{name}: {aliases[node.value.id]}.{node.attr}")
+    return sorted(set(out))
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -144,3 +196,8 @@ def test_no_import_circle_involves_requests() -> None:
 def test_no_other_import_circle_than_those_being_broken() -> None:
     found = cycles(import_graph())
     assert [c for c in found if set(c) not in EXPECTED] == []
+
+
+def test_no_module_takes_a_private_name_from_another_wing() -> None:
+    """A need shared by two wings lives below both, under a public name (issue 16)."""
+    assert private_reach_ins() == []
