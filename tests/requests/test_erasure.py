@@ -366,6 +366,32 @@ def test_plan_keeps_links_and_leaves_unsure_matches_alone() -> None:
     assert erasure.ErasurePlan.from_json(plan.to_json()) == plan
 
 
+def test_plan_follows_the_databases_links_not_only_discoverys() -> None:
+    """Every row referencing a row to delete must go too, found by discovery or not."""
+    consent = _act(LegalBasis.CONSENT)
+    row = lambda i, t: disc.RowMatch(  # noqa: E731
+        i, "db", None, t, {"id": i}, ["a"], "confirmed", 0.99, ["r"], True, None
+    )
+    found = disc.DiscoveryResult(
+        "R-1",
+        TODAY,  # type: ignore[arg-type]
+        ["a"],
+        rows=[row("p1", "parent"), row("c1", "child"), row("p2", "parent"), row("p3", "parent")],
+    )
+    parent = _shape("parent", ("id", False, False), ("nom", False, True))
+    shapes = {("db", "parent"): parent, ("db", "child"): _shape("child", ("id", False, False))}
+    links = {
+        "p1": {"c1"},  # a child of the plan: both deleted, the child first
+        "p2": {"someone-else"},  # a row discovery did not find (another person's)
+        "p3": {disc.UNKEYED},  # a row of a table without a primary key
+    }
+    by = {r.match: r for r in erasure.plan_erasure(found, [consent], shapes, {}, TODAY, links).rows}
+    assert by["p1"].action == by["c1"].action == "supprimer"
+    for m in ("p2", "p3"):
+        assert by[m].action == "pseudonymiser" and by[m].columns == {"nom": "pseudonymiser"}
+        assert by[m].note and "still referenced" in by[m].note
+
+
 def test_pseudonyms_are_stable_and_fit_the_column(commune: Commune) -> None:
     ws = commune.ws
     a = erasure.pseudonym(ws, "db", "familles", {"id": 1}, "nom", 80)

@@ -463,7 +463,10 @@ def _protect_links(
             if r.action != ErasureAction.DELETE:
                 continue
             shape = shapes.get((r.connection, r.table.lower()))
-            blocked = bool(shape and shape.children_without_key) or any(
+            # with the database's own links, a row of a table without a key that points
+            # here is named (UNKEYED); without them, any such table blocks the delete
+            unkeyed = links is None and bool(shape and shape.children_without_key)
+            blocked = unkeyed or any(
                 c not in actions or actions[c].action != ErasureAction.DELETE
                 for c in children.get(r.match, [])
             )
