@@ -28,7 +28,6 @@ class Answer:
 
     reference: str
     procedure: Procedure
-    executed: bool = False
     package: fulfil.PackageResult | None = None
     delivery: fulfil.Delivery | None = None
     plan: erasure.ErasurePlan | None = None
@@ -65,10 +64,9 @@ def answer(
     """
     record = service.get(ws, org, ref)
     procedure = procedure_for(record.type)
-    out = Answer(record.reference, procedure, executed=execute)
+    out = Answer(record.reference, procedure)
     letters = letters_dir(ws, ref, out_dir)
     if procedure is Procedure.ACCESS:
-        out.executed = False
         if deliver:
             out.delivery = fulfil.deliver(ws, org, ref, link=deliver == "link", base_url=base_url)
         else:

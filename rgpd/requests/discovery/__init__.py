@@ -16,7 +16,10 @@ reviewed list. Why it is shaped this way:
   normalisation the scanner's blind index uses.
 * **Dependent rows** are followed through the foreign keys SQLAlchemy reflects
   (a child's canteen rows through the family), transitively, so an erasure can
-  keep the schema's integrity and an access package misses nothing.
+  keep the schema's integrity and an access package misses nothing. A row of
+  the *same* table (a family naming the person as its "responsable") is
+  another person's row: it is not followed, and erasure keeps the person's row
+  pseudonymised so that link holds.
 * **Files, through the blind index**: the HMAC tokens the scans stored
   (``finding_values``) are looked up, no file is re-read. Names are indexed only
   where the detector saw them, so an optional *targeted rescan* re-reads the

@@ -13,13 +13,17 @@ and, for what is kept, the article that keeps it:
   17(1)(a) applies: the data are no longer necessary);
 * a retention period not over keeps the row (Art. 17(3)(b): the text that
   imposes it is quoted);
-* a row still referenced by a row that is kept is pseudonymised rather than
-  deleted, so foreign keys hold.
+* a row still referenced by a row that is kept — or by any row outside the
+  plan, found by discovery or not (the planner reads every referencing row
+  through the database's foreign keys) — is pseudonymised rather than deleted:
+  a delete would fail (RESTRICT), delete someone else's row (CASCADE) or
+  change it (SET NULL).
 
 Matches "to confirm" (a name alone) are listed and never acted on.
 
 ``execute`` then applies the stored plan in **one transaction per database**:
-all or nothing, children deleted before parents, pseudonyms derived from the
+all or nothing, children deleted before parents (transitively, through the
+foreign keys; in a self-referencing table, the referencing row first), pseudonyms derived from the
 install's key (HMAC of the row key), so a re-run after a failure — a dropped
 connection rolls the whole source back — replays the same statements and
 changes nothing twice. Files are deleted or replaced by a redacted copy only
