@@ -441,6 +441,15 @@ def request_person(ws: Workspace, org: str, ref: str) -> disc.Person:
     return disc.person_from_submission(record.submission, acts)
 
 
+def share_file(uri: str) -> Path:
+    """The file a plan names, as erasure is about to read, redact or delete it.
+
+    The one place erasure turns a planned URI into a path: a check that the
+    file lies inside the declared locations belongs here.
+    """
+    return Path(uri)
+
+
 def _apply_files(
     ws: Workspace, org: str, ref: str, fid: int, files: Sequence[FileAction], person: disc.Person
 ) -> tuple[int, int, list[str]]:
@@ -454,7 +463,7 @@ def _apply_files(
     done: list[dict[str, Any]] = []
     manual: list[str] = []  # could not be redacted completely: the original is untouched
     for f in files:
-        path = Path(f.uri)
+        path = share_file(f.uri)
         if not path.exists():
             done.append({"source": uri_hash(f.uri), "action": "absent"})
             continue
