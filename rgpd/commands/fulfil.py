@@ -12,8 +12,7 @@ from rgpd.commands._common import Ctx, console, emit_json, ok, pass_ctx, table, 
 from rgpd.commands.requests import requests_grp
 from rgpd.errors import InvalidInput
 from rgpd.i18n import _
-from rgpd.requests import discovery, erasure, fulfil, service
-from rgpd.requests.model import RequestType
+from rgpd.requests import answer, discovery, erasure, fulfil
 
 
 def _show_discovery(res: discovery.DiscoveryResult) -> None:
@@ -249,66 +248,18 @@ def fulfil_cmd(
       rgpd --org mairie requests fulfil R-2026-RECT-0001 --set familles.telephone="06 12 34 56 78" --execute
     """
     ws = c.ws
-    org = c.org_slug()
-    out = Path(out_dir) if out_dir else None
-    letters_dir = (out or ws.reports_dir() / "requests") / service.normalise_reference(ref)
-    record = service.get(ws, org, ref)
-    kind = record.type
+
+    def confirm_files(n: int) -> bool:
+        return yes or click.confirm(
+            _("Delete or redact {n} file(s) of the share?", n=n), default=False
+        )
+
     try:
-        if kind in (RequestType.ACCESS, RequestType.PORTABILITY):
-            return _access(c, ref, out, deliver, base_url, depth, not no_pdf, as_json)
-        if kind in (RequestType.ERASURE, RequestType.OBJECTION):
-            if not execute:
-                plan = erasure.build_plan(ws, org, ref)
-                if as_json:
-                    emit_json(
-                        {
-                            "summary": plan.summary(),
-                            "recipients": [asdict(r) for r in plan.recipients],
-                        }
-                    )
-                else:
-                    _show_plan(plan)
-                    console.print(_("Nothing changed yet: run again with --execute."))
-                return 0
-            plan, _row = erasure.stored_plan(ws, org, ref)
-            files = do_files
-            acting = [f for f in plan.files if f.action in ("delete", "redact")]
-            if files and acting and not yes:
-                files = click.confirm(
-                    _("Delete or redact {n} file(s) of the share?", n=len(acting)), default=False
-                )
-            res = erasure.execute_erasure(ws, org, ref, files=files, letter_dir=letters_dir)
-        elif kind is RequestType.RECTIFICATION:
-            planned, done = erasure.rectify(
-                ws, org, ref, _parse_sets(sets), execute=execute, letter_dir=letters_dir
-            )
-            if done is None:
-                table(
-                    _("Rectification plan of {ref}", ref=record.reference),
-                    [_("Location"), _("Id"), _("Column")],
-                    [[f"{p.connection}:{p.table}", p.match, p.column] for p in planned],
-                )
-                console.print(_("Nothing changed yet: run again with --execute."))
-                return 0
-            res = done
-        elif kind is RequestType.RESTRICTION:
-            rplan, rdone = erasure.restrict(ws, org, ref, execute=execute, letter_dir=letters_dir)
-            if rdone is None:
-                ok(
-                    _(
-                        "{m} row(s) will be marked, {r} item(s) restricted by record",
-                        m=len(rplan.marked),
-                        r=len(rplan.recorded),
-                    )
-                )
-                console.print(_("Nothing changed yet: run again with --execute."))
-                return 0
-            res = rdone
-        else:
-            raise InvalidInput(
-                "ref", _("a request of type {t} is answered by letter only", t=kind.value)
-            )
+        got = answer.answer(
+            ws, c.org_slug(), ref, execute=execute, files=do_files, confirm_files=confirm_files,
+            corrections=_parse_sets(sets), deliver=deliver, base_url=base_url, depth=depth,
+            pdf=not no_pdf, out_dir=Path(out_dir) if out_dir else None,
+        )  # fmt: skip
     except erasure.ExecutionFailed as exc:
         if as_json:
             emit_json(exc.outcome.public())
@@ -316,49 +267,70 @@ def fulfil_cmd(
             _show_outcome(exc.outcome)
             warn(str(exc))
         return 3
+    if got.delivery is not None:
+        return _show_delivery(got.delivery, as_json)
+    if got.package is not None:
+        return _show_package(got.package, ref, as_json)
+    if got.outcome is None:  # a plan: nothing changed yet
+        if got.plan is not None:
+            if as_json:
+                emit_json(
+                    {
+                        "summary": got.plan.summary(),
+                        "recipients": [asdict(r) for r in got.plan.recipients],
+                    }
+                )
+                return 0
+            _show_plan(got.plan)
+        elif got.restriction is not None:
+            ok(
+                _(
+                    "{m} row(s) will be marked, {r} item(s) restricted by record",
+                    m=len(got.restriction.marked),
+                    r=len(got.restriction.recorded),
+                )
+            )
+        else:
+            table(
+                _("Rectification plan of {ref}", ref=got.reference),
+                [_("Location"), _("Id"), _("Column")],
+                [[f"{p.connection}:{p.table}", p.match, p.column] for p in got.corrections],
+            )
+        console.print(_("Nothing changed yet: run again with --execute."))
+        return 0
     if as_json:
-        emit_json(res.public())
+        emit_json(got.outcome.public())
     else:
-        _show_outcome(res)
+        _show_outcome(got.outcome)
     return 0
 
 
-def _access(
-    c: Ctx,
-    ref: str,
-    out: Path | None,
-    deliver: str | None,
-    base_url: str | None,
-    depth: str,
-    pdf: bool,
-    as_json: bool,
-) -> int:
-    ws, org = c.ws, c.org_slug()
-    if deliver:
-        d = fulfil.deliver(ws, org, ref, link=deliver == "link", base_url=base_url)
-        if as_json:
-            emit_json(
-                {
-                    "archive": str(d.archive),
-                    "sha256": d.sha256,
-                    "password": d.password,
-                    "link": d.link,
-                    "expires_at": d.expires_at,
-                }
-            )
-            return 0
-        ok(_("encrypted archive (AES-256): {p}", p=d.archive))
-        if d.link:
-            ok(_("one-time link (until {t}): {l}", t=d.expires_at, l=d.link))
-        console.print(
-            _(
-                "Password, shown once — give it by another channel than the archive: {pw}",
-                pw=d.password,
-            ),
-            markup=False,
+def _show_delivery(d: fulfil.Delivery, as_json: bool) -> int:
+    if as_json:
+        emit_json(
+            {
+                "archive": str(d.archive),
+                "sha256": d.sha256,
+                "password": d.password,
+                "link": d.link,
+                "expires_at": d.expires_at,
+            }
         )
         return 0
-    res = fulfil.build_access_package(ws, org, ref, out_dir=out, depth=depth, pdf=pdf)
+    ok(_("encrypted archive (AES-256): {p}", p=d.archive))
+    if d.link:
+        ok(_("one-time link (until {t}): {l}", t=d.expires_at, l=d.link))
+    console.print(
+        _(
+            "Password, shown once — give it by another channel than the archive: {pw}",
+            pw=d.password,
+        ),
+        markup=False,
+    )
+    return 0
+
+
+def _show_package(res: fulfil.PackageResult, ref: str, as_json: bool) -> int:
     if as_json:
         emit_json(
             {

@@ -10,7 +10,7 @@ import click
 from rgpd.commands._common import Ctx, console, emit_json, ok, pass_ctx, table, warn
 from rgpd.errors import InvalidInput
 from rgpd.i18n import _, format_date
-from rgpd.requests import intake, letters, service
+from rgpd.requests import intake, letters, reminders, service
 from rgpd.requests.mailer import DirectoryMailer, Mailer, SmtpMailer
 from rgpd.requests.model import RequestState, RequestType
 from rgpd.workspace import Workspace
@@ -580,23 +580,16 @@ def due_cmd(c: Ctx, notify: bool, as_json: bool) -> int:
     Example (cron, Monday 8:00):
       rgpd --org mairie requests due --notify
     """
-    ws = c.ws
-    org = c.org_slug()
-    today = service.local_today(ws)
-    records = service.due_this_week(ws, org, today=today)
+    due = reminders.due_this_week(
+        c.ws, c.org_slug(), mailer=make_mailer(c.ws) if notify else None, lang=c.lang or "fr"
+    )
     if as_json:
-        emit_json([_record_dict(r) for r in records])
+        emit_json([_record_dict(r) for r in due.records])
     else:
-        _print_list(records, _("Due by {day}", day=service.end_of_week(today).isoformat()))
-    if notify:
-        mail = letters.due_reminder(
-            service.organisation(ws, org), records, today=today, lang=c.lang or "fr"
-        )
-        if mail is not None:
-            make_mailer(ws).send(mail)
-            ok(_("reminder sent to {to}", to=mail.to))
-    overdue = any(r.deadline.days_left is not None and r.deadline.days_left < 0 for r in records)
-    return 1 if overdue else 0
+        _print_list(due.records, _("Due by {day}", day=due.until.isoformat()))
+    if due.reminded:
+        ok(_("reminder sent to {to}", to=due.reminded))
+    return 1 if due.overdue else 0
 
 
 @requests_grp.command("letter")

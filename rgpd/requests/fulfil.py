@@ -45,7 +45,9 @@ from rgpd.errors import Conflict, InvalidInput, NotFound, RgpdError
 from rgpd.i18n import _, format_date
 from rgpd.registry.model import Activity, Organisation
 from rgpd.requests import discovery as disc
-from rgpd.requests import erasure, rights, service
+from rgpd.requests import person as persons
+from rgpd.requests import rights, service
+from rgpd.requests.erasure.store import latest_fulfilment, save_fulfilment
 from rgpd.requests.model import RequestType
 from rgpd.storage.db import utcnow
 from rgpd.storage.fulfil_tables import RequestFulfilmentRow
@@ -285,7 +287,7 @@ def redact_for_access(
     Returns (text, masked values, withheld lines). The person's own values stay.
     """
     lab = labels(lang)
-    own = erasure.person_spans(text, person)
+    own = persons.person_spans(text, person)
     detections = detector.detect(text)
     out_lines: list[str] = []
     masked = withheld = 0
@@ -297,10 +299,10 @@ def redact_for_access(
         # the person is on this line when one of their identifiers or their full name is;
         # a shared surname alone says nothing (a sibling, a namesake)
         mine_here = any(s < end and e > start for s, e in own) or any(
-            d.entity_type != "PERSON" and erasure.is_persons(d.entity_type, d.value, person)
+            d.entity_type != "PERSON" and persons.is_persons(d.entity_type, d.value, person)
             for d in dets
         )
-        others = [d for d in dets if not erasure.is_persons(d.entity_type, d.value, person)]
+        others = [d for d in dets if not persons.is_persons(d.entity_type, d.value, person)]
         if not mine_here:
             if any(not d.special_category for d in others):
                 out_lines.append(lab["withheld_line"] + ("\n" if line.endswith("\n") else ""))
@@ -308,7 +310,7 @@ def redact_for_access(
                 continue
             if others and not own:  # a sensitive word, and nothing says whose: masked
                 spans = [(max(d.start, start) - start, min(d.end, end) - start) for d in others]
-                out_lines.append(erasure.redact(line, spans, lab["masked"]))
+                out_lines.append(persons.replace_spans(line, spans, lab["masked"]))
                 masked += len(spans)
                 continue
             out_lines.append(line)
@@ -319,7 +321,7 @@ def redact_for_access(
             if not d.special_category
             and not any(s <= d.start and d.end <= e for s, e in own)  # inside the person's value
         ]
-        out_lines.append(erasure.redact(line, spans, lab["masked"]) if spans else line)
+        out_lines.append(persons.replace_spans(line, spans, lab["masked"]) if spans else line)
         masked += len(spans)
     return "".join(out_lines), masked, withheld
 
@@ -476,7 +478,7 @@ def build_access_package(
         "errors": len(errors),
         "manifest": manifest,
     }
-    fid = erasure._save_fulfilment(
+    fid = save_fulfilment(
         ws, org, record.reference, "access", "built", summary, None,
         discovery_id=found.id, action="request.access_built",
         details={k: v for k, v in summary.items() if k != "manifest"},
@@ -587,7 +589,7 @@ def _to_pdf(html: str) -> bytes:
 
 
 def _latest_access(ws: Workspace, org: str, ref: str) -> RequestFulfilmentRow:
-    row = erasure.latest_fulfilment(ws, org, ref, "access")
+    row = latest_fulfilment(ws, org, ref, "access")
     if row is None:
         raise NotFound(_("no access package for {ref}: run `rgpd requests fulfil {ref}`", ref=ref))
     return row

@@ -50,11 +50,20 @@ from typing import Any
 
 from rgpd.errors import CorruptDocument, SourceError, UnsupportedFormat
 from rgpd.i18n import _
-from rgpd.requests.erasure import REDACTABLE, _fold_keep_length, merge_spans, redact
+from rgpd.requests.person import (
+    fold_keep_length,
+    is_persons,
+    merge_spans,
+    name_pattern,
+    person_spans,
+    replace_spans,
+    text_forms,
+)
 
 Span = tuple[int, int]
 Finder = Callable[[str], Iterable[Span]]
-#: Text formats redacted byte for byte (the historical list of erasure).
+#: Text formats a redacted copy replaces byte for byte.
+REDACTABLE = (".txt", ".csv", ".tsv", ".md", ".log", ".json", ".xml", ".html", ".htm")
 TEXT_SUFFIXES: tuple[str, ...] = REDACTABLE
 OOXML_SUFFIXES = (".docx", ".docm", ".pptx", ".pptm", ".xlsx", ".xlsm")
 ODF_SUFFIXES = (".odt", ".ods", ".odp")
@@ -99,7 +108,7 @@ def can_redact(uri: str | os.PathLike[str]) -> bool:
 
 
 def _value_pattern(value: str) -> str | None:
-    chars = [c for c in _fold_keep_length(value.strip()) if c not in _SEPARATORS]
+    chars = [c for c in fold_keep_length(value.strip()) if c not in _SEPARATORS]
     if len(chars) < 2:
         return None
     gap = f"[{re.escape(_SEPARATORS)}]*"
@@ -114,7 +123,7 @@ def values_finder(values: Iterable[str]) -> Finder:
     regex = re.compile("|".join(sorted(pats, key=len, reverse=True)))
 
     def find(text: str) -> list[Span]:
-        return [(m.start(), m.end()) for m in regex.finditer(_fold_keep_length(text))]
+        return [(m.start(), m.end()) for m in regex.finditer(fold_keep_length(text))]
 
     return find
 
@@ -165,7 +174,7 @@ def _sub(text: str | None, find: Finder, mask: str) -> tuple[str | None, int]:
     spans = merge_spans(find(text))
     if not spans:
         return text, 0
-    return redact(text, spans, mask), len(spans)
+    return replace_spans(text, spans, mask), len(spans)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -269,14 +278,12 @@ def person_finder(path: str | os.PathLike[str], person: Any, detector: Any) -> F
     """Erasure: a finder of one person's identifiers and name, for the file at ``path``.
 
     The detector runs once, on the file's extracted text; what it finds that
-    is the person's (:func:`rgpd.requests.erasure.is_persons`) is then looked
+    is the person's (:func:`rgpd.requests.person.is_persons`) is then looked
     for as a literal value in every piece of the file. A lone first name or
-    surname is left to the name rules of :func:`~rgpd.requests.erasure.person_spans`
+    surname is left to the name rules of :func:`~rgpd.requests.person.person_spans`
     (masking it everywhere would hit relatives and namesakes). Text formats keep
     the detector on the whole text, as erasure always did.
     """
-    from rgpd.requests import discovery as disc
-    from rgpd.requests.erasure import _text_forms, is_persons, person_spans
     from rgpd.scan.extract import extract
 
     if os.fspath(path).lower().endswith(TEXT_SUFFIXES):
@@ -289,13 +296,13 @@ def person_finder(path: str | os.PathLike[str], person: Any, detector: Any) -> F
         and (d.entity_type != "PERSON" or len(d.value.split()) > 1)
     }
     # person_spans' rules, compiled once: it is called on every paragraph and attribute
-    values = values_finder([*found, *(v for p in person.probes for v in _text_forms(p))])
-    name = disc._name_pattern(person)
+    values = values_finder([*found, *(v for p in person.probes for v in text_forms(p))])
+    name = name_pattern(person)
 
     def find(piece: str) -> list[Span]:
         spans = list(values(piece))
         if name is not None:
-            spans += [(m.start(), m.end()) for m in name.finditer(_fold_keep_length(piece))]
+            spans += [(m.start(), m.end()) for m in name.finditer(fold_keep_length(piece))]
         return spans
 
     return find
@@ -319,7 +326,7 @@ def _text(src: Path, dst: Path, find: Finder, mask: str) -> int:
     # surrogateescape: bytes the encoding cannot read go back to the file unchanged
     text = raw.decode(enc, errors="surrogateescape")
     spans = merge_spans(find(text))
-    dst.write_bytes(redact(text, spans, mask).encode(enc, errors="surrogateescape"))
+    dst.write_bytes(replace_spans(text, spans, mask).encode(enc, errors="surrogateescape"))
     return len(spans)
 
 
@@ -507,7 +514,7 @@ def _cell_value(value: Any, find: Finder, mask: str) -> tuple[Any, int]:
             lits = _literals(value)
             if not all(any(a < s and e < b for a, b in lits) for s, e in spans):
                 return mask, len(spans)  # the value is in the formula itself: it goes
-        return redact(value, spans, mask), len(spans)
+        return replace_spans(value, spans, mask), len(spans)
     # a phone or a NIR typed as a number; a person's value is never a short count
     number = isinstance(value, int) and not isinstance(value, bool) and len(str(value)) >= 6
     if number and list(find(str(value))):

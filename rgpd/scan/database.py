@@ -394,6 +394,9 @@ def _reason(exc: BaseException) -> str:
     return "error"
 
 
+db_message, db_error_kind = _db_message, _reason  # public names for the requests wing
+
+
 def make_scan_engine(url: str, timeout: int = STATEMENT_TIMEOUT) -> Engine:
     """An engine that opens one read-only connection with a statement timeout."""
     u = make_url(normalise_url(url))

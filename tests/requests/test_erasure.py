@@ -23,7 +23,7 @@ from rgpd.registry.model import (
     Recipient,
 )
 from rgpd.requests import discovery as disc
-from rgpd.requests import erasure
+from rgpd.requests import erasure, person
 from rgpd.requests.model import RequestType
 from rgpd.storage.db import normalise_url
 from rgpd.storage.tables import AuditRow
@@ -194,8 +194,8 @@ def test_connection_killed_mid_erasure_changes_nothing_and_rerun_completes(
     assert {k for k in before if before[k] != after.get(k)} == expected
     assert orphans(commune) == 0
     # replaying the same statements (a crash after commit, before the proof) changes nothing
-    again = erasure._run_source(
-        commune.ws, "portail", plan.acting_rows("portail"), erasure._apply_erasure(commune.ws)
+    again = erasure.run_source(
+        commune.ws, "portail", plan.acting_rows("portail"), erasure.apply_erasure(commune.ws)
     )
     assert again.status == "done" and checksums(commune) == after
     assert all(t.deleted == 0 for t in again.tables)
@@ -366,6 +366,32 @@ def test_plan_keeps_links_and_leaves_unsure_matches_alone() -> None:
     assert erasure.ErasurePlan.from_json(plan.to_json()) == plan
 
 
+def test_plan_follows_the_databases_links_not_only_discoverys() -> None:
+    """Every row referencing a row to delete must go too, found by discovery or not."""
+    consent = _act(LegalBasis.CONSENT)
+    row = lambda i, t: disc.RowMatch(  # noqa: E731
+        i, "db", None, t, {"id": i}, ["a"], "confirmed", 0.99, ["r"], True, None
+    )
+    found = disc.DiscoveryResult(
+        "R-1",
+        TODAY,  # type: ignore[arg-type]
+        ["a"],
+        rows=[row("p1", "parent"), row("c1", "child"), row("p2", "parent"), row("p3", "parent")],
+    )
+    parent = _shape("parent", ("id", False, False), ("nom", False, True))
+    shapes = {("db", "parent"): parent, ("db", "child"): _shape("child", ("id", False, False))}
+    links = {
+        "p1": {"c1"},  # a child of the plan: both deleted, the child first
+        "p2": {"someone-else"},  # a row discovery did not find (another person's)
+        "p3": {disc.UNKEYED},  # a row of a table without a primary key
+    }
+    by = {r.match: r for r in erasure.plan_erasure(found, [consent], shapes, {}, TODAY, links).rows}
+    assert by["p1"].action == by["c1"].action == "supprimer"
+    for m in ("p2", "p3"):
+        assert by[m].action == "pseudonymiser" and by[m].columns == {"nom": "pseudonymiser"}
+        assert by[m].note and "still referenced" in by[m].note
+
+
 def test_pseudonyms_are_stable_and_fit_the_column(commune: Commune) -> None:
     ws = commune.ws
     a = erasure.pseudonym(ws, "db", "familles", {"id": 1}, "nom", 80)
@@ -397,7 +423,7 @@ def test_redaction_of_a_text_file_keeps_everything_else() -> None:
         last_name="Martin",
     )
     text_in = "Jeanne MARTIN <Jeanne.Martin@example.org> ; copie : paul@example.net\n"
-    out = erasure.redact(text_in, erasure.person_spans(text_in, me))
+    out = person.replace_spans(text_in, person.person_spans(text_in, me))
     assert out == "[effacé] <[effacé]> ; copie : paul@example.net\n"
 
 
