@@ -57,13 +57,42 @@ def test_version_and_help_have_examples() -> None:
     assert missing == [], f"commands without an example in --help: {missing}"
 
 
-def test_init_creates_key_0600_and_is_idempotent(home: Path) -> None:
+def test_init_creates_key_0600_and_refuses_to_run_again(home: Path) -> None:
     key = home / ".rgpd" / "keys.json"
     assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
     before = key.read_bytes()
-    assert run_cli(["init"]).code == 0
+    r = run_cli(["init"])
+    assert r.code == 2 and "--force" in r.all, r.all
     assert key.read_bytes() == before, "init must never overwrite a key"
+    r = run_cli(["init", "--force"])
+    assert r.code == 0, r.all
+    assert key.read_bytes() == before, "init --force must never overwrite a key"
     assert (home / "rgpd.toml").exists()
+
+
+def test_missing_key_file_never_suggests_init_over_a_database(home: Path) -> None:
+    """Issue 13 item 2: a lost key file, then `rgpd init`, used to re-key the database."""
+    (home / ".rgpd" / "keys.json").unlink()
+    r = run_cli(["--org", "mairie", "keys", "show"])
+    assert r.code == 4, r.all
+    assert "restore" in r.all and "rgpd init" not in r.all
+    r = run_cli(["init"])
+    assert r.code == 2 and not (home / ".rgpd" / "keys.json").exists(), r.all
+
+
+def test_foreign_key_file_is_refused_before_any_write(home: Path, tmp_path: Path) -> None:
+    """Issue 13 item 2: another install's key file used to seal values nobody could open."""
+    from rgpd.crypto import KeyRing
+
+    key = home / ".rgpd" / "keys.json"
+    mine = KeyRing.load(key)
+    other = KeyRing.generate()
+    other.install = "autre-install"
+    other.save(key)
+    r = run_cli(["--org", "mairie", "keys", "rotate"])
+    assert r.code == 4, r.all
+    assert mine.fingerprint() in r.all and other.fingerprint() in r.all
+    assert "autre-install" in r.all and "init" not in r.all
 
 
 def test_registry_add_edit_history(home: Path) -> None:
@@ -200,7 +229,7 @@ def test_audit_verify_export_and_keys_rotate(home: Path) -> None:
     assert run_cli(["audit", "export", "--out", str(out)]).code == 0
     assert run_cli(["audit", "verify", "--checkpoint", str(out)]).code == 0
     r = run_cli(["keys", "rotate"])
-    assert r.code == 0 and "k2" in r.all
+    assert r.code == 0 and "new active key k-" in r.all
     r = run_cli(["--actor", "alice", "--org", "mairie", "audit", "log", "--json"])
     log = json.loads(r.out)
     assert log[0]["actor"] == "dpo-test"

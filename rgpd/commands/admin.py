@@ -13,9 +13,16 @@ from rgpd.i18n import _
 
 
 @click.command("init")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Run over an existing database or key file (a key file is never overwritten).",
+)
 @pass_ctx
-def init_cmd(c: Ctx) -> int:
+def init_cmd(c: Ctx, force: bool) -> int:
     """Create rgpd.toml, the key file (0600) and the database in the working directory.
+
+    Refuses when a database or key file already exists, unless --force.
 
     \b
     Example:
@@ -23,7 +30,7 @@ def init_cmd(c: Ctx) -> int:
     """
     from rgpd.workspace import init_workspace
 
-    r = init_workspace(c.settings)
+    r = init_workspace(c.settings, force=force)
     ok(_("configuration: {path}", path=r.config_path) + ("" if r.config_created else _(" (kept)")))
     ok(_("key file: {path}", path=r.key_path) + ("" if r.key_created else _(" (kept)")))
     ok(_("database: {url}", url=r.database))
