@@ -298,6 +298,15 @@ def public_key_fingerprint(public_key_b64: str) -> str:
     return sha256_hex(public_key_b64.strip())[:32]
 
 
+def is_public_key(public_key_b64: str) -> bool:
+    """Whether ``public_key_b64`` decodes to an Ed25519 public key."""
+    try:
+        Ed25519PublicKey.from_public_bytes(_b64d(public_key_b64))
+        return True
+    except (ValueError, TypeError):
+        return False
+
+
 def verify_signature(public_key_b64: str, message: bytes, signature_b64: str) -> bool:
     """Check an Ed25519 signature with only the public key (outside the install)."""
     try:

@@ -235,6 +235,47 @@ def test_audit_verify_export_and_keys_rotate(home: Path) -> None:
     assert log[0]["actor"] == "dpo-test"
 
 
+def test_audit_checkpoint_against_the_kept_public_key(home: Path, tmp_path: Path) -> None:
+    """Issue 13 item 6: the checkpoint is checked against the install's own key."""
+    from rgpd.crypto import KeyRing
+
+    out = home / "cp.json"
+    r = run_cli(["audit", "export", "--out", str(out)])
+    assert r.code == 0 and "fingerprint" in r.all, r.all
+    cp = json.loads(out.read_text())
+    assert cp["install"] and cp["public_key_fingerprint"]
+    r = run_cli(["audit", "pubkey"])
+    assert r.code == 0, r.all
+    kept = home / "kept.pub"
+    kept.write_text(r.out)
+    assert (home / ".rgpd" / "keys.pub").read_text().strip() == r.out.splitlines()[-1]
+    r = run_cli(["audit", "verify", "--checkpoint", str(out), "--pubkey", str(kept)])
+    assert r.code == 0 and "recorded" in r.all, r.all
+    # a checkpoint re-signed by a fresh key, public key inside, is refused
+    forger = KeyRing.generate()
+    body = {k: v for k, v in cp.items() if k not in ("public_key", "signature")}
+    from rgpd.audit import canonical
+
+    forged = {**body, "public_key": forger.public_key()}
+    forged["signature"] = forger.sign(canonical(body).encode())
+    bad = home / "forged.json"
+    bad.write_text(json.dumps(forged))
+    r = run_cli(["audit", "verify", "--checkpoint", str(bad)])
+    assert r.code == 1 and "another key" in r.all, r.all
+    other = home / "other.pub"
+    other.write_text(forger.public_key())
+    r = run_cli(["audit", "verify", "--checkpoint", str(out), "--pubkey", str(other)])
+    assert r.code == 1, r.all
+
+
+@pytest.mark.parametrize("content", ["", "{not json", '{"seq": 3}', "[1, 2]"])
+def test_malformed_checkpoint_exits_2_without_traceback(home: Path, content: str) -> None:
+    bad = home / "bad.json"
+    bad.write_text(content)
+    r = run_cli(["audit", "verify", "--checkpoint", str(bad)])
+    assert r.code == 2 and "Traceback" not in r.all and "checkpoint" in r.all, r.all
+
+
 def test_english_messages(home: Path) -> None:
     r = run_cli(["--lang", "en", "--org", "nope", "registry", "list"])
     assert "unknown organisation" in r.all
