@@ -75,3 +75,94 @@ def test_public_key_is_kept_beside_the_key_file(tmp_path: Path) -> None:
     ring = KeyRing.generate()
     ring.save(tmp_path / "keys.json")
     assert (tmp_path / "keys.pub").read_text().strip() == ring.public_key()
+
+
+# -- symlinks -----------------------------------------------------------------
+
+
+def _share_with_links(tmp_path: Path) -> tuple[Path, Path]:
+    share, outside = tmp_path / "partage", tmp_path / "ailleurs"
+    (share / "rh").mkdir(parents=True)
+    outside.mkdir()
+    (share / "rh" / "note.txt").write_text("interne", encoding="utf-8")
+    secret = outside / "secret.txt"
+    secret.write_text("root only", encoding="utf-8")
+    (outside / "269054958815780").mkdir()
+    (outside / "269054958815780" / "fiche.txt").write_text("x", encoding="utf-8")
+    (share / "passwd").symlink_to(secret)
+    (share / "dossier").symlink_to(outside / "269054958815780")
+    (share / "interne").symlink_to(share / "rh")  # inside the share: followed
+    return share, outside
+
+
+def test_walker_does_not_follow_symlinks_out_of_the_share(tmp_path: Path) -> None:
+    """Issue 13 item 5: a symlink in a share to /etc/passwd or another folder was read."""
+    from rgpd.scan.files import walk
+
+    share, _outside = _share_with_links(tmp_path)
+    errors: list = []
+    got = {e.path for e in walk([str(share)], on_error=errors.append)}
+    # the inside link is followed; its folder and 'rh' are one folder, read once
+    assert len(got) == 1 and got.pop().endswith("/note.txt")
+    reasons = {e.source: (e.reason, e.message) for e in errors}
+    assert reasons[str(share / "passwd")][0] == "symlink_outside"
+    assert "secret.txt" in reasons[str(share / "passwd")][1]
+    reason, message = reasons[str(share / "dossier")]
+    assert reason == "symlink_outside" and "269054958815780" not in message  # NIR masked
+    followed = {e.path for e in walk([str(share)], follow_symlinks=True)}
+    assert str(share / "passwd") in followed and str(share / "dossier" / "fiche.txt") in followed
+
+
+def test_resolve_inside_refuses_a_path_resolving_out_of_the_roots(tmp_path: Path) -> None:
+    from rgpd.errors import InvalidInput
+    from rgpd.scan.paths import resolve_inside
+
+    share, outside = _share_with_links(tmp_path)
+    assert resolve_inside(share / "rh" / "note.txt", [share]) == share / "rh" / "note.txt"
+    assert resolve_inside(f"{share / 'interne' / 'note.txt'}!membre", [share])
+    for bad in (share / "passwd", share / "dossier" / "fiche.txt", share / ".." / "ailleurs"):
+        with pytest.raises(InvalidInput):
+            resolve_inside(bad, [share])
+    with pytest.raises(InvalidInput):  # a sibling whose name extends the root's
+        (tmp_path / "partage2").mkdir()
+        resolve_inside(tmp_path / "partage2", [share])
+
+
+def test_file_names_shown_mask_identifiers() -> None:
+    from rgpd.scan.paths import mask_path
+
+    shown = mask_path("/srv/partage/RH/2 69 05 49 588 157 80_dupont/jean.dupont@example.org.eml")
+    assert "588 157" not in shown and "jean.dupont@" not in shown
+    assert shown.startswith("/srv/partage/RH/") and "dupont" in shown  # the DPO can find it
+    assert mask_path("/srv/partage/facture 2024-01.pdf") == "/srv/partage/facture 2024-01.pdf"
+
+
+@pytest.mark.slow
+def test_access_package_never_copies_a_file_reached_through_a_symlink(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Issue 13 item 5: an access package copied a root-only file reached through a symlink."""
+    from rgpd.requests import discovery as disc
+    from rgpd.requests import fulfil
+    from rgpd.requests.model import RequestType
+    from tests.requests.fulfil_fixtures import ORG, build_commune, family_request
+
+    commune = build_commune(request, "sqlite", tmp_path, persons={3: [4, 5, 6]}, share_files=2)
+    ref = family_request(commune, 3, RequestType.ACCESS)
+    disc.discover(commune.ws, ORG, ref)
+    letter = commune.planted["letter_3"]
+    secret = tmp_path / "hors-partage.txt"
+    secret.write_text(letter.read_text(encoding="utf-8") + "MOT-DE-PASSE-ROOT\n", "utf-8")
+    letter.unlink()
+    letter.symlink_to(secret)  # swapped after the scan: the package must not follow it
+    res = fulfil.build_access_package(
+        commune.ws, ORG, ref, out_dir=tmp_path / "out", depth="quick", pdf=False
+    )
+    texts = "\n".join(
+        p.read_text(encoding="utf-8-sig", errors="replace")
+        for p in res.directory.rglob("*")
+        if p.is_file() and p.suffix in (".json", ".csv", ".html", ".txt")
+    )
+    assert "MOT-DE-PASSE-ROOT" not in texts
+    assert any("could not be read" in e for e in res.errors)
+    commune.ws.db.dispose()

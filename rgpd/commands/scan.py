@@ -135,6 +135,11 @@ class _Bar:
 @click.option(
     "--keep-evidence", is_flag=True, help="Also store raw samples, AES-GCM encrypted, for the DPO."
 )
+@click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Also follow symbolic links leading outside the scanned folders (not followed by default).",
+)
 @choice_option(
     "--format",
     "fmt",
@@ -152,6 +157,7 @@ def scan_files_cmd(
     workers: int,
     full: bool,
     keep_evidence: bool,
+    follow_symlinks: bool,
     fmt: str,
     fail_on: str,
 ) -> int:
@@ -170,7 +176,12 @@ def scan_files_cmd(
     ws = c.ws
     org = c.org_slug()
     kwargs: dict[str, Any] = dict(
-        exclude=exclude, depth=depth, workers=workers, full=full, keep_evidence=keep_evidence
+        exclude=exclude,
+        depth=depth,
+        workers=workers,
+        full=full,
+        keep_evidence=keep_evidence,
+        follow_symlinks=follow_symlinks,
     )
     if sys.stdout.isatty() and err_console.is_terminal:
         with _Bar() as bar:
