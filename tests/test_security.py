@@ -117,7 +117,7 @@ def test_resolve_inside_refuses_a_path_resolving_out_of_the_roots(tmp_path: Path
     from rgpd.errors import InvalidInput
     from rgpd.scan.paths import resolve_inside
 
-    share, outside = _share_with_links(tmp_path)
+    share, _outside = _share_with_links(tmp_path)
     assert resolve_inside(share / "rh" / "note.txt", [share]) == share / "rh" / "note.txt"
     assert resolve_inside(f"{share / 'interne' / 'note.txt'}!membre", [share])
     for bad in (share / "passwd", share / "dossier" / "fiche.txt", share / ".." / "ailleurs"):
