@@ -6,6 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 
 from rgpd.crypto import KeyRing
 from rgpd.errors import KeyMismatch
@@ -166,3 +169,158 @@ def test_access_package_never_copies_a_file_reached_through_a_symlink(
     assert "MOT-DE-PASSE-ROOT" not in texts
     assert any("could not be read" in e for e in res.errors)
     commune.ws.db.dispose()
+
+
+# -- terminal -----------------------------------------------------------------
+
+
+def _render(obj: object) -> str:
+    import io
+
+    from rgpd.commands._common import SafeConsole
+
+    buf = io.StringIO()
+    con = SafeConsole(
+        file=buf,
+        force_terminal=True,
+        color_system="truecolor",
+        width=10_000,
+        highlight=False,
+        soft_wrap=True,
+        emoji=False,
+    )
+    con.print(obj)
+    return buf.getvalue()
+
+
+@settings_(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_characters="\t"), max_size=60))
+def test_no_string_can_change_the_markup(s: str) -> None:
+    """Issue 13 item 7: whatever a string holds, it is printed as itself, unstyled."""
+    from rgpd.commands._common import visible
+
+    out = _render(s)
+    assert out == visible(s) + "\n"
+    assert "\x1b" not in visible(s)  # and no terminal escape survives
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "[/red]",
+        "[link=http://evil.example]cliquez ici[/link]",
+        "[blink red]ALERTE.txt",
+        ":warning:",
+    ],
+)
+def test_markup_like_names_are_printed_verbatim(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rgpd.commands import _common
+
+    assert _render(name) == name + "\n"
+    assert "\x1b]8;" not in _render(name)  # no hidden OSC 8 hyperlink
+    buf = io.StringIO()
+    monkeypatch.setattr(_common, "console", _common.SafeConsole(file=buf, width=200))
+    _common.table(None, ["nom"], [[name]])
+    _common.ok(name)
+    assert buf.getvalue().count(name) == 2
+
+
+def test_bidi_and_zero_width_are_shown_visibly() -> None:
+    from rgpd.commands._common import visible
+
+    assert visible("facture\u202etxt.exe") == "facture<U+202E>txt.exe"
+    assert visible("Jean\u200bDupont") == "Jean<U+200B>Dupont"
+    assert visible("Élodie Lefèvre") == "Élodie Lefèvre"
+
+
+@pytest.mark.parametrize("bad", ["Ren\u202ee", "Jean\u200b", "\u2066Paul", "Zo\u200de"])
+def test_bidi_and_zero_width_refused_in_names_at_intake(bad: str) -> None:
+    from rgpd.errors import ValidationFailed
+    from rgpd.requests import intake
+
+    form = {
+        "right": ["access"],
+        "first_name": [bad],
+        "last_name": ["Martin"],
+        "email": ["camille@example.org"],
+    }
+    from datetime import date
+
+    with pytest.raises(ValidationFailed) as exc:
+        intake.validate(form, [], today=date(2026, 12, 2))
+    assert any(p.field == "first_name" for p in exc.value.problems)
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from rgpd.config import Settings
+    from tests.requests.intake_fixtures import ORG, setup_org
+
+    db = tmp_path / "rgpd.db"
+    s = Settings(database_url=f"sqlite:///{db}", base_dir=tmp_path)
+    KeyRing.generate().save(s.path(s.key_file))
+    w = open_workspace(s, actor="test")
+    setup_org(w)
+    w.db.dispose()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RGPD_LANG", "en")
+    monkeypatch.setenv("COLUMNS", "400")
+    return ["--db", f"sqlite:///{db}", "--org", ORG]
+
+
+def test_markup_in_a_citizen_name_is_shown_not_interpreted(cli_env: list[str]) -> None:
+    """Issue 13 item 7: `[/red]` as a first name crashed `requests show` with a traceback."""
+    import re
+
+    from tests.clihelp import run_cli
+
+    link = "[link=http://evil.example]Martin[/link]"
+    r = run_cli(
+        [
+            *cli_env,
+            "requests",
+            "new",
+            "--right",
+            "access",
+            "--activity",
+            "cantine",
+            "--first-name",
+            "[/red]",
+            "--last-name",
+            link,
+            "--email",
+            "camille@example.org",
+            "--id",
+            "numero_famille=F-12345",
+            "--channel",
+            "mail",
+        ]
+    )
+    assert r.code == 0, r.all
+    m = re.search(r"R-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", r.all)
+    assert m, r.all
+    r = run_cli([*cli_env, "requests", "show", m.group(0)])
+    assert r.code == 0 and "Traceback" not in r.all, r.all
+    assert "[/red]" in r.out and link in r.out
+
+
+def test_file_named_like_markup_is_listed_verbatim(cli_env: list[str], tmp_path: Path) -> None:
+    """Issue 13 item 7: `[blink red]ALERTE.txt` was listed as `ALERTE.txt`."""
+    import shutil
+    import tempfile
+
+    from tests.clihelp import run_cli
+
+    share = Path(tempfile.mkdtemp(prefix="rgpd13-"))  # short: the table does not fold it
+    (share / "[blink red]ALERTE.txt").write_text(
+        "Contact : camille.martin@example.org, 06 12 34 56 78\n", encoding="utf-8"
+    )
+    try:
+        r = run_cli([*cli_env, "scan", "files", str(share), "--depth", "quick", "--workers", "1"])
+        assert r.code in (0, 1), r.all
+        r = run_cli([*cli_env, "findings", "list"])
+    finally:
+        shutil.rmtree(share)
+    assert f"{share}/[blink red]ALERTE.txt" in r.out, r.all

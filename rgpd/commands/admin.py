@@ -135,7 +135,7 @@ def audit_verify(c: Ctx, checkpoint: str | None, pubkey: str | None) -> int:
                 )
             )
         return 0
-    console.print(f"[red]{_('audit log broken')}[/red]")
+    console.print(_("audit log broken"), style="red")
     for p in res.problems:
         console.print(f"  • {p}", markup=False)
     return 1

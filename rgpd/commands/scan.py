@@ -377,7 +377,7 @@ def findings_show(c: Ctx, uri: str, fmt: str) -> int:
             }
         )
         return 0
-    console.print(f"[bold]{d.uri}[/bold]", markup=True, highlight=False)
+    console.print(d.uri, style="bold")
     console.print(
         _(
             "{kind}, {status}, {size} bytes, modified {modified}, last scanned {scanned} (run #{run})",

@@ -108,7 +108,7 @@ def _mask_part(path: str) -> str:
 
     if not any(c.isdigit() or c == "@" for c in path):
         return path  # every identifier masked here has digits or an @
-    spans = []
+    spans: list[Any] = []
     for rec in _recognizers():
         spans.extend(
             s
