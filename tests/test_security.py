@@ -324,3 +324,72 @@ def test_file_named_like_markup_is_listed_verbatim(cli_env: list[str], tmp_path:
     finally:
         shutil.rmtree(share)
     assert f"{share}/[blink red]ALERTE.txt" in r.out, r.all
+
+
+# -- mail memory cap ----------------------------------------------------------
+
+_MEASURE = """
+import resource, sys
+from rgpd.scan.extract import extract
+found = any("temoin.memoire@example.org" in c.text for c in extract(sys.argv[1]))
+print(found, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def write_big_eml(path: Path, text_mb: int = 2, binary_mb: int = 108) -> None:
+    """A ~150 MB .eml: a body, a text attachment ending with a marker, a binary attachment."""
+    import base64
+    import os
+
+    boundary = "==rgpd-test-boundary=="
+    with path.open("wb") as fh:
+        fh.write(
+            b"From: mairie@example.org\r\nTo: dpo@example.org\r\nSubject: archive\r\n"
+            b"MIME-Version: 1.0\r\n"
+            + f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'.encode()
+            + f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n".encode()
+            + "Bonjour, voici les pièces.\r\n".encode()
+        )
+        fh.write(
+            f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            'Content-Disposition: attachment; filename="releve.txt"\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n".encode()
+        )
+        line = b"ligne de releve sans donnees personnelles, numero 0000\n" * 1000
+        for _i in range(text_mb * 1024 * 1024 // len(line)):
+            fh.write(base64.encodebytes(line))
+        fh.write(base64.encodebytes(b"Contact : temoin.memoire@example.org\n"))
+        fh.write(
+            f"--{boundary}\r\nContent-Type: application/octet-stream\r\n"
+            'Content-Disposition: attachment; filename="scan.bin"\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n".encode()
+        )
+        block = os.urandom(57 * 1024 * 16)
+        for _i in range(binary_mb * 1024 * 1024 // len(block)):
+            fh.write(base64.encodebytes(block))
+        fh.write(f"--{boundary}--\r\n".encode())
+
+
+@pytest.mark.slow
+def test_a_150_mb_eml_is_read_under_500_mb(tmp_path: Path) -> None:
+    """Issue 13 item 8: a 150 MB .eml took 1.5 GB; attachments are now spooled to disk."""
+    import os
+    import subprocess
+    import sys
+
+    eml = tmp_path / "gros.eml"
+    write_big_eml(eml)
+    assert eml.stat().st_size > 140 * 1024 * 1024
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    out = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(eml)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=True,
+    ).stdout.split()
+    found, peak_mb = out[0] == "True", int(out[1])
+    print(f"150 MB .eml: peak RSS {peak_mb} MB")
+    assert found, "the marker in the spooled text attachment was not read"
+    assert peak_mb < 500
