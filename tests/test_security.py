@@ -393,3 +393,25 @@ def test_a_150_mb_eml_is_read_under_500_mb(tmp_path: Path) -> None:
     print(f"150 MB .eml: peak RSS {peak_mb} MB")
     assert found, "the marker in the spooled text attachment was not read"
     assert peak_mb < 500
+
+
+def test_identifiers_in_file_names_are_masked_in_findings_list(
+    cli_env: list[str], tmp_path: Path
+) -> None:
+    """Issue 13 item 8: personal data in file names was printed in clear."""
+    import shutil
+    import tempfile
+
+    from tests.clihelp import run_cli
+
+    share = Path(tempfile.mkdtemp(prefix="rgpd13-"))
+    (share / "attestation 2 69 05 49 588 157 80.txt").write_text(
+        "Contact : camille.martin@example.org\n", encoding="utf-8"
+    )
+    try:
+        r = run_cli([*cli_env, "scan", "files", str(share), "--depth", "quick", "--workers", "1"])
+        assert r.code in (0, 1), r.all
+        r = run_cli([*cli_env, "findings", "list"])
+    finally:
+        shutil.rmtree(share)
+    assert "attestation 2 69" in r.out and "588 157" not in r.out, r.all

@@ -29,6 +29,7 @@ from rgpd.scan.findings import (
     list_findings,
     show_source,
 )
+from rgpd.scan.paths import mask_path
 
 DEPTH_CHOICES = ["quick", "standard", "deep"]
 SEVERITY_CHOICES = [s.value for s in Severity]
@@ -245,7 +246,7 @@ def _summary(res: Any, *, to_stderr: bool) -> None:
                     "{n} not read ({reason}), e.g. {source}: {detail}",
                     n=len(items),
                     reason=reason,
-                    source=items[0].source,
+                    source=mask_path(items[0].source),
                     detail=items[0].message,
                 ),
                 markup=False,
@@ -254,12 +255,12 @@ def _summary(res: Any, *, to_stderr: bool) -> None:
         shown = res.errors[:MAX_ERRORS_SHOWN]
         if to_stderr:
             for e in shown:
-                out.print(f"  ! {e.source} [{e.reason}] {e.message}", markup=False)
+                out.print(f"  ! {mask_path(e.source)} [{e.reason}] {e.message}", markup=False)
         else:
             table(
                 _("Unreadable"),
                 [_("Source"), _("Reason"), _("Message")],
-                [[e.source, e.reason, e.message] for e in shown],
+                [[mask_path(e.source), e.reason, e.message] for e in shown],
             )
         if len(res.errors) > len(shown):
             out.print(_("…and {n} more", n=len(res.errors) - len(shown)), markup=False)
@@ -331,7 +332,7 @@ def findings_list(
         [_("Source"), _("Entity"), _("Severity"), _("Count"), _("Score"), _("Evidence")],
         [
             [
-                f.source,
+                mask_path(f.source),  # identifiers in file names masked; `findings show` in clear
                 f.entity_type + (" (Art. 9)" if f.special_category else ""),
                 f.severity.value,
                 f.count,
