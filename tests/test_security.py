@@ -11,7 +11,7 @@ from hypothesis import settings as settings_
 from hypothesis import strategies as st
 
 from rgpd.crypto import KeyRing
-from rgpd.errors import KeyMismatch
+from rgpd.errors import CryptoError, KeyMismatch
 from rgpd.keys import rotate
 from rgpd.storage.tables import MetaRow
 from rgpd.workspace import Workspace, open_workspace
@@ -70,7 +70,7 @@ def test_swapped_key_file_under_a_running_process_is_refused(ws_any: Workspace) 
     ring = ws_any.keys
     path = ws_any.settings.path(ws_any.settings.key_file)
     KeyRing.generate().save(path)
-    with pytest.raises(Exception, match="another install"):
+    with pytest.raises(CryptoError, match="another install"):
         ring.seal("x")
 
 
