@@ -248,6 +248,9 @@ class _Spooler:
         return Blob(name=name, head=head, size=size, opener=lambda: open(decoded, "rb"))
 
 
+_PAD_END = re.compile(rb"(?<==)(?=[^=])")
+
+
 def _decode_file(src: str, dst: str, encoding: str, limit: int) -> int:
     """Decode a spooled body (base64, quoted-printable or as is) in blocks; bytes written.
 
@@ -259,11 +262,12 @@ def _decode_file(src: str, dst: str, encoding: str, limit: int) -> int:
         blocks = iter(lambda: fin.read(1024 * 1024), b"") if encoding == "base64" else fin
         for block in blocks:
             if encoding == "base64":
-                data = rest + block.translate(None, b" \t\r\n")
-                cut = len(data) - len(data) % 4
-                rest = data[cut:]
+                # pieces that end with padding decode alone (senders that pad each line)
+                *done, last = _PAD_END.split(rest + block.translate(None, b" \t\r\n"))
+                cut = len(last) - len(last) % 4
+                rest = last[cut:]
                 try:
-                    out = base64.b64decode(data[:cut])
+                    out = b"".join(base64.b64decode(p) for p in [*done, last[:cut]])
                 except binascii.Error:
                     raise source_error(
                         CorruptDocument, Reason.CORRUPT, _("attachment is not valid base64")
