@@ -18,15 +18,23 @@ import getpass
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rgpd.crypto import KeyRing, sha256_hex, verify_signature
+from rgpd.crypto import (
+    KeyRing,
+    is_public_key,
+    public_key_fingerprint,
+    sha256_hex,
+    verify_signature,
+)
+from rgpd.errors import InvalidInput
+from rgpd.i18n import _
 from rgpd.storage.db import utcnow
-from rgpd.storage.tables import AuditHeadRow, AuditRow
+from rgpd.storage.tables import AuditHeadRow, AuditRow, MetaRow
 
 GENESIS = "0" * 64
 
@@ -68,6 +76,11 @@ class Entry:
     hash: str
 
 
+#: Hash format of new entries. 1 hashed the timestamp to the second (entries
+#: written before issue 13); 2 hashes it to the microsecond and says so in the body.
+HASH_VERSION = 2
+
+
 def entry_hash(
     prev_hash: str,
     seq: int,
@@ -80,22 +93,49 @@ def entry_hash(
     before: str | None,
     after: str | None,
     details: str,
+    *,
+    version: int = HASH_VERSION,
 ) -> str:
-    body = canonical(
-        {
-            "seq": seq,
-            "ts": ts.isoformat(timespec="seconds"),
-            "actor": actor,
-            "org": org,
-            "action": action,
-            "entity": entity,
-            "ref": entity_ref,
-            "before": before,
-            "after": after,
-            "details": details,
-        }
+    fields: dict[str, Any] = {
+        "seq": seq,
+        "ts": ts.isoformat(timespec="seconds" if version == 1 else "microseconds"),
+        "actor": actor,
+        "org": org,
+        "action": action,
+        "entity": entity,
+        "ref": entity_ref,
+        "before": before,
+        "after": after,
+        "details": details,
+    }
+    if version != 1:
+        fields["v"] = version
+    return sha256_hex(prev_hash + canonical(fields))
+
+
+def _entry_hashes(e: Entry) -> bool:
+    """Whether ``e.hash`` is its content's hash, in the current format or the legacy one.
+
+    The legacy (second-precision) format is accepted only for a timestamp without
+    a fraction: there it says exactly what format 2 says, so nothing can be moved
+    within a second by falling back to it.
+    """
+    args = (
+        e.prev_hash,
+        e.seq,
+        e.ts,
+        e.actor,
+        e.org,
+        e.action,
+        e.entity,
+        e.entity_ref,
+        e.before_digest,
+        e.after_digest,
+        e.details,
     )
-    return sha256_hex(prev_hash + body)
+    if entry_hash(*args) == e.hash:
+        return True
+    return e.ts.microsecond == 0 and entry_hash(*args, version=1) == e.hash
 
 
 def verify_entries(entries: list[Entry], head: tuple[int, str] | None = None) -> list[str]:
@@ -113,20 +153,7 @@ def verify_entries(entries: list[Entry], head: tuple[int, str] | None = None) ->
             problems.append(
                 f"entry #{e.seq}: does not follow the previous entry (deleted or reordered)"
             )
-        recomputed = entry_hash(
-            e.prev_hash,
-            e.seq,
-            e.ts,
-            e.actor,
-            e.org,
-            e.action,
-            e.entity,
-            e.entity_ref,
-            e.before_digest,
-            e.after_digest,
-            e.details,
-        )
-        if recomputed != e.hash:
+        if not _entry_hashes(e):
             problems.append(
                 f"entry #{e.seq}: content was modified ({e.action} {e.entity} {e.entity_ref})"
             )
@@ -163,7 +190,7 @@ def append(
         head = AuditHeadRow(id=1, seq=0, hash=GENESIS)
         session.add(head)
         session.flush()
-    ts = utcnow()
+    ts = datetime.now(UTC).replace(tzinfo=None)  # full precision: hashed to the microsecond
     who = current_actor(actor)
     b = digest(before) if before is not None else None
     a = digest(after) if after is not None else None
@@ -222,24 +249,106 @@ class VerifyResult:
     problems: list[str]
     head_seq: int
     head_hash: str
+    #: The latest checkpoint recorded by ``audit export`` that the log was checked against.
+    recorded_seq: int | None = None
+    recorded_at: str | None = None
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify(session: Session, checkpoint: dict[str, Any] | None = None) -> VerifyResult:
+CHECKPOINT_META = "audit_checkpoint"
+_CP_FIELDS: dict[str, type] = {
+    "install": str,
+    "seq": int,
+    "hash": str,
+    "at": str,
+    "public_key": str,
+    "signature": str,
+}
+
+
+def parse_checkpoint(text: str) -> dict[str, Any]:
+    """A checkpoint file's content, or :class:`InvalidInput` naming what is wrong (exit 2)."""
+    try:
+        cp = json.loads(text)
+    except ValueError:
+        raise InvalidInput("checkpoint", _("not a JSON checkpoint file")) from None
+    if not isinstance(cp, dict):
+        raise InvalidInput("checkpoint", _("not a JSON checkpoint file"))
+    for name, kind in _CP_FIELDS.items():
+        value = cp.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise InvalidInput(
+                f"checkpoint.{name}", _("missing or not a {kind}", kind=kind.__name__)
+            )
+    if cp["seq"] < 0 or len(cp["hash"]) != 64:
+        raise InvalidInput("checkpoint.seq", _("not a checkpoint of an audit log head"))
+    return cp
+
+
+def parse_public_key(text: str) -> str:
+    """An Ed25519 public key kept by the DPO (``rgpd audit pubkey`` output), checked for shape."""
+    key = text.strip().split()[-1] if text.strip() else ""
+    if not is_public_key(key):
+        raise InvalidInput("pubkey", _("not an Ed25519 public key (expected `rgpd audit pubkey`)"))
+    return key
+
+
+def verify(
+    session: Session,
+    checkpoint: dict[str, Any] | None = None,
+    *,
+    public_key: str | None = None,
+) -> VerifyResult:
+    """Check the chain, the head, the latest recorded checkpoint and ``checkpoint`` if given.
+
+    ``public_key`` is the install's own signing key (kept beside the key file, or a
+    copy the DPO kept): a checkpoint is trusted only if it verifies under it, never
+    under the key written inside the checkpoint.
+    """
     entries = load_entries(session)
     head = session.get(AuditHeadRow, 1)
     head_t = (head.seq, head.hash) if head else (0, GENESIS)
     problems = verify_entries(entries, head_t)
+    recorded = _recorded_checkpoint(session)
+    if recorded is not None:
+        problems += [
+            p.replace("checkpoint:", "recorded checkpoint:", 1)
+            for p in check_checkpoint(recorded, entries, public_key or recorded["public_key"])
+        ]
     if checkpoint is not None:
-        problems += check_checkpoint(checkpoint, entries)
-    return VerifyResult(len(entries), problems, head_t[0], head_t[1])
+        if not public_key:
+            problems.append("checkpoint: no trusted public key to check it against")
+        else:
+            problems += check_checkpoint(checkpoint, entries, public_key)
+    return VerifyResult(
+        len(entries),
+        problems,
+        head_t[0],
+        head_t[1],
+        recorded_seq=recorded["seq"] if recorded else None,
+        recorded_at=recorded["at"] if recorded else None,
+    )
+
+
+def _recorded_checkpoint(session: Session) -> dict[str, Any] | None:
+    row = session.get(MetaRow, CHECKPOINT_META)
+    if row is None:
+        return None
+    try:
+        return parse_checkpoint(row.value)
+    except InvalidInput:
+        return {"install": "", "seq": 0, "hash": "", "at": "", "public_key": "", "signature": ""}
 
 
 def make_checkpoint(session: Session, keys: KeyRing, install_id: str) -> dict[str, Any]:
-    """A signed statement "entry #N had hash H at time T", verifiable with the public key only."""
+    """A signed statement "entry #N had hash H at time T", verifiable with the public key only.
+
+    The checkpoint is also recorded in the database (``rgpd_meta``), so a later
+    ``audit verify`` reports a wiped or truncated log against it.
+    """
     head = session.get(AuditHeadRow, 1)
     seq, h = (head.seq, head.hash) if head else (0, GENESIS)
     body = {
@@ -247,26 +356,43 @@ def make_checkpoint(session: Session, keys: KeyRing, install_id: str) -> dict[st
         "seq": seq,
         "hash": h,
         "at": utcnow().isoformat(timespec="seconds") + "Z",
+        "public_key_fingerprint": public_key_fingerprint(keys.public_key()),
     }
-    return {
+    cp = {
         **body,
         "public_key": keys.public_key(),
         "signature": keys.sign(canonical(body).encode()),
     }
+    row = session.get(MetaRow, CHECKPOINT_META)
+    if row is None:
+        session.add(MetaRow(key=CHECKPOINT_META, value=canonical(cp)))
+    else:
+        row.value = canonical(cp)
+    session.flush()
+    return cp
 
 
-def check_checkpoint(cp: dict[str, Any], entries: list[Entry]) -> list[str]:
-    body = {k: cp.get(k) for k in ("install", "seq", "hash", "at")}
-    if not verify_signature(
-        str(cp.get("public_key", "")), canonical(body).encode(), str(cp.get("signature", ""))
-    ):
+def check_checkpoint(cp: dict[str, Any], entries: list[Entry], public_key: str) -> list[str]:
+    """Problems of ``cp`` against the log, trusting only ``public_key`` for its signature."""
+    body = {k: v for k, v in cp.items() if k not in ("public_key", "signature")}
+    if str(cp.get("public_key", "")) != public_key:
+        return [
+            "checkpoint: signed by another key (fingerprint "
+            f"{public_key_fingerprint(str(cp.get('public_key', '')))}), not this install's "
+            f"(fingerprint {public_key_fingerprint(public_key)})"
+        ]
+    if not verify_signature(public_key, canonical(body).encode(), str(cp.get("signature", ""))):
         return ["checkpoint: signature does not verify (checkpoint altered or foreign)"]
     seq = int(cp["seq"])
     if seq == 0:
         return []
     match = next((e for e in entries if e.seq == seq), None)
     if match is None:
-        return [f"checkpoint: entry #{seq} signed at {cp['at']} is missing from the log"]
+        last = entries[-1].seq if entries else 0
+        return [
+            f"checkpoint: entry #{seq} signed at {cp['at']} is missing from the log "
+            f"(the log holds {len(entries)} entries, up to #{last}: wiped or truncated)"
+        ]
     if match.hash != cp["hash"]:
         return [f"checkpoint: entry #{seq} differs from the signed checkpoint (log rewritten)"]
     return []

@@ -102,13 +102,13 @@ def _main(argv: list[str] | None) -> int:
         exc.show()
         return 2
     except ValidationFailed as exc:
-        err_console.print(f"[red]{_('Error')}[/red] {exc.source or ''}".rstrip())
+        err_console.print(f"{_('Error')} {exc.source or ''}".rstrip(), style="red")
         for p in exc.problems:
             err_console.print(f"  • {p.field}: {p.problem}", markup=False)
         err_console.print(_("Nothing was written."))
         return exc.exit_code
     except RgpdError as exc:
-        err_console.print(f"[red]{_('Error')}:[/red] ", end="")
+        err_console.print(f"{_('Error')}: ", style="red", end="")
         err_console.print(str(exc), markup=False)
         return exc.exit_code
     except KeyboardInterrupt:

@@ -49,20 +49,35 @@ def _b64d(s: str) -> bytes:
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
 
+def new_key_id() -> str:
+    """A random key id: two installs never share one (``k1`` everywhere hid mix-ups)."""
+    return "k-" + secrets.token_hex(6)
+
+
 @dataclass
 class KeyRing:
-    """The keys of one install. ``active`` seals; every listed key can open."""
+    """The keys of one install. ``active`` seals; every listed key can open.
+
+    A ring loaded from a file remembers it and, before each seal, re-reads it when
+    it changed on disk (inode, size or mtime): a ``rgpd keys rotate --retire-old``
+    run by another process is seen at once by a long-running server, which then
+    never seals under a retired key.
+    """
 
     keys: dict[str, bytes]
     active: str
     index_key: bytes
     signing_key: bytes
     created: dict[str, str] = field(default_factory=dict)
+    #: Install id of the database this key file is bound to ("" until first bound).
+    install: str = ""
+    _path: Path | None = field(default=None, repr=False, compare=False)
+    _stamp: tuple[int, int, int] | None = field(default=None, repr=False, compare=False)
 
     # -- key file -----------------------------------------------------------
     @classmethod
     def generate(cls) -> KeyRing:
-        kid = "k1"
+        kid = new_key_id()
         return cls(
             keys={kid: AESGCM.generate_key(bit_length=256)},
             active=kid,
@@ -75,6 +90,7 @@ class KeyRing:
         return json.dumps(
             {
                 "format": 1,
+                "install": self.install,
                 "active": self.active,
                 "keys": {
                     k: {"aes256": _b64e(v), "created": self.created.get(k, "")}
@@ -98,8 +114,9 @@ class KeyRing:
                 index_key=_b64d(d["index_key"]),
                 signing_key=_b64d(d["signing_key"]),
                 created={k: v.get("created", "") for k, v in d["keys"].items()},
+                install=str(d.get("install") or ""),
             )
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise CryptoError(
                 _("key file is malformed: {error}", error=exc.__class__.__name__)
             ) from exc
@@ -116,11 +133,14 @@ class KeyRing:
             fh.write(self.to_json())
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
+        self._path, self._stamp = path, _stamp(path)
+        pub = public_key_path(path)
+        pub.write_text(self.public_key() + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> KeyRing:
         if not path.exists():
-            raise ConfigError(_("key file not found: {path} (run `rgpd init`)", path=path))
+            raise ConfigError(_("key file not found: {path}", path=path))
         mode = path.stat().st_mode & 0o777
         if mode & 0o077:
             raise CryptoError(
@@ -130,13 +150,54 @@ class KeyRing:
                     mode=f"{mode:o}",
                 )
             )
-        return cls.from_json(path.read_text(encoding="utf-8"))
+        stamp = _stamp(path)
+        ring = cls.from_json(path.read_text(encoding="utf-8"))
+        ring._path, ring._stamp = path, stamp
+        return ring
+
+    def refresh(self) -> bool:
+        """Re-read the key file if another process changed it; True when it did.
+
+        One ``stat`` per call. A key file that vanished or went bad keeps the ring
+        as it is: sealing under the last known active key beats failing a write.
+        """
+        if self._path is None:
+            return False
+        try:
+            stamp = _stamp(self._path)
+        except OSError:
+            return False
+        if stamp == self._stamp:
+            return False
+        fresh = KeyRing.load(self._path)
+        if fresh.fingerprint() != self.fingerprint():
+            raise CryptoError(
+                _(
+                    "key file {path} was replaced by another install's key file "
+                    "(fingerprint {new}, expected {old}); nothing was written",
+                    path=self._path,
+                    new=fresh.fingerprint(),
+                    old=self.fingerprint(),
+                )
+            )
+        self.keys, self.active, self.created = fresh.keys, fresh.active, fresh.created
+        self.install, self._stamp = fresh.install or self.install, fresh._stamp
+        return True
+
+    def fingerprint(self) -> str:
+        """Identity of this install's key file, stable across ``keys rotate``.
+
+        Derived from the index and signing keys, which rotation keeps; recorded in
+        the database (``rgpd_meta``) so a key file of another install is refused.
+        """
+        return self.keyed_digest("keyfile.fingerprint", self.public_key())[:32]
 
     # -- rotation -----------------------------------------------------------
     def add_key(self) -> str:
         """Add a fresh AES key and make it active; old keys stay to open old data."""
-        n = 1 + max(int(k[1:]) for k in self.keys if k[1:].isdigit())
-        kid = f"k{n}"
+        kid = new_key_id()
+        while kid in self.keys:  # pragma: no cover - 48 random bits
+            kid = new_key_id()
         self.keys[kid] = AESGCM.generate_key(bit_length=256)
         self.created[kid] = datetime.now(UTC).isoformat(timespec="seconds")
         self.active = kid
@@ -152,6 +213,7 @@ class KeyRing:
     def seal(self, plaintext: bytes | str, context: str = "") -> str:
         """Encrypt; ``context`` (e.g. 'request.payload') must be given again to open."""
         data = plaintext.encode("utf-8") if isinstance(plaintext, str) else plaintext
+        self.refresh()
         nonce = secrets.token_bytes(12)
         aad = f"{FORMAT_VERSION}${self.active}${context}".encode()
         ct = AESGCM(self.keys[self.active]).encrypt(nonce, data, aad)
@@ -165,6 +227,8 @@ class KeyRing:
         if version != FORMAT_VERSION:
             raise CryptoError(_("unknown ciphertext version {version}", version=repr(version)))
         key = self.keys.get(kid)
+        if key is None and self.refresh():
+            key = self.keys.get(kid)
         if key is None:
             raise CryptoError(
                 _("unknown key id {kid} (retired or from another install)", kid=repr(kid))
@@ -217,6 +281,30 @@ class KeyRing:
         return _b64e(
             Ed25519PrivateKey.from_private_bytes(self.signing_key).public_key().public_bytes_raw()
         )
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def public_key_path(key_path: Path) -> Path:
+    """Where the audit signing public key is kept, beside the key file (not secret)."""
+    return key_path.with_name(key_path.stem + ".pub")
+
+
+def public_key_fingerprint(public_key_b64: str) -> str:
+    """Short SHA-256 of a public key, to compare copies by eye (``rgpd audit pubkey``)."""
+    return sha256_hex(public_key_b64.strip())[:32]
+
+
+def is_public_key(public_key_b64: str) -> bool:
+    """Whether ``public_key_b64`` decodes to an Ed25519 public key."""
+    try:
+        Ed25519PublicKey.from_public_bytes(_b64d(public_key_b64))
+        return True
+    except (ValueError, TypeError):
+        return False
 
 
 def verify_signature(public_key_b64: str, message: bytes, signature_b64: str) -> bool:

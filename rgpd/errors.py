@@ -17,6 +17,7 @@ so that the library can be used from other programs without ``sys.exit`` surpris
     │   └── LockHeld                another run of the same scan profile is active
     ├── StorageError                the database cannot be reached or migrated
     ├── CryptoError                 wrong key, tampered ciphertext, unknown key id
+    │   └── KeyMismatch             the key file belongs to another install than the database
     ├── IntegrityError              the audit chain is broken (exit 1: a finding)
     ├── SourceError                 one file / database / table could not be read;
     │   ├── UnsupportedFormat       recorded as a scan error, the scan goes on
@@ -106,6 +107,13 @@ class StorageError(RgpdError):
 
 class CryptoError(RgpdError):
     exit_code = 4
+
+
+class KeyMismatch(CryptoError):
+    """The key file and the database are not of the same install (or the key file is gone).
+
+    Writing on would seal values no key can open, so every write is refused.
+    """
 
 
 class IntegrityError(RgpdError):

@@ -1,25 +1,38 @@
-"""Key rotation edge: re-encrypt every sealed column under the new active key.
+"""Key rotation and the binding of a key file to its database.
 
-Wings that store sealed values register their (table, column, context) in
-``SEALED_COLUMNS`` so rotation finds them; nothing else needs to know.
+Rotation re-encrypts every sealed column (listed in :mod:`rgpd.storage.sealed`)
+under a new active key. Running processes see the new key file before their next
+seal (:meth:`rgpd.crypto.KeyRing.refresh`), so a retired key never seals again.
+
+Binding: the database records the fingerprint of its install's key file in
+``rgpd_meta``; a key file of another install is refused before anything is
+written (:func:`check_binding`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import MetaData, Table, select, update
+from sqlalchemy.orm import Session
 
 from rgpd import audit
-from rgpd.workspace import Workspace
+from rgpd.crypto import KeyRing
+from rgpd.errors import KeyMismatch
+from rgpd.i18n import _
+from rgpd.storage.sealed import register_sealed, sealed_columns
+from rgpd.storage.tables import MetaRow
 
-#: (table, primary-key column, sealed column, context-of-row) — context may depend on the row.
-SEALED_COLUMNS: list[tuple[str, str, str, Callable[[dict], str]]] = []
+if TYPE_CHECKING:
+    from rgpd.workspace import Workspace
 
+__all__ = ["RotateResult", "bind", "check_binding", "register_sealed", "rotate"]
 
-def register_sealed(table: str, pk: str, column: str, context: Callable[[dict], str]) -> None:
-    SEALED_COLUMNS.append((table, pk, column, context))
+FINGERPRINT_KEY = "keys_fingerprint"
+INSTALL_KEY = "install_id"
 
 
 @dataclass
@@ -29,32 +42,81 @@ class RotateResult:
     retired: list[str] = field(default_factory=list)
 
 
+def _meta(s: Session, key: str) -> str | None:
+    row = s.get(MetaRow, key)
+    return row.value if row is not None else None
+
+
+def check_binding(s: Session, ring: KeyRing, key_path: Path) -> None:
+    """Refuse a key file that is not the one this database was sealed with.
+
+    A database without a recorded fingerprint (an install older than the binding)
+    is bound to the first key file that opens it.
+    """
+    recorded = _meta(s, FINGERPRINT_KEY)
+    install = _meta(s, INSTALL_KEY) or ""
+    if recorded is None:
+        bind(s, ring)
+        return
+    if recorded != ring.fingerprint():
+        raise KeyMismatch(
+            _(
+                "key file {path} (install {ring_install}, fingerprint {ring_fp}) is not the key "
+                "file of this database (install {db_install}, fingerprint {db_fp}); nothing was "
+                "written. Restore this install's key file from its backup.",
+                path=key_path,
+                ring_install=ring.install or _("unknown"),
+                ring_fp=ring.fingerprint(),
+                db_install=install or _("unknown"),
+                db_fp=recorded,
+            )
+        )
+
+
+def bind(s: Session, ring: KeyRing) -> None:
+    """Record ``ring``'s fingerprint (and make sure the install has an id)."""
+    row = s.get(MetaRow, FINGERPRINT_KEY)
+    if row is None:
+        s.add(MetaRow(key=FINGERPRINT_KEY, value=ring.fingerprint()))
+    else:
+        row.value = ring.fingerprint()
+    if s.get(MetaRow, INSTALL_KEY) is None:
+        s.add(MetaRow(key=INSTALL_KEY, value=ring.install or str(uuid.uuid4())))
+    s.flush()
+
+
+def _reseal_pass(s: Session, ring: KeyRing, kid: str) -> int:
+    n = 0
+    md = MetaData()
+    for col in sealed_columns():
+        t = Table(col.table, md, autoload_with=s.connection())
+        for row in s.execute(select(t).where(t.c[col.column].is_not(None))).mappings():
+            token = row[col.column]
+            if ring.key_id_of(token) == kid:
+                continue
+            s.execute(
+                update(t)
+                .where(t.c[col.pk] == row[col.pk])
+                .values({col.column: ring.reseal(token, col.context(dict(row)))})
+            )
+            n += 1
+    return n
+
+
 def rotate(ws: Workspace, *, retire_old: bool = False) -> RotateResult:
     """Add a key, save the key file first (old keys kept), then reseal in one transaction.
 
-    Saving first means a crash mid-way leaves data readable with the saved ring;
-    a re-run reseals what is left.
+    Saving first means a crash mid-way leaves data readable with the saved ring,
+    and every other process seals under the new key from its next seal on. With
+    ``retire_old``, a second pass reseals what such processes committed under an
+    old key while the first pass ran; only then are the old keys removed.
     """
-    import rgpd.storage.models  # noqa: F401  (all wings register their sealed columns)
-
     ring = ws.keys
+    ring.refresh()
     kid = ring.add_key()
     ws.save_keys()
-    n = 0
-    md = MetaData()
     with ws.db.session() as s:
-        for tname, pk, col, ctx in SEALED_COLUMNS:
-            t = Table(tname, md, autoload_with=s.connection())
-            for row in s.execute(select(t).where(t.c[col].is_not(None))).mappings():
-                token = row[col]
-                if ring.key_id_of(token) == kid:
-                    continue
-                s.execute(
-                    update(t)
-                    .where(t.c[pk] == row[pk])
-                    .values({col: ring.reseal(token, ctx(dict(row)))})
-                )
-                n += 1
+        n = _reseal_pass(s, ring, kid)
         audit.append(
             s,
             action="rotate",
@@ -65,6 +127,8 @@ def rotate(ws: Workspace, *, retire_old: bool = False) -> RotateResult:
         )
     retired: list[str] = []
     if retire_old:
+        with ws.db.session() as s:
+            n += _reseal_pass(s, ring, kid)
         for old in [k for k in ring.keys if k != kid]:
             ring.retire(old)
             retired.append(old)

@@ -12,10 +12,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from rgpd import audit
 from rgpd.config import CONFIG_NAME, DEFAULT_TIMEZONE, DEFAULT_TOML, Settings, load_settings
 from rgpd.crypto import KeyRing
-from rgpd.errors import ConfigError
+from rgpd.errors import ConfigError, Conflict, KeyMismatch
 from rgpd.i18n import _
+from rgpd.keys import FINGERPRINT_KEY, bind, check_binding
 from rgpd.storage.db import Database
 from rgpd.storage.tables import MetaRow
 
@@ -26,12 +31,47 @@ class Workspace:
     db: Database
     actor: str | None = None
     _keys: KeyRing | None = field(default=None, repr=False)
+    _bound: bool = field(default=False, repr=False)
 
     @property
     def keys(self) -> KeyRing:
-        if self._keys is None:
-            self._keys = KeyRing.load(self.settings.path(self.settings.key_file))
-        return self._keys
+        """The install's key ring, checked once against the database's recorded fingerprint.
+
+        The check runs before the ring is first handed out, so a key file of
+        another install (or none) stops every command before it writes anything.
+        """
+        if self._keys is not None and self._bound:
+            return self._keys
+        path = self.settings.path(self.settings.key_file)
+        ring = self._keys if self._keys is not None else self._load_ring(path)
+        with self.db.session() as s:
+            check_binding(s, ring, path)
+            install = self._install_row(s)
+        if not ring.install:
+            ring.install = install
+            if path.exists():
+                ring.save(path)
+        self._keys, self._bound = ring, True
+        return ring
+
+    def _load_ring(self, path: Path) -> KeyRing:
+        if path.exists():
+            return KeyRing.load(path)
+        with self.db.session() as s:
+            recorded = s.get(MetaRow, FINGERPRINT_KEY)
+            install = s.get(MetaRow, "install_id")
+        if recorded is None:
+            raise ConfigError(_("key file not found: {path} (run `rgpd init`)", path=path))
+        raise KeyMismatch(
+            _(
+                "key file not found: {path}. This database (install {install}, key fingerprint "
+                "{fp}) was sealed with it: restore it from its backup. A new key file cannot "
+                "open the values already stored.",
+                path=path,
+                install=install.value if install is not None else _("unknown"),
+                fp=recorded.value,
+            )
+        )
 
     def save_keys(self) -> None:
         self.keys.save(self.settings.path(self.settings.key_file))
@@ -49,11 +89,16 @@ class Workspace:
 
     def install_id(self) -> str:
         with self.db.session() as s:
-            row = s.get(MetaRow, "install_id")
-            if row is None:
-                row = MetaRow(key="install_id", value=str(uuid.uuid4()))
-                s.add(row)
-            return row.value
+            return self._install_row(s)
+
+    @staticmethod
+    def _install_row(s: Session) -> str:
+        row = s.get(MetaRow, "install_id")
+        if row is None:
+            row = MetaRow(key="install_id", value=str(uuid.uuid4()))
+            s.add(row)
+            s.flush()
+        return row.value
 
     def reports_dir(self) -> Path:
         return self.settings.path(self.settings.reports_dir)
@@ -112,20 +157,66 @@ class InitResult:
     config_path: Path
     key_path: Path
     database: str
+    database_created: bool = True
 
 
-def init_workspace(settings: Settings) -> InitResult:
-    """Create config, key file (0600) and database; idempotent, never overwrites a key."""
+def _existing_install(settings: Settings) -> str | None:
+    """The install id of the configured database, or None if it holds no rgpd install."""
+    db = Database(settings.database_url)
+    try:
+        db.check()
+        with db.engine.connect() as conn:
+            if not inspect(conn).has_table(MetaRow.__tablename__):
+                return None
+            row = conn.execute(select(MetaRow.value).where(MetaRow.key == "install_id")).first()
+            return str(row[0]) if row else ""
+    finally:
+        db.dispose()
+
+
+def init_workspace(settings: Settings, *, force: bool = False) -> InitResult:
+    """Create config, key file (0600) and database; never overwrites a key file.
+
+    Without ``force`` it refuses when the database already holds an install or the
+    key file exists: re-running ``init`` by habit must not touch either. With
+    ``force`` it keeps both (brings the database up to date, creates what is
+    missing); when the database's own key file is lost, ``force`` creates a new
+    one and re-binds: values sealed under the lost key stay unreadable for good.
+    """
     cfg = settings.base_dir / CONFIG_NAME
+    key_path = settings.path(settings.key_file)
+    install = _existing_install(settings)
+    if not force and (install is not None or key_path.exists()):
+        raise Conflict(
+            _(
+                "an install already exists (database: {db}; key file: {key}); `rgpd init` "
+                "changes nothing. Use --force to bring it up to date (a key file is never "
+                "overwritten).",
+                db=_("install {id}", id=install) if install is not None else _("none"),
+                key=key_path if key_path.exists() else _("none"),
+            )
+        )
     created_cfg = False
     if not cfg.exists():
         cfg.write_text(DEFAULT_TOML, encoding="utf-8")
         created_cfg = True
-    key_path = settings.path(settings.key_file)
     created_key = False
     if not key_path.exists():
         KeyRing.generate().save(key_path)
         created_key = True
     ws = open_workspace(settings)
-    ws.install_id()
-    return InitResult(created_cfg, created_key, cfg, key_path, ws.db.safe_url())
+    if created_key and install is not None:
+        with ws.db.session() as s:  # the old key is lost: bind the new one explicitly
+            ring = KeyRing.load(key_path)
+            bind(s, ring)
+            audit.append(
+                s,
+                action="rebind",
+                entity="keys",
+                entity_ref=ring.fingerprint(),
+                details={"reason": "key file lost; init --force"},
+            )
+    ws.keys  # noqa: B018  (binds a new database to its key file, checks an old one)
+    return InitResult(
+        created_cfg, created_key, cfg, key_path, ws.db.safe_url(), database_created=install is None
+    )

@@ -57,13 +57,42 @@ def test_version_and_help_have_examples() -> None:
     assert missing == [], f"commands without an example in --help: {missing}"
 
 
-def test_init_creates_key_0600_and_is_idempotent(home: Path) -> None:
+def test_init_creates_key_0600_and_refuses_to_run_again(home: Path) -> None:
     key = home / ".rgpd" / "keys.json"
     assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
     before = key.read_bytes()
-    assert run_cli(["init"]).code == 0
+    r = run_cli(["init"])
+    assert r.code == 2 and "--force" in r.all, r.all
     assert key.read_bytes() == before, "init must never overwrite a key"
+    r = run_cli(["init", "--force"])
+    assert r.code == 0, r.all
+    assert key.read_bytes() == before, "init --force must never overwrite a key"
     assert (home / "rgpd.toml").exists()
+
+
+def test_missing_key_file_never_suggests_init_over_a_database(home: Path) -> None:
+    """Issue 13 item 2: a lost key file, then `rgpd init`, used to re-key the database."""
+    (home / ".rgpd" / "keys.json").unlink()
+    r = run_cli(["--org", "mairie", "keys", "show"])
+    assert r.code == 4, r.all
+    assert "restore" in r.all and "rgpd init" not in r.all
+    r = run_cli(["init"])
+    assert r.code == 2 and not (home / ".rgpd" / "keys.json").exists(), r.all
+
+
+def test_foreign_key_file_is_refused_before_any_write(home: Path, tmp_path: Path) -> None:
+    """Issue 13 item 2: another install's key file used to seal values nobody could open."""
+    from rgpd.crypto import KeyRing
+
+    key = home / ".rgpd" / "keys.json"
+    mine = KeyRing.load(key)
+    other = KeyRing.generate()
+    other.install = "autre-install"
+    other.save(key)
+    r = run_cli(["--org", "mairie", "keys", "rotate"])
+    assert r.code == 4, r.all
+    assert mine.fingerprint() in r.all and other.fingerprint() in r.all
+    assert "autre-install" in r.all and "init" not in r.all
 
 
 def test_registry_add_edit_history(home: Path) -> None:
@@ -201,10 +230,51 @@ def test_audit_verify_export_and_keys_rotate(home: Path) -> None:
     assert run_cli(["audit", "export", "--out", str(out)]).code == 0
     assert run_cli(["audit", "verify", "--checkpoint", str(out)]).code == 0
     r = run_cli(["keys", "rotate"])
-    assert r.code == 0 and "k2" in r.all
+    assert r.code == 0 and "new active key k-" in r.all
     r = run_cli(["--actor", "alice", "--org", "mairie", "audit", "log", "--json"])
     log = json.loads(r.out)
     assert log[0]["actor"] == "dpo-test"
+
+
+def test_audit_checkpoint_against_the_kept_public_key(home: Path, tmp_path: Path) -> None:
+    """Issue 13 item 6: the checkpoint is checked against the install's own key."""
+    from rgpd.crypto import KeyRing
+
+    out = home / "cp.json"
+    r = run_cli(["audit", "export", "--out", str(out)])
+    assert r.code == 0 and "fingerprint" in r.all, r.all
+    cp = json.loads(out.read_text())
+    assert cp["install"] and cp["public_key_fingerprint"]
+    r = run_cli(["audit", "pubkey"])
+    assert r.code == 0, r.all
+    kept = home / "kept.pub"
+    kept.write_text(r.out)
+    assert (home / ".rgpd" / "keys.pub").read_text().strip() == r.out.splitlines()[-1]
+    r = run_cli(["audit", "verify", "--checkpoint", str(out), "--pubkey", str(kept)])
+    assert r.code == 0 and "recorded" in r.all, r.all
+    # a checkpoint re-signed by a fresh key, public key inside, is refused
+    forger = KeyRing.generate()
+    body = {k: v for k, v in cp.items() if k not in ("public_key", "signature")}
+    from rgpd.audit import canonical
+
+    forged = {**body, "public_key": forger.public_key()}
+    forged["signature"] = forger.sign(canonical(body).encode())
+    bad = home / "forged.json"
+    bad.write_text(json.dumps(forged))
+    r = run_cli(["audit", "verify", "--checkpoint", str(bad)])
+    assert r.code == 1 and "another key" in r.all, r.all
+    other = home / "other.pub"
+    other.write_text(forger.public_key())
+    r = run_cli(["audit", "verify", "--checkpoint", str(out), "--pubkey", str(other)])
+    assert r.code == 1, r.all
+
+
+@pytest.mark.parametrize("content", ["", "{not json", '{"seq": 3}', "[1, 2]"])
+def test_malformed_checkpoint_exits_2_without_traceback(home: Path, content: str) -> None:
+    bad = home / "bad.json"
+    bad.write_text(content)
+    r = run_cli(["audit", "verify", "--checkpoint", str(bad)])
+    assert r.code == 2 and "Traceback" not in r.all and "checkpoint" in r.all, r.all
 
 
 def test_english_messages(home: Path) -> None:

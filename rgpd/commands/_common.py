@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from rgpd.config import Settings, load_settings
 from rgpd.i18n import _
@@ -67,16 +69,56 @@ def _width() -> int | None:
     return 140
 
 
-console = Console(highlight=False, soft_wrap=True, width=_width())
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+#: Characters that change how a line reads without being seen: bidi embeddings and
+#: overrides (U+202A-U+202E, U+2066-U+2069), zero-width spaces and joiners, other
+#: format (Cf) and control (Cc) characters. A file named "facture\u202etxt.exe"
+#: must not show as "factureexe.txt".
+def _invisible(ch: str) -> bool:
+    return ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp")
+
+
+def visible(text: str) -> str:
+    """``text`` with every invisible or direction-changing character shown as ``<U+XXXX>``."""
+    if all(ch.isprintable() or ch in "\n\t" for ch in text) and not any(
+        _invisible(ch) for ch in text
+    ):
+        return text
+    return "".join(f"<U+{ord(ch):04X}>" if _invisible(ch) else ch for ch in text)
+
+
+def as_text(value: Any, style: str = "") -> Text:
+    """A value from a citizen, a file name or a database, as Rich text: never markup."""
+    return Text(visible("" if value is None else str(value)), style=style)
+
+
+class SafeConsole(Console):
+    """A console on which a string is text, never markup (issue 13: console markup injection).
+
+    Everything printed here may hold a citizen's name, a file name or a database
+    value; ``[/red]`` in a first name used to crash ``requests show`` and
+    ``[link=…]`` to hide a link in the DPO's terminal. So a ``str`` is printed as
+    plain text with invisible characters made visible. Styling goes through
+    ``style=`` or :class:`rich.text.Text` (``as_text``); ``markup=True`` is for
+    templates whose interpolated values were passed through ``escape``.
+    """
+
+    def print(self, *objects: Any, markup: bool | None = None, **kwargs: Any) -> None:  # type: ignore[override]
+        if not markup:
+            objects = tuple(as_text(o) if isinstance(o, str) else o for o in objects)
+        super().print(*objects, markup=bool(markup), **kwargs)
+
+
+console = SafeConsole(highlight=False, soft_wrap=True, width=_width(), emoji=False)
+err_console = SafeConsole(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
-    t = Table(title=title, show_lines=False, header_style="bold")
+    """Rows of values rendered as text: a cell never becomes markup."""
+    t = Table(title=as_text(title) if title else None, show_lines=False, header_style="bold")
     for c in columns:
-        t.add_column(c, overflow="fold")
+        t.add_column(as_text(c), overflow="fold")
     for r in rows:
-        t.add_row(*["" if v is None else str(v) for v in r])
+        t.add_row(*[as_text("" if v is None else v) for v in r])
     console.print(t)
 
 
@@ -102,8 +144,8 @@ def when(d: Any) -> str:
 
 
 def ok(msg: str) -> None:
-    console.print(f"[green]✓[/green] {msg}")
+    console.print(Text.assemble(("✓", "green"), " ", as_text(msg)))
 
 
 def warn(msg: str) -> None:
-    err_console.print(f"[yellow]![/yellow] {msg}")
+    err_console.print(Text.assemble(("!", "yellow"), " ", as_text(msg)))

@@ -13,9 +13,16 @@ from rgpd.i18n import _
 
 
 @click.command("init")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Run over an existing database or key file (a key file is never overwritten).",
+)
 @pass_ctx
-def init_cmd(c: Ctx) -> int:
+def init_cmd(c: Ctx, force: bool) -> int:
     """Create rgpd.toml, the key file (0600) and the database in the working directory.
+
+    Refuses when a database or key file already exists, unless --force.
 
     \b
     Example:
@@ -23,7 +30,7 @@ def init_cmd(c: Ctx) -> int:
     """
     from rgpd.workspace import init_workspace
 
-    r = init_workspace(c.settings)
+    r = init_workspace(c.settings, force=force)
     ok(_("configuration: {path}", path=r.config_path) + ("" if r.config_created else _(" (kept)")))
     ok(_("key file: {path}", path=r.key_path) + ("" if r.key_created else _(" (kept)")))
     ok(_("database: {url}", url=r.database))
@@ -75,6 +82,9 @@ def keys_show(c: Ctx) -> int:
         [[kid, k.created.get(kid, ""), "✓" if kid == k.active else ""] for kid in sorted(k.keys)],
     )
     console.print(_("Audit signing public key: {pk}", pk=k.public_key()))
+    console.print(
+        _("Install {install}, key file fingerprint {fp}", install=k.install, fp=k.fingerprint())
+    )
     return 0
 
 
@@ -94,24 +104,50 @@ def audit_grp() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="Also check a checkpoint exported earlier.",
 )
+@click.option(
+    "--pubkey",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Check signatures against this kept copy of `rgpd audit pubkey` (default: the install's).",
+)
 @pass_ctx
-def audit_verify(c: Ctx, checkpoint: str | None) -> int:
+def audit_verify(c: Ctx, checkpoint: str | None, pubkey: str | None) -> int:
     """Check that no entry was edited, deleted or reordered; exit 1 if one was.
+
+    A checkpoint is trusted only if it is signed by this install's own key (or by
+    the key in --pubkey), never by the key written inside the checkpoint.
 
     \b
     Example:
-      rgpd audit verify --checkpoint checkpoint-2026-11-22.json
+      rgpd audit verify --checkpoint checkpoint-2026-11-22.json --pubkey /secure/rgpd.pub
     """
-    cp = json.loads(Path(checkpoint).read_text(encoding="utf-8")) if checkpoint else None
+    cp = audit.parse_checkpoint(_read(checkpoint)) if checkpoint else None
+    trusted = audit.parse_public_key(_read(pubkey)) if pubkey else c.ws.keys.public_key()
     with c.ws.db.session() as s:
-        res = audit.verify(s, cp)
+        res = audit.verify(s, cp, public_key=trusted)
     if res.ok:
         ok(_("audit log intact: {n} entries, head #{seq}", n=res.entries, seq=res.head_seq))
+        if res.recorded_seq is not None:
+            ok(
+                _(
+                    "checked against the checkpoint #{seq} recorded at {at}",
+                    seq=res.recorded_seq,
+                    at=res.recorded_at,
+                )
+            )
         return 0
-    console.print(f"[red]{_('audit log broken')}[/red]")
+    console.print(_("audit log broken"), style="red")
     for p in res.problems:
         console.print(f"  • {p}", markup=False)
     return 1
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        from rgpd.errors import InvalidInput
+
+        raise InvalidInput(path, _("cannot read: {error}", error=type(exc).__name__)) from None
 
 
 @audit_grp.command("export")
@@ -121,6 +157,9 @@ def audit_verify(c: Ctx, checkpoint: str | None) -> int:
 @pass_ctx
 def audit_export(c: Ctx, out: str | None) -> int:
     """Write a signed (Ed25519) checkpoint of the log head, to keep outside the database.
+
+    The checkpoint is also recorded in the database: a later `audit verify` reports
+    a wiped or truncated log against it.
 
     \b
     Example:
@@ -136,6 +175,34 @@ def audit_export(c: Ctx, out: str | None) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(cp, indent=2), encoding="utf-8")
     ok(_("checkpoint #{seq} written to {path}", seq=cp["seq"], path=path))
+    ok(
+        _(
+            "install {install}, signing key fingerprint {fp}",
+            install=cp["install"],
+            fp=cp["public_key_fingerprint"],
+        )
+    )
+    return 0
+
+
+@audit_grp.command("pubkey")
+@pass_ctx
+def audit_pubkey(c: Ctx) -> int:
+    """Print the public key that signs checkpoints, for the DPO to keep elsewhere.
+
+    Keep this line outside the server (printed, in the DPO's safe, by e-mail to
+    yourself): `audit verify --pubkey FILE` then proves a checkpoint was signed by
+    this install even if the server's key files were replaced.
+
+    \b
+    Example:
+      rgpd audit pubkey > /secure/rgpd-audit.pub
+    """
+    from rgpd.crypto import public_key_fingerprint
+
+    pk = c.ws.keys.public_key()
+    click.echo(f"# rgpd install {c.ws.install_id()} fingerprint {public_key_fingerprint(pk)}")
+    click.echo(pk)
     return 0
 
 

@@ -8,8 +8,19 @@ from typing import Any
 
 import click
 import yaml
+from rich.text import Text
 
-from rgpd.commands._common import Ctx, console, emit_json, ok, pass_ctx, table, warn, when
+from rgpd.commands._common import (
+    Ctx,
+    as_text,
+    console,
+    emit_json,
+    ok,
+    pass_ctx,
+    table,
+    warn,
+    when,
+)
 from rgpd.errors import InvalidInput, UsageError
 from rgpd.i18n import _
 from rgpd.registry import service
@@ -404,9 +415,9 @@ def registry_history(c: Ctx, ref: str, diff_versions: tuple[int, int] | None) ->
             console.print(_("no difference"))
         for ch in changes:
             if ch.old is not None:
-                console.print(f"[red]- {ch.path}: {ch.old}[/red]", markup=True, highlight=False)
+                console.print(f"- {ch.path}: {ch.old}", style="red")
             if ch.new is not None:
-                console.print(f"[green]+ {ch.path}: {ch.new}[/green]", markup=True, highlight=False)
+                console.print(f"+ {ch.path}: {ch.new}", style="green")
         return 0
     table(
         _("history of {ref}", ref=ref),
@@ -439,8 +450,15 @@ def registry_lint(c: Ctx, as_json: bool, today: datetime | None) -> int:
         for i in issues:
             sev = str(getattr(i.severity, "value", i.severity))
             console.print(
-                f"[{sev_style.get(sev, 'white')}]{sev:7}[/] [bold]{i.activity_ref or '-'}[/bold] "
-                f"{i.message} [dim]({i.article}; {i.code})[/dim]"
+                Text.assemble(
+                    (f"{sev:7}", sev_style.get(sev, "white")),
+                    " ",
+                    as_text(i.activity_ref or "-", "bold"),
+                    " ",
+                    as_text(i.message),
+                    " ",
+                    as_text(f"({i.article}; {i.code})", "dim"),
+                )
             )
         console.print(
             _(

@@ -29,6 +29,7 @@ from rgpd.scan.findings import (
     list_findings,
     show_source,
 )
+from rgpd.scan.paths import mask_path
 
 DEPTH_CHOICES = ["quick", "standard", "deep"]
 SEVERITY_CHOICES = [s.value for s in Severity]
@@ -135,6 +136,11 @@ class _Bar:
 @click.option(
     "--keep-evidence", is_flag=True, help="Also store raw samples, AES-GCM encrypted, for the DPO."
 )
+@click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Also follow symbolic links leading outside the scanned folders (not followed by default).",
+)
 @choice_option(
     "--format",
     "fmt",
@@ -152,6 +158,7 @@ def scan_files_cmd(
     workers: int,
     full: bool,
     keep_evidence: bool,
+    follow_symlinks: bool,
     fmt: str,
     fail_on: str,
 ) -> int:
@@ -170,7 +177,12 @@ def scan_files_cmd(
     ws = c.ws
     org = c.org_slug()
     kwargs: dict[str, Any] = dict(
-        exclude=exclude, depth=depth, workers=workers, full=full, keep_evidence=keep_evidence
+        exclude=exclude,
+        depth=depth,
+        workers=workers,
+        full=full,
+        keep_evidence=keep_evidence,
+        follow_symlinks=follow_symlinks,
     )
     if sys.stdout.isatty() and err_console.is_terminal:
         with _Bar() as bar:
@@ -234,7 +246,7 @@ def _summary(res: Any, *, to_stderr: bool) -> None:
                     "{n} not read ({reason}), e.g. {source}: {detail}",
                     n=len(items),
                     reason=reason,
-                    source=items[0].source,
+                    source=mask_path(items[0].source),
                     detail=items[0].message,
                 ),
                 markup=False,
@@ -243,12 +255,12 @@ def _summary(res: Any, *, to_stderr: bool) -> None:
         shown = res.errors[:MAX_ERRORS_SHOWN]
         if to_stderr:
             for e in shown:
-                out.print(f"  ! {e.source} [{e.reason}] {e.message}", markup=False)
+                out.print(f"  ! {mask_path(e.source)} [{e.reason}] {e.message}", markup=False)
         else:
             table(
                 _("Unreadable"),
                 [_("Source"), _("Reason"), _("Message")],
-                [[e.source, e.reason, e.message] for e in shown],
+                [[mask_path(e.source), e.reason, e.message] for e in shown],
             )
         if len(res.errors) > len(shown):
             out.print(_("…and {n} more", n=len(res.errors) - len(shown)), markup=False)
@@ -320,7 +332,7 @@ def findings_list(
         [_("Source"), _("Entity"), _("Severity"), _("Count"), _("Score"), _("Evidence")],
         [
             [
-                f.source,
+                mask_path(f.source),  # identifiers in file names masked; `findings show` in clear
                 f.entity_type + (" (Art. 9)" if f.special_category else ""),
                 f.severity.value,
                 f.count,
@@ -366,7 +378,7 @@ def findings_show(c: Ctx, uri: str, fmt: str) -> int:
             }
         )
         return 0
-    console.print(f"[bold]{d.uri}[/bold]", markup=True, highlight=False)
+    console.print(d.uri, style="bold")
     console.print(
         _(
             "{kind}, {status}, {size} bytes, modified {modified}, last scanned {scanned} (run #{run})",

@@ -49,6 +49,7 @@ from rgpd.requests import person as persons
 from rgpd.requests import rights, service
 from rgpd.requests.erasure.store import latest_fulfilment, save_fulfilment
 from rgpd.requests.model import RequestType
+from rgpd.scan.paths import resolve_inside, scan_roots
 from rgpd.storage.db import utcnow
 from rgpd.storage.fulfil_tables import RequestFulfilmentRow
 from rgpd.taxonomy import CATEGORIES
@@ -408,10 +409,12 @@ def build_access_package(
     detector = Detector(depth=depth)
     extracts: list[FileExtract] = []
     texts: dict[str, str] = {}
+    roots = scan_roots(ws, org)  # issue 13: read only inside the scanned shares
     for n, f in enumerate(found.confirmed_files(), 1):
         name = f.uri.rsplit("/", 1)[-1].replace("!", " › ")
         rel = f"fichiers/{n:03d}-{_safe(name)}.txt"
         try:
+            resolve_inside(f.uri, roots)  # a symlink out of the share is never copied
             text = _extract_text(f.uri)
         except (RgpdError, OSError) as exc:
             extracts.append(FileExtract(f.id, name, f.activities, "", 0, 0, type(exc).__name__))

@@ -186,9 +186,16 @@ def _role_name(role: RequesterRole) -> str:
 # --------------------------------------------------------------------------- checks
 
 
+#: Bidi embeddings, overrides, isolates and marks: they reorder what a DPO reads (issue 13).
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
 def _has_control(text: str, *, multiline: bool) -> bool:
+    """Control characters, bidi controls anywhere, and any format character (zero-width
+    space, joiners, BOM: Cf) in a one-line field such as a name."""
     allowed = "\n\r\t" if multiline else ""
-    return any(unicodedata.category(c) in ("Cc", "Cs") and c not in allowed for c in text)
+    bad = ("Cc", "Cs") if multiline else ("Cc", "Cs", "Cf")
+    return any((unicodedata.category(c) in bad and c not in allowed) or c in _BIDI for c in text)
 
 
 def is_email(value: str) -> bool:

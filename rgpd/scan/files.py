@@ -53,6 +53,7 @@ from rgpd.errors import InvalidInput, SourceError
 from rgpd.i18n import _
 from rgpd.scan import runs
 from rgpd.scan.findings import FindingRecord, list_findings, uri_hash
+from rgpd.scan.paths import is_inside, real_roots, relative_target
 from rgpd.storage.db import utcnow
 from rgpd.storage.scan_tables import (
     FindingRow,
@@ -247,13 +248,18 @@ def walk(
     roots: Sequence[str],
     exclude: Sequence[str] = (),
     on_error: Callable[[UnitError], None] | None = None,
+    follow_symlinks: bool = False,
 ) -> Iterator[FileEntry]:
     """Regular files under ``roots`` (absolute paths), with walk problems reported.
 
-    Directory symlinks are followed, but one leading back to an ancestor is a
-    loop (reported); a directory reached twice through different links is read
-    once. Fifos, sockets and devices are skipped: reading them can block forever.
+    A symlink whose target lies outside every root is not followed (reported as
+    ``symlink_outside`` with its target) unless ``follow_symlinks``: a link in a
+    share to ``/etc`` or to a key file must not be read. Directory symlinks inside
+    are followed, but one leading back to an ancestor is a loop (reported); a
+    directory reached twice through different links is read once. Fifos, sockets
+    and devices are skipped: reading them can block forever.
     """
+    inside = real_roots(roots)
 
     def report(path: str, reason: str, message: str) -> None:
         if on_error is not None:
@@ -296,6 +302,8 @@ def walk(
                     )
                     continue
                 rel = os.path.relpath(path, root).replace(os.sep, "/")
+                if not follow_symlinks and entry.is_symlink() and _leaves(path, inside, report):
+                    continue
                 try:
                     est = entry.stat(follow_symlinks=True)
                 except OSError as exc:
@@ -326,6 +334,23 @@ def walk(
                         continue
                     yield FileEntry(path, est.st_size, est.st_mtime_ns)
             stack.extend(reversed(subdirs))
+
+
+def _leaves(path: str, inside: Sequence[str], report: Callable[[str, str, str], None]) -> bool:
+    """Whether the symlink ``path`` leads out of the scanned roots (then reported)."""
+    target = os.path.realpath(path)
+    if is_inside(target, inside):
+        return False
+    report(
+        path,
+        "symlink_outside",
+        _(
+            "symbolic link to {target}, outside the scanned folders: not followed "
+            "(--follow-symlinks to follow it)",
+            target=relative_target(target, inside),
+        ),
+    )
+    return True
 
 
 def _entries(
@@ -1029,6 +1054,7 @@ def scan_files(
     keep_evidence: bool = False,
     progress: Callable[[ScanProgress], None] | None = None,
     executor: Executor | None = None,
+    follow_symlinks: bool = False,
 ) -> ScanResult:
     """Scan files and folders for personal data; see the module docstring for the flow.
 
@@ -1047,6 +1073,7 @@ def scan_files(
         "workers": workers,
         "full": full,
         "keep_evidence": keep_evidence,
+        "follow_symlinks": follow_symlinks,
         **runs.owner(),
     }
     with ws.db.session() as s:
@@ -1084,6 +1111,7 @@ def scan_files(
             keep_evidence,
             progress,
             executor,
+            follow_symlinks,
         )
         status = "completed"
     except KeyboardInterrupt:
@@ -1117,6 +1145,7 @@ def _run(
     keep_evidence: bool,
     progress: Callable[[ScanProgress], None] | None,
     executor: Executor | None,
+    follow_symlinks: bool = False,
 ) -> None:
     walk_errors: list[UnitError] = []
     units: list[WorkUnit] = []
@@ -1137,7 +1166,7 @@ def _run(
                 )
             )
 
-    for entry in walk(roots, exclude, walk_errors.append):
+    for entry in walk(roots, exclude, walk_errors.append, follow_symlinks):
         store.counts["files"] += 1
         k = known.get(entry.path)
         expected: str | None = None

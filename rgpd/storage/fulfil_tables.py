@@ -20,8 +20,8 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rgpd.keys import register_sealed
 from rgpd.storage.db import utcnow
+from rgpd.storage.sealed import register_sealed
 from rgpd.storage.tables import Base
 
 #: A discovery of a big family can exceed MariaDB's 64 KiB TEXT once sealed.

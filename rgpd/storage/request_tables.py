@@ -32,8 +32,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rgpd.keys import register_sealed
 from rgpd.storage.db import utcnow
+from rgpd.storage.sealed import register_sealed
 from rgpd.storage.tables import Base
 
 #: Identity documents up to a few MiB: MariaDB's TEXT stops at 64 KiB.

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rgpd.storage.db import utcnow
+from rgpd.storage.sealed import register_sealed
 from rgpd.storage.tables import Base
 
 
@@ -166,15 +167,9 @@ def finding_evidence_context(source_id: int, entity_type: str) -> str:
     return f"findings.sealed_evidence:{source_id}:{entity_type}"
 
 
-def _register_sealed() -> None:
-    from rgpd.keys import register_sealed
-
-    register_sealed(
-        "findings",
-        "id",
-        "sealed_evidence",
-        lambda row: finding_evidence_context(row["source_id"], row["entity_type"]),
-    )
-
-
-_register_sealed()
+register_sealed(
+    "findings",
+    "id",
+    "sealed_evidence",
+    lambda row: finding_evidence_context(row["source_id"], row["entity_type"]),
+)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from rgpd.storage.db import utcnow
@@ -116,7 +117,10 @@ class AuditRow(Base):
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)
-    ts: Mapped[datetime] = mapped_column(DateTime)
+    #: Hashed to the microsecond (issue 13): DATETIME(6) where the default drops the fraction.
+    ts: Mapped[datetime] = mapped_column(
+        DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+    )
     actor: Mapped[str] = mapped_column(String(255))
     org: Mapped[str | None] = mapped_column(String(63), nullable=True, index=True)
     action: Mapped[str] = mapped_column(String(60))

@@ -180,6 +180,7 @@ def rescan_names(
     others. A name alone never confirms anything: every hit is ``to_confirm``.
     """
     from rgpd.scan.extract import extract
+    from rgpd.scan.paths import resolve_inside
 
     pattern = name_pattern(person)
     patterns = [
@@ -211,6 +212,7 @@ def rescan_names(
     for uri, root in sorted(candidates):
         hits: dict[str, dict[str, Any]] = {}
         try:
+            resolve_inside(uri, [root] if root else [])  # issue 13: never out of the share
             for chunk in extract(uri, on_error=lambda _src, _err: None):
                 text = fold(chunk.text)
                 if not pattern.search(text):

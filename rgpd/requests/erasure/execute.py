@@ -457,15 +457,20 @@ def _apply_files(
     from rgpd.requests.redact import person_finder, redact_in_place
     from rgpd.scan.detect import Detector
     from rgpd.scan.findings import uri_hash
+    from rgpd.scan.paths import is_inside, real_roots, scan_roots
 
     detector = Detector(depth="quick")
     deleted = redacted = 0
     done: list[dict[str, Any]] = []
     manual: list[str] = []  # could not be redacted completely: the original is untouched
+    roots = real_roots(scan_roots(ws, org))  # issue 13: only inside the scanned shares
     for f in files:
         path = share_file(f.uri)
         if not path.exists():
             done.append({"source": uri_hash(f.uri), "action": "absent"})
+            continue
+        if not is_inside(str(path.resolve()), roots):  # a symlink out of the share
+            manual.append(f.match)
             continue
         before = sha256_hex(path.read_bytes())
         if f.action == "delete":

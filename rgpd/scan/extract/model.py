@@ -136,6 +136,8 @@ class Reason(StrEnum):
     PERMISSION_DENIED = "permission_denied"
     NOT_FOUND = "not_found"
     SYMLINK_LOOP = "symlink_loop"
+    #: A symlink leading out of the scanned folders: not followed without --follow-symlinks.
+    SYMLINK_OUTSIDE = "symlink_outside"
     IO_ERROR = "io_error"
     UNDECODABLE_NAME = "undecodable_name"
     ERROR = "error"
