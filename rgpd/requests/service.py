@@ -20,15 +20,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from rgpd import audit, deadlines
-from rgpd.crypto import random_code, random_token, sha256_hex
+from rgpd.crypto import random_code
 from rgpd.errors import ConfigError, Conflict, InvalidInput, NotFound, UnknownOrganisation
 from rgpd.registry.model import Activity, Organisation
-from rgpd.requests import workflow
+from rgpd.requests import tokens, workflow
 from rgpd.requests.intake import Submission, _
 from rgpd.requests.model import (
     Action,
@@ -44,7 +43,6 @@ from rgpd.storage.request_tables import (
     RequestEventRow,
     RequestLookupRow,
     RequestRow,
-    RequestTokenRow,
     RequestUploadRow,
     payload_context,
     reason_context,
@@ -69,12 +67,7 @@ DEFAULT_TIMEZONE = "Europe/Paris"
 _REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-class LinkRefused(Conflict):
-    """A one-time link that is unknown, expired or already used."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        self.reason = reason  # unknown | expired | used
-        super().__init__(message)
+LinkRefused = tokens.LinkRefused
 
 
 # --------------------------------------------------------------------------- values
@@ -410,54 +403,10 @@ def _lookups(ws: Workspace, sub: Submission) -> list[tuple[str, str]]:
 
 # --------------------------------------------------------------------------- signed links
 
-
-def _serializer(ws: Workspace, purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(server_secret(ws), salt=f"rgpd.{purpose}")
-
-
-def server_secret(ws: Workspace) -> bytes:
-    """A signing secret derived from the install's index key (never stored, same in every worker)."""
-    return ws.keys.derive("server-secret.v1")
-
-
-def sign_link(ws: Workspace, purpose: str, org: str, secret: str) -> str:
-    return _serializer(ws, purpose).dumps({"o": org, "t": secret})
-
-
-def read_link(ws: Workspace, purpose: str, org: str, token: str, max_age: timedelta) -> str:
-    """The one-time secret inside a signed link, or :class:`LinkRefused`."""
-    try:
-        data = _serializer(ws, purpose).loads(token, max_age=int(max_age.total_seconds()))
-    except SignatureExpired:
-        raise LinkRefused("expired", _("This link has expired.")) from None
-    except BadSignature:
-        raise LinkRefused("unknown", _("This link is not valid.")) from None
-    if not isinstance(data, dict) or data.get("o") != org or not isinstance(data.get("t"), str):
-        raise LinkRefused("unknown", _("This link is not valid."))
-    return str(data["t"])
-
-
-def _use_token(
-    s: Session, org_id: int, purpose: str, secret: str, now: datetime
-) -> tuple[RequestTokenRow, RequestRow]:
-    found = s.execute(
-        select(RequestTokenRow, RequestRow)
-        .join(RequestRow, RequestRow.id == RequestTokenRow.request_id)
-        .where(
-            RequestTokenRow.token_hash == sha256_hex(secret),
-            RequestTokenRow.purpose == purpose,
-            RequestRow.org_id == org_id,
-        )
-        .with_for_update()
-    ).first()
-    if found is None:
-        raise LinkRefused("unknown", _("This link is not valid or has expired."))
-    tok, row = found
-    if tok.used_at is not None:
-        raise LinkRefused("used", _("This link has already been used."))
-    if tok.expires_at < _naive(now):
-        raise LinkRefused("expired", _("This link has expired."))
-    return tok, row
+# One-time links live in :mod:`rgpd.requests.tokens`; these names stay for callers.
+server_secret = tokens.server_secret
+sign_link = tokens.sign_link
+read_link = tokens.read_link
 
 
 # --------------------------------------------------------------------------- creation
@@ -532,16 +481,7 @@ def submit(
             s.add(RequestLookupRow(request_id=row.id, org_id=o_row.id, kind=kind, token=token))
         secret = None
         if verify:
-            secret = random_token(32)
-            s.add(
-                RequestTokenRow(
-                    request_id=row.id,
-                    purpose="verify_email",
-                    token_hash=sha256_hex(secret),
-                    created_at=_naive(now),
-                    expires_at=_naive(now + VERIFY_TTL),
-                )
-            )
+            secret = tokens.issue(s, row.id, tokens.VERIFY_EMAIL, now=now, ttl=VERIFY_TTL)
         audit.append(
             s,
             action="request.receive",
@@ -569,8 +509,7 @@ def confirm_email(
     now = now or _now()
     with ws.db.session() as s:
         o_row, o = _org(s, org)
-        tok, row = _use_token(s, o_row.id, "verify_email", secret, now)
-        tok.used_at = _naive(now)
+        row = tokens.consume(s, o_row.id, tokens.VERIFY_EMAIL, secret, now)
         row.email_verified_at = _naive(now)
         row.discard_after = None
         audit.append(
@@ -982,29 +921,16 @@ def ask_identity(
     The clock is suspended until the proof arrives (décret n° 2019-536). The
     caller builds the link with :func:`sign_link` and sends it.
     """
-    secret = random_token(32)
     now = _now()
+    issued: list[str] = []
 
     def after(s: Session, row: RequestRow, _req: Request) -> None:
-        s.execute(
-            delete(RequestTokenRow).where(
-                RequestTokenRow.request_id == row.id,
-                RequestTokenRow.purpose == "upload",
-                RequestTokenRow.used_at.is_(None),
-            )
-        )
-        s.add(
-            RequestTokenRow(
-                request_id=row.id,
-                purpose="upload",
-                token_hash=sha256_hex(secret),
-                created_at=_naive(now),
-                expires_at=_naive(now + ttl),
-            )
+        issued.append(
+            tokens.issue(s, row.id, tokens.UPLOAD, now=now, ttl=ttl, replace_unused=True)
         )
 
     record = _transition(ws, org, ref, [(Action.ASK_IDENTITY, reason, None)], on=on, after=after)
-    return UploadLink(record, secret, now + ttl)
+    return UploadLink(record, issued[-1], now + ttl)
 
 
 def sniff_document(data: bytes) -> str | None:
@@ -1048,10 +974,9 @@ def store_upload(
     now = now or _now()
     with ws.db.session() as s:
         o_row, o = _org(s, org)
-        tok, row = _use_token(s, o_row.id, "upload", secret, now)
+        row = tokens.consume(s, o_row.id, tokens.UPLOAD, secret, now)
         if RequestState(row.state) is not RequestState.IDENTITY_PENDING:
             raise LinkRefused("used", _("This request no longer waits for an identity document."))
-        tok.used_at = _naive(now)
         safe_name = "".join(c for c in filename if c.isprintable())[-120:] or "document"
         s.add(
             RequestUploadRow(
