@@ -925,9 +925,7 @@ def ask_identity(
     issued: list[str] = []
 
     def after(s: Session, row: RequestRow, _req: Request) -> None:
-        issued.append(
-            tokens.issue(s, row.id, tokens.UPLOAD, now=now, ttl=ttl, replace_unused=True)
-        )
+        issued.append(tokens.issue(s, row.id, tokens.UPLOAD, now=now, ttl=ttl, replace_unused=True))
 
     record = _transition(ws, org, ref, [(Action.ASK_IDENTITY, reason, None)], on=on, after=after)
     return UploadLink(record, issued[-1], now + ttl)
