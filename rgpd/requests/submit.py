@@ -19,6 +19,7 @@ UPDATE, :mod:`rgpd.requests.tokens`) and the acknowledgement is mailed once.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -62,7 +63,9 @@ def receive(
     ref = done.record.reference
     try:
         token = tokens.sign_link(ws, tokens.VERIFY_EMAIL, org, done.verify_secret)
-        record = service.get(ws, org, ref, reveal=True)
+        # the letter is composed from what the citizen just sent: no need to open the
+        # sealed copy again (and no "read" entry in the log for the server's own mail)
+        record = dataclasses.replace(done.record, submission=sub)
         letter = letters.compose(
             service.organisation(ws, org),
             record,

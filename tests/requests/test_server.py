@@ -491,7 +491,9 @@ def test_directory_mailer_keeps_mails_private(ws: Workspace, site: Path, tmp_pat
     from rgpd.requests.mailer import DirectoryMailer
 
     box = tmp_path / "mail"
-    app = server.create_app(ws, site, mailer=DirectoryMailer(box, "rgpd@example.org"), base_url=BASE)
+    app = server.create_app(
+        ws, site, mailer=DirectoryMailer(box, "rgpd@example.org"), base_url=BASE
+    )
     with app.test_client() as c:
         _send(c, form(email="dir@example.org"))
     [eml] = list(box.iterdir())
