@@ -688,8 +688,8 @@ class _State:
         if org is not None:
             try:
                 org_name = service.organisation(self.ws, org).name
-            except UnknownOrganisation:
-                org = None
+            except (UnknownOrganisation, StorageError):
+                org = None  # an error page must render even when the database cannot
 
         def t(message: str, **params: object) -> str:
             safe = {k: Markup.escape(v) for k, v in params.items()}

@@ -216,13 +216,13 @@ def _org(s: Session, slug: str) -> tuple[OrganisationRow, Organisation]:
 
 
 def organisation(ws: Workspace, slug: str) -> Organisation:
-    with ws.db.session() as s:
+    with ws.db.session(readonly=True) as s:
         return _org(s, slug)[1]
 
 
 def offered_activities(ws: Workspace, slug: str) -> list[Activity]:
     """The register activities a request may concern (live ones, in ref order)."""
-    with ws.db.session() as s:
+    with ws.db.session(readonly=True) as s:
         o, _m = _org(s, slug)
         rows = s.execute(
             select(ActivityRow)
@@ -578,7 +578,8 @@ def discard(ws: Workspace, org: str, ref: str, *, why: str) -> None:
 
 def get(ws: Workspace, org: str, ref: str, *, reveal: bool = False) -> RequestRecord:
     """One request; ``reveal`` opens the sealed contents and leaves a trace in the audit log."""
-    with ws.db.session() as s:
+    # only a revealing read writes (its audit entry): the others read a snapshot
+    with ws.db.session(readonly=not reveal) as s:
         o_row, o = _org(s, org)
         row = _row(s, o_row.id, ref)
         if reveal:
@@ -616,7 +617,7 @@ def list_requests(
     """
     flt = flt or ListFilter()
     today = today or local_today(ws)
-    with ws.db.session() as s:
+    with ws.db.session(readonly=True) as s:
         o_row, o = _org(s, org)
         q = select(RequestRow).where(
             RequestRow.org_id == o_row.id,
@@ -695,7 +696,7 @@ def due_this_week(ws: Workspace, org: str, *, today: date | None = None) -> list
 def find_by_identifier(ws: Workspace, org: str, key: str, value: str) -> list[str]:
     """References of requests carrying this identifier (blind index, no decryption)."""
     token = ws.keys.blind_index(f"id:{key}", normalise_identifier(value))
-    with ws.db.session() as s:
+    with ws.db.session(readonly=True) as s:
         o_row, _o = _org(s, org)
         return list(
             s.execute(
