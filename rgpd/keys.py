@@ -45,7 +45,11 @@ def rotate(ws: Workspace, *, retire_old: bool = False) -> RotateResult:
     with ws.db.session() as s:
         for tname, pk, col, ctx in SEALED_COLUMNS:
             t = Table(tname, md, autoload_with=s.connection())
-            for row in s.execute(select(t).where(t.c[col].is_not(None))).mappings():
+            # rows locked until commit (PostgreSQL, MariaDB): a concurrent writer of the
+            # same value waits instead of being overwritten by its resealed old copy;
+            # on SQLite the transaction holds the write lock from BEGIN IMMEDIATE
+            rows = select(t).where(t.c[col].is_not(None)).with_for_update()
+            for row in s.execute(rows).mappings():
                 token = row[col]
                 if ring.key_id_of(token) == kid:
                     continue

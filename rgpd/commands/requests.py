@@ -716,6 +716,7 @@ def serve_cmd(
     from rgpd.requests import server
 
     ws = c.ws
+    server.resolve_base_url(ws, base_url)  # required: refuse before announcing anything
     console.print(
         _("Serving on http://{host}:{port}/o/<org>/ — Ctrl+C to stop", host=host, port=port),
         markup=False,

@@ -11,51 +11,31 @@ same time. Correctness only: the timings are measured by benchmarks/bench_intake
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
 
 from rgpd import audit
-from rgpd.requests import server
-from rgpd.requests.mailer import FakeMailer
 from rgpd.storage.request_tables import RequestRow
 from rgpd.storage.tables import AuditRow
 from rgpd.workspace import Workspace
 from tests.conftest import make_workspace
 from tests.requests.intake_fixtures import ORG, form, setup_org
+from tests.requests.load_client import Running, burst, post, running, submit_one
 
 pytestmark = pytest.mark.slow
 
 SUBMISSIONS = 200
-CLIENTS = 16
 LINK_RE = re.compile(r"http://127\.0\.0\.1:\d+(/o/[a-z0-9_-]+/verify/\S+)")
-
-
-@dataclass
-class Running:
-    ws: Workspace
-    port: int
-    mailer: FakeMailer
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -66,80 +46,6 @@ def intake(db_url: str, tmp_path: Path) -> Iterator[Running]:
     with running(ws) as r:
         yield r
     ws.db.dispose()
-
-
-class running:
-    """Context manager: waitress serving ``ws`` on a free loopback port."""
-
-    def __init__(self, ws: Workspace) -> None:
-        self.ws = ws
-        self.mailer = FakeMailer()
-        self.port = free_port()
-        app = server.create_app(
-            ws,
-            mailer=self.mailer,
-            base_url=f"http://127.0.0.1:{self.port}",
-            limiter=server.RateLimiter({}),  # every client is 127.0.0.1 here
-        )
-        self.srv = server.make_server(ws, port=self.port, app=app)
-        self.thread = threading.Thread(target=self.srv.run, daemon=True)
-
-    def __enter__(self) -> Running:
-        self.thread.start()
-        return Running(self.ws, self.port, self.mailer)
-
-    def __exit__(self, *exc: object) -> None:
-        self.srv.task_dispatcher.shutdown()
-        for channel in list(self.srv._map.values()):
-            channel.close()
-        self.srv._map.clear()
-        self.thread.join(10)
-
-
-def submit_one(port: int, values: dict[str, list[str]]) -> int:
-    """One citizen: fetch a CSRF token (and its cookie), send the form confirmed."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    try:
-        conn.request("GET", f"/o/{ORG}/csrf")
-        got = conn.getresponse()
-        body = got.read()
-        if got.status != 200:
-            return got.status
-        cookie = (got.getheader("Set-Cookie") or "").split(";", 1)[0]
-        token = json.loads(body)["csrf_token"]
-        pairs = [(k, v) for k, vs in values.items() for v in vs]
-        data = urlencode([*pairs, ("csrf_token", token), ("confirm", "1")])
-        conn.request(
-            "POST",
-            f"/o/{ORG}/submit",
-            body=data,
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": cookie,
-                "Accept": "application/json",
-            },
-        )
-        sent = conn.getresponse()
-        sent.read()
-        return sent.status
-    finally:
-        conn.close()
-
-
-def post(port: int, path: str) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    try:
-        conn.request("POST", path, body=b"", headers={"Content-Length": "0"})
-        got = conn.getresponse()
-        got.read()
-        return got.status
-    finally:
-        conn.close()
-
-
-def burst(calls: list[Callable[[], int]], clients: int = CLIENTS) -> Counter[int]:
-    with ThreadPoolExecutor(clients) as pool:
-        return Counter(pool.map(lambda call: call(), calls))
 
 
 def chain_ok(ws: Workspace) -> audit.VerifyResult:
