@@ -7,8 +7,8 @@ posts the confirmed form; the verification link is posted as the e-mail's button
 from __future__ import annotations
 
 import http.client
-import logging
 import json
+import logging
 import socket
 import threading
 from collections import Counter
