@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from rgpd.crypto import (
@@ -182,14 +182,17 @@ def append(
     after: Any = None,
     details: dict[str, Any] | None = None,
 ) -> Entry:
-    """Append one entry inside the caller's transaction (so record and log commit together)."""
-    head = session.execute(
-        select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditHeadRow(id=1, seq=0, hash=GENESIS)
-        session.add(head)
-        session.flush()
+    """Append one entry inside the caller's transaction (so record and log commit together).
+
+    Appends are serialised on every database, so two writers never compute the
+    same next ``seq`` (issue 15): the head row is created if missing by an insert
+    that ignores a concurrent twin, then locked until the caller commits —
+    ``SELECT … FOR UPDATE`` on PostgreSQL and MariaDB; on SQLite the whole
+    transaction already holds the write lock (``BEGIN IMMEDIATE``,
+    :mod:`rgpd.storage.db`). A writer that loses a lock race gets
+    :class:`rgpd.errors.StorageBusy` and its unit of work is retried whole.
+    """
+    head = _locked_head(session)
     ts = datetime.now(UTC).replace(tzinfo=None)  # full precision: hashed to the microsecond
     who = current_actor(actor)
     b = digest(before) if before is not None else None
@@ -215,6 +218,34 @@ def append(
     head.seq, head.hash = seq, h
     session.flush()
     return _entry(row)
+
+
+def _locked_head(session: Session) -> AuditHeadRow:
+    """The head row, created if missing and locked until the transaction ends."""
+    lock = (
+        select(AuditHeadRow)
+        .where(AuditHeadRow.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    head = session.execute(lock).scalar_one_or_none()
+    if head is not None:
+        return head
+    values = {"id": 1, "seq": 0, "hash": GENESIS}
+    dialect = session.get_bind().dialect.name
+    stmt: Any
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt = pg_insert(AuditHeadRow).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(AuditHeadRow).values(values).on_conflict_do_nothing()
+    else:
+        stmt = insert(AuditHeadRow).values(values).prefix_with("IGNORE")
+    session.execute(stmt)
+    return session.execute(lock).scalar_one()
 
 
 def _entry(r: AuditRow) -> Entry:

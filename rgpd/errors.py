@@ -16,6 +16,7 @@ so that the library can be used from other programs without ``sys.exit`` surpris
     │   │   └── TransitionRefused   request state machine (Art. 12 workflow)
     │   └── LockHeld                another run of the same scan profile is active
     ├── StorageError                the database cannot be reached or migrated
+    │   └── StorageBusy             a write lock could not be had in time: retry later
     ├── CryptoError                 wrong key, tampered ciphertext, unknown key id
     │   └── KeyMismatch             the key file belongs to another install than the database
     ├── IntegrityError              the audit chain is broken (exit 1: a finding)
@@ -103,6 +104,14 @@ class LockHeld(UsageError):
 
 class StorageError(RgpdError):
     exit_code = 4
+
+
+class StorageBusy(StorageError):
+    """Another writer held the database too long (lock wait, deadlock, serialisation).
+
+    Nothing was written: the whole unit of work can be tried again. The intake
+    server answers 503 with ``Retry-After``, never 500.
+    """
 
 
 class CryptoError(RgpdError):

@@ -90,7 +90,11 @@ def _reseal_pass(s: Session, ring: KeyRing, kid: str) -> int:
     md = MetaData()
     for col in sealed_columns():
         t = Table(col.table, md, autoload_with=s.connection())
-        for row in s.execute(select(t).where(t.c[col.column].is_not(None))).mappings():
+        # rows locked until commit (PostgreSQL, MariaDB): a concurrent writer of the
+        # same value waits instead of being overwritten by its resealed old copy;
+        # on SQLite the transaction holds the write lock from BEGIN IMMEDIATE (issue 15)
+        rows = select(t).where(t.c[col.column].is_not(None)).with_for_update()
+        for row in s.execute(rows).mappings():
             token = row[col.column]
             if ring.key_id_of(token) == kid:
                 continue

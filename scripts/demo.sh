@@ -74,7 +74,7 @@ fi
 if has forms build; then
   step "7. Formulaires « Exercer mes droits » (statiques, accessibles RGAA)"
   "$RGPD" --org mairie forms build --out formulaires
-  echo "Pages : formulaires/mairie/index.html — à servir avec : $RGPD --org mairie serve --forms $W/formulaires  (http://127.0.0.1:8080/o/mairie/)"
+  echo "Pages : formulaires/mairie/index.html — à servir avec : $RGPD --org mairie serve --base-url http://127.0.0.1:8080 --forms $W/formulaires  (http://127.0.0.1:8080/o/mairie/)"
 fi
 if has requests new; then
   step "8. Une demande d'accès reçue au guichet, et son délai légal (Art. 12(3))"

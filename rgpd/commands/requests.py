@@ -667,14 +667,21 @@ def letter_cmd(
 @click.option(
     "--trusted-proxy",
     is_flag=True,
-    help="Behind a reverse proxy: believe X-Forwarded-For/-Proto (one hop).",
+    help="Behind a reverse proxy on this machine: believe its X-Forwarded-For/-Proto "
+    "(other proxies: [serve] trusted_proxies).",
 )
 @click.option(
     "--base-url",
     default=None,
-    help="Public URL used in e-mailed links (default [server] base_url, else the Host).",
+    help="Public URL used in e-mailed links (required: this or [serve] base_url).",
 )
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Waitress worker threads (docs/serving.md: sizing).",
+)
 @click.option(
     "--mail-dir",
     type=click.Path(file_okay=False),
@@ -702,6 +709,7 @@ def serve_cmd(
     from rgpd.requests import server
 
     ws = c.ws
+    server.resolve_base_url(ws, base_url)  # required: refuse before announcing anything
     console.print(
         _("Serving on http://{host}:{port}/o/<org>/ — Ctrl+C to stop", host=host, port=port),
         markup=False,

@@ -40,13 +40,13 @@ import jinja2
 from sqlalchemy import select
 
 from rgpd import audit
-from rgpd.crypto import random_code, random_token, sha256_hex
+from rgpd.crypto import random_code, sha256_hex
 from rgpd.errors import Conflict, InvalidInput, NotFound, RgpdError
 from rgpd.i18n import _, format_date
 from rgpd.registry.model import Activity, Organisation
 from rgpd.requests import discovery as disc
 from rgpd.requests import person as persons
-from rgpd.requests import rights, service
+from rgpd.requests import rights, service, tokens
 from rgpd.requests.erasure.store import latest_fulfilment, save_fulfilment
 from rgpd.requests.model import RequestType
 from rgpd.scan.paths import resolve_inside, scan_roots
@@ -714,9 +714,8 @@ def deliver(
     digest = encrypted_zip(directory, archive, password)
     shutil.rmtree(directory)  # the clear copy goes once the archive exists
     now = _now()
-    secret = random_token(32) if link else None
+    secret: str | None = None
     actor = service.actor_of(ws)
-    from rgpd.storage.request_tables import RequestTokenRow
 
     with ws.db.session() as s:
         db_row = s.get(RequestFulfilmentRow, row.id)
@@ -725,16 +724,8 @@ def deliver(
         db_row.released_at = utcnow()
         db_row.location = str(archive)
         db_row.digest = digest
-        if secret is not None:
-            s.add(
-                RequestTokenRow(
-                    request_id=db_row.request_id,
-                    purpose="download",
-                    token_hash=sha256_hex(secret),
-                    created_at=now.replace(tzinfo=None),
-                    expires_at=(now + ttl).replace(tzinfo=None),
-                )
-            )
+        if link:
+            secret = tokens.issue(s, db_row.request_id, tokens.DOWNLOAD, now=now, ttl=ttl)
         audit.append(
             s,
             action="request.access_released",
@@ -746,7 +737,7 @@ def deliver(
         )
     url = None
     if secret is not None:
-        token = service.sign_link(ws, "download", org, secret)
+        token = tokens.sign_link(ws, tokens.DOWNLOAD, org, secret)
         base = (base_url or ws.settings.server.get("base_url") or "http://127.0.0.1:8080").rstrip(
             "/"
         )
@@ -762,29 +753,12 @@ def take_download(
     The archive is read, then deleted: the link works once. Raises
     :class:`service.LinkRefused` for an unknown, expired or used link.
     """
-    from rgpd.storage.request_tables import RequestRow, RequestTokenRow
-
     now = now or _now()
-    secret = service.read_link(ws, "download", org, token, max_age=LINK_TTL * 4)
+    secret = tokens.read_link(ws, tokens.DOWNLOAD, org, token, max_age=LINK_TTL * 4)
     oid = ws.org_id(org)
     with ws.db.session() as s:
-        found = s.execute(
-            select(RequestTokenRow, RequestRow)
-            .join(RequestRow, RequestRow.id == RequestTokenRow.request_id)
-            .where(
-                RequestTokenRow.token_hash == sha256_hex(secret),
-                RequestTokenRow.purpose == "download",
-                RequestRow.org_id == oid,
-            )
-            .with_for_update()
-        ).first()
-        if found is None:
-            raise service.LinkRefused("unknown", _("This link is not valid or has expired."))
-        tok, req = found
-        if tok.used_at is not None:
-            raise service.LinkRefused("used", _("This link has already been used."))
-        if tok.expires_at < now.replace(tzinfo=None):
-            raise service.LinkRefused("expired", _("This link has expired."))
+        # consumed first (one conditional UPDATE): of concurrent clicks, one reads the file
+        req = tokens.consume(s, oid, tokens.DOWNLOAD, secret, now)
         ful = s.execute(
             select(RequestFulfilmentRow)
             .where(
@@ -801,7 +775,6 @@ def take_download(
         data = path.read_bytes()
         if ful.digest and sha256_hex(data) != ful.digest:
             raise InvalidInput("archive", _("the archive does not match its recorded digest"))
-        tok.used_at = now.replace(tzinfo=None)
         audit.append(
             s,
             action="request.access_downloaded",

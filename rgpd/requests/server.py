@@ -9,9 +9,24 @@ is ``docs/intake-api.md``. What protects it, and why:
   secret and the organisation, valid 24 h (RGAA 13.1: no timeout under 20 h).
   Static pages carry a placeholder the server replaces when serving them, so
   the forms need no JavaScript.
+* Origin: a POST whose ``Sec-Fetch-Site``, ``Origin`` or ``Referer`` names another
+  site is refused (403) before the token is even read. The generated forms send no
+  referrer (``no-referrer``), so browsers send ``Origin: null``: the Fetch
+  metadata header decides for them.
+* A CSRF token is consumed when the request it carried is recorded: its cookie
+  nonce is marked spent (in memory, for the token's lifetime) and a new cookie is
+  set, so a captured token and cookie cannot file a second request. Tokens stay
+  valid 24 h until then (RGAA 13.1: no timeout under 20 h for filling a form).
+* Host: links in e-mails are built only from ``[serve] base_url`` (required);
+  a request whose ``Host`` (or absolute-form request line) names another host
+  is refused with 400 (issue 13 item 3).
 * Rate limiting per client address, an in-memory token bucket per address and
-  kind of request; ``X-Forwarded-For`` is believed only with ``trusted_proxy``
-  (otherwise anybody could pick their own address and escape the limit).
+  kind of request; ``X-Forwarded-For`` is believed only when the peer is one of
+  the configured trusted proxies (otherwise anybody could pick their own address
+  and escape the limit).
+* Load: a database that stays busy (lock wait exhausted after bounded retries)
+  answers 503 with ``Retry-After`` and, for a submission, the recap page again
+  with every value kept — never a 500 (issue 15, ``docs/serving.md``).
 * Security headers on every response (CSP ``default-src 'self'``, nosniff,
   ``frame-ancestors 'none'``, no referrer, no caching of personal pages).
 * Body size limits: 64 KiB for forms, a few MiB for the identity upload.
@@ -21,35 +36,46 @@ is ``docs/intake-api.md``. What protects it, and why:
   their magic bytes, never by the browser's claim.
 
 One-time links (e-mail verification, identity upload) are signed and expiring;
-the one-time secret inside is stored hashed and marked used.
+the one-time secret inside is stored hashed and consumed once
+(:mod:`rgpd.requests.tokens`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import ipaddress
 import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
-from flask import Flask, Response, abort, current_app, g, jsonify, request
+from flask import Flask, Response, abort, g, jsonify, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from rgpd.crypto import random_token, same_secret
-from rgpd.errors import InvalidInput, RgpdError, UnknownOrganisation, ValidationFailed
-from rgpd.i18n import LANGUAGES, format_date, use_language
+from rgpd.errors import (
+    ConfigError,
+    InvalidInput,
+    StorageError,
+    UnknownOrganisation,
+    ValidationFailed,
+)
+from rgpd.i18n import LANGUAGES, _, format_date, use_language
 from rgpd.registry.model import Organisation
-from rgpd.requests import intake, letters, service
+from rgpd.requests import intake, service, tokens
+from rgpd.requests import submit as submission
 from rgpd.requests.intake import tr
-from rgpd.requests.mailer import Mail, Mailer, MailError, SmtpMailer
+from rgpd.requests.mailer import Mailer, SmtpMailer
+from rgpd.storage.db import retry_busy
 from rgpd.workspace import Workspace
 
 TEMPLATES = Path(__file__).parent / "templates" / "server"
@@ -60,6 +86,14 @@ CSRF_PLACEHOLDER = "__RGPD_CSRF_TOKEN__"
 CSRF_MAX_AGE = 24 * 3600
 FORM_LIMIT = 64 * 1024
 UPLOAD_LIMIT = service.MAX_UPLOAD + 64 * 1024
+#: Longest path segment accepted (file systems stop at 255 bytes).
+MAX_SEGMENT = 255
+#: Seconds a client is told to wait when the database is busy (503).
+BUSY_RETRY_AFTER = 5
+#: Waitress sizing (docs/serving.md): worker threads, open connections, listen backlog.
+DEFAULT_THREADS = 8
+CONNECTION_LIMIT = 256
+BACKLOG = 1024
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -156,9 +190,39 @@ class RateLimiter:
 class Csrf:
     """Signed double-submit tokens bound to a cookie nonce and an organisation."""
 
-    def __init__(self, secret: bytes, max_age: int = CSRF_MAX_AGE) -> None:
+    def __init__(
+        self,
+        secret: bytes,
+        max_age: int = CSRF_MAX_AGE,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_spent: int = 100_000,
+    ) -> None:
         self.serializer = URLSafeTimedSerializer(secret, salt="rgpd.csrf")
         self.max_age = max_age
+        self.clock = clock
+        self.max_spent = max_spent
+        self._spent: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def spend(self, nonce: str) -> None:
+        """The token bound to ``nonce`` filed a request: it is not accepted again.
+
+        Kept in memory for the token's lifetime (bounded, oldest forgotten first);
+        the browser gets a new nonce cookie, hence new tokens, at the same time.
+        """
+        now = self.clock()
+        with self._lock:
+            self._spent[nonce] = now + self.max_age
+            while self._spent and (
+                len(self._spent) > self.max_spent or next(iter(self._spent.values())) < now
+            ):
+                self._spent.popitem(last=False)
+
+    def spent(self, nonce: str) -> bool:
+        with self._lock:
+            until = self._spent.get(nonce)
+        return until is not None and until >= self.clock()
 
     @staticmethod
     def new_nonce() -> str:
@@ -185,7 +249,75 @@ class Csrf:
             return "other organisation"
         if not same_secret(str(data[1]), nonce):
             return "cookie mismatch"
+        if self.spent(nonce):
+            return "used"
         return None
+
+
+# --------------------------------------------------------------------------- addresses
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(values: Iterable[str]) -> tuple[Network, ...]:
+    """``["10.0.0.5", "192.168.1.0/24", "::1"]`` as networks (a bare address is a /32)."""
+    out: list[Network] = []
+    for v in values:
+        try:
+            out.append(ipaddress.ip_network(str(v).strip(), strict=False))
+        except ValueError as exc:
+            raise ConfigError(
+                _("[serve] trusted_proxies: {value} is not an address or network", value=repr(v))
+            ) from exc
+    return tuple(out)
+
+
+def _in(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in n for n in networks)
+
+
+def client_address(
+    peer: str | None, forwarded_for: str | None, trusted: tuple[Network, ...]
+) -> str:
+    """The address rate limits count: the peer, or behind trusted proxies the forwarded one.
+
+    ``X-Forwarded-For`` is read from the right: each proxy appends the address it
+    saw, so the rightmost entry that is not one of our proxies is the client. What
+    a client wrote itself (the leftmost entries) is never believed.
+    """
+    peer = peer or "unknown"
+    if not trusted or not _in(peer, trusted) or not forwarded_for:
+        return peer
+    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _in(hop, trusted):
+            return hop
+    return hops[0] if hops else peer
+
+
+def host_of(url: str) -> str:
+    """``host[:port]`` of a URL, lower-cased, default ports dropped."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.port and not (
+        (parts.scheme == "http" and parts.port == 80)
+        or (parts.scheme == "https" and parts.port == 443)
+    ):
+        host = f"{host}:{parts.port}"
+    return host
+
+
+def _normal_host(host: str) -> str:
+    host = host.strip().lower().rstrip(".")
+    for default in (":80", ":443"):
+        if host.endswith(default):
+            host = host[: -len(default)]
+    return host
 
 
 # --------------------------------------------------------------------------- app
@@ -193,12 +325,48 @@ class Csrf:
 
 @dataclass
 class ServerConfig:
+    base_url: str  # the public URL: the only source of the links in e-mails
     forms_dir: Path | None = None
-    base_url: str | None = None  # public URL for the links in e-mails (else the request's)
-    trusted_proxy: bool = False
-    default_org: str | None = None  # for a single-organisation forms directory
+    #: peers whose X-Forwarded-For / -Proto are believed (addresses or networks)
+    trusted_proxies: tuple[Network, ...] = ()
+    #: Host values accepted besides base_url's (e.g. what the reverse proxy sends)
+    allowed_hosts: frozenset[str] = field(default_factory=frozenset)
+    default_org: str | None = None
     form_limit: int = FORM_LIMIT
     upload_limit: int = UPLOAD_LIMIT
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
+
+    def host_allowed(self, host: str) -> bool:
+        h = _normal_host(host)
+        return h == host_of(self.base_url) or h in self.allowed_hosts
+
+
+def serve_settings(ws: Workspace) -> dict[str, Any]:
+    """``[serve]`` from rgpd.toml (``[server]``, its former name, still read)."""
+    raw = ws.settings.raw.get("serve") if isinstance(ws.settings.raw, dict) else None
+    merged = dict(ws.settings.server or {})
+    merged.update(raw if isinstance(raw, dict) else {})
+    return merged
+
+
+def resolve_base_url(ws: Workspace, explicit: str | None = None) -> str:
+    """The public base URL, required: links are built from it and nothing else."""
+    base = (explicit or serve_settings(ws).get("base_url") or "").strip()
+    if not base:
+        raise ConfigError(
+            _(
+                "[serve] base_url is required: the public address of the forms "
+                "(e.g. https://rgpd.example.org), used for the links in e-mails"
+            )
+        )
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(_("[serve] base_url: {url} is not an http(s) URL", url=repr(base)))
+    return base.rstrip("/")
 
 
 def create_app(
@@ -208,15 +376,32 @@ def create_app(
     mailer: Mailer | None = None,
     base_url: str | None = None,
     trusted_proxy: bool = False,
+    trusted_proxies: Iterable[str] | None = None,
+    allowed_hosts: Iterable[str] | None = None,
     default_org: str | None = None,
     limiter: RateLimiter | None = None,
     form_limit: int = FORM_LIMIT,
 ) -> Flask:
-    """The intake application for every organisation of the workspace (``/o/<org>/...``)."""
+    """The intake application for every organisation of the workspace (``/o/<org>/...``).
+
+    ``base_url`` (else ``[serve] base_url``) is required. ``trusted_proxies``
+    (else ``[serve] trusted_proxies``) lists the reverse proxies whose forwarded
+    headers are believed; ``trusted_proxy=True`` trusts the loopback proxy only
+    (the usual set-up: nginx or Apache on the same machine).
+    """
+    conf = serve_settings(ws)
+    proxies = list(trusted_proxies if trusted_proxies is not None else [])
+    if trusted_proxies is None:
+        proxies += [str(p) for p in conf.get("trusted_proxies", []) or []]
+    if trusted_proxy and not proxies:
+        proxies = ["127.0.0.0/8", "::1"]
+    hosts = list(allowed_hosts if allowed_hosts is not None else [])
+    hosts += [str(h) for h in conf.get("allowed_hosts", []) or []]
     cfg = ServerConfig(
+        base_url=resolve_base_url(ws, base_url),
         forms_dir=Path(forms_dir).resolve() if forms_dir else None,
-        base_url=(base_url or ws.settings.server.get("base_url") or None),
-        trusted_proxy=trusted_proxy,
+        trusted_proxies=parse_networks(proxies),
+        allowed_hosts=frozenset(_normal_host(h) for h in hosts),
         default_org=default_org or ws.settings.org,
         form_limit=form_limit,
     )
@@ -228,17 +413,20 @@ def create_app(
         SECRET_KEY=service.server_secret(ws),
         SESSION_COOKIE_HTTPONLY=True,
     )
-    if trusted_proxy:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    if cfg.trusted_proxies:
+        app.wsgi_app = _ForwardedFrom(app.wsgi_app, cfg.trusted_proxies)  # type: ignore[method-assign]
     state = _State(ws, cfg, mailer or SmtpMailer(ws.settings.smtp), limiter or RateLimiter())
     app.extensions["rgpd"] = state
 
     @app.before_request
-    def _limits() -> Response | None:
+    def _guards() -> Response | None:
         g.nonce = None
         g.set_nonce = False
+        if not _well_formed(request.path):
+            abort(404)
+        if not cfg.host_allowed(request.host) or not _absolute_form_allowed(cfg):
+            app.logger.warning("intake: request for another host refused")
+            abort(400)
         if request.endpoint == "upload" and request.method == "POST":
             request.max_content_length = cfg.upload_limit
             request.max_form_memory_size = cfg.upload_limit
@@ -260,6 +448,16 @@ def create_app(
             )
             resp.headers["Retry-After"] = str(max(1, int(wait + 0.999)))
             return resp
+        if request.method == "POST" and not _same_origin(cfg):
+            lang = _lang()
+            text = tr(
+                "Your session has expired or the form did not come from our site. "
+                "Reload the form and send it again; nothing was recorded.",
+                lang,
+            )
+            return state.message(
+                _org_from_path(), lang, tr("Form expired", lang), [text], status=403, alert=True
+            )
         return None
 
     @app.after_request
@@ -286,11 +484,19 @@ def create_app(
             text = tr("What you sent is too large.", lang)
         elif code == 404:
             text = tr("This page does not exist.", lang)
+        elif code == 400:
+            text = tr("The request could not be handled.", lang)
         elif code == 405:
             text = tr("This address does not accept this kind of request.", lang)
         else:
             text = tr("The request could not be handled.", lang)
         return state.message(_org_from_path(), lang, text, [text], status=code, alert=True)
+
+    @app.errorhandler(StorageError)
+    def _busy(exc: StorageError) -> Response:
+        # the database is busy or down: nothing was recorded, the citizen tries again
+        app.logger.warning("intake: database unavailable: %s", exc.__class__.__name__)
+        return state.busy(_org_from_path(), _lang())
 
     @app.errorhandler(Exception)
     def _crash(exc: Exception) -> Response:
@@ -333,6 +539,64 @@ def create_app(
 
     app.register_blueprint(create_blueprint(ws))  # one-time download links (Art. 15(3) copies)
     return app
+
+
+class _ForwardedFrom:
+    """Believe ``X-Forwarded-For``/``-Proto`` only from a trusted proxy (WSGI middleware).
+
+    ``REMOTE_ADDR`` becomes the client address :func:`client_address` finds, and
+    the scheme the proxy saw is used for secure cookies. ``X-Forwarded-Host`` is
+    ignored: the Host check and the links rely on the configured base URL.
+    """
+
+    def __init__(self, app: Any, trusted: tuple[Network, ...]) -> None:
+        self.app = app
+        self.trusted = trusted
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        peer = environ.get("REMOTE_ADDR")
+        if peer and _in(peer, self.trusted):
+            environ["REMOTE_ADDR"] = client_address(
+                peer, environ.get("HTTP_X_FORWARDED_FOR"), self.trusted
+            )
+            proto = str(environ.get("HTTP_X_FORWARDED_PROTO", "")).split(",")[-1].strip().lower()
+            if proto in ("http", "https"):
+                environ["wsgi.url_scheme"] = proto
+        return self.app(environ, start_response)
+
+
+def _well_formed(path: str) -> bool:
+    """A path every file system could hold: no NUL, no control character, short segments."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in path):
+        return False
+    return all(len(seg.encode("utf-8", "surrogatepass")) <= MAX_SEGMENT for seg in path.split("/"))
+
+
+def _absolute_form_allowed(cfg: ServerConfig) -> bool:
+    """An absolute-form request line (``POST http://evil.example/…``) must name our host."""
+    raw = str(request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI") or "")
+    if "://" not in raw.split("?", 1)[0]:
+        return True
+    return cfg.host_allowed(urlsplit(raw).netloc)
+
+
+def _same_origin(cfg: ServerConfig) -> bool:
+    """Whether a POST comes from our own pages (Fetch metadata, then Origin, then Referer).
+
+    A browser sends ``Sec-Fetch-Site``; the generated forms send no referrer, so
+    their ``Origin`` is ``null`` and that header decides. Clients that send none
+    of the three (scripts, old browsers) still need a valid CSRF token.
+    """
+    site = request.headers.get("Sec-Fetch-Site", "").strip().lower()
+    if site:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin", "").strip().lower()
+    if origin and origin != "null":
+        return origin == cfg.origin or cfg.host_allowed(urlsplit(origin).netloc)
+    referer = request.headers.get("Referer", "").strip()
+    if referer:
+        return cfg.host_allowed(urlsplit(referer).netloc)
+    return True
 
 
 def _lang() -> str:
@@ -424,8 +688,8 @@ class _State:
         if org is not None:
             try:
                 org_name = service.organisation(self.ws, org).name
-            except UnknownOrganisation:
-                org = None
+            except (UnknownOrganisation, StorageError):
+                org = None  # an error page must render even when the database cannot
 
         def t(message: str, **params: object) -> str:
             safe = {k: Markup.escape(v) for k, v in params.items()}
@@ -456,6 +720,22 @@ class _State:
         )
         return Response(html, status=status, mimetype="text/html")
 
+    def busy(self, org: str | None, lang: str, *, recap: str | None = None) -> Response:
+        """503 + Retry-After: the database is busy; with ``recap``, the form as typed."""
+        if recap is not None:
+            resp = Response(recap, status=503, mimetype="text/html")
+        else:
+            text = tr(
+                "The service is very busy and could not record your request. Nothing was "
+                "recorded: please try again in a moment.",
+                lang,
+            )
+            resp = self.message(
+                org, lang, tr("Please try again in a moment", lang), [text], status=503, alert=True
+            )
+        resp.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return resp
+
     # -- CSRF --------------------------------------------------------------------
     def nonce(self) -> str:
         current = request.cookies.get(CSRF_COOKIE, "")
@@ -481,17 +761,17 @@ class _State:
         site = self.site_dir(org)
         if site is None:
             abort(404)
-        target = (site / path).resolve()
-        if target.is_dir():
-            target = target / "index.html"
         try:
+            target = (site / path).resolve()
+            if target.is_dir():
+                target = target / "index.html"
             target.relative_to(site.resolve())
-        except ValueError:
+            ctype = STATIC_TYPES.get(target.suffix.lower())
+            if ctype is None or not target.is_file():
+                abort(404)
+            data = target.read_bytes()
+        except (OSError, ValueError):  # outside the site, name too long, NUL byte...
             abort(404)
-        ctype = STATIC_TYPES.get(target.suffix.lower())
-        if ctype is None or not target.is_file():
-            abort(404)
-        data = target.read_bytes()
         if target.suffix.lower() == ".html":
             data = data.replace(CSRF_PLACEHOLDER.encode(), self.csrf_token(org).encode())
         resp = Response(data, mimetype=ctype.split(";")[0])
@@ -553,7 +833,13 @@ class _State:
         return html.replace(CSRF_PLACEHOLDER, token)
 
     def _confirmation(
-        self, org: str, lang: str, spec: Any, values: dict[str, list[str]], token: str
+        self,
+        org: str,
+        lang: str,
+        spec: Any,
+        values: dict[str, list[str]],
+        token: str,
+        notice: str | None = None,
     ) -> str:
         """RGAA 11.12: what will be sent, every value in hidden fields (no session needed)."""
         from rgpd.requests import forms
@@ -587,6 +873,7 @@ class _State:
             hidden=hidden,
             csrf_token=token,
             action=f"/o/{org}/submit",
+            notice=notice,
         )
 
     def submit(self, org: str) -> Response:
@@ -625,31 +912,16 @@ class _State:
             return Response(html, mimetype="text/html")
         return self._record(org, o, lang, sub, wants_json)
 
-    def _link(self, path: str) -> str:
-        base = (self.cfg.base_url or request.host_url).rstrip("/")
-        return f"{base}{path}"
-
     def _record(
         self, org: str, o: Organisation, lang: str, sub: intake.Submission, wants_json: bool
     ) -> Response:
-        done = service.submit(self.ws, org, sub)
-        assert done.verify_secret is not None
-        token = service.sign_link(self.ws, "verify", org, done.verify_secret)
-        link = self._link(f"/o/{org}/verify/{token}")
-        record = service.get(self.ws, org, done.record.reference, reveal=True)
-        letter = letters.compose(
-            o,
-            record,
-            letters.LetterKind.VERIFICATION,
-            activities=service.offered_activities(self.ws, org),
-            lang=lang,
-            link=link,
-            today=service.local_today(self.ws),
-        )
+        values = {k: request.form.getlist(k) for k in request.form}
         try:
-            self.mailer.send(Mail(sub.email, letter.subject, letter.text))
-        except (MailError, RgpdError):
-            service.discard(self.ws, org, done.record.reference, why="verification e-mail failed")
+            with use_language(lang):
+                got = submission.receive(
+                    self.ws, org, sub, mailer=self.mailer, base_url=self.cfg.base_url, lang=lang
+                )
+        except submission.VerificationNotSent:
             text = tr(
                 "We could not send the confirmation e-mail. Nothing was recorded: "
                 "please try again later.",
@@ -660,19 +932,54 @@ class _State:
             return self.message(
                 org, lang, tr("E-mail not sent", lang), [text], status=503, alert=True
             )
+        except StorageError:
+            # busy database: nothing recorded; the recap comes back with every value kept
+            text = tr(
+                "The service is very busy and could not record your request. Nothing was "
+                "recorded: please try again in a moment.",
+                lang,
+            )
+            if wants_json:
+                resp = _json({"error": "busy", "message": text}, 503)
+                resp.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+                return resp
+            spec = self._spec(org, values)
+            recap = (
+                self._confirmation(org, lang, spec, values, self.csrf_token(org), notice=text)
+                if spec is not None
+                else None
+            )
+            return self.busy(org, lang, recap=recap)
+        self._spend_csrf()
         if wants_json:
             return _json({"ok": True, "status": "check_mail"}, 200)
         html = self.render(
-            "check_mail.html.j2", org, lang, title=tr("Check your mailbox", lang), email=sub.email
+            "check_mail.html.j2", org, lang, title=tr("Check your mailbox", lang), email=got.email
         )
         return Response(html, mimetype="text/html")
 
+    def _spec(self, org: str, values: dict[str, list[str]]) -> Any:
+        from rgpd.requests import forms
+
+        right = intake.RIGHTS.get((values.get("right") or [""])[0])
+        if right is None:
+            return None
+        return forms.form_spec(right, service.offered_activities(self.ws, org))
+
+    def _spend_csrf(self) -> None:
+        """The token filed its request: spent, and the browser gets a fresh nonce."""
+        used = request.cookies.get(CSRF_COOKIE)
+        if used:
+            self.csrf.spend(used)
+        g.nonce = Csrf.new_nonce()
+        g.set_nonce = True
+
     # -- e-mail verification -----------------------------------------------------------
     def verify(self, org: str, token: str) -> Response:
-        o = self.org(org)
+        self.org(org)
         lang = _lang()
         try:
-            secret = service.read_link(self.ws, "verify", org, token, service.VERIFY_TTL)
+            secret = tokens.read_link(self.ws, tokens.VERIFY_EMAIL, org, token, service.VERIFY_TTL)
             if request.method == "GET":
                 html = self.render(
                     "verify.html.j2",
@@ -682,25 +989,12 @@ class _State:
                     action=f"/o/{org}/verify/{token}?lang={lang}",
                 )
                 return Response(html, mimetype="text/html")
-            record = service.confirm_email(self.ws, org, secret)
-        except service.LinkRefused as exc:
+            with use_language(lang):
+                done = submission.confirm(self.ws, org, secret, mailer=self.mailer, lang=lang)
+        except tokens.LinkRefused as exc:
             return self._link_refused(org, lang, exc)
+        record = done.record
         lang = record.lang if record.lang in LANGUAGES else lang
-        full = service.get(self.ws, org, record.reference, reveal=True)
-        try:
-            ack = letters.compose(
-                o,
-                full,
-                letters.LetterKind.ACKNOWLEDGEMENT,
-                activities=service.offered_activities(self.ws, org),
-                lang=lang,
-                today=service.local_today(self.ws),
-            )
-            if ack.to:
-                self.mailer.send(Mail(ack.to, ack.subject, ack.text))
-        except (MailError, RgpdError) as exc:
-            # the request is recorded; the on-screen acknowledgement is the proof
-            current_app.logger.warning("acknowledgement not e-mailed: %s", exc.__class__.__name__)
         with use_language(lang):
             html = self.render(
                 "acknowledgement.html.j2",
@@ -738,7 +1032,7 @@ class _State:
         self.org(org)
         lang = _lang()
         try:
-            secret = service.read_link(self.ws, "upload", org, token, service.UPLOAD_TTL)
+            secret = tokens.read_link(self.ws, tokens.UPLOAD, org, token, service.UPLOAD_TTL)
         except service.LinkRefused as exc:
             return self._link_refused(org, lang, exc)
         mb = service.MAX_UPLOAD // (1024 * 1024)
@@ -763,8 +1057,10 @@ class _State:
         data = f.read(service.MAX_UPLOAD + 1) if f is not None else b""
         try:
             with use_language(lang):
-                service.store_upload(
-                    self.ws, org, secret, filename=(f.filename or "") if f else "", data=data
+                retry_busy(
+                    lambda: service.store_upload(
+                        self.ws, org, secret, filename=(f.filename or "") if f else "", data=data
+                    )
                 )
         except service.LinkRefused as exc:
             return self._link_refused(org, lang, exc)
@@ -790,6 +1086,51 @@ def _json(data: Any, status: int) -> Response:
     return resp
 
 
+def make_server(
+    ws: Workspace,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    forms_dir: Path | None = None,
+    trusted_proxy: bool = False,
+    base_url: str | None = None,
+    default_org: str | None = None,
+    threads: int = DEFAULT_THREADS,
+    mailer: Mailer | None = None,
+    app: Flask | None = None,
+) -> Any:
+    """A waitress server ready to ``run()`` (the load tests start it on port 0).
+
+    Sizing (``docs/serving.md``): ``threads`` workers run requests; on SQLite
+    writers take turns on one lock, so more threads only add waiting, while a
+    few spare ones keep pages and static assets flowing during a burst.
+    Connections beyond the threads wait in waitress's queue (up to
+    ``CONNECTION_LIMIT`` open at once, ``BACKLOG`` more in the kernel).
+    """
+    from waitress.server import create_server
+
+    if app is None:
+        app = create_app(
+            ws,
+            forms_dir,
+            base_url=base_url,
+            trusted_proxy=trusted_proxy,
+            default_org=default_org,
+            mailer=mailer,
+        )
+    return create_server(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        connection_limit=CONNECTION_LIMIT,
+        backlog=BACKLOG,
+        channel_timeout=60,
+        max_request_body_size=UPLOAD_LIMIT,
+        ident="rgpd",
+    )
+
+
 def serve(
     ws: Workspace,
     *,
@@ -799,26 +1140,20 @@ def serve(
     trusted_proxy: bool = False,
     base_url: str | None = None,
     default_org: str | None = None,
-    threads: int = 4,
+    threads: int = DEFAULT_THREADS,
     mailer: Mailer | None = None,
 ) -> None:
     """Run the intake server on waitress until interrupted (the CLI edge calls this)."""
-    from waitress import serve as waitress_serve
-
-    app = create_app(
+    srv = make_server(
         ws,
-        forms_dir,
-        base_url=base_url,
+        host=host,
+        port=port,
+        forms_dir=forms_dir,
         trusted_proxy=trusted_proxy,
+        base_url=base_url,
         default_org=default_org,
+        threads=threads,
         mailer=mailer,
     )
     service.purge_unverified(ws)
-    waitress_serve(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        max_request_body_size=UPLOAD_LIMIT,
-        ident="rgpd",
-    )
+    srv.run()

@@ -20,15 +20,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from rgpd import audit, deadlines
-from rgpd.crypto import random_code, random_token, sha256_hex
+from rgpd.crypto import random_code
 from rgpd.errors import Conflict, InvalidInput
 from rgpd.registry.model import Activity, Organisation
-from rgpd.requests import workflow
+from rgpd.requests import tokens, workflow
 from rgpd.requests.intake import Submission, _
 from rgpd.requests.model import (
     Action,
@@ -45,7 +44,6 @@ from rgpd.storage.request_tables import (
     RequestEventRow,
     RequestLookupRow,
     RequestRow,
-    RequestTokenRow,
     RequestUploadRow,
     payload_context,
     reason_context,
@@ -69,12 +67,7 @@ WEB_ACTOR = "web"
 _REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-class LinkRefused(Conflict):
-    """A one-time link that is unknown, expired or already used."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        self.reason = reason  # unknown | expired | used
-        super().__init__(message)
+LinkRefused = tokens.LinkRefused
 
 
 # --------------------------------------------------------------------------- values
@@ -216,13 +209,13 @@ def _org(s: Session, slug: str) -> tuple[OrganisationRow, Organisation]:
 
 
 def organisation(ws: Workspace, slug: str) -> Organisation:
-    with ws.db.session() as s:
+    with ws.db.session(readonly=True) as s:
         return _org(s, slug)[1]
 
 
 def offered_activities(ws: Workspace, slug: str) -> list[Activity]:
     """The register activities a request may concern (live ones, in ref order)."""
-    with ws.db.session() as s:
+    with ws.db.session(readonly=True) as s:
         o, _m = _org(s, slug)
         rows = s.execute(
             select(ActivityRow)
@@ -396,54 +389,10 @@ def _lookups(ws: Workspace, sub: Submission) -> list[tuple[str, str]]:
 
 # --------------------------------------------------------------------------- signed links
 
-
-def _serializer(ws: Workspace, purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(server_secret(ws), salt=f"rgpd.{purpose}")
-
-
-def server_secret(ws: Workspace) -> bytes:
-    """A signing secret derived from the install's index key (never stored, same in every worker)."""
-    return ws.keys.derive("server-secret.v1")
-
-
-def sign_link(ws: Workspace, purpose: str, org: str, secret: str) -> str:
-    return _serializer(ws, purpose).dumps({"o": org, "t": secret})
-
-
-def read_link(ws: Workspace, purpose: str, org: str, token: str, max_age: timedelta) -> str:
-    """The one-time secret inside a signed link, or :class:`LinkRefused`."""
-    try:
-        data = _serializer(ws, purpose).loads(token, max_age=int(max_age.total_seconds()))
-    except SignatureExpired:
-        raise LinkRefused("expired", _("This link has expired.")) from None
-    except BadSignature:
-        raise LinkRefused("unknown", _("This link is not valid.")) from None
-    if not isinstance(data, dict) or data.get("o") != org or not isinstance(data.get("t"), str):
-        raise LinkRefused("unknown", _("This link is not valid."))
-    return str(data["t"])
-
-
-def _use_token(
-    s: Session, org_id: int, purpose: str, secret: str, now: datetime
-) -> tuple[RequestTokenRow, RequestRow]:
-    found = s.execute(
-        select(RequestTokenRow, RequestRow)
-        .join(RequestRow, RequestRow.id == RequestTokenRow.request_id)
-        .where(
-            RequestTokenRow.token_hash == sha256_hex(secret),
-            RequestTokenRow.purpose == purpose,
-            RequestRow.org_id == org_id,
-        )
-        .with_for_update()
-    ).first()
-    if found is None:
-        raise LinkRefused("unknown", _("This link is not valid or has expired."))
-    tok, row = found
-    if tok.used_at is not None:
-        raise LinkRefused("used", _("This link has already been used."))
-    if tok.expires_at < _naive(now):
-        raise LinkRefused("expired", _("This link has expired."))
-    return tok, row
+# One-time links live in :mod:`rgpd.requests.tokens`; these names stay for callers.
+server_secret = tokens.server_secret
+sign_link = tokens.sign_link
+read_link = tokens.read_link
 
 
 # --------------------------------------------------------------------------- creation
@@ -518,16 +467,7 @@ def submit(
             s.add(RequestLookupRow(request_id=row.id, org_id=o_row.id, kind=kind, token=token))
         secret = None
         if verify:
-            secret = random_token(32)
-            s.add(
-                RequestTokenRow(
-                    request_id=row.id,
-                    purpose="verify_email",
-                    token_hash=sha256_hex(secret),
-                    created_at=_naive(now),
-                    expires_at=_naive(now + VERIFY_TTL),
-                )
-            )
+            secret = tokens.issue(s, row.id, tokens.VERIFY_EMAIL, now=now, ttl=VERIFY_TTL)
         audit.append(
             s,
             action="request.receive",
@@ -555,8 +495,7 @@ def confirm_email(
     now = now or _now()
     with ws.db.session() as s:
         o_row, o = _org(s, org)
-        tok, row = _use_token(s, o_row.id, "verify_email", secret, now)
-        tok.used_at = _naive(now)
+        row = tokens.consume(s, o_row.id, tokens.VERIFY_EMAIL, secret, now)
         row.email_verified_at = _naive(now)
         row.discard_after = None
         audit.append(
@@ -625,7 +564,8 @@ def discard(ws: Workspace, org: str, ref: str, *, why: str) -> None:
 
 def get(ws: Workspace, org: str, ref: str, *, reveal: bool = False) -> RequestRecord:
     """One request; ``reveal`` opens the sealed contents and leaves a trace in the audit log."""
-    with ws.db.session() as s:
+    # only a revealing read writes (its audit entry): the others read a snapshot
+    with ws.db.session(readonly=not reveal) as s:
         o_row, o = _org(s, org)
         row = _row(s, o_row.id, ref)
         if reveal:
@@ -663,7 +603,7 @@ def list_requests(
     """
     flt = flt or ListFilter()
     today = today or local_today(ws)
-    with ws.db.session() as s:
+    with ws.db.session(readonly=True) as s:
         o_row, o = _org(s, org)
         q = select(RequestRow).where(
             RequestRow.org_id == o_row.id,
@@ -742,7 +682,7 @@ def due_this_week(ws: Workspace, org: str, *, today: date | None = None) -> list
 def find_by_identifier(ws: Workspace, org: str, key: str, value: str) -> list[str]:
     """References of requests carrying this identifier (blind index, no decryption)."""
     token = ws.keys.blind_index(f"id:{key}", normalise_identifier(value))
-    with ws.db.session() as s:
+    with ws.db.session(readonly=True) as s:
         o_row, _o = _org(s, org)
         return list(
             s.execute(
@@ -968,29 +908,14 @@ def ask_identity(
     The clock is suspended until the proof arrives (décret n° 2019-536). The
     caller builds the link with :func:`sign_link` and sends it.
     """
-    secret = random_token(32)
     now = _now()
+    issued: list[str] = []
 
     def after(s: Session, row: RequestRow, _req: Request) -> None:
-        s.execute(
-            delete(RequestTokenRow).where(
-                RequestTokenRow.request_id == row.id,
-                RequestTokenRow.purpose == "upload",
-                RequestTokenRow.used_at.is_(None),
-            )
-        )
-        s.add(
-            RequestTokenRow(
-                request_id=row.id,
-                purpose="upload",
-                token_hash=sha256_hex(secret),
-                created_at=_naive(now),
-                expires_at=_naive(now + ttl),
-            )
-        )
+        issued.append(tokens.issue(s, row.id, tokens.UPLOAD, now=now, ttl=ttl, replace_unused=True))
 
     record = _transition(ws, org, ref, [(Action.ASK_IDENTITY, reason, None)], on=on, after=after)
-    return UploadLink(record, secret, now + ttl)
+    return UploadLink(record, issued[-1], now + ttl)
 
 
 def sniff_document(data: bytes) -> str | None:
@@ -1034,10 +959,9 @@ def store_upload(
     now = now or _now()
     with ws.db.session() as s:
         o_row, o = _org(s, org)
-        tok, row = _use_token(s, o_row.id, "upload", secret, now)
+        row = tokens.consume(s, o_row.id, tokens.UPLOAD, secret, now)
         if RequestState(row.state) is not RequestState.IDENTITY_PENDING:
             raise LinkRefused("used", _("This request no longer waits for an identity document."))
-        tok.used_at = _naive(now)
         safe_name = "".join(c for c in filename if c.isprintable())[-120:] or "document"
         s.add(
             RequestUploadRow(

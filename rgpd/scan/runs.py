@@ -129,7 +129,8 @@ def recover_interrupted(
 
     A killed scan (kill -9, reboot, OOM killer) never finishes its row; without this
     it would stay ``running`` for ever. The run ends at its last heartbeat, the last
-    moment it is known to have worked. Returns the ids marked.
+    moment it is known to have worked. Returns the ids marked (by this call: a run
+    another process recovered at the same moment is left to it).
     """
     now = utcnow()
     out: list[int] = []
@@ -138,9 +139,19 @@ def recover_interrupted(
             ScanRunRow.org_id == oid, ScanRunRow.kind == kind, ScanRunRow.status == "running"
         )
     ).scalars()
-    for run in rows:
+    for run in list(rows):
         beat = run.heartbeat_at or run.started_at
         if not is_dead(run, beat, now):
+            continue
+        # Two processes may recover the same dead run at once (two scans started
+        # together): one conditional UPDATE decides, so it is audited once.
+        taken = s.execute(
+            update(ScanRunRow)
+            .where(ScanRunRow.id == run.id, ScanRunRow.status == "running")
+            .values(status="interrupted", finished_at=beat)
+            .execution_options(synchronize_session=False)
+        )
+        if int(getattr(taken, "rowcount", 0)) != 1:
             continue
         run.status = "interrupted"
         run.finished_at = beat

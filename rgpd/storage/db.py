@@ -3,24 +3,45 @@
 SQLite (embedded default) and PostgreSQL (multi-user installs) are both first class;
 MariaDB works too. Timestamps are stored as naive UTC everywhere so that the three
 dialects agree byte for byte (the audit chain hashes them).
+
+Concurrency on SQLite (issue 15): every transaction opened by :meth:`Database.session`
+starts with ``BEGIN IMMEDIATE``, so it holds the single write lock from its first
+statement. A transaction that read first and wrote later would otherwise try to
+upgrade its lock halfway, and SQLite answers "busy" at once (no waiting) when another
+writer committed in between — or, worse, both read the same audit head and write the
+same sequence number. Sessions opened with ``readonly=True`` keep SQLite's deferred
+``BEGIN``: with WAL they read a snapshot while a writer works. The database file is
+created 0600 (it holds sealed personal data and the audit log).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from rgpd.errors import StorageError, safe_text
+from rgpd.errors import StorageBusy, StorageError, safe_text
 from rgpd.i18n import _
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+#: How long a SQLite writer waits for the write lock before giving up (ms).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Engine option marking a read-only unit of work (deferred BEGIN on SQLite).
+READONLY_OPTION = "rgpd_readonly"
+
+T = TypeVar("T")
 
 
 def utcnow() -> datetime:
@@ -37,30 +58,103 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _is_memory(url: str) -> bool:
+    return url in ("sqlite://", "sqlite:///:memory:")
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for an in-memory database)."""
+    if not url.startswith("sqlite") or _is_memory(url):
+        return None
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    return Path(name) if name and name != ":memory:" else None
+
+
+def _create_private(path: Path) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would honour the umask: 0644)."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     kwargs: dict = {"future": True}
     if url.startswith("sqlite"):
-        if url in ("sqlite://", "sqlite:///:memory:"):
+        if _is_memory(url):
             kwargs["poolclass"] = StaticPool
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            file = sqlite_file(url)
+            if file is not None:
+                _create_private(file)
+            # one connection per thread of the intake server, a few more for the CLI
+            kwargs["pool_size"] = 20
+            kwargs["max_overflow"] = 20
+        kwargs["connect_args"] = {
+            "check_same_thread": False,
+            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+        }
     else:
         kwargs["pool_pre_ping"] = True
     if url.startswith("mysql"):
         kwargs.setdefault("connect_args", {})["charset"] = "utf8mb4"
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
+        memory = _is_memory(url)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _rec):  # type: ignore[no-untyped-def]
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
-            if url not in ("sqlite://", "sqlite:///:memory:"):
+            if not memory:
                 cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cur.close()
+            if not memory:
+                # SQLAlchemy emits BEGIN itself (below), not the driver's lazy BEGIN
+                dbapi_conn.isolation_level = None
+
+        if not memory:
+            # One in-memory database is one shared connection (StaticPool): nothing to
+            # serialise, and the driver's own transaction handling is kept there.
+            _install_immediate_begin(engine)
 
     return engine
+
+
+_held = threading.local()
+
+
+def _install_immediate_begin(engine: Engine) -> None:
+    """SQLAlchemy's pysqlite recipe ("Serializable isolation / Savepoints / Transactional
+    DDL"), with BEGIN IMMEDIATE for every unit of work that may write."""
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        depth = getattr(_held, "depth", 0)
+        if conn.get_execution_options().get(READONLY_OPTION) or depth:
+            # a read-only unit of work, or a unit nested inside this thread's write
+            # transaction (waiting for our own lock would only time out)
+            conn.exec_driver_sql("BEGIN")
+            conn.info["rgpd_immediate"] = False
+            return
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.info["rgpd_immediate"] = True
+        _held.depth = depth + 1
+
+    def _end(conn):  # type: ignore[no-untyped-def]
+        if conn.info.pop("rgpd_immediate", False):
+            _held.depth = max(0, getattr(_held, "depth", 1) - 1)
+
+    event.listen(engine, "commit", _end)
+    event.listen(engine, "rollback", _end)
 
 
 class Database:
@@ -70,21 +164,33 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
         self._factory = sessionmaker(self.engine, expire_on_commit=False, future=True)
+        self._read_factory = sessionmaker(
+            self.engine.execution_options(**{READONLY_OPTION: True}),
+            expire_on_commit=False,
+            future=True,
+        )
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A unit of work: committed on success, rolled back on any error."""
-        s = self._factory()
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
+        """A unit of work: committed on success, rolled back on any error.
+
+        On SQLite a unit of work holds the write lock from its first statement;
+        ``readonly=True`` (nothing will be written) reads a snapshot instead and
+        never waits for a writer. A lock that cannot be had in time raises
+        :class:`StorageBusy` (nothing was written, the caller may retry).
+        """
+        s = (self._read_factory if readonly else self._factory)()
         try:
             yield s
             s.commit()
         except SQLAlchemyError as exc:
             s.rollback()
-            raise StorageError(
+            cls = StorageBusy if is_busy(exc) else StorageError
+            raise cls(
                 _("database error: {error}", error=f"{exc.__class__.__name__}: {_short(exc)}")
             ) from exc
         except BaseException:
@@ -152,6 +258,40 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+#: Driver error codes meaning "another transaction was in the way; try again".
+_PG_BUSY = {"40001", "40P01", "55P03"}  # serialisation failure, deadlock, lock not available
+_MYSQL_BUSY = {1205, 1213}  # lock wait timeout, deadlock
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error is a lock conflict worth retrying (not a real failure)."""
+    orig = getattr(exc, "orig", exc)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code in _PG_BUSY:
+        return True
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int) and args[0] in _MYSQL_BUSY:
+        return True
+    text_ = str(orig).lower()
+    return "database is locked" in text_ or "database is busy" in text_
+
+
+def retry_busy(fn: Callable[[], T], *, attempts: int = 4, pause: float = 0.05) -> T:
+    """Run one unit of work again when it lost a lock race, a bounded number of times.
+
+    ``fn`` must be a whole transaction (it opens and commits its own session), so a
+    retry starts from a clean state. The last :class:`StorageBusy` propagates.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return fn()
+        except StorageBusy:
+            if attempt == attempts:
+                raise
+            time.sleep(pause * attempt + random.uniform(0, pause))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _short(exc: Exception) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -194,10 +195,15 @@ def intake_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Intake]:
     mailer = FakeMailer()
     # the journeys below post a handful of times from one address: lift the flood limit
     limiter = RateLimiter({"page": Bucket(1000, 1000), "post": Bucket(100, 100)})
-    app = create_app(ws, tmp / "site", mailer=mailer, limiter=limiter)
+    with socket.socket() as probe:  # the links are built from the base URL: know the port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app(
+        ws, tmp / "site", mailer=mailer, limiter=limiter, base_url=f"http://127.0.0.1:{port}"
+    )
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(service, "local_today", lambda _ws: RECEIVED)
-        httpd = make_server("127.0.0.1", 0, app, threaded=True)
+        httpd = make_server("127.0.0.1", port, app, threaded=True)
         thread = threading.Thread(target=httpd.serve_forever, daemon=True)
         thread.start()
         try:

@@ -175,7 +175,7 @@ def test_one_time_download_link(commune: Commune, tmp_path: Path) -> None:
     assert d.link and d.link.startswith(f"https://mairie.example.org/o/{ORG}/download/")
     from rgpd.requests.server import create_app
 
-    app = create_app(commune.ws)
+    app = create_app(commune.ws, base_url="http://localhost")
     client = app.test_client()
     path = d.link.removeprefix("https://mairie.example.org")
     page = client.get(path)  # a link preview must not burn the link

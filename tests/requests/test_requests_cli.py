@@ -285,18 +285,40 @@ def test_serve_command_is_registered_and_documented() -> None:
 def test_serve_starts_waitress_with_the_app(
     env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import waitress
+    import waitress.server
 
     calls: list[tuple[object, dict[str, object]]] = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append((app, kw)))
+
+    class NotListening:
+        def run(self) -> None:
+            pass
+
+    def create_server(app: object, **kw: object) -> NotListening:
+        calls.append((app, kw))
+        return NotListening()
+
+    monkeypatch.setattr(waitress.server, "create_server", create_server)
     site = tmp_path / "site"
     site.mkdir()
+    mail = ["--mail-dir", str(tmp_path / "mail")]
+    # base_url is required (issue 13 item 3): a usage error, nothing started
+    assert code_of(env, "serve", "--forms", str(site), "--port", "9099", *mail) == 2
+    assert calls == []
     code, out = run(
-        env, "serve", "--forms", str(site), "--port", "9099", "--mail-dir", str(tmp_path / "mail")
+        env,
+        "serve",
+        "--forms",
+        str(site),
+        "--port",
+        "9099",
+        "--base-url",
+        "http://localhost",
+        *mail,
     )
     assert code == 0, out
     [(app, kw)] = calls
     assert kw["host"] == "127.0.0.1" and kw["port"] == 9099
     assert kw["max_request_body_size"] >= 5 * 1024 * 1024
+    assert kw["threads"] == 8 and kw["connection_limit"] >= 100
     with app.test_client() as c:  # type: ignore[attr-defined]
         assert c.get("/healthz").status_code == 200

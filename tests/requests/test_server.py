@@ -26,6 +26,7 @@ from tests.requests.intake_fixtures import ORG, OTHER_ORG, form, setup_org
 
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 LINK_RE = re.compile(r"https?://\S+/o/\S+/(?:verify|upload)/\S+")
+BASE = "http://localhost"
 SCRIPT = "<script>alert('x')</script>"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -57,7 +58,9 @@ def mailer() -> FakeMailer:
 
 @pytest.fixture
 def app(ws: Workspace, site: Path, mailer: FakeMailer) -> Flask:
-    return server.create_app(ws, site, mailer=mailer, base_url="https://rgpd.example.org")
+    return server.create_app(
+        ws, site, mailer=mailer, base_url="https://rgpd.example.org", allowed_hosts=["localhost"]
+    )
 
 
 @pytest.fixture
@@ -264,13 +267,14 @@ def test_script_in_every_field_is_stored_inert_and_escaped(
 
 def test_flood_from_one_address_gets_429(ws: Workspace, site: Path, mailer: FakeMailer) -> None:
     limiter = server.RateLimiter({"post": server.Bucket(3, 1), "page": server.Bucket(100, 100)})
-    app = server.create_app(ws, site, mailer=mailer, limiter=limiter)
+    app = server.create_app(ws, site, mailer=mailer, limiter=limiter, base_url=BASE)
     with app.test_client() as c:
-        tok = _token(c)
-        values = {**form(), "csrf_token": [tok], "confirm": ["1"]}
-        codes = [_submit(c, values).status_code for _ in range(6)]
+        values = {**form(), "confirm": ["1"]}
+        # a recorded request spends its token: each send takes the fresh one
+        codes = [_submit(c, {**values, "csrf_token": [_token(c)]}).status_code for _ in range(6)]
         assert codes[:3] == [200, 200, 200]
         assert codes[3:] == [429, 429, 429]
+        values = {**values, "csrf_token": [_token(c)]}
         flooded = _submit(c, values)
         assert flooded.status_code == 429
         assert int(flooded.headers["Retry-After"]) >= 1
@@ -286,7 +290,9 @@ def test_forwarded_for_is_believed_only_behind_a_trusted_proxy(
     ws: Workspace, site: Path, mailer: FakeMailer, trusted: bool
 ) -> None:
     limiter = server.RateLimiter({"post": server.Bucket(2, 1)})
-    app = server.create_app(ws, site, mailer=mailer, limiter=limiter, trusted_proxy=trusted)
+    app = server.create_app(
+        ws, site, mailer=mailer, limiter=limiter, trusted_proxy=trusted, base_url=BASE
+    )
     with app.test_client() as c:
         tok = _token(c)
         values = {**form(), "csrf_token": [tok]}
@@ -346,7 +352,7 @@ def test_static_pages_get_a_token_and_stay_inside_the_site(client: FlaskClient, 
 
 
 def test_mail_failure_stores_nothing(ws: Workspace, site: Path) -> None:
-    app = server.create_app(ws, site, mailer=FakeMailer(fail=True))
+    app = server.create_app(ws, site, mailer=FakeMailer(fail=True), base_url=BASE)
     with app.test_client() as c:
         values = {**form(), "csrf_token": [_token(c)], "confirm": ["1"]}
         assert _submit(c, values).status_code == 503
@@ -472,7 +478,9 @@ def test_fuzzed_submissions_never_crash(
 
 @pytest.fixture
 def fuzz_client(ws: Workspace, site: Path) -> FlaskClient:
-    app = server.create_app(ws, site, mailer=FakeMailer(), limiter=server.RateLimiter({}))
+    app = server.create_app(
+        ws, site, mailer=FakeMailer(), limiter=server.RateLimiter({}), base_url=BASE
+    )
     return app.test_client()
 
 
@@ -483,7 +491,9 @@ def test_directory_mailer_keeps_mails_private(ws: Workspace, site: Path, tmp_pat
     from rgpd.requests.mailer import DirectoryMailer
 
     box = tmp_path / "mail"
-    app = server.create_app(ws, site, mailer=DirectoryMailer(box, "rgpd@example.org"))
+    app = server.create_app(
+        ws, site, mailer=DirectoryMailer(box, "rgpd@example.org"), base_url=BASE
+    )
     with app.test_client() as c:
         _send(c, form(email="dir@example.org"))
     [eml] = list(box.iterdir())
@@ -492,3 +502,247 @@ def test_directory_mailer_keeps_mails_private(ws: Workspace, site: Path, tmp_pat
     assert msg["To"] == "dir@example.org" and msg["From"] == "rgpd@example.org"
     body = msg.get_payload(decode=True)
     assert isinstance(body, bytes) and b"/o/mairie/verify/" in body
+
+
+# --------------------------------------------------------------------------- hardening (issues 13, 15)
+
+
+def test_base_url_is_required(ws: Workspace, site: Path) -> None:
+    from rgpd.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="base_url"):
+        server.create_app(ws, site, mailer=FakeMailer())
+    with pytest.raises(ConfigError, match="http"):
+        server.create_app(ws, site, mailer=FakeMailer(), base_url="rgpd.example.org")
+    ws.settings.raw["serve"] = {"base_url": "https://forms.example.org/"}
+    app = server.create_app(ws, site, mailer=FakeMailer())
+    assert app.extensions["rgpd"].cfg.base_url == "https://forms.example.org"
+
+
+def test_host_header_injection_is_refused(
+    client: FlaskClient, ws: Workspace, mailer: FakeMailer
+) -> None:
+    """Issue 13 item 3: ``Host: evil.example`` must not put a valid token on evil.example."""
+    values = {**form(email="cible@example.org"), "csrf_token": [_token(client)], "confirm": ["1"]}
+    for host in ("evil.example", "rgpd.example.org.evil.example", "evil.example:443"):
+        attacked = _submit(client, values, headers={"Host": host})
+        assert attacked.status_code == 400
+    assert client.get(f"/o/{ORG}/csrf", headers={"Host": "evil.example"}).status_code == 400
+    assert _stored(ws) == 0 and mailer.sent == []
+    # the configured host (default port written or not) is served, links on base_url only
+    assert client.get(f"/o/{ORG}/csrf", headers={"Host": "rgpd.example.org:443"}).status_code == 200
+    _send(client, form(email="cible@example.org"))
+    links = LINK_RE.findall(mailer.last_to("cible@example.org").text)
+    assert links and all(x.startswith("https://rgpd.example.org/") for x in links)
+
+
+def test_absolute_form_request_line_naming_another_host_is_refused(
+    ws: Workspace, mailer: FakeMailer
+) -> None:
+    """Over real HTTP (waitress): ``POST http://evil.example/… HTTP/1.1`` with our Host."""
+    import socket
+    import threading
+
+    setup_org(ws)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = server.create_app(ws, mailer=mailer, base_url=f"http://127.0.0.1:{port}")
+    srv = server.make_server(ws, port=port, app=app, threads=2)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+
+    def raw(line: str, host: str) -> bytes:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+            s.sendall(
+                f"{line}\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
+            )
+            out = b""
+            while chunk := s.recv(65536):
+                out += chunk
+        return out.split(b"\r\n", 1)[0]
+
+    try:
+        ours = f"127.0.0.1:{port}"
+        assert b" 400 " in raw(f"POST http://evil.example/o/{ORG}/submit HTTP/1.1", ours)
+        assert b" 400 " in raw(f"GET http://evil.example/o/{ORG}/csrf HTTP/1.1", ours)
+        assert b" 400 " in raw(f"GET /o/{ORG}/csrf HTTP/1.1", "evil.example")
+        assert b" 200 " in raw(f"GET http://{ours}/o/{ORG}/csrf HTTP/1.1", ours)
+        assert b" 200 " in raw(f"GET /o/{ORG}/csrf HTTP/1.1", ours)
+    finally:
+        srv.task_dispatcher.shutdown()
+        for channel in list(srv._map.values()):
+            channel.close()
+        srv._map.clear()
+        thread.join(10)
+    assert _stored(ws) == 0 and mailer.sent == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/o/{ORG}/" + "a" * 256 + ".html",
+        f"/o/{ORG}/fr/" + "é" * 200 + ".html",
+        f"/o/{ORG}/%00.html",
+        f"/o/{ORG}/assets/style%00.css",
+        f"/o/{ORG}/fr/acces.html%00",
+        f"/o/{ORG}/verify/" + "x" * 300,
+        "/o/" + "m" * 300 + "/",
+    ],
+)
+def test_malformed_paths_are_404(client: FlaskClient, path: str) -> None:
+    got = client.get(path)
+    assert got.status_code == 404
+    assert got.headers["Content-Security-Policy"] == server.CSP
+
+
+@pytest.mark.parametrize(
+    ("headers", "allowed"),
+    [
+        ({"Origin": "https://evil.example"}, False),
+        ({"Origin": "https://rgpd.example.org"}, True),
+        ({"Sec-Fetch-Site": "cross-site", "Origin": "null"}, False),
+        ({"Sec-Fetch-Site": "same-site"}, False),
+        ({"Sec-Fetch-Site": "same-origin", "Origin": "null"}, True),  # our no-referrer forms
+        ({"Referer": "https://evil.example/page.html"}, False),
+        ({"Referer": "https://rgpd.example.org/o/mairie/fr/acces.html"}, True),
+        ({}, True),  # no browser header at all: the CSRF token alone decides
+    ],
+)
+def test_post_from_another_site_is_refused(
+    client: FlaskClient, ws: Workspace, headers: dict[str, str], allowed: bool
+) -> None:
+    values = {**form(), "csrf_token": [_token(client)], "confirm": ["1"]}
+    got = _submit(client, values, headers=headers)
+    assert got.status_code == (200 if allowed else 403)
+    assert _stored(ws) == (1 if allowed else 0)
+
+
+def test_csrf_token_files_one_request_only(client: FlaskClient, ws: Workspace) -> None:
+    """Issue 13 item 8: a token and its cookie, captured, cannot file a second request."""
+    token = _token(client)
+    cookie = client.get_cookie(server.CSRF_COOKIE)
+    assert cookie is not None
+    values = {**form(), "csrf_token": [token], "confirm": ["1"]}
+    assert _submit(client, values).status_code == 200
+    fresh = client.get_cookie(server.CSRF_COOKIE)
+    assert fresh is not None and fresh.value != cookie.value  # a new nonce for the next form
+    client.set_cookie(server.CSRF_COOKIE, cookie.value)
+    replay = _submit(client, values)
+    assert replay.status_code == 403
+    # validation round-trips before sending keep working with one token
+    client.set_cookie(server.CSRF_COOKIE, fresh.value)
+    again = {**form(), "csrf_token": [_token(client)]}
+    assert _submit(client, again).status_code == 200  # recap
+    assert _submit(client, {**again, "confirm": ["1"]}).status_code == 200
+    assert _stored(ws) == 2
+
+
+def test_spent_nonces_are_bounded_and_forgotten_after_the_token_lifetime() -> None:
+    now = [0.0]
+    csrf = server.Csrf(b"k" * 32, max_age=100, clock=lambda: now[0], max_spent=3)
+    for n in "abcd":
+        csrf.spend(n)
+    assert not csrf.spent("a") and csrf.spent("d")  # oldest evicted beyond the bound
+    now[0] = 101.0
+    assert not csrf.spent("d")
+
+
+def test_forwarded_address_counts_only_behind_a_listed_proxy(
+    ws: Workspace, site: Path, mailer: FakeMailer
+) -> None:
+    limiter = server.RateLimiter({"post": server.Bucket(2, 1)})
+    app = server.create_app(
+        ws,
+        site,
+        mailer=mailer,
+        limiter=limiter,
+        base_url=BASE,
+        trusted_proxies=["192.0.2.10", "10.0.0.0/8"],
+    )
+
+    def codes(peer: str, forwarded: list[str]) -> list[int]:
+        with app.test_client() as c:
+            values = {**form(), "csrf_token": [_token(c)]}
+            return [
+                _submit(
+                    c,
+                    values,
+                    headers={"X-Forwarded-For": f},
+                    environ_base={"REMOTE_ADDR": peer},
+                ).status_code
+                for f in forwarded
+            ]
+
+    # behind the listed proxy: each citizen has their own bucket
+    assert codes("192.0.2.10", [f"198.51.100.{i}" for i in range(4)]) == [200] * 4
+    # a client cannot escape by writing its own X-Forwarded-For (leftmost entries)
+    spoofed = [f"203.0.113.{i}, 198.51.100.50, 10.1.2.3" for i in range(4)]
+    assert codes("192.0.2.10", spoofed) == [200, 200, 429, 429]
+    # a peer that is not a listed proxy is counted by its own address
+    assert codes("198.51.100.99", [f"203.0.113.{i}" for i in range(4)]) == [200, 200, 429, 429]
+
+
+def test_client_address_reads_forwarded_for_from_the_right() -> None:
+    trusted = server.parse_networks(["10.0.0.0/8", "::1"])
+    assert server.client_address("10.0.0.2", "6.6.6.6, 1.2.3.4, 10.0.0.1", trusted) == "1.2.3.4"
+    assert server.client_address("198.51.100.1", "1.2.3.4", trusted) == "198.51.100.1"
+    assert server.client_address("::1", "2001:db8::5", trusted) == "2001:db8::5"
+    assert server.client_address("10.0.0.2", None, trusted) == "10.0.0.2"
+    from rgpd.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        server.parse_networks(["not-an-address"])
+
+
+def test_busy_database_answers_503_and_keeps_the_form(
+    tmp_path: Path, built_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: a write lock held too long gives 503 + Retry-After, the recap as typed."""
+    import sqlite3
+
+    from rgpd.storage import db as dbmod
+    from tests.conftest import make_workspace
+
+    monkeypatch.setattr(dbmod, "SQLITE_BUSY_TIMEOUT_MS", 150)
+    ws = make_workspace(f"sqlite:///{tmp_path / 'rgpd.db'}", tmp_path)
+    setup_org(ws)
+    mailer = FakeMailer()
+    app = server.create_app(ws, built_site, mailer=mailer, base_url=BASE)
+    holder = sqlite3.connect(tmp_path / "rgpd.db", isolation_level=None)
+    try:
+        with app.test_client() as c:
+            values = {
+                **form(last_name="Dufrêne-Busy", email="busy@example.org"),
+                "lang": ["fr"],
+                "csrf_token": [_token(c)],
+                "confirm": ["1"],
+            }
+            holder.execute("BEGIN IMMEDIATE")  # a long writer elsewhere
+            got = _submit(c, values)
+            holder.execute("ROLLBACK")
+            assert got.status_code == 503
+            assert int(got.headers["Retry-After"]) >= 1
+            page = got.get_data(as_text=True)
+            assert "réessayez dans un instant" in page
+            assert 'value="Dufrêne-Busy"' in page and 'value="busy@example.org"' in page
+            assert mailer.sent == []
+            # the kept form, sent again once the writer is gone, is recorded once
+            tok = TOKEN_RE.search(page)
+            assert tok
+            again = _submit(c, {**values, "csrf_token": [tok.group(1)]})
+            assert again.status_code == 200
+    finally:
+        holder.close()
+    assert _stored(ws) == 1 and len(mailer.sent) == 1
+    ws.db.dispose()
+
+
+def test_database_file_is_created_private(tmp_path: Path) -> None:
+    from tests.conftest import make_workspace
+
+    w = make_workspace(f"sqlite:///{tmp_path / 'data' / 'rgpd.db'}", tmp_path)
+    setup_org(w)
+    for f in (tmp_path / "data").iterdir():  # the database and its WAL/shared-memory files
+        assert f.stat().st_mode & 0o077 == 0, f
+    w.db.dispose()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -468,3 +470,117 @@ def test_large_identity_document_on_mariadb(mariadb_server_url: str, tmp_path) -
         assert full.submission is not None and full.submission.details.startswith("Détails é")
     finally:
         ws.db.dispose()
+
+
+# --------------------------------------------------------------------------- one-time links, raced
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def shared_ws(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
+    """A workspace on a database several threads really share (no in-memory SQLite)."""
+    from tests.conftest import _reset, make_workspace
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'rgpd.db'}"
+    else:
+        url = request.getfixturevalue(
+            f"{'pg' if request.param == 'postgresql' else 'mariadb'}_server_url"
+        )
+        _reset(url)
+    w = make_workspace(url, tmp_path)
+    setup_org(w)
+    yield w
+    w.db.dispose()
+
+
+def _race(n: int, attempt: Callable[[], object]) -> tuple[int, list[str]]:
+    """``n`` threads released at once on ``attempt``: (successes, refusal reasons)."""
+    start = threading.Barrier(n)
+    won: list[object] = []
+    refused: list[str] = []
+    crashed: list[BaseException] = []
+
+    def one() -> None:
+        start.wait()
+        try:
+            won.append(attempt())
+        except service.LinkRefused as exc:
+            refused.append(exc.reason)
+        except BaseException as exc:
+            crashed.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not crashed, crashed
+    return len(won), refused
+
+
+def _audited(ws: Workspace, action: str) -> int:
+    with ws.db.session(readonly=True) as s:
+        return int(
+            s.execute(
+                select(func.count()).select_from(AuditRow).where(AuditRow.action == action)
+            ).scalar_one()
+        )
+
+
+def test_one_verification_link_clicked_at_once_counts_once(shared_ws: Workspace) -> None:
+    from rgpd.requests import submit
+    from rgpd.requests.mailer import FakeMailer
+
+    done = service.submit(shared_ws, ORG, _sub(shared_ws, email="course@example.org"))
+    assert done.verify_secret
+    mailer = FakeMailer()
+    won, refused = _race(
+        6,
+        lambda: submit.confirm(shared_ws, ORG, done.verify_secret or "", mailer=mailer, lang="en"),
+    )
+    assert (won, sorted(refused)) == (1, ["used"] * 5)
+    assert [m.to for m in mailer.sent] == ["course@example.org"]  # one acknowledgement
+    assert _audited(shared_ws, "request.email_verified") == 1
+    with shared_ws.db.session(readonly=True) as s:
+        assert audit.verify(s).ok
+
+
+def test_one_upload_link_used_at_once_stores_one_document(shared_ws: Workspace) -> None:
+    from rgpd.storage.db import retry_busy
+
+    r = _counter(shared_ws)
+    link = service.ask_identity(shared_ws, ORG, r.reference, reason="Homonymie possible")
+    won, refused = _race(
+        6,
+        lambda: retry_busy(
+            lambda: service.store_upload(
+                shared_ws, ORG, link.secret, filename="carte.png", data=PNG
+            )
+        ),
+    )
+    assert (won, sorted(refused)) == (1, ["used"] * 5)
+    assert _count(shared_ws, RequestUploadRow) == 1
+    assert _audited(shared_ws, "request.identity_uploaded") == 1
+
+
+def test_one_download_link_taken_at_once_opens_once(shared_ws: Workspace) -> None:
+    """The access-package link uses the same consumption (fulfil.take_download calls it)."""
+    from rgpd.requests import tokens
+    from rgpd.storage.db import retry_busy
+
+    r = _counter(shared_ws)
+    now = datetime.now(UTC)
+    with shared_ws.db.session() as s:
+        row = s.execute(select(RequestRow).where(RequestRow.reference == r.reference)).scalar_one()
+        secret = tokens.issue(s, row.id, tokens.DOWNLOAD, now=now, ttl=timedelta(days=7))
+    oid = shared_ws.org_id(ORG)
+
+    def take() -> str:
+        with shared_ws.db.session() as s:
+            return tokens.consume(s, oid, tokens.DOWNLOAD, secret, now).reference
+
+    won, refused = _race(6, lambda: retry_busy(take))
+    assert (won, sorted(refused)) == (1, ["used"] * 5)
+    with shared_ws.db.session() as s, pytest.raises(service.LinkRefused) as again:
+        tokens.consume(s, oid, tokens.DOWNLOAD, secret, now)
+    assert again.value.reason == "used"
