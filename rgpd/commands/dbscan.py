@@ -45,6 +45,11 @@ def _split(values: tuple[str, ...]) -> list[str]:
 )
 @click.option("--exclude-tables", multiple=True, metavar="GLOB", help="Skip these tables.")
 @click.option("--schema", metavar="NAME", help="Only this schema (default: every user schema).")
+@click.option(
+    "--views",
+    is_flag=True,
+    help="Scan views too (always done when the role can read no table, only views).",
+)
 @click.option("--full", is_flag=True, help="Rescan tables whose structure and size did not change.")
 @depth_option("Detector depth for sampled values.")
 @choice_option(
@@ -63,12 +68,15 @@ def scan_db_cmd(
     tables: tuple[str, ...],
     exclude_tables: tuple[str, ...],
     schema: str | None,
+    views: bool,
     full: bool,
     depth: str,
     fmt: str,
     fail_on: str,
 ) -> int:
-    """Find personal data in a database named in rgpd.toml ([connections.NAME]).
+    """Find personal data in a database named in rgpd.toml ([connections.NAME]) or
+    given by its URL (postgresql://user@host/db; the password comes from
+    $RGPD_DB_PASSWORD or a prompt, never from the command line).
 
     Samples each table read-only, judges each column from its name and the share of
     sampled values the detectors recognise, and stores the findings with the file
@@ -77,18 +85,40 @@ def scan_db_cmd(
     \b
     Example:
       rgpd --org mairie scan db portail_famille --exclude-tables "tmp_*" --fail-on high
+      RGPD_DB_PASSWORD=... rgpd --org mairie scan db postgresql://lecteur@sig.local/sig
     """
-    from rgpd.scan.database import scan_database
+    from rgpd.scan.database import PASSWORD_ENV, connection_for_url, is_url, scan_database
     from rgpd.scan.findings import Severity, severity_of
 
+    target: Any = connection
+    if is_url(connection):
+        target = connection_for_url(connection)  # InvalidInput (exit 2) for a password in it
+        if target.password_env is None and sys.stdin.isatty():
+            from sqlalchemy.engine import make_url
+
+            pw = click.prompt(
+                _(
+                    "Password for {user} (or set {var})",
+                    user=make_url(connection).username or "-",
+                    var=PASSWORD_ENV,
+                ),
+                hide_input=True,
+                default="",
+                show_default=False,
+            )
+            if pw:
+                target.url = (
+                    make_url(connection).set(password=pw).render_as_string(hide_password=False)
+                )
     res = scan_database(
         c.ws,
         c.org_slug(),
-        connection,
+        target,
         sample_size=sample_size,
         tables=_split(tables) or None,
         exclude_tables=_split(exclude_tables) or None,
         schema=schema,
+        views=views,
         full=full,
         depth=depth,
     )
@@ -118,6 +148,14 @@ def scan_db_cmd(
             ),
             markup=False,
         )
+        if k.get("views_skipped"):
+            console.print(
+                _(
+                    "{n} views not scanned (add --views to scan them).",
+                    n=k["views_skipped"],
+                ),
+                markup=False,
+            )
         if findings:
             table(
                 None,

@@ -1402,9 +1402,9 @@ def discover(
             result.errors.append(f"{name}: {exc}")
             continue
         except SQLAlchemyError as exc:
-            from rgpd.scan.database import _db_message
+            from rgpd.scan.database import db_message
 
-            result.errors.append(f"{name}: {_db_message(exc, [])}")
+            result.errors.append(f"{name}: {db_message(exc, [])}")
             continue
         result.rows.extend(rows)
         result.sources[name] = base

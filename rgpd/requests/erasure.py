@@ -929,12 +929,12 @@ def _run_source(
                     trans.rollback()
                 raise
     except (SQLAlchemyError, InvalidInput) as exc:
-        from rgpd.scan.database import _db_message
+        from rgpd.scan.database import db_message
 
         if isinstance(exc, SQLAlchemyError):
-            from rgpd.scan.database import _reason
+            from rgpd.scan.database import db_failure_reason
 
-            out.error, out.error_kind = _db_message(exc, []), _reason(exc)
+            out.error, out.error_kind = db_message(exc, []), db_failure_reason(exc)
         else:
             out.error, out.error_kind = str(exc), "invalid_plan"
         out.tables = []

@@ -70,6 +70,7 @@ SEVERITY: dict[str, Severity] = {
     Entity.EMAIL_ADDRESS: Severity.MEDIUM,
     Entity.LOCATION: Severity.MEDIUM,
     Entity.FR_LICENSE_PLATE: Severity.MEDIUM,
+    Entity.PHOTO: Severity.MEDIUM,
     Entity.PERSON: Severity.LOW,
     Entity.IP_ADDRESS: Severity.LOW,
     Entity.FR_SIREN: Severity.LOW,

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -35,22 +34,23 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
 
 from rgpd.config import Profile
 from rgpd.errors import ConfigError, LockHeld, RgpdError, StorageError
 from rgpd.i18n import _
 from rgpd.scan import runs
+from rgpd.scan.liveness import (
+    LOCK_STALE_AFTER,
+    holder_id,
+    lock_is_stale,
+    recover_stale_runs,
+)
 from rgpd.storage.db import utcnow
-from rgpd.storage.scan_tables import FindingRow, ScanLockRow, ScanRunRow, ScanSourceRow
+from rgpd.storage.scan_tables import FindingRow, ScanLockRow, ScanSourceRow
 from rgpd.workspace import Workspace
 
 log = logging.getLogger("rgpd.scan.profiles")
 
-#: A lock whose heartbeat is older than this is taken over, whoever holds it.
-LOCK_STALE_AFTER = timedelta(minutes=10)
-#: A ``running`` scan run silent for this long is considered dead.
-RUN_STALE_AFTER = timedelta(minutes=30)
 #: Seconds between heartbeats of a held lock.
 HEARTBEAT_EVERY = 30.0
 #: New findings / errors listed in the summary (counts stay complete).
@@ -119,52 +119,6 @@ def configure_json_logging(
 
 
 # --------------------------------------------------------------------- the lock
-
-
-def holder_id() -> str:
-    return f"{socket.gethostname()[:200]}:{os.getpid()}"
-
-
-def pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def lock_is_stale(
-    holder: str,
-    heartbeat_at: datetime,
-    *,
-    now: datetime,
-    stale_after: timedelta = LOCK_STALE_AFTER,
-    this_host: str | None = None,
-    alive: Callable[[int], bool] = pid_alive,
-) -> bool:
-    """Dead holder on this host, or silent for too long on any host."""
-    if now - heartbeat_at > stale_after:
-        return True
-    host, _sep, pid = holder.rpartition(":")
-    here = this_host if this_host is not None else socket.gethostname()[:200]
-    return host == here and pid.isdigit() and not alive(int(pid))
-
-
-def recover_stale_runs(s: Session, ws: Workspace, org: str, oid: int, kind: str) -> list[int]:
-    """Mark ``running`` runs whose process died (kill -9, reboot) as ``interrupted``."""
-
-    def is_dead(run: ScanRunRow, beat: datetime, now: datetime) -> bool:
-        st = run.settings or {}
-        holder = f"{st.get('host', '')}:{st.get('pid', 0)}"
-        return lock_is_stale(holder, beat, now=now, stale_after=RUN_STALE_AFTER)
-
-    return runs.recover_interrupted(
-        s, ws, org, oid, kind, is_dead=is_dead, details=lambda run: {"kind": kind}
-    )
 
 
 def lock_name(profile: str) -> str:
