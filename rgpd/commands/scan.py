@@ -143,6 +143,23 @@ class _Bar:
     help="jsonl: one object per (file, entity type), see docs/jsonl-format.md.",
 )
 @fail_on_option()
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: a pool of --workers processes; dask: the workers of a Dask cluster.",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://HOST:8786).")
+@click.option(
+    "--path-map",
+    multiple=True,
+    metavar="HERE=THERE",
+    help="The share's path here and on the Dask workers (/mnt/partage=/srv/partage).",
+)
+@click.option("--tls-ca", metavar="FILE", help="Dask TLS: CA certificate.")
+@click.option("--tls-cert", metavar="FILE", help="Dask TLS: this client's certificate.")
+@click.option("--tls-key", metavar="FILE", help="Dask TLS: this client's private key.")
 @pass_ctx
 def scan_files_cmd(
     c: Ctx,
@@ -154,6 +171,12 @@ def scan_files_cmd(
     keep_evidence: bool,
     fmt: str,
     fail_on: str,
+    executor: str,
+    scheduler: str | None,
+    path_map: tuple[str, ...],
+    tls_ca: str | None,
+    tls_cert: str | None,
+    tls_key: str | None,
 ) -> int:
     """Scan folders and files for personal data and store the findings.
 
@@ -169,14 +192,36 @@ def scan_files_cmd(
 
     ws = c.ws
     org = c.org_slug()
+    ex = None
+    if executor != "local":
+        from rgpd.scan.distributed import open_executor
+
+        # Connected before the run starts: an unreachable scheduler writes nothing (exit 2).
+        ex = open_executor(
+            executor,
+            scheduler,
+            path_map=path_map,
+            tls_ca=tls_ca,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+        )
     kwargs: dict[str, Any] = dict(
-        exclude=exclude, depth=depth, workers=workers, full=full, keep_evidence=keep_evidence
+        exclude=exclude,
+        depth=depth,
+        workers=workers,
+        full=full,
+        keep_evidence=keep_evidence,
+        executor=ex,
     )
-    if sys.stdout.isatty() and err_console.is_terminal:
-        with _Bar() as bar:
-            res = scan_files(ws, org, paths, progress=bar, **kwargs)
-    else:
-        res = scan_files(ws, org, paths, **kwargs)
+    try:
+        if sys.stdout.isatty() and err_console.is_terminal:
+            with _Bar() as bar:
+                res = scan_files(ws, org, paths, progress=bar, **kwargs)
+        else:
+            res = scan_files(ws, org, paths, **kwargs)
+    finally:
+        if ex is not None:
+            ex.close()
     if fmt == "jsonl":
         for f in res.findings:
             emit_jsonl(f.public())

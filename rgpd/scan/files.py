@@ -118,6 +118,10 @@ class WorkerConfig:
     depth: str
     index_key: bytes = field(repr=False)
     keep_evidence: bool = False
+    #: Remote workers (Dask): the public key of the coordinator's run key pair. The
+    #: worker then gets no ``index_key``: it seals normalised values (and kept raw
+    #: samples) to this key, and the coordinator computes the tokens itself.
+    seal_to: bytes | None = None
 
 
 @dataclass
@@ -134,6 +138,9 @@ class EntityFindings:
     tokens: dict[str, int] = field(default_factory=dict)
     #: Raw samples, filled only with ``keep_evidence`` and sealed by the parent.
     raw: list[str] = field(default_factory=list, repr=False)
+    #: Remote workers: ``{"norms": {value: count}, "raw": [...]}`` sealed to the
+    #: coordinator (``tokens`` and ``raw`` stay empty until it opens them).
+    sealed: bytes = field(default=b"", repr=False)
 
 
 @dataclass(frozen=True)
@@ -408,13 +415,16 @@ class Aggregator:
     later by the parent).
     """
 
-    def __init__(self, index: KeyRing, keep_raw: bool = False) -> None:
+    def __init__(
+        self, index: KeyRing | None, keep_raw: bool = False, seal_to: bytes | None = None
+    ) -> None:
         from rgpd.masking import mask, normalise
 
         self._mask = mask
         self._normalise = normalise
         self.index = index
         self.keep_raw = keep_raw
+        self.seal_to = seal_to
         self.items: dict[tuple[str, str], EntityFindings] = {}
 
     def add(
@@ -442,11 +452,37 @@ class Aggregator:
                 # Art. 9 lexicon words ("diabète") identify nobody: no index for them.
                 norm = self._normalise(d.entity_type, d.value)
                 if norm:
-                    tok = self.index.blind_index(d.entity_type, norm)
+                    # remote: the normalised value itself, sealed in results()
+                    tok = (
+                        norm if self.index is None else self.index.blind_index(d.entity_type, norm)
+                    )
                     agg.tokens[tok] = agg.tokens.get(tok, 0) + 1
 
     def results(self) -> list[EntityFindings]:
-        return list(self.items.values())
+        out = list(self.items.values())
+        if self.seal_to is not None:
+            from rgpd.crypto import seal_to
+
+            for agg in out:
+                body = json.dumps({"norms": agg.tokens, "raw": agg.raw}, ensure_ascii=False)
+                agg.sealed = seal_to(self.seal_to, body.encode("utf-8"))
+                agg.tokens, agg.raw = {}, []
+        return out
+
+
+def open_sealed(findings: Iterable[EntityFindings], box: Any, index: KeyRing) -> None:
+    """Coordinator side of a remote unit: open each sealed payload, compute the tokens
+    with the blind-index key that never left this process."""
+    for agg in findings:
+        if not agg.sealed:
+            continue
+        body = json.loads(box.open(agg.sealed).decode("utf-8"))
+        agg.tokens = {}
+        for norm, n in body["norms"].items():
+            tok = index.blind_index(agg.entity_type, norm)
+            agg.tokens[tok] = agg.tokens.get(tok, 0) + int(n)
+        agg.raw = list(body["raw"])
+        agg.sealed = b""
 
 
 def run_unit(unit: WorkUnit, config: WorkerConfig) -> UnitResult:
@@ -490,7 +526,11 @@ def run_unit(unit: WorkUnit, config: WorkerConfig) -> UnitResult:
         bucket = result.skipped if err.reason in SKIP_REASONS else result.errors
         bucket.append(UnitError(source, err.reason, str(err)))
 
-    agg = Aggregator(_index_ring(config.index_key), keep_raw=config.keep_evidence)
+    agg = Aggregator(
+        None if config.seal_to is not None else _index_ring(config.index_key),
+        keep_raw=config.keep_evidence,
+        seal_to=config.seal_to,
+    )
     detector = _detector(config.depth)
     batch: list[Any] = []
     size = 0
@@ -1171,9 +1211,17 @@ def _run(
     bytes_done = 0
     if units:
         ex = executor if executor is not None else _default_executor(workers)
+        # A remote executor swaps the blind-index key for a sealing key (see WorkerConfig)
+        # and hands back sealed payloads that are opened here, on the coordinator.
+        remote = getattr(ex, "remote_config", None)
+        box = None
+        if remote is not None:
+            config, box = remote(config)
         try:
             for unit, outcome in ex.map_units(partial(run_unit, config=config), units):
                 res = outcome if isinstance(outcome, UnitResult) else _failure(unit, outcome)
+                if box is not None:
+                    open_sealed(res.findings, box, ws.keys)
                 store.commit_unit(res, known, archives.get(unit.uid))
                 done += 1
                 bytes_done += unit.size // unit.batches

@@ -325,8 +325,18 @@ def run_profile(
             _("profile {name} names no organisation: set 'org' in [profiles.{name}]", name=name)
         )
     oid = ws.org_id(org)
-    with held_lock(ws, lock_name(name), every=heartbeat_every, stale_after=stale_after):
-        result = _run_locked(ws, profile, org, oid, executor)
+    owned = None
+    if executor is None and profile.extra.get("executor") not in (None, "local"):
+        from rgpd.scan.distributed import executor_for_profile
+
+        # Before the lock and the run: an unreachable scheduler writes nothing (exit 2).
+        executor = owned = executor_for_profile(profile.extra)
+    try:
+        with held_lock(ws, lock_name(name), every=heartbeat_every, stale_after=stale_after):
+            result = _run_locked(ws, profile, org, oid, executor)
+    finally:
+        if owned is not None:
+            owned.close()
     if notify and profile.notify:
         from rgpd.scan.notify import compose_summary, send_summary
 
