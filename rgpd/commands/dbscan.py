@@ -363,9 +363,27 @@ def _rgpd_bin() -> str:
 
 
 @click.command("schedule")
-@click.argument("profile")
+@click.argument("profile", required=False)
 @click.option("--systemd", "kind", flag_value="systemd", help="Print a systemd service and timer.")
 @click.option("--cron", "kind", flag_value="cron", help="Print a crontab line.")
+@click.option(
+    "--dask-worker",
+    "kind",
+    flag_value="dask",
+    help="Print systemd units for a Dask scheduler and its workers (no PROFILE).",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Dask: tcp://HOST:8786 (--dask-worker).")
+@click.option("--share", metavar="PATH", help="Dask: the workers' read-only mount of the share.")
+@click.option(
+    "--nworkers",
+    type=click.IntRange(1, 256),
+    default=2,
+    show_default=True,
+    help="Dask: worker processes per VM (one per core).",
+)
+@click.option("--tls-ca", metavar="FILE", help="Dask TLS: CA certificate.")
+@click.option("--tls-cert", metavar="FILE", help="Dask TLS: this host's certificate.")
+@click.option("--tls-key", metavar="FILE", help="Dask TLS: this host's private key.")
 @click.option(
     "--at",
     "at",
@@ -382,7 +400,18 @@ def _rgpd_bin() -> str:
 )
 @pass_ctx
 def schedule_cmd(
-    c: Ctx, profile: str, kind: str | None, at: str, user: str | None, env_file: str | None
+    c: Ctx,
+    profile: str | None,
+    kind: str | None,
+    scheduler: str | None,
+    share: str | None,
+    nworkers: int,
+    tls_ca: str | None,
+    tls_cert: str | None,
+    tls_key: str | None,
+    at: str,
+    user: str | None,
+    env_file: str | None,
 ) -> int:
     """Print a ready-to-install schedule for a scan profile (nothing is installed).
 
@@ -397,7 +426,30 @@ def schedule_cmd(
     from rgpd.scan.schedule import ScheduleSpec, render_cron, render_systemd
 
     if kind is None:
-        raise click.UsageError(_("choose --systemd or --cron"))
+        raise click.UsageError(_("choose --systemd, --cron or --dask-worker"))
+    if kind == "dask":
+        from rgpd.scan.schedule import DaskUnitsSpec, render_dask_units
+
+        if not scheduler:
+            raise click.UsageError(_("--dask-worker needs --scheduler tcp://HOST:8786"))
+        if any((tls_ca, tls_cert, tls_key)) and not all((tls_ca, tls_cert, tls_key)):
+            raise click.UsageError(_("Dask TLS needs the CA, the certificate and the key"))
+        dask_bin = str(Path(_rgpd_bin()).parent / "dask")
+        spec_d = DaskUnitsSpec(
+            scheduler=scheduler,
+            dask_bin=dask_bin,
+            workdir=str(c.settings.base_dir),
+            user=user,
+            share=share,
+            nworkers=nworkers,
+            tls_ca=tls_ca,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+        )
+        click.echo(render_dask_units(spec_d), nl=False)
+        return 0
+    if not profile:
+        raise click.UsageError(_("name the scan profile to schedule"))
     settings = c.settings
     prof = _profile_or_error(settings, profile)
     secret_env: list[str] = []

@@ -315,3 +315,36 @@ def test_sealed_values_open_only_with_the_coordinator_box() -> None:
         other.open(blob)
     with pytest.raises(CryptoError):
         box.open(blob[:-1] + bytes([blob[-1] ^ 1]))
+
+
+def test_schedule_prints_dask_units_without_secrets(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from rgpd.cli import main
+
+    args = ["--lang", "en", "--db", f"sqlite:///{tmp_path / 's.db'}", "schedule", "--dask-worker"]
+    with CliRunner().isolation() as (out, _err, _both):
+        code = main(
+            [
+                *args,
+                "--scheduler",
+                "tls://ordonnanceur.example.org:8786",
+                "--share",
+                "/srv/partage",
+                "--tls-ca",
+                "/etc/rgpd/ca.pem",
+                "--tls-cert",
+                "/etc/rgpd/w.pem",
+                "--tls-key",
+                "/etc/rgpd/w.key",
+            ]
+        )
+    text = out.getvalue().decode()
+    assert code == 0, text
+    assert "rgpd-dask-scheduler.service" in text and "rgpd-dask-worker.service" in text
+    assert "RequiresMountsFor=/srv/partage" in text
+    assert "--tls-ca-file /etc/rgpd/ca.pem" in text and "--protocol tls" in text
+    assert "RGPD_DATABASE_URL" not in text and "password" not in text.lower()
+    with CliRunner().isolation():
+        code = main([*args])
+    assert code == 2

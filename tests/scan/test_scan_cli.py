@@ -288,3 +288,36 @@ def test_file_uris_are_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyP
 )
 def test_where_shows_every_location_key(loc: dict[str, object], expected: str) -> None:
     assert _where(loc) == expected
+
+
+def test_the_cli_does_not_load_presidio_or_spacy_for_help_or_a_rescan(tmp_path: Path) -> None:
+    """Issue 11: ``rgpd --help`` and a rescan pay no model import (lazy imports); a scan
+    loads the models in its workers only, never in the ``rgpd`` process itself."""
+    import subprocess
+    import sys
+
+    (tmp_path / "partage").mkdir()
+    (tmp_path / "partage" / "lettre.txt").write_text(
+        "Écrire à camille.durand@example.org.\n", encoding="utf-8"
+    )
+    code = f"""
+import sys
+from click.testing import CliRunner
+import rgpd.cli
+from rgpd.cli import main
+def heavy():
+    return [m for m in ('presidio_analyzer', 'spacy', 'distributed') if m in sys.modules]
+CliRunner().invoke(rgpd.cli.cli, ['--help'])
+CliRunner().invoke(rgpd.cli.cli, ['scan', 'files', '--help'])
+assert not heavy(), heavy()
+base = ['--db', 'sqlite:///{tmp_path}/s.db', '--org', 'mairie']
+with CliRunner().isolation():
+    assert main(['--db', 'sqlite:///{tmp_path}/s.db', 'init']) == 0
+    assert main([*base[:2], 'org', 'add', 'mairie', '--name', 'Ville']) == 0
+    for _ in range(2):  # a first scan (models in the worker), then a rescan
+        rc = main([*base, 'scan', 'files', '{tmp_path}/partage', '--workers', '1',
+                   '--depth', 'quick'])
+        assert rc in (0, 1), rc
+        assert not heavy(), heavy()
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
