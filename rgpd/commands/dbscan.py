@@ -88,7 +88,7 @@ def scan_db_cmd(
       RGPD_DB_PASSWORD=... rgpd --org mairie scan db postgresql://lecteur@sig.local/sig
     """
     from rgpd.scan.database import PASSWORD_ENV, connection_for_url, is_url, scan_database
-    from rgpd.scan.findings import Severity, severity_of
+    from rgpd.scan.findings import severity_of
 
     target: Any = connection
     if is_url(connection):
@@ -187,12 +187,10 @@ def scan_db_cmd(
             [_("Source"), _("Reason"), _("Message")],
             [[e.source, e.reason, e.message] for e in res.errors],
         )
-    threshold = Severity(fail_on)
-    if threshold != Severity.NONE and any(
-        severity_of(f.entity_type, f.special_category).rank >= threshold.rank for f in findings
-    ):
-        return 1
-    return 3 if res.errors else 0
+    from rgpd.scan.findings import at_or_above
+    from rgpd.scan.outcome import command_exit_code
+
+    return command_exit_code(bool(at_or_above(findings, fail_on)), res.errors)
 
 
 @click.command("run")
@@ -282,6 +280,13 @@ def scan_run_cmd(c: Ctx, profile: str, no_notify: bool, log_fmt: str, fmt: str) 
     )
     for s in res.sources:
         console.print(f"  {s.kind} {s.name}: {s.status}", markup=False)
+    if res.failed_sources:
+        warn(
+            _(
+                "sources not read: {names}",
+                names=", ".join(f"{s.kind} {s.name}" for s in res.failed_sources),
+            )
+        )
     if res.errors:
         table(
             _("Errors"),

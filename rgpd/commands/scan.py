@@ -28,6 +28,7 @@ from rgpd.scan.findings import (
     at_or_above,
     list_findings,
     show_source,
+    stored_uri,
 )
 
 DEPTH_CHOICES = ["quick", "standard", "deep"]
@@ -229,13 +230,14 @@ def scan_files_cmd(
     else:
         _summary(res, to_stderr=False)
         _by_entity(res.findings)
+    from rgpd.scan.outcome import command_exit_code
+
     tripped = at_or_above(res.findings, fail_on)
     if tripped:
         (err_console if fmt == "jsonl" else console).print(
             _("{n} findings at or above {level} severity", n=len(tripped), level=fail_on)
         )
-        return 1
-    return 3 if res.errors else 0
+    return command_exit_code(bool(tripped), res.errors)
 
 
 def _summary(res: Any, *, to_stderr: bool) -> None:
@@ -449,20 +451,6 @@ def findings_show(c: Ctx, uri: str, fmt: str) -> int:
             [[e.run_id, e.reason, e.message] for e in d.errors],
         )
     return 0
-
-
-def stored_uri(uri: str) -> str:
-    """The form a source is stored under: files by absolute path, databases as given.
-
-    A database column (``postgresql://host/db#schema.table.column``) is no path: made
-    absolute it would never match.
-    """
-    import os
-
-    if "://" in uri:
-        return uri
-    container, bang, member = uri.partition("!")
-    return os.path.abspath(container) + bang + member
 
 
 #: Where in a source, most telling first; keys not listed follow in name order.

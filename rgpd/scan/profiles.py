@@ -282,11 +282,20 @@ class ProfileRunResult:
 
     @property
     def exit_code(self) -> int:
-        if self.errors or self.notify_error:
-            return 3
-        if self.new_findings or self.contradictions:
-            return 1
-        return 0
+        """0 clean, 1 findings/contradictions, 3 a source or file failed, 5 only files
+        unreadable by design (see :mod:`rgpd.scan.outcome`)."""
+        from rgpd.scan.outcome import profile_exit_code
+
+        return profile_exit_code(
+            self.errors,
+            notify_failed=bool(self.notify_error),
+            findings=bool(self.new_findings or self.contradictions),
+        )
+
+    @property
+    def failed_sources(self) -> list[SourceOutcome]:
+        """Sources that could not be read at all: named in the summary and the e-mail."""
+        return [s for s in self.sources if s.status != "completed"]
 
 
 def get_profile(ws: Workspace, name: str) -> Profile:
@@ -433,7 +442,8 @@ def _run_locked(
             res.resolved_contradictions = rec.resolved
         except RgpdError as exc:
             res.errors.append(RunError("reconcile", "error", str(exc)))
-        res.status = "completed"
+        # never "completed" when a source could not be read: the run is partial
+        res.status = "partial" if res.failed_sources else "completed"
     except KeyboardInterrupt:
         res.status = "interrupted"
         raise
