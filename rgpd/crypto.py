@@ -338,3 +338,65 @@ def random_code(alphabet: str, length: int) -> str:
 def same_secret(a: str, b: str) -> bool:
     """Compare secrets in constant time (no timing oracle on tokens and nonces)."""
     return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
+class SealedBox:
+    """Values sealed *to* this process: anyone holding the public key can seal, only
+    the holder of this object can open (X25519 + HKDF-SHA256 + AES-256-GCM).
+
+    Used for remote scan workers: they get the public key of a key pair made for one
+    run, never the blind-index key, and send normalised values sealed; the coordinator
+    opens them and computes the HMAC tokens itself. Neither the network nor a worker
+    ever holds anything that opens a value or computes a token.
+    """
+
+    _INFO = b"rgpd sealed box v1"
+
+    def __init__(self) -> None:
+        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+        self._private = X25519PrivateKey.generate()
+
+    @property
+    def public_key(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
+        return self._private.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+
+    def open(self, blob: bytes) -> bytes:
+        """Raises ``CryptoError`` for a blob not sealed to this key or altered."""
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+        if len(blob) < 32 + 12 + 16:
+            raise CryptoError(_("sealed value too short"))
+        peer, nonce, body = blob[:32], blob[32:44], blob[44:]
+        key = _sealed_key(self._private.exchange(X25519PublicKey.from_public_bytes(peer)), peer)
+        try:
+            return AESGCM(key).decrypt(nonce, body, peer)
+        except InvalidTag as exc:
+            raise CryptoError(_("sealed value altered or not sealed to this key")) from exc
+
+
+def seal_to(public_key: bytes, plaintext: bytes) -> bytes:
+    """Seal ``plaintext`` for the holder of ``public_key`` (see :class:`SealedBox`)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import (
+        X25519PrivateKey,
+        X25519PublicKey,
+    )
+
+    eph = X25519PrivateKey.generate()
+    peer = eph.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    key = _sealed_key(eph.exchange(X25519PublicKey.from_public_bytes(public_key)), peer)
+    nonce = os.urandom(12)
+    return peer + nonce + AESGCM(key).encrypt(nonce, plaintext, peer)
+
+
+def _sealed_key(shared: bytes, peer: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(hashes.SHA256(), 32, salt=peer, info=SealedBox._INFO).derive(shared)

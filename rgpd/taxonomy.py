@@ -29,6 +29,10 @@ class Entity(StrEnum):
     FR_ID_CARD = "FR_ID_CARD"
     FR_PASSPORT = "FR_PASSPORT"
     FR_LICENSE_PLATE = "FR_LICENSE_PLATE"
+    #: A picture of a person (photo, avatar, scanned signature) held in a binary column.
+    #: Not biometric by itself (Recital 51): it becomes BIOMETRIC only when processed
+    #: to identify someone, which is what a fingerprint or face-template column says.
+    PHOTO = "PHOTO"
     # Art. 9(1) special categories and Art. 10 offences
     HEALTH = "HEALTH"
     RELIGION = "RELIGION"
@@ -128,7 +132,14 @@ CATEGORIES: dict[str, DataCategory] = {
             "Art. 30(1)(c)",
             (Entity.LOCATION, Entity.FR_LICENSE_PLATE),
         ),
-        _C("image", "Image, vidéo, voix", "Image, video, voice", False, "Art. 30(1)(c)", ()),
+        _C(
+            "image",
+            "Image, vidéo, voix",
+            "Image, video, voice",
+            False,
+            "Art. 30(1)(c)",
+            (Entity.PHOTO,),
+        ),
         _C(
             "nir",
             "Numéro de sécurité sociale (NIR)",

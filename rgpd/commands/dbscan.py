@@ -45,6 +45,11 @@ def _split(values: tuple[str, ...]) -> list[str]:
 )
 @click.option("--exclude-tables", multiple=True, metavar="GLOB", help="Skip these tables.")
 @click.option("--schema", metavar="NAME", help="Only this schema (default: every user schema).")
+@click.option(
+    "--views",
+    is_flag=True,
+    help="Scan views too (always done when the role can read no table, only views).",
+)
 @click.option("--full", is_flag=True, help="Rescan tables whose structure and size did not change.")
 @depth_option("Detector depth for sampled values.")
 @choice_option(
@@ -63,12 +68,15 @@ def scan_db_cmd(
     tables: tuple[str, ...],
     exclude_tables: tuple[str, ...],
     schema: str | None,
+    views: bool,
     full: bool,
     depth: str,
     fmt: str,
     fail_on: str,
 ) -> int:
-    """Find personal data in a database named in rgpd.toml ([connections.NAME]).
+    """Find personal data in a database named in rgpd.toml ([connections.NAME]) or
+    given by its URL (postgresql://user@host/db; the password comes from
+    $RGPD_DB_PASSWORD or a prompt, never from the command line).
 
     Samples each table read-only, judges each column from its name and the share of
     sampled values the detectors recognise, and stores the findings with the file
@@ -77,18 +85,40 @@ def scan_db_cmd(
     \b
     Example:
       rgpd --org mairie scan db portail_famille --exclude-tables "tmp_*" --fail-on high
+      RGPD_DB_PASSWORD=... rgpd --org mairie scan db postgresql://lecteur@sig.local/sig
     """
-    from rgpd.scan.database import scan_database
-    from rgpd.scan.findings import Severity, severity_of
+    from rgpd.scan.database import PASSWORD_ENV, connection_for_url, is_url, scan_database
+    from rgpd.scan.findings import severity_of
 
+    target: Any = connection
+    if is_url(connection):
+        target = connection_for_url(connection)  # InvalidInput (exit 2) for a password in it
+        if target.password_env is None and sys.stdin.isatty():
+            from sqlalchemy.engine import make_url
+
+            pw = click.prompt(
+                _(
+                    "Password for {user} (or set {var})",
+                    user=make_url(connection).username or "-",
+                    var=PASSWORD_ENV,
+                ),
+                hide_input=True,
+                default="",
+                show_default=False,
+            )
+            if pw:
+                target.url = (
+                    make_url(connection).set(password=pw).render_as_string(hide_password=False)
+                )
     res = scan_database(
         c.ws,
         c.org_slug(),
-        connection,
+        target,
         sample_size=sample_size,
         tables=_split(tables) or None,
         exclude_tables=_split(exclude_tables) or None,
         schema=schema,
+        views=views,
         full=full,
         depth=depth,
     )
@@ -118,6 +148,14 @@ def scan_db_cmd(
             ),
             markup=False,
         )
+        if k.get("views_skipped"):
+            console.print(
+                _(
+                    "{n} views not scanned (add --views to scan them).",
+                    n=k["views_skipped"],
+                ),
+                markup=False,
+            )
         if findings:
             table(
                 None,
@@ -149,12 +187,10 @@ def scan_db_cmd(
             [_("Source"), _("Reason"), _("Message")],
             [[e.source, e.reason, e.message] for e in res.errors],
         )
-    threshold = Severity(fail_on)
-    if threshold != Severity.NONE and any(
-        severity_of(f.entity_type, f.special_category).rank >= threshold.rank for f in findings
-    ):
-        return 1
-    return 3 if res.errors else 0
+    from rgpd.scan.findings import at_or_above
+    from rgpd.scan.outcome import command_exit_code
+
+    return command_exit_code(bool(at_or_above(findings, fail_on)), res.errors)
 
 
 @click.command("run")
@@ -244,6 +280,13 @@ def scan_run_cmd(c: Ctx, profile: str, no_notify: bool, log_fmt: str, fmt: str) 
     )
     for s in res.sources:
         console.print(f"  {s.kind} {s.name}: {s.status}", markup=False)
+    if res.failed_sources:
+        warn(
+            _(
+                "sources not read: {names}",
+                names=", ".join(f"{s.kind} {s.name}" for s in res.failed_sources),
+            )
+        )
     if res.errors:
         table(
             _("Errors"),
@@ -325,9 +368,27 @@ def _rgpd_bin() -> str:
 
 
 @click.command("schedule")
-@click.argument("profile")
+@click.argument("profile", required=False)
 @click.option("--systemd", "kind", flag_value="systemd", help="Print a systemd service and timer.")
 @click.option("--cron", "kind", flag_value="cron", help="Print a crontab line.")
+@click.option(
+    "--dask-worker",
+    "kind",
+    flag_value="dask",
+    help="Print systemd units for a Dask scheduler and its workers (no PROFILE).",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Dask: tcp://HOST:8786 (--dask-worker).")
+@click.option("--share", metavar="PATH", help="Dask: the workers' read-only mount of the share.")
+@click.option(
+    "--nworkers",
+    type=click.IntRange(1, 256),
+    default=2,
+    show_default=True,
+    help="Dask: worker processes per VM (one per core).",
+)
+@click.option("--tls-ca", metavar="FILE", help="Dask TLS: CA certificate.")
+@click.option("--tls-cert", metavar="FILE", help="Dask TLS: this host's certificate.")
+@click.option("--tls-key", metavar="FILE", help="Dask TLS: this host's private key.")
 @click.option(
     "--at",
     "at",
@@ -344,7 +405,18 @@ def _rgpd_bin() -> str:
 )
 @pass_ctx
 def schedule_cmd(
-    c: Ctx, profile: str, kind: str | None, at: str, user: str | None, env_file: str | None
+    c: Ctx,
+    profile: str | None,
+    kind: str | None,
+    scheduler: str | None,
+    share: str | None,
+    nworkers: int,
+    tls_ca: str | None,
+    tls_cert: str | None,
+    tls_key: str | None,
+    at: str,
+    user: str | None,
+    env_file: str | None,
 ) -> int:
     """Print a ready-to-install schedule for a scan profile (nothing is installed).
 
@@ -359,7 +431,30 @@ def schedule_cmd(
     from rgpd.scan.schedule import ScheduleSpec, render_cron, render_systemd
 
     if kind is None:
-        raise click.UsageError(_("choose --systemd or --cron"))
+        raise click.UsageError(_("choose --systemd, --cron or --dask-worker"))
+    if kind == "dask":
+        from rgpd.scan.schedule import DaskUnitsSpec, render_dask_units
+
+        if not scheduler:
+            raise click.UsageError(_("--dask-worker needs --scheduler tcp://HOST:8786"))
+        if any((tls_ca, tls_cert, tls_key)) and not all((tls_ca, tls_cert, tls_key)):
+            raise click.UsageError(_("Dask TLS needs the CA, the certificate and the key"))
+        dask_bin = str(Path(_rgpd_bin()).parent / "dask")
+        spec_d = DaskUnitsSpec(
+            scheduler=scheduler,
+            dask_bin=dask_bin,
+            workdir=str(c.settings.base_dir),
+            user=user,
+            share=share,
+            nworkers=nworkers,
+            tls_ca=tls_ca,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+        )
+        click.echo(render_dask_units(spec_d), nl=False)
+        return 0
+    if not profile:
+        raise click.UsageError(_("name the scan profile to schedule"))
     settings = c.settings
     prof = _profile_or_error(settings, profile)
     secret_env: list[str] = []

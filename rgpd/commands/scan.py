@@ -28,6 +28,7 @@ from rgpd.scan.findings import (
     at_or_above,
     list_findings,
     show_source,
+    stored_uri,
 )
 from rgpd.scan.paths import mask_path
 
@@ -149,6 +150,23 @@ class _Bar:
     help="jsonl: one object per (file, entity type), see docs/jsonl-format.md.",
 )
 @fail_on_option()
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: a pool of --workers processes; dask: the workers of a Dask cluster.",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://HOST:8786).")
+@click.option(
+    "--path-map",
+    multiple=True,
+    metavar="HERE=THERE",
+    help="The share's path here and on the Dask workers (/mnt/partage=/srv/partage).",
+)
+@click.option("--tls-ca", metavar="FILE", help="Dask TLS: CA certificate.")
+@click.option("--tls-cert", metavar="FILE", help="Dask TLS: this client's certificate.")
+@click.option("--tls-key", metavar="FILE", help="Dask TLS: this client's private key.")
 @pass_ctx
 def scan_files_cmd(
     c: Ctx,
@@ -161,6 +179,12 @@ def scan_files_cmd(
     follow_symlinks: bool,
     fmt: str,
     fail_on: str,
+    executor: str,
+    scheduler: str | None,
+    path_map: tuple[str, ...],
+    tls_ca: str | None,
+    tls_cert: str | None,
+    tls_key: str | None,
 ) -> int:
     """Scan folders and files for personal data and store the findings.
 
@@ -176,6 +200,19 @@ def scan_files_cmd(
 
     ws = c.ws
     org = c.org_slug()
+    ex = None
+    if executor != "local":
+        from rgpd.scan.distributed import open_executor
+
+        # Connected before the run starts: an unreachable scheduler writes nothing (exit 2).
+        ex = open_executor(
+            executor,
+            scheduler,
+            path_map=path_map,
+            tls_ca=tls_ca,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+        )
     kwargs: dict[str, Any] = dict(
         exclude=exclude,
         depth=depth,
@@ -183,12 +220,17 @@ def scan_files_cmd(
         full=full,
         keep_evidence=keep_evidence,
         follow_symlinks=follow_symlinks,
+        executor=ex,
     )
-    if sys.stdout.isatty() and err_console.is_terminal:
-        with _Bar() as bar:
-            res = scan_files(ws, org, paths, progress=bar, **kwargs)
-    else:
-        res = scan_files(ws, org, paths, **kwargs)
+    try:
+        if sys.stdout.isatty() and err_console.is_terminal:
+            with _Bar() as bar:
+                res = scan_files(ws, org, paths, progress=bar, **kwargs)
+        else:
+            res = scan_files(ws, org, paths, **kwargs)
+    finally:
+        if ex is not None:
+            ex.close()
     if fmt == "jsonl":
         for f in res.findings:
             emit_jsonl(f.public())
@@ -196,13 +238,14 @@ def scan_files_cmd(
     else:
         _summary(res, to_stderr=False)
         _by_entity(res.findings)
+    from rgpd.scan.outcome import command_exit_code
+
     tripped = at_or_above(res.findings, fail_on)
     if tripped:
         (err_console if fmt == "jsonl" else console).print(
             _("{n} findings at or above {level} severity", n=len(tripped), level=fail_on)
         )
-        return 1
-    return 3 if res.errors else 0
+    return command_exit_code(bool(tripped), res.errors)
 
 
 def _summary(res: Any, *, to_stderr: bool) -> None:
@@ -416,20 +459,6 @@ def findings_show(c: Ctx, uri: str, fmt: str) -> int:
             [[e.run_id, e.reason, e.message] for e in d.errors],
         )
     return 0
-
-
-def stored_uri(uri: str) -> str:
-    """The form a source is stored under: files by absolute path, databases as given.
-
-    A database column (``postgresql://host/db#schema.table.column``) is no path: made
-    absolute it would never match.
-    """
-    import os
-
-    if "://" in uri:
-        return uri
-    container, bang, member = uri.partition("!")
-    return os.path.abspath(container) + bang + member
 
 
 #: Where in a source, most telling first; keys not listed follow in name order.

@@ -48,6 +48,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "telephone": Entity.PHONE_NUMBER,
         "adresse": Entity.LOCATION,
         "code_postal": Entity.LOCATION,
+        "ville": Entity.LOCATION,
         "iban": Entity.IBAN_CODE,
     },
     "enfants": {

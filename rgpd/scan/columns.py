@@ -105,6 +105,18 @@ VOCABULARY: tuple[tuple[frozenset[str], str, Strength], ...] = tuple(
         ("ville naissance", _E.LOCATION, _S),
         ("pays naissance", _E.LOCATION, _S),
         ("departement naissance", _E.LOCATION, _S),
+        # pictures of people, and what identifies a body (binary columns: never read)
+        ("empreinte digitale", _E.BIOMETRIC, _S),
+        ("fingerprint", _E.BIOMETRIC, _S),
+        ("face template", _E.BIOMETRIC, _S),
+        ("gabarit", _E.BIOMETRIC, _W),
+        ("photo", _E.PHOTO, _S),
+        ("photographie", _E.PHOTO, _S),
+        ("portrait", _E.PHOTO, _S),
+        ("picture", _E.PHOTO, _S),
+        ("avatar", _E.PHOTO, _S),
+        ("image", _E.PHOTO, _W),
+        ("signature", _E.PHOTO, _W),
         ("date naissance", _E.DATE_OF_BIRTH, _S),
         ("date nais", _E.DATE_OF_BIRTH, _S),
         ("datenaissance", _E.DATE_OF_BIRTH, _S),
@@ -139,6 +151,11 @@ VOCABULARY: tuple[tuple[frozenset[str], str, Strength], ...] = tuple(
         ("domicile", _E.LOCATION, _S),
         ("rue", _E.LOCATION, _S),
         ("street", _E.LOCATION, _S),
+        ("city", _E.LOCATION, _S),
+        ("ville", _E.LOCATION, _S),
+        ("commune", _E.LOCATION, _S),
+        ("localite", _E.LOCATION, _S),
+        ("town", _E.LOCATION, _S),
         ("telephone", _E.PHONE_NUMBER, _S),
         ("tel", _E.PHONE_NUMBER, _S),
         ("numtel", _E.PHONE_NUMBER, _S),
@@ -371,7 +388,9 @@ def looks_like(entity_type: str, value: str, kind: ColumnKind, today: date) -> b
     if entity_type == Entity.EMAIL_ADDRESS:
         return "@" in v and "." in v.rsplit("@", 1)[-1] and " " not in v
     if entity_type == Entity.IBAN_CODE:
-        return bool(_IBAN_RE.match(v.upper()))
+        return bool(_IBAN_RE.match(v.upper())) and iban_checksum_ok(v)
+    if entity_type == Entity.PHOTO:
+        return False  # a picture is binary: a text column named "photo" holds a path or a flag
     if entity_type == Entity.FR_NIR:
         compact = re.sub(r"[\s.\-]", "", v).upper()
         return len(compact) in (13, 15) and compact[:1] in "1234789" and compact.isalnum()
@@ -384,6 +403,137 @@ def looks_like(entity_type: str, value: str, kind: ColumnKind, today: date) -> b
         return kind == ColumnKind.TEXT and sum(c.isalpha() for c in v) >= 3
     if kind in (ColumnKind.TEXT, ColumnKind.OTHER):
         return len(v) >= 2
+    return False
+
+
+def iban_checksum_ok(value: str) -> bool:
+    """ISO 13616 check (mod 97, country format): the IBAN share counts real account numbers only.
+
+    The detectors already validate what they report; this holds the name-only path
+    (``iban`` column, values of the right shape) to the same rule.
+    """
+    from stdnum import iban
+
+    return bool(iban.is_valid(value))
+
+
+#: Words of labels, titles and file types: a short value holding one is not a person's name
+#: ("IT Manager", "Protected AAC audio file", "Responsable du service").
+_LABEL_WORDS = frozenset(
+    [
+        "manager",
+        "director",
+        "directeur",
+        "directrice",
+        "officer",
+        "assistant",
+        "assistante",
+        "staff",
+        "agent",
+        "support",
+        "sales",
+        "engineer",
+        "ingenieur",
+        "developer",
+        "developpeur",
+        "consultant",
+        "clerk",
+        "secretary",
+        "secretaire",
+        "head",
+        "chef",
+        "chief",
+        "president",
+        "vice",
+        "admin",
+        "administrator",
+        "administrateur",
+        "technician",
+        "technicien",
+        "analyst",
+        "analyste",
+        "coordinator",
+        "coordinateur",
+        "coordinatrice",
+        "supervisor",
+        "responsable",
+        "service",
+        "team",
+        "equipe",
+        "department",
+        "departement",
+        "general",
+        "senior",
+        "junior",
+        "intern",
+        "stagiaire",
+        "trainee",
+        "file",
+        "fichier",
+        "audio",
+        "video",
+        "media",
+        "format",
+        "protected",
+        "purchased",
+        "document",
+        "documents",
+        "image",
+        "music",
+        "playlist",
+        "album",
+        "track",
+        "type",
+        "category",
+        "categorie",
+        "status",
+        "statut",
+        "default",
+        "test",
+        "demo",
+    ]
+)
+#: Small words of people's names, in lower case ("Jean de La Fontaine", "Ben Ali").
+_NAME_PARTICLES = frozenset(
+    [
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "da",
+        "di",
+        "van",
+        "von",
+        "der",
+        "den",
+        "d'",
+        "ben",
+        "bin",
+        "el",
+        "al",
+        "y",
+        "e",
+    ]
+)
+
+
+def label_like(value: str) -> bool:
+    """A short value that reads as a label, a job title or a media type, not as a name.
+
+    Names are capitalised word by word (or all in capitals); labels mix in lower-case
+    common words or are made of title words. Used to keep a detector's PERSON guess on
+    "IT Manager" from labelling a column of job titles.
+    """
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", value)
+    if not words or len(value) > 80:
+        return False
+    for w in words:
+        low = fold(w)
+        if low in _LABEL_WORDS:
+            return True
+        if w[0].islower() and low not in _NAME_PARTICLES and not low.startswith("d'"):
+            return True
     return False
 
 
@@ -542,6 +692,41 @@ def judge_column(
             if e == name_entity or e in HARD_ENTITIES or e in SPECIAL_ENTITIES
         }
     return sorted(verdicts.values(), key=lambda v: (-v.confidence, v.entity_type))
+
+
+def judge_binary_column(
+    name: str,
+    present: int,
+    sampled: int,
+    *,
+    table_cues: frozenset[str] = frozenset(),
+) -> list[ColumnVerdict]:
+    """A binary column named like a picture of people, judged without reading its bytes.
+
+    ``present`` is how many of the ``sampled`` rows hold a value (the database tells
+    ``IS NOT NULL`` without sending the bytes). ``photo``/``avatar`` say it; ``image`` or
+    ``signature`` only in a table about people; ``empreinte``/``fingerprint``/face
+    templates are biometric data (Art. 9(1)).
+    """
+    sig = name_signal(name)
+    if sig is None or sig.entity_type not in (Entity.PHOTO, Entity.BIOMETRIC) or present < 1:
+        return []
+    # a binary "empreinte" is a fingerprint (a text one may be a carbon footprint)
+    weak = sig.strength == Strength.WEAK and sig.entity_type == Entity.PHOTO
+    if weak and not _people_table(sig, table_cues):
+        return []
+    ratio = present / sampled if sampled else 0.0
+    return [
+        ColumnVerdict(
+            entity_type=sig.entity_type,
+            ratio=round(ratio, 4),
+            confidence=0.55 if weak else 0.7,
+            matched=present,
+            sampled=sampled,
+            basis="name",
+            special_category=sig.entity_type in SPECIAL_ENTITIES,
+        )
+    ]
 
 
 def _people_table(sig: NameSignal, cues: frozenset[str]) -> bool:

@@ -38,7 +38,6 @@ import os
 import random
 import re
 import time
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,6 +48,8 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    case,
+    cast,
     create_engine,
     delete,
     event,
@@ -69,6 +70,7 @@ from sqlalchemy.exc import DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from rgpd.config import Connection as ConnectionConfig
 from rgpd.errors import ConfigError, InvalidInput, RgpdError, SourceError, safe_text
 from rgpd.i18n import _
 from rgpd.scan import runs
@@ -76,11 +78,14 @@ from rgpd.scan.columns import (
     ColumnKind,
     ColumnVerdict,
     Hit,
+    judge_binary_column,
     judge_column,
+    label_like,
     name_signal,
     table_people_cues,
 )
 from rgpd.scan.findings import uri_hash
+from rgpd.scan.liveness import recover_stale_runs
 from rgpd.storage.db import normalise_url, utcnow
 from rgpd.storage.scan_tables import (
     FindingRow,
@@ -130,6 +135,7 @@ class TableInfo:
     columns: tuple[ColumnInfo, ...]
     primary_key: tuple[str, ...]
     rows_estimate: int | None = None
+    is_view: bool = False
 
     @property
     def qualified(self) -> str:
@@ -298,9 +304,13 @@ def kind_of(sqltype: Any) -> ColumnKind:
 
 
 def _sampled(col: ColumnInfo) -> bool:
-    """Columns worth reading: text, long integers (a NIR), dates named like a birth date."""
+    """Columns worth reading: text, long integers (a NIR), dates named like a birth date,
+    and binary columns named like a picture of people (read as present/absent only)."""
     if col.kind in (ColumnKind.TEXT, ColumnKind.INTEGER, ColumnKind.OTHER):
         return True
+    if col.kind == ColumnKind.BINARY:
+        sig = name_signal(col.name)
+        return sig is not None and sig.entity_type in (Entity.PHOTO, Entity.BIOMETRIC)
     if col.kind in (ColumnKind.DATE, ColumnKind.DATETIME):
         sig = name_signal(col.name)
         return sig is not None and sig.entity_type == Entity.DATE_OF_BIRTH
@@ -346,7 +356,7 @@ def _scrub(message: str, secrets: Sequence[str]) -> str:
     return re.sub(r"://([^:/@\s]+):[^@\s]+@", r"://\1:***@", message)
 
 
-def _db_message(exc: BaseException, secrets: Sequence[str]) -> str:
+def db_message(exc: BaseException, secrets: Sequence[str]) -> str:
     orig = getattr(exc, "orig", None) or exc
     lines = str(orig).strip().splitlines()
     # Driver messages quote the value that failed (a name in a bad date, a NIR in a
@@ -355,8 +365,23 @@ def _db_message(exc: BaseException, secrets: Sequence[str]) -> str:
     return first or type(orig).__name__
 
 
-def _reason(exc: BaseException) -> str:
+_AUTH_CUES = (
+    "password authentication failed",
+    "no password supplied",
+    "using password",
+    "(1698,",
+    "login failed for user",
+    "ora-01017",
+    "authentication failed",
+)
+
+
+def db_failure_reason(exc: BaseException) -> str:
+    """A short reason for a database error: ``auth_failed``, ``permission_denied``,
+    ``timeout``, ``connection_lost`` or ``error``."""
     msg = str(getattr(exc, "orig", exc)).lower()
+    if any(k in msg for k in _AUTH_CUES) or ("role" in msg and "does not exist" in msg):
+        return "auth_failed"
     if any(
         k in msg
         for k in (
@@ -392,9 +417,6 @@ def _reason(exc: BaseException) -> str:
     ):
         return "connection_lost"
     return "error"
-
-
-db_message, db_error_kind = _db_message, _reason  # public names for the requests wing
 
 
 def make_scan_engine(url: str, timeout: int = STATEMENT_TIMEOUT) -> Engine:
@@ -511,18 +533,28 @@ def _schemas(conn: Connection, backend: str, schema: str | None) -> list[str | N
 
 
 def introspect(conn: Connection, backend: str, schemas: Sequence[str | None]) -> list[TableInfo]:
+    """Tables and views of ``schemas`` (views flagged: scanned only when asked, or when
+    the role can read nothing else)."""
     insp = inspect(conn)
     out: list[TableInfo] = []
     for sch in schemas:
-        for name in sorted(insp.get_table_names(schema=sch)):
+        names = [(n, False) for n in insp.get_table_names(schema=sch)]
+        names += [(n, True) for n in insp.get_view_names(schema=sch)]
+        if backend == "postgresql":
+            names += [(n, True) for n in insp.get_materialized_view_names(schema=sch)]
+        for name, is_view in sorted(names):
             if backend == "sqlite" and name.startswith("sqlite_"):
                 continue
             cols = tuple(
                 ColumnInfo(str(c["name"]), _type_name(c["type"]), kind_of(c["type"]))
                 for c in insp.get_columns(name, schema=sch)
             )
-            pk = tuple(insp.get_pk_constraint(name, schema=sch).get("constrained_columns") or ())
-            out.append(TableInfo(sch, name, cols, pk))
+            pk: tuple[str, ...] = ()
+            if not is_view:
+                pk = tuple(
+                    insp.get_pk_constraint(name, schema=sch).get("constrained_columns") or ()
+                )
+            out.append(TableInfo(sch, name, cols, pk, is_view=is_view))
     return out
 
 
@@ -549,6 +581,8 @@ def estimate_rows(conn: Connection, backend: str, t: TableInfo, cap: int) -> int
             est = int(row[0])
             if est == 0 and row[1]:
                 est = None  # never analysed since filled
+        if est is None or t.is_view:
+            est = _pg_planner_estimate(conn, backend, t) or est
     elif backend in ("mysql", "mariadb"):
         row = conn.execute(
             text(
@@ -568,6 +602,23 @@ def estimate_rows(conn: Connection, backend: str, t: TableInfo, cap: int) -> int
         n = int(conn.execute(select(func.count()).select_from(inner)).scalar_one())
         est = n if n <= cap else max(est or 0, n)
     return est
+
+
+def _pg_planner_estimate(conn: Connection, backend: str, t: TableInfo) -> int | None:
+    """The planner's row estimate: for a table never analysed it is derived from the
+    table's size on disk, for a view from its definition. Cheap (nothing is run)."""
+    tbl = sa_table(t.name, schema=_schema_arg(backend, t.schema))
+    q = select(literal(1)).select_from(tbl)
+    sql = str(q.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    plan: Any = conn.execute(text("EXPLAIN (FORMAT JSON) " + sql)).scalar()
+    if isinstance(plan, str):
+        import json
+
+        plan = json.loads(plan)
+    try:
+        return int(plan[0]["Plan"]["Plan Rows"])
+    except (TypeError, KeyError, IndexError, ValueError):
+        return None
 
 
 def _sqlite_estimate(conn: Connection, t: TableInfo) -> int | None:
@@ -597,6 +648,29 @@ def _schema_arg(backend: str, schema: str | None) -> str | None:
 # --------------------------------------------------------------------- sampling
 
 
+def _cell(backend: str, tbl: Any, col: ColumnInfo) -> Any:
+    """The expression read for ``col``: text cut to ``MAX_VALUE_CHARS`` *in SQL*.
+
+    A 50 MB value never leaves the server whole (the cut happens before the row is
+    sent); a binary picture column is read as 1/0 (``IS NOT NULL``), never its bytes.
+    """
+    c = tbl.c[col.name]
+    if col.kind == ColumnKind.BINARY:
+        return case((c.is_(None), 0), else_=1)
+    if col.kind not in (ColumnKind.TEXT, ColumnKind.OTHER):
+        return c
+    n = MAX_VALUE_CHARS
+    if backend == "postgresql":
+        return func.substr(cast(c, sqltypes.Text), 1, n)
+    if backend in ("mysql", "mariadb"):
+        return func.left(c if col.kind == ColumnKind.TEXT else cast(c, sqltypes.CHAR), n)
+    if backend == "mssql":
+        return func.left(cast(c, sqltypes.UnicodeText), n)
+    if backend == "oracle":
+        return func.dbms_lob.substr(c, n, 1) if "lob" in col.type else func.substr(c, 1, n)
+    return func.substr(c, 1, n)
+
+
 def sample_rows(
     conn: Connection,
     backend: str,
@@ -604,42 +678,138 @@ def sample_rows(
     cols: Sequence[ColumnInfo],
     n: int,
     rows_estimate: int | None,
+    rng: random.Random | None = None,
 ) -> tuple[list[tuple[Any, ...]], str]:
-    """About ``n`` rows of ``cols``, read cheaply; returns (rows, method)."""
+    """About ``n`` rows of ``cols`` from the whole table, a different part each run.
+
+    Returns (rows, method). Never a ``COUNT(*)`` and never a sort of the table:
+
+    * small tables (≤ ``SMALL_FACTOR`` × n rows) are read whole (bounded by a ``LIMIT``)
+      and ``n`` rows are drawn from them;
+    * PostgreSQL / SQL Server: ``TABLESAMPLE SYSTEM`` sized for about 3 × n rows with a
+      random ``REPEATABLE`` seed (reads only the sampled pages, spread over the whole
+      table), the n kept drawn at random from those (a top-n heap, not a sort); too few
+      pages → ``BERNOULLI`` (PostgreSQL). Oracle: ``SAMPLE BLOCK … SEED``;
+    * MySQL/MariaDB, SQLite: ``PK_WINDOWS`` short index range reads starting at random
+      points between MIN and MAX of an integer key (no ``RAND()``, no scan);
+      without such a key, a ``RAND() < p`` filter (one pass, no sort).
+
+    ``rng`` is for tests; by default every run draws fresh seeds, so successive runs
+    look at different rows and a table's tail is not invisible for ever.
+    """
+    rng = rng or random.Random(random.SystemRandom().getrandbits(64))
     tbl = sa_table(
         t.name, *(sa_column(c.name) for c in cols), schema=_schema_arg(backend, t.schema)
     )
-    seed = zlib.crc32(t.qualified.encode("utf-8"))
-    big = rows_estimate is not None and rows_estimate > SMALL_FACTOR * n
-    if big and backend == "postgresql":
-        assert rows_estimate is not None
-        pct = min(100.0, max(0.0001, 300.0 * n / rows_estimate))
-        sampled = tablesample(tbl, func.system(pct), name="s", seed=literal(seed % 100000))
-        q = select(*(sampled.c[c.name] for c in cols)).limit(n)
+    cells = [_cell(backend, tbl, c) for c in cols]
+    big = rows_estimate is None or rows_estimate > SMALL_FACTOR * n
+    if not big:
+        q = select(*cells).select_from(tbl).limit(SMALL_FACTOR * n + 1)
         rows = [tuple(r) for r in conn.execute(q)]
-        if len(rows) >= n // 2:
-            return rows, f"tablesample_system({pct:.4g}%)"
-        sampled = tablesample(
-            tbl, func.bernoulli(min(100.0, pct * 2)), name="s", seed=literal(seed % 100000)
-        )
-        q = select(*(sampled.c[c.name] for c in cols)).limit(n)
-        return [
-            tuple(r) for r in conn.execute(q)
-        ], f"tablesample_bernoulli({min(100.0, pct * 2):.4g}%)"
-    if big:
-        key = _integer_key(backend, t)
-        if key is not None:
-            return _pk_windows(conn, tbl, key, cols, n, seed), f"pk_windows({key})"
-    q = select(*(tbl.c[c.name] for c in cols)).limit(n)
+        if len(rows) > n:
+            rows = rng.sample(rows, n)
+        return rows, "whole"
+    est = max(1, rows_estimate or 1)
+    pct = min(100.0, max(0.0001, 100.0 * 3 * n / est))
+    seed = rng.randint(1, 2**31 - 1)
+    if t.is_view:
+        return _view_sample(conn, backend, tbl, cells, n, pct, seed), f"view_filter({pct:.4g}%)"
+    if backend == "postgresql":
+        for method in ("system", "bernoulli"):
+            sampled = tablesample(tbl, getattr(func, method)(pct), name="s", seed=literal(seed))
+            q = (
+                select(*(_cell(backend, sampled, c) for c in cols))
+                .select_from(sampled)
+                .order_by(func.random())
+                .limit(n)
+            )
+            rows = [tuple(r) for r in conn.execute(q)]
+            if len(rows) >= n // 2 or pct >= 100.0:
+                break
+        return rows, f"tablesample_{method}({pct:.4g}%)"
+    if backend == "mssql":
+        return _mssql_sample(conn, tbl, cells, n, pct, seed), f"tablesample_system({pct:.4g}%)"
+    if backend == "oracle":
+        return _oracle_sample(conn, tbl, cells, n, pct, seed), f"sample_block({pct:.4g}%)"
+    key = _integer_key(backend, t)
+    if key is not None:
+        return _pk_windows(conn, tbl, key, cells, n, rng), f"pk_windows({key})"
+    if backend in ("mysql", "mariadb"):
+        q = select(*cells).select_from(tbl).where(func.rand(seed) < pct / 100.0).limit(n)
+        return [tuple(r) for r in conn.execute(q)], f"rand_filter({pct:.4g}%)"
+    q = select(*cells).select_from(tbl).limit(n)
     return [tuple(r) for r in conn.execute(q)], "limit"
 
 
+def _view_sample(
+    conn: Connection,
+    backend: str,
+    tbl: Any,
+    cells: Sequence[Any],
+    n: int,
+    pct: float,
+    seed: int,
+) -> list[tuple[Any, ...]]:
+    """A view has no pages or key to sample: a random filter in one pass, no sort.
+
+    The view is evaluated until ``n`` rows pass the filter (the statement timeout
+    bounds a view that is slow to compute).
+    """
+    p = pct / 100.0
+    if backend in ("mysql", "mariadb"):
+        keep = func.rand(seed) < p
+    elif backend == "sqlite":
+        keep = func.abs(func.random()) % 1_000_000 < int(p * 1_000_000)
+    elif backend == "postgresql":
+        keep = func.random() < p
+    else:
+        return [tuple(r) for r in conn.execute(select(*cells).select_from(tbl).limit(n))]
+    return [tuple(r) for r in conn.execute(select(*cells).select_from(tbl).where(keep).limit(n))]
+
+
+def _compiled(conn: Connection, exprs: Sequence[Any]) -> str:
+    return ", ".join(
+        str(e.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})) for e in exprs
+    )
+
+
+def _from(conn: Connection, tbl: Any) -> str:
+    prep = conn.dialect.identifier_preparer
+    return prep.format_table(tbl)
+
+
+def _mssql_sample(
+    conn: Connection, tbl: Any, cells: Sequence[Any], n: int, pct: float, seed: int
+) -> list[tuple[Any, ...]]:
+    """SQL Server: page sample with a seed, n rows drawn by ``NEWID()`` (not tested live)."""
+    sql = (
+        f"SELECT TOP ({int(n)}) {_compiled(conn, cells)} FROM {_from(conn, tbl)} "
+        f"TABLESAMPLE SYSTEM ({pct:.6f} PERCENT) REPEATABLE ({int(seed)}) ORDER BY NEWID()"
+    )
+    return [tuple(r) for r in conn.execute(text(sql))]
+
+
+def _oracle_sample(
+    conn: Connection, tbl: Any, cells: Sequence[Any], n: int, pct: float, seed: int
+) -> list[tuple[Any, ...]]:
+    """Oracle: block sample with a seed, n rows drawn at random (not tested live)."""
+    pct = min(pct, 99.999999)  # SAMPLE takes [0.000001, 100)
+    sql = (
+        f"SELECT {_compiled(conn, cells)} FROM {_from(conn, tbl)} "
+        f"SAMPLE BLOCK ({pct:.6f}) SEED ({int(seed) % 4294967295}) "
+        f"ORDER BY DBMS_RANDOM.VALUE FETCH FIRST {int(n)} ROWS ONLY"
+    )
+    return [tuple(r) for r in conn.execute(text(sql))]
+
+
 def _integer_key(backend: str, t: TableInfo) -> str | None:
-    if len(t.primary_key) == 1:
+    """The integer key whose index gives cheap range reads: a one-column primary key,
+    or the first column of a composite one; SQLite's ``rowid`` otherwise."""
+    if t.primary_key:
         pk = next((c for c in t.columns if c.name == t.primary_key[0]), None)
         if pk is not None and pk.kind == ColumnKind.INTEGER:
             return pk.name
-    if backend == "sqlite":
+    if backend == "sqlite" and not t.is_view:
         return "rowid"
     return None
 
@@ -648,28 +818,27 @@ def _pk_windows(
     conn: Connection,
     tbl: Any,
     key: str,
-    cols: Sequence[ColumnInfo],
+    cells: Sequence[Any],
     n: int,
-    seed: int,
+    rng: random.Random,
 ) -> list[tuple[Any, ...]]:
-    """``PK_WINDOWS`` index range reads from random points between MIN(pk) and MAX(pk)."""
+    """``PK_WINDOWS`` index range reads from random points between MIN(pk) and MAX(pk).
+
+    MIN and MAX are read from the index ends; each window is ``WHERE pk >= start ORDER
+    BY pk LIMIT per``, an index range read. The windows are spread over the whole key
+    range (one per slice, at a random point in it), so the tail of the table is read too.
+    """
     k = sa_column(key) if key == "rowid" else tbl.c[key]
     lo, hi = conn.execute(select(func.min(k), func.max(k)).select_from(tbl)).one()
     if lo is None or hi is None:
         return []
     lo, hi = int(lo), int(hi)
-    rng = random.Random(seed)
     per = max(1, -(-n // PK_WINDOWS))
+    span = (hi - lo + 1) / PK_WINDOWS
+    starts = [lo + int(i * span + rng.random() * span) for i in range(PK_WINDOWS)]
     rows: list[tuple[Any, ...]] = []
-    starts = sorted(rng.randint(lo, hi) for _ in range(PK_WINDOWS))
     for start in starts:
-        q = (
-            select(*(tbl.c[c.name] for c in cols))
-            .select_from(tbl)
-            .where(k >= start)
-            .order_by(k)
-            .limit(per)
-        )
+        q = select(*cells).select_from(tbl).where(k >= start).order_by(k).limit(per)
         rows.extend(tuple(r) for r in conn.execute(q))
         if len(rows) >= n:
             break
@@ -714,6 +883,9 @@ def judge_table(
 
     per_col: list[list[str]] = []
     for j, c in enumerate(cols):
+        if c.kind == ColumnKind.BINARY:
+            per_col.append([])  # read as 1/0 present, judged by name below
+            continue
         vals = [v for v in (_as_text(r[j], c.kind) for r in rows) if v is not None]
         per_col.append(vals)
     unique: dict[str, int] = {}
@@ -722,10 +894,20 @@ def judge_table(
             if _wants_detection(v, c.kind) and v not in unique:
                 unique[v] = len(unique)
     texts = list(unique)
-    found = list(detect_many(texts)) if texts else []
+    # A PERSON guess on a label ("IT Manager", "Protected AAC audio file") is dropped:
+    # the words the detector took for a name are a title or a media type.
+    found = [
+        [d for d in ds if not (d.entity_type == Entity.PERSON and label_like(d.value))]
+        for ds in (detect_many(texts) if texts else [])
+    ]
     cues = table_people_cues([c.name for c in t.columns])
     out: list[_Judged] = []
-    for c, vals in zip(cols, per_col, strict=True):
+    for j, (c, vals) in enumerate(zip(cols, per_col, strict=True)):
+        if c.kind == ColumnKind.BINARY:
+            present = sum(1 for r in rows if r[j])
+            bverdicts = judge_binary_column(c.name, present, len(rows), table_cues=cues)
+            out.append(_Judged(c, bverdicts, {v.entity_type: [] for v in bverdicts}, {}))
+            continue
         dets = [found[unique[v]] if v in unique else () for v in vals]
         hits = [[Hit(d.entity_type, float(d.score)) for d in ds] for ds in dets]
         verdicts = judge_column(c.name, c.kind, vals, hits, table_cues=cues, today=today)
@@ -1038,15 +1220,49 @@ def _validate(sample_size: int, depth: str) -> None:
         raise InvalidInput("depth", _("must be one of {choices}", choices=", ".join(DEPTHS)))
 
 
+#: Environment variable holding the password of a database named by URL on the command line.
+PASSWORD_ENV = "RGPD_DB_PASSWORD"
+
+
+def connection_for_url(url: str) -> ConnectionConfig:
+    """A connection for ``rgpd scan db URL``: named by its safe URI, password from
+    ``RGPD_DB_PASSWORD`` when set. A password written in the URL is refused: a
+    command line shows in ``ps`` and in the shell history.
+
+    Raises ``InvalidInput``.
+    """
+    try:
+        u = make_url(normalise_url(url))
+    except Exception as exc:  # sqlalchemy raises ArgumentError with the URL in it
+        raise InvalidInput("url", _("not a database URL")) from exc
+    if u.password:
+        raise InvalidInput(
+            "url",
+            _(
+                "do not put the password in the URL on the command line (it shows in ps and "
+                "the shell history): set {var} or answer the prompt",
+                var=PASSWORD_ENV,
+            ),
+        )
+    name = safe_base_uri(u)
+    env = PASSWORD_ENV if os.environ.get(PASSWORD_ENV) is not None else None
+    return ConnectionConfig(name=name, url=url, password_env=env)
+
+
+def is_url(connection: str) -> bool:
+    return "://" in connection
+
+
 def scan_database(
     ws: Workspace,
     org: str,
-    connection_name: str,
+    connection_name: str | ConnectionConfig,
     *,
     sample_size: int = DEFAULT_SAMPLE,
     tables: Sequence[str] | None = None,
     exclude_tables: Sequence[str] | None = None,
     schema: str | None = None,
+    views: bool = False,
     full: bool = False,
     depth: str = "standard",
     profile: str | None = None,
@@ -1061,7 +1277,10 @@ def scan_database(
     run and returned in ``errors`` with ``status='failed'`` when nothing could be read.
     """
     _validate(sample_size, depth)
-    conn_cfg = ws.settings.connection(connection_name)  # ConfigError when unknown
+    if isinstance(connection_name, str):
+        conn_cfg = ws.settings.connection(connection_name)  # ConfigError when unknown
+    else:
+        conn_cfg, connection_name = connection_name, connection_name.name
     oid = ws.org_id(org)
     base = safe_base_uri(anchor_sqlite(conn_cfg.url, ws.settings.base_dir))
     schema = schema or conn_cfg.schema
@@ -1072,13 +1291,12 @@ def scan_database(
         "tables": list(tables or []),
         "exclude_tables": list(exclude_tables or []),
         "schema": schema,
+        "views": views,
         "full": full,
         "depth": depth,
         **runs.owner(),
     }
     with ws.db.session() as s:
-        from rgpd.scan.profiles import recover_stale_runs
-
         recover_stale_runs(s, ws, org, oid, "database")
         run_id = runs.start_run(
             s,
@@ -1114,6 +1332,7 @@ def scan_database(
             tables=tables,
             exclude=exclude_tables,
             schema=schema,
+            views=views,
             full=full,
             depth=depth,
             today=today or ws.today(),
@@ -1161,6 +1380,7 @@ def _scan(
     tables: Sequence[str] | None,
     exclude: Sequence[str] | None,
     schema: str | None,
+    views: bool,
     full: bool,
     depth: str,
     today: date,
@@ -1183,7 +1403,7 @@ def _scan(
                 schemas = _schemas(conn, backend, schema)
                 found = introspect(conn, backend, schemas)
             except SQLAlchemyError as exc:
-                store.error(base, _reason(exc), _db_message(exc, secrets))
+                store.error(base, db_failure_reason(exc), db_message(exc, secrets))
                 return
             _scan_tables(
                 ws,
@@ -1197,6 +1417,7 @@ def _scan(
                 sample_size=sample_size,
                 tables=tables,
                 exclude=exclude,
+                views=views,
                 full=full,
                 depth=depth,
                 today=today,
@@ -1205,10 +1426,70 @@ def _scan(
     except SourceError as exc:
         store.error(base, exc.reason, str(exc))
     except SQLAlchemyError as exc:
-        reason = _reason(exc)
-        store.error(base, "unreachable" if reason == "error" else reason, _db_message(exc, secrets))
+        reason = db_failure_reason(exc)
+        if reason == "auth_failed":
+            store.error(base, reason, auth_message(url, conn_cfg))
+        else:
+            store.error(
+                base, "unreachable" if reason == "error" else reason, db_message(exc, secrets)
+            )
     finally:
         engine.dispose()
+
+
+def auth_message(url: str | URL, conn_cfg: Any = None) -> str:
+    """ "access denied for user X on host Y": who tried where, and where the password came from.
+
+    The driver's own text is not shown: it quotes values (and is redacted to nothing useful).
+    """
+    u = make_url(normalise_url(str(url))) if isinstance(url, str) else url
+    source = _("no password given")
+    if conn_cfg is not None and getattr(conn_cfg, "password_env", None):
+        source = _("password from ${var}", var=conn_cfg.password_env)
+    elif conn_cfg is not None and getattr(conn_cfg, "password_file", None):
+        source = _("password from password_file")
+    elif u.password:
+        source = _("password in the URL")
+    return _(
+        "access denied for user {user} on host {host} (database {db}; {source})",
+        user=u.username or "-",
+        host=f"{u.host or 'localhost'}{f':{u.port}' if u.port else ''}",
+        db=u.database or "-",
+        source=source,
+    )
+
+
+def select_tables(
+    found: Sequence[TableInfo],
+    tables: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+    *,
+    views: bool,
+) -> list[TableInfo]:
+    """The tables (and views, with ``views``) to scan; a ``--tables`` name that matches
+    nothing, or only views without ``views``, is a usage error, not "0 tables".
+
+    Raises ``InvalidInput``.
+    """
+    if tables:
+        for pat in tables:
+            hits = [t for t in found if _glob_match(t.name, t.qualified, [pat])]
+            if not hits:
+                raise InvalidInput(
+                    "tables", _("no table or view matches {pattern}", pattern=repr(pat))
+                )
+            if not views and all(t.is_view for t in hits):
+                raise InvalidInput(
+                    "tables",
+                    _("{pattern} names a view: add --views to scan views", pattern=repr(pat)),
+                )
+    return [
+        t
+        for t in found
+        if (views or not t.is_view)
+        and (not tables or _glob_match(t.name, t.qualified, tables))
+        and not (exclude and _glob_match(t.name, t.qualified, exclude))
+    ]
 
 
 def _scan_tables(
@@ -1224,27 +1505,103 @@ def _scan_tables(
     sample_size: int,
     tables: Sequence[str] | None,
     exclude: Sequence[str] | None,
+    views: bool,
     full: bool,
     depth: str,
     today: date,
     secrets: Sequence[str],
 ) -> None:
     known = store.known_tables()
-    selected = [
+    try:
+        selected = select_tables(found, tables, exclude, views=views)
+    except InvalidInput as exc:
+        store.error(base, "usage", str(exc))
+        raise
+    skipped_views = [
         t
         for t in found
-        if (not tables or _glob_match(t.name, t.qualified, tables))
+        if t.is_view
+        and t not in selected
         and not (exclude and _glob_match(t.name, t.qualified, exclude))
+        and (not tables or _glob_match(t.name, t.qualified, tables))
     ]
     store.counts["tables"] = len(selected)
+    store.counts["views"] = sum(1 for t in selected if t.is_view)
     seen: set[str] = set()
-    for t in selected:
+    outcome = _scan_list(
+        ws,
+        store,
+        result,
+        conn,
+        backend,
+        selected,
+        base,
+        seen,
+        sample_size=sample_size,
+        full=full,
+        depth=depth,
+        today=today,
+        secrets=secrets,
+    )
+    base_tables = [t for t in selected if not t.is_view]
+    if outcome is not None and skipped_views and (not base_tables or outcome == len(base_tables)):
+        # The role can read no table, only views: its views are all it can see, so
+        # they are what the scan is about (said in the counts: "views").
+        log.info("views only", extra={"event": "views_only", "run_id": store.run_id})
+        store.counts["tables"] += len(skipped_views)
+        store.counts["views"] += len(skipped_views)
+        outcome = _scan_list(
+            ws,
+            store,
+            result,
+            conn,
+            backend,
+            skipped_views,
+            base,
+            seen,
+            sample_size=sample_size,
+            full=full,
+            depth=depth,
+            today=today,
+            secrets=secrets,
+        )
+    else:
+        store.counts["views_skipped"] = len(skipped_views)
+    if outcome is None:
+        return
+    if not tables:
+        for turi, (tid, _fp, status) in known.items():
+            if turi not in seen and status != "gone" and _in_schemas(turi, schemas):
+                store.mark_table_gone(turi, tid)
+
+
+def _scan_list(
+    ws: Workspace,
+    store: _Store,
+    result: DbScanResult,
+    conn: Connection,
+    backend: str,
+    selected: Sequence[TableInfo],
+    base: str,
+    seen: set[str],
+    *,
+    sample_size: int,
+    full: bool,
+    depth: str,
+    today: date,
+    secrets: Sequence[str],
+) -> int | None:
+    """Scan ``selected`` one by one; the number refused for lack of permission,
+    or ``None`` when the connection was lost (the rest is not scanned)."""
+    known = store.known_tables()
+    denied = 0
+    for done, t in enumerate(selected):
         turi = column_uri(base, t.schema, t.name)
         seen.add(turi)
         report = TableReport(uri=turi, schema=t.schema, table=t.name, status="error")
         try:
             est = estimate_rows(conn, backend, t, cap=COUNT_CAP_FACTOR * sample_size)
-            t = TableInfo(t.schema, t.name, t.columns, t.primary_key, est)
+            t = TableInfo(t.schema, t.name, t.columns, t.primary_key, est, t.is_view)
             report.rows_estimate = est
             fp = t.fingerprint()
             prior = known.get(turi)
@@ -1308,8 +1665,9 @@ def _scan_tables(
                 },
             )
         except SQLAlchemyError as exc:
-            reason = _reason(exc)
-            store.error(turi, reason, _db_message(exc, secrets), table_uri=turi)
+            reason = db_failure_reason(exc)
+            denied += reason == "permission_denied"
+            store.error(turi, reason, db_message(exc, secrets), table_uri=turi)
             result.tables.append(report)
             if reason == "connection_lost" or (
                 isinstance(exc, DBAPIError) and exc.connection_invalidated
@@ -1319,19 +1677,16 @@ def _scan_tables(
                     "connection_lost",
                     _(
                         "connection lost; {n} table(s) not scanned",
-                        n=len(selected) - len(result.tables),
+                        n=len(selected) - done - 1,
                     ),
                 )
-                return
+                return None
             try:
                 conn.rollback()
             except SQLAlchemyError:
                 store.error(base, "connection_lost", _("connection lost after an error"))
-                return
-    if not tables:
-        for turi, (tid, _fp, status) in known.items():
-            if turi not in seen and status != "gone" and _in_schemas(turi, schemas):
-                store.mark_table_gone(turi, tid)
+                return None
+    return denied
 
 
 def _in_schemas(turi: str, schemas: Sequence[str | None]) -> bool:

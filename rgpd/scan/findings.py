@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,6 +70,7 @@ SEVERITY: dict[str, Severity] = {
     Entity.EMAIL_ADDRESS: Severity.MEDIUM,
     Entity.LOCATION: Severity.MEDIUM,
     Entity.FR_LICENSE_PLATE: Severity.MEDIUM,
+    Entity.PHOTO: Severity.MEDIUM,
     Entity.PERSON: Severity.LOW,
     Entity.IP_ADDRESS: Severity.LOW,
     Entity.FR_SIREN: Severity.LOW,
@@ -82,6 +83,20 @@ def severity_of(entity_type: str, special_category: bool = False) -> Severity:
     if special_category:
         return Severity.HIGH
     return SEVERITY.get(entity_type, Severity.LOW)
+
+
+def stored_uri(uri: str) -> str:
+    """The form a source is stored under: files by absolute path, databases as given.
+
+    A database column (``postgresql://host/db#schema.table.column``) is no path: made
+    absolute it would never match. Archive members keep their ``!member`` part.
+    """
+    import os
+
+    if "://" in uri:
+        return uri
+    container, bang, member = uri.partition("!")
+    return os.path.abspath(container) + bang + member
 
 
 def uri_hash(uri: str) -> str:
@@ -411,9 +426,21 @@ def worst_severity(findings: Iterable[FindingRecord]) -> Severity:
     return worst
 
 
-def at_or_above(findings: Iterable[FindingRecord], threshold: str) -> list[FindingRecord]:
-    """Findings that trip ``--fail-on threshold``; ``none`` never trips."""
+class _Graded(Protocol):
+    @property
+    def entity_type(self) -> str: ...
+    @property
+    def special_category(self) -> bool: ...
+
+
+_F = TypeVar("_F", bound=_Graded)
+
+
+def at_or_above(findings: Iterable[_F], threshold: str) -> list[_F]:
+    """Findings (file or column) that trip ``--fail-on threshold``; ``none`` never trips."""
     level = Severity(threshold)
     if level is Severity.NONE:
         return []
-    return [f for f in findings if f.severity.rank >= level.rank]
+    return [
+        f for f in findings if severity_of(f.entity_type, f.special_category).rank >= level.rank
+    ]

@@ -39,7 +39,12 @@ def compose_summary(result: Any, settings: Settings, *, lang: str = "fr") -> Ema
 
 
 def _status_word(code: int) -> str:
-    return {0: _("clean"), 1: _("findings"), 3: _("errors")}.get(code, str(code))
+    return {
+        0: _("clean"),
+        1: _("findings"),
+        3: _("errors"),
+        5: _("clean, some files unreadable by design"),
+    }.get(code, str(code))
 
 
 def _text(r: Any) -> tuple[str, str]:
@@ -72,6 +77,13 @@ def _text(r: Any) -> tuple[str, str]:
     for src in r.sources:
         kind = _("files") if src.kind == "files" else _("database")
         lines.append(f"  - {kind} {src.name}: {src.status}")
+    failed = [s for s in r.sources if s.status != "completed"]
+    if failed:
+        lines += [
+            "",
+            _("Sources that could not be read (the run is NOT complete):"),
+            *(f"  - {s.kind} {s.name}: {s.status}" for s in failed),
+        ]
     lines += [
         "",
         _(

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -35,22 +34,23 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
 
 from rgpd.config import Profile
 from rgpd.errors import ConfigError, LockHeld, RgpdError, StorageError
 from rgpd.i18n import _
 from rgpd.scan import runs
+from rgpd.scan.liveness import (
+    LOCK_STALE_AFTER,
+    holder_id,
+    lock_is_stale,
+    recover_stale_runs,
+)
 from rgpd.storage.db import utcnow
-from rgpd.storage.scan_tables import FindingRow, ScanLockRow, ScanRunRow, ScanSourceRow
+from rgpd.storage.scan_tables import FindingRow, ScanLockRow, ScanSourceRow
 from rgpd.workspace import Workspace
 
 log = logging.getLogger("rgpd.scan.profiles")
 
-#: A lock whose heartbeat is older than this is taken over, whoever holds it.
-LOCK_STALE_AFTER = timedelta(minutes=10)
-#: A ``running`` scan run silent for this long is considered dead.
-RUN_STALE_AFTER = timedelta(minutes=30)
 #: Seconds between heartbeats of a held lock.
 HEARTBEAT_EVERY = 30.0
 #: New findings / errors listed in the summary (counts stay complete).
@@ -119,52 +119,6 @@ def configure_json_logging(
 
 
 # --------------------------------------------------------------------- the lock
-
-
-def holder_id() -> str:
-    return f"{socket.gethostname()[:200]}:{os.getpid()}"
-
-
-def pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def lock_is_stale(
-    holder: str,
-    heartbeat_at: datetime,
-    *,
-    now: datetime,
-    stale_after: timedelta = LOCK_STALE_AFTER,
-    this_host: str | None = None,
-    alive: Callable[[int], bool] = pid_alive,
-) -> bool:
-    """Dead holder on this host, or silent for too long on any host."""
-    if now - heartbeat_at > stale_after:
-        return True
-    host, _sep, pid = holder.rpartition(":")
-    here = this_host if this_host is not None else socket.gethostname()[:200]
-    return host == here and pid.isdigit() and not alive(int(pid))
-
-
-def recover_stale_runs(s: Session, ws: Workspace, org: str, oid: int, kind: str) -> list[int]:
-    """Mark ``running`` runs whose process died (kill -9, reboot) as ``interrupted``."""
-
-    def is_dead(run: ScanRunRow, beat: datetime, now: datetime) -> bool:
-        st = run.settings or {}
-        holder = f"{st.get('host', '')}:{st.get('pid', 0)}"
-        return lock_is_stale(holder, beat, now=now, stale_after=RUN_STALE_AFTER)
-
-    return runs.recover_interrupted(
-        s, ws, org, oid, kind, is_dead=is_dead, details=lambda run: {"kind": kind}
-    )
 
 
 def lock_name(profile: str) -> str:
@@ -328,11 +282,20 @@ class ProfileRunResult:
 
     @property
     def exit_code(self) -> int:
-        if self.errors or self.notify_error:
-            return 3
-        if self.new_findings or self.contradictions:
-            return 1
-        return 0
+        """0 clean, 1 findings/contradictions, 3 a source or file failed, 5 only files
+        unreadable by design (see :mod:`rgpd.scan.outcome`)."""
+        from rgpd.scan.outcome import profile_exit_code
+
+        return profile_exit_code(
+            self.errors,
+            notify_failed=bool(self.notify_error),
+            findings=bool(self.new_findings or self.contradictions),
+        )
+
+    @property
+    def failed_sources(self) -> list[SourceOutcome]:
+        """Sources that could not be read at all: named in the summary and the e-mail."""
+        return [s for s in self.sources if s.status != "completed"]
 
 
 def get_profile(ws: Workspace, name: str) -> Profile:
@@ -371,8 +334,18 @@ def run_profile(
             _("profile {name} names no organisation: set 'org' in [profiles.{name}]", name=name)
         )
     oid = ws.org_id(org)
-    with held_lock(ws, lock_name(name), every=heartbeat_every, stale_after=stale_after):
-        result = _run_locked(ws, profile, org, oid, executor)
+    owned = None
+    if executor is None and profile.extra.get("executor") not in (None, "local"):
+        from rgpd.scan.distributed import executor_for_profile
+
+        # Before the lock and the run: an unreachable scheduler writes nothing (exit 2).
+        executor = owned = executor_for_profile(profile.extra)
+    try:
+        with held_lock(ws, lock_name(name), every=heartbeat_every, stale_after=stale_after):
+            result = _run_locked(ws, profile, org, oid, executor)
+    finally:
+        if owned is not None:
+            owned.close()
     if notify and profile.notify:
         from rgpd.scan.notify import compose_summary, send_summary
 
@@ -469,7 +442,8 @@ def _run_locked(
             res.resolved_contradictions = rec.resolved
         except RgpdError as exc:
             res.errors.append(RunError("reconcile", "error", str(exc)))
-        res.status = "completed"
+        # never "completed" when a source could not be read: the run is partial
+        res.status = "partial" if res.failed_sources else "completed"
     except KeyboardInterrupt:
         res.status = "interrupted"
         raise

@@ -110,8 +110,9 @@ def render_systemd(spec: ScheduleSpec) -> str:
         f"WorkingDirectory={spec.workdir}",
         *env,
         "ExecStart=" + " ".join(shlex.quote(a) for a in spec.command()),
-        "# 1 = findings or contradictions with the register: a result, not a failure",
-        "SuccessExitStatus=1",
+        "# 1 = findings or contradictions with the register: a result, not a failure;",
+        "# 5 = clean but for files unreadable by design (encrypted, corrupt, too large)",
+        "SuccessExitStatus=1 5",
         "Nice=10",
         "IOSchedulingClass=idle",
         "NoNewPrivileges=yes",
@@ -168,3 +169,120 @@ def render_cron(spec: ScheduleSpec) -> str:
         _cron_escape(f"{minute} {hour} * * * " + " && ".join(parts)),
     ]
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class DaskUnitsSpec:
+    """What the Dask units need: where the scheduler listens, where workers mount the share."""
+
+    scheduler: str  # tcp://HOST:8786 or tls://HOST:8786
+    dask_bin: str
+    workdir: str
+    user: str | None = None
+    share: str | None = None  # the worker's read-only mount of the share
+    nworkers: int = 2  # worker processes per VM (one per core)
+    memory_limit: str = "3GiB"  # per worker process: spaCy's French model maps ~0.7 GB
+    tls_ca: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+
+    def port(self) -> str:
+        tail = self.scheduler.rsplit(":", 1)[-1]
+        return tail if tail.isdigit() else "8786"
+
+    def tls_args(self) -> list[str]:
+        if not self.tls_ca:
+            return []
+        return [
+            "--tls-ca-file",
+            self.tls_ca,
+            "--tls-cert",
+            str(self.tls_cert),
+            "--tls-key",
+            str(self.tls_key),
+        ]
+
+
+def render_dask_units(spec: DaskUnitsSpec) -> str:
+    """A scheduler service (one VM) and a worker service (each worker VM).
+
+    Workers hold no database credentials and no rgpd key: nothing secret goes in
+    these units. ``RequiresMountsFor`` keeps a worker down while the share is not
+    mounted, so it cannot report a whole share as missing.
+    """
+    proto = "tls" if spec.tls_ca else "tcp"
+    common = [
+        "[Service]",
+        *([f"User={spec.user}"] if spec.user else []),
+        f"WorkingDirectory={spec.workdir}",
+        "Restart=on-failure",
+        "RestartSec=5",
+        "NoNewPrivileges=yes",
+    ]
+    sched_cmd = [
+        spec.dask_bin,
+        "scheduler",
+        "--protocol",
+        proto,
+        "--port",
+        spec.port(),
+        "--no-dashboard",
+        *spec.tls_args(),
+    ]
+    worker_cmd = [
+        spec.dask_bin,
+        "worker",
+        spec.scheduler,
+        "--nworkers",
+        str(spec.nworkers),
+        "--nthreads",
+        "1",
+        "--memory-limit",
+        spec.memory_limit,
+        "--no-dashboard",
+        "--name",
+        "%H",
+        *spec.tls_args(),
+    ]
+    scheduler = [
+        "# /etc/systemd/system/rgpd-dask-scheduler.service   (" + _("on the scheduler VM") + ")",
+        "[Unit]",
+        "Description=rgpd: Dask scheduler for scans",
+        "Wants=network-online.target",
+        "After=network-online.target",
+        "",
+        *common,
+        "ExecStart=" + " ".join(shlex.quote(a) for a in sched_cmd),
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "",
+    ]
+    worker = [
+        "# /etc/systemd/system/rgpd-dask-worker.service   (" + _("on each worker VM") + ")",
+        "[Unit]",
+        "Description=rgpd: Dask worker for scans",
+        "Wants=network-online.target",
+        "After=network-online.target",
+        *([f"RequiresMountsFor={spec.share}"] if spec.share else []),
+        "",
+        *common,
+        "Nice=10",
+        "IOSchedulingClass=idle",
+        "ExecStart=" + " ".join(shlex.quote(a) for a in worker_cmd),
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "",
+    ]
+    notes = [
+        "# " + _("Install:"),
+        "#   sudo systemctl daemon-reload && sudo systemctl enable --now rgpd-dask-scheduler",
+        "#   sudo systemctl daemon-reload && sudo systemctl enable --now rgpd-dask-worker",
+        "# "
+        + _(
+            "Workers need the same rgpd version and the share mounted read-only; "
+            "the coordinator maps paths with --path-map (see docs/scaleout.md)."
+        ),
+    ]
+    return "\n".join([*scheduler, *worker, *notes]) + "\n"

@@ -802,11 +802,333 @@ def test_driver_messages_lose_the_values_they_quote(driver_text: str, kept: str)
     """Discovery and erasure send a citizen's values as parameters; errors must not echo them."""
     from sqlalchemy.exc import DataError
 
-    from rgpd.scan.database import _db_message
+    from rgpd.scan.database import db_message
 
     value = "jeanne.martin@example.org 2 91 12 75 108 042 17"
     exc = DataError("SELECT 1", {}, Exception(driver_text.format(value=value)))
-    message = _db_message(exc, ["s3cret"])
+    message = db_message(exc, ["s3cret"])
     assert kept in message
     for part in ("jeanne", "martin", "108 042", "example.org"):
         assert part not in message, message
+
+
+# --------------------------------------------------------------------- honest sampling (issue 11)
+
+_TAIL_SQL = {
+    # generated on the server: a million rows in a few seconds, no round trip per row
+    "postgresql": [
+        "CREATE UNLOGGED TABLE usagers (id INTEGER PRIMARY KEY, contact TEXT)",
+        "INSERT INTO usagers SELECT i, CASE WHEN i > 600000 THEN 'usager' || i || "
+        "'@example.org' ELSE 'RAS' END FROM generate_series(1, 1000000) i",
+    ],
+    "mariadb": [
+        "CREATE TABLE usagers (id INTEGER PRIMARY KEY, contact VARCHAR(80))",
+        "INSERT INTO usagers SELECT seq, CASE WHEN seq > 600000 THEN CONCAT('usager', seq, "
+        "'@example.org') ELSE 'RAS' END FROM seq_1_to_1000000",
+    ],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dialect", ["postgresql", "mariadb"])
+def test_personal_data_in_the_last_40_percent_of_a_million_rows_is_found(
+    mairie: Workspace, dialect: str, request: pytest.FixtureRequest
+) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    server = request.getfixturevalue(
+        "pg_server_url" if dialect == "postgresql" else "mariadb_server_url"
+    )
+    gen = _fresh_db(server, dialect)
+    url = next(gen)
+    seen: list[str] = []
+
+    def spy(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        seen.append(f"{statement.lower()} {params!r}")
+
+    try:
+        e = create_engine(url)
+        with e.begin() as c:
+            for sql in _TAIL_SQL[dialect]:
+                c.execute(text(sql))
+        e.dispose()
+        connect(mairie, "tail", url)
+        event.listen(Engine, "before_cursor_execute", spy)
+        try:
+            first = scan(mairie, "tail")
+            second = scan(mairie, "tail", full=True)
+        finally:
+            event.remove(Engine, "before_cursor_execute", spy)
+    finally:
+        for _ in gen:
+            pass
+    for res in (first, second):
+        (t,) = res.tables
+        assert t.rows_estimate is not None and t.rows_estimate > 100_000
+        assert 500 <= t.sampled_rows <= 1000
+        (f,) = [f for f in res.findings if f.column == "contact"]
+        assert f.entity_type == "EMAIL_ADDRESS"
+        assert 0.2 <= f.ratio <= 0.6  # about 40 %: the sample spans the whole table
+    on_table = [s for s in seen if "usagers" in s]
+    assert not [s for s in on_table if "count(" in s]
+    # a different part of the table each run (fresh seeds): the samples differ
+    samples = [s for s in on_table if "tablesample" in s or ">=" in s]
+    assert len(set(samples)) == len(samples)
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mariadb", "sqlite"])
+def test_values_are_cut_on_the_server(
+    dialect: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    from rgpd.scan.database import MAX_VALUE_CHARS, ColumnInfo, TableInfo, sample_rows
+
+    big = 5_000_000  # 5 MB each (benchmarks/bench_dbscan.py measures 50 MB values)
+    if dialect == "sqlite":
+        url, gen = f"sqlite:///{tmp_path / 'v.db'}", None
+        fill = f"INSERT INTO notes SELECT value, substr(hex(zeroblob({big // 2})), 1) FROM "
+        fill += "(WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n "
+        fill += "WHERE value < 4) SELECT value FROM n)"
+    else:
+        server = request.getfixturevalue(
+            "pg_server_url" if dialect == "postgresql" else "mariadb_server_url"
+        )
+        gen = _fresh_db(server, dialect)
+        url = next(gen)
+        fill = (
+            f"INSERT INTO notes SELECT i, repeat('Dossier suivi. ', {big // 15}) "
+            "FROM generate_series(1, 4) i"
+            if dialect == "postgresql"
+            else f"INSERT INTO notes SELECT seq, repeat('Dossier suivi. ', {big // 15}) "
+            "FROM seq_1_to_4"
+        )
+    try:
+        e = create_engine(url)
+        with e.begin() as c:
+            longtext = "LONGTEXT" if dialect == "mariadb" else "TEXT"
+            c.execute(text(f"CREATE TABLE notes (id INTEGER PRIMARY KEY, texte {longtext})"))
+            c.execute(text(fill))
+        e.dispose()
+        eng = make_scan_engine(url)
+        cols = (ColumnInfo("id", "integer", ColumnKind.INTEGER),)
+        col = ColumnInfo("texte", "text", ColumnKind.TEXT)
+        t = TableInfo(None, "notes", (*cols, col), ("id",))
+        backend = make_url(url).get_backend_name()
+        with eng.connect() as c:
+            rows, _method = sample_rows(c, backend, t, [col], 1000, 4)
+        eng.dispose()
+    finally:
+        if gen is not None:
+            for _ in gen:
+                pass
+    assert len(rows) == 4
+    assert all(0 < len(r[0]) <= MAX_VALUE_CHARS for r in rows)
+
+
+def _sqlite_db(tmp_path: Path, *statements: str) -> str:
+    url = f"sqlite:///{tmp_path / f'db-{uuid.uuid4().hex[:6]}.db'}"
+    e = create_engine(url)
+    with e.begin() as c:
+        for sql in statements:
+            c.execute(text(sql))
+    e.dispose()
+    return url
+
+
+_PEOPLE = (
+    "CREATE TABLE personnes (id INTEGER PRIMARY KEY, nom TEXT, prenom TEXT, courriel TEXT, "
+    "billing_city TEXT, photo BLOB, empreinte BLOB, image BLOB)",
+    "INSERT INTO personnes VALUES "
+    "(1, 'Martin', 'Léa', 'lea.martin@example.org', 'Lyon', x'FFD8FF', x'0102', NULL), "
+    "(2, 'Bernard', 'Hugo', 'hugo.b@example.net', 'Nantes', x'FFD8FF', NULL, NULL), "
+    "(3, 'Petit', 'Zoé', 'zoe.p@example.com', 'Rennes', NULL, x'0304', NULL)",
+    "CREATE VIEW vue_personnes AS SELECT nom, prenom, courriel FROM personnes",
+)
+
+
+def test_views_are_skipped_and_said_unless_asked(mairie: Workspace, tmp_path: Path) -> None:
+    from rgpd.errors import InvalidInput
+
+    url = _sqlite_db(tmp_path, *_PEOPLE)
+    connect(mairie, "gens", url)
+    res = scan(mairie, "gens")
+    assert [t.table for t in res.tables] == ["personnes"]
+    assert res.counts["views_skipped"] == 1
+    with pytest.raises(InvalidInput, match="view"):
+        scan(mairie, "gens", tables=["vue_personnes"])
+    with pytest.raises(InvalidInput, match="no table"):
+        scan(mairie, "gens", tables=["absente"])
+    res = scan(mairie, "gens", views=True, full=True)
+    assert sorted(t.table for t in res.tables) == ["personnes", "vue_personnes"]
+    assert ("vue_personnes", "courriel", "EMAIL_ADDRESS") in triples(res)
+    assert res.counts.get("views_skipped", 0) == 0
+
+
+def test_a_role_that_reads_only_views_gets_its_views_scanned(
+    mairie: Workspace, pg_commune: str
+) -> None:
+    role = f"rgpd_vue_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(pg_commune, isolation_level="AUTOCOMMIT")
+    dbname = make_url(pg_commune).database
+    with admin.connect() as c:
+        c.execute(text("CREATE VIEW annuaire AS SELECT nom, prenom, courriel FROM familles"))
+        c.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        c.execute(text(f'GRANT CONNECT ON DATABASE "{dbname}" TO "{role}"'))
+        c.execute(text(f'GRANT USAGE ON SCHEMA public TO "{role}"'))
+        c.execute(text(f'GRANT SELECT ON annuaire TO "{role}"'))
+    try:
+        connect(mairie, "commune", make_url(pg_commune).set(username=role).render_as_string())
+        res = scan(mairie)
+        assert {e.reason for e in res.errors} == {"permission_denied"}
+        assert ("annuaire", "courriel", "EMAIL_ADDRESS") in triples(res)
+        assert res.counts["views"] == 1 and not res.counts.get("views_skipped")
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP OWNED BY "{role}"'))
+            c.execute(text(f'DROP ROLE "{role}"'))
+        admin.dispose()
+
+
+def test_picture_columns_are_reported_without_reading_their_bytes(
+    mairie: Workspace, tmp_path: Path
+) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    url = _sqlite_db(tmp_path, *_PEOPLE)
+    connect(mairie, "gens", url)
+    seen: list[str] = []
+
+    def spy(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        seen.append(statement.lower())
+
+    event.listen(Engine, "before_cursor_execute", spy)
+    try:
+        res = scan(mairie, "gens")
+    finally:
+        event.remove(Engine, "before_cursor_execute", spy)
+    found = {(f.column, f.entity_type): f for f in res.findings}
+    assert found[("photo", "PHOTO")].matched == 2 and not found[("photo", "PHOTO")].evidence
+    assert found[("empreinte", "BIOMETRIC")].special_category
+    assert ("billing_city", "LOCATION") in found
+    assert not [k for k in found if k[0] == "image"]  # empty column: nothing to report
+    sampled = [s for s in seen if "from personnes" in s and "photo" in s]
+    assert sampled and all("photo is null" in s for s in sampled)
+
+
+def test_english_labels_are_not_names(mairie: Workspace, tmp_path: Path) -> None:
+    url = _sqlite_db(
+        tmp_path,
+        "CREATE TABLE media_type (media_type_id INTEGER PRIMARY KEY, name TEXT)",
+        "INSERT INTO media_type VALUES (1, 'MPEG audio file'), (2, 'Protected AAC audio file'), "
+        "(3, 'Protected MPEG-4 video file'), (4, 'Purchased AAC audio file'), "
+        "(5, 'AAC audio file')",
+        "CREATE TABLE employee (employee_id INTEGER PRIMARY KEY, title TEXT, city TEXT)",
+        "INSERT INTO employee VALUES (1, 'General Manager', 'Calgary'), "
+        "(2, 'Sales Manager', 'Calgary'), (3, 'IT Manager', 'Lethbridge'), "
+        "(4, 'IT Staff', 'Lethbridge'), (5, 'Sales Support Agent', 'Calgary')",
+    )
+    connect(mairie, "chinook", url)
+    res = scan(mairie, "chinook")
+    assert {(f.table, f.column, f.entity_type) for f in res.findings} == {
+        ("employee", "city", "LOCATION")
+    }
+
+
+@pytest.mark.parametrize(
+    ("column", "entity"),
+    [
+        ("city", "LOCATION"),
+        ("ville", "LOCATION"),
+        ("commune", "LOCATION"),
+        ("billing_city", "LOCATION"),
+        ("lieu_naissance", "LOCATION"),
+        ("photo", "PHOTO"),
+        ("avatar", "PHOTO"),
+        ("empreinte_digitale", "BIOMETRIC"),
+        ("face_template", "BIOMETRIC"),
+    ],
+)
+def test_places_and_pictures_in_the_vocabulary(column: str, entity: str) -> None:
+    sig = name_signal(column)
+    assert sig is not None and sig.entity_type == entity
+
+
+def test_the_iban_share_counts_only_valid_checksums() -> None:
+    good = [
+        "FR7630006000011234567890189",
+        "FR1420041010050500013M02606",
+        "FR7627611846061287032160416",
+    ]
+    bad = ["FR7630006000011234567890188", "FR1420041010050500013M02607"]
+    got = judge_column("iban", ColumnKind.TEXT, good + bad, [[] for _ in range(5)], today=TODAY)
+    (v,) = got
+    assert v.entity_type == "IBAN_CODE" and v.matched == 3 and v.ratio == 0.6
+    assert judge_column("iban", ColumnKind.TEXT, bad, [[] for _ in bad], today=TODAY) == []
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mariadb"])
+def test_a_wrong_password_names_the_user_host_and_database(
+    mairie: Workspace, dialect: str, request: pytest.FixtureRequest
+) -> None:
+    server = request.getfixturevalue(
+        "pg_server_url" if dialect == "postgresql" else "mariadb_server_url"
+    )
+    u = make_url(server)
+    user = "rgpd_absent" if dialect == "postgresql" else "root"
+    url = u.set(username=user, password="mauvais").render_as_string(hide_password=False)
+    connect(mairie, "faux", url)
+    res = scan(mairie, "faux")
+    (err,) = res.errors
+    assert err.reason == "auth_failed"
+    assert f"user {user} on host {u.host}" in err.message and str(u.database) in err.message
+    assert "mauvais" not in err.message
+
+
+def test_scan_db_takes_a_url_and_never_a_password_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rgpd.config import load_settings
+    from rgpd.crypto import KeyRing
+    from rgpd.workspace import open_workspace
+
+    cfg = tmp_path / "rgpd.toml"
+    cfg.write_text(
+        f'[rgpd]\ndatabase_url = "sqlite:///{tmp_path / "store.db"}"\norg = "mairie"\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(config_file=cfg)
+    KeyRing.generate().save(settings.path(settings.key_file))
+    ws = open_workspace(settings)
+    service.add_org(ws, Organisation(slug="mairie", name="Ville"))
+    ws.db.dispose()
+    url = _sqlite_db(tmp_path, *_PEOPLE)
+    code, out = run_cli(["--config", str(cfg), "scan", "db", url, "--depth", "quick"])
+    assert code == 0, out
+    assert "views not scanned" in out and "EMAIL_ADDRESS" in out
+    pg = "postgresql+psycopg://lecteur:secret@127.0.0.1:1/x"
+    code, out = run_cli(["--config", str(cfg), "scan", "db", pg])
+    assert code == 2 and "RGPD_DB_PASSWORD" in out and "secret" not in out
+    monkeypatch.setenv("RGPD_DB_PASSWORD", "motdepasse")
+    code, out = run_cli(
+        ["--config", str(cfg), "scan", "db", "postgresql+psycopg://lecteur@127.0.0.1:1/x"]
+    )
+    assert code == 3 and "motdepasse" not in out
+
+
+def test_database_and_profiles_do_not_import_each_other() -> None:
+    """Issue 16: ``scan/database`` ↔ ``scan/profiles`` was a circle (imports inside
+    functions included); what both need lives in ``scan/liveness``."""
+    import ast
+
+    def imported(module: str) -> set[str]:
+        src = Path(__file__).resolve().parents[2] / "rgpd" / "scan" / f"{module}.py"
+        return {
+            str(n.module)
+            for n in ast.walk(ast.parse(src.read_text(encoding="utf-8")))
+            if isinstance(n, ast.ImportFrom)
+        }
+
+    assert "rgpd.scan.profiles" not in imported("database")
+    assert "rgpd.scan.profiles" not in imported("liveness")
+    assert "rgpd.scan.database" not in imported("liveness")

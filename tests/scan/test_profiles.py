@@ -336,7 +336,7 @@ def test_schedule_systemd(tmp_path: Path) -> None:
     assert f"WorkingDirectory={tmp_path}" in out
     assert f"ExecStart={rgpd_bin} --config {tmp_path / 'rgpd.toml'} scan run nightly" in out
     assert "OnCalendar=*-*-* 01:15:00" in out and "Persistent=true" in out
-    assert "User=rgpd" in out and "SuccessExitStatus=1" in out
+    assert "User=rgpd" in out and "SuccessExitStatus=1 5" in out
     assert f"RGPD_DATABASE_URL=sqlite:///{tmp_path / 'rgpd.db'}" in out
     assert f"PATH={Path(rgpd_bin).parent}:" in out
     assert "EnvironmentFile=/etc/rgpd/rgpd-scan-nightly.env" in out

@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from faker import Faker
 
 from rgpd.cli import main
-from rgpd.commands.scan import _where, stored_uri
+from rgpd.commands.scan import _where
 from rgpd.registry import service
 from rgpd.registry.model import Organisation
-from rgpd.scan.findings import list_findings
+from rgpd.scan.findings import list_findings, stored_uri
 from rgpd.workspace import Workspace
 
 from .test_files_scan import ORG, make_file_workspace, make_share
@@ -127,9 +127,10 @@ def _broken_with_nir(root: Path) -> None:
         (_emails_only, "high", 0),
         (_emails_only, "medium", 1),
         (_clean, "low", 0),
-        (_broken, "high", 3),
+        # a corrupt PDF is unreadable by design: recorded, exit 5, not a failed night (issue 12)
+        (_broken, "high", 5),
         (_broken_with_nir, "high", 1),  # a tripped gate is never hidden by an unreadable file
-        (_broken_with_nir, "none", 3),
+        (_broken_with_nir, "none", 5),
     ],
 )
 def test_exit_codes(home: Workspace, tmp_path: Path, build, fail_on: str, expected: int) -> None:  # type: ignore[no-untyped-def]
@@ -288,3 +289,79 @@ def test_file_uris_are_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyP
 )
 def test_where_shows_every_location_key(loc: dict[str, object], expected: str) -> None:
     assert _where(loc) == expected
+
+
+def test_the_cli_does_not_load_presidio_or_spacy_for_help_or_a_rescan(tmp_path: Path) -> None:
+    """Issue 11: ``rgpd --help`` and a rescan pay no model import (lazy imports); a scan
+    loads the models in its workers only, never in the ``rgpd`` process itself."""
+    import subprocess
+    import sys
+
+    (tmp_path / "partage").mkdir()
+    (tmp_path / "partage" / "lettre.txt").write_text(
+        "Écrire à camille.durand@example.org.\n", encoding="utf-8"
+    )
+    code = f"""
+import sys
+from click.testing import CliRunner
+import rgpd.cli
+from rgpd.cli import main
+def heavy():
+    return [m for m in ('presidio_analyzer', 'spacy', 'distributed') if m in sys.modules]
+CliRunner().invoke(rgpd.cli.cli, ['--help'])
+CliRunner().invoke(rgpd.cli.cli, ['scan', 'files', '--help'])
+assert not heavy(), heavy()
+base = ['--db', 'sqlite:///{tmp_path}/s.db', '--org', 'mairie']
+with CliRunner().isolation():
+    assert main(['--db', 'sqlite:///{tmp_path}/s.db', 'init']) == 0
+    assert main([*base[:2], 'org', 'add', 'mairie', '--name', 'Ville']) == 0
+    for _ in range(2):  # a first scan (models in the worker), then a rescan
+        rc = main([*base, 'scan', 'files', '{tmp_path}/partage', '--workers', '1',
+                   '--depth', 'quick'])
+        assert rc in (0, 1), rc
+        assert not heavy(), heavy()
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("tripped", "reasons", "expected"),
+    [
+        (False, [], 0),
+        (True, [], 1),
+        (False, ["encrypted"], 5),
+        (False, ["corrupt", "too_large", "archive_ratio"], 5),
+        (False, ["encrypted", "permission_denied"], 3),
+        (False, ["unreachable"], 3),
+        (True, ["io_error"], 1),  # scan files / scan db: --fail-on first, as documented
+    ],
+)
+def test_exit_code_policy_for_commands(tripped: bool, reasons: list[str], expected: int) -> None:
+    from types import SimpleNamespace
+
+    from rgpd.scan.outcome import command_exit_code
+
+    errors = [SimpleNamespace(reason=r) for r in reasons]
+    assert command_exit_code(tripped, errors) == expected
+
+
+@pytest.mark.parametrize(
+    ("reasons", "notify_failed", "findings", "expected"),
+    [
+        ([], False, False, 0),
+        ([], False, True, 1),
+        (["encrypted"], False, False, 5),
+        (["encrypted"], False, True, 1),
+        (["unreachable"], False, True, 3),  # errors win in profiles
+        ([], True, False, 3),
+    ],
+)
+def test_exit_code_policy_for_profiles(
+    reasons: list[str], notify_failed: bool, findings: bool, expected: int
+) -> None:
+    from types import SimpleNamespace
+
+    from rgpd.scan.outcome import profile_exit_code
+
+    errors = [SimpleNamespace(reason=r) for r in reasons]
+    assert profile_exit_code(errors, notify_failed=notify_failed, findings=findings) == expected

@@ -288,6 +288,7 @@ ENTITY_LABELS: dict[str, str] = {
     Entity.FR_ID_CARD: N_("Identity card numbers"),
     Entity.FR_PASSPORT: N_("Passport numbers"),
     Entity.FR_LICENSE_PLATE: N_("Vehicle plates"),
+    Entity.PHOTO: N_("Photos of people"),
     Entity.HEALTH: N_("Health data (Art. 9)"),
     Entity.RELIGION: N_("Religious beliefs (Art. 9)"),
     Entity.POLITICAL_OPINION: N_("Political opinions (Art. 9)"),

@@ -273,9 +273,9 @@ def run_source(
                 raise
     except (SQLAlchemyError, InvalidInput) as exc:
         if isinstance(exc, SQLAlchemyError):
-            from rgpd.scan.database import db_error_kind, db_message
+            from rgpd.scan.database import db_failure_reason, db_message
 
-            out.error, out.error_kind = db_message(exc, []), db_error_kind(exc)
+            out.error, out.error_kind = db_message(exc, []), db_failure_reason(exc)
         else:
             out.error, out.error_kind = str(exc), "invalid_plan"
         out.tables = []
