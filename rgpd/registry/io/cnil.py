@@ -253,6 +253,7 @@ _RET_LABELS = (
     ("référence", "reference"),
 )
 _UNDEFINED = "à définir"
+_RET_TEXT = "texte"
 
 
 def _retention_out(a: Activity) -> str:
@@ -260,7 +261,8 @@ def _retention_out(a: Activity) -> str:
     for u in a.data_categories:
         r = u.retention
         if r is None:
-            out.append(f"{u.category}{SEP}{_UNDEFINED}")
+            tail = f"{_RET_TEXT}: {u.retention_text}" if u.retention_text else _UNDEFINED
+            out.append(f"{u.category}{SEP}{tail}")
             continue
         vals = {
             "active": r.active,
@@ -269,7 +271,8 @@ def _retention_out(a: Activity) -> str:
             "trigger": r.trigger,
             "reference": r.reference,
         }
-        out.append(_fmt_parts(u.category, [(lbl, vals[attr]) for lbl, attr in _RET_LABELS]))
+        pairs = [(lbl, vals[attr]) for lbl, attr in _RET_LABELS]
+        out.append(_fmt_parts(u.category, [*pairs, (_RET_TEXT, u.retention_text)]))
     return _join(out)
 
 
@@ -288,21 +291,28 @@ def _retention_in(text: str, cats: list[dict[str, Any]], errs: list[str]) -> Non
         for lbl, attr in _RET_LABELS:
             if _norm(lbl) in kv:
                 values[attr] = kv.pop(_norm(lbl))
+        text = kv.pop(_RET_TEXT, None)
         errs.extend(kv.leftovers())
-        parsed.append((key, values))
+        parsed.append((key, {"retention": values or None, "retention_text": text}))
     if len(parsed) == len(cats) and all(
         p[0] == c["category"] for p, c in zip(parsed, cats, strict=True)
     ):
         for (_key, found), c in zip(parsed, cats, strict=True):
             if found is not None:
-                c["retention"] = found
+                c.update({k: v for k, v in found.items() if v is not None})
         return
     for key, found in parsed:
-        target = next((c for c in cats if c["category"] == key and "retention" not in c), None)
+        target = next(
+            (c for c in cats if c["category"] == key and not c.keys() & {"retention", "done"}),
+            None,
+        )
         if target is None:
             errs.append(key)
         elif found is not None:
-            target["retention"] = found
+            target.update({k: v for k, v in found.items() if v is not None})
+            target["done"] = True
+    for c in cats:
+        c.pop("done", None)
 
 
 def _recipients_out(a: Activity, kind: RecipientKind) -> str:
@@ -399,6 +409,117 @@ _SECURITY_COLUMNS = (
 )
 
 _LIST = "une entrée par ligne"
+
+
+def _opt_bool_out(v: bool | None) -> str:
+    return "" if v is None else _bool_out(v)
+
+
+def _info(attr: str) -> Callable[[Activity], str]:
+    return lambda a: (
+        _text_out(getattr(a.information, attr, None))
+        if attr != "provided"
+        else (_opt_bool_out(a.information.provided if a.information else None))
+    )
+
+
+def _text_out(v: object) -> str:
+    return "" if v is None else str(v)
+
+
+#: What Madis keeps per activity (issue 14), as columns of the flat layout.
+MADIS_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "active",
+        "En activité",
+        "oui / non (non : traitement arrêté)",
+        lambda a: _bool_out(a.active),
+    ),
+    Column(
+        "estimated_people",
+        "Nombre estimé de personnes concernées",
+        "nombre entier",
+        lambda a: _text_out(a.estimated_people),
+    ),
+    Column(
+        "collection_methods",
+        "Moyens de collecte",
+        _LIST + " (formulaire_web, formulaire_papier, contrat, liste_recue, document_interne, "
+        "entretien_oral, autre)",
+        lambda a: _join(m.value for m in a.collection_methods),
+    ),
+    Column(
+        "collection_details",
+        "Précisions sur la collecte",
+        "texte",
+        lambda a: a.collection_details or "",
+    ),
+    Column(
+        "data_subjects_details",
+        "Précisions sur les personnes concernées",
+        "texte",
+        lambda a: a.data_subjects_details or "",
+    ),
+    Column(
+        "data_categories_details",
+        "Précisions sur les catégories de données",
+        "texte (autres catégories)",
+        lambda a: a.data_categories_details or "",
+    ),
+    Column(
+        "recipients_details",
+        "Précisions sur les destinataires",
+        "texte",
+        lambda a: a.recipients_details or "",
+    ),
+    Column(
+        "paper_processing",
+        "Traitement papier",
+        "oui / non",
+        lambda a: _bool_out(a.paper_processing),
+    ),
+    Column(
+        "information.provided", "Personnes informées (art. 13/14)", "oui / non", _info("provided")
+    ),
+    Column("information.where", "Information : où", "texte", _info("where")),
+    Column("information.how", "Information : comment", "texte", _info("how")),
+    Column(
+        "consent.form",
+        "Forme du consentement",
+        "texte",
+        lambda a: _text_out(a.consent and a.consent.form),
+    ),
+    Column(
+        "consent.proof",
+        "Preuve du consentement",
+        "texte",
+        lambda a: _text_out(a.consent and a.consent.proof),
+    ),
+    Column(
+        "dpo_opinion.opinion",
+        "Avis du DPO",
+        "texte",
+        lambda a: _text_out(a.dpo_opinion and a.dpo_opinion.opinion),
+    ),
+    Column(
+        "dpo_opinion.validated",
+        "Validé par le DPO",
+        "oui / non",
+        lambda a: _bool_out(bool(a.dpo_opinion and a.dpo_opinion.validated)),
+    ),
+    Column(
+        "dpo_opinion.date",
+        "Date de l'avis du DPO",
+        "AAAA-MM-JJ",
+        lambda a: _date_out(a.dpo_opinion.date if a.dpo_opinion else None),
+    ),
+    Column(
+        "dpo_opinion.by",
+        "Avis rendu par",
+        "texte",
+        lambda a: _text_out(a.dpo_opinion and a.dpo_opinion.by),
+    ),
+)
 _PARTY = "« Nom | adresse: … | courriel: … | téléphone: … », une personne par ligne"
 
 COLUMNS: tuple[Column, ...] = (
@@ -566,6 +687,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("review_date", "Date de revue", "AAAA-MM-JJ", lambda a: _date_out(a.review_date)),
     Column("notes", "Notes", "texte", lambda a: a.notes or ""),
+    *MADIS_COLUMNS,
 )
 
 _BY_TITLE = {_norm(c.title): c for c in COLUMNS}
@@ -648,6 +770,27 @@ def _row_to_data(cells: dict[str, str], errs: list[str]) -> dict[str, Any]:
         if v := _opt(g(key, "")):
             dpia[attr] = v
     d["dpia"] = dpia
+    for key in ("active", "paper_processing"):
+        if v := _opt(g(key, "")):
+            d[key] = _bool_in(v)
+    for key in (
+        "estimated_people",
+        "collection_details",
+        "data_subjects_details",
+        "data_categories_details",
+        "recipients_details",
+    ):
+        if v := _opt(g(key, "")):
+            d[key] = v
+    d["collection_methods"] = _lines(g("collection_methods", ""))
+    for block in ("information", "consent", "dpo_opinion"):
+        sub: dict[str, Any] = {}
+        for key, value in cells.items():
+            if key.startswith(block + ".") and value.strip():
+                attr = key.split(".", 1)[1]
+                sub[attr] = _bool_in(value) if attr in ("provided", "validated") else value.strip()
+        if sub:
+            d[block] = sub
     return d
 
 
@@ -710,9 +853,9 @@ def activities_from_rows(rows: Sequence[Sequence[str]], *, source: str = "") -> 
     return out
 
 
-_CARRIED = ({c.key for c in COLUMNS if not c.computed} | {"recipients", "security", "dpia"}) & set(
-    Activity.model_fields
-)
+_CARRIED = (
+    {c.key.split(".")[0] for c in COLUMNS if not c.computed} | {"recipients", "security", "dpia"}
+) & set(Activity.model_fields)
 #: Activity fields the CNIL layout does not carry (YAML only): data locations, person
 #: identifiers, and any technical field added to the model later.
 NOT_IN_TABLES = tuple(f for f in Activity.model_fields if f not in _CARRIED)
