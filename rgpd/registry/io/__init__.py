@@ -36,12 +36,14 @@ from rgpd.registry.io.yamlio import (
     load_yaml_activity,
     problems_from_validation,
 )
+from rgpd.registry.io.template import ImportOutcome
 from rgpd.registry.model import Register
 
 __all__ = [
     "COLUMNS",
     "EXPORT_FORMATS",
     "IMPORT_FORMATS",
+    "ImportOutcome",
     "NOT_IN_TABLES",
     "PUBLIC_FIELDS",
     "SHEET_NAME",
@@ -60,6 +62,7 @@ __all__ = [
     "load_yaml_activity",
     "merge_table_import",
     "parse_register",
+    "parse_register_report",
     "problems_from_validation",
     "public_register",
     "read_register",
@@ -88,6 +91,41 @@ def format_from_path(path: Path) -> str:
 
 def parse_register(data: bytes, fmt: str, *, source: str = "") -> Register:
     """Pure dispatch: file content → validated register."""
+    return parse_register_report(data, fmt, source=source).register
+
+
+def parse_register_report(data: bytes, fmt: str, *, source: str = "") -> ImportOutcome:
+    """File content → register, plus every cell that could not be mapped.
+
+    Spreadsheets are recognised by content: the CNIL template (list + fiches), a
+    Madis export, or rgpd's own flat layout. YAML and the flat layout report
+    problems as errors (nothing is guessed); the CNIL template and Madis, filled by
+    people in other tools, import what maps and return notes for the rest.
+    """
+    if fmt in ("ods", "xlsx"):
+        from rgpd.registry.io.madis import import_madis, is_madis
+        from rgpd.registry.io.sheets import read_workbook
+        from rgpd.registry.io.template import import_cnil_template, is_cnil_template
+
+        sheets = read_workbook(data, fmt, source=source)
+        if is_cnil_template(sheets):
+            return import_cnil_template(sheets, source=source)
+        if is_madis(sheets):
+            return import_madis(sheets, source=source)
+    if fmt == "csv":
+        from rgpd.registry.io.madis import import_madis, is_madis, sheet_from_csv
+
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+        csv_sheet = sheet_from_csv(text)
+        if is_madis([csv_sheet]):
+            return import_madis([csv_sheet], source=source)
+    return ImportOutcome(_parse_plain(data, fmt, source=source), [], fmt)
+
+
+def _parse_plain(data: bytes, fmt: str, *, source: str = "") -> Register:
     if fmt in ("yaml", "csv"):
         try:
             text = data.decode("utf-8")

@@ -200,7 +200,10 @@ def _basis_in(text: str) -> str | None:
     for b, label in LEGAL_BASIS_LABELS.items():
         if _norm(t) == _norm(label):
             return b.value
-    return t  # single letter or alias: the model resolves it, or reports the path
+    from rgpd.registry.io.labels import legal_basis
+
+    found = legal_basis(t) if len(t) > 1 else None
+    return found.value if found else t  # single letter or alias: the model resolves it, or reports the path
 
 
 def _art9_out(c: Art9Condition | None) -> str:
@@ -221,8 +224,10 @@ _LABEL_TO_CATEGORY = {_norm(c.label_fr): c.key for c in CATEGORIES.values()} | {
 
 
 def _category_key(text: str) -> str:
+    from rgpd.registry.io.labels import category_key
+
     t = text.strip()
-    return t if t in CATEGORIES else _LABEL_TO_CATEGORY.get(_norm(t), t)
+    return t if t in CATEGORIES else _LABEL_TO_CATEGORY.get(_norm(t)) or category_key(t) or t
 
 
 def _categories_out(a: Activity) -> str:
@@ -285,6 +290,16 @@ def _retention_in(text: str, cats: list[dict[str, Any]], errs: list[str]) -> Non
         key = _category_key(head)
         if bad == [_UNDEFINED] or (not kv and not bad):
             parsed.append((key, None))
+            continue
+        if not kv and len(bad) == 1:  # « sante | 5 ans à compter de la clôture »: free text
+            from rgpd.registry.io.labels import parse_retention
+
+            got = parse_retention(bad[0])
+            free: dict[str, Any] = {"retention": None, "retention_text": bad[0]}
+            if got:
+                free["retention"] = {"active": got[0], **({"trigger": got[1]} if got[1] else {})}
+                free["retention_text"] = bad[0] if got[1] else None
+            parsed.append((key, free))
             continue
         errs.extend(b for b in bad if b != _UNDEFINED)
         values: dict[str, Any] = {}
@@ -719,9 +734,12 @@ def _row_to_data(cells: dict[str, str], errs: list[str]) -> dict[str, Any]:
     g = cells.get
     d: dict[str, Any] = {"name": g("name", "").strip()}
     d["ref"] = g("ref", "").strip() or _slugify(d["name"])
+    from rgpd.registry.io import labels
+
     for key in ("created", "updated", "review_date"):
         if v := _opt(g(key, "")):
-            d[key] = v
+            parsed = labels.parse_date(v)  # « 12/09/2019 » as well as ISO
+            d[key] = parsed.isoformat() if parsed else v
     for key in ("status", "role"):
         if v := _opt(g(key, "")):
             d[key] = v
@@ -741,8 +759,12 @@ def _row_to_data(cells: dict[str, str], errs: list[str]) -> dict[str, Any]:
     ):
         if v := _opt(g(key, "")):
             d[key] = v
-    for key in ("software", "purposes", "sources", "data_subjects"):
+    for key in ("software", "purposes", "sources"):
         d[key] = _lines(g(key, ""))
+    d["data_subjects"] = [
+        (s.value if (s := labels.subject_category(ln)) else ln)
+        for ln in _lines(g("data_subjects", ""))
+    ]
     d["legal_basis"] = _basis_in(g("legal_basis", ""))
     d["art9_condition"] = _art9_in(g("art9_condition", ""))
     for key in ("art10", "automated_decision", "profiling"):
@@ -782,13 +804,18 @@ def _row_to_data(cells: dict[str, str], errs: list[str]) -> dict[str, Any]:
     ):
         if v := _opt(g(key, "")):
             d[key] = v
-    d["collection_methods"] = _lines(g("collection_methods", ""))
+    d["collection_methods"] = [
+        (m.value if (m := labels.collection_method(ln)) else ln)
+        for ln in _lines(g("collection_methods", ""))
+    ]
     for block in ("information", "consent", "dpo_opinion"):
         sub: dict[str, Any] = {}
         for key, value in cells.items():
             if key.startswith(block + ".") and value.strip():
                 attr = key.split(".", 1)[1]
                 sub[attr] = _bool_in(value) if attr in ("provided", "validated") else value.strip()
+                if attr == "date" and (day := labels.parse_date(value)):
+                    sub[attr] = day.isoformat()
         if sub:
             d[block] = sub
     return d
