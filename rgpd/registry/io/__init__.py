@@ -29,6 +29,7 @@ from rgpd.registry.io.public import (
     export_public_json,
     public_register,
 )
+from rgpd.registry.io.template import ImportOutcome
 from rgpd.registry.io.yamlio import (
     dump_yaml,
     dump_yaml_activity,
@@ -36,17 +37,16 @@ from rgpd.registry.io.yamlio import (
     load_yaml_activity,
     problems_from_validation,
 )
-from rgpd.registry.io.template import ImportOutcome
 from rgpd.registry.model import Register
 
 __all__ = [
     "COLUMNS",
     "EXPORT_FORMATS",
     "IMPORT_FORMATS",
-    "ImportOutcome",
     "NOT_IN_TABLES",
     "PUBLIC_FIELDS",
     "SHEET_NAME",
+    "ImportOutcome",
     "dump_yaml",
     "dump_yaml_activity",
     "export_csv",

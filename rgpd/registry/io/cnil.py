@@ -203,7 +203,9 @@ def _basis_in(text: str) -> str | None:
     from rgpd.registry.io.labels import legal_basis
 
     found = legal_basis(t) if len(t) > 1 else None
-    return found.value if found else t  # single letter or alias: the model resolves it, or reports the path
+    return (
+        found.value if found else t
+    )  # single letter or alias: the model resolves it, or reports the path
 
 
 def _art9_out(c: Art9Condition | None) -> str:

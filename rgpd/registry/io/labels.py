@@ -71,6 +71,10 @@ _CATEGORY_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("identite",), "etat_civil"),
     (("identification",), "etat_civil"),
     (("coordonnees",), "coordonnees"),
+    (("adresse",), "coordonnees"),
+    (("telephone",), "coordonnees"),
+    (("courriel",), "coordonnees"),
+    (("email",), "coordonnees"),
     (("contact",), "coordonnees"),
     (("image",), "image"),
     (("video",), "image"),
@@ -157,7 +161,7 @@ def recipient_kind(text: str) -> RecipientKind | None:
         return None
     if "sous traitant" in n or "prestataire" in n or "hebergeur" in n:
         return RecipientKind.PROCESSOR
-    if "interne" in n or n in ("interne", "service"):
+    if "interne" in n or n.startswith(("service", "direction", "agent")):
         return RecipientKind.INTERNAL
     if any(
         w in n

@@ -62,9 +62,7 @@ def _last_line(text: str) -> str:
 def _is_fiche(sheet: Sheet) -> bool:
     """« Nom du traitement » and « N° / RÉF » as row labels, one under the other (the
     list sheet has them side by side, as column titles)."""
-    rows = {
-        _last_line(v): r for (r, c), v in sheet.cells.items() if c <= 2 and len(v) < 40
-    }
+    rows = {_last_line(v): r for (r, c), v in sheet.cells.items() if c <= 2 and len(v) < 40}
     name, ref = rows.get("nom du traitement"), rows.get("n ref")
     return name is not None and ref is not None and name != ref
 
