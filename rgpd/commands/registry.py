@@ -468,25 +468,61 @@ def _issue_dict(i: Any) -> dict[str, Any]:
 @click.option(
     "--prune", is_flag=True, help="Delete activities absent from the file (register-as-code)."
 )
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would be created or updated; write nothing."
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_ctx
-def registry_import(c: Ctx, path: str, fmt: str, prune: bool) -> int:
-    """Import a register (YAML register-as-code, or the CNIL layout as CSV/XLSX/ODS).
+def registry_import(c: Ctx, path: str, fmt: str, prune: bool, dry_run: bool, as_json: bool) -> int:
+    """Import a register: YAML, the CNIL template (list + fiches), a Madis export, or the flat layout.
 
-    Everything is validated first; on any error nothing is written.
+    Spreadsheets are recognised by their content, not by sheet names. Every cell
+    that cannot be mapped is listed (sheet, cell, value); nothing is dropped
+    silently. An activity that cannot be built (no name, duplicate reference)
+    stops the import and nothing is written.
 
     \b
     Examples:
       rgpd --org mairie registry import registre.yaml --prune
-      rgpd --org mairie registry import registre-cnil.xlsx
+      rgpd --org mairie registry import registre-cnil.ods --dry-run
+      rgpd --org mairie registry import export-madis.csv
     """
     from rgpd.registry import io as rio
 
     org = c.org_slug()
     real_fmt = rio.format_from_path(Path(path)) if fmt == "auto" else fmt
-    reg = rio.read_register(Path(path), fmt=real_fmt)
+    outcome = rio.parse_register_report(Path(path).read_bytes(), real_fmt, source=path)
+    reg = outcome.register
     if real_fmt in ("csv", "xlsx", "ods"):
-        # the CNIL layout has no data locations nor identifiers: keep the ones we hold
+        # spreadsheets carry no data locations nor identifiers: keep the ones we hold
         reg = rio.merge_table_import(service.export_register(c.ws, org), reg)
+    if as_json:
+        plan = service.preview_import(c.ws, org, reg, prune=prune) if dry_run else None
+        res = None if dry_run else service.import_register(c.ws, org, reg, prune=prune)
+        emit_json(
+            {
+                "format": outcome.format,
+                "dry_run": dry_run,
+                "plan": plan,
+                "result": None if res is None else res.__dict__,
+                "notes": [n.__dict__ for n in outcome.notes],
+            }
+        )
+        return 0
+    for note in outcome.notes:
+        warn(str(note))
+    if outcome.notes:
+        warn(_("{n} cells not imported as such: see above", n=len(outcome.notes)))
+    if dry_run:
+        plan = service.preview_import(c.ws, org, reg, prune=prune)
+        rows = [
+            [ref, _(kind)]
+            for kind in ("created", "updated", "unchanged", "deleted")
+            for ref in plan[kind]
+        ]
+        rows += [[ref, _("processor")] for ref in plan["processors"]]
+        table(_("Dry run: nothing written"), [_("Reference"), _("Would be")], rows)
+        return 0
     res = service.import_register(c.ws, org, reg, prune=prune)
     ok(
         _(

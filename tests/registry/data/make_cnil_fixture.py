@@ -127,11 +127,23 @@ ACTIVITIES = [
         },
         "purposes": ["Inscription des enfants à la cantine", "Facturation des repas"],
         "categories": [
-            ("État civil", "nom, prénom des enfants et des parents", "5 ans à compter de la fin de l'inscription"),
-            ("Informations d'ordre économique", "quotient familial", "Durée de l'inscription + 1 an"),
+            (
+                "État civil",
+                "nom, prénom des enfants et des parents",
+                "5 ans à compter de la fin de l'inscription",
+            ),
+            (
+                "Informations d'ordre économique",
+                "quotient familial",
+                "Durée de l'inscription + 1 an",
+            ),
             ("Données concernant la santé", "allergies alimentaires (PAI)", "1 an"),
         ],
-        "subjects": [("Parents", "responsables légaux"), ("Élèves", ""), ("Bénévoles", "accompagnateurs")],
+        "subjects": [
+            ("Parents", "responsables légaux"),
+            ("Élèves", ""),
+            ("Bénévoles", "accompagnateurs"),
+        ],
         "recipients": [
             ("Service interne qui traite les données", "Service enfance"),
             ("Sous-traitants", "Éditeur du portail famille"),
@@ -158,16 +170,26 @@ ACTIVITIES = [
         "purposes": ["Calcul des rémunérations", "Déclarations sociales"],
         "categories": [
             ("État civil", "noms, prénoms, adresses", "5 ans à compter du versement de la paie"),
-            ("Numéro de Sécurité Sociale", "NIR des agents", "5 ans à compter du versement de la paie"),
+            (
+                "Numéro de Sécurité Sociale",
+                "NIR des agents",
+                "5 ans à compter du versement de la paie",
+            ),
             ("Informations d'ordre économique", "RIB", "5 ans"),
         ],
         "subjects": [("Salariés", "agents titulaires et contractuels")],
         "recipients": [
             ("Service interne qui traite les données", "Service RH"),
             ("Partenaires institutionnels ou commerciaux", "URSSAF"),
-            ("Destinataires dans des pays tiers ou organisations internationales", "Banque d'Andorre"),
+            (
+                "Destinataires dans des pays tiers ou organisations internationales",
+                "Banque d'Andorre",
+            ),
         ],
-        "security": [("Mesures de traçabilité", "journal des accès"), ("Chiffrement des données", "")],
+        "security": [
+            ("Mesures de traçabilité", "journal des accès"),
+            ("Chiffrement des données", ""),
+        ],
         "transfers": [
             ("Banque d'Andorre", "Andorre", "Pays adéquat", "Contrat du 23/01/2018"),
         ],
