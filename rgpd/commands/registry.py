@@ -540,7 +540,9 @@ def registry_import(c: Ctx, path: str, fmt: str, prune: bool, dry_run: bool, as_
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["yaml", "csv", "xlsx", "ods", "public-csv", "public-json"]),
+    type=click.Choice(
+        ["yaml", "csv", "xlsx", "ods", "cnil-ods", "cnil-xlsx", "public-csv", "public-json"]
+    ),
     default="yaml",
     show_default=True,
 )
@@ -557,6 +559,7 @@ def registry_export(c: Ctx, fmt: str, out: str | None) -> int:
     Examples:
       rgpd --org mairie registry export > registre.yaml
       rgpd --org mairie registry export --format xlsx --out registre.xlsx
+      rgpd --org mairie registry export --format cnil-ods --out registre-cnil.ods
       rgpd --org mairie registry export --format public-json
     """
     from rgpd.registry import io as rio
@@ -567,7 +570,9 @@ def registry_export(c: Ctx, fmt: str, out: str | None) -> int:
     if out is None and isinstance(data, str):
         click.echo(data, nl=False)
         return 0
-    ext = {"public-csv": "csv", "public-json": "json"}.get(fmt, fmt)
+    ext = {"public-csv": "csv", "public-json": "json", "cnil-ods": "ods", "cnil-xlsx": "xlsx"}.get(
+        fmt, fmt
+    )
     path = Path(out) if out else c.ws.reports_dir() / f"registre-{org}-{date.today()}.{ext}"
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str):

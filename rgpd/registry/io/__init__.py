@@ -71,7 +71,16 @@ __all__ = [
 ]
 
 IMPORT_FORMATS = ("yaml", "csv", "xlsx", "ods")
-EXPORT_FORMATS = ("yaml", "csv", "xlsx", "ods", "public-csv", "public-json")
+EXPORT_FORMATS = (
+    "yaml",
+    "csv",
+    "xlsx",
+    "ods",
+    "cnil-ods",
+    "cnil-xlsx",
+    "public-csv",
+    "public-json",
+)
 _EXT = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".xlsx": "xlsx", ".ods": "ods"}
 
 
@@ -151,6 +160,10 @@ def render_register(register: Register, fmt: str) -> str | bytes:
         return export_xlsx(register)
     if fmt == "ods":
         return export_ods(register)
+    if fmt in ("cnil-ods", "cnil-xlsx"):
+        from rgpd.registry.io.template_export import export_template_ods, export_template_xlsx
+
+        return (export_template_ods if fmt == "cnil-ods" else export_template_xlsx)(register)
     if fmt == "public-csv":
         return export_public_csv(register)
     if fmt == "public-json":

@@ -793,6 +793,8 @@ def _row_to_data(cells: dict[str, str], errs: list[str]) -> dict[str, Any]:
     ):
         if v := _opt(g(key, "")):
             dpia[attr] = v
+            if attr == "date" and (day := labels.parse_date(v)):
+                dpia[attr] = day.isoformat()
     d["dpia"] = dpia
     for key in ("active", "paper_processing"):
         if v := _opt(g(key, "")):

@@ -16,10 +16,14 @@ from datetime import date
 from rgpd.registry.io.sheets import norm
 from rgpd.registry.model import (
     CollectionMethod,
+    DpiaCriterion,
     FinalDisposition,
     LegalBasis,
     RecipientKind,
+    Retention,
+    Role,
     Safeguard,
+    Status,
     SubjectCategory,
 )
 from rgpd.taxonomy import CATEGORIES
@@ -361,3 +365,104 @@ def parse_retention(text: str) -> tuple[str, str | None] | None:
         code = next((v for k, v in _UNITS.items() if unit.startswith(k)), "y")
     rest = m.group("rest").strip().lstrip(",;-–").strip() or None
     return f"{n}{code}", rest
+
+
+#: French labels written in the CNIL-layout export instead of codes (and read back).
+LABELS_FR: dict[str, dict[str, str]] = {
+    "status": {Status.DRAFT: "Brouillon", Status.VALIDATED: "Validé"},
+    "role": {Role.CONTROLLER: "Responsable de traitement", Role.PROCESSOR: "Sous-traitant"},
+    "dpia_criteria": {
+        DpiaCriterion.EVALUATION: "Évaluation ou notation",
+        DpiaCriterion.AUTOMATED_DECISION: "Décision automatisée avec effet juridique",
+        DpiaCriterion.MONITORING: "Surveillance systématique",
+        DpiaCriterion.SENSITIVE: "Données sensibles ou à caractère hautement personnel",
+        DpiaCriterion.LARGE_SCALE: "Collecte à large échelle",
+        DpiaCriterion.MATCHING: "Croisement de données",
+        DpiaCriterion.VULNERABLE: "Personnes vulnérables",
+        DpiaCriterion.INNOVATIVE: "Usage innovant",
+        DpiaCriterion.PREVENTS_RIGHT: "Exclusion du bénéfice d'un droit ou d'un service",
+    },
+    "collection_methods": {
+        CollectionMethod.WEB_FORM: "Formulaire web",
+        CollectionMethod.PAPER_FORM: "Formulaire papier",
+        CollectionMethod.CONTRACT: "Contrat",
+        CollectionMethod.RECEIVED_LIST: "Liste reçue",
+        CollectionMethod.INTERNAL_DOCUMENT: "Document interne",
+        CollectionMethod.ORAL_INTERVIEW: "Entretien oral",
+        CollectionMethod.OTHER: "Autre",
+    },
+}
+DATE_KEYS = ("review_date", "dpia_date", "dpo_opinion.date")
+
+
+def to_label(key: str, text: str) -> str:
+    """A flat-layout cell (codes, ISO dates) → what a person reads (labels, 12/09/2019)."""
+    if key in DATE_KEYS and (d := parse_date(text)):
+        return d.strftime("%d/%m/%Y")
+    mapping = LABELS_FR.get(key)
+    if not mapping:
+        return text
+    return "\n".join(mapping.get(line, line) for line in text.splitlines())  # type: ignore[call-overload]
+
+
+def from_label(key: str, text: str) -> str:
+    """The reverse of ``to_label``: labels back to codes (unknown lines left as typed)."""
+    mapping = LABELS_FR.get(key)
+    if not mapping:
+        return text
+    back = {norm(v): str(k) for k, v in mapping.items()}
+    return "\n".join(back.get(norm(line), line) for line in text.splitlines())
+
+
+_UNIT_FR = {"y": ("an", "ans"), "m": ("mois", "mois"), "d": ("jour", "jours")}
+_FINAL_FR = {
+    FinalDisposition.DESTRUCTION: "destruction",
+    FinalDisposition.VERSEMENT: "versement aux archives",
+    FinalDisposition.TRI: "tri",
+}
+_THEN = ", puis "
+_REF = " — référence : "
+_INTERMEDIATE = " en archivage intermédiaire"
+
+
+def _duration_fr(code: str) -> str:
+    n, unit = int(code[:-1]), code[-1]
+    return f"{n} {_UNIT_FR[unit][0 if n <= 1 else 1]}"
+
+
+def format_retention(r: Retention) -> str:
+    """« 5 ans à compter de X, puis 10 ans en archivage intermédiaire, tri — référence : Y »."""
+    text = _duration_fr(r.active) + (f" {r.trigger}" if r.trigger else "")
+    tail = [f"{_duration_fr(r.intermediate)}{_INTERMEDIATE}"] if r.intermediate else []
+    tail.append(_FINAL_FR[r.final])
+    text += _THEN + ", ".join(tail)
+    return text + (_REF + r.reference if r.reference else "")
+
+
+def parse_retention_full(text: str) -> dict[str, str] | None:
+    """Read back what ``format_retention`` writes, and what people write like it.
+
+    Returns the fields of a ``Retention`` (active, trigger, intermediate, final,
+    reference) or None when no leading duration can be read.
+    """
+    body, _sep, reference = text.partition(_REF.strip(" "))
+    body = body.rstrip(" —-")
+    head, then, tail = body.rpartition(_THEN.strip(" ")) if _THEN.strip() in body else ("", "", "")
+    if not then:
+        head, tail = body, ""
+    got = parse_retention(head.rstrip(", ").strip() if then else body)
+    if got is None:
+        return None
+    out: dict[str, str] = {"active": got[0]}
+    if got[1]:
+        out["trigger"] = got[1]
+    for part in [p.strip() for p in tail.split(",") if p.strip()]:
+        if "intermediaire" in norm(part) and (inter := parse_retention(part)):
+            out["intermediate"] = inter[0]
+        elif fate := final_disposition(part):
+            out["final"] = fate.value
+        else:
+            return {"active": got[0], **({"trigger": got[1]} if got[1] else {})}
+    if reference.strip():
+        out["reference"] = reference.strip()
+    return out

@@ -31,7 +31,7 @@ from rgpd.i18n import _
 from rgpd.registry.io import labels as L
 from rgpd.registry.io.sheets import CellNote, Sheet, cell_ref, norm
 from rgpd.registry.io.yamlio import problems_from_validation
-from rgpd.registry.model import SLUG_RE, Activity, Register
+from rgpd.registry.model import SLUG_RE, Activity, Processor, Register, Retention
 from rgpd.taxonomy import ART9_CATEGORIES
 
 __all__ = ["ImportOutcome", "import_cnil_template", "is_cnil_template"]
@@ -98,6 +98,7 @@ _SECTIONS = (
     ("mesures de securite", "security"),
     ("securite", "security"),
     ("transferts", "transfers"),
+    ("complements", "extras"),
 )
 _ACTORS = (
     ("societe du dpo", "dpo_company"),
@@ -233,6 +234,10 @@ class _Fiche:
         for cc, v in self.right(r, c0, 12):
             if _boiler(v):
                 self.used.add((r, cc))
+        if section == "extras":
+            if values:
+                self.note((r, c0), _("row not understood: not imported"))
+            return
         if section == "actors":
             role = next((k for key, k in _ACTORS if key in norm(label_text)), None)
             if role is None:
@@ -289,7 +294,9 @@ class _Fiche:
             for cc in values:
                 if cc not in (desc_col, ret_col):
                     self.note((r, cc), _("column without a known title: not imported"))
-            if not desc and not ret:
+            if norm(ret) in ("a definir", "a preciser"):
+                ret = ""
+            if not desc and not ret and not values.get(ret_col or 0):
                 return  # the category's row is not filled: not used
             if key is None:
                 self.note((r, c0), _("unknown data category: kept in the categories' precisions"))
@@ -303,12 +310,15 @@ class _Fiche:
             if desc and L.yes_no(desc) is None:
                 item["description"] = desc
             if ret:
-                parsed = L.parse_retention(ret)
+                parsed = L.parse_retention_full(ret)
                 if parsed:
-                    item["retention"] = {"active": parsed[0]}
-                    if parsed[1]:
-                        item["retention"]["trigger"] = parsed[1]
-                if parsed is None or parsed[1]:
+                    item["retention"] = parsed
+                    exact = L.format_retention(Retention.model_validate(parsed))
+                    if exact != ret and (
+                        len(parsed) > 1 or L.parse_retention(ret) != (parsed["active"], None)
+                    ):
+                        item["retention_text"] = ret  # as the DPO wrote it
+                else:
                     item["retention_text"] = ret
                 if parsed is None:
                     self.note(
@@ -345,6 +355,13 @@ class _Fiche:
                     self.note((r, type_col), _("unknown type of recipient: imported as external"))
             name = precision or kind_text
             rec: dict[str, Any] = {"name": name, "kind": kind}
+            m = _REF_SUFFIX.search(name)
+            if m:  # « Éditeur (réf. : editeur-x ; pays : FR) », as we export it
+                rec["name"] = name[: m.start()].strip()
+                for part in m.group(1).split(";"):
+                    tag, _sep, value = part.partition(":")
+                    attr = "country" if norm(tag) == "pays" else "processor"
+                    rec[attr] = value.strip()
             if kind_text and "pays tiers" in norm(kind_text):
                 self.d.setdefault("recipients_details", []).append(
                     _("{name}: outside the EU", name=name)
@@ -400,6 +417,9 @@ class _Fiche:
             if c >= 10 or r <= 3:  # the side links and the fiche's title and help
                 continue
             self.note(pos, _("cell not understood: not imported"))
+
+
+_REF_SUFFIX = re.compile(r"\s*\(((?:r[ée]f\.?|pays)\s*:[^()]*)\)\s*$")
 
 
 def _boiler(v: str) -> bool:
@@ -505,7 +525,7 @@ def _assemble(
     # rgpd's own rows first: the CNIL template's own rows win over them
     if extra:
         errs: list[str] = []
-        decoded = _row_to_data({k: v for k, (v, _p) in extra.items()}, errs)
+        decoded = _row_to_data({k: L.from_label(k, v) for k, (v, _p) in extra.items()}, errs)
         for key in {_field_of(k) for k in extra}:
             if key in decoded:
                 data[key] = decoded[key]
@@ -603,7 +623,11 @@ def import_cnil_template(sheets: list[Sheet], *, source: str = "") -> ImportOutc
     listed: list[dict[str, Any]] = []
     list_sheet = ""
     fiches: list[tuple[Sheet, dict[str, Any], dict[str, tuple[str, tuple[int, int]]]]] = []
+    processors: list[Processor] = []
     for sheet in sheets:
+        if _is_processor_sheet(sheet):
+            processors += _read_processors(sheet, notes, problems)
+            continue
         if _is_fiche(sheet):
             f = _Fiche(sheet, notes)
             d = f.read()
@@ -670,7 +694,74 @@ def import_cnil_template(sheets: list[Sheet], *, source: str = "") -> ImportOutc
             activities.append(act)
     if problems:
         raise ValidationFailed(problems, source)
-    return ImportOutcome(Register(activities=activities), notes, "cnil-template")
+    return ImportOutcome(
+        Register(activities=activities, processors=processors), notes, "cnil-template"
+    )
+
+
+def _is_processor_sheet(sheet: Sheet) -> bool:
+    first = sheet.row(min((r for r, _c in sheet.cells), default=0))
+    titles = {norm(v) for v in first.values()}
+    return "reference du sous traitant" in titles and "nom du sous traitant" in titles
+
+
+def _read_processors(
+    sheet: Sheet, notes: list[CellNote], problems: list[FieldProblem]
+) -> list[Processor]:
+    """The « Sous-traitants » sheet of our export (Art. 28): processors travel with it."""
+    from rgpd.registry.io.cnil import _lines, _parts, _party_in
+    from rgpd.registry.io.template_export import PROCESSOR_COLUMNS
+
+    by_title = {norm(t): a for t, a in PROCESSOR_COLUMNS}
+    first = min(r for r, _c in sheet.cells)
+    cols = {c: by_title.get(norm(v)) for c, v in sheet.row(first).items()}
+    out = []
+    for r in sheet.rows():
+        if r == first:
+            continue
+        data: dict[str, Any] = {}
+        for c, v in sheet.row(r).items():
+            attr = cols.get(c)
+            if attr is None:
+                notes.append(
+                    CellNote(
+                        sheet.name,
+                        cell_ref(r, c),
+                        v,
+                        _("column without a known title: not imported"),
+                    )
+                )
+            elif attr == "contact":
+                errs: list[str] = []
+                data[attr] = _party_in(_lines(v)[0], errs)
+            elif attr in ("services", "contract_clauses"):
+                data[attr] = _lines(v)
+            elif attr == "subprocessors":
+                subs = []
+                for ln in _lines(v):
+                    head, kv, _bad = _parts(ln)
+                    sub: dict[str, Any] = {"name": head}
+                    if "pays" in kv:
+                        sub["country"] = kv["pays"]
+                    if "prestation" in kv:
+                        sub["service"] = kv["prestation"]
+                    subs.append(sub)
+                data[attr] = subs
+            elif attr in ("secnumcloud", "sovereign"):
+                data[attr] = bool(L.yes_no(v))
+            elif attr == "contract_date":
+                day = L.parse_date(v)
+                data[attr] = day.isoformat() if day else v
+            else:
+                data[attr] = v
+        try:
+            out.append(Processor.model_validate(data))
+        except ValidationError as exc:
+            for p in problems_from_validation(exc, ""):
+                problems.append(
+                    FieldProblem(f"« {sheet.name} » {cell_ref(r, 1)} {p.field}", p.problem)
+                )
+    return out
 
 
 def _sensitive_notes(
