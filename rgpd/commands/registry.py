@@ -515,13 +515,15 @@ def registry_import(c: Ctx, path: str, fmt: str, prune: bool, dry_run: bool, as_
         warn(_("{n} cells not imported as such: see above", n=len(outcome.notes)))
     if dry_run:
         plan = service.preview_import(c.ws, org, reg, prune=prune)
-        rows = [
-            [ref, _(kind)]
-            for kind in ("created", "updated", "unchanged", "deleted")
-            for ref in plan[kind]
-        ]
-        rows += [[ref, _("processor")] for ref in plan["processors"]]
-        table(_("Dry run: nothing written"), [_("Reference"), _("Would be")], rows)
+        labels = {
+            "created": _("would be created"),
+            "updated": _("would be updated"),
+            "unchanged": _("unchanged"),
+            "deleted": _("would be deleted"),
+        }
+        rows = [[ref, labels[kind]] for kind in labels for ref in plan[kind]]
+        rows += [[ref, _("processor: would be created or updated")] for ref in plan["processors"]]
+        table(_("Dry run: nothing written"), [_("Reference"), _("Effect")], rows)
         return 0
     res = service.import_register(c.ws, org, reg, prune=prune)
     ok(

@@ -387,7 +387,7 @@ class _Fiche:
             country = values.get(country_col, "") if country_col else ""
             guarantee = values.get(guar_col, "") if guar_col else ""
             doc = values.get(doc_col, "") if doc_col else ""
-            tr: dict[str, Any] = {"recipient": recipient or "?", "country": country or "?"}
+            transfer: dict[str, Any] = {"recipient": recipient or "?", "country": country or "?"}
             details = [doc] if doc else []
             if guarantee:
                 sg = L.safeguard(guarantee)
@@ -395,7 +395,7 @@ class _Fiche:
                     self.note((r, guar_col or c0), _("unknown safeguard: kept in the details"))
                     details.insert(0, guarantee)
                 else:
-                    tr["safeguard"] = sg[0]
+                    transfer["safeguard"] = sg[0]
                     if sg[1]:
                         details.insert(0, sg[1])
                         self.note(
@@ -405,8 +405,8 @@ class _Fiche:
             if not country:
                 self.note((r, rec_col), _("transfer without a country (Art. 30(1)(e))"))
             if details:
-                tr["details"] = "; ".join(details)
-            self.d.setdefault("transfers", []).append(tr)
+                transfer["details"] = "; ".join(details)
+            self.d.setdefault("transfers", []).append(transfer)
             return
 
     def leftovers(self) -> None:
