@@ -308,9 +308,9 @@ def _retention_in(text: str, cats: list[dict[str, Any]], errs: list[str]) -> Non
         for lbl, attr in _RET_LABELS:
             if _norm(lbl) in kv:
                 values[attr] = kv.pop(_norm(lbl))
-        text: str | None = kv.pop(_RET_TEXT) if _RET_TEXT in kv else None
+        free_text = kv.pop(_RET_TEXT) if _RET_TEXT in kv else None
         errs.extend(kv.leftovers())
-        parsed.append((key, {"retention": values or None, "retention_text": text}))
+        parsed.append((key, {"retention": values or None, "retention_text": free_text}))
     if len(parsed) == len(cats) and all(
         p[0] == c["category"] for p, c in zip(parsed, cats, strict=True)
     ):
