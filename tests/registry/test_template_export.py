@@ -6,6 +6,7 @@ install does not lint "unknown processor".
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from datetime import date
@@ -142,3 +143,24 @@ def test_processors_travel_to_another_install(ws: Any, sample: Register, fmt: st
     assert {p.ref for p in moved.processors} == {p.ref for p in sample.processors}
     codes = {i.code for i in lint_register(moved, today=date(2026, 1, 1))}
     assert "processor_unknown" not in codes
+
+
+# -- public register: only what may be published ----------------------------------------------
+
+
+def test_public_register_publishes_collection_and_notice_not_internal_madis_fields(
+    sample: Register,
+) -> None:
+    from rgpd.i18n import use_language
+
+    with use_language("fr"):
+        entries = {e["name"]: e for e in rio.public_register(sample)}
+    cantine = entries["Restauration scolaire et portail famille"]
+    assert cantine["collection_methods"] == ["formulaire en ligne", "formulaire papier"]
+    assert cantine["information"].startswith("portail famille")
+    text = json.dumps(entries, ensure_ascii=False)
+    for private in ("850", "Avis favorable", "double opt-in", "horodatage"):
+        assert private not in text
+    stopped = sample.activities[0].model_copy(update={"active": False})
+    reg = Register(activities=[stopped, *sample.activities[1:]])
+    assert stopped.name not in {e["name"] for e in rio.public_register(reg)}
