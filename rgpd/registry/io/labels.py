@@ -363,7 +363,7 @@ def parse_retention(text: str) -> tuple[str, str | None] | None:
         code = "d"
     else:
         code = next((v for k, v in _UNITS.items() if unit.startswith(k)), "y")
-    rest = m.group("rest").strip().lstrip(",;-–").strip() or None
+    rest = re.sub(r"^[,;–-]\s+", "", m.group("rest").strip()) or None
     return f"{n}{code}", rest
 
 
@@ -466,3 +466,18 @@ def parse_retention_full(text: str) -> dict[str, str] | None:
     if reference.strip():
         out["reference"] = reference.strip()
     return out
+
+
+_WRITTEN = "tel qu'écrit : "
+
+
+def wrap_written(text: str) -> str:
+    """The retention as the DPO wrote it, under the structured one (export)."""
+    return f"({_WRITTEN}{text})"
+
+
+def unwrap_written(text: str) -> str:
+    t = text.strip()
+    if t.startswith("(" + _WRITTEN) and t.endswith(")"):
+        return t[len(_WRITTEN) + 1 : -1]
+    return t

@@ -31,7 +31,7 @@ from rgpd.i18n import _
 from rgpd.registry.io import labels as L
 from rgpd.registry.io.sheets import CellNote, Sheet, cell_ref, norm
 from rgpd.registry.io.yamlio import problems_from_validation
-from rgpd.registry.model import SLUG_RE, Activity, Processor, Register, Retention
+from rgpd.registry.model import SLUG_RE, Activity, Processor, Register
 from rgpd.taxonomy import ART9_CATEGORIES
 
 __all__ = ["ImportOutcome", "import_cnil_template", "is_cnil_template"]
@@ -304,20 +304,19 @@ class _Fiche:
                     " — ".join(x for x in (label_text.strip(), desc, ret) if x)
                 )
                 return
-            if L.yes_no(desc) is False and not ret:
+            if _tick(desc) is False and not ret:
                 return  # « Non »: the category is not used
             item: dict[str, Any] = {"category": key}
-            if desc and L.yes_no(desc) is None:
+            if desc and _tick(desc) is None:
                 item["description"] = desc
             if ret:
-                parsed = L.parse_retention_full(ret)
+                first, _nl, rest = ret.partition("\n")
+                parsed = L.parse_retention_full(first)
                 if parsed:
+                    # the whole text is read (duration, trigger, then...): nothing is lost
                     item["retention"] = parsed
-                    exact = L.format_retention(Retention.model_validate(parsed))
-                    if exact != ret and (
-                        len(parsed) > 1 or L.parse_retention(ret) != (parsed["active"], None)
-                    ):
-                        item["retention_text"] = ret  # as the DPO wrote it
+                    if rest.strip():  # our export: « (as written: ...) » on a second line
+                        item["retention_text"] = L.unwrap_written(rest.strip())
                 else:
                     item["retention_text"] = ret
                 if parsed is None:
@@ -336,6 +335,7 @@ class _Fiche:
             self.used.add((r, cc))
         if section == "subjects":
             subject = L.subject_category(kind_text) if kind_text else None
+            unknown = subject is None and bool(kind_text)
             if subject is None:
                 subject = L.subject_category("autres")
                 if kind_text:
@@ -344,7 +344,7 @@ class _Fiche:
             if subject not in subjects:
                 subjects.append(subject)
             detail = ": ".join(x for x in (kind_text, precision) if x)
-            if precision or (subject and subject.value == "autres" and kind_text):
+            if precision or unknown:
                 self.d.setdefault("data_subjects_details", []).append(detail)
             return
         if section == "recipients":
@@ -424,7 +424,11 @@ _REF_SUFFIX = re.compile(r"\s*\(((?:r[ée]f\.?|pays)\s*:[^()]*)\)\s*$")
 
 def _boiler(v: str) -> bool:
     n = norm(v)
-    return any(n.startswith(b) for b in _BOILERPLATE) or v.strip().startswith("►")
+    return (
+        n in ("n a", "na")  # « N/A »
+        or any(n.startswith(b) for b in _BOILERPLATE[:2])
+        or v.strip().startswith("►")
+    )
 
 
 # -- the list sheet ----------------------------------------------------------------------------
@@ -574,7 +578,7 @@ def _assemble(
 
 def _field_of(flat_key: str) -> str:
     """A column key of the flat layout → the Activity field it fills."""
-    if flat_key.startswith("recipients_"):
+    if flat_key in ("recipients_internal", "recipients_external", "recipients_processors"):
         return "recipients"
     if flat_key == "retention":
         return "data_categories"
@@ -783,8 +787,6 @@ def _sensitive_notes(
                     _("special category: record the Art. 9(2) condition that allows it"),
                 )
             )
-        if key == "infractions":
-            data["art10"] = True
     if listed and L.yes_no(listed.get("sensitive", "")) and not sensitive:
         pos = listed["_cells"]["sensitive"]
         notes.append(
@@ -827,3 +829,10 @@ def _organisation_notes(sheet: Sheet, header: int, notes: list[CellNote]) -> Non
                     _("organisation details are managed with 'rgpd org': not imported"),
                 )
             )
+
+
+def _tick(text: str) -> bool | None:
+    """« Oui » / « X » / « Non » typed in a description cell to tick a category (strict:
+    a real description such as « o# » or « N° » is not a tick)."""
+    t = norm(text)
+    return True if t in ("oui", "x", "yes") else False if t in ("non", "no") else None

@@ -23,10 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from rgpd.registry.io.labels import format_retention, to_label
+from rgpd.registry.io.labels import format_retention, to_label, wrap_written
 from rgpd.registry.io.public import _SUBJECTS  # the published French labels of subjects
 from rgpd.registry.model import (
     Activity,
+    DataCategoryUse,
     Party,
     Processor,
     RecipientKind,
@@ -81,6 +82,7 @@ _UNIT = {"y": ("an", "ans"), "m": ("mois", "mois"), "d": ("jour", "jours")}
 _FINAL = {"destruction": "destruction", "versement": "versement aux archives", "tri": "tri"}
 #: rgpd's flat-layout columns written in the « Compléments » section (when not empty).
 _EXTRA_KEYS = (
+    "controllers_served",
     "status",
     "role",
     "department",
@@ -122,6 +124,14 @@ _EXTRA_KEYS = (
     "dpo_opinion.date",
     "dpo_opinion.by",
 )
+_FALSE_DEFAULT = {
+    "art10",
+    "dpia_done",
+    "automated_decision",
+    "profiling",
+    "paper_processing",
+    "dpo_opinion.validated",
+}
 _DEFAULT_TEXT = {"status": "brouillon", "role": "responsable", "active": "oui"}
 #: Processors sheet: (title, attribute); re-imported by ``template``.
 PROCESSOR_COLUMNS = (
@@ -149,11 +159,11 @@ def _duration(code: str) -> str:
     return f"{n} {_UNIT[unit][0 if n <= 1 else 1]}"
 
 
-def retention_text(a: Activity, key: str) -> str:
-    use = next(u for u in a.data_categories if u.category == key)
-    if use.retention_text:
-        return use.retention_text
-    return format_retention(use.retention) if use.retention else ""
+def retention_text(use: DataCategoryUse) -> str:
+    if use.retention is None:
+        return use.retention_text or ""
+    text = format_retention(use.retention)
+    return f"{text}\n{wrap_written(use.retention_text)}" if use.retention_text else text
 
 
 def _party_cells(p: Party) -> list[Cell]:
@@ -216,7 +226,7 @@ def _fiche(a: Activity) -> list[list[Cell]]:
                 [
                     Cell(CATEGORIES[u.category].label_fr, LABEL),
                     Cell(u.description or "", VALUE, 2),
-                    Cell(retention_text(a, u.category) or "à définir", VALUE, 2),
+                    Cell(retention_text(u) or "à définir", VALUE, 2),
                 ]
             )
     rows += [
@@ -299,7 +309,7 @@ def _fiche(a: Activity) -> list[list[Cell]]:
     for key in _EXTRA_KEYS:
         col = by_key[key]
         text = col.export(a)
-        if not text or text == _DEFAULT_TEXT.get(key) or (text == "non" and key != "active"):
+        if not text or text == _DEFAULT_TEXT.get(key) or (text == "non" and key in _FALSE_DEFAULT):
             continue
         assert _BY_TITLE[_norm_title(col.title)] is col
         extras.append([Cell(col.title, LABEL), Cell(to_label(key, text), VALUE, 4)])
