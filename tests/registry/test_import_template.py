@@ -57,7 +57,8 @@ def test_fiche_fields_come_in(cnil: rio.ImportOutcome) -> None:
     assert civil.description == "nom, prénom des enfants et des parents"
     assert civil.retention is not None and civil.retention.active == "5y"
     assert civil.retention.trigger == "à compter de la fin de l'inscription"
-    assert civil.retention_text == "5 ans à compter de la fin de l'inscription"
+    # read entirely (duration + trigger): nothing left over to keep as text
+    assert civil.retention_text is None
     # free text that holds no leading duration stays free text
     assert cats["economique_financier"].retention is None
     assert cats["economique_financier"].retention_text == "Durée de l'inscription + 1 an"
