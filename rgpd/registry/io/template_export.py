@@ -395,7 +395,7 @@ def layout(reg: Register) -> list[SheetLayout]:
         while name in used:
             name, k = f"Fiche {a.ref}"[:28] + f"-{k}", k + 1
         used.add(name)
-        sheets.append(SheetLayout(name, (6.2, 4.6, 3.6, 3.4, 5.4), _fiche(a), 0))
+        sheets.append(SheetLayout(name, (6.9, 4.6, 3.4, 3.4, 5.2), _fiche(a), 0))
     if reg.processors:
         sheets.append(
             SheetLayout(
