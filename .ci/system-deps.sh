@@ -6,6 +6,8 @@ if [ "${1:-}" != "--runtime" ]; then  # test-only tools; `make demo` needs the r
   command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+  # the CNIL-template export is checked by printing it through LibreOffice
+  command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
 fi
 dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)

@@ -486,25 +486,63 @@ def _issue_dict(i: Any) -> dict[str, Any]:
 @click.option(
     "--prune", is_flag=True, help="Delete activities absent from the file (register-as-code)."
 )
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would be created or updated; write nothing."
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_ctx
-def registry_import(c: Ctx, path: str, fmt: str, prune: bool) -> int:
-    """Import a register (YAML register-as-code, or the CNIL layout as CSV/XLSX/ODS).
+def registry_import(c: Ctx, path: str, fmt: str, prune: bool, dry_run: bool, as_json: bool) -> int:
+    """Import a register: YAML, the CNIL template (list + fiches), a Madis export, or the flat layout.
 
-    Everything is validated first; on any error nothing is written.
+    Spreadsheets are recognised by their content, not by sheet names. Every cell
+    that cannot be mapped is listed (sheet, cell, value); nothing is dropped
+    silently. An activity that cannot be built (no name, duplicate reference)
+    stops the import and nothing is written.
 
     \b
     Examples:
       rgpd --org mairie registry import registre.yaml --prune
-      rgpd --org mairie registry import registre-cnil.xlsx
+      rgpd --org mairie registry import registre-cnil.ods --dry-run
+      rgpd --org mairie registry import export-madis.csv
     """
     from rgpd.registry import io as rio
 
     org = c.org_slug()
     real_fmt = rio.format_from_path(Path(path)) if fmt == "auto" else fmt
-    reg = rio.read_register(Path(path), fmt=real_fmt)
+    outcome = rio.parse_register_report(Path(path).read_bytes(), real_fmt, source=path)
+    reg = outcome.register
     if real_fmt in ("csv", "xlsx", "ods"):
-        # the CNIL layout has no data locations nor identifiers: keep the ones we hold
+        # spreadsheets carry no data locations nor identifiers: keep the ones we hold
         reg = rio.merge_table_import(service.export_register(c.ws, org), reg)
+    if as_json:
+        plan = service.preview_import(c.ws, org, reg, prune=prune) if dry_run else None
+        res = None if dry_run else service.import_register(c.ws, org, reg, prune=prune)
+        emit_json(
+            {
+                "format": outcome.format,
+                "dry_run": dry_run,
+                "plan": plan,
+                "result": None if res is None else res.__dict__,
+                "notes": [n.__dict__ for n in outcome.notes],
+            }
+        )
+        return 0
+    for note in outcome.notes:
+        warn(str(note))
+    if outcome.notes:
+        warn(_("{n} cells not imported as such: see above", n=len(outcome.notes)))
+    if dry_run:
+        plan = service.preview_import(c.ws, org, reg, prune=prune)
+        labels = {
+            "created": _("would be created"),
+            "updated": _("would be updated"),
+            "unchanged": _("unchanged"),
+            "deleted": _("would be deleted"),
+        }
+        rows = [[ref, labels[kind]] for kind in labels for ref in plan[kind]]
+        rows += [[ref, _("processor: would be created or updated")] for ref in plan["processors"]]
+        table(_("Dry run: nothing written"), [_("Reference"), _("Effect")], rows)
+        return 0
     res = service.import_register(c.ws, org, reg, prune=prune)
     ok(
         _(
@@ -522,7 +560,9 @@ def registry_import(c: Ctx, path: str, fmt: str, prune: bool) -> int:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["yaml", "csv", "xlsx", "ods", "public-csv", "public-json"]),
+    type=click.Choice(
+        ["yaml", "csv", "xlsx", "ods", "cnil-ods", "cnil-xlsx", "public-csv", "public-json"]
+    ),
     default="yaml",
     show_default=True,
 )
@@ -539,6 +579,7 @@ def registry_export(c: Ctx, fmt: str, out: str | None) -> int:
     Examples:
       rgpd --org mairie registry export > registre.yaml
       rgpd --org mairie registry export --format xlsx --out registre.xlsx
+      rgpd --org mairie registry export --format cnil-ods --out registre-cnil.ods
       rgpd --org mairie registry export --format public-json
     """
     from rgpd.registry import io as rio
@@ -549,7 +590,9 @@ def registry_export(c: Ctx, fmt: str, out: str | None) -> int:
     if out is None and isinstance(data, str):
         click.echo(data, nl=False)
         return 0
-    ext = {"public-csv": "csv", "public-json": "json"}.get(fmt, fmt)
+    ext = {"public-csv": "csv", "public-json": "json", "cnil-ods": "ods", "cnil-xlsx": "xlsx"}.get(
+        fmt, fmt
+    )
     path = Path(out) if out else c.ws.reports_dir() / f"registre-{org}-{c.ws.today()}.{ext}"
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str):

@@ -149,6 +149,18 @@ class Status(StrEnum):
     VALIDATED = "valide"
 
 
+class CollectionMethod(StrEnum):
+    """How the data is collected (Madis's « moyens de la collecte »)."""
+
+    WEB_FORM = "formulaire_web"
+    PAPER_FORM = "formulaire_papier"
+    CONTRACT = "contrat"
+    RECEIVED_LIST = "liste_recue"
+    INTERNAL_DOCUMENT = "document_interne"
+    ORAL_INTERVIEW = "entretien_oral"
+    OTHER = "autre"
+
+
 class Role(StrEnum):
     CONTROLLER = "responsable"  # Art. 30(1)
     PROCESSOR = "sous_traitant"  # Art. 30(2)
@@ -227,6 +239,8 @@ class DataCategoryUse(_Model):
     category: str
     description: str | None = None
     retention: Retention | None = None
+    # retention as the DPO wrote it, when it is not a plain duration (CNIL template, Madis)
+    retention_text: str | None = None
 
     @field_validator("category")
     @classmethod
@@ -286,6 +300,30 @@ class Dpia(_Model):
     done: bool = False
     date: _dt.date | None = None  # '_dt.date': the field name shadows the type here
     reference: str | None = None
+
+
+class Information(_Model):
+    """How people are informed (Art. 13 when collected from them, Art. 14 otherwise)."""
+
+    provided: bool | None = None  # None: not recorded yet
+    where: str | None = None  # form footer, web page, poster at the desk...
+    how: str | None = None  # written notice, oral, both...
+
+
+class Consent(_Model):
+    """Art. 7(1): the controller must be able to demonstrate consent."""
+
+    form: str | None = None  # tick box on the web form, signed paper form...
+    proof: str | None = None  # where the proof is kept
+
+
+class DpoOpinion(_Model):
+    """The DPO's opinion on one activity (Art. 39(1)(a)-(b)), and its validation."""
+
+    opinion: str | None = None
+    validated: bool = False
+    date: _dt.date | None = None
+    by: str | None = None
 
 
 class DataLocation(_Model):
@@ -414,6 +452,18 @@ class Activity(_Model):
     person_identifiers: list[PersonIdentifier] = Field(default_factory=list)
     erasure: ErasureStrategy | None = None
     notes: str | None = None
+    # What Madis keeps per activity (issue 14); precisions sit next to each closed list.
+    active: bool = True  # False: the activity is no longer carried out (kept for history)
+    estimated_people: int | None = Field(default=None, ge=0)
+    collection_methods: list[CollectionMethod] = Field(default_factory=list)
+    collection_details: str | None = None
+    data_subjects_details: str | None = None
+    data_categories_details: str | None = None
+    recipients_details: str | None = None
+    paper_processing: bool = False
+    information: Information | None = None
+    consent: Consent | None = None
+    dpo_opinion: DpoOpinion | None = None
 
     @field_validator("ref")
     @classmethod
@@ -431,6 +481,12 @@ class Activity(_Model):
             key = v.strip().lower().removeprefix("6(1)(").removesuffix(")").replace("-", "_")
             return LEGAL_BASIS_ALIASES.get(key, key)
         return v
+
+    @field_validator("information", "consent", "dpo_opinion", mode="after")
+    @classmethod
+    def _empty_is_none(cls, v: BaseModel | None) -> BaseModel | None:
+        """An all-blank block is « not recorded »: one canonical form, whatever the source."""
+        return None if v is not None and not v.model_dump(exclude_defaults=True) else v
 
     @model_validator(mode="after")
     def _dates(self) -> Activity:

@@ -490,6 +490,36 @@ def import_register(
     return res
 
 
+def preview_import(
+    ws: Workspace, org: str, register: Register, *, prune: bool = False
+) -> dict[str, list[str]]:
+    """What ``import_register`` would do, without writing (``registry import --dry-run``).
+
+    Returns the activity references per outcome: created, updated, unchanged,
+    deleted (with ``prune``), and the processors that would be created or updated.
+    """
+    current = {a.ref: a for a in export_register(ws, org).activities}
+    out: dict[str, list[str]] = {
+        "created": [],
+        "updated": [],
+        "unchanged": [],
+        "deleted": [],
+        "processors": [],
+    }
+    for a in register.activities:
+        old = current.get(a.ref)
+        kind = "created" if old is None else "unchanged" if _dump(old) == _dump(a) else "updated"
+        out[kind].append(a.ref)
+    known = {p.ref: p for p in list_processors(ws, org)}
+    out["processors"] = [
+        p.ref for p in register.processors if p.ref not in known or _dump(known[p.ref]) != _dump(p)
+    ]
+    if prune:
+        keep = {a.ref for a in register.activities}
+        out["deleted"] = [ref for ref in current if ref not in keep]
+    return out
+
+
 def export_register(ws: Workspace, org: str) -> Register:
     org_model = get_org(ws, org)
     return Register(

@@ -23,12 +23,16 @@ from rgpd.registry.model import (
     Art34Decision,
     Breach,
     BreachNature,
+    CollectionMethod,
+    Consent,
     ContractClause,
     DataCategoryUse,
     DataLocation,
     Dpia,
     DpiaCriterion,
+    DpoOpinion,
     FinalDisposition,
+    Information,
     LegalBasis,
     Notification,
     Organisation,
@@ -171,6 +175,7 @@ def activities(
                     category=category_keys,
                     description=opt(text),
                     retention=opt(retentions(text)),
+                    retention_text=opt(text),
                 ),
                 4,
             )
@@ -235,6 +240,29 @@ def activities(
         if technical
         else [],
         notes=draw(opt(text)),
+        active=draw(st.booleans()),
+        estimated_people=draw(opt(st.integers(0, 10**6))),
+        collection_methods=draw(small_list(st.sampled_from(list(CollectionMethod)))),
+        collection_details=draw(opt(text)),
+        data_subjects_details=draw(opt(text)),
+        data_categories_details=draw(opt(text)),
+        recipients_details=draw(opt(text)),
+        paper_processing=draw(st.booleans()),
+        information=draw(
+            opt(st.builds(Information, provided=opt(st.booleans()), where=opt(text), how=opt(text)))
+        ),
+        consent=draw(opt(st.builds(Consent, form=opt(text), proof=opt(text)))),
+        dpo_opinion=draw(
+            opt(
+                st.builds(
+                    DpoOpinion,
+                    opinion=opt(text),
+                    validated=st.booleans(),
+                    date=opt(dates),
+                    by=opt(text),
+                )
+            )
+        ),
     )
 
 

@@ -29,6 +29,7 @@ from rgpd.registry.io.public import (
     export_public_json,
     public_register,
 )
+from rgpd.registry.io.template import ImportOutcome
 from rgpd.registry.io.yamlio import (
     dump_yaml,
     dump_yaml_activity,
@@ -45,6 +46,7 @@ __all__ = [
     "NOT_IN_TABLES",
     "PUBLIC_FIELDS",
     "SHEET_NAME",
+    "ImportOutcome",
     "dump_yaml",
     "dump_yaml_activity",
     "export_csv",
@@ -60,6 +62,7 @@ __all__ = [
     "load_yaml_activity",
     "merge_table_import",
     "parse_register",
+    "parse_register_report",
     "problems_from_validation",
     "public_register",
     "read_register",
@@ -68,7 +71,16 @@ __all__ = [
 ]
 
 IMPORT_FORMATS = ("yaml", "csv", "xlsx", "ods")
-EXPORT_FORMATS = ("yaml", "csv", "xlsx", "ods", "public-csv", "public-json")
+EXPORT_FORMATS = (
+    "yaml",
+    "csv",
+    "xlsx",
+    "ods",
+    "cnil-ods",
+    "cnil-xlsx",
+    "public-csv",
+    "public-json",
+)
 _EXT = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".xlsx": "xlsx", ".ods": "ods"}
 
 
@@ -88,6 +100,41 @@ def format_from_path(path: Path) -> str:
 
 def parse_register(data: bytes, fmt: str, *, source: str = "") -> Register:
     """Pure dispatch: file content → validated register."""
+    return parse_register_report(data, fmt, source=source).register
+
+
+def parse_register_report(data: bytes, fmt: str, *, source: str = "") -> ImportOutcome:
+    """File content → register, plus every cell that could not be mapped.
+
+    Spreadsheets are recognised by content: the CNIL template (list + fiches), a
+    Madis export, or rgpd's own flat layout. YAML and the flat layout report
+    problems as errors (nothing is guessed); the CNIL template and Madis, filled by
+    people in other tools, import what maps and return notes for the rest.
+    """
+    if fmt in ("ods", "xlsx"):
+        from rgpd.registry.io.madis import import_madis, is_madis
+        from rgpd.registry.io.sheets import read_workbook
+        from rgpd.registry.io.template import import_cnil_template, is_cnil_template
+
+        sheets = read_workbook(data, fmt, source=source)
+        if is_cnil_template(sheets):
+            return import_cnil_template(sheets, source=source)
+        if is_madis(sheets):
+            return import_madis(sheets, source=source)
+    if fmt == "csv":
+        from rgpd.registry.io.madis import import_madis, is_madis, sheet_from_csv
+
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+        csv_sheet = sheet_from_csv(text)
+        if is_madis([csv_sheet]):
+            return import_madis([csv_sheet], source=source)
+    return ImportOutcome(_parse_plain(data, fmt, source=source), [], fmt)
+
+
+def _parse_plain(data: bytes, fmt: str, *, source: str = "") -> Register:
     if fmt in ("yaml", "csv"):
         try:
             text = data.decode("utf-8")
@@ -113,6 +160,10 @@ def render_register(register: Register, fmt: str) -> str | bytes:
         return export_xlsx(register)
     if fmt == "ods":
         return export_ods(register)
+    if fmt in ("cnil-ods", "cnil-xlsx"):
+        from rgpd.registry.io.template_export import export_template_ods, export_template_xlsx
+
+        return (export_template_ods if fmt == "cnil-ods" else export_template_xlsx)(register)
     if fmt == "public-csv":
         return export_public_csv(register)
     if fmt == "public-json":

@@ -200,7 +200,12 @@ def _basis_in(text: str) -> str | None:
     for b, label in LEGAL_BASIS_LABELS.items():
         if _norm(t) == _norm(label):
             return b.value
-    return t  # single letter or alias: the model resolves it, or reports the path
+    from rgpd.registry.io.labels import legal_basis
+
+    found = legal_basis(t) if len(t) > 1 else None
+    return (
+        found.value if found else t
+    )  # single letter or alias: the model resolves it, or reports the path
 
 
 def _art9_out(c: Art9Condition | None) -> str:
@@ -221,8 +226,10 @@ _LABEL_TO_CATEGORY = {_norm(c.label_fr): c.key for c in CATEGORIES.values()} | {
 
 
 def _category_key(text: str) -> str:
+    from rgpd.registry.io.labels import category_key
+
     t = text.strip()
-    return t if t in CATEGORIES else _LABEL_TO_CATEGORY.get(_norm(t), t)
+    return t if t in CATEGORIES else _LABEL_TO_CATEGORY.get(_norm(t)) or category_key(t) or t
 
 
 def _categories_out(a: Activity) -> str:
@@ -253,6 +260,7 @@ _RET_LABELS = (
     ("référence", "reference"),
 )
 _UNDEFINED = "à définir"
+_RET_TEXT = "texte"
 
 
 def _retention_out(a: Activity) -> str:
@@ -260,7 +268,8 @@ def _retention_out(a: Activity) -> str:
     for u in a.data_categories:
         r = u.retention
         if r is None:
-            out.append(f"{u.category}{SEP}{_UNDEFINED}")
+            tail = f"{_RET_TEXT}: {u.retention_text}" if u.retention_text else _UNDEFINED
+            out.append(f"{u.category}{SEP}{tail}")
             continue
         vals = {
             "active": r.active,
@@ -269,7 +278,8 @@ def _retention_out(a: Activity) -> str:
             "trigger": r.trigger,
             "reference": r.reference,
         }
-        out.append(_fmt_parts(u.category, [(lbl, vals[attr]) for lbl, attr in _RET_LABELS]))
+        pairs = [(lbl, vals[attr]) for lbl, attr in _RET_LABELS]
+        out.append(_fmt_parts(u.category, [*pairs, (_RET_TEXT, u.retention_text)]))
     return _join(out)
 
 
@@ -283,26 +293,43 @@ def _retention_in(text: str, cats: list[dict[str, Any]], errs: list[str]) -> Non
         if bad == [_UNDEFINED] or (not kv and not bad):
             parsed.append((key, None))
             continue
+        if not kv and len(bad) == 1:  # « sante | 5 ans à compter de la clôture »: free text
+            from rgpd.registry.io.labels import parse_retention
+
+            got = parse_retention(bad[0])
+            free: dict[str, Any] = {"retention": None, "retention_text": bad[0]}
+            if got:
+                free["retention"] = {"active": got[0], **({"trigger": got[1]} if got[1] else {})}
+                free["retention_text"] = bad[0] if got[1] else None
+            parsed.append((key, free))
+            continue
         errs.extend(b for b in bad if b != _UNDEFINED)
         values: dict[str, Any] = {}
         for lbl, attr in _RET_LABELS:
             if _norm(lbl) in kv:
                 values[attr] = kv.pop(_norm(lbl))
+        free_text = kv.pop(_RET_TEXT) if _RET_TEXT in kv else None
         errs.extend(kv.leftovers())
-        parsed.append((key, values))
+        parsed.append((key, {"retention": values or None, "retention_text": free_text}))
     if len(parsed) == len(cats) and all(
         p[0] == c["category"] for p, c in zip(parsed, cats, strict=True)
     ):
         for (_key, found), c in zip(parsed, cats, strict=True):
             if found is not None:
-                c["retention"] = found
+                c.update({k: v for k, v in found.items() if v is not None})
         return
     for key, found in parsed:
-        target = next((c for c in cats if c["category"] == key and "retention" not in c), None)
+        target = next(
+            (c for c in cats if c["category"] == key and not c.keys() & {"retention", "done"}),
+            None,
+        )
         if target is None:
             errs.append(key)
         elif found is not None:
-            target["retention"] = found
+            target.update({k: v for k, v in found.items() if v is not None})
+            target["done"] = True
+    for c in cats:
+        c.pop("done", None)
 
 
 def _recipients_out(a: Activity, kind: RecipientKind) -> str:
@@ -399,6 +426,117 @@ _SECURITY_COLUMNS = (
 )
 
 _LIST = "une entrée par ligne"
+
+
+def _opt_bool_out(v: bool | None) -> str:
+    return "" if v is None else _bool_out(v)
+
+
+def _info(attr: str) -> Callable[[Activity], str]:
+    return lambda a: (
+        _text_out(getattr(a.information, attr, None))
+        if attr != "provided"
+        else (_opt_bool_out(a.information.provided if a.information else None))
+    )
+
+
+def _text_out(v: object) -> str:
+    return "" if v is None else str(v)
+
+
+#: What Madis keeps per activity (issue 14), as columns of the flat layout.
+MADIS_COLUMNS: tuple[Column, ...] = (
+    Column(
+        "active",
+        "En activité",
+        "oui / non (non : traitement arrêté)",
+        lambda a: _bool_out(a.active),
+    ),
+    Column(
+        "estimated_people",
+        "Nombre estimé de personnes concernées",
+        "nombre entier",
+        lambda a: _text_out(a.estimated_people),
+    ),
+    Column(
+        "collection_methods",
+        "Moyens de collecte",
+        _LIST + " (formulaire_web, formulaire_papier, contrat, liste_recue, document_interne, "
+        "entretien_oral, autre)",
+        lambda a: _join(m.value for m in a.collection_methods),
+    ),
+    Column(
+        "collection_details",
+        "Précisions sur la collecte",
+        "texte",
+        lambda a: a.collection_details or "",
+    ),
+    Column(
+        "data_subjects_details",
+        "Précisions sur les personnes concernées",
+        "texte",
+        lambda a: a.data_subjects_details or "",
+    ),
+    Column(
+        "data_categories_details",
+        "Précisions sur les catégories de données",
+        "texte (autres catégories)",
+        lambda a: a.data_categories_details or "",
+    ),
+    Column(
+        "recipients_details",
+        "Précisions sur les destinataires",
+        "texte",
+        lambda a: a.recipients_details or "",
+    ),
+    Column(
+        "paper_processing",
+        "Traitement papier",
+        "oui / non",
+        lambda a: _bool_out(a.paper_processing),
+    ),
+    Column(
+        "information.provided", "Personnes informées (art. 13/14)", "oui / non", _info("provided")
+    ),
+    Column("information.where", "Information : où", "texte", _info("where")),
+    Column("information.how", "Information : comment", "texte", _info("how")),
+    Column(
+        "consent.form",
+        "Forme du consentement",
+        "texte",
+        lambda a: _text_out(a.consent and a.consent.form),
+    ),
+    Column(
+        "consent.proof",
+        "Preuve du consentement",
+        "texte",
+        lambda a: _text_out(a.consent and a.consent.proof),
+    ),
+    Column(
+        "dpo_opinion.opinion",
+        "Avis du DPO",
+        "texte",
+        lambda a: _text_out(a.dpo_opinion and a.dpo_opinion.opinion),
+    ),
+    Column(
+        "dpo_opinion.validated",
+        "Validé par le DPO",
+        "oui / non",
+        lambda a: _bool_out(bool(a.dpo_opinion and a.dpo_opinion.validated)),
+    ),
+    Column(
+        "dpo_opinion.date",
+        "Date de l'avis du DPO",
+        "AAAA-MM-JJ",
+        lambda a: _date_out(a.dpo_opinion.date if a.dpo_opinion else None),
+    ),
+    Column(
+        "dpo_opinion.by",
+        "Avis rendu par",
+        "texte",
+        lambda a: _text_out(a.dpo_opinion and a.dpo_opinion.by),
+    ),
+)
 _PARTY = "« Nom | adresse: … | courriel: … | téléphone: … », une personne par ligne"
 
 COLUMNS: tuple[Column, ...] = (
@@ -566,6 +704,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("review_date", "Date de revue", "AAAA-MM-JJ", lambda a: _date_out(a.review_date)),
     Column("notes", "Notes", "texte", lambda a: a.notes or ""),
+    *MADIS_COLUMNS,
 )
 
 _BY_TITLE = {_norm(c.title): c for c in COLUMNS}
@@ -597,9 +736,12 @@ def _row_to_data(cells: dict[str, str], errs: list[str]) -> dict[str, Any]:
     g = cells.get
     d: dict[str, Any] = {"name": g("name", "").strip()}
     d["ref"] = g("ref", "").strip() or _slugify(d["name"])
+    from rgpd.registry.io import labels
+
     for key in ("created", "updated", "review_date"):
         if v := _opt(g(key, "")):
-            d[key] = v
+            parsed = labels.parse_date(v)  # « 12/09/2019 » as well as ISO
+            d[key] = parsed.isoformat() if parsed else v
     for key in ("status", "role"):
         if v := _opt(g(key, "")):
             d[key] = v
@@ -619,8 +761,12 @@ def _row_to_data(cells: dict[str, str], errs: list[str]) -> dict[str, Any]:
     ):
         if v := _opt(g(key, "")):
             d[key] = v
-    for key in ("software", "purposes", "sources", "data_subjects"):
+    for key in ("software", "purposes", "sources"):
         d[key] = _lines(g(key, ""))
+    d["data_subjects"] = [
+        (s.value if (s := labels.subject_category(ln)) else ln)
+        for ln in _lines(g("data_subjects", ""))
+    ]
     d["legal_basis"] = _basis_in(g("legal_basis", ""))
     d["art9_condition"] = _art9_in(g("art9_condition", ""))
     for key in ("art10", "automated_decision", "profiling"):
@@ -647,7 +793,35 @@ def _row_to_data(cells: dict[str, str], errs: list[str]) -> dict[str, Any]:
     ):
         if v := _opt(g(key, "")):
             dpia[attr] = v
+            if attr == "date" and (day := labels.parse_date(v)):
+                dpia[attr] = day.isoformat()
     d["dpia"] = dpia
+    for key in ("active", "paper_processing"):
+        if v := _opt(g(key, "")):
+            d[key] = _bool_in(v)
+    for key in (
+        "estimated_people",
+        "collection_details",
+        "data_subjects_details",
+        "data_categories_details",
+        "recipients_details",
+    ):
+        if v := _opt(g(key, "")):
+            d[key] = v
+    d["collection_methods"] = [
+        (m.value if (m := labels.collection_method(ln)) else ln)
+        for ln in _lines(g("collection_methods", ""))
+    ]
+    for block in ("information", "consent", "dpo_opinion"):
+        sub: dict[str, Any] = {}
+        for key, value in cells.items():
+            if key.startswith(block + ".") and value.strip():
+                attr = key.split(".", 1)[1]
+                sub[attr] = _bool_in(value) if attr in ("provided", "validated") else value.strip()
+                if attr == "date" and (day := labels.parse_date(value)):
+                    sub[attr] = day.isoformat()
+        if sub:
+            d[block] = sub
     return d
 
 
@@ -710,9 +884,9 @@ def activities_from_rows(rows: Sequence[Sequence[str]], *, source: str = "") -> 
     return out
 
 
-_CARRIED = ({c.key for c in COLUMNS if not c.computed} | {"recipients", "security", "dpia"}) & set(
-    Activity.model_fields
-)
+_CARRIED = (
+    {c.key.split(".")[0] for c in COLUMNS if not c.computed} | {"recipients", "security", "dpia"}
+) & set(Activity.model_fields)
 #: Activity fields the CNIL layout does not carry (YAML only): data locations, person
 #: identifiers, and any technical field added to the model later.
 NOT_IN_TABLES = tuple(f for f in Activity.model_fields if f not in _CARRIED)
@@ -729,8 +903,8 @@ def merge_table_import(current: Register, imported: Register) -> Register:
     The CNIL layout has no data locations nor person identifiers, and returns
     recipients grouped by kind: re-importing a sheet must not wipe the former nor
     record a change for the latter. Activities are matched by reference; new ones
-    are taken as they are. The result holds only activities (no organisation,
-    processors or breaches), so applying it touches nothing else.
+    are taken as they are. The result holds activities and the processors the file
+    carried (no organisation nor breaches), so applying it touches nothing else.
     """
     known = {a.ref: a for a in current.activities}
     merged: list[Activity] = []
@@ -743,7 +917,7 @@ def merge_table_import(current: Register, imported: Register) -> Register:
         if _by_kind(old.recipients) == act.recipients:
             update["recipients"] = old.recipients
         merged.append(act.model_copy(update=update))
-    return Register(activities=merged)
+    return Register(activities=merged, processors=imported.processors)
 
 
 # -- CSV -------------------------------------------------------------------------------------

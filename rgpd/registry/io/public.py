@@ -6,7 +6,8 @@ name, purposes, legal basis and its grounding text, categories of people and of
 data, categories of recipients, retention, and where to exercise one's rights.
 Never published: software, security measures, data locations, person
 identifiers, internal references, departments, notes, processor names (shown
-only as "processors"), transfers' details, DPIA files. Draft activities are left
+only as "processors"), transfers' details, DPIA files, the estimated number of
+people, paper processing, consent proofs and the DPO's opinion. Draft activities are left
 out unless asked for: only validated entries are the authority's position.
 
 Labels follow the active language (French by default), from the taxonomy's own
@@ -47,6 +48,8 @@ PUBLIC_FIELDS = (
     "data_categories",
     "recipients",
     "retention",
+    "collection_methods",
+    "information",
     "rights_contact",
 )
 
@@ -143,6 +146,25 @@ def _retention_text(r: Retention | None) -> str:
     return text
 
 
+_COLLECTION = {
+    "formulaire_web": ("formulaire en ligne", "online form"),
+    "formulaire_papier": ("formulaire papier", "paper form"),
+    "contrat": ("contrat", "contract"),
+    "liste_recue": ("liste transmise par un tiers", "list received from a third party"),
+    "document_interne": ("document interne", "internal document"),
+    "entretien_oral": ("entretien", "interview"),
+    "autre": ("autre", "other"),
+}
+
+
+def _information(a: Activity) -> str:
+    """Where and how people are informed (Art. 13/14): the notice's location is public."""
+    info = a.information
+    if info is None:
+        return ""
+    return " — ".join(x for x in (info.where, info.how) if x)
+
+
 def _category_label(key: str) -> str:
     c = CATEGORIES[key]
     return c.label_fr if _fr() else c.label_en
@@ -174,9 +196,16 @@ def _public_activity(a: Activity, org: Organisation | None) -> dict[str, Any]:
         ),
         "recipients": recipients,
         "retention": [
-            f"{_category_label(u.category)} : {_retention_text(u.retention)}"
+            f"{_category_label(u.category)} : "
+            + (
+                u.retention_text
+                if u.retention is None and u.retention_text
+                else _retention_text(u.retention)
+            )
             for u in a.data_categories
         ],
+        "collection_methods": [_pick(_COLLECTION[m.value]) for m in a.collection_methods],
+        "information": _information(a),
         "rights_contact": _rights_contact(a, org),
     }
 
@@ -186,7 +215,7 @@ def public_register(register: Register, *, include_drafts: bool = False) -> list
     return [
         _public_activity(a, register.organisation)
         for a in register.activities
-        if include_drafts or a.status == Status.VALIDATED
+        if (include_drafts or a.status == Status.VALIDATED) and a.active
     ]
 
 
