@@ -91,8 +91,7 @@ def whole_value(text: str, start: int, end: int) -> bool:
     column's values agree. In prose the same digits need a cue.
     """
     return (
-        _ALONE.fullmatch(text, 0, start) is not None
-        and _ALONE_END.fullmatch(text, end) is not None
+        _ALONE.fullmatch(text, 0, start) is not None and _ALONE_END.fullmatch(text, end) is not None
     )
 
 

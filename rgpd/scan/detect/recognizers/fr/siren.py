@@ -41,6 +41,7 @@ def _valid(digits: str) -> bool:
     """The checksum holds and the SIREN is not all zeros (it passes Luhn, names no one)."""
     return digits[:9] != "000000000" and _siren.is_valid(digits)
 
+
 #: "FR 40 303 265 045", "FR40303265045", "K7399859412" (the new-style keys may hold letters).
 _VAT = re.compile(
     rf"(?<![\w.,/\-])(?:((?i:fr)){SEP}?)?([0-9A-HJ-NP-Z]{{2}}){SEP}?([0-9](?:{SEP}?[0-9]){{8}})"

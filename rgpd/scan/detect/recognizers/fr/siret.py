@@ -28,6 +28,7 @@ def _valid(digits: str) -> bool:
     """The checksum holds and the SIREN is not all zeros (it passes Luhn, names no one)."""
     return digits[:9] != "000000000" and _siret.is_valid(digits)
 
+
 _CONTEXT = ContextCue(
     r"\b(?:siret|siren|etablissement|n\W*d.entreprise|rcs|immatricul\w*|auto.?entrepreneur|micro.?entrepreneur|prestataire|fournisseur|titulaire)\b",
     60,
