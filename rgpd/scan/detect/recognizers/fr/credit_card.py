@@ -32,20 +32,20 @@ from rgpd.scan.detect.types import Span
 #: Issuer identification number ranges (ISO/IEC 7812), and the lengths they issue.
 _IIN = re.compile(
     r"^(?:"
-    r"4(?=(?:\d{12}|\d{15}|\d{18})$)"  # Visa, CB: 13, 16 or 19 digits
-    r"|(?:5[1-5]|2(?:22[1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720))(?=\d{14}$)"  # Mastercard
-    r"|3[47](?=\d{13}$)"  # American Express
-    r"|1(?=\d{14}$)"  # UATP
-    r"|(?:30[0-5]|3095|3[689])(?=\d{11,16}$)"  # Diners Club (14 to 19)
-    r"|35(?:2[89]|[3-8]\d)(?=\d{12,15}$)"  # JCB
-    r"|220[0-4](?=\d{12,15}$)"  # Mir
-    r"|(?:6|5[06-8]|81)(?=\d{11,18}$)"  # Discover, UnionPay, Maestro (12 to 19)
+    r"(?=(?:\d{13}|\d{16}|\d{19})$)4"  # Visa, CB: 13, 16 or 19 digits
+    r"|(?=\d{16}$)(?:5[1-5]|2(?:22[1-9]|2[3-9]|[3-6]|7[01]|720))"  # Mastercard
+    r"|(?=\d{15}$)3[47]"  # American Express
+    r"|(?=\d{15}$)1"  # UATP
+    r"|(?=\d{14,19}$)(?:30[0-5]|3095|3[689])"  # Diners Club
+    r"|(?=\d{16,19}$)35(?:2[89]|[3-8])"  # JCB
+    r"|(?=\d{16,19}$)220[0-4]"  # Mir
+    r"|(?=\d{12,19}$)(?:6|5[06-8]|81)"  # Discover, UnionPay, Maestro
     r")"
 )
 #: The tail of an IBAN grouped by four ("FR76 3000 6000 0112 3456 7890 189").
 _IBAN_HEAD = re.compile(r"[A-Z]{2}\d\d(?: [A-Z0-9]{4})* $")
 _CONTEXT = ContextCue(
-    r"\b(?:carte|cb|visa|mastercard|master card|amex|american express|maestro|jcb|diners|discover"
+    r"\b(?:cartes?|cb|visa|mastercard|master card|amex|american express|maestro|jcb|diners|discover"
     r"|unionpay|paiement|bancaire|cryptogramme|expir\w*|credit card|card number|card)\b",
     60,
     30,

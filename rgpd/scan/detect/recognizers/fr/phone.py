@@ -111,11 +111,19 @@ def counting(digits: str, grouped: bool = False) -> bool:
     return False
 
 
+_UNICODE_SPACES = re.compile(f"[{SPACES}]")
+
+
+def _plain(raw: str) -> str:
+    """Unicode spaces as plain ones: ``phonenumbers`` does not read U+202F as a separator."""
+    return _UNICODE_SPACES.sub(" ", raw)
+
+
 def _local_valid(raw: str, regions: tuple[str, ...]) -> bool:
     """``raw`` is a valid national number in one of ``regions``."""
     for region in regions:
         try:
-            num = phonenumbers.parse(raw, region)
+            num = phonenumbers.parse(_plain(raw), region)
         except phonenumbers.NumberParseException:
             continue
         if phonenumbers.is_valid_number(num):
@@ -150,7 +158,7 @@ class PhoneRecognizer(Recognizer):
             if counting(digits, digits != raw):
                 continue
             s, e = m.start(1), m.end(1)
-            if parse_phone(raw) is None:
+            if parse_phone(_plain(raw)) is None:
                 # not in the numbering plan; a strong cue still says it is a phone
                 if _french_shape(digits) and _STRONG.around(text, s, e):
                     out.append(Span("PHONE_NUMBER", s, e, 0.75))

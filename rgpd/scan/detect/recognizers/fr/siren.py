@@ -74,7 +74,12 @@ class SirenRecognizer(Recognizer):
             else:
                 continue
             out.append(Span("FR_SIREN", s, e, score))
-        return out
+        best: dict[tuple[int, int], Span] = {}  # a VAT number is also read as a bare SIREN
+        for span in out:
+            key = (span.start, span.end)
+            if key not in best or span.score > best[key].score:
+                best[key] = span
+        return list(best.values())
 
     @staticmethod
     def _score(text: str, s: int, e: int) -> float:
