@@ -118,40 +118,66 @@ def digit_groups(
     is two numbers); the first candidate ``valid`` accepts (leftmost, then in the
     order of ``sizes``) is kept and the search resumes after it.
     """
-    for m in near_digits(_GROUPS, text, before, after, min_len=min(sizes)):
+    smallest = min(sizes)
+    for m in near_digits(_GROUPS, text, before, after, min_len=smallest):
         run_end = m.end()
+        if run_end - m.start() < smallest:
+            continue  # too short to hold the smallest size (most runs: years, amounts)
         if run_end < len(text) and (text[run_end].isalpha() or text[run_end] == "_"):
             continue  # "12345678901234abc": part of a word
-        groups = [(g.start(), g.end()) for g in _GROUP.finditer(text, m.start(), run_end)]
-        i, n = 0, len(groups)
+        groups = [g.span() for g in _GROUP.finditer(text, m.start(), run_end)]
+        n = len(groups)
+        if n == 1:
+            s, e = groups[0]
+            if e - s in sizes and valid(text[s:e]):
+                yield s, e, text[s:e]
+            continue
+        # prefix[k]: digits in groups[:k]; same[i]: the last group reachable from group i
+        # with one kind of separator
+        prefix = [0]
+        for s, e in groups:
+            prefix.append(prefix[-1] + e - s)
+        if prefix[-1] < smallest:
+            continue
+        index = {v: k for k, v in enumerate(prefix)}
+        kinds = []
+        for k in range(1, n):
+            between = text[groups[k - 1][1] : groups[k][0]]
+            kinds.append(" " if between.isspace() else between)
+        same = [n - 1] * n
+        for i in range(n - 2, -1, -1):
+            same[i] = same[i + 1] if i + 1 < n - 1 and kinds[i] == kinds[i + 1] else i + 1
+        i = 0
         while i < n:
             nxt = i + 1
             for size in sizes:
-                j = _cut(text, groups, i, size)
-                if j < 0:
+                k = index.get(prefix[i] + size)
+                if k is None or k - 1 > same[i]:
                     continue
-                digits = "".join(text[a:b] for a, b in groups[i : j + 1])
+                j = k - 1
+                digits = "".join(text[a:b] for a, b in groups[i:k])
                 if valid(digits):
                     yield groups[i][0], groups[j][1], digits
-                    nxt = j + 1
+                    nxt = k
                     break
             i = nxt
 
 
-def _cut(text: str, groups: list[tuple[int, int]], i: int, size: int) -> int:
-    """Index of the group where ``size`` digits from group ``i`` end, or -1."""
-    count, sep = 0, ""
-    for j in range(i, len(groups)):
-        if j > i:
-            between = text[groups[j - 1][1] : groups[j][0]]
-            kind = " " if between.isspace() else between
-            if sep and kind != sep:
-                return -1
-            sep = kind
-        count += groups[j][1] - groups[j][0]
-        if count >= size:
-            return j if count == size else -1
-    return -1
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn check of an ASCII digit string (what ``stdnum.luhn.is_valid`` computes).
+
+    Called on every candidate cut of every digit run, so it is kept to one loop.
+    """
+    total = 0
+    odd = False
+    for c in reversed(digits):
+        d = ord(c) - 48
+        total += _DOUBLED[d] if odd else d
+        odd = not odd
+    return total % 10 == 0
 
 
 def digits_only(value: str) -> str:

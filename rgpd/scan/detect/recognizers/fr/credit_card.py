@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 
-from stdnum import luhn
 from stdnum.fr import siret as _siret
 
 from rgpd.scan.detect.recognizers.base import (
@@ -25,6 +24,7 @@ from rgpd.scan.detect.recognizers.base import (
     ContextCue,
     Recognizer,
     digit_groups,
+    luhn_ok,
     whole_value,
 )
 from rgpd.scan.detect.types import Span
@@ -55,7 +55,7 @@ _SIZES = (16, 15, 19, 14, 13, 18, 17, 12)
 
 
 def _valid(digits: str) -> bool:
-    return _IIN.match(digits) is not None and luhn.is_valid(digits)
+    return _IIN.match(digits) is not None and luhn_ok(digits)
 
 
 def _card_grouping(value: str) -> bool:

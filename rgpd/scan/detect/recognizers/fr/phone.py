@@ -74,7 +74,9 @@ _STRONG = ContextCue(
 )
 #: Digits and parentheses groups with one separator between them: a national number abroad.
 _LOCAL = re.compile(
-    rf"([(0-9](?<![\w+/.,:\-(][(0-9])(?<![\w+/.,:\-][(][0-9])[(]?[0-9]+[)]?(?:{_S}[(]?[0-9]+[)]?){{0,4}})"
+    # not the tail of a longer run of groups ("NIR : 1 89 02 2A 896 232 06")
+    rf"([(0-9](?<![\w+/.,:\-(][(0-9])(?<![\w+/.,:\-][(][0-9])(?<![0-9]{SEP}[(0-9])(?<![0-9][A-Z]{SEP}[(0-9])"
+    rf"[(]?[0-9]+[)]?(?:{_S}[(]?[0-9]+[)]?){{0,4}})"
     rf"(?![\w:/]|{SEP}?[0-9])"
 )
 #: Where a national number not valid in France is tried, once a phone word stands next to it:
@@ -86,6 +88,8 @@ LOCAL_REGIONS = (
     "US", "CA", "BR", "IL", "IN", "JP", "CN",
 )  # fmt: skip
 _DATE_SHAPE = re.compile(r"^\d\d?[./\-]\d\d?[./\-](?:19|20)\d\d$")
+_DIGITS = re.compile(r"[0-9]+")
+_YEAR = re.compile(r"^(?:19|20)[0-9]{2}\b")
 _SHORT_DATE = re.compile(r"^(\d\d)([./\-])(\d\d)\2\d\d$")
 
 
@@ -170,24 +174,35 @@ class PhoneRecognizer(Recognizer):
             else:
                 score = VALID
             out.append(Span("PHONE_NUMBER", s, e, score))
-        taken = [(s.start, s.end) for s in out]
+        taken = sorted((s.start, s.end) for s in out)
+        t = 0
         for m in near_digits(_LOCAL, text, 3, 4, min_len=6):
             s, e = m.start(1), m.end(1)
-            if any(a < e and s < b for a, b in taken):
-                continue
             raw = m.group(1)
+            if raw.isdigit():
+                continue  # compact digits are valid somewhere in the world too often
+            while t < len(taken) and taken[t][1] <= s:
+                t += 1
+            if t < len(taken) and taken[t][0] < e:
+                continue  # read above already
             digits = "".join(c for c in raw if c.isdigit())
             if not 6 <= len(digits) <= 13 or raw.count("(") != raw.count(")"):
                 continue
             if raw.count(".") >= 3 or _DATE_SHAPE.match(raw) or counting(digits, digits != raw):
                 continue
-            if digits == raw:
-                continue  # compact digits are valid somewhere in the world too often
+            groups = [len(g) for g in _DIGITS.findall(raw)]
+            collectivity = all(n == 2 for n in groups[1:]) and groups[0] in (2, 3)
+            foreign = (
+                len(digits) >= 9 and len(groups) <= 4 and min(groups) >= 2 and not _YEAR.match(raw)
+            )
+            if not (collectivity or foreign):
+                continue
             if _CONTEXT.around(text, s, e):
-                if _local_valid(raw, LOCAL_REGIONS):
+                if _local_valid(raw, LOCAL_REGIONS if foreign else COLLECTIVITIES):
                     out.append(Span("PHONE_NUMBER", s, e, SURE))
             elif (
-                whole_value(text, s, e)
+                collectivity
+                and whole_value(text, s, e)
                 and not _real_date(raw)
                 and _local_valid(raw, COLLECTIVITIES)
             ):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 
-from stdnum.fr import siren as _siren
 from stdnum.fr import tva as _tva
 
 from rgpd.scan.detect.recognizers.base import (
@@ -30,6 +29,7 @@ from rgpd.scan.detect.recognizers.base import (
     ContextCue,
     Recognizer,
     digit_groups,
+    luhn_ok,
     near_digits,
     strip_separators,
     whole_value,
@@ -39,13 +39,17 @@ from rgpd.scan.detect.types import Span
 
 def _valid(digits: str) -> bool:
     """The checksum holds and the SIREN is not all zeros (it passes Luhn, names no one)."""
-    return digits[:9] != "000000000" and _siren.is_valid(digits)
+    return digits != "000000000" and luhn_ok(digits)  # = stdnum's fr.siren, faster
 
 
 #: "FR 40 303 265 045", "FR40303265045", "K7399859412" (the new-style keys may hold letters).
 _VAT = re.compile(
     rf"(?<![\w.,/\-])(?:((?i:fr)){SEP}?)?([0-9A-HJ-NP-Z]{{2}}){SEP}?([0-9](?:{SEP}?[0-9]){{8}})"
     rf"(?!\w|{SEP}[0-9])"
+)
+#: Worth scanning for a VAT number: an "FR" prefix before digits, or a VAT word.
+_VAT_HINT = re.compile(
+    r"[Ff][Rr][ \-.]?[0-9A-Z]{2}[ \-.]?[0-9]|TVA|tva|VAT|[Ii]ntra.?communautaire"
 )
 CUE = (
     r"\b(?:siren|rcs|r\.c\.s|n\W*d.entreprise|numero d.identification|immatricul\w*|siege social"
@@ -62,6 +66,8 @@ class SirenRecognizer(Recognizer):
         out: list[Span] = []
         for s, e, _digits in digit_groups(text, (9,), _valid, 2, 4):
             out.append(Span("FR_SIREN", s, e, self._score(text, s, e)))
+        if len(text) > 40 and not _VAT_HINT.search(text):
+            return out  # no VAT number in this text: skip the costly scan
         for m in near_digits(_VAT, text, 4, 4, min_len=2):
             if not _tva.is_valid(m.group(2) + strip_separators(m.group(3))):
                 continue

@@ -19,6 +19,7 @@ from rgpd.scan.detect.recognizers.base import (
     ContextCue,
     Recognizer,
     digit_groups,
+    luhn_ok,
     whole_value,
 )
 from rgpd.scan.detect.types import Span
@@ -26,7 +27,12 @@ from rgpd.scan.detect.types import Span
 
 def _valid(digits: str) -> bool:
     """The checksum holds and the SIREN is not all zeros (it passes Luhn, names no one)."""
-    return digits[:9] != "000000000" and _siret.is_valid(digits)
+    if digits[:9] == "000000000":
+        return False
+    if digits.startswith("356000000"):  # La Poste: python-stdnum knows its own rule
+        return bool(_siret.is_valid(digits))
+    # = python-stdnum's fr.siret: the SIREN and the whole number both pass Luhn
+    return luhn_ok(digits[:9]) and luhn_ok(digits)
 
 
 _CONTEXT = ContextCue(
