@@ -151,14 +151,13 @@ def digit_groups(
         while i < n:
             nxt = i + 1
             for size in sizes:
-                k = index.get(prefix[i] + size)
-                if k is None or k - 1 > same[i]:
+                stop = index.get(prefix[i] + size)  # one past the last group of the cut
+                if stop is None or stop - 1 > same[i]:
                     continue
-                j = k - 1
-                digits = "".join(text[a:b] for a, b in groups[i:k])
+                digits = "".join(text[a:b] for a, b in groups[i:stop])
                 if valid(digits):
-                    yield groups[i][0], groups[j][1], digits
-                    nxt = k
+                    yield groups[i][0], groups[stop - 1][1], digits
+                    nxt = stop
                     break
             i = nxt
 
