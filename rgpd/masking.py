@@ -154,14 +154,18 @@ def _mask_date(value: str) -> str:
 
 
 def _mask_ip(value: str) -> str:
+    # an IPv6 address with an embedded IPv4 part ("::ffff:192.0.2.1") is masked whole:
+    # only its first group shows, never the IPv4 tail; a "/prefix" shows as it is
+    addr, slash, prefix = value.partition("/")
     try:
-        ip = ipaddress.ip_address(value.split("%", 1)[0])
+        ip = ipaddress.ip_address(addr.split("%", 1)[0])
     except ValueError:
         return _keep_ends(value, 1, 0)
+    tail = f"/{prefix}" if slash and prefix.isdigit() else ""
     if ip.version == 4:
         first = str(ip).split(".", 1)[0]
-        return f"{first}.*.*.*"
-    return str(ip).split(":", 1)[0] + ":*:*:*"
+        return f"{first}.*.*.*{tail}"
+    return str(ip).split(":", 1)[0] + ":*:*:*" + tail
 
 
 def _mask_location(value: str) -> str:

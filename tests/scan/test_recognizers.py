@@ -158,6 +158,139 @@ NEGATIVES: list[tuple[type[Recognizer], str]] = [
 ]  # fmt: skip
 
 
+# ---- issue 10: identifiers written the way people write them
+
+NNBSP, NBSP, THIN = "\u202f", "\u00a0", "\u2009"
+
+
+def _vat(siren: str) -> str:
+    """The French VAT key of ``siren`` (python-stdnum's rule for numeric keys)."""
+    return f"{(12 + 3 * (int(siren) % 97)) % 97:02d}"
+
+
+def _card(prefix: str, length: int) -> str:
+    body = (prefix + "0" * length)[: length - 1]
+    return body + luhn.calc_check_digit(body)
+
+
+def _by4(number: str, sep: str = " ") -> str:
+    return sep.join(number[i : i + 4] for i in range(0, len(number), 4))
+
+
+def _bad(number: str) -> str:
+    return number[:-1] + str((int(number[-1]) + 1) % 10)
+
+
+VAT_KEY = _vat(SIREN)
+SIRET_G = f"{SIRET[:3]} {SIRET[3:6]} {SIRET[6:9]} {SIRET[9:]}"
+MC2 = _card("2221", 16)
+JCB = _card("3528", 16)
+DISCOVER = _card("6011", 16)
+UNIONPAY = _card("6200", 16)
+MAESTRO = _card("6759", 16)
+DINERS = _card("3056", 14)
+MIR = _card("2200", 16)
+PDF_IBAN = "FR76 3000 6000 0112 3456 7890\n189"
+CORSICA_1980 = _nir("1800620123456")  # key holds, but Corsica is 2A/2B since 1976
+assert nir.is_valid(CORSICA_1980)
+
+POSITIVES += [
+    # SIREN / SIRET: a following number or postal code, hyphens, irregular grouping, any space
+    (SiretRecognizer, "FR_SIRET", f"Titulaire : SIRET {SIRET_G} 75014 Paris", [SIRET_G]),
+    (SiretRecognizer, "FR_SIRET", f"Fournisseur {SIRET[:3]}-{SIRET[3:6]}-{SIRET[6:9]}-{SIRET[9:]}.",
+     [f"{SIRET[:3]}-{SIRET[3:6]}-{SIRET[6:9]}-{SIRET[9:]}"]),
+    (SiretRecognizer, "FR_SIRET", f"SIRET {SIRET[:3]} {SIRET[3:6]} {SIRET[6:9]} {SIRET[9:12]} {SIRET[12:]}",
+     [f"{SIRET[:3]} {SIRET[3:6]} {SIRET[6:9]} {SIRET[9:12]} {SIRET[12:]}"]),
+    (SiretRecognizer, "FR_SIRET", f"{SIRET[:9]}{NNBSP}{SIRET[9:]} (établissement secondaire)",
+     [f"{SIRET[:9]}{NNBSP}{SIRET[9:]}"]),
+    (SiretRecognizer, "FR_SIRET", SIRET, [SIRET]),  # a database cell holding only the number
+    (SirenRecognizer, "FR_SIREN", f"RCS Brest {SIREN[:3]}-{SIREN[3:6]}-{SIREN[6:]}",
+     [f"{SIREN[:3]}-{SIREN[3:6]}-{SIREN[6:]}"]),
+    (SirenRecognizer, "FR_SIREN", f"SIREN {SIREN[:3]}{NNBSP}{SIREN[3:6]}{NNBSP}{SIREN[6:]} 29200 Brest",
+     [f"{SIREN[:3]}{NNBSP}{SIREN[3:6]}{NNBSP}{SIREN[6:]}"]),
+    (SirenRecognizer, "FR_SIREN", f"{SIREN} SIREN", [SIREN]),
+    # the VAT number is reported as the SIREN it holds
+    (SirenRecognizer, "FR_SIREN",
+     f"N° TVA intracommunautaire : FR {VAT_KEY} {SIREN[:3]} {SIREN[3:6]} {SIREN[6:]}.",
+     [f"{SIREN[:3]} {SIREN[3:6]} {SIREN[6:]}"]),
+    (SirenRecognizer, "FR_SIREN", f"Facture — TVA FR{VAT_KEY}{SIREN}", [SIREN]),
+    (SirenRecognizer, "FR_SIREN", f"vendeur FR{VAT_KEY}{SIREN} (Brest)", [SIREN]),
+    # payment cards of every brand, grouped or next to a cue
+    (CreditCardRecognizer, "CREDIT_CARD", f"Réglé avec la carte {_by4(MC2)}.", [_by4(MC2)]),
+    (CreditCardRecognizer, "CREDIT_CARD", f"Carte JCB {JCB}", [JCB]),
+    (CreditCardRecognizer, "CREDIT_CARD", f"paiement par carte Discover {DISCOVER} accepté", [DISCOVER]),
+    (CreditCardRecognizer, "CREDIT_CARD", f"UnionPay {_by4(UNIONPAY, '-')}", [_by4(UNIONPAY, "-")]),
+    (CreditCardRecognizer, "CREDIT_CARD", f"Maestro : {_by4(MAESTRO, NNBSP)}", [_by4(MAESTRO, NNBSP)]),
+    (CreditCardRecognizer, "CREDIT_CARD", f"carte Mir {MIR}, expire 03/29", [MIR]),
+    (CreditCardRecognizer, "CREDIT_CARD", f"Diners {DINERS[:4]} {DINERS[4:10]} {DINERS[10:]}",
+     [f"{DINERS[:4]} {DINERS[4:10]} {DINERS[10:]}"]),
+    (CreditCardRecognizer, "CREDIT_CARD", f"Cartes : {CARD} {_by4(MC2, '-')}", [CARD, _by4(MC2, "-")]),
+    # IPv6: at the end of a sentence, with an IPv4 part (whole), with a prefix
+    (IpRecognizer, "IP_ADDRESS", "L'adresse du serveur est 2001:db8::1.", ["2001:db8::1"]),
+    (IpRecognizer, "IP_ADDRESS", "Client ::ffff:192.0.2.17 connecté à 10 h", ["::ffff:192.0.2.17"]),
+    (IpRecognizer, "IP_ADDRESS", "passerelle 64:ff9b::198.51.100.7, DNS 2001:db8:1::53",
+     ["64:ff9b::198.51.100.7", "2001:db8:1::53"]),
+    (IpRecognizer, "IP_ADDRESS", "Réseau des agents : 192.168.10.0/24 et 2001:db8:42::/48.",
+     ["192.168.10.0/24", "2001:db8:42::/48"]),
+    # phones: 08 national form, overseas short plans with a cue, abroad, unlisted after a strong cue
+    (PhoneRecognizer, "PHONE_NUMBER", "Numéro vert : 0 800 12 34 56", ["0 800 12 34 56"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "joindre au 28.45.67 (Nouméa)", ["28.45.67"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "Portable : 87 21 43 65 (Papeete)", ["87 21 43 65"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "appelez le +44 20 7946 0123 ou le +49 30 12345678",
+     ["+44 20 7946 0123", "+49 30 12345678"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "Tél. aux États-Unis : (212) 555-0147", ["(212) 555-0147"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "Tél. : 04 05 12 34 56", ["04 05 12 34 56"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "portable : +33 7 23 45 67 89", ["+33 7 23 45 67 89"]),
+    (PhoneRecognizer, "PHONE_NUMBER", f"Tél. 06{NNBSP}12{NNBSP}34{NNBSP}56{NNBSP}78",
+     [f"06{NNBSP}12{NNBSP}34{NNBSP}56{NNBSP}78"]),
+    (PhoneRecognizer, "PHONE_NUMBER", f"+33{NBSP}1{THIN}45{THIN}67{THIN}89{THIN}10",
+     [f"+33{NBSP}1{THIN}45{THIN}67{THIN}89{THIN}10"]),
+    # IBAN cut by a line break (PDF extraction), NIR and tax number with Unicode spaces
+    (IbanRecognizer, "IBAN_CODE", f"IBAN : {PDF_IBAN}.\nBIC AGRIFRPP", [PDF_IBAN]),
+    (IbanRecognizer, "IBAN_CODE", f"RIB FR76{NNBSP}3000{NNBSP}6000{NNBSP}0112{NNBSP}3456{NNBSP}7890{NNBSP}189",
+     [f"FR76{NNBSP}3000{NNBSP}6000{NNBSP}0112{NNBSP}3456{NNBSP}7890{NNBSP}189"]),
+    (NirRecognizer, "FR_NIR", f"NIR : {_spaced_nir(NIR_M).replace(' ', NNBSP)}", [_spaced_nir(NIR_M).replace(" ", NNBSP)]),
+    (TaxIdRecognizer, "FR_TAX_ID", f"Numéro fiscal : {TAX[:2]}{NBSP}{TAX[2:4]}{NBSP}{TAX[4:7]}{NBSP}{TAX[7:10]}{NBSP}{TAX[10:]}",
+     [f"{TAX[:2]}{NBSP}{TAX[2:4]}{NBSP}{TAX[4:7]}{NBSP}{TAX[7:10]}{NBSP}{TAX[10:]}"]),
+    (PlateRecognizer, "FR_LICENSE_PLATE", f"véhicule AB{NBSP}123{NBSP}CD", [f"AB{NBSP}123{NBSP}CD"]),
+    (EmailRecognizer, "EMAIL_ADDRESS", "Écrire à contact@xn--mairie-dsa.example.xn--p1ai.",
+     ["contact@xn--mairie-dsa.example.xn--p1ai"]),
+]  # fmt: skip
+
+NEGATIVES += [
+    (SiretRecognizer, f"SIRET {_bad(SIRET)} 75014 Paris"),
+    (SiretRecognizer, "SIRET 000 000 000 00000"),
+    (SiretRecognizer, "SIRET ０７３２８２９３２００００７"),  # full-width digits
+    (SirenRecognizer, f"RCS Brest {_bad(SIREN)[:3]}-{_bad(SIREN)[3:6]}-{_bad(SIREN)[6:]}"),
+    (SirenRecognizer, f"Budget voté : {SIREN[:3]} {SIREN[3:6]} {SIREN[6:]} euros."),  # no cue
+    (SirenRecognizer, "SIREN 000000000"),
+    (SirenRecognizer, f"TVA intracommunautaire FR{(int(VAT_KEY) + 1) % 97:02d}{_bad(SIREN)}"),
+    (CreditCardRecognizer, f"Carte JCB {_bad(JCB)}"),
+    (CreditCardRecognizer, f"Carte {_by4(_card('9999', 16))}"),  # no issuer there
+    (CreditCardRecognizer, f"Fournisseur {DINERS[:3]} {DINERS[3:6]} {DINERS[6:9]} {DINERS[9:]}"),  # a SIRET
+    (CreditCardRecognizer, f"Commande {MAESTRO} livrée"),  # bare digits, no cue
+    (IpRecognizer, "Le service écoute sur 0.0.0.0 et sur ::."),
+    (IpRecognizer, "OID 1.3.6.1.4.1 du fournisseur."),
+    (PhoneRecognizer, "Réunion du 20.12.24 à 18 h, salle 3."),
+    (PhoneRecognizer, "Contact : 12.03.2024"),
+    (PhoneRecognizer, "Dossier 04 05 12 34 56 classé."),  # unlisted, no strong cue
+    (PhoneRecognizer, "Veuillez contacter 59020123 pour le dossier."),  # valid nowhere near
+    (PhoneRecognizer, "Tél. : 00 12 34"),  # in no plan
+    (IbanRecognizer, "IBAN : FR76 3000 6000 0112 3456 7890\n188."),
+    (NirRecognizer, f"NIR {_spaced_nir(CORSICA_1980)}"),
+    (EmailRecognizer, "Suivez contact@mairie sur le réseau interne."),
+]  # fmt: skip
+
+
+def test_ipv6_with_ipv4_part_is_masked_whole() -> None:
+    from rgpd.masking import mask
+
+    for value in ("::ffff:192.0.2.17", "64:ff9b::198.51.100.7", "2001:db8::192.168.1.1/120"):
+        masked = mask("IP_ADDRESS", value)
+        assert not any(part in masked for part in ("192", "198", "17", "100")), masked
+        assert masked.count("*") >= 3
+
+
 def _found(rec: Recognizer, entity: str, text: str) -> list[str]:
     return [
         text[s.start : s.end]

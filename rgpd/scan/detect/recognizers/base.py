@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 
 from rgpd.scan.detect.text import after, before
@@ -64,6 +64,121 @@ class ContextCue:
         return bool(self.width_after and self.regex.search(after(text, end, self.width_after)))
 
 
+#: Every space a word processor or a typesetter puts between digit groups: the
+#: no-break space (U+00A0), the narrow no-break space Word and LibreOffice insert
+#: before French punctuation and between thousands (U+202F), the thin, figure,
+#: punctuation and hair spaces (U+2007-U+200A) and the other Unicode spaces. All
+#: recognizers write their group separators with these (inside a character class).
+SPACES = " \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+#: One group separator between digits: a space of any kind, a dot or a hyphen.
+SEP = f"[{SPACES}.\\-]"
+_SEP_RE = re.compile(SEP)
+#: A text that holds nothing but the value: a database cell, a form field.
+_ALONE = re.compile(r"[\s\"'«»()\[\]]*")
+_ALONE_END = re.compile(r"[\s\"'«»()\[\].,;:!?]*")
+
+
+def strip_separators(value: str) -> str:
+    """``value`` without its group separators (any space, dot or hyphen)."""
+    return _SEP_RE.sub("", value)
+
+
+def whole_value(text: str, start: int, end: int) -> bool:
+    """The text is nothing but this value (quotes, brackets and a final dot aside).
+
+    A database cell or a form field holding one checksum-valid identifier says
+    what it is by standing alone: the column verdict then weighs how many of a
+    column's values agree. In prose the same digits need a cue.
+    """
+    return (
+        _ALONE.fullmatch(text, 0, start) is not None and _ALONE_END.fullmatch(text, end) is not None
+    )
+
+
+#: A run of digit groups, each separated from the next by one separator.
+#: (ASCII digits: full-width ones, "１２０", are not how identifiers are written.)
+_GROUPS = re.compile(f"[0-9](?<![\\w.,/\\-][0-9])[0-9]*(?:{SEP}[0-9]+)*")
+_GROUP = re.compile(r"[0-9]+")
+
+
+def digit_groups(
+    text: str,
+    sizes: tuple[int, ...],
+    valid: Callable[[str], bool],
+    before: int = 2,
+    after: int = 2,
+) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, digits)`` of every valid run of whole digit groups holding ``sizes`` digits.
+
+    "SIRET : 120 027 016 00563 75014 Paris" or "120 027 016 422 260 208": a
+    number is often followed (or preceded) by another one, separated only by a
+    space, and written in any grouping ("513 133 637 000 35", "752-932-715").
+    Each run of digit groups is cut at group boundaries into candidates of the
+    wanted sizes, all with one kind of separator (a mixed run, "4012-8888 4012",
+    is two numbers); the first candidate ``valid`` accepts (leftmost, then in the
+    order of ``sizes``) is kept and the search resumes after it.
+    """
+    smallest = min(sizes)
+    for m in near_digits(_GROUPS, text, before, after, min_len=smallest):
+        run_end = m.end()
+        if run_end - m.start() < smallest:
+            continue  # too short to hold the smallest size (most runs: years, amounts)
+        if run_end < len(text) and (text[run_end].isalpha() or text[run_end] == "_"):
+            continue  # "12345678901234abc": part of a word
+        groups = [g.span() for g in _GROUP.finditer(text, m.start(), run_end)]
+        n = len(groups)
+        if n == 1:
+            s, e = groups[0]
+            if e - s in sizes and valid(text[s:e]):
+                yield s, e, text[s:e]
+            continue
+        # prefix[k]: digits in groups[:k]; same[i]: the last group reachable from group i
+        # with one kind of separator
+        prefix = [0]
+        for s, e in groups:
+            prefix.append(prefix[-1] + e - s)
+        if prefix[-1] < smallest:
+            continue
+        index = {v: k for k, v in enumerate(prefix)}
+        kinds = []
+        for k in range(1, n):
+            between = text[groups[k - 1][1] : groups[k][0]]
+            kinds.append(" " if between.isspace() else between)
+        same = [n - 1] * n
+        for i in range(n - 2, -1, -1):
+            same[i] = same[i + 1] if i + 1 < n - 1 and kinds[i] == kinds[i + 1] else i + 1
+        i = 0
+        while i < n:
+            nxt = i + 1
+            for size in sizes:
+                stop = index.get(prefix[i] + size)  # one past the last group of the cut
+                if stop is None or stop - 1 > same[i]:
+                    continue
+                digits = "".join(text[a:b] for a, b in groups[i:stop])
+                if valid(digits):
+                    yield groups[i][0], groups[stop - 1][1], digits
+                    nxt = stop
+                    break
+            i = nxt
+
+
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn check of an ASCII digit string (what ``stdnum.luhn.is_valid`` computes).
+
+    Called on every candidate cut of every digit run, so it is kept to one loop.
+    """
+    total = 0
+    odd = False
+    for c in reversed(digits):
+        d = ord(c) - 48
+        total += _DOUBLED[d] if odd else d
+        odd = not odd
+    return total % 10 == 0
+
+
 def digits_only(value: str) -> str:
     return "".join(c for c in value if c.isdigit())
 
@@ -76,7 +191,7 @@ def spans(entity: str, hits: Iterable[tuple[int, int, float]]) -> list[Span]:
 # around runs of digits, found once per text. Regular expressions that start
 # with a look-behind cannot use the engine's fast scan, so this is what keeps
 # a dozen recognizers cheap on long texts.
-_RUN = re.compile(r"\d[\d .,:/\-\u00a0()+]*")
+_RUN = re.compile(f"\\d[\\d{SPACES}.,:/\\-()+]*")
 
 
 @lru_cache(maxsize=2)

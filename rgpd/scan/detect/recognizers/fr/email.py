@@ -17,7 +17,8 @@ from rgpd.scan.detect.types import Span
 _EMAIL = re.compile(
     r"(?<![\w.+\-@])"
     r"([A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})"
+    # an alphabetic top-level label, or an internationalised one in punycode ("xn--p1ai")
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,24}|xn--[A-Za-z0-9\-]{1,59}))"
     r"(?![\w\-@]|\.[A-Za-z0-9])"
 )
 

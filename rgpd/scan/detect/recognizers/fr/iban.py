@@ -11,10 +11,20 @@ import re
 
 from stdnum import iban as _iban
 
-from rgpd.scan.detect.recognizers.base import SURE, VALID, ContextCue, Recognizer, near_digits
+from rgpd.scan.detect.recognizers.base import (
+    SPACES,
+    SURE,
+    VALID,
+    ContextCue,
+    Recognizer,
+    near_digits,
+)
 from rgpd.scan.detect.types import Span
 
-_CANDIDATE = re.compile(r"([A-Z](?<!\w[A-Z])[A-Z]\d{2}(?:[ \u00a0\-]?[A-Z0-9]){11,32})")
+# a group may be cut by a line break, as PDF text extraction leaves it ("… 8417\n124.")
+_CANDIDATE = re.compile(
+    rf"([A-Z](?<!\w[A-Z])[A-Z]\d{{2}}(?:(?:[{SPACES}\-]|\r?\n)?[A-Z0-9]){{11,32}})"
+)
 _CONTEXT = ContextCue(r"\b(?:iban|rib|bancaire|banque|compte|virement|prelevement|sepa)\b", 60)
 
 

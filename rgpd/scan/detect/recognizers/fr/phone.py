@@ -11,6 +11,19 @@ So a number written without any separator is reported only next to a phone
 word or as the value of a form field ("Portable : 0612345678"); a table
 column headed "Téléphone" is read by the tabular recognizer instead. A run
 of counting two-digit groups ("01 02 03 04 05", a hex dump) is never a phone.
+
+Written the way people write them:
+- 08 numbers in their national form "0 801 23 45 67"; group separators of
+  any Unicode space (U+00A0, U+202F…), dots or hyphens;
+- foreign numbers in international form ("+30 21 0 1234567", "+44 (20) 7123 4567");
+- next to a phone word only (they look like dates, codes and amounts):
+  the short national forms of New Caledonia, French Polynesia, Wallis and
+  Futuna and Saint-Pierre-et-Miquelon ("20.12.34", "40 41 23 45", "043 01 23"),
+  and foreign national forms ("(415) 555-0132", "020 7946 0958");
+- a French-looking number the numbering plan does not list ("+33 7 23 …",
+  "04 05 …": typos, test data, numbers not yet opened) when a strong cue
+  stands right before it ("Tél. :", "portable", "joindre au"): what the
+  document says it is counts more than the plan.
 """
 
 from __future__ import annotations
@@ -18,35 +31,74 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+import phonenumbers
+
 from rgpd.masking import parse_phone
 from rgpd.scan.detect.recognizers.base import (
+    SEP,
+    SPACES,
     SURE,
     VALID,
     WEAK,
     ContextCue,
     Recognizer,
     near_digits,
+    whole_value,
 )
 from rgpd.scan.detect.types import Span
 
-_S = r"[ .\-\u00a0]?"
+_S = f"{SEP}?"
 _PHONE = re.compile(
     # the first character ("+", "0" or "(") is matched before the look-behinds, so that
     # the engine skips fast to it; each branch then checks which one it was; a number
     # right after another digit group ("06 01 04 03 06 05") is the tail of a longer run
-    r"([+0(](?<![\w+/.\-][+0(])(?<!\d,[+0(])(?<!\d[ .\-\u00a0][+0(])(?:"
+    rf"([+0(](?<![\w+/.\-][+0(])(?<!\d,[+0(])(?<!\d[ .\-{SPACES}][+0(])(?:"
     rf"(?:(?<=\+)|(?<=0)0){_S}33{_S}(?:\(0\){_S})?[1-9](?:{_S}\d\d){{4}}"
     rf"|(?:(?<=\+)|(?<=0)0){_S}(?:262|269|590|594|596|508|681|687|689){_S}\d{{2,3}}(?:{_S}\d\d){{2,3}}"
     rf"|(?:(?<=\()0|(?<=0))[1-9]\)?(?:{_S}\d\d){{4}}"
-    rf"|(?<=\+){_S}[1-9]\d{{0,2}}{_S}(?:\(0\){_S})?\(?\d{{1,4}}\)?(?:{_S}\d{{2,4}}){{2,4}}"
+    rf"|(?<=0){SEP}[1-9]\d\d(?:{_S}\d\d){{3}}"  # "0 801 23 45 67"
+    rf"|(?<=\+){_S}[1-9]\d{{0,2}}{_S}(?:\(0\){_S})?\(?\d{{1,4}}\)?(?:{_S}\d{{1,8}}){{1,4}}"
     r"))(?![\w]|[ .,\-/]?\d)"
 )
 #: Phone words, matched in the folded text before the number (and a little after it).
 PHONE_WORDS = (
     r"(?:\bt[eé]l\b|\btel\.|telephon\w*|\bphone|portable|mobile|\bfixe\b|\bfax\b|joindre|joignable|"
-    r"appele[rz]?|rappel\w*|contact|\bgsm\b|standard|\bport\b|\bsms\b|\btel\s*:)"
+    r"appele[rz]?|rappel\w*|contact|\bgsm\b|standard|\bport\b|\bsms\b|\btel\s*:|\bnumber\b)"
 )
 _CONTEXT = ContextCue(PHONE_WORDS, 50, 20)
+#: A phone word right before the number, nothing else between: "Tél. : ", "portable ", "joindre au ".
+_STRONG = ContextCue(
+    r"(?:\bt[eé]l\b\.?|telephone|portable|mobile|\bgsm\b|\bfax\b|(?:joindre|joignable|appeler|rappeler)"
+    r"(?: au| sur le)?|\bport\.?)\s*(?:[:.]\s*)?(?:\+?\s*)?$",
+    30,
+)
+#: Digits and parentheses groups with one separator between them: a national number abroad.
+_LOCAL = re.compile(
+    # not the tail of a longer run of groups ("NIR : 1 89 02 2A 896 232 06")
+    rf"([(0-9](?<![\w+/.,:\-(][(0-9])(?<![\w+/.,:\-][(][0-9])(?<![0-9]{SEP}[(0-9])(?<![0-9][A-Z]{SEP}[(0-9])"
+    rf"[(]?[0-9]+[)]?(?:{_S}[(]?[0-9]+[)]?){{0,4}})"
+    rf"(?![\w:/]|{SEP}?[0-9])"
+)
+#: Where a national number not valid in France is tried, once a phone word stands next to it:
+#: the short plans of France's Pacific and North Atlantic collectivities, then the countries
+#: French administrations correspond with most.
+COLLECTIVITIES = ("NC", "PF", "WF", "PM")
+LOCAL_REGIONS = (
+    *COLLECTIVITIES, "BE", "CH", "LU", "DE", "ES", "IT", "PT", "GB", "IE", "NL", "MA", "DZ", "TN", "SN", "CI",
+    "US", "CA", "BR", "IL", "IN", "JP", "CN",
+)  # fmt: skip
+_DATE_SHAPE = re.compile(r"^\d\d?[./\-]\d\d?[./\-](?:19|20)\d\d$")
+_DIGITS = re.compile(r"[0-9]+")
+_YEAR = re.compile(r"^(?:19|20)[0-9]{2}\b")
+_SHORT_DATE = re.compile(r"^(\d\d)([./\-])(\d\d)\2\d\d$")
+
+
+def _real_date(raw: str) -> bool:
+    """ "20.12.34": a day and a month, as well as a phone number in New Caledonia."""
+    m = _SHORT_DATE.match(raw)
+    return bool(m and 1 <= int(m.group(1)) <= 31 and 1 <= int(m.group(3)) <= 12)
+
+
 #: The number is a form field's value: "Label : … 0612345678" ending its line.
 _FIELD_BEFORE = re.compile(r"(?:^|\n)[^\n:]{1,60}\s:\s[^\n:]{0,60}$")
 _FIELD_AFTER = re.compile(r"[ \t.;,]*(?:\r?\n|$)")
@@ -61,6 +113,35 @@ def counting(digits: str, grouped: bool = False) -> bool:
         if len(vals) >= 4 and diffs in ({1}, {-1}):
             return True
     return False
+
+
+_UNICODE_SPACES = re.compile(f"[{SPACES}]")
+
+
+def _plain(raw: str) -> str:
+    """Unicode spaces as plain ones: ``phonenumbers`` does not read U+202F as a separator."""
+    return _UNICODE_SPACES.sub(" ", raw)
+
+
+def _local_valid(raw: str, regions: tuple[str, ...]) -> bool:
+    """``raw`` is a valid national number in one of ``regions``."""
+    for region in regions:
+        try:
+            num = phonenumbers.parse(_plain(raw), region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(num):
+            return True
+    return False
+
+
+def _french_shape(digits: str) -> bool:
+    """Ten digits "0X…" or "33" + nine, X not 0: a French number by its shape alone."""
+    if digits.startswith("0033"):
+        digits = digits[2:]
+    if digits.startswith("33") and len(digits) == 11:
+        return digits[2] != "0"
+    return len(digits) == 10 and digits[0] == "0" and digits[1] != "0"
 
 
 def _is_field_value(text: str, start: int, end: int) -> bool:
@@ -78,9 +159,14 @@ class PhoneRecognizer(Recognizer):
         for m in near_digits(_PHONE, text, 3, 4, min_len=8):
             raw = m.group(1)
             digits = "".join(c for c in raw if c.isdigit())
-            if counting(digits, digits != raw) or parse_phone(raw) is None:
+            if counting(digits, digits != raw):
                 continue
             s, e = m.start(1), m.end(1)
+            if parse_phone(_plain(raw)) is None:
+                # not in the numbering plan; a strong cue still says it is a phone
+                if _french_shape(digits) and _STRONG.around(text, s, e):
+                    out.append(Span("PHONE_NUMBER", s, e, 0.75))
+                continue
             if _CONTEXT.around(text, s, e):
                 score = SURE
             elif digits == raw and not _is_field_value(text, s, e):
@@ -88,4 +174,38 @@ class PhoneRecognizer(Recognizer):
             else:
                 score = VALID
             out.append(Span("PHONE_NUMBER", s, e, score))
+        taken = sorted((s.start, s.end) for s in out)
+        t = 0
+        for m in near_digits(_LOCAL, text, 3, 4, min_len=6):
+            s, e = m.start(1), m.end(1)
+            raw = m.group(1)
+            if raw.isdigit():
+                continue  # compact digits are valid somewhere in the world too often
+            while t < len(taken) and taken[t][1] <= s:
+                t += 1
+            if t < len(taken) and taken[t][0] < e:
+                continue  # read above already
+            digits = "".join(c for c in raw if c.isdigit())
+            if not 6 <= len(digits) <= 13 or raw.count("(") != raw.count(")"):
+                continue
+            if raw.count(".") >= 3 or _DATE_SHAPE.match(raw) or counting(digits, digits != raw):
+                continue
+            groups = [len(g) for g in _DIGITS.findall(raw)]
+            collectivity = all(n == 2 for n in groups[1:]) and groups[0] in (2, 3)
+            foreign = (
+                len(digits) >= 9 and len(groups) <= 4 and min(groups) >= 2 and not _YEAR.match(raw)
+            )
+            if not (collectivity or foreign):
+                continue
+            if _CONTEXT.around(text, s, e):
+                if _local_valid(raw, LOCAL_REGIONS if foreign else COLLECTIVITIES):
+                    out.append(Span("PHONE_NUMBER", s, e, SURE))
+            elif (
+                collectivity
+                and whole_value(text, s, e)
+                and not _real_date(raw)
+                and _local_valid(raw, COLLECTIVITIES)
+            ):
+                # a database cell: France's own short plans only, never a date
+                out.append(Span("PHONE_NUMBER", s, e, VALID))
         return out

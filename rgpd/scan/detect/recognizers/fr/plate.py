@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import re
 
-from rgpd.scan.detect.recognizers.base import SURE, WEAK, ContextCue, Recognizer, near_digits
+from rgpd.scan.detect.recognizers.base import (
+    SPACES,
+    SURE,
+    WEAK,
+    ContextCue,
+    Recognizer,
+    near_digits,
+)
 from rgpd.scan.detect.types import Span
 
 _L = "[A-HJ-NP-TV-Z]"
-_SIV = re.compile(rf"({_L}(?<![\w\-]{_L}){_L}([\- ]?)\d{{3}}\2{_L}{{2}})(?![\w\-])")
+_SIV = re.compile(rf"({_L}(?<![\w\-]{_L}){_L}([\-{SPACES}]?)\d{{3}}\2{_L}{{2}})(?![\w\-])")
 _FNI = re.compile(
-    r"(\d(?<![\w\-]\d)\d{0,3}[ \-]?[A-Z]{1,3}[ \-]?(?:0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6]))(?![\w\-])"
+    rf"(\d(?<![\w\-]\d)\d{{0,3}}[{SPACES}\-]?[A-Z]{{1,3}}[{SPACES}\-]?(?:0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6]))(?![\w\-])"
 )
 _CONTEXT = ContextCue(
     r"\b(?:immatricul\w*|vehicule|voiture|plaque|automobile|camion|moto\w*|stationn\w*|fourriere|carte grise|certificat d.immatriculation|siv|auto)\b",

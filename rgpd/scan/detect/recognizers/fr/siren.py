@@ -1,26 +1,61 @@
 """FR_SIREN: 9-digit company number, Luhn checksum (python-stdnum, incl. La Poste).
 
 A random 9-digit number passes Luhn one time in ten, so a SIREN is reported
-only next to a cue ("SIREN", "RCS", "n° d'entreprise"...). A sole trader's
-SIREN identifies a person.
+only next to a cue ("SIREN", "RCS", "n° d'entreprise", "TVA"...), or when it
+is the whole text (a database cell). A sole trader's SIREN identifies a person.
+
+Written the way people write it: any grouping and separator ("752 932 715",
+"752-932-715", "217601 145", narrow no-break spaces), and followed by another
+number or a postal code ("SIREN 120 027 016 92120 Montrouge").
+
+The intra-community VAT number ("n° TVA intracommunautaire FR 40 303 265 045")
+is FR + a 2-character key + the SIREN: it is reported as the SIREN it holds
+(the span covers the nine SIREN digits), once its key checks (python-stdnum
+``fr.tva``). The key adds nothing that identifies the company, and one entity
+type per company keeps the blind index of a SIREN and of its VAT number equal.
 """
 
 from __future__ import annotations
 
 import re
 
-from stdnum.fr import siren as _siren
+from stdnum.fr import tva as _tva
 
-from rgpd.scan.detect.recognizers.base import SURE, WEAK, ContextCue, Recognizer, near_digits
+from rgpd.scan.detect.recognizers.base import (
+    SEP,
+    SURE,
+    VALID,
+    WEAK,
+    ContextCue,
+    Recognizer,
+    digit_groups,
+    luhn_ok,
+    near_digits,
+    strip_separators,
+    whole_value,
+)
 from rgpd.scan.detect.types import Span
 
-_SIREN = re.compile(
-    r"(\d(?<![\w./\-]\d)(?<!\d,\d)\d\d[ .\u00a0]?\d{3}[ .\u00a0]?\d{3})(?![\w]|[ .,\-/]\d)"
+
+def _valid(digits: str) -> bool:
+    """The checksum holds and the SIREN is not all zeros (it passes Luhn, names no one)."""
+    return digits != "000000000" and luhn_ok(digits)  # = stdnum's fr.siren, faster
+
+
+#: "FR 40 303 265 045", "FR40303265045", "K7399859412" (the new-style keys may hold letters).
+_VAT = re.compile(
+    rf"(?<![\w.,/\-])(?:((?i:fr)){SEP}?)?([0-9A-HJ-NP-Z]{{2}}){SEP}?([0-9](?:{SEP}?[0-9]){{8}})"
+    rf"(?!\w|{SEP}[0-9])"
 )
-_CONTEXT = ContextCue(
-    r"\b(?:siren|rcs|r\.c\.s|n\W*d.entreprise|numero d.identification|immatricul\w*|siege social)\b",
-    50,
+#: Worth scanning for a VAT number: an "FR" prefix before digits, or a VAT word.
+_VAT_HINT = re.compile(
+    r"[Ff][Rr][ \-.]?[0-9A-Z]{2}[ \-.]?[0-9]|TVA|tva|VAT|[Ii]ntra.?communautaire"
 )
+CUE = (
+    r"\b(?:siren|rcs|r\.c\.s|n\W*d.entreprise|numero d.identification|immatricul\w*|siege social"
+    r"|tva|intra.?communautaire|vat)\b"
+)
+_CONTEXT = ContextCue(CUE, 50, 12)
 
 
 class SirenRecognizer(Recognizer):
@@ -29,10 +64,31 @@ class SirenRecognizer(Recognizer):
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
-        for m in near_digits(_SIREN, text, 2, 4, min_len=9):
-            compact = re.sub(r"\D", "", m.group(1))
-            if not _siren.is_valid(compact):
+        for s, e, _digits in digit_groups(text, (9,), _valid, 2, 4):
+            out.append(Span("FR_SIREN", s, e, self._score(text, s, e)))
+        if len(text) > 40 and not _VAT_HINT.search(text):
+            return out  # no VAT number in this text: skip the costly scan
+        for m in near_digits(_VAT, text, 4, 4, min_len=2):
+            if not _tva.is_valid(m.group(2) + strip_separators(m.group(3))):
                 continue
-            score = SURE if _CONTEXT.around(text, m.start(), m.end()) else WEAK
-            out.append(Span("FR_SIREN", m.start(1), m.end(1), score))
-        return out
+            s, e = m.start(3), m.end(3)
+            context = _CONTEXT.around(text, m.start(), m.end())
+            if context:
+                score = SURE
+            elif m.group(1) or whole_value(text, m.start(), m.end()):
+                score = VALID  # "FR" + a key that checks + a valid SIREN: one chance in 970
+            else:
+                continue
+            out.append(Span("FR_SIREN", s, e, score))
+        best: dict[tuple[int, int], Span] = {}  # a VAT number is also read as a bare SIREN
+        for span in out:
+            key = (span.start, span.end)
+            if key not in best or span.score > best[key].score:
+                best[key] = span
+        return list(best.values())
+
+    @staticmethod
+    def _score(text: str, s: int, e: int) -> float:
+        if _CONTEXT.around(text, s, e):
+            return SURE
+        return VALID if whole_value(text, s, e) else WEAK

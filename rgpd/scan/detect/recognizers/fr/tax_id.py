@@ -9,11 +9,13 @@ import re
 
 from stdnum.fr import nif as _nif
 
-from rgpd.scan.detect.recognizers.base import SURE, ContextCue, Recognizer, near_digits
+from rgpd.scan.detect.recognizers.base import SPACES, SURE, ContextCue, Recognizer, near_digits
 from rgpd.scan.detect.types import Span
 
+_SP = f"[{SPACES}]?"
 _NIF = re.compile(
-    r"([0-3](?<![\w./\-][0-3])(?<!\d,[0-3])\d[ \u00a0]?\d\d[ \u00a0]?\d{3}[ \u00a0]?\d{3}[ \u00a0]?\d{3})(?![\w]|[ .,\-/]\d)"
+    rf"([0-3](?<![\w./\-][0-3])(?<!\d,[0-3])\d{_SP}\d\d{_SP}\d{{3}}{_SP}\d{{3}}{_SP}\d{{3}})"
+    rf"(?![\w]|[{SPACES}.,\-/]\d)"
 )
 _CONTEXT = ContextCue(
     r"\b(?:fiscal\w*|spi|nif|impot\w*|imposition|dgfip|tresor public|revenus?|contribuable|avis d.imposition)\b",
