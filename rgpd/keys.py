@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import MetaData, Table, select, update
 from sqlalchemy.orm import Session
 
+import rgpd.storage.models  # noqa: F401  (importing the models registers every sealed column)
 from rgpd import audit
 from rgpd.crypto import KeyRing
 from rgpd.errors import KeyMismatch

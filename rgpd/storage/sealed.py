@@ -32,7 +32,9 @@ def register_sealed(table: str, pk: str, column: str, context: Callable[[dict], 
 
 
 def sealed_columns() -> list[SealedColumn]:
-    """All registered sealed columns, once every table module is imported."""
-    import rgpd.storage.models  # noqa: F401  (importing the models registers every wing)
+    """All registered sealed columns: complete once ``rgpd.storage.models`` is imported.
 
+    The caller imports the models (``rgpd.keys`` does), so that this module
+    imports nothing and cannot close a circle with the tables that register here.
+    """
     return list(SEALED_COLUMNS)
