@@ -36,7 +36,7 @@ from rgpd.scan.detect.engine import (
     recognizers_for,
 )
 from rgpd.scan.detect.recognizers.base import ContextCue, Recognizer, digit_runs
-from rgpd.scan.detect.recognizers.fr.person import PersonRecognizer
+from rgpd.scan.detect.recognizers.fr.person import LONE_SCORE, PersonRecognizer
 from rgpd.scan.detect.recognizers.fr.tabular import TabularRecognizer
 from rgpd.scan.detect.text import chunks
 from rgpd.scan.detect.types import Depth, Detection, Span, is_special
@@ -62,6 +62,8 @@ PRIORITY: dict[str, int] = {
 DEFAULT_THRESHOLD = 0.5
 #: Context kept around an unsettled name candidate when NER is asked about it.
 NER_WINDOW = 80
+#: Candidates from this score up get an NER window at standard depth.
+NER_MIN = LONE_SCORE
 _RESIDENCE = ContextCue(
     r"\b(?:domicili\w*|demeurant|residant|habitant|habite|reside|vivant)\s+(?:a|au|en|aux)\s+$", 40
 )
@@ -163,7 +165,7 @@ class Detector:
         jobs: list[tuple[_Work, int, str]] = []
         for w in works:
             # lone words are left to the deep depth: too many, too rarely names
-            unsettled = [a for a in w.ambiguous if a.score >= 0.4]
+            unsettled = [a for a in w.ambiguous if a.score >= NER_MIN]
             for s, e in _windows(w.text, unsettled):
                 jobs.append((w, s, w.text[s:e]))
         if not jobs:
