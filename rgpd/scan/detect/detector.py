@@ -218,7 +218,7 @@ class Detector:
             if s.score >= self.score_threshold
             and (self.entities is None or s.entity_type in self.entities)
         ]
-        resolved = _resolve(spans)
+        resolved = _resolve(spans, w.text)
         text = w.text
         return [
             Detection(
@@ -266,7 +266,7 @@ def _word_end(text: str, pos: int) -> int:
     return pos if pos > 0 else len(text)
 
 
-def _resolve(spans: list[Span]) -> list[Span]:
+def _resolve(spans: list[Span], text: str = "") -> list[Span]:
     """Merge same-type overlaps; between types, the stronger identifier keeps the text.
 
     Special categories are words about a person, not identifiers: they never
@@ -302,6 +302,8 @@ def _resolve(spans: list[Span]) -> list[Span]:
     starts: list[int] = []
     for s in plain:
         i = bisect_right(starts, s.start)
+        if s.entity_type == "PERSON":  # "né à Brest Jeanne DUPONT": the name goes on after the place
+            s = _trim(text, s, kept[i - 1] if i > 0 else None, kept[i] if i < len(kept) else None)
         if i > 0 and kept[i - 1].end > s.start:
             continue
         if i < len(kept) and kept[i].start < s.end:
@@ -309,3 +311,22 @@ def _resolve(spans: list[Span]) -> list[Span]:
         kept.insert(i, s)
         starts.insert(i, s.start)
     return sorted(kept + special, key=lambda s: (s.start, s.end, s.entity_type))
+
+
+def _trim(text: str, s: Span, left: Span | None, right: Span | None) -> Span:
+    """``s`` without the part a stronger span on its left or right already holds.
+
+    Only a cut at a space counts, and what is left must start with a capital.
+    """
+    start, end = s.start, s.end
+    if left is not None and left.start <= start < left.end < end:
+        if text[left.end : left.end + 1] not in (" ", "\u00a0"):
+            return s
+        start = left.end + 1
+    if right is not None and start < right.start < end <= right.end:
+        if text[right.start - 1 : right.start] not in (" ", "\u00a0"):
+            return s
+        end = right.start - 1
+    if (start, end) == (s.start, s.end) or end - start < 2 or not text[start].isupper():
+        return s
+    return Span(s.entity_type, start, end, s.score)

@@ -258,6 +258,26 @@ _PLACE_WORDS = frozenset(
         "sainte",
         "st",
         "ste",
+        # a name after these is a firm's, a brand's or a ship's
+        "entreprise",
+        "societe",
+        "ets",
+        "etablissements",
+        "cabinet",
+        "agence",
+        "magasin",
+        "restaurant",
+        "hotel",
+        "garage",
+        "club",
+        "association",
+        "compagnie",
+        "vehicule",
+        "marque",
+        "modele",
+        "paquebot",
+        "navire",
+        "bateau",
     ]
 )
 _ARTICLES = frozenset({"de", "la", "du", "des", "d'", "l'", "de la", "le"})
@@ -752,6 +772,11 @@ def clean_ner_person(text: str, start: int, end: int) -> tuple[int, int] | None:
     span = text[s:e]
     if any(c.isdigit() for c in span) or "@" in span or len(span) < 2:
         return None
-    if _is_place(before(text, s, 40)):
+    if _is_place(before(text, s, 40)) or _COMPANY_AFTER.match(text, e):
         return None
+    if _SIGNED_AT.search(before(text, s, 20)):
+        return None  # "Fait à Fournier, le 26 avril": a town
     return s, e
+
+
+_SIGNED_AT = re.compile(r"\b(?:fait|signe|redige|delivre|etabli)e?\s+a\s+$")
