@@ -38,7 +38,7 @@ from rgpd.scan.detect.engine import (
 from rgpd.scan.detect.recognizers.base import ContextCue, Recognizer, digit_runs
 from rgpd.scan.detect.recognizers.fr.person import LONE_SCORE, PersonRecognizer
 from rgpd.scan.detect.recognizers.fr.tabular import TabularRecognizer
-from rgpd.scan.detect.text import chunks
+from rgpd.scan.detect.text import chunks, fold
 from rgpd.scan.detect.types import Depth, Detection, Span, is_special
 
 #: Lower wins when two entity types claim overlapping text.
@@ -220,6 +220,8 @@ class Detector:
         ]
         resolved = _resolve(spans, w.text)
         text = w.text
+        if self.depth is not Depth.QUICK:
+            resolved = _about_persons(text, resolved)
         return [
             Detection(
                 s.entity_type,
@@ -231,6 +233,66 @@ class Detector:
             )
             for s in resolved
         ]
+
+
+# What ties a sentence to one person: a civility, a first-person statement, or a
+# word for one person ("l'intéressée", "le demandeur", "son conjoint", "il", "elle").
+_PERSON_CUE = re.compile(
+    r"(?:^|[^\w])(?:m\.|mm\.|mme|mlle|monsieur|madame|mademoiselle|dr\.?|docteur|me|je|j'|moi|"
+    r"mon|ma|mes|vous|votre|vos|il|elle|interesse\(?e?\)?|demandeu(?:r|se)|requerante?|agente?|"
+    r"salariee?|patiente?|enfant|eleve|usager|usagere|beneficiaire|locataire|conjointe?|epoux|epouse|"
+    r"mari|femme|fils|fille|pere|mere|candidate?|prevenue?|accusee?|victime|temoin|suspecte?|"
+    r"condamnee?|detenue?|personne|administree?|allocataire|stagiaire|titulaire|defunte?)(?![\w])"
+)
+_IMPERSONAL = re.compile(r"\bil (?:y a|faut|convient|est (?:\w+ )?(?:de|que)|s'agit|semble|reste|parait)\b")
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
+#: a biometric device or template is a processing of people's data by its nature
+_NO_TIE_NEEDED = frozenset({"BIOMETRIC"})
+
+
+def _about_persons(text: str, spans: list[Span]) -> list[Span]:
+    """Special categories (Art. 9/10) only where the sentence or table row is about a person.
+
+    An article about a religion, a party, a union or a trial in general is no
+    data about anyone; "M. X est diabétique", "je suis syndiqué", "l'intéressée
+    a été hospitalisée" are. A PERSON found in the same sentence (or row), a
+    civility, a first-person word or a word for one person ties it.
+    """
+    if not any(is_special(s.entity_type) for s in spans):
+        return spans
+    persons = [s for s in spans if s.entity_type == "PERSON"]
+    out: list[Span] = []
+    for s in spans:
+        if not is_special(s.entity_type) or s.entity_type in _NO_TIE_NEEDED:
+            out.append(s)
+            continue
+        lo = max(0, s.start - 300)
+        ends = [m.end() for m in _SENTENCE_END.finditer(text, lo, s.start)]
+        # "M." and "Mme." end no sentence
+        while ends and text[max(0, ends[-1] - 4) : ends[-1]].rstrip(".").split()[-1:] in (["M"], ["Mme"], ["Dr"], ["MM"]):
+            ends.pop()
+        s0 = ends[-1] if ends else lo
+        m = _SENTENCE_END.search(text, s.end, s.end + 300)
+        e0 = m.start() if m else min(len(text), s.end + 300)
+        if any(p.start < e0 and s0 < p.end for p in persons):
+            out.append(s)
+            continue
+        if persons and _in_record(text, s.start):
+            out.append(s)  # a form field or a table row of a document that names someone
+            continue
+        sentence = fold(text[s0:e0]).lower()
+        cue = _PERSON_CUE.search(sentence)
+        if cue is not None and not (cue.group().strip() == "il" and _IMPERSONAL.search(sentence)):
+            out.append(s)
+    return out
+
+
+def _in_record(text: str, pos: int) -> bool:
+    """The line holding ``pos`` is a form field ("Régime : sans porc") or a table row."""
+    ls = text.rfind("\n", 0, pos) + 1
+    le = text.find("\n", pos)
+    line = text[ls : le if le >= 0 else len(text)]
+    return ":" in line[: pos - ls] or "\t" in line or line.count(";") >= 2 or line.count("|") >= 2
 
 
 def _windows(text: str, ambiguous: Sequence[Span]) -> list[tuple[int, int]]:
