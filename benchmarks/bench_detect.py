@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import re
 import resource
 import sys
 import time
@@ -359,6 +360,25 @@ def score_spans(gold: list[list[Pred]], preds: list[list[Pred]]) -> dict[str, Sc
     return out
 
 
+# a gold place right after a residence or birth cue: the places rgpd reports (not every town)
+_CUE_BEFORE = re.compile(
+    r"(?i)(?:habit|demeur|domicili|r[ée]sid|\bvit\b|vivai|vivant|\bn[ée]e?s?\b|\bn[ée]\(e\)|originaire|natif|native)"
+    r"[^.;:!?\n]{0,40}?\s(?:à|a|au|aux|en|de|du|d['’])\s*(?:la |le |les |l['’])?$"
+)
+
+
+def residence_recall(f: NerFile, preds: list[list[Pred]]) -> tuple[int, int]:
+    """(found, total) gold LOCATION spans that follow a residence or birth cue."""
+    found = total = 0
+    for text, gs, ps in zip(f.texts, f.gold, preds, strict=True):
+        for t, a, b in gs:
+            if t != "LOCATION" or not _CUE_BEFORE.search(text[max(0, a - 60) : a]):
+                continue
+            total += 1
+            found += any(tt == "LOCATION" and s < b and a < e for tt, s, e in ps)
+    return found, total
+
+
 def report_ner(files: list[NerFile], results: list[RunResult]) -> str:
     """Scores per file; speed over all the files together (one run, see ``run_ner``)."""
     lines = ["", "real annotated French text: PERSON / LOCATION, overlap P R F1"]
@@ -377,18 +397,23 @@ def report_ner(files: list[NerFile], results: list[RunResult]) -> str:
                 f"{t} {_fmt(sc[t].precision)} {_fmt(sc[t].recall)} {_fmt(sc[t].f1)}"
                 for t in NER_TYPES
             )
-            lines.append(f"  {r.name:<10} {cells}")
+            found, total = residence_recall(f, r.preds[pos : pos + n])
+            cue = f"   places after a residence/birth cue {found}/{total}" if total else ""
+            lines.append(f"  {r.name:<10} {cells}{cue}")
         pos += n
     n_chars = sum(len(t) for f in files for t in f.texts)
     lines.append(f"speed on these {n_chars} chars (systems take turns on slices):")
     base = next((r for r in results if r.name == "presidio"), None)
     for r in results:
         ratio = (
-            f"   {base.detect_s / r.detect_s:5.1f}× plain Presidio"
+            f"   {base.detect_s / r.detect_s:5.1f}× plain Presidio (CPU {base.cpu_s / r.cpu_s:.1f}×)"
             if base and r is not base
             else ""
         )
-        lines.append(f"  {r.name:<10} {n_chars / r.detect_s:>10,.0f} chars/s{ratio}")
+        lines.append(
+            f"  {r.name:<10} {n_chars / r.detect_s:>10,.0f} chars/s"
+            f"  [CPU {n_chars / r.cpu_s:,.0f} chars/s]{ratio}"
+        )
     return "\n".join(lines)
 
 

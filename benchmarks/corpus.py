@@ -869,7 +869,9 @@ def police_report(g: Gen, b: _Builder) -> None:
     b.add(f"{g.rnd.choice(['M.', 'Mme'])} ").ent(
         "PERSON", g.person(g.rnd.choice(["First LAST", "LAST First"]))
     )
-    b.add(", né(e) le ").ent("DATE_OF_BIRTH", g.dob()).add(" à ").ent("LOCATION", g.town()).add(", ")
+    b.add(", né(e) le ").ent("DATE_OF_BIRTH", g.dob()).add(" à ").ent("LOCATION", g.town()).add(
+        ", "
+    )
     if g.rnd.random() < 0.5:
         b.add("titulaire de la carte nationale d'identité n° ").ent("FR_ID_CARD", g.id_card()).add(
             ", "

@@ -37,6 +37,7 @@ from rgpd.scan.detect.engine import (
 )
 from rgpd.scan.detect.recognizers.base import ContextCue, Recognizer, digit_runs
 from rgpd.scan.detect.recognizers.fr.person import LONE_SCORE, PersonRecognizer
+from rgpd.scan.detect.recognizers.fr.person import info as person_info
 from rgpd.scan.detect.recognizers.fr.tabular import TabularRecognizer
 from rgpd.scan.detect.text import chunks, fold
 from rgpd.scan.detect.types import Depth, Detection, Span, is_special
@@ -133,6 +134,8 @@ class Detector:
                 self._ner_windows(works)
             for w in works:
                 w.spans.extend(confirm_persons(w.ambiguous, w.ner))
+        for w in works:
+            w.spans.extend(_repeated(w.text, w.spans, self.score_threshold))
         return [self._finish(w) for w in works]
 
     # ------------------------------------------------------------------ stages
@@ -244,7 +247,9 @@ _PERSON_CUE = re.compile(
     r"mari|femme|fils|fille|pere|mere|candidate?|prevenue?|accusee?|victime|temoin|suspecte?|"
     r"condamnee?|detenue?|personne|administree?|allocataire|stagiaire|titulaire|defunte?)(?![\w])"
 )
-_IMPERSONAL = re.compile(r"\bil (?:y a|faut|convient|est (?:\w+ )?(?:de|que)|s'agit|semble|reste|parait)\b")
+_IMPERSONAL = re.compile(
+    r"\bil (?:y a|faut|convient|est (?:\w+ )?(?:de|que)|s'agit|semble|reste|parait)\b"
+)
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
 #: a biometric device or template is a processing of people's data by its nature
 _NO_TIE_NEEDED = frozenset({"BIOMETRIC"})
@@ -269,7 +274,12 @@ def _about_persons(text: str, spans: list[Span]) -> list[Span]:
         lo = max(0, s.start - 300)
         ends = [m.end() for m in _SENTENCE_END.finditer(text, lo, s.start)]
         # "M." and "Mme." end no sentence
-        while ends and text[max(0, ends[-1] - 4) : ends[-1]].rstrip(".").split()[-1:] in (["M"], ["Mme"], ["Dr"], ["MM"]):
+        while ends and text[max(0, ends[-1] - 4) : ends[-1]].rstrip(".").split()[-1:] in (
+            ["M"],
+            ["Mme"],
+            ["Dr"],
+            ["MM"],
+        ):
             ends.pop()
         s0 = ends[-1] if ends else lo
         m = _SENTENCE_END.search(text, s.end, s.end + 300)
@@ -284,6 +294,43 @@ def _about_persons(text: str, spans: list[Span]) -> list[Span]:
         cue = _PERSON_CUE.search(sentence)
         if cue is not None and not (cue.group().strip() == "il" and _IMPERSONAL.search(sentence)):
             out.append(s)
+    return out
+
+
+_NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _repeated(text: str, spans: list[Span], threshold: float) -> list[Span]:
+    """Later bare mentions of a name found once in the text ("Jean Vuarnet ... Vuarnet").
+
+    A person's surname (the last word of a name of two words or more) names
+    the same person again further on, with or without a cue. A word that is
+    also a common word or only a first name is left alone.
+    """
+    names = [s for s in spans if s.entity_type == "PERSON" and s.score >= threshold]
+    if not names:
+        return []
+    surnames: dict[str, int] = {}
+    for s in names:
+        words = _NAME_WORD.findall(text[s.start : s.end])
+        if len(words) < 2:
+            continue
+        last = words[-1]
+        inf = person_info(last)
+        if len(last) < 3 or inf.common or inf.initial or (inf.first and not inf.upper):
+            continue
+        surnames.setdefault(last, s.end)
+    if not surnames:
+        return []
+    taken = sorted((s.start, s.end) for s in names)
+    out: list[Span] = []
+    for last, after in surnames.items():
+        forms = {last, last.upper(), last[:1].upper() + last[1:].lower()}
+        rx = re.compile(r"(?<![\w'’-])(?:" + "|".join(map(re.escape, forms)) + r")(?![\w-])")
+        for m in rx.finditer(text, after):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            out.append(Span("PERSON", m.start(), m.end(), 0.75))
     return out
 
 
@@ -364,7 +411,9 @@ def _resolve(spans: list[Span], text: str = "") -> list[Span]:
     starts: list[int] = []
     for s in plain:
         i = bisect_right(starts, s.start)
-        if s.entity_type == "PERSON":  # "né à Brest Jeanne DUPONT": the name goes on after the place
+        if (
+            s.entity_type == "PERSON"
+        ):  # "né à Brest Jeanne DUPONT": the name goes on after the place
             s = _trim(text, s, kept[i - 1] if i > 0 else None, kept[i] if i < len(kept) else None)
         if i > 0 and kept[i - 1].end > s.start:
             continue

@@ -184,10 +184,7 @@ def _title_before(text: str, start: int) -> bool:
     for rx in (_TITLE_BEFORE, _CIVIL_FUNCTION):
         m = rx.search(folded)
         if m is not None and not any(c.isupper() for c in raw[m.start("qual") : m.end("qual")]):
-            if rx is _CIVIL_FUNCTION or not any(
-                c.isupper() for c in raw[m.start() : m.start("qual")].lstrip(" (\n")[1:]
-            ):
-                return True
+            return True
     return False
 
 
@@ -334,10 +331,57 @@ _COMPANY_AFTER = re.compile(
 )
 # a title written with a capital, leading a run: "Lord Keegan", "Président Karimov", "Sir John Smith"
 _TITLE_TOKENS = frozenset(
-    "lord lady sir dame judge justice president presidente colonel capitaine commandant "
-    "lieutenant juge inspecteur inspector detective sergeant sergent officer mgr monseigneur pape cardinal "
-    "senator senateur senatrice depute deputee ministre maire mayor king queen prince princesse roi reine "
-    "baron baronne comte comtesse duc duchesse marechal amiral abbe imam rabbin pasteur".split()
+    [
+        "lord",
+        "lady",
+        "sir",
+        "dame",
+        "judge",
+        "justice",
+        "president",
+        "presidente",
+        "colonel",
+        "capitaine",
+        "commandant",
+        "lieutenant",
+        "juge",
+        "inspecteur",
+        "inspector",
+        "detective",
+        "sergeant",
+        "sergent",
+        "officer",
+        "mgr",
+        "monseigneur",
+        "pape",
+        "cardinal",
+        "senator",
+        "senateur",
+        "senatrice",
+        "depute",
+        "deputee",
+        "ministre",
+        "maire",
+        "mayor",
+        "king",
+        "queen",
+        "prince",
+        "princesse",
+        "roi",
+        "reine",
+        "baron",
+        "baronne",
+        "comte",
+        "comtesse",
+        "duc",
+        "duchesse",
+        "marechal",
+        "amiral",
+        "abbe",
+        "imam",
+        "rabbin",
+        "pasteur",
+    ]
 )
 # a name alone on the line after a closing formula or a signatory's title
 _CLOSING = re.compile(
