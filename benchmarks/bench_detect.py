@@ -362,8 +362,9 @@ def score_spans(gold: list[list[Pred]], preds: list[list[Pred]]) -> dict[str, Sc
 
 # a gold place right after a residence or birth cue: the places rgpd reports (not every town)
 _CUE_BEFORE = re.compile(
-    r"(?i)(?:habit|demeur|domicili|r[ée]sid|\bvit\b|vivai|vivant|\bn[ée]e?s?\b|\bn[ée]\(e\)|originaire|natif|native)"
-    r"[^.;:!?\n]{0,40}?\s(?:à|a|au|aux|en|de|du|d['’])\s*(?:la |le |les |l['’])?$"
+    r"(?i)(?:\bhabit(?!ants?\b)|\bdemeur|\bdomicili|\br[ée]sid|\bvi(?:t|vait|vant|vre)\b|\bné(?:e|s|es|\(e\))?\b|"
+    r"\bnée?s?\b|\boriginaire|\bnati(?:f|ve))"
+    r"[^.;:!?\n]{0,30}?\s(?:à|au|aux|en|de|du|d['’])\s*(?:la |le |les |l['’])?$"
 )
 
 

@@ -290,7 +290,8 @@ def _about_persons(text: str, spans: list[Span]) -> list[Span]:
         if persons and _in_record(text, s.start):
             out.append(s)  # a form field or a table row of a document that names someone
             continue
-        sentence = fold(text[s0:e0]).lower()
+        # the term itself is no cue ("condamné" names a person and an offence alike)
+        sentence = fold(text[s0 : s.start] + " " + text[s.end : e0]).lower()
         cue = _PERSON_CUE.search(sentence)
         if cue is not None and not (cue.group().strip() == "il" and _IMPERSONAL.search(sentence)):
             out.append(s)
@@ -324,13 +325,17 @@ def _repeated(text: str, spans: list[Span], threshold: float) -> list[Span]:
         return []
     taken = sorted((s.start, s.end) for s in names)
     out: list[Span] = []
+    n = len(text)
     for last, after in surnames.items():
-        forms = {last, last.upper(), last[:1].upper() + last[1:].lower()}
-        rx = re.compile(r"(?<![\w'’-])(?:" + "|".join(map(re.escape, forms)) + r")(?![\w-])")
-        for m in rx.finditer(text, after):
-            if any(a < m.end() and m.start() < b for a, b in taken):
-                continue
-            out.append(Span("PERSON", m.start(), m.end(), 0.75))
+        for form in {last, last.upper(), last[:1].upper() + last[1:].lower()}:
+            pos = text.find(form, after)
+            while pos >= 0:  # str.find: no regular expression to compile per name
+                end = pos + len(form)
+                before_ok = pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] in "'’-_")
+                after_ok = end == n or not (text[end].isalnum() or text[end] in "-_")
+                if before_ok and after_ok and not any(a < end and pos < b for a, b in taken):
+                    out.append(Span("PERSON", pos, end, 0.75))
+                pos = text.find(form, end)
     return out
 
 

@@ -168,6 +168,12 @@ _LIST_SEP = re.compile(
 )
 
 
+_FUNCTION_WORD = re.compile(rf"(?:{_FUNCTIONS})")
+_CIVIL_HEADS = frozenset(
+    {"m.", "mm.", "mme", "mmes", "mlle", "monsieur", "madame", "mademoiselle", "m"}
+)
+
+
 def _title_before(text: str, start: int) -> bool:
     """A function or title (possibly after a civility) stands right before ``start``."""
     lo = max(0, start - 60)
@@ -179,6 +185,10 @@ def _title_before(text: str, start: int) -> bool:
     if not words or not words[-1].rstrip(",").replace("'", "").replace("’", "").isalpha():
         return False
     if not words[-1][-1:].islower() and not words[-1].endswith(","):
+        return False
+    # a function word or a civility among the last words, before any regular expression
+    tail = [w.lower().rsplit("'", 1)[-1].rsplit("’", 1)[-1].rstrip(",") for w in words[-5:]]
+    if not any(_FUNCTION_WORD.fullmatch(fold(w)) or w in _CIVIL_HEADS for w in tail):
         return False
     folded = fold(raw)
     for rx in (_TITLE_BEFORE, _CIVIL_FUNCTION):
@@ -695,6 +705,11 @@ class PersonRecognizer(Recognizer):
             return
         if len(piece) == 1 and piece[0].initial:
             return
+        if len(piece) == 1 and not piece[0].info.first and not piece[0].upper:
+            # a lone capitalised word: only NER can tell (its spans are checked for places)
+            if not is_clause_start(text, start):
+                ambiguous.append(Span("PERSON", start, end, LONE_SCORE))
+            return
         window = before(text, start, 40)
         if _is_place(window) or _COMPANY_AFTER.match(text, end):
             return
@@ -731,7 +746,7 @@ class PersonRecognizer(Recognizer):
         elif tok.upper and len(tok.text) >= 3 and not is_clause_start(text, start):
             ambiguous.append(Span("PERSON", start, end, 0.3))
         elif not tok.upper and not is_clause_start(text, start):
-            # a lone capitalised word inside a sentence ("selon Neymar"): NER reads its window
+            # a lone first name inside a sentence ("selon Maëlys"): NER reads its window
             ambiguous.append(Span("PERSON", start, end, LONE_SCORE))
 
 

@@ -21,7 +21,8 @@ _E = "[eéÉE]"
 _RESIDE = (
     rf"(?:habit(?:e|es|ent|ait|aient|ant|ants|ante|antes){_E}?|demeurant(?:e|s|es)?|demeur(?:e|ent|ait)|"
     rf"domicili{_E}(?:\(e\)|\(s\)|e|s|es)?|r{_E}sid(?:e|es|ent|ait|aient|ant|ante|ants)|"
-    r"vi(?:t|vent|vait|vaient|vant)|install[eé](?:\(e\)|e|s|es)?|(?:lives|lived|living|resides|resident)"
+    r"vi(?:t|vent|vait|vaient|vant|vre)|habiter|r[ée]sider|demeurer|"
+    r"install[eé](?:\(e\)|e|s|es|r)?|(?:lives|lived|living|resides|resident)"
     r")"
 )
 _BIRTH = (
@@ -32,6 +33,8 @@ _ORIGIN = r"(?:originaire|natif|native|originaires)"
 _PREP = (
     r"(?:[ \u00a0]+(?:actuellement|d[ée]sormais|aujourd'hui|toujours|encore|depuis[ \u00a0]+\d{4}))?"
     r"[ \u00a0]+(?:à|a|au|aux|en|in|at)[ \u00a0]+"
+    # "au bourg de Vignoc", "à la commune de Plélan"
+    r"(?:(?:la[ \u00a0]+)?(?:bourg|village|hameau|quartier|commune|ville|lieu-dit|cit[ée])[ \u00a0]+(?:de|du|d['’])[ \u00a0]*)?"
 )
 # A town is one word, hyphens included ("Saint-Étienne-du-Rouvray"); a second
 # capitalised word after a space only behind an article or a place word ("La
@@ -55,6 +58,12 @@ _NOT_PLACE = frozenset(
 )
 
 
+# the list goes on: "vit à Djibouti, en Éthiopie et en Somalie"
+_MORE = re.compile(
+    r"[ \u00a0]*(?:,|et|ou)[ \u00a0]*(?:et[ \u00a0]+)?(?:à|au|aux|en)[ \u00a0]+" + _PLACE
+)
+
+
 class ResidenceRecognizer(Recognizer):
     """Places of residence or birth after a cue ("demeurant à Lyon", "née à Brest")."""
 
@@ -68,4 +77,8 @@ class ResidenceRecognizer(Recognizer):
             if len(words) == 1 and words[0] in _NOT_PLACE:
                 continue
             out.append(Span("LOCATION", m.start("place"), m.end("place"), 0.85))
+            pos = m.end()
+            while (more := _MORE.match(text, pos)) is not None:
+                out.append(Span("LOCATION", more.start("place"), more.end("place"), 0.85))
+                pos = more.end()
         return out
