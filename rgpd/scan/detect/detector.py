@@ -168,7 +168,11 @@ class Detector:
         jobs: list[tuple[_Work, int, str]] = []
         for w in works:
             # lone words are left to the deep depth: too many, too rarely names
-            unsettled = [a for a in w.ambiguous if a.score >= NER_MIN]
+            unsettled = [
+                a
+                for a in w.ambiguous
+                if a.score >= NER_MIN and (a.score > LONE_SCORE or _in_prose(w.text, a.start))
+            ]
             for s, e in _windows(w.text, unsettled):
                 jobs.append((w, s, w.text[s:e]))
         if not jobs:
@@ -345,6 +349,20 @@ def _in_record(text: str, pos: int) -> bool:
     le = text.find("\n", pos)
     line = text[ls : le if le >= 0 else len(text)]
     return ":" in line[: pos - ls] or "\t" in line or line.count(";") >= 2 or line.count("|") >= 2
+
+
+def _in_prose(text: str, pos: int) -> bool:
+    """The line holding ``pos`` is running text: a sentence of several lower-case words.
+
+    A lone capitalised word of a form, a table or a heading ("Employeur : Moreau",
+    "Fait à Fournier, le …") is too rarely a name to pay for NER there.
+    """
+    ls = text.rfind("\n", 0, pos) + 1
+    le = text.find("\n", pos)
+    line = text[ls : le if le >= 0 else len(text)]
+    if "\t" in line or line.count(";") >= 2 or line.count("|") >= 2 or ":" in line[: pos - ls]:
+        return False
+    return sum(1 for w in line.split() if w[:1].islower()) >= 6
 
 
 def _windows(text: str, ambiguous: Sequence[Span]) -> list[tuple[int, int]]:
