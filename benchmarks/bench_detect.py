@@ -16,16 +16,26 @@ box: ``AnalyzerEngine`` with ``NlpEngineProvider`` configured for
 document. Its tldextract is pointed at its bundled suffix list so that the
 run stays offline (no change to what it detects).
 
+Real text, in the same run: every ``*.jsonl`` file of ``--ner-fr`` (default
+``../shared/data/ner-fr`` beside the checkout, skipped when absent: French
+newspaper and Wikinews sentences annotated by hand, see its README) is run
+through the same systems, and PERSON and LOCATION are scored the way
+``../shared/tools/score_ner.py`` scores them (a prediction is right when it
+overlaps a gold span of its type), with characters per second for each system.
+
 Usage::
 
     .venv/bin/python -m benchmarks.bench_detect                  # 300 documents, all systems
     .venv/bin/python -m benchmarks.bench_detect --docs 100 --systems quick,standard
+    .venv/bin/python -m benchmarks.bench_detect --docs 0 --systems standard,presidio  # real text only
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
+import re
 import resource
 import sys
 import time
@@ -306,6 +316,108 @@ def _errors(docs: list[Document], results: list[RunResult], limit: int = 60) -> 
     return out[:limit] if limit else out
 
 
+# ------------------------------------------------------------------ real annotated text
+
+NER_TYPES = ("PERSON", "LOCATION")
+DEFAULT_NER_FR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ner-fr"
+
+
+@dataclass
+class NerFile:
+    name: str
+    texts: list[str]
+    gold: list[list[Pred]]
+
+
+def load_ner_fr(folder: Path) -> list[NerFile]:
+    """Each JSONL file of ``folder``: ``{"text", "spans": [{"start", "end", "type"}]}`` per line."""
+    out: list[NerFile] = []
+    for path in sorted(folder.glob("*.jsonl")):
+        texts: list[str] = []
+        gold: list[list[Pred]] = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            texts.append(rec["text"])
+            gold.append([(s["type"], s["start"], s["end"]) for s in rec["spans"]])
+        out.append(NerFile(path.name, texts, gold))
+    return out
+
+
+def score_spans(gold: list[list[Pred]], preds: list[list[Pred]]) -> dict[str, Score]:
+    """Overlap scoring per type (the rule of ``score_ner.py``)."""
+    out: dict[str, Score] = {t: Score() for t in NER_TYPES}
+    for gs, ps in zip(gold, preds, strict=True):
+        for t in NER_TYPES:
+            g = [(s, e) for tt, s, e in gs if tt == t]
+            p = [(s, e) for tt, s, e in ps if tt == t]
+            sc = out[t]
+            sc.n_gold += len(g)
+            sc.n_pred += len(p)
+            sc.ok_gold += sum(any(a < pe and ps_ < b for ps_, pe in p) for a, b in g)
+            sc.ok_pred += sum(any(a < ge and gs_ < b for gs_, ge in g) for a, b in p)
+    return out
+
+
+# a gold place right after a residence or birth cue: the places rgpd reports (not every town)
+_CUE_BEFORE = re.compile(
+    r"(?i)(?:\bhabit(?!ants?\b)|\bdemeur|\bdomicili|\br[ée]sid|\bvi(?:t|vait|vant|vre)\b|\bné(?:e|s|es|\(e\))?\b|"
+    r"\bnée?s?\b|\boriginaire|\bnati(?:f|ve))"
+    r"[^.;:!?\n]{0,30}?\s(?:à|au|aux|en|de|du|d['’])\s*(?:la |le |les |l['’])?$"
+)
+
+
+def residence_recall(f: NerFile, preds: list[list[Pred]]) -> tuple[int, int]:
+    """(found, total) gold LOCATION spans that follow a residence or birth cue."""
+    found = total = 0
+    for text, gs, ps in zip(f.texts, f.gold, preds, strict=True):
+        for t, a, b in gs:
+            if t != "LOCATION" or not _CUE_BEFORE.search(text[max(0, a - 60) : a]):
+                continue
+            total += 1
+            found += any(tt == "LOCATION" and s < b and a < e for tt, s, e in ps)
+    return found, total
+
+
+def report_ner(files: list[NerFile], results: list[RunResult]) -> str:
+    """Scores per file; speed over all the files together (one run, see ``run_ner``)."""
+    lines = ["", "real annotated French text: PERSON / LOCATION, overlap P R F1"]
+    pos = 0
+    for f in files:
+        n = len(f.texts)
+        n_chars = sum(len(t) for t in f.texts)
+        gold_n = {t: sum(1 for g in f.gold for x in g if x[0] == t) for t in NER_TYPES}
+        lines.append(
+            f"{f.name}: {n} texts, {n_chars} chars, gold "
+            + ", ".join(f"{t} {k}" for t, k in gold_n.items())
+        )
+        for r in results:
+            sc = score_spans(f.gold, r.preds[pos : pos + n])
+            cells = "   ".join(
+                f"{t} {_fmt(sc[t].precision)} {_fmt(sc[t].recall)} {_fmt(sc[t].f1)}"
+                for t in NER_TYPES
+            )
+            found, total = residence_recall(f, r.preds[pos : pos + n])
+            cue = f"   places after a residence/birth cue {found}/{total}" if total else ""
+            lines.append(f"  {r.name:<10} {cells}{cue}")
+        pos += n
+    n_chars = sum(len(t) for f in files for t in f.texts)
+    lines.append(f"speed on these {n_chars} chars (systems take turns on slices):")
+    base = next((r for r in results if r.name == "presidio"), None)
+    for r in results:
+        ratio = (
+            f"   {base.detect_s / r.detect_s:5.1f}× plain Presidio (CPU {base.cpu_s / r.cpu_s:.1f}×)"
+            if base and r is not base
+            else ""
+        )
+        lines.append(
+            f"  {r.name:<10} {n_chars / r.detect_s:>10,.0f} chars/s"
+            f"  [CPU {n_chars / r.cpu_s:,.0f} chars/s]{ratio}"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="rgpd detection vs plain Presidio")
     ap.add_argument("--docs", type=int, default=300)
@@ -313,11 +425,19 @@ def main() -> None:
     ap.add_argument("--systems", default="quick,standard,deep,presidio")
     ap.add_argument("--batch", type=int, default=16, help="texts per detect_many call")
     ap.add_argument("--errors", action="store_true", help="list misses and false alarms")
+    ap.add_argument("--ner-fr", type=Path, default=DEFAULT_NER_FR,
+                    help="folder of annotated JSONL files (skipped when absent)")  # fmt: skip
     args = ap.parse_args()
-    docs = generate(args.docs, args.seed)
-    texts = [d.text for d in docs]
-    results = run_systems(args.systems.split(","), texts, args.batch)
-    print(report(docs, results, args.errors))
+    names = args.systems.split(",")
+    if args.docs > 0:
+        docs = generate(args.docs, args.seed)
+        texts = [d.text for d in docs]
+        results = run_systems(names, texts, args.batch)
+        print(report(docs, results, args.errors))
+    files = load_ner_fr(args.ner_fr) if args.ner_fr.is_dir() else []
+    if files:
+        texts = [t for f in files for t in f.texts]
+        print(report_ner(files, run_systems(names, texts, max(args.batch, 64))))
 
 
 if __name__ == "__main__":

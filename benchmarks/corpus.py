@@ -705,8 +705,8 @@ def csv_export(g: Gen, b: _Builder) -> None:
                 b.ent("LOCATION", street.replace(",", "") if sep == "," else street)
             elif c == "code_postal":
                 b.add(cp)
-            elif c == "ville":
-                b.add(city)
+            elif c == "ville":  # a town column beside person columns: where they live
+                b.ent("LOCATION", city)
             elif c == "telephone":
                 b.ent("PHONE_NUMBER", g.phone())
             elif c == "email":
@@ -869,7 +869,9 @@ def police_report(g: Gen, b: _Builder) -> None:
     b.add(f"{g.rnd.choice(['M.', 'Mme'])} ").ent(
         "PERSON", g.person(g.rnd.choice(["First LAST", "LAST First"]))
     )
-    b.add(", né(e) le ").ent("DATE_OF_BIRTH", g.dob()).add(f" à {g.town()}, ")
+    b.add(", né(e) le ").ent("DATE_OF_BIRTH", g.dob()).add(" à ").ent("LOCATION", g.town()).add(
+        ", "
+    )
     if g.rnd.random() < 0.5:
         b.add("titulaire de la carte nationale d'identité n° ").ent("FR_ID_CARD", g.id_card()).add(
             ", "
@@ -1005,7 +1007,8 @@ def birth_record(g: Gen, b: _Builder) -> None:
     first, last = g.names()
     b.add(f"ACTE DE NAISSANCE N° {g.rnd.randint(1, 400)}\n\nLe ")
     b.ent("DATE_OF_BIRTH", g.dob(child=True))
-    b.add(f", à {g.rnd.randint(0, 23)} heures {g.rnd.randint(0, 59)} minutes, est né(e) à {town} ")
+    b.add(f", à {g.rnd.randint(0, 23)} heures {g.rnd.randint(0, 59)} minutes, est né(e) à ")
+    b.ent("LOCATION", town).add(" ")  # a place of birth is personal data
     b.ent("PERSON", f"{first} {last.upper()}").add(
         ", de sexe " + g.rnd.choice(["féminin", "masculin"]) + ", fils/fille de "
     )
@@ -1074,9 +1077,8 @@ def electoral_list(g: Gen, b: _Builder) -> None:
             b.ent("PERSON", f"{last.upper()} épouse {married.upper()} {first}")
         else:
             b.ent("PERSON", f"{last.upper()} {first}")
-        b.add(", né(e) le ").ent("DATE_OF_BIRTH", g.dob()).add(
-            f" à {g.town()} ({g.rnd.randint(1, 95):02d})\n      "
-        )
+        b.add(", né(e) le ").ent("DATE_OF_BIRTH", g.dob()).add(" à ").ent("LOCATION", g.town())
+        b.add(f" ({g.rnd.randint(1, 95):02d})\n      ")
         street, city = g.address()
         b.ent("LOCATION", f"{street} {city}").add("\n")
 

@@ -119,7 +119,7 @@ POSITIVES: list[tuple[type[Recognizer], str, str, list[str] | None]] = [
     (PersonRecognizer, "PERSON", "Marie DE LA FONTAINE, née DURAND", ["Marie DE LA FONTAINE", "DURAND"]),
     (TabularRecognizer, "PERSON", "Nom;Prénom;Service\nNGUYEN;Thi;CCAS\nDa Silva;Ana;Voirie\n", ["NGUYEN", "Thi", "Da Silva", "Ana"]),
     (TabularRecognizer, "DATE_OF_BIRTH", "Nom\tDate de naissance\nDurand\t12/03/2015\n", ["12/03/2015"]),
-    (TabularRecognizer, "LOCATION", "nom,adresse,ville\nDurand,rue des Lilas,Brest\n", ["rue des Lilas"]),
+    (TabularRecognizer, "LOCATION", "nom,adresse,ville\nDurand,rue des Lilas,Brest\n", ["rue des Lilas", "Brest"]),  # town beside a name: residence
 ]  # fmt: skip
 
 # (recognizer, text) — nothing at or above the threshold

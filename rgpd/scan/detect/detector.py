@@ -36,9 +36,10 @@ from rgpd.scan.detect.engine import (
     recognizers_for,
 )
 from rgpd.scan.detect.recognizers.base import ContextCue, Recognizer, digit_runs
-from rgpd.scan.detect.recognizers.fr.person import PersonRecognizer
+from rgpd.scan.detect.recognizers.fr.person import LONE_SCORE, PersonRecognizer
+from rgpd.scan.detect.recognizers.fr.person import info as person_info
 from rgpd.scan.detect.recognizers.fr.tabular import TabularRecognizer
-from rgpd.scan.detect.text import chunks
+from rgpd.scan.detect.text import chunks, fold
 from rgpd.scan.detect.types import Depth, Detection, Span, is_special
 
 #: Lower wins when two entity types claim overlapping text.
@@ -62,6 +63,8 @@ PRIORITY: dict[str, int] = {
 DEFAULT_THRESHOLD = 0.5
 #: Context kept around an unsettled name candidate when NER is asked about it.
 NER_WINDOW = 80
+#: Candidates from this score up get an NER window at standard depth.
+NER_MIN = LONE_SCORE
 _RESIDENCE = ContextCue(
     r"\b(?:domicili\w*|demeurant|residant|habitant|habite|reside|vivant)\s+(?:a|au|en|aux)\s+$", 40
 )
@@ -131,6 +134,8 @@ class Detector:
                 self._ner_windows(works)
             for w in works:
                 w.spans.extend(confirm_persons(w.ambiguous, w.ner))
+        for w in works:
+            w.spans.extend(_repeated(w.text, w.spans, self.score_threshold))
         return [self._finish(w) for w in works]
 
     # ------------------------------------------------------------------ stages
@@ -163,7 +168,11 @@ class Detector:
         jobs: list[tuple[_Work, int, str]] = []
         for w in works:
             # lone words are left to the deep depth: too many, too rarely names
-            unsettled = [a for a in w.ambiguous if a.score >= 0.4]
+            unsettled = [
+                a
+                for a in w.ambiguous
+                if a.score >= NER_MIN and (a.score > LONE_SCORE or _in_prose(w.text, a.start))
+            ]
             for s, e in _windows(w.text, unsettled):
                 jobs.append((w, s, w.text[s:e]))
         if not jobs:
@@ -216,8 +225,10 @@ class Detector:
             if s.score >= self.score_threshold
             and (self.entities is None or s.entity_type in self.entities)
         ]
-        resolved = _resolve(spans)
+        resolved = _resolve(spans, w.text)
         text = w.text
+        if self.depth is not Depth.QUICK:
+            resolved = _about_persons(text, resolved)
         return [
             Detection(
                 s.entity_type,
@@ -229,6 +240,129 @@ class Detector:
             )
             for s in resolved
         ]
+
+
+# What ties a sentence to one person: a civility, a first-person statement, or a
+# word for one person ("l'intéressée", "le demandeur", "son conjoint", "il", "elle").
+_PERSON_CUE = re.compile(
+    r"(?:^|[^\w])(?:m\.|mm\.|mme|mlle|monsieur|madame|mademoiselle|dr\.?|docteur|me|je|j'|moi|"
+    r"mon|ma|mes|vous|votre|vos|il|elle|interesse\(?e?\)?|demandeu(?:r|se)|requerante?|agente?|"
+    r"salariee?|patiente?|enfant|eleve|usager|usagere|beneficiaire|locataire|conjointe?|epoux|epouse|"
+    r"mari|femme|fils|fille|pere|mere|candidate?|prevenue?|accusee?|victime|temoin|suspecte?|"
+    r"condamnee?|detenue?|personne|administree?|allocataire|stagiaire|titulaire|defunte?)(?![\w])"
+)
+_IMPERSONAL = re.compile(
+    r"\bil (?:y a|faut|convient|est (?:\w+ )?(?:de|que)|s'agit|semble|reste|parait)\b"
+)
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
+#: a biometric device or template is a processing of people's data by its nature
+_NO_TIE_NEEDED = frozenset({"BIOMETRIC"})
+
+
+def _about_persons(text: str, spans: list[Span]) -> list[Span]:
+    """Special categories (Art. 9/10) only where the sentence or table row is about a person.
+
+    An article about a religion, a party, a union or a trial in general is no
+    data about anyone; "M. X est diabétique", "je suis syndiqué", "l'intéressée
+    a été hospitalisée" are. A PERSON found in the same sentence (or row), a
+    civility, a first-person word or a word for one person ties it.
+    """
+    if not any(is_special(s.entity_type) for s in spans):
+        return spans
+    persons = [s for s in spans if s.entity_type == "PERSON"]
+    out: list[Span] = []
+    for s in spans:
+        if not is_special(s.entity_type) or s.entity_type in _NO_TIE_NEEDED:
+            out.append(s)
+            continue
+        lo = max(0, s.start - 300)
+        ends = [m.end() for m in _SENTENCE_END.finditer(text, lo, s.start)]
+        # "M." and "Mme." end no sentence
+        while ends and text[max(0, ends[-1] - 4) : ends[-1]].rstrip(".").split()[-1:] in (
+            ["M"],
+            ["Mme"],
+            ["Dr"],
+            ["MM"],
+        ):
+            ends.pop()
+        s0 = ends[-1] if ends else lo
+        m = _SENTENCE_END.search(text, s.end, s.end + 300)
+        e0 = m.start() if m else min(len(text), s.end + 300)
+        if any(p.start < e0 and s0 < p.end for p in persons):
+            out.append(s)
+            continue
+        if persons and _in_record(text, s.start):
+            out.append(s)  # a form field or a table row of a document that names someone
+            continue
+        # the term itself is no cue ("condamné" names a person and an offence alike)
+        sentence = fold(text[s0 : s.start] + " " + text[s.end : e0]).lower()
+        cue = _PERSON_CUE.search(sentence)
+        if cue is not None and not (cue.group().strip() == "il" and _IMPERSONAL.search(sentence)):
+            out.append(s)
+    return out
+
+
+_NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _repeated(text: str, spans: list[Span], threshold: float) -> list[Span]:
+    """Later bare mentions of a name found once in the text ("Jean Vuarnet ... Vuarnet").
+
+    A person's surname (the last word of a name of two words or more) names
+    the same person again further on, with or without a cue. A word that is
+    also a common word or only a first name is left alone.
+    """
+    names = [s for s in spans if s.entity_type == "PERSON" and s.score >= threshold]
+    if not names:
+        return []
+    surnames: dict[str, int] = {}
+    for s in names:
+        words = _NAME_WORD.findall(text[s.start : s.end])
+        if len(words) < 2:
+            continue
+        last = words[-1]
+        inf = person_info(last)
+        if len(last) < 3 or inf.common or inf.initial or (inf.first and not inf.upper):
+            continue
+        surnames.setdefault(last, s.end)
+    if not surnames:
+        return []
+    taken = sorted((s.start, s.end) for s in names)
+    out: list[Span] = []
+    n = len(text)
+    for last, after in surnames.items():
+        for form in {last, last.upper(), last[:1].upper() + last[1:].lower()}:
+            pos = text.find(form, after)
+            while pos >= 0:  # str.find: no regular expression to compile per name
+                end = pos + len(form)
+                before_ok = pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] in "'’-_")
+                after_ok = end == n or not (text[end].isalnum() or text[end] in "-_")
+                if before_ok and after_ok and not any(a < end and pos < b for a, b in taken):
+                    out.append(Span("PERSON", pos, end, 0.75))
+                pos = text.find(form, end)
+    return out
+
+
+def _in_record(text: str, pos: int) -> bool:
+    """The line holding ``pos`` is a form field ("Régime : sans porc") or a table row."""
+    ls = text.rfind("\n", 0, pos) + 1
+    le = text.find("\n", pos)
+    line = text[ls : le if le >= 0 else len(text)]
+    return ":" in line[: pos - ls] or "\t" in line or line.count(";") >= 2 or line.count("|") >= 2
+
+
+def _in_prose(text: str, pos: int) -> bool:
+    """The line holding ``pos`` is running text: a sentence of several lower-case words.
+
+    A lone capitalised word of a form, a table or a heading ("Employeur : Moreau",
+    "Fait à Fournier, le …") is too rarely a name to pay for NER there.
+    """
+    ls = text.rfind("\n", 0, pos) + 1
+    le = text.find("\n", pos)
+    line = text[ls : le if le >= 0 else len(text)]
+    if "\t" in line or line.count(";") >= 2 or line.count("|") >= 2 or ":" in line[: pos - ls]:
+        return False
+    return sum(1 for w in line.split() if w[:1].islower()) >= 6
 
 
 def _windows(text: str, ambiguous: Sequence[Span]) -> list[tuple[int, int]]:
@@ -264,7 +398,7 @@ def _word_end(text: str, pos: int) -> int:
     return pos if pos > 0 else len(text)
 
 
-def _resolve(spans: list[Span]) -> list[Span]:
+def _resolve(spans: list[Span], text: str = "") -> list[Span]:
     """Merge same-type overlaps; between types, the stronger identifier keeps the text.
 
     Special categories are words about a person, not identifiers: they never
@@ -300,6 +434,10 @@ def _resolve(spans: list[Span]) -> list[Span]:
     starts: list[int] = []
     for s in plain:
         i = bisect_right(starts, s.start)
+        if (
+            s.entity_type == "PERSON"
+        ):  # "né à Brest Jeanne DUPONT": the name goes on after the place
+            s = _trim(text, s, kept[i - 1] if i > 0 else None, kept[i] if i < len(kept) else None)
         if i > 0 and kept[i - 1].end > s.start:
             continue
         if i < len(kept) and kept[i].start < s.end:
@@ -307,3 +445,22 @@ def _resolve(spans: list[Span]) -> list[Span]:
         kept.insert(i, s)
         starts.insert(i, s.start)
     return sorted(kept + special, key=lambda s: (s.start, s.end, s.entity_type))
+
+
+def _trim(text: str, s: Span, left: Span | None, right: Span | None) -> Span:
+    """``s`` without the part a stronger span on its left or right already holds.
+
+    Only a cut at a space counts, and what is left must start with a capital.
+    """
+    start, end = s.start, s.end
+    if left is not None and left.start <= start < left.end < end:
+        if text[left.end : left.end + 1] not in (" ", "\u00a0"):
+            return s
+        start = left.end + 1
+    if right is not None and start < right.start < end <= right.end:
+        if text[right.start - 1 : right.start] not in (" ", "\u00a0"):
+            return s
+        end = right.start - 1
+    if (start, end) == (s.start, s.end) or end - start < 2 or not text[start].isupper():
+        return s
+    return Span(s.entity_type, start, end, s.score)

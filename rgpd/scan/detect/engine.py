@@ -35,6 +35,7 @@ from rgpd.scan.detect.recognizers.fr.passport import PassportRecognizer
 from rgpd.scan.detect.recognizers.fr.person import PersonRecognizer, clean_ner_person
 from rgpd.scan.detect.recognizers.fr.phone import PhoneRecognizer
 from rgpd.scan.detect.recognizers.fr.plate import PlateRecognizer
+from rgpd.scan.detect.recognizers.fr.residence import ResidenceRecognizer
 from rgpd.scan.detect.recognizers.fr.siren import SirenRecognizer
 from rgpd.scan.detect.recognizers.fr.siret import SiretRecognizer
 from rgpd.scan.detect.recognizers.fr.tabular import TabularRecognizer
@@ -129,6 +130,7 @@ def recognizers_for(
         DateOfBirthRecognizer(),
         PlateRecognizer(),
         AddressRecognizer(),
+        ResidenceRecognizer(),
         TabularRecognizer(),
         PersonRecognizer(),
         SpecialCategoryRecognizer(),

@@ -36,11 +36,41 @@ def common_words() -> frozenset[str]:
     return _words("mots_communs.txt") - first_names()
 
 
+@cache
+def world_first_names() -> frozenset[str]:
+    """First names of about fifty countries, from Jörg Michael's ``nam_dict.txt``.
+
+    The hand-written list knows the names of French paperwork; news and court
+    decisions also name Stephen, Donald or Anders. The dictionary ships with
+    the ``gender-guesser`` package (GNU FDL 1.2 data, read offline from the
+    installed package). Its names that are also common words of our list
+    ("France", "Avril") stay common words; names of one or two letters are
+    left out (too many are words or initials).
+    """
+    try:
+        raw = resources.files("gender_guesser").joinpath("data").joinpath("nam_dict.txt")
+        lines = raw.read_text(encoding="utf-8").splitlines()
+    except (ModuleNotFoundError, FileNotFoundError):  # the hand-written list still works
+        return frozenset()
+    out: set[str] = set()
+    for line in lines:
+        if not line or line[0] in "#=" or len(line) < 30 or line[29] == "+":
+            continue
+        name = line[3:29].strip()
+        if len(name) < 3 or "+" in name or " " in name:
+            continue
+        out.add(key(name))
+    return frozenset(out - _words("mots_communs.txt"))
+
+
+def _is_name_part(part: str) -> bool:
+    return part in first_names() or part in world_first_names()
+
+
 def is_first_name(token: str) -> bool:
     """``Jean-Pierre`` counts when every part is a first name."""
-    names = first_names()
     parts = [p for p in key(token).replace("'", "-").split("-") if p]
-    return bool(parts) and all(p in names for p in parts)
+    return bool(parts) and all(_is_name_part(p) for p in parts)
 
 
 def is_common(token: str) -> bool:

@@ -37,13 +37,15 @@ _UP = "A-ZÀ-ÖØ-Þ" + _EXT
 _LO = "a-zà-öø-ÿß" + _EXT
 _TITLE = rf"(?:[{_UP}]['’])?[{_UP}][{_LO}]+(?:[-'’][{_UP}]?[{_LO}]+)*"
 _UPPER = rf"(?:[{_UP}]['’])?[{_UP}]{{2,}}(?:[-'’][{_UP}]{{2,}})*"
-_INITIAL = rf"[{_UP}]\.(?:-?[{_UP}]\.)?"
-_TOKEN = rf"(?:{_UPPER}|{_TITLE}|{_INITIAL})(?![\w@])"
+_INITIAL = rf"[{_UP}]\.(?:-?[{_UP}][{_LO}]?\.)?"
+# "Al. Freudenreich", "Ch. Martin": a two-letter abbreviation of a first name
+_INITIAL2 = rf"[{_UP}][{_LO}]\.(?=[ \u00a0]+[{_UP}])"
+_TOKEN = rf"(?:{_INITIAL2}|{_UPPER}|{_TITLE}|{_INITIAL})(?![\w@])"
 _PARTICLE = r"(?:de|du|des|d['’]|le|la|van|von|der|den|ben|bin|el|al|da|dos|das|di|del|della|ter)"
 _GAP = rf"(?:[ \u00a0]+|[ \u00a0]+{_PARTICLE}[ \u00a0]+|[ \u00a0]+d['’])"
 # the first token is spelled out so that the pattern starts with a character class
 # (the regex engine then skips non-capitals fast); the look-behind comes after it
-_FIRST = rf"[{_UP}](?<![\w@.'’\-].)(?:['’](?=[{_UP}]{{2}}|[{_UP}][{_LO}]))?(?:[{_UP}]+(?:[-'’][{_UP}]{{2,}})*|[{_LO}]+(?:[-'’][{_UP}]?[{_LO}]+)*|\.(?:-?[{_UP}]\.)?)(?![\w@])"
+_FIRST = rf"[{_UP}](?:(?<![\w@.'’\-].)|(?<=(?<![\w'’])[dlDL]['’].)|(?<=(?<!\w)[qQ]u['’].))(?:['’](?=[{_UP}]{{2}}|[{_UP}][{_LO}]))?(?:[{_UP}]+(?:[-'’][{_UP}]{{2,}})*|[{_LO}]\.(?:-?[{_UP}][{_LO}]?\.)?(?=[ \u00a0]+[{_UP}])|[{_LO}]+(?:[-'’][{_UP}]?[{_LO}]+)*|\.(?:-?[{_UP}][{_LO}]?\.)?)(?![\w@])"
 CHAIN = re.compile(rf"{_FIRST}(?:{_GAP}(?:{_TOKEN})){{0,5}}")
 _TOKEN_RE = re.compile(_TOKEN)
 _WORD = re.compile(r"[^\s]+")
@@ -123,6 +125,79 @@ _CIVIL_WORDS = frozenset(
         "collegue",
     ]
 )
+# A function or title right before a name marks it, with up to two qualifiers
+# ("le juge d'instruction X", "l'inspecteur de police Y", "l'ailier brésilien Z",
+# "M. le syndic X"); matched on the folded window, the qualifiers checked in
+# lower case on the raw text (a capitalised word there is a place or a body:
+# "le maire de Rennes").
+_FUNCTIONS = (
+    r"juge|president|presidente|vice-presidente?|greffiere?|procureure?|substitut|avocate?|batonnier|"
+    r"notaire|huissier|magistrate?|conseillere?|rapporteure?|commissaire|inspecteur|inspectrice|"
+    r"brigadier(?:-chef)?|agente?|gendarme|policiere?|lieutenant|capitaine|commandant|colonel|general|"
+    r"generale|marechal|amiral|sergent|caporal|adjudant(?:-chef)?|major|maire|adjointe?|directeur|"
+    r"directrice|deleguee?|secretaire|ministre|deputee?|senateur|senatrice|prefete?|sous-prefete?|"
+    r"syndic|recteur|rectrice|ambassadeur|ambassadrice|consul|chanceliere?|roi|reine|prince|princesse|"
+    r"duc|duchesse|comte|comtesse|baron|baronne|marquis|marquise|lord|lady|sir|pape|cardinal|eveque|"
+    r"archeveque|abbe|pasteur|rabbin|imam|cure|monseigneur|mgr|entraineur|entraineuse|selectionneur|"
+    r"ailier|attaquante?|defenseur|joueur|joueuse|pilote|coureur|coureuse|chanteur|chanteuse|acteur|"
+    r"actrice|realisateur|realisatrice|ecrivaine?|romanciere?|poete|peintre|compositeur|compositrice|"
+    r"journaliste|photographe|chercheur|chercheuse|historienne?|dirigeante?|opposante?|militante?|"
+    r"porte-parole|pdg|chef|cheffe|patron|patronne|fondateur|fondatrice|candidate?|temoin|victime|"
+    r"accusee?|prevenue?|suspecte?|condamnee?|requerante?|plaignante?|appelante?|intimee?|experte?|"
+    r"medecin|docteure?|professeure?|infirmiere?|chirurgien|chirurgienne|sieur|dame|dite?|"
+    r"surnommee?|nommee?|denommee?|prenommee?|epoux|veuve|epouse|nee|femme|mari|fils|fille|jeune"
+)
+_TITLE_BEFORE = re.compile(
+    rf"(?:^|[^\w-])(?:{_FUNCTIONS})(?P<qual>(?:[ \u00a0]+(?:de|d'|du|des)[ \u00a0]*(?!la\b|le\b|l')[a-z][a-z-]+)?"
+    r"(?:[ \u00a0]+(?!de\b|du\b|des\b|la\b|le\b|les\b|et\b|a\b|au\b|en\b|par\b|pour\b|sur\b)[a-z][a-z-]+){0,2})"
+    r"[ \u00a0]*,?[ \u00a0]+$"
+)
+# "M. le syndic X", "Mme la directrice Y": a civility, an article, a lower-case function
+_CIVIL_FUNCTION = re.compile(
+    r"(?:^|\W)(?:m|mm|mme|mmes|mlle|monsieur|madame|mademoiselle)\.?[ \u00a0]+(?:le|la|l')[ \u00a0]*"
+    r"(?P<qual>[a-z][a-z-]+(?:[ \u00a0]+(?:de|d')?[ \u00a0]*[a-z][a-z-]+){0,2})[ \u00a0]*,?[ \u00a0]+$"
+)
+# a plural civility or function opens a list: "MM. Roux, Petit et Lambert", "les époux Morel"
+_PLURAL = re.compile(
+    r"(?:\bMM\.?|\bMmes\.?|\bMlles\.?|\bMessieurs|\bMesdames|\b[Ll]es (?:[ée]poux|consorts|juges|"
+    r"docteurs|ma[îi]tres|sieurs|nomm[ée]s|d[ée]nomm[ée]s|fr[èe]res|s[œo]e?urs|requ[ée]rants|pr[ée]venus|"
+    r"accus[ée]s|avocats|conseillers|t[ée]moins|agents|inspecteurs|familles))[ \u00a0]+"
+)
+_LIST_SEP = re.compile(
+    r"[ \u00a0]*(?:,|;|\bet\b|\bou\b|\band\b|&)[ \u00a0]*(?:(?:et|and)[ \u00a0]+)?"
+)
+
+
+_FUNCTION_WORD = re.compile(rf"(?:{_FUNCTIONS})")
+_CIVIL_HEADS = frozenset(
+    {"m.", "mm.", "mme", "mmes", "mlle", "monsieur", "madame", "mademoiselle", "m"}
+)
+
+
+def _title_before(text: str, start: int) -> bool:
+    """A function or title (possibly after a civility) stands right before ``start``."""
+    lo = max(0, start - 60)
+    raw = text[lo:start]
+    # cheap test first: the name follows a space (or a comma) after a lower-case word
+    if not raw or raw[-1] not in " \u00a0,":
+        return False
+    words = raw.split()
+    if not words or not words[-1].rstrip(",").replace("'", "").replace("’", "").isalpha():
+        return False
+    if not words[-1][-1:].islower() and not words[-1].endswith(","):
+        return False
+    # a function word or a civility among the last words, before any regular expression
+    tail = [w.lower().rsplit("'", 1)[-1].rsplit("’", 1)[-1].rstrip(",") for w in words[-5:]]
+    if not any(_FUNCTION_WORD.fullmatch(fold(w)) or w in _CIVIL_HEADS for w in tail):
+        return False
+    folded = fold(raw)
+    for rx in (_TITLE_BEFORE, _CIVIL_FUNCTION):
+        m = rx.search(folded)
+        if m is not None and not any(c.isupper() for c in raw[m.start("qual") : m.end("qual")]):
+            return True
+    return False
+
+
 _GREETINGS = frozenset(["bonjour", "bonsoir", "cher", "chere", "salut", "coucou", "merci", "hello"])
 # a name right after these is the name of a place or a building ("rue Victor Hugo")
 _PLACE_WORDS = frozenset(
@@ -190,6 +265,26 @@ _PLACE_WORDS = frozenset(
         "sainte",
         "st",
         "ste",
+        # a name after these is a firm's, a brand's or a ship's
+        "entreprise",
+        "societe",
+        "ets",
+        "etablissements",
+        "cabinet",
+        "agence",
+        "magasin",
+        "restaurant",
+        "hotel",
+        "garage",
+        "club",
+        "association",
+        "compagnie",
+        "vehicule",
+        "marque",
+        "modele",
+        "paquebot",
+        "navire",
+        "bateau",
     ]
 )
 _ARTICLES = frozenset({"de", "la", "du", "des", "d'", "l'", "de la", "le"})
@@ -240,7 +335,63 @@ _LABEL_VALUE = re.compile(
 _FIELD_START = re.compile(r"(?:\n|\t|\||;|  )[ \t]*(?:[-*•][ \t]*)?")
 # "Cohen S.A.", "Moulin et Fils": a company, not a person
 _COMPANY_AFTER = re.compile(
-    r"[ \t]*(?:S\.?A\.?S?\.?U?|S\.?A\.?R\.?L\.?|E\.?U\.?R\.?L\.?|SCI|SNC|SCOP|SELARL|GIE|et [Ff]ils|& [Ff]ils|et [Aa]ssoci[ée]s)(?![\w])"
+    r"[ \t]*(?:S\.?A\.?S?\.?U?|S\.?A\.?R\.?L\.?|E\.?U\.?R\.?L\.?|SCI|SNC|SCOP|SELARL|GIE|et [Ff]ils|& [Ff]ils|et [Aa]ssoci[ée]s|"
+    r"Solicitors|Department|Magistrates|Ltd|Limited|Inc|LLP|PLC|plc|Associates|& Co|& Partners|Partners|Council|"
+    r"Court|Company|Corporation|Group|Groupe|Trust|Bank|Banque|Holding|Consulting|Conseil|Avocats|Notaires)(?![\w])"
+)
+# a title written with a capital, leading a run: "Lord Keegan", "Président Karimov", "Sir John Smith"
+_TITLE_TOKENS = frozenset(
+    [
+        "lord",
+        "lady",
+        "sir",
+        "dame",
+        "judge",
+        "justice",
+        "president",
+        "presidente",
+        "colonel",
+        "capitaine",
+        "commandant",
+        "lieutenant",
+        "juge",
+        "inspecteur",
+        "inspector",
+        "detective",
+        "sergeant",
+        "sergent",
+        "officer",
+        "mgr",
+        "monseigneur",
+        "pape",
+        "cardinal",
+        "senator",
+        "senateur",
+        "senatrice",
+        "depute",
+        "deputee",
+        "ministre",
+        "maire",
+        "mayor",
+        "king",
+        "queen",
+        "prince",
+        "princesse",
+        "roi",
+        "reine",
+        "baron",
+        "baronne",
+        "comte",
+        "comtesse",
+        "duc",
+        "duchesse",
+        "marechal",
+        "amiral",
+        "abbe",
+        "imam",
+        "rabbin",
+        "pasteur",
+    ]
 )
 # a name alone on the line after a closing formula or a signatory's title
 _CLOSING = re.compile(
@@ -335,6 +486,8 @@ def info(word: str) -> _Info:
         k = key(word)
         letters = [c for c in word if c.isalpha()]
         initial = word.endswith(".") and len(word) <= 5
+        if initial and len(letters) == 2 and "-" not in word:  # "St.", "Bd." are no initials
+            initial = not is_common(word) and k not in CIVILITIES
         upper = not initial and len(letters) >= 2 and all(c.isupper() for c in letters)
         flat = k.replace("-", "")
         # "Saint-Pierre-des-Corps", "Oliveira-la-Forêt": a lower-case inner part makes a place
@@ -370,6 +523,11 @@ class Token:
     @property
     def initial(self) -> bool:
         return self.info.initial
+
+
+#: Score of a lone capitalised word inside a sentence, not known as a first name:
+#: below the threshold, so only NER (standard, deep) can make it a name.
+LONE_SCORE = 0.35
 
 
 @dataclass(frozen=True, slots=True)
@@ -454,23 +612,16 @@ class PersonRecognizer(Recognizer):
                     Token(t.group(), base + t.start(), base + t.end())
                     for t in _TOKEN_RE.finditer(raw)
                 ]
-            gaps = [text[a.end : b.start] for a, b in itertools.pairwise(tokens)]
-            civil_before = _last_word(before(text, tokens[0].start, 30)) in _CIVIL_WORDS
-            # leading civility tokens belong to the cue, not to the name
-            lead = 0
-            while lead < len(tokens) and tokens[lead].info.civility:
-                lead += 1
-            if lead:
-                civil_before = True
-                rest_gap = gaps[lead - 1] if lead - 1 < len(gaps) else ""
-                if rest_gap.strip() and not rest_gap.strip().lower().startswith("d"):
-                    continue  # "Monsieur le Maire": a title, not a name
-                tokens, gaps = tokens[lead:], gaps[lead:]
-                if not tokens:
-                    continue
-            for piece in _split(tokens, gaps):
-                self._judge(text, piece, civil_before and piece[0] is tokens[0], sure, ambiguous)
+            # a civility inside a run of capitalised words starts a new candidate
+            cuts = [
+                i
+                for i, t in enumerate(tokens)
+                if i and t.info.civility and not tokens[i - 1].initial  # "J. M. Morenilla"
+            ]
+            for lo, hi in itertools.pairwise([0, *cuts, len(tokens)]):
+                self._run(text, tokens[lo:hi], sure, ambiguous)
         sure.extend(self._labels(text))
+        sure.extend(_lists(text))
         still: list[Span] = []
         for a in ambiguous:
             if a.score >= 0.4 and (
@@ -480,6 +631,29 @@ class PersonRecognizer(Recognizer):
             else:
                 still.append(a)
         return PersonFindings(sure, still)
+
+    def _run(self, text: str, tokens: list[Token], sure: list[Span], ambiguous: list[Span]) -> None:
+        gaps = [text[a.end : b.start] for a, b in itertools.pairwise(tokens)]
+        civil_before = _last_word(before(text, tokens[0].start, 30)) in _CIVIL_WORDS
+        # leading civility tokens belong to the cue, not to the name
+        lead = 0
+        while lead < len(tokens) and tokens[lead].info.civility:
+            lead += 1
+        if lead:
+            civil_before = True
+            rest_gap = gaps[lead - 1] if lead - 1 < len(gaps) else ""
+            if rest_gap.strip() and not rest_gap.strip().lower().startswith("d"):
+                return  # "Monsieur le Maire": a title, not a name
+            tokens, gaps = tokens[lead:], gaps[lead:]
+            if not tokens:
+                return
+        elif len(tokens) > 1 and tokens[0].info.key in _TITLE_TOKENS and not gaps[0].strip():
+            civil_before = True
+            tokens, gaps = tokens[1:], gaps[1:]
+        elif not civil_before:
+            civil_before = _title_before(text, tokens[0].start)
+        for piece in _split(tokens, gaps):
+            self._judge(text, piece, civil_before and piece[0] is tokens[0], sure, ambiguous)
 
     def _labels(self, text: str) -> list[Span]:
         out: list[Span] = []
@@ -522,17 +696,20 @@ class PersonRecognizer(Recognizer):
         self, text: str, piece: list[Token], civil: bool, sure: list[Span], ambiguous: list[Span]
     ) -> None:
         start, end = piece[0].start, piece[-1].end
+        if civil:  # "Mme X.", "M. et Mme T.": an initial after a civility is a person still
+            lone = piece[0].info if len(piece) == 1 else None
+            if lone is None or not ((lone.common and not lone.first) or lone.acronym):
+                sure.append(Span("PERSON", start, end, 0.95))
+            return
         if all(t.initial for t in piece):
             return
-        if civil:
-            sure.append(Span("PERSON", start, end, 0.95))
+        if len(piece) == 1 and piece[0].initial:
             return
-        if (
-            len(piece) == 1
-            and not piece[0].info.first
-            and not (piece[0].upper and len(piece[0].text) >= 3)
-        ):
-            return  # a lone word that is neither a first name nor a surname in capitals
+        if len(piece) == 1 and not piece[0].info.first and not piece[0].upper:
+            # a lone capitalised word: only NER can tell (its spans are checked for places)
+            if not is_clause_start(text, start):
+                ambiguous.append(Span("PERSON", start, end, LONE_SCORE))
+            return
         window = before(text, start, 40)
         if _is_place(window) or _COMPANY_AFTER.match(text, end):
             return
@@ -541,10 +718,20 @@ class PersonRecognizer(Recognizer):
         firsts = [t for t in piece if t.info.first]
         uppers = [t for t in piece if t.upper]
         n = len(piece)
+        if uppers and _in_headline(text, piece):
+            ambiguous.append(Span("PERSON", start, end, 0.3))
+            return
         if n >= 2:
             if firsts and (len(firsts) < n or uppers or n == 2):
                 sure.append(Span("PERSON", start, end, 0.9 if uppers else 0.85))
-            elif uppers and any(t.initial for t in piece):
+            elif len(uppers) == 1 and any(t.initial for t in piece) and not _numeral(piece[0]):
+                sure.append(Span("PERSON", start, end, 0.85))
+            elif (
+                piece[0].initial
+                and not _numeral(piece[0])
+                and not piece[-1].initial
+                and not piece[-1].upper
+            ):  # "J. M. Morenilla", "Al. Freudenreich"
                 sure.append(Span("PERSON", start, end, 0.85))
             elif uppers and len(uppers) < n:
                 ambiguous.append(Span("PERSON", start, end, 0.55))
@@ -556,10 +743,55 @@ class PersonRecognizer(Recognizer):
         tok = piece[0]
         if firsts and _last_word(window) in _GREETINGS:
             sure.append(Span("PERSON", start, end, 0.8))
-        elif (tok.upper and len(tok.text) >= 3 and not is_clause_start(text, start)) or (
-            firsts and not is_clause_start(text, start)
-        ):
+        elif tok.upper and len(tok.text) >= 3 and not is_clause_start(text, start):
             ambiguous.append(Span("PERSON", start, end, 0.3))
+        elif not tok.upper and not is_clause_start(text, start):
+            # a lone first name inside a sentence ("selon Maëlys"): NER reads its window
+            ambiguous.append(Span("PERSON", start, end, LONE_SCORE))
+
+
+_CAPS_WORD = re.compile(rf"[{_UP}]{{2,}}['’\-]?[ \u00a0]*$")
+
+
+def _in_headline(text: str, piece: list[Token]) -> bool:
+    """A word in capitals inside a headline ("TEMPÊTES EN ALLEMAGNE Berlin"), not a surname.
+
+    Another capitalised-only word just before the piece, or the same word twice
+    ("ODESSA Odessa"), marks a title line run into the text that follows it.
+    """
+    start = piece[0].start
+    if _CAPS_WORD.search(text, max(0, start - 25), start):
+        return True
+    keys = [t.info.key for t in piece]
+    return len(set(keys)) < len(keys)
+
+
+def _numeral(tok: Token) -> bool:
+    """ "I.", "IV.", "V.": a heading's number more often than an initial."""
+    return tok.initial and set(tok.text.rstrip(".")) <= set("IVX")
+
+
+def _lists(text: str) -> list[Span]:
+    """Every name of a list opened by a plural civility or function ("MM. A, B et C")."""
+    out: list[Span] = []
+    for m in _PLURAL.finditer(text):
+        pos = m.end()
+        for _ in range(12):
+            c = CHAIN.match(text, pos)
+            if c is None:
+                break
+            toks = [t for t in _TOKEN_RE.finditer(c.group()) if not info(t.group()).civility]
+            names = [t for t in toks if not info(t.group()).common or info(t.group()).first]
+            if not names or len(toks) > 4:
+                break
+            out.append(
+                Span("PERSON", c.start() + names[0].start(), c.start() + names[-1].end(), 0.9)
+            )
+            sep = _LIST_SEP.match(text, c.end())
+            if sep is None or sep.end() == c.end():
+                break
+            pos = sep.end()
+    return out
 
 
 def _line_cue(text: str, span: Span) -> bool:
@@ -591,10 +823,19 @@ def clean_ner_person(text: str, start: int, end: int) -> tuple[int, int] | None:
         tokens.pop()
     if not tokens or all(t.initial for t in tokens):
         return None
+    if len(tokens) > 1 and all(t.upper or t.info.particle for t in tokens):
+        return None  # "LA NEIGE", "TEMPÊTES DE NEIGE": a headline, not a name
+    if _in_headline(text, tokens):
+        return None
     s, e = tokens[0].start, tokens[-1].end
     span = text[s:e]
     if any(c.isdigit() for c in span) or "@" in span or len(span) < 2:
         return None
-    if _is_place(before(text, s, 40)):
+    if _is_place(before(text, s, 40)) or _COMPANY_AFTER.match(text, e):
         return None
+    if _SIGNED_AT.search(before(text, s, 20)):
+        return None  # "Fait à Fournier, le 26 avril": a town
     return s, e
+
+
+_SIGNED_AT = re.compile(r"\b(?:fait|signe|redige|delivre|etabli)e?\s+a\s+$")

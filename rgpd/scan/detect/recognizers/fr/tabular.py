@@ -4,7 +4,10 @@ An export of a "portail famille" or of the payroll holds thousands of names
 with no sentence around them: NER reads "DUPONT;Jeanne;12/03/2015" poorly.
 The header says what each column holds ("Nom", "Prénom", "Date de
 naissance", "Adresse", "Téléphone"), so the cells below it are reported on the strength of
-the header, the way a person reading the table would.
+the header, the way a person reading the table would. A town, country or
+place-of-birth column ("Ville", "Commune", "Lieu de naissance", "Pays") is
+LOCATION only when the table also has a person column: a list of towns alone
+says nothing about anyone.
 """
 
 from __future__ import annotations
@@ -37,6 +40,13 @@ _PHONE = re.compile(
     r"^(?:n(?:um(?:ero)?|o)? ?(?:de )?)?(?:tel|tels|telephone|telephones|portable|mobile|fixe|fax|phone|"
     r"gsm|telephone \w+|tel \w+)$|\b(?:telephone|phone|portable)\b"
 )
+# where a person lives or was born: reported only next to person columns (a list of
+# towns alone is no personal data)
+_PLACE = re.compile(
+    r"^(?:ville|villes|commune|communes|city|town|localite|pays|country|lieu|"
+    r"(?:lieu|ville|commune|pays|departement|dept) (?:de |d )?(?:naissance|residence|domicile)|"
+    r"place of (?:birth|residence)|birthplace|ville domicile|commune (?:de )?residence)$"
+)
 _PHONE_CELL = re.compile(r"[+(]?\d[\d .\-()\u00a0]{7,20}")
 _ADDRESS_NOT = re.compile(r"\b(?:mail|e ?mail|electronique|ip|courriel|web|site|mac)\b")
 
@@ -67,6 +77,8 @@ def _column_kind(header: str) -> str | None:
     h = fold(header).replace("_", " ").replace(".", " ").replace("-", " ").strip()
     if not h or len(h) > 40:
         return None
+    if _PLACE.match(h):
+        return "PLACE"
     if _BIRTH.search(h) and not _BIRTH_NOT.search(h):
         return "DATE_OF_BIRTH"
     if _ADDRESS.search(h) and not _ADDRESS_NOT.search(h):
@@ -112,6 +124,8 @@ class TabularRecognizer(Recognizer):
             if not _looks_like_header(line, cells, delim):
                 continue
             kinds = {i: k for i, (s, e) in enumerate(cells) if (k := _column_kind(line[s:e]))}
+            if "PERSON" not in kinds.values():
+                kinds = {i: k for i, k in kinds.items() if k != "PLACE"}
             if kinds:
                 columns, width = kinds, len(cells)
         return out
@@ -148,5 +162,8 @@ class TabularRecognizer(Recognizer):
                     and not any(c.isdigit() or c == "@" for c in value)
                 ):
                     out.append(Span(kind, offset + s, offset + e, 0.9))
+            elif kind == "PLACE":
+                if sum(c.isalpha() for c in value) >= 2 and not any(c.isdigit() for c in value):
+                    out.append(Span("LOCATION", offset + s, offset + e, 0.85))
             elif sum(c.isalpha() for c in value) >= 4:
                 out.append(Span(kind, offset + s, offset + e, 0.9))

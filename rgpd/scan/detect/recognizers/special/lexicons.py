@@ -152,6 +152,25 @@ HEALTH = Lexicon(
         r"allocation personnalisee d.autonomie",
         r"perte d.autonomie",
         r"aide-soignant\w*",
+        # procedures and care
+        r"operations? (?:du|de la|de l.|des|a la|au|aux) (?:genou|hanche|coeur|dos|epaule|cheville|poignet|"
+        r"main|pied|yeux|oeil|colonne|menisque|ligaments?|appendicite|cataracte|prostate|vesicule|rein|"
+        r"poumon|foie|cerveau|estomac|intestin|sein|thyroide|cou|nez|oreille|genoux|hanches)",
+        r"interventions? chirurgicales?",
+        r"chirurgi(?:e|cal|cale|caux)\b",
+        r"opere(?:e|s|es)? (?:du|de la|de l.|des|d.urgence)",
+        r"arrets? (?:maladie|de travail|de maladie)",
+        r"conges? (?:de )?(?:maladie|longue maladie|longue duree|grave maladie)",
+        r"soins intensifs",
+        r"reanimation",
+        r"greffe",
+        r"amput\w+",
+        r"fractures?",
+        r"sous traitement",
+        r"traitements? (?:contre|pour) (?:l.|le |la |les |un |une |son |sa |ses )?\w+",
+        r"reeducation",
+        r"convalescen\w+",
+        r"kinesitherap\w+",
     ),
     weak=(
         r"maladie",
@@ -178,6 +197,9 @@ HEALTH = Lexicon(
         ),
     ),
     exclude=(
+        r"etat alcoolique",
+        r"taux d.alcool\w*",
+        r"alcoolemie",
         r"traitement (?:sera|est|brut|net|indiciaire|de base|mensuel|des agents|du personnel|verse|percu|afferent)",
         r"conseil medical",
         r"comite medical",
@@ -565,6 +587,14 @@ CRIMINAL_OFFENCE = Lexicon(
         r"tapage nocturne",
         r"amende forfaitaire",
         r"verbalis\w+",
+        # an alcohol level at the wheel is an offence (Code de la route L234-1), not health data
+        r"alcoolemie",
+        r"taux d.alco\w+",
+        r"etat alcoolique",
+        r"ethylometre",
+        r"ethylotest",
+        r"depistage d.alco\w+",
+        r"grammes? d.alcool par litre",
     ),
     exclude=(
         r"crime contre l.humanite",

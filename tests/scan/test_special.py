@@ -1,0 +1,76 @@
+"""Art. 9/10 on real prose (issue 10): tied to a person at standard depth; health care; alcohol."""
+
+from __future__ import annotations
+
+import pytest
+
+from rgpd.scan.detect import Detector
+
+
+@pytest.fixture(scope="module")
+def standard() -> Detector:
+    return Detector(depth="standard")
+
+
+def _special(det: Detector, text: str) -> list[tuple[str, str]]:
+    return [(d.entity_type, d.value) for d in det.detect(text) if d.special_category]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Les militants de la CGT ont défilé devant la préfecture.",
+        "Le club a été condamné à une amende par la fédération.",
+        "Une centaine de manifestants catholiques se sont rassemblés place Bellecour.",
+        "Le parti socialiste tiendra son congrès à Dijon.",
+    ],
+)
+def test_a_group_or_an_organisation_is_no_special_data_at_standard(
+    standard: Detector, text: str
+) -> None:
+    assert _special(standard, text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("M. Fabre est adhérent de la CGT depuis 2010.", "TRADE_UNION"),
+        ("Je suis diabétique depuis l'enfance.", "HEALTH"),
+        ("Solange Perrin a été condamnée pour escroquerie.", "CRIMINAL_OFFENCE"),
+        ("Vous nous avez dit être de confession musulmane.", "RELIGION"),
+        ("L'intéressée a été hospitalisée le 3 mars.", "HEALTH"),
+    ],
+)
+def test_tied_to_a_person_it_is_reported(standard: Detector, text: str, category: str) -> None:
+    assert category in [c for c, _v in _special(standard, text)]
+
+
+def test_a_form_field_of_a_document_naming_someone_is_tied() -> None:
+    text = "Nom : BERTHOU\nPrénom : Lise\nRégime alimentaire : repas sans porc\n"
+    assert "RELIGION" in [c for c, _v in _special(Detector(depth="standard"), text)]
+
+
+def test_quick_keeps_every_lexicon_hit(standard: Detector) -> None:
+    text = "Les militants de la CGT ont défilé devant la préfecture."
+    assert _special(Detector(depth="quick"), text) == [("TRADE_UNION", "CGT")]
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("M. Caradec doit subir une opération du genou.", "opération du genou"),
+        ("Mme Hervé est hospitalisée à Rennes.", "hospitalisée"),
+        ("M. Joly a eu une intervention chirurgicale lundi.", "intervention chirurgicale"),
+        ("Mme Salaün est en arrêt maladie jusqu'au 15 juin.", "arrêt maladie"),
+        ("M. Riou suit un traitement contre l'asthme.", "traitement contre l'asthme"),
+    ],
+)
+def test_medical_procedures_and_care_are_health(standard: Detector, text: str, term: str) -> None:
+    assert any(c == "HEALTH" and term in v for c, v in _special(standard, text))
+
+
+def test_an_alcohol_level_at_the_wheel_is_an_offence_not_health(standard: Detector) -> None:
+    text = "M. Lagadec conduisait avec un taux d'alcoolémie de 0,9 g/l."
+    found = _special(standard, text)
+    assert ("CRIMINAL_OFFENCE", "taux d'alcoolémie") in found
+    assert not [c for c, _v in found if c == "HEALTH"]
