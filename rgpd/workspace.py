@@ -147,7 +147,13 @@ def open_workspace(
     db.check()
     if migrate:
         db.upgrade()
-    return Workspace(settings=s, db=db, actor=actor, _keys=keys)
+    ws = Workspace(settings=s, db=db, actor=actor, _keys=keys)
+    if migrate and (keys is not None or s.path(s.key_file).exists()):
+        # Check (or first record) the key binding now, outside any transaction: done
+        # lazily inside a caller's write transaction, the binding's own write would
+        # wait on that transaction's SQLite lock (issues 13 and 15).
+        ws.keys  # noqa: B018
+    return ws
 
 
 @dataclass

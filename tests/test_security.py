@@ -49,13 +49,11 @@ def test_binding_refuses_another_install_key_file(ws_any: Workspace) -> None:
     ws_any.keys  # noqa: B018  (binds the database to its key file)
     foreign = KeyRing.generate()
     foreign.install = "autre"
-    w2 = open_workspace(ws_any.settings, keys=foreign)
-    with pytest.raises(KeyMismatch) as exc:
-        w2.keys.seal("x")
+    with pytest.raises(KeyMismatch) as exc:  # refused when the workspace opens, before any write
+        open_workspace(ws_any.settings, keys=foreign)
     msg = str(exc.value)
     assert foreign.fingerprint() in msg and ws_any.keys.fingerprint() in msg
     assert "autre" in msg and ws_any.install_id() in msg and "init" not in msg
-    w2.db.dispose()
 
 
 def test_key_file_records_its_install(ws_any: Workspace) -> None:

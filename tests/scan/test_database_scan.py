@@ -26,8 +26,8 @@ from rgpd.registry import service
 from rgpd.registry.model import Organisation
 from rgpd.scan.columns import ColumnKind, Hit, judge_column, name_signal, table_people_cues
 from rgpd.scan.database import (
-    _reason,
     column_uri,
+    db_failure_reason,
     make_scan_engine,
     safe_base_uri,
     scan_database,
@@ -363,7 +363,7 @@ def test_statement_timeout_stops_a_long_query(
     with eng.connect() as c, pytest.raises(Exception) as err:
         c.execute(text(slow))
     eng.dispose()
-    assert _reason(err.value) in ("timeout", "error")
+    assert db_failure_reason(err.value) in ("timeout", "error")
     assert any(k in str(err.value).lower() for k in ("timeout", "interrupt", "cancel"))
 
 
