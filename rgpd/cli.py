@@ -12,7 +12,7 @@ import sys
 import click
 
 from rgpd import __version__
-from rgpd.commands._common import Ctx, err_console
+from rgpd.commands._common import Ctx, err_console, fit_console
 from rgpd.errors import RgpdError, ValidationFailed
 from rgpd.i18n import _, set_language
 
@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
+    fit_console()
     try:
         rv = cli.main(args=argv, prog_name="rgpd", standalone_mode=False)
     except click.exceptions.Abort:

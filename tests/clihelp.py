@@ -20,11 +20,19 @@ class Run:
         return self.out + self.err
 
 
+def wide_columns() -> str:
+    """A terminal wide enough that table cells are not folded (the caller's COLUMNS, e.g.
+    80 in a CI shell, would fold long paths and break substring checks)."""
+    import os
+
+    return str(max(250, int(os.environ.get("COLUMNS", "0") or 0)))
+
+
 def run_cli(
     args: list[str], input: str | None = None, env: dict[str, str | None] | None = None
 ) -> Run:
     runner = CliRunner()
-    with runner.isolation(input=input, env=env) as streams:
+    with runner.isolation(input=input, env={"COLUMNS": wide_columns(), **(env or {})}) as streams:
         code = main(args)
         out = streams[0].getvalue().decode("utf-8", "replace")
         err = streams[1].getvalue().decode("utf-8", "replace") if streams[1] is not None else ""

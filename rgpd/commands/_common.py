@@ -109,6 +109,17 @@ class SafeConsole(Console):
 
 
 console = SafeConsole(highlight=False, soft_wrap=True, width=_width(), emoji=False)
+
+
+def fit_console() -> None:
+    """Re-read the output's width at each command, not once at import.
+
+    A program (or a test run) that imports rgpd once and runs many commands would
+    otherwise keep whatever ``COLUMNS`` said at import time.
+    """
+    console._width = _width()  # None: rich measures the terminal (and COLUMNS) itself
+
+
 err_console = SafeConsole(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 

@@ -676,16 +676,6 @@ def _host() -> str:
     return runs.host_name()
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _recover_runs(s: Session, ws: Workspace, org: str, oid: int) -> list[int]:
     """Mark dead ``running`` runs as ``interrupted`` (kill -9, power cut, OOM killer).
 
@@ -693,15 +683,15 @@ def _recover_runs(s: Session, ws: Workspace, org: str, oid: int) -> list[int]:
     heartbeat is older than ``STALE_AFTER``; a live concurrent scan is left alone.
     """
 
+    from rgpd.scan.liveness import pid_alive  # the one liveness check (issue 16)
+
     def is_dead(run: ScanRunRow, beat: datetime, now: datetime) -> bool:
         st = run.settings or {}
         same_host = st.get("host") == _host()
         pid = int(st.get("pid", 0) or 0)
         if same_host and pid == os.getpid():
             return True  # our own earlier run in this process that never finished
-        return (same_host and not _pid_alive(pid)) or (
-            beat is not None and now - beat > STALE_AFTER
-        )
+        return (same_host and not pid_alive(pid)) or (beat is not None and now - beat > STALE_AFTER)
 
     return runs.recover_interrupted(
         s, ws, org, oid, "files", is_dead=is_dead, details=lambda run: {"counts": run.counts}

@@ -502,8 +502,9 @@ def run_cli(args: list[str]) -> tuple[int, str]:
     from click.testing import CliRunner
 
     from rgpd.cli import main
+    from tests.clihelp import wide_columns
 
-    with CliRunner().isolation() as (out, err, _both):
+    with CliRunner().isolation(env={"COLUMNS": wide_columns()}) as (out, err, _both):
         code = main(["--lang", "en", *args])
     return code, out.getvalue().decode() + err.getvalue().decode()
 

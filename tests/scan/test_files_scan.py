@@ -593,10 +593,10 @@ def test_dead_runs_are_marked_interrupted(
 ) -> None:
     from datetime import timedelta
 
-    from rgpd.scan import files
+    from rgpd.scan import files, liveness
     from rgpd.storage.db import utcnow
 
-    monkeypatch.setattr(files, "_pid_alive", lambda pid: pid_alive)
+    monkeypatch.setattr(liveness, "pid_alive", lambda pid: pid_alive)
     here = files._host()
     beat = utcnow() - timedelta(minutes=minutes_ago)
     with org_ws.db.session() as s:
