@@ -326,13 +326,17 @@ def test_file_named_like_markup_is_listed_verbatim(cli_env: list[str], tmp_path:
 
 # -- mail memory cap ----------------------------------------------------------
 
+# VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over fork + exec, so a child of a
+# big test worker (spaCy loaded) would report the worker's peak instead of its own.
 _MEASURE = """
-import resource, sys
+import sys
 from rgpd.scan.extract import extract
 errors, found = [], False
 for c in extract(sys.argv[1], on_error=lambda _s, e: errors.append(e.reason)):
     found |= "temoin.memoire@example.org" in c.text
-print(found, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, *errors)
+with open("/proc/self/status", encoding="ascii") as f:
+    hwm_kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+print(found, hwm_kb // 1024, *errors)
 """
 
 
