@@ -59,7 +59,6 @@ from rgpd.storage.scan_tables import (
     FindingRow,
     FindingValueRow,
     ScanErrorRow,
-    ScanRunRow,
     ScanSourceRow,
     finding_evidence_context,
 )
@@ -677,25 +676,10 @@ def _host() -> str:
 
 
 def _recover_runs(s: Session, ws: Workspace, org: str, oid: int) -> list[int]:
-    """Mark dead ``running`` runs as ``interrupted`` (kill -9, power cut, OOM killer).
+    """Mark dead ``running`` file scans as ``interrupted`` (kill -9, power cut, OOM killer)."""
+    from rgpd.scan.liveness import recover_stale_runs  # the one liveness rule (issue 16)
 
-    A run is dead when it ran on this host and its process is gone, or when its
-    heartbeat is older than ``STALE_AFTER``; a live concurrent scan is left alone.
-    """
-
-    from rgpd.scan.liveness import pid_alive  # the one liveness check (issue 16)
-
-    def is_dead(run: ScanRunRow, beat: datetime, now: datetime) -> bool:
-        st = run.settings or {}
-        same_host = st.get("host") == _host()
-        pid = int(st.get("pid", 0) or 0)
-        if same_host and pid == os.getpid():
-            return True  # our own earlier run in this process that never finished
-        return (same_host and not pid_alive(pid)) or (beat is not None and now - beat > STALE_AFTER)
-
-    return runs.recover_interrupted(
-        s, ws, org, oid, "files", is_dead=is_dead, details=lambda run: {"counts": run.counts}
-    )
+    return recover_stale_runs(s, ws, org, oid, "files", details=lambda run: {"counts": run.counts})
 
 
 def _load_known(s: Session, oid: int, roots: Sequence[str]) -> dict[str, _Known]:

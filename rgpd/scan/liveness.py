@@ -57,14 +57,34 @@ def lock_is_stale(
     return host == here and pid.isdigit() and not alive(int(pid))
 
 
-def recover_stale_runs(s: Session, ws: Workspace, org: str, oid: int, kind: str) -> list[int]:
-    """Mark ``running`` runs whose process died (kill -9, reboot) as ``interrupted``."""
+def run_is_dead(run: ScanRunRow, beat: datetime, now: datetime) -> bool:
+    """A ``running`` run is dead when its process on this host is gone (kill -9, reboot),
+    when it is this very process's own earlier run that never finished, or when its
+    heartbeat is older than ``RUN_STALE_AFTER`` whatever the host."""
+    st = run.settings or {}
+    same_host = st.get("host") == runs.host_name()
+    pid = int(st.get("pid", 0) or 0)
+    if same_host and pid == os.getpid():
+        return True
+    return (same_host and not pid_alive(pid)) or now - beat > RUN_STALE_AFTER
 
-    def is_dead(run: ScanRunRow, beat: datetime, now: datetime) -> bool:
-        st = run.settings or {}
-        holder = f"{st.get('host', '')}:{st.get('pid', 0)}"
-        return lock_is_stale(holder, beat, now=now, stale_after=RUN_STALE_AFTER)
 
+def recover_stale_runs(
+    s: Session,
+    ws: Workspace,
+    org: str,
+    oid: int,
+    kind: str,
+    *,
+    details: Callable[[ScanRunRow], dict] | None = None,
+) -> list[int]:
+    """Mark ``running`` runs whose process died as ``interrupted`` (one rule for every kind)."""
     return runs.recover_interrupted(
-        s, ws, org, oid, kind, is_dead=is_dead, details=lambda run: {"kind": kind}
+        s,
+        ws,
+        org,
+        oid,
+        kind,
+        is_dead=lambda run, beat, now: run_is_dead(run, beat, now),
+        details=details or (lambda run: {"kind": kind}),
     )
