@@ -41,7 +41,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
@@ -91,8 +91,6 @@ HEARTBEAT_EVERY = 15.0
 #: transaction (a kill loses at most one uncommitted batch, which the next run reads again).
 COMMIT_UNITS = 64
 COMMIT_SECONDS = 1.0
-#: A ``running`` run whose heartbeat is older than this is considered dead.
-STALE_AFTER = timedelta(minutes=30)
 #: Per-unit time limit handed to the executor.
 UNIT_TIMEOUT = 300.0
 
