@@ -19,6 +19,11 @@ FULL = [
     ["bench_dbscan.py"],
     ["bench_discovery.py"],
     ["bench_reports.py"],
+    ["bench_intake.py", "--submissions", "100"],
+    ["bench_e2e.py", "--files", "150"],
+    ["bench_scaleout.py", "--files", "400", "--depth", "standard"],
+    ["bench_locations.py"],
+    ["bench_erasure_plan.py"],
 ]
 QUICK = [
     ["bench_detect.py", "--docs", "60", "--seed", "11"],
@@ -26,6 +31,11 @@ QUICK = [
     ["bench_dbscan.py", "--big", "100000", "--repeat", "1"],
     ["bench_discovery.py", "--rows", "100000", "--small", "10000", "--files", "1000"],
     ["bench_reports.py", "--repeat", "1"],
+    ["bench_intake.py", "--submissions", "20", "--no-pg"],
+    ["bench_e2e.py", "--files", "20", "--depth", "quick", "--no-dask"],
+    ["bench_scaleout.py", "--files", "40", "--depth", "quick"],
+    ["bench_locations.py", "--sources", "2000", "--activities", "50"],
+    ["bench_erasure_plan.py", "--rows", "20000", "--small", "2000", "--repeat", "1"],
 ]
 
 
@@ -34,7 +44,8 @@ def main() -> int:
     failed = 0
     for args in runs:
         print(f"\n===== {' '.join(args)}", flush=True)
-        rc = subprocess.call([sys.executable, str(HERE / args[0]), *args[1:]], cwd=HERE.parent)
+        module = f"benchmarks.{args[0].removesuffix('.py')}"  # some import benchmarks.corpus
+        rc = subprocess.call([sys.executable, "-m", module, *args[1:]], cwd=HERE.parent)
         failed += rc != 0
     return 1 if failed else 0
 
