@@ -278,13 +278,15 @@ def workspace(tmp: Path, url: str) -> Any:
     return ws
 
 
-def request_for(ws: Any, person: int) -> str:
+def request_for(ws: Any, person: int, right: str = "acces") -> str:
+    """A started request of ``person`` (an access request unless ``right``, a
+    ``RequestType`` value, says otherwise)."""
     from rgpd.requests import service
     from rgpd.requests.intake import Submission
     from rgpd.requests.model import Channel, RequestType
 
     sub = Submission(
-        right=RequestType.ACCESS,
+        right=RequestType(right),
         activities=("portail-famille",),
         first_name=_FIRST[person % len(_FIRST)],
         last_name=f"Nom{person}",

@@ -31,26 +31,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.bench_discovery import _FIRST, ORG, database, phone, seed, workspace
+from benchmarks.bench_discovery import ORG, database, request_for, seed, workspace
 
 
 def erasure_request(ws: Any, person: int) -> str:
-    from rgpd.requests import service
-    from rgpd.requests.intake import Submission
-    from rgpd.requests.model import Channel, RequestType
+    from rgpd.requests.model import RequestType
 
-    sub = Submission(
-        right=RequestType.ERASURE,
-        activities=("portail-famille",),
-        first_name=_FIRST[person % len(_FIRST)],
-        last_name=f"Nom{person}",
-        email=f"famille{person}@example.org",
-        phone=phone(person),
-        identifiers={"numero_famille": str(person)},
-    )
-    ref = service.submit(ws, ORG, sub, channel=Channel.MAIL, require_verification=False)
-    service.start(ws, ORG, ref.record.reference)
-    return ref.record.reference
+    return request_for(ws, person, right=RequestType.ERASURE)
 
 
 def _median(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
