@@ -117,6 +117,9 @@ def glob_regex(pattern: str, fold: bool = False, sep: str = "/") -> re.Pattern[s
                 out.append(re.escape(c))
             else:
                 body = pattern[i + 1 : j].replace("\\", "\\\\")
+                # as fnmatch does: "[", "&", "~", "|" inside a set are literal (no nested
+                # set or set operation in a future Python; no FutureWarning today)
+                body = re.sub(r"([\[&~|])", r"\\\1", body)
                 if body.startswith("!"):
                     body = "^" + body[1:]
                 out.append(f"[{body}]")
