@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 from rgpd.deadlines import add_months
 from rgpd.i18n import _
@@ -42,7 +43,7 @@ def material_changes(
     ``versions``: the activity's versions, oldest first (the first one is the baseline).
     """
     out: list[tuple[date, tuple[str, ...]]] = []
-    for (_d0, before), (day, after) in zip(versions, versions[1:], strict=False):
+    for (_d0, before), (day, after) in pairwise(versions):
         changed = tuple(
             f
             for f in MATERIAL_FIELDS
