@@ -438,10 +438,15 @@ def registry_lint(c: Ctx, as_json: bool, today: datetime | None) -> int:
     Example:
       rgpd --org mairie registry lint
     """
+    from rgpd.registry.dpia import service as dpias
     from rgpd.registry.rules import lint_register
 
     reg = service.export_register(c.ws, c.org_slug())
-    issues = lint_register(reg, today=(today.date() if today else c.ws.today()))
+    issues = lint_register(
+        reg,
+        today=(today.date() if today else c.ws.today()),
+        dpias=dpias.reviews_by_activity(c.ws, c.org_slug()),
+    )
     errors = [i for i in issues if str(getattr(i.severity, "value", i.severity)) == "error"]
     if as_json:
         emit_json([_issue_dict(i) for i in issues])

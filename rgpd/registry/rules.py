@@ -13,7 +13,7 @@ which source and what could not be checked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -44,6 +44,7 @@ __all__ = [
     "LintIssue",
     "NirCategory",
     "Severity",
+    "dpia_store_issues",
     "dpia_verdict",
     "has_errors",
     "lint",
@@ -893,12 +894,65 @@ def _sorted(issues: Iterable[LintIssue]) -> list[LintIssue]:
 _ALL_CLAUSES_COUNT = 8  # Art. 28(3)(a)-(h)
 
 
-def lint_register(register: Register, today: date) -> list[LintIssue]:
-    """Every activity's findings (in register order), then register-level ones."""
+def dpia_store_issues(activity: Activity, reviews: Sequence[str] | None) -> list[LintIssue]:
+    """Art. 35 against the DPIAs kept in rgpd: open one where required, review an old one.
+
+    ``reviews``: the Art. 35(11) review reasons of the activity's DPIA in rgpd
+    (empty: up to date), ``None`` when it has none.
+    """
+    out: list[LintIssue] = []
+    if reviews is None:
+        if dpia_verdict(activity).required:
+            out.append(
+                LintIssue(
+                    "dpia_not_started",
+                    Severity.WARNING,
+                    activity.ref,
+                    "dpia",
+                    _(
+                        "A DPIA is required (Art. 35(1)) and none is open in rgpd: start one "
+                        "with `rgpd dpia start {ref}` (Art. 35).",
+                        ref=activity.ref,
+                    ),
+                    "Art. 35",
+                )
+            )
+    elif reviews:
+        out.append(
+            LintIssue(
+                "dpia_review_due",
+                Severity.WARNING,
+                activity.ref,
+                "dpia",
+                " ".join(reviews),
+                "Art. 35(11)",
+            )
+        )
+    return out
+
+
+def lint_register(
+    register: Register, today: date, *, dpias: Mapping[str, Sequence[str]] | None = None
+) -> list[LintIssue]:
+    """Every activity's findings (in register order), then register-level ones.
+
+    ``dpias`` (activity ref → review reasons of its DPIA in rgpd, from
+    ``rgpd.registry.dpia.service.reviews_by_activity``) adds the DPIA reminders;
+    without it they are not checked.
+    """
     out: list[LintIssue] = []
     for activity in register.activities:
         out.extend(
-            lint(activity, org=register.organisation, processors=register.processors, today=today)
+            _sorted(
+                lint(
+                    activity, org=register.organisation, processors=register.processors, today=today
+                )
+                + (
+                    dpia_store_issues(activity, dpias.get(activity.ref))
+                    if dpias is not None
+                    else []
+                )
+            )
         )
     for i, p in enumerate(register.processors):
         if p.contract_date is not None and len(set(p.contract_clauses)) < _ALL_CLAUSES_COUNT:
