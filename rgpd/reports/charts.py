@@ -39,7 +39,62 @@ _RC: dict[str, Any] = {
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 
 
+def _risk_map(chart: Chart, accent: str) -> Figure:
+    """The CNIL risk map: likelihood across, severity up (levels 1-4), each feared event
+    before (hollow) and after (filled) the planned measures, an arrow between the two.
+
+    Series order: severity before, likelihood before, severity after, likelihood after.
+    """
+    from matplotlib.patches import Circle, Rectangle
+
+    fig = plt.figure(figsize=(7.0, 4.2))
+    ax = fig.add_axes((0.08, 0.12, 0.5, 0.84))  # the legend gets the right-hand side
+    for x in range(1, 5):
+        for y in range(1, 5):
+            score = x + y
+            colour = "#d9f0d3" if score <= 4 else "#fde7c4" if score <= 6 else "#f8d0d0"
+            ax.add_patch(Rectangle((x - 0.5, y - 0.5), 1, 1, color=colour, zorder=0))
+    sev_b, lik_b, sev_a, lik_a = (s.values for s in chart.series)
+    offsets = (-0.18, 0.0, 0.18)
+    for i, name in enumerate(chart.categories):
+        colour = PALETTE[i % len(PALETTE)]
+        dx = offsets[i % len(offsets)]
+        before = (lik_b[i] + dx, sev_b[i] + dx) if lik_b[i] and sev_b[i] else None
+        after = (lik_a[i] + dx, sev_a[i] + dx) if lik_a[i] and sev_a[i] else None
+        # circles as patches, not markers: markers are drawn with <use>, which some SVG
+        # renderers (WeasyPrint's, for the PDF) leave out
+        if before:
+            ax.add_patch(Circle(before, 0.14, facecolor="white", edgecolor=colour, lw=2, zorder=3))
+            ax.annotate(str(i + 1), before, ha="center", va="center", fontsize=7, zorder=4)
+        if after:
+            ax.add_patch(Circle(after, 0.14, color=colour, zorder=3))
+            ax.annotate(
+                str(i + 1), after, ha="center", va="center", fontsize=7, color="white", zorder=4
+            )
+        ax.plot([], [], marker="o", color=colour, linestyle="none", label=f"{i + 1}. {name}")
+        if before and after and before != after:
+            ax.annotate(
+                "",
+                xy=after,
+                xytext=before,
+                zorder=2,
+                arrowprops={"arrowstyle": "->", "color": colour, "lw": 1.2},
+            )
+    ticks = [1, 2, 3, 4]
+    ax.set_xlim(0.5, 4.5)
+    ax.set_ylim(0.5, 4.5)
+    ax.set_aspect("equal")
+    ax.set_xticks(ticks, labels=[str(t) for t in ticks])
+    ax.set_yticks(ticks, labels=[str(t) for t in ticks])
+    ax.set_xlabel(chart.unit.split("|")[0] if "|" in chart.unit else "")
+    ax.set_ylabel(chart.unit.split("|")[1] if "|" in chart.unit else "")
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    return fig
+
+
 def _figure(chart: Chart, accent: str) -> Figure:
+    if chart.kind == "riskmap":
+        return _risk_map(chart, accent)
     n = len(chart.categories)
     if chart.kind == "hbar":
         fig = plt.figure(figsize=(7.0, max(1.6, 0.32 * n + 0.8)))

@@ -157,6 +157,99 @@ def _simple_table(t: Table, caption: str) -> Markup:
     ).format(caption, head, body)
 
 
+# ------------------------------------------------------------------------------ answers
+
+#: What an answer written in the CNIL PIA tool may keep: its rich-text editor's
+#: structure, no attribute (no link, style, event handler or image: the page stays
+#: self-contained and inert).
+_SAFE_TAGS = frozenset(
+    [
+        "p",
+        "br",
+        "div",
+        "span",
+        "ul",
+        "ol",
+        "li",
+        "strong",
+        "b",
+        "em",
+        "i",
+        "u",
+        "s",
+        "sub",
+        "sup",
+        "blockquote",
+        "pre",
+        "code",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    ]
+)
+_DROP_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "template"})
+
+
+def safe_html(text: str | None) -> Markup:
+    """An answer's HTML with only :data:`_SAFE_TAGS` kept, without attributes.
+
+    Text without any tag is plain text: its line breaks are kept as ``<br>``.
+    """
+    from html.parser import HTMLParser
+
+    if not text:
+        return Markup("")
+    if not re.search(r"<[a-zA-Z/!]", text):
+        return Markup("<br>").join(Markup.escape(line) for line in text.splitlines())
+
+    class _Clean(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.out: list[str] = []
+            self.open: list[str] = []
+            self.skip = 0
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in _DROP_WITH_CONTENT:
+                self.skip += 1
+            elif not self.skip and tag in _SAFE_TAGS:
+                if tag == "br":
+                    self.out.append("<br>")
+                else:
+                    self.out.append(f"<{tag}>")
+                    self.open.append(tag)
+
+        def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if not self.skip and tag == "br":
+                self.out.append("<br>")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in _DROP_WITH_CONTENT:
+                self.skip = max(0, self.skip - 1)
+            elif not self.skip and tag in self.open:
+                while self.open:
+                    t = self.open.pop()
+                    self.out.append(f"</{t}>")
+                    if t == tag:
+                        break
+
+        def handle_data(self, data: str) -> None:
+            if not self.skip:
+                self.out.append(str(Markup.escape(data)))
+
+    p = _Clean()
+    p.feed(text)
+    p.close()
+    return Markup("".join(p.out) + "".join(f"</{t}>" for t in reversed(p.open)))
+
+
 # ------------------------------------------------------------------------------ logo
 
 
@@ -279,6 +372,24 @@ def render_html(
         ),
     )
     return html
+
+
+def render_dpia_html(
+    ctx: Any,
+    *,
+    templates_dir: Path | None = None,
+    logo_base: Path | None = None,
+    for_pdf: bool = False,
+) -> str:
+    """One DPIA (:class:`~rgpd.reports.context.dpia.DpiaContext`) in the CNIL layout."""
+    env = make_env(templates_dir, for_pdf=for_pdf)
+    env.globals["answer"] = safe_html
+    return env.get_template("dpia.html").render(
+        d=ctx,
+        accent=ctx.org.color_primary,
+        logo=logo_data_uri(ctx.org.logo, logo_base),
+        lang=ctx.lang,
+    )
 
 
 def render_pdf(html: str) -> bytes:

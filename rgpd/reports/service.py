@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from rgpd.errors import ConfigError, InvalidInput
 from rgpd.i18n import _, get_language, use_language
@@ -165,3 +166,55 @@ def summary(
                 for s in report.sections
             ],
         }
+
+
+def build_dpia_context(ws: Workspace, org: str, ref: str, *, today: date | None = None) -> Any:
+    """The DPIA ``ref`` of ``org`` as a document context (current language)."""
+    from rgpd.registry import service as registry
+    from rgpd.registry.dpia import service as dpias
+    from rgpd.reports.context.dpia import build_dpia
+
+    rec = dpias.get(ws, org, ref)
+    return build_dpia(
+        rec.dpia,
+        registry.get_org(ws, org),
+        today=today or ws.today(),
+        lang=get_language(),
+        review=rec.review.reasons,
+    )
+
+
+def generate_dpia(
+    ws: Workspace,
+    org: str,
+    ref: str,
+    *,
+    fmt: str = "html",
+    out_dir: Path | None = None,
+    lang: str | None = None,
+    templates: Path | None = None,
+    today: date | None = None,
+) -> Path:
+    """Write one DPIA in the CNIL layout (HTML or PDF) as ``aipd-<ref>-<org>-<date>.<ext>``."""
+    from rgpd.reports import render as r
+
+    if fmt not in ("html", "pdf"):
+        raise InvalidInput("--format", _("unknown format {fmt}", fmt=fmt))
+    with use_language(lang or get_language()):
+        today = today or ws.today()
+        ctx = build_dpia_context(ws, org, ref, today=today)
+        html = r.render_dpia_html(
+            ctx,
+            templates_dir=templates_dir(ws, templates),
+            logo_base=ws.settings.base_dir,
+            for_pdf=fmt == "pdf",
+        )
+        content: str | bytes = html if fmt == "html" else r.render_pdf(html)
+    folder = out_dir or ws.reports_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"aipd-{ref}-{org}-{today.isoformat()}.{fmt}"
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        path.write_bytes(content)
+    return path

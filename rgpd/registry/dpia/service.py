@@ -189,8 +189,19 @@ def gather_facts(ws: Workspace, org: str, activity: Activity) -> DpiaFacts:
 # ---------------------------------------------------------------------------- review
 
 
+def _tool_date(data: dict[str, Any]) -> date | None:
+    """When the PIA tool last saved an imported DPIA (its ``updated_at``, else ``created_at``)."""
+    pia = data.get("pia") or {}
+    for key in ("updated_at", "created_at"):
+        try:
+            return date.fromisoformat(str(pia.get(key))[:10])
+        except ValueError:
+            continue
+    return None
+
+
 def _review(s: Session, o: OrganisationRow, row: DpiaRow, today: date) -> Review:
-    d_on = row.assessed_on or row.created_at.date()
+    d_on = row.assessed_on or _tool_date(row.data) or row.created_at.date()
     if not row.activity_ref:
         return review_status(d_on, [], today)
     act = s.execute(
@@ -338,8 +349,13 @@ def reviews_by_activity(ws: Workspace, org: str) -> dict[str, tuple[str, ...]]:
 
     What ``registry lint`` needs to remind the DPO to open or review a DPIA.
     """
-    out: dict[str, tuple[str, ...]] = {}
+    latest: dict[str, DpiaRecord] = {}
     for r in list_dpias(ws, org):
-        if r.dpia.activity_ref:
-            out[r.dpia.activity_ref] = out.get(r.dpia.activity_ref, ()) + r.review.reasons
-    return out
+        a = r.dpia.activity_ref
+        if a and (a not in latest or _when(r) >= _when(latest[a])):
+            latest[a] = r  # the most recent DPIA of an activity is the one that counts
+    return {a: r.review.reasons for a, r in latest.items()}
+
+
+def _when(r: DpiaRecord) -> date:
+    return r.dpia.assessed_on or _tool_date(r.dpia.model_dump(mode="json")) or r.updated_at.date()

@@ -121,7 +121,7 @@ class Chart:
 
     key: str
     title: str
-    kind: str  # "bar" (vertical, grouped), "hbar" (shares), "line"
+    kind: str  # "bar" (vertical, grouped), "hbar" (shares), "line", "riskmap" (DPIA)
     categories: tuple[str, ...]
     series: tuple[Series, ...]
     summary: str
