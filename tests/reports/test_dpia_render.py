@@ -9,8 +9,6 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from rgpd.i18n import use_language
 from rgpd.registry.dpia.model import ImpactAssessment, Level
 from rgpd.registry.dpia.pia_json import from_pia_json

@@ -164,14 +164,16 @@ def _evaluation(rec: Mapping[str, Any], *, risk: bool) -> Evaluation:
     gauges = rec.get("gauges")
     if not risk and gauges is not None and gauges != {"x": 0, "y": 0}:
         trace.extra["gauges"] = gauges  # only risks have residual gauges: keep what came
-    return Evaluation(
-        status=rec.get("status") or 0,
-        comment=rec.get("evaluation_comment"),
-        action_plan=rec.get("action_plan_comment"),
-        implementation_date=rec.get("estimated_implementation_date"),
-        person_in_charge=rec.get("person_in_charge"),
-        global_status=rec.get("global_status") or 0,
-        trace=trace,
+    return Evaluation.model_validate(
+        {
+            "status": rec.get("status") or 0,
+            "comment": rec.get("evaluation_comment"),
+            "action_plan": rec.get("action_plan_comment"),
+            "implementation_date": rec.get("estimated_implementation_date"),
+            "person_in_charge": rec.get("person_in_charge"),
+            "global_status": rec.get("global_status") or 0,
+            "trace": trace,
+        }
     )
 
 
@@ -303,7 +305,7 @@ def from_pia_json(
     for i, rec in enumerate(records("answers")):
         q = rec.get("reference_to")
         payload = rec.get("data")
-        if not _known_question(q):
+        if not isinstance(q, int) or not _known_question(q):
             unknown["answers"].append(dict(rec))
             continue
         if not isinstance(payload, Mapping):
@@ -322,11 +324,11 @@ def from_pia_json(
         traces[q] = trace.model_dump()
     data["answer_traces"] = traces
 
-    measures = []
+    measures: list[dict[str, Any]] = []
     for i, rec in enumerate(records("measures")):
         mid = rec.get("id")
         if not isinstance(mid, int) or isinstance(mid, bool):
-            mid = max([m["id"] for m in measures], default=0) + 1
+            mid = max([int(m["id"]) for m in measures], default=0) + 1
             if rec.get("id") is not None:
                 problems.append(FieldProblem(f"measures[{i}].id", _("expected a number")))
         measures.append(

@@ -196,12 +196,11 @@ def prefill(activity: Activity, facts: DpiaFacts, *, ref: str | None = None) -> 
         + _p(_e(_("Why a DPIA (Art. 35):")) + " " + _e(" ".join(verdict.reasons)))
     )
     controller = a.controller.name if a.controller else (org.name if org else None)
+    dpo = a.dpo.name if a.dpo else (org.dpo_name if org else None)
     resp = [
         _e(_("Controller: {name}", name=controller)) if controller else "",
         *(_e(_("Joint controller: {name}", name=j.name)) for j in a.joint_controllers),
-        _e(_("Data protection officer: {name}", name=a.dpo.name if a.dpo else org.dpo_name))
-        if (a.dpo or (org and org.dpo_name))
-        else "",
+        _e(_("Data protection officer: {name}", name=dpo)) if dpo else "",
         *(_e(_("Processor: ")) + line for line in _processor_lines(a, facts.processors)),
     ]
     ctx.overview.responsibilities.text = _ul(resp)
