@@ -445,7 +445,7 @@ def registry_lint(c: Ctx, as_json: bool, today: datetime | None) -> int:
     issues = lint_register(
         reg,
         today=(today.date() if today else c.ws.today()),
-        dpias=dpias.reviews_by_activity(c.ws, c.org_slug()),
+        dpias=dpias.lint_states(c.ws, c.org_slug()),
     )
     errors = [i for i in issues if str(getattr(i.severity, "value", i.severity)) == "error"]
     if as_json:

@@ -40,6 +40,7 @@ __all__ = [
     "EEA_COUNTRIES",
     "NIR_CATEGORIES",
     "CnilListEntry",
+    "DpiaState",
     "DpiaVerdict",
     "LintIssue",
     "NirCategory",
@@ -894,14 +895,20 @@ def _sorted(issues: Iterable[LintIssue]) -> list[LintIssue]:
 _ALL_CLAUSES_COUNT = 8  # Art. 28(3)(a)-(h)
 
 
-def dpia_store_issues(activity: Activity, reviews: Sequence[str] | None) -> list[LintIssue]:
-    """Art. 35 against the DPIAs kept in rgpd: open one where required, review an old one.
+@dataclass(frozen=True)
+class DpiaState:
+    """An activity's latest DPIA kept in rgpd, as lint needs it (``rgpd.registry.dpia``)."""
 
-    ``reviews``: the Art. 35(11) review reasons of the activity's DPIA in rgpd
-    (empty: up to date), ``None`` when it has none.
-    """
+    ref: str
+    validated: bool = False  # the controller validated it (the PIA method's decision)
+    reviews: tuple[str, ...] = ()  # Art. 35(11) review reasons; empty: up to date
+
+
+def dpia_store_issues(activity: Activity, state: DpiaState | None) -> list[LintIssue]:
+    """Art. 35 against the DPIAs kept in rgpd: open one where required, review an old one,
+    record a validated one in the register."""
     out: list[LintIssue] = []
-    if reviews is None:
+    if state is None:
         if dpia_verdict(activity).required:
             out.append(
                 LintIssue(
@@ -917,43 +924,57 @@ def dpia_store_issues(activity: Activity, reviews: Sequence[str] | None) -> list
                     "Art. 35",
                 )
             )
-    elif reviews:
+        return out
+    if state.reviews:
         out.append(
             LintIssue(
                 "dpia_review_due",
                 Severity.WARNING,
                 activity.ref,
                 "dpia",
-                " ".join(reviews),
+                " ".join(state.reviews),
                 "Art. 35(11)",
+            )
+        )
+    if state.validated and not activity.dpia.done:
+        out.append(
+            LintIssue(
+                "dpia_not_recorded",
+                Severity.WARNING,
+                activity.ref,
+                "dpia.done",
+                _(
+                    "DPIA {dpia} is validated in rgpd: record it in the register "
+                    "(dpia.done, dpia.date, dpia.reference) (Art. 35, Art. 30(1)).",
+                    dpia=state.ref,
+                ),
+                "Art. 35",
             )
         )
     return out
 
 
 def lint_register(
-    register: Register, today: date, *, dpias: Mapping[str, Sequence[str]] | None = None
+    register: Register, today: date, *, dpias: Mapping[str, DpiaState] | None = None
 ) -> list[LintIssue]:
     """Every activity's findings (in register order), then register-level ones.
 
-    ``dpias`` (activity ref → review reasons of its DPIA in rgpd, from
-    ``rgpd.registry.dpia.service.reviews_by_activity``) adds the DPIA reminders;
-    without it they are not checked.
+    ``dpias`` (activity ref → its latest DPIA in rgpd, from
+    ``rgpd.registry.dpia.service.lint_states``) adds the DPIA reminders; without it
+    they are not checked. A DPIA validated in rgpd turns the register's
+    ``dpia_missing`` error into the reminder to record it there.
     """
     out: list[LintIssue] = []
     for activity in register.activities:
-        out.extend(
-            _sorted(
-                lint(
-                    activity, org=register.organisation, processors=register.processors, today=today
-                )
-                + (
-                    dpia_store_issues(activity, dpias.get(activity.ref))
-                    if dpias is not None
-                    else []
-                )
-            )
+        issues = lint(
+            activity, org=register.organisation, processors=register.processors, today=today
         )
+        if dpias is not None:
+            state = dpias.get(activity.ref)
+            if state is not None and state.validated:
+                issues = [i for i in issues if i.code != "dpia_missing"]
+            issues += dpia_store_issues(activity, state)
+        out.extend(_sorted(issues))
     for i, p in enumerate(register.processors):
         if p.contract_date is not None and len(set(p.contract_clauses)) < _ALL_CLAUSES_COUNT:
             missing = sorted(

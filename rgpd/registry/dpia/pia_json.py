@@ -261,7 +261,8 @@ def from_pia_json(
     if not isinstance(doc, Mapping) or not isinstance(doc.get("pia"), Mapping):
         raise InvalidInput(source or "pia", _("not a PIA tool export: no 'pia' object"))
     pia = doc["pia"]
-    name = _text(pia.get("name")).strip() or "AIPD"
+    name = _text(pia.get("name"))
+    name = name if name.strip() else "AIPD"
     data = _skeleton()
     data.update(
         ref=ref or slug_for(name),

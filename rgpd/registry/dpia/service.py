@@ -22,12 +22,13 @@ from rgpd import audit
 from rgpd.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from rgpd.i18n import _
 from rgpd.registry import service as registry
-from rgpd.registry.dpia.model import ImpactAssessment
+from rgpd.registry.dpia.model import ImpactAssessment, PiaStatus
 from rgpd.registry.dpia.pia_json import from_pia_json, to_pia_json
 from rgpd.registry.dpia.prefill import DpiaFacts, FoundData, RightNote, prefill
 from rgpd.registry.dpia.review import Review, material_changes, review_status
 from rgpd.registry.locations import LocationIndex
 from rgpd.registry.model import Activity
+from rgpd.registry.rules import DpiaState
 from rgpd.storage.dpia_tables import DpiaRow, DpiaVersionRow
 from rgpd.storage.lookups import org_row
 from rgpd.storage.scan_tables import FindingRow, ScanSourceRow
@@ -344,17 +345,24 @@ def export_pia(ws: Workspace, org: str, ref: str) -> dict[str, Any]:
     return to_pia_json(get(ws, org, ref).dpia, now=ws.now())
 
 
-def reviews_by_activity(ws: Workspace, org: str) -> dict[str, tuple[str, ...]]:
-    """activity ref → the Art. 35(11) review reasons of its DPIA (empty: up to date).
+def lint_states(ws: Workspace, org: str) -> dict[str, DpiaState]:
+    """activity ref → its most recent DPIA in rgpd (validated? due for review?).
 
-    What ``registry lint`` needs to remind the DPO to open or review a DPIA.
+    What ``registry lint`` needs to remind the DPO to open, review or record a DPIA.
     """
     latest: dict[str, DpiaRecord] = {}
     for r in list_dpias(ws, org):
         a = r.dpia.activity_ref
         if a and (a not in latest or _when(r) >= _when(latest[a])):
             latest[a] = r  # the most recent DPIA of an activity is the one that counts
-    return {a: r.review.reasons for a, r in latest.items()}
+    return {
+        a: DpiaState(
+            r.dpia.ref,
+            r.dpia.validation.decision in (PiaStatus.VALIDATED, PiaStatus.SIGNED),
+            r.review.reasons,
+        )
+        for a, r in latest.items()
+    }
 
 
 def _when(r: DpiaRecord) -> date:

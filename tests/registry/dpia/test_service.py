@@ -15,7 +15,6 @@ from rgpd.registry import service as registry
 from rgpd.registry.dpia import service as dpias
 from rgpd.registry.model import Activity, Organisation
 from rgpd.registry.rules import lint_register
-from rgpd.storage.dpia_tables import DpiaRow
 from rgpd.storage.tables import ActivityVersionRow, AuditRow
 from rgpd.workspace import Workspace
 
@@ -100,7 +99,7 @@ def test_import_export_keeps_the_tool_file(ws: Workspace) -> None:
 def test_review_flag_and_lint_reminders(ws: Workspace) -> None:
     _setup(ws)
     reg = registry.export_register(ws, "mairie")
-    issues = lint_register(reg, date(2026, 12, 1), dpias=dpias.reviews_by_activity(ws, "mairie"))
+    issues = lint_register(reg, date(2026, 12, 1), dpias=dpias.lint_states(ws, "mairie"))
     started = [i for i in issues if i.code == "dpia_not_started"]
     assert (
         started
@@ -112,18 +111,20 @@ def test_review_flag_and_lint_reminders(ws: Workspace) -> None:
     dpias.start(ws, "mairie", "video")
     assert not dpias.get(ws, "mairie", "video").review.due
     # the DPIA was carried out long ago…
-    with ws.db.session() as s:
-        s.execute(update(DpiaRow).values(assessed_on=date(2020, 1, 1)))
+    dpias.fill(ws, "mairie", "video", {"assessed_on": "2020-01-01"})
     rec = dpias.get(ws, "mairie", "video")
     assert rec.review.due and "Art. 35(11)" in rec.review.reasons[0]
-    issues = lint_register(reg, ws.today(), dpias=dpias.reviews_by_activity(ws, "mairie"))
+    issues = lint_register(reg, ws.today(), dpias=dpias.lint_states(ws, "mairie"))
     assert {i.code for i in issues if i.code.startswith("dpia_")} == {
         "dpia_review_due",
-        "dpia_missing",  # the register's own flag (dpia.done) is still unset
+        "dpia_missing",  # not validated yet: the register's own error stays
     }
+    dpias.fill(ws, "mairie", "video", {"validation": {"decision": 2}})
+    issues = lint_register(reg, ws.today(), dpias=dpias.lint_states(ws, "mairie"))
+    codes = {i.code for i in issues if i.code.startswith("dpia_")}
+    assert codes == {"dpia_review_due", "dpia_not_recorded"}
     # …and an activity change to its recipients after it also calls for a review
-    with ws.db.session() as s:
-        s.execute(update(DpiaRow).values(assessed_on=ws.today()))
+    dpias.fill(ws, "mairie", "video", {"assessed_on": ws.today().isoformat()})
     changed = Activity.model_validate({**VIDEO, "notes": "sans effet"})
     registry.save_activity(ws, "mairie", changed)
     assert not dpias.get(ws, "mairie", "video").review.due  # notes do not change the risk
