@@ -57,7 +57,11 @@ def level_label(level: int | None) -> str:
 
 
 class EvaluationStatus(IntEnum):
-    """How the evaluator judged an answer, a measure or a risk (the PIA tool's values)."""
+    """How the evaluator judged an answer, a measure or a risk.
+
+    The PIA tool's values (LINCnil/pia, src/app/models/evaluation.model.ts:
+    0 pending, 1 toBeFixed, 2 improvable, 3 acceptable).
+    """
 
     PENDING = 0
     TO_CORRECT = 1
@@ -74,7 +78,11 @@ EVALUATION_LABELS: dict[int, str] = {
 
 
 class PiaStatus(IntEnum):
-    """Where the DPIA stands; 2 and 3 are the controller's validation (the PIA tool's values)."""
+    """Where the DPIA stands; 2 and 3 are the controller's validation.
+
+    The PIA tool's values (LINCnil/pia, src/app/models/pia.model.ts: 0 doing, 1 refused,
+    2 simple_validation, 3 signed_validation, 4 archived).
+    """
 
     IN_PROGRESS = 0
     REFUSED = 1
@@ -119,7 +127,7 @@ class Evaluation(_Model):
     action_plan: str | None = None  # action_plan_comment: the corrective measure planned
     implementation_date: str | None = None  # estimated_implementation_date
     person_in_charge: str | None = None
-    global_status: int = 0  # 0 being evaluated, 1 …, 2 evaluation finished
+    global_status: int = 0  # 0 no evaluation, 1 evaluation started, 2 evaluation completed
     trace: Trace | None = None
 
     @field_validator("status", mode="before")
@@ -244,7 +252,7 @@ class Validation(_Model):
     """4. Validation: the DPO (Art. 35(2)), the data subjects (Art. 35(9)), the controller."""
 
     dpo_names: str | None = None
-    dpo_status: int | None = None  # 1: the processing may go ahead; 0: it should not
+    dpo_status: int | None = None  # 1: OK, the processing may go ahead; 0: NOK
     dpo_opinion: str | None = None
     people_names: str | None = None
     people_searched: bool | None = None  # was the data subjects' opinion sought?

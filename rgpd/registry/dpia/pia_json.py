@@ -65,6 +65,14 @@ _PIA_KEYS = {
     "concerned_people_opinion",
     "rejection_reason",
     "applied_adjustments",
+    "rejected_reason",
+    "applied_adjustements",
+}
+#: Newer versions of the tool (pia.model.ts) spell two keys differently; whichever a
+#: file uses is read, and written back under the same spelling.
+_PIA_ALIASES = {
+    "rejection_reason": "rejected_reason",
+    "applied_adjustments": "applied_adjustements",
 }
 _ANSWER_KEYS = {"id", "created_at", "updated_at", "pia_id", "reference_to", "data"}
 _MEASURE_KEYS = {"id", "created_at", "updated_at", "pia_id", "title", "content", "placeholder"}
@@ -243,6 +251,10 @@ def _odd_data(q: int, payload: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in payload.items() if k not in expected or expected[k] != v}
 
 
+def _either(pia: Mapping[str, Any], key: str) -> Any:
+    return pia[key] if key in pia else pia.get(_PIA_ALIASES[key])
+
+
 def _skeleton() -> dict[str, Any]:
     """An empty DPIA as a dict, filled by the import then validated once."""
     blank = ImpactAssessment(ref="x", name="x").model_dump()
@@ -284,8 +296,8 @@ def from_pia_json(
         "people_status": pia.get("concerned_people_status"),
         "people_opinion": pia.get("concerned_people_opinion"),
         "decision": pia.get("status") or 0,
-        "rejection_reason": pia.get("rejection_reason"),
-        "applied_adjustments": pia.get("applied_adjustments"),
+        "rejection_reason": _either(pia, "rejection_reason"),
+        "applied_adjustments": _either(pia, "applied_adjustments"),
     }
     unknown: dict[str, list[Any]] = {"answers": [], "evaluations": []}
     traces: dict[int, dict[str, Any]] = {}
@@ -498,6 +510,10 @@ def to_pia_json(dpia: ImpactAssessment, *, now: datetime) -> dict[str, Any]:
         "concerned_people_searched_content": v.people_not_sought_reason,
         "category": dpia.category,
     }
+    if pia_trace is not None and pia_trace.keys is not None:
+        for key, alias in _PIA_ALIASES.items():
+            if alias in pia_trace.keys and key not in pia_trace.keys:
+                pia_full[alias] = pia_full.pop(key)
     extra = dict(pia_trace.extra) if pia_trace else {}
     unknown_answers = extra.pop("_answers", [])
     unknown_evaluations = extra.pop("_evaluations", [])

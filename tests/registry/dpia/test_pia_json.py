@@ -125,6 +125,24 @@ def test_unknown_questions_and_keys_are_kept() -> None:
     assert {"reference_to": "9.9", "status": 1} in out["evaluations"]
 
 
+def test_newer_tool_spellings_are_read_and_kept() -> None:
+    doc = {
+        "pia": {
+            "id": 2,
+            "name": "N",
+            "status": 1,
+            "rejected_reason": "Incomplet",
+            "applied_adjustements": "",
+        }
+    }
+    d = from_pia_json(doc)
+    assert d.validation.rejection_reason == "Incomplet" and d.validation.decision == 1
+    d.validation.rejection_reason = "Incomplet : risques"
+    out = to_pia_json(d, now=NOW)["pia"]
+    assert out["rejected_reason"] == "Incomplet : risques" and "rejection_reason" not in out
+    assert list(out) == list(doc["pia"])
+
+
 def test_not_a_pia_export_is_refused_with_the_bad_records_named() -> None:
     with pytest.raises(InvalidInput):
         from_pia_json({"activities": []})
