@@ -103,6 +103,14 @@ PYEOF
   fi
 fi
 
+if has dpia start; then
+  step "AIPD (Art. 35) : ouverte depuis le registre, exportée pour l'outil PIA de la CNIL, mise en page"
+  "$RGPD" --org mairie dpia start videoprotection
+  "$RGPD" --org mairie dpia list
+  "$RGPD" --org mairie dpia export videoprotection --out reports/aipd-videoprotection.pia.json
+  "$RGPD" --org mairie dpia render videoprotection
+fi
+
 if has report annual; then
   step "11. Bilan annuel du DPO"
   "$RGPD" --org mairie report annual
