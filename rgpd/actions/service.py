@@ -136,6 +136,7 @@ def add_action(
     owner: Owner | None = None,
     due: date | None = None,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> Action:
     """A manual action (origin ``manual``, keyed by its own reference)."""
     today = today or ws.today()
@@ -150,7 +151,7 @@ def add_action(
             title,
             origin=Origin.MANUAL,
             origin_key=f"manual:{ref}",
-            at=ws.now(),
+            at=now or ws.now(),
             today=today,
             actor=_actor(ws),
             description=description,
@@ -240,44 +241,63 @@ def assign_action(
     *,
     owner: Owner | None = None,
     due: date | None = None,
+    now: datetime | None = None,
 ) -> Action:
     """Give an open action an owner (name, e-mail, service) and/or a due date."""
+    at = now or ws.now()
     return _change(
         ws,
         org,
         ref,
         "assign",
-        lambda a: model.assign(a, owner=owner, due=due, at=ws.now(), actor=_actor(ws)),
+        lambda a: model.assign(a, owner=owner, due=due, at=at, actor=_actor(ws)),
     )
 
 
-def start_action(ws: Workspace, org: str, ref: str) -> Action:
+def start_action(
+    ws: Workspace, org: str, ref: str, *, today: date | None = None, now: datetime | None = None
+) -> Action:
+    at, day = now or ws.now(), today or ws.today()
     return _change(
-        ws,
-        org,
-        ref,
-        "start",
-        lambda a: model.start(a, at=ws.now(), today=ws.today(), actor=_actor(ws)),
+        ws, org, ref, "start", lambda a: model.start(a, at=at, today=day, actor=_actor(ws))
     )
 
 
-def complete_action(ws: Workspace, org: str, ref: str, *, note: str = "") -> Action:
+def complete_action(
+    ws: Workspace,
+    org: str,
+    ref: str,
+    *,
+    note: str = "",
+    today: date | None = None,
+    now: datetime | None = None,
+) -> Action:
+    at, day = now or ws.now(), today or ws.today()
     return _change(
         ws,
         org,
         ref,
         "done",
-        lambda a: model.complete(a, at=ws.now(), today=ws.today(), actor=_actor(ws), note=note),
+        lambda a: model.complete(a, at=at, today=day, actor=_actor(ws), note=note),
     )
 
 
-def abandon_action(ws: Workspace, org: str, ref: str, *, reason: str) -> Action:
+def abandon_action(
+    ws: Workspace,
+    org: str,
+    ref: str,
+    *,
+    reason: str,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> Action:
+    at, day = now or ws.now(), today or ws.today()
     return _change(
         ws,
         org,
         ref,
         "abandon",
-        lambda a: model.abandon(a, at=ws.now(), today=ws.today(), actor=_actor(ws), reason=reason),
+        lambda a: model.abandon(a, at=at, today=day, actor=_actor(ws), reason=reason),
     )
 
 

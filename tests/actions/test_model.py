@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -33,7 +34,9 @@ def _action(ref: str = "A-0001", **kw: object) -> Action:
 
 def _item(key: str, title: str = "Fix", risk: int | None = None, why: str = "w") -> ActionItem:
     kind = key.partition(":")[0]
-    return ActionItem(1, title, "Art. 30", risk if risk is not None else risk_of(kind), why, kind, key)
+    return ActionItem(
+        1, title, "Art. 30", risk if risk is not None else risk_of(kind), why, kind, key
+    )
 
 
 def test_new_action_is_planned_with_a_created_event() -> None:
@@ -151,7 +154,9 @@ def test_reminders_group_by_owner_and_list_orphans() -> None:
         actor="d",
     )
     a3 = model.assign(_action("A-0003"), due=TODAY, at=AT, actor="d")  # nobody to write to
-    a4 = model.assign(_action("A-0004"), owner=lea, due=TODAY + timedelta(days=60), at=AT, actor="d")
+    a4 = model.assign(
+        _action("A-0004"), owner=lea, due=TODAY + timedelta(days=60), at=AT, actor="d"
+    )
     plan = model.reminders([a4, a3, a2, a1], TODAY)
     assert len(plan.owners) == 1
     r = plan.owners[0]
@@ -216,7 +221,9 @@ class ActionMachine(RuleBasedStateMachine):
     @rule()
     def refresh(self) -> None:
         self._try(
-            lambda a: model.refresh(a, _item(a.origin_key, title="Autre", risk=40), at=AT, actor="x"),
+            lambda a: model.refresh(
+                a, _item(a.origin_key, title="Autre", risk=40), at=AT, actor="x"
+            ),
             None,
         )
 
@@ -230,7 +237,7 @@ class ActionMachine(RuleBasedStateMachine):
         if a.status is ActionStatus.ABANDONED:
             assert a.reason and a.reason.strip()
         statuses = [e.status for e in a.history]
-        for prev, nxt in zip(statuses, statuses[1:], strict=False):
+        for prev, nxt in itertools.pairwise(statuses):
             assert nxt == prev or nxt in ALLOWED[prev]
 
 
