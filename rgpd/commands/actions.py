@@ -20,7 +20,7 @@ from rgpd.actions.model import (
     status_label,
 )
 from rgpd.commands._common import Ctx, console, emit_json, ok, pass_ctx, table, warn
-from rgpd.i18n import _, format_date
+from rgpd.i18n import N_, _, format_date
 from rgpd.requests.mailer import Mailer, SmtpMailer
 from rgpd.workspace import Workspace
 
@@ -86,7 +86,15 @@ def _rows(actions: tuple[Action, ...], today: date) -> list[list[Any]]:
     ]
 
 
-_COLUMNS = ("Ref", "Action", "Priority", "Owner", "Service", "Due", "Status")
+_COLUMNS = (
+    N_("Ref"),
+    N_("Action"),
+    N_("Priority"),
+    N_("Owner"),
+    N_("Service"),
+    N_("Due"),
+    N_("Status"),
+)
 
 
 def _print(actions: tuple[Action, ...], today: date, title: str) -> None:

@@ -276,7 +276,13 @@ class Compliance:
                 for p in self.points
             ],
             "actions": [
-                {"rank": a.rank, "title": a.title, "article": a.article, "risk": a.risk}
+                {
+                    "rank": a.rank,
+                    "title": a.title,
+                    "article": a.article,
+                    "risk": a.risk,
+                    "key": a.key,
+                }
                 for a in self.actions
             ],
         }
