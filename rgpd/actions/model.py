@@ -45,6 +45,8 @@ from rgpd.registry.compliance import (
 
 #: An action is "due soon" this many days ahead (the weekly reminder looks two weeks on).
 DUE_SOON_DAYS = 14
+#: Longest title (the ``actions.title`` column).
+TITLE_MAX = 500
 #: Risk of a manual action when the DPO gives none (the band "medium").
 MANUAL_RISK = 50
 
@@ -81,6 +83,16 @@ ORIGIN_LABELS: dict[Origin, str] = {
     Origin.BREACH: N_("breach"),
     Origin.REQUEST: N_("request"),
     Origin.MANUAL: N_("manual"),
+}
+
+#: The words of the history's changes.
+CHANGE_LABELS: dict[str, str] = {
+    "created": N_("action created"),
+    "updated": N_("updated from the report"),
+    "assigned": N_("owner or due date set"),
+    "started": N_("work started"),
+    "done": N_("marked done"),
+    "abandoned": N_("marked abandoned"),
 }
 
 #: The origin of each kind of ranked action of the compliance report.
@@ -180,6 +192,10 @@ def status_label(status: ActionStatus | str) -> str:
     return _(STATUS_LABELS[ActionStatus(status)])
 
 
+def change_label(change: str) -> str:
+    return _(CHANGE_LABELS[change]) if change in CHANGE_LABELS else change
+
+
 def origin_label(origin: Origin | str) -> str:
     return _(ORIGIN_LABELS[Origin(origin)])
 
@@ -207,6 +223,8 @@ def new_action(
     title = _clean(title)
     if not title:
         raise InvalidInput("title", _("an action needs a title"))
+    if len(title) > TITLE_MAX:
+        raise InvalidInput("title", _("at most {n} characters", n=TITLE_MAX))
     if not origin_key:
         raise InvalidInput("origin_key", _("an action needs the key of its cause"))
     return Action(

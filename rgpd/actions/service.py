@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from rgpd.actions import model, store
 from rgpd.actions.model import Action, ActionStatus, Origin, Owner
-from rgpd.errors import InvalidInput
+from rgpd.errors import Conflict, InvalidInput
 from rgpd.i18n import _, use_language
 from rgpd.requests.mailer import Mail, Mailer, MailError
 from rgpd.storage.lookups import org_row
@@ -137,8 +137,14 @@ def add_action(
     due: date | None = None,
     today: date | None = None,
     now: datetime | None = None,
+    origin: Origin = Origin.MANUAL,
+    origin_key: str | None = None,
 ) -> Action:
-    """A manual action (origin ``manual``, keyed by its own reference)."""
+    """A new planned action; by default manual, keyed by its own reference.
+
+    Another wing (a DPIA's measures…) passes its ``origin`` and a stable
+    ``origin_key``: a second action with the same key is refused (``Conflict``).
+    """
     today = today or ws.today()
     level = model.manual_risk(risk)
     if owner is not None and owner.email is not None and "@" not in owner.email:
@@ -146,11 +152,14 @@ def add_action(
     with ws.db.session() as s:
         o = org_row(s, org)
         ref = store.next_ref(s, o.id)
+        key = origin_key or f"manual:{ref}"
+        if store.find_by_key(s, o.id, key) is not None:
+            raise Conflict(_("an action already exists for {key}", key=key))
         a = model.new_action(
             ref,
             title,
-            origin=Origin.MANUAL,
-            origin_key=f"manual:{ref}",
+            origin=origin,
+            origin_key=key,
             at=now or ws.now(),
             today=today,
             actor=_actor(ws),

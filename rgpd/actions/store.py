@@ -118,6 +118,12 @@ def row_of(s: Session, org_id: int, ref: str) -> ActionRow:
     return row
 
 
+def find_by_key(s: Session, org_id: int, key: str) -> ActionRow | None:
+    return s.execute(
+        select(ActionRow).where(ActionRow.org_id == org_id, ActionRow.origin_key == key)
+    ).scalar()
+
+
 def next_ref(s: Session, org_id: int) -> str:
     """``A-0001``, ``A-0002``…: per organisation, the highest one plus one (flushed rows count)."""
     refs = s.execute(select(ActionRow.ref).where(ActionRow.org_id == org_id)).scalars()

@@ -15,6 +15,7 @@ from rgpd.actions.model import (
     Action,
     ActionStatus,
     Owner,
+    change_label,
     origin_label,
     priority_label,
     status_label,
@@ -293,7 +294,16 @@ def show_cmd(c: Ctx, ref: str, as_json: bool) -> int:
     table(
         _("History"),
         [_("When"), _("Who"), _("Change"), _("Status"), _("Note")],
-        [[format_date(e.at), e.actor, e.change, status_label(e.status), e.note] for e in a.history],
+        [
+            [
+                format_date(e.at.astimezone(c.ws.timezone)),
+                e.actor,
+                change_label(e.change),
+                status_label(e.status),
+                e.note,
+            ]
+            for e in a.history
+        ],
     )
     return 0
 

@@ -135,3 +135,21 @@ def test_remind_sends_one_mail_per_owner_and_goes_on_after_a_failure(seeded: Wor
     assert sorted(down.failed) == ["lea.petit@example.org", "marc.roux@example.org"]
     dry = service.remind(seeded, "mairie", mailer=None)
     assert dry.dry_run and len(dry.mails) == 2 and dry.sent == []
+
+
+def test_another_wing_keys_its_own_actions(seeded: Workspace) -> None:
+    from rgpd.errors import Conflict
+
+    a = service.add_action(
+        seeded,
+        "mairie",
+        "Chiffrer les sauvegardes",
+        article="Art. 32",
+        origin=Origin.DPIA,
+        origin_key="dpia_measure:VIDEO:chiffrement",
+        today=TODAY,
+    )
+    assert a.origin is Origin.DPIA and not a.from_report
+    with pytest.raises(Conflict):
+        service.add_action(seeded, "mairie", "Encore", origin=Origin.DPIA, origin_key=a.origin_key)
+    assert _sync(seeded).resolved == ()  # not a cause the compliance report tracks
