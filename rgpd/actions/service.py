@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from rgpd.actions import model, store
 from rgpd.actions.model import Action, ActionStatus, Origin, Owner
+from rgpd.audit import current_actor
 from rgpd.errors import Conflict, InvalidInput
 from rgpd.i18n import _, use_language
 from rgpd.requests.mailer import Mail, Mailer, MailError
@@ -120,8 +121,6 @@ def sync_from_report(
 
 
 def _actor(ws: Workspace) -> str:
-    from rgpd.audit import current_actor
-
     return current_actor(ws.actor)
 
 

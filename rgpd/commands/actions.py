@@ -271,7 +271,12 @@ def list_cmd(c: Ctx, as_json: bool, **filters: Any) -> int:
 @click.option("--json", "as_json", is_flag=True)
 @pass_ctx
 def show_cmd(c: Ctx, ref: str, as_json: bool) -> int:
-    """One action with its history."""
+    """One action with its history (who decided what, when).
+
+    \b
+    Example:
+      rgpd --org mairie actions show A-0003 --json
+    """
     a = service.get_action(c.ws, c.org_slug(), ref)
     today = c.ws.today()
     if as_json:
@@ -341,7 +346,12 @@ def assign_cmd(c: Ctx, ref: str, due: datetime | None, **who: str | None) -> int
 @click.argument("ref")
 @pass_ctx
 def start_cmd(c: Ctx, ref: str) -> int:
-    """Mark an action as in progress."""
+    """Mark an action as in progress.
+
+    \b
+    Example:
+      rgpd --org mairie actions start A-0003
+    """
     a = service.start_action(c.ws, c.org_slug(), ref)
     ok(_("{ref}: {status}", ref=a.ref, status=status_label(a.status)))
     return 0
@@ -352,7 +362,12 @@ def start_cmd(c: Ctx, ref: str) -> int:
 @click.option("--note", default="", help="What was done (kept in the history).")
 @pass_ctx
 def done_cmd(c: Ctx, ref: str, note: str) -> int:
-    """Mark an action as done."""
+    """Mark an action as done (final).
+
+    \b
+    Example:
+      rgpd --org mairie actions done A-0003 --note "Habilitations revues"
+    """
     a = service.complete_action(c.ws, c.org_slug(), ref, note=note)
     ok(_("{ref}: {status}", ref=a.ref, status=status_label(a.status)))
     return 0
@@ -363,7 +378,12 @@ def done_cmd(c: Ctx, ref: str, note: str) -> int:
 @click.option("--reason", required=True, help="Why (required: Art. 5(2), the choice is shown).")
 @pass_ctx
 def abandon_cmd(c: Ctx, ref: str, reason: str) -> int:
-    """Abandon an action, saying why."""
+    """Abandon an action, saying why (final; the reason is kept, Art. 5(2)).
+
+    \b
+    Example:
+      rgpd --org mairie actions abandon A-0004 --reason "Traitement arrêté"
+    """
     a = service.abandon_action(c.ws, c.org_slug(), ref, reason=reason)
     ok(_("{ref}: {status}", ref=a.ref, status=status_label(a.status)))
     return 0

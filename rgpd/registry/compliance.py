@@ -96,8 +96,6 @@ def risk_of(kind: str, volume: int = 1) -> int:
     return RISK[kind] + min(15, round(5 * math.log10(max(volume, 1))))
 
 
-_risk = risk_of
-
 #: Priority bands of a risk, highest first: (lowest risk of the band, band).
 PRIORITY_BANDS: tuple[tuple[int, str], ...] = (
     (80, "critical"),
@@ -628,7 +626,7 @@ def compliance_score(
         if line.status == BreachStatus.OVERDUE:
             cands.append(
                 (
-                    _risk("breach_overdue", line.people or 1),
+                    risk_of("breach_overdue", line.people or 1),
                     _("Notify the CNIL of breach {ref} or record why not", ref=line.ref),
                     "Art. 33(1), Art. 33(5)",
                     _("Aware for {hours} hours, past the 72-hour limit.", hours=line.hours),
@@ -639,7 +637,7 @@ def compliance_score(
         elif line.status == BreachStatus.LATE:
             cands.append(
                 (
-                    _risk("breach_late", 1),
+                    risk_of("breach_late", 1),
                     _("Record the reasons for the late notification of {ref}", ref=line.ref),
                     "Art. 33(1)",
                     _("Notified after {hours} hours.", hours=line.hours),
@@ -650,7 +648,7 @@ def compliance_score(
     if requests.overdue_count:
         cands.append(
             (
-                _risk("request_overdue", requests.overdue_count),
+                risk_of("request_overdue", requests.overdue_count),
                 _("Answer the {n} overdue requests", n=requests.overdue_count),
                 "Art. 12(3)",
                 ", ".join(requests.overdue_refs[:5]) + (" …" if requests.overdue_count > 5 else ""),
@@ -661,7 +659,7 @@ def compliance_score(
     if scan.nir_unauthorised_sources:
         cands.append(
             (
-                _risk("nir_unauthorised", scan.nir_unauthorised_sources),
+                risk_of("nir_unauthorised", scan.nir_unauthorised_sources),
                 _(
                     "Remove or justify the NIR found in {n} sources outside an authorised activity",
                     n=scan.nir_unauthorised_sources,
@@ -675,7 +673,7 @@ def compliance_score(
     for a in dpia_missing:
         cands.append(
             (
-                _risk("dpia_missing", 1),
+                risk_of("dpia_missing", 1),
                 _("Carry out the DPIA of « {name} »", name=a.name),
                 "Art. 35",
                 " ".join(dpia_verdict(a).reasons[-1:]),
@@ -687,7 +685,7 @@ def compliance_score(
     if special_undeclared:
         cands.append(
             (
-                _risk("special_undeclared", special_undeclared),
+                risk_of("special_undeclared", special_undeclared),
                 _(
                     "Declare or remove special-category data found in {n} undeclared sources",
                     n=special_undeclared,
@@ -703,7 +701,7 @@ def compliance_score(
             continue
         cands.append(
             (
-                _risk("lint_error", len(lst)),
+                risk_of("lint_error", len(lst)),
                 _(
                     "Fix the register entry « {name} » ({n} errors)",
                     name=names.get(ref, ref),
@@ -718,7 +716,7 @@ def compliance_score(
     for p in no_contract:
         cands.append(
             (
-                _risk("processor_contract", 1),
+                risk_of("processor_contract", 1),
                 _("Sign and record a contract with {name}", name=p.name),
                 "Art. 28(3)",
                 _("No contract date in the processors register."),
@@ -729,7 +727,7 @@ def compliance_score(
     for _ref, name, n, oldest in scan.overruns_by_activity:
         cands.append(
             (
-                _risk("retention_overrun", n),
+                risk_of("retention_overrun", n),
                 _("Destroy or archive {n} old files of « {name} »", n=n, name=name),
                 "Art. 5(1)(e)",
                 _("Oldest modified on {date}.", date=oldest.isoformat()),
@@ -740,7 +738,7 @@ def compliance_score(
     if scan.undeclared_locations:
         cands.append(
             (
-                _risk("undeclared_location", scan.undeclared_sources),
+                risk_of("undeclared_location", scan.undeclared_sources),
                 _(
                     "Declare or clean the {n} sources with personal data outside the register",
                     n=scan.undeclared_sources,
@@ -754,7 +752,7 @@ def compliance_score(
     if requests.late_refs:
         cands.append(
             (
-                _risk("requests_late", len(requests.late_refs)),
+                risk_of("requests_late", len(requests.late_refs)),
                 _("Review why {n} requests were answered late", n=len(requests.late_refs)),
                 "Art. 12(3)",
                 ", ".join(requests.late_refs[:5]),
@@ -765,7 +763,7 @@ def compliance_score(
     if scan.errors_count:
         cands.append(
             (
-                _risk("scan_errors", scan.errors_count),
+                risk_of("scan_errors", scan.errors_count),
                 _("Check the {n} sources the scan could not read", n=scan.errors_count),
                 "Art. 5(2)",
                 _("Unread sources may hold personal data."),
