@@ -78,6 +78,7 @@ def _register_commands() -> None:
         "reports",
         "forms",
         "dpia",
+        "actions",
     ):
         try:
             mod = importlib.import_module(f"rgpd.commands.{name}")

@@ -568,3 +568,12 @@ def breach_deadline(
             )
         )
     return BreachClock(start, deadline, notified, remaining, late, tuple(lines))
+
+
+def within_days(day: date, today: date, days: int) -> bool:
+    """Whether ``day`` falls from ``today`` to ``days`` calendar days later (both included).
+
+    The action plan's "due soon" (:mod:`rgpd.actions.model`): a plain calendar
+    window, not a legal deadline, so no working-day rule applies.
+    """
+    return today <= day <= today + timedelta(days=days)

@@ -110,6 +110,14 @@ if has dpia start; then
   "$RGPD" --org mairie dpia export videoprotection --out reports/aipd-videoprotection.pia.json
   "$RGPD" --org mairie dpia render videoprotection
 fi
+if has actions from-report; then
+  step "10b. Plan d'action (Art. 24, Art. 5(2)) : les actions du rapport de conformité, un responsable, une échéance"
+  "$RGPD" --org mairie actions from-report
+  "$RGPD" --org mairie actions assign A-0001 --owner "Chloé Martin" --email chloe.martin@example.org \
+    --service "État civil" --due "$(date -d '+10 days' +%F 2>/dev/null || date -v+10d +%F)" || true
+  "$RGPD" --org mairie actions list
+  "$RGPD" --org mairie actions remind --dry-run
+fi
 
 if has report annual; then
   step "11. Bilan annuel du DPO"

@@ -377,6 +377,18 @@ def _rgpd_bin() -> str:
     flag_value="dask",
     help="Print systemd units for a Dask scheduler and its workers (no PROFILE).",
 )
+@click.option(
+    "--actions-remind",
+    is_flag=True,
+    help="Schedule the weekly `actions remind` of --org instead of a scan profile (no PROFILE).",
+)
+@click.option(
+    "--day",
+    default="mon",
+    show_default=True,
+    metavar="DAY",
+    help="--actions-remind: the day of the week (mon…sun).",
+)
 @click.option("--scheduler", metavar="ADDRESS", help="Dask: tcp://HOST:8786 (--dask-worker).")
 @click.option("--share", metavar="PATH", help="Dask: the workers' read-only mount of the share.")
 @click.option(
@@ -392,10 +404,9 @@ def _rgpd_bin() -> str:
 @click.option(
     "--at",
     "at",
-    default="02:30",
-    show_default=True,
+    default=None,
     metavar="HH:MM",
-    help="Time of the nightly run.",
+    help="Time of the run (default 02:30 for a scan, 08:00 for --actions-remind).",
 )
 @click.option("--user", metavar="NAME", help="System user of the service (systemd).")
 @click.option(
@@ -408,24 +419,28 @@ def schedule_cmd(
     c: Ctx,
     profile: str | None,
     kind: str | None,
+    actions_remind: bool,
+    day: str,
     scheduler: str | None,
     share: str | None,
     nworkers: int,
     tls_ca: str | None,
     tls_cert: str | None,
     tls_key: str | None,
-    at: str,
+    at: str | None,
     user: str | None,
     env_file: str | None,
 ) -> int:
     """Print a ready-to-install schedule for a scan profile (nothing is installed).
 
     Secrets (a password in the database URL, connection passwords) are never printed:
-    they go to an environment file the unit or crontab line reads.
+    they go to an environment file the unit or crontab line reads. With
+    --actions-remind, the weekly reminder of the action plan's owners instead.
 
     \b
     Example:
       rgpd schedule nightly --systemd --at 01:15 --user rgpd
+      rgpd --org mairie schedule --actions-remind --cron --day mon --at 08:00
     """
     from rgpd.errors import ConfigError
     from rgpd.scan.schedule import ScheduleSpec, render_cron, render_systemd
@@ -453,6 +468,10 @@ def schedule_cmd(
         )
         click.echo(render_dask_units(spec_d), nl=False)
         return 0
+    if actions_remind:
+        return _schedule_actions_remind(
+            c, kind, day=day, at=at or "08:00", user=user, env_file=env_file
+        )
     if not profile:
         raise click.UsageError(_("name the scan profile to schedule"))
     settings = c.settings
@@ -475,9 +494,37 @@ def schedule_cmd(
         rgpd_bin=_rgpd_bin(),
         database_url=c.db_url or os.environ.get("RGPD_DATABASE_URL") or settings.database_url,
         config_file=config_file,
-        at=at,
+        at=at or "02:30",
         user=user,
         secret_env=tuple(dict.fromkeys(secret_env)),
+        env_file=env_file,
+    )
+    click.echo(render_systemd(spec) if kind == "systemd" else render_cron(spec), nl=False)
+    return 0
+
+
+def _schedule_actions_remind(
+    c: Ctx, kind: str, *, day: str, at: str, user: str | None, env_file: str | None
+) -> int:
+    """``schedule --actions-remind``: the weekly reminder of the action plan (issue 14)."""
+    from rgpd.scan.schedule import actions_remind_spec, render_cron, render_systemd
+
+    if kind == "dask":
+        raise click.UsageError(_("--actions-remind takes --systemd or --cron"))
+    settings = c.settings
+    config_file = c.config or (
+        str(settings.base_dir / "rgpd.toml") if (settings.base_dir / "rgpd.toml").exists() else None
+    )
+    spec = actions_remind_spec(
+        c.org_slug(),
+        workdir=str(settings.base_dir),
+        rgpd_bin=_rgpd_bin(),
+        database_url=c.db_url or os.environ.get("RGPD_DATABASE_URL") or settings.database_url,
+        config_file=config_file,
+        at=at,
+        weekday=day,
+        user=user,
+        secret_env=(settings.smtp.password_env,) if settings.smtp.password_env else (),
         env_file=env_file,
     )
     click.echo(render_systemd(spec) if kind == "systemd" else render_cron(spec), nl=False)

@@ -87,8 +87,36 @@ RISK = {
 }
 
 
-def _risk(kind: str, volume: int) -> int:
+def risk_of(kind: str, volume: int = 1) -> int:
+    """The risk of one action of ``kind`` touching ``volume`` items (the one ranking).
+
+    The compliance report ranks its actions with it and the action plan
+    (:mod:`rgpd.actions.model`) takes its priorities from it.
+    """
     return RISK[kind] + min(15, round(5 * math.log10(max(volume, 1))))
+
+
+#: Priority bands of a risk, highest first: (lowest risk of the band, band).
+PRIORITY_BANDS: tuple[tuple[int, str], ...] = (
+    (80, "critical"),
+    (55, "high"),
+    (35, "medium"),
+    (0, "low"),
+)
+PRIORITY_LABELS = {
+    "critical": N_("critical"),
+    "high": N_("high"),
+    "medium": N_("medium"),
+    "low": N_("low"),
+}
+
+
+def priority_band(risk: int) -> str:
+    """``critical`` / ``high`` / ``medium`` / ``low``: the band of a :func:`risk_of` value."""
+    for floor, band in PRIORITY_BANDS:
+        if risk >= floor:
+            return band
+    return "low"
 
 
 # ----------------------------------------------------------------- completeness
@@ -194,11 +222,21 @@ class ScorePoint:
 
 @dataclass(frozen=True)
 class ActionItem:
+    """One ranked action; ``kind`` is a key of :data:`RISK` and ``key`` names its cause.
+
+    ``key`` is stable from one day to the next (``lint_error:ETAT-CIVIL``,
+    ``breach_overdue:V-2026-01``): the action plan keys its actions by it, so a
+    re-run updates an action instead of adding a twin, and an action whose key
+    is gone from the report had its cause removed.
+    """
+
     rank: int
     title: str
     article: str
     risk: int
     why: str
+    kind: str = ""
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -210,6 +248,8 @@ class Compliance:
     actions: tuple[ActionItem, ...]
     completeness: tuple[tuple[Activity, float], ...]
     critical: tuple[str, ...]  # the kinds of critical risk present (see the module)
+    #: Every action found, ranked (``actions`` is its head): what the action plan syncs with.
+    all_actions: tuple[ActionItem, ...] = ()
 
     @property
     def penalty(self) -> int:
@@ -234,7 +274,13 @@ class Compliance:
                 for p in self.points
             ],
             "actions": [
-                {"rank": a.rank, "title": a.title, "article": a.article, "risk": a.risk}
+                {
+                    "rank": a.rank,
+                    "title": a.title,
+                    "article": a.article,
+                    "risk": a.risk,
+                    "key": a.key,
+                }
                 for a in self.actions
             ],
         }
@@ -575,67 +621,79 @@ def compliance_score(
     )
 
     # -- actions ranked by risk
-    cands: list[tuple[int, str, str, str]] = []  # risk, title, article, why
+    cands: list[tuple[int, str, str, str, str, str]] = []  # risk, title, article, why, kind, key
     for line in breaches.lines:
         if line.status == BreachStatus.OVERDUE:
             cands.append(
                 (
-                    _risk("breach_overdue", line.people or 1),
+                    risk_of("breach_overdue", line.people or 1),
                     _("Notify the CNIL of breach {ref} or record why not", ref=line.ref),
                     "Art. 33(1), Art. 33(5)",
                     _("Aware for {hours} hours, past the 72-hour limit.", hours=line.hours),
+                    "breach_overdue",
+                    f"breach_overdue:{line.ref}",
                 )
             )
         elif line.status == BreachStatus.LATE:
             cands.append(
                 (
-                    _risk("breach_late", 1),
+                    risk_of("breach_late", 1),
                     _("Record the reasons for the late notification of {ref}", ref=line.ref),
                     "Art. 33(1)",
                     _("Notified after {hours} hours.", hours=line.hours),
+                    "breach_late",
+                    f"breach_late:{line.ref}",
                 )
             )
     if requests.overdue_count:
         cands.append(
             (
-                _risk("request_overdue", requests.overdue_count),
+                risk_of("request_overdue", requests.overdue_count),
                 _("Answer the {n} overdue requests", n=requests.overdue_count),
                 "Art. 12(3)",
                 ", ".join(requests.overdue_refs[:5]) + (" …" if requests.overdue_count > 5 else ""),
+                "request_overdue",
+                "request_overdue",
             )
         )
     if scan.nir_unauthorised_sources:
         cands.append(
             (
-                _risk("nir_unauthorised", scan.nir_unauthorised_sources),
+                risk_of("nir_unauthorised", scan.nir_unauthorised_sources),
                 _(
                     "Remove or justify the NIR found in {n} sources outside an authorised activity",
                     n=scan.nir_unauthorised_sources,
                 ),
                 "Art. 87; décret n° 2019-341",
                 _("The NIR may only be used for the purposes the décret lists."),
+                "nir_unauthorised",
+                "nir_unauthorised",
             )
         )
     for a in dpia_missing:
         cands.append(
             (
-                _risk("dpia_missing", 1),
+                risk_of("dpia_missing", 1),
                 _("Carry out the DPIA of « {name} »", name=a.name),
                 "Art. 35",
                 " ".join(dpia_verdict(a).reasons[-1:]),
+                "dpia_missing",
+                f"dpia_missing:{a.ref}",
             )
         )
     special_undeclared = scan.special_undeclared_sources
     if special_undeclared:
         cands.append(
             (
-                _risk("special_undeclared", special_undeclared),
+                risk_of("special_undeclared", special_undeclared),
                 _(
                     "Declare or remove special-category data found in {n} undeclared sources",
                     n=special_undeclared,
                 ),
                 "Art. 9, Art. 30(1)(c)",
                 _("Health, beliefs, opinions or offences outside any declared location."),
+                "special_undeclared",
+                "special_undeclared",
             )
         )
     for ref, lst in sorted(err_by_act.items(), key=lambda kv: -len(kv[1])):
@@ -643,7 +701,7 @@ def compliance_score(
             continue
         cands.append(
             (
-                _risk("lint_error", len(lst)),
+                risk_of("lint_error", len(lst)),
                 _(
                     "Fix the register entry « {name} » ({n} errors)",
                     name=names.get(ref, ref),
@@ -651,59 +709,73 @@ def compliance_score(
                 ),
                 ", ".join(dict.fromkeys(i.article for i in lst)),
                 lst[0].message,
+                "lint_error",
+                f"lint_error:{ref}",
             )
         )
     for p in no_contract:
         cands.append(
             (
-                _risk("processor_contract", 1),
+                risk_of("processor_contract", 1),
                 _("Sign and record a contract with {name}", name=p.name),
                 "Art. 28(3)",
                 _("No contract date in the processors register."),
+                "processor_contract",
+                f"processor_contract:{p.ref}",
             )
         )
     for _ref, name, n, oldest in scan.overruns_by_activity:
         cands.append(
             (
-                _risk("retention_overrun", n),
+                risk_of("retention_overrun", n),
                 _("Destroy or archive {n} old files of « {name} »", n=n, name=name),
                 "Art. 5(1)(e)",
                 _("Oldest modified on {date}.", date=oldest.isoformat()),
+                "retention_overrun",
+                f"retention_overrun:{_ref}",
             )
         )
     if scan.undeclared_locations:
         cands.append(
             (
-                _risk("undeclared_location", scan.undeclared_sources),
+                risk_of("undeclared_location", scan.undeclared_sources),
                 _(
                     "Declare or clean the {n} sources with personal data outside the register",
                     n=scan.undeclared_sources,
                 ),
                 "Art. 30(1)",
                 ", ".join(loc for loc, _n in scan.undeclared_locations[:3]),
+                "undeclared_location",
+                "undeclared_location",
             )
         )
     if requests.late_refs:
         cands.append(
             (
-                _risk("requests_late", len(requests.late_refs)),
+                risk_of("requests_late", len(requests.late_refs)),
                 _("Review why {n} requests were answered late", n=len(requests.late_refs)),
                 "Art. 12(3)",
                 ", ".join(requests.late_refs[:5]),
+                "requests_late",
+                "requests_late",
             )
         )
     if scan.errors_count:
         cands.append(
             (
-                _risk("scan_errors", scan.errors_count),
+                risk_of("scan_errors", scan.errors_count),
                 _("Check the {n} sources the scan could not read", n=scan.errors_count),
                 "Art. 5(2)",
                 _("Unread sources may hold personal data."),
+                "scan_errors",
+                "scan_errors",
             )
         )
     cands.sort(key=lambda c: (-c[0], c[1]))
-    actions = tuple(
-        ActionItem(i + 1, title, art, risk, why)
-        for i, (risk, title, art, why) in enumerate(cands[:MAX_ACTIONS])
+    ranked = tuple(
+        ActionItem(i + 1, title, art, risk, why, kind, key)
+        for i, (risk, title, art, why, kind, key) in enumerate(cands)
     )
-    return Compliance(score, tuple(points), actions, tuple(comp), critical)
+    return Compliance(
+        score, tuple(points), ranked[:MAX_ACTIONS], tuple(comp), critical, all_actions=ranked
+    )

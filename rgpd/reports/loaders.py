@@ -14,6 +14,7 @@ from datetime import UTC
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from rgpd.actions.store import load_actions
 from rgpd.deadlines import ClockEvent
 from rgpd.errors import CryptoError
 from rgpd.registry import service
@@ -60,6 +61,7 @@ def load_org(ws: Workspace, slug: str) -> OrgData:
             ).scalars()
         )
         requests = _load_requests(ws, s, oid)
+        actions = tuple(load_actions(s, oid))
     assert register.organisation is not None
     return OrgData(
         org=register.organisation,
@@ -67,6 +69,7 @@ def load_org(ws: Workspace, slug: str) -> OrgData:
         scan=scan,
         requests=requests,
         register_changes=changes,
+        actions=actions,
     )
 
 

@@ -1,4 +1,7 @@
-"""Ready-to-install schedules for a scan profile: a systemd timer + service, or a crontab line.
+"""Ready-to-install schedules: a systemd timer + service, or a crontab line.
+
+A scan profile runs every night (``rgpd scan run NAME``); the action plan's
+reminders run once a week (``rgpd --org SLUG actions remind``, :func:`actions_remind_spec`).
 
 Pure text rendering: the CLI gathers the facts (working directory, the venv's
 ``rgpd``, the database URL, the variables holding connection passwords) and
@@ -21,6 +24,9 @@ from rgpd.i18n import _
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
+#: Days of a weekly schedule: systemd's names and cron's numbers.
+WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 0}
+
 
 @dataclass(frozen=True)
 class ScheduleSpec:
@@ -35,6 +41,20 @@ class ScheduleSpec:
     secret_env: tuple[str, ...] = field(default_factory=tuple)
     env_file: str | None = None
     log_file: str | None = None
+    #: The rgpd arguments to run instead of ``scan run PROFILE`` (a task that is not a scan).
+    task: tuple[str, ...] = ()
+    #: ``mon``…``sun``: run once a week on that day instead of every night.
+    weekday: str | None = None
+    #: What the unit does, for its Description= line (default: the scan profile).
+    description: str | None = None
+
+    def day(self) -> str | None:
+        if self.weekday is None:
+            return None
+        day = self.weekday.strip().lower()[:3]
+        if day not in WEEKDAYS:
+            raise InvalidInput("--day", _("expected a day: mon, tue, wed, thu, fri, sat or sun"))
+        return day
 
     def hour_minute(self) -> tuple[int, int]:
         m = _TIME.match(self.at)
@@ -44,7 +64,8 @@ class ScheduleSpec:
 
     @property
     def unit(self) -> str:
-        return "rgpd-scan-" + re.sub(r"[^A-Za-z0-9_.-]", "-", self.profile)
+        prefix = "rgpd-" if self.task else "rgpd-scan-"
+        return prefix + re.sub(r"[^A-Za-z0-9_.-]", "-", self.profile)
 
     def url_has_secret(self) -> bool:
         if not self.database_url:
@@ -67,7 +88,43 @@ class ScheduleSpec:
         cmd = [self.rgpd_bin]
         if self.config_file:
             cmd += ["--config", self.config_file]
-        return [*cmd, "scan", "run", self.profile]
+        return [*cmd, *(self.task or ("scan", "run", self.profile))]
+
+    def what(self) -> str:
+        return self.description or f"scan profile {self.profile}"
+
+
+def actions_remind_spec(
+    org: str,
+    *,
+    workdir: str,
+    rgpd_bin: str,
+    database_url: str | None = None,
+    config_file: str | None = None,
+    at: str = "08:00",
+    weekday: str = "mon",
+    user: str | None = None,
+    secret_env: tuple[str, ...] = (),
+    env_file: str | None = None,
+) -> ScheduleSpec:
+    """The weekly ``rgpd --org ORG actions remind`` (owners get their overdue and due-soon actions).
+
+    No ``--lang``: the reminder is written in the language of ``RGPD_LANG`` (French by default).
+    """
+    return ScheduleSpec(
+        profile=f"actions-remind-{org}",
+        workdir=workdir,
+        rgpd_bin=rgpd_bin,
+        database_url=database_url,
+        config_file=config_file,
+        at=at,
+        user=user,
+        secret_env=secret_env,
+        env_file=env_file,
+        task=("--org", org, "actions", "remind"),
+        weekday=weekday,
+        description=f"the action plan reminders of {org}",
+    )
 
 
 def _env_file_help(spec: ScheduleSpec, comment: str) -> list[str]:
@@ -100,7 +157,7 @@ def render_systemd(spec: ScheduleSpec) -> str:
     service = [
         f"# /etc/systemd/system/{spec.unit}.service",
         "[Unit]",
-        f"Description=rgpd: scan profile {spec.profile}",
+        f"Description=rgpd: {spec.what()}",
         "Wants=network-online.target",
         "After=network-online.target",
         "",
@@ -110,21 +167,29 @@ def render_systemd(spec: ScheduleSpec) -> str:
         f"WorkingDirectory={spec.workdir}",
         *env,
         "ExecStart=" + " ".join(shlex.quote(a) for a in spec.command()),
-        "# 1 = findings or contradictions with the register: a result, not a failure;",
-        "# 5 = clean but for files unreadable by design (encrypted, corrupt, too large)",
-        "SuccessExitStatus=1 5",
+        *(
+            []
+            if spec.task
+            else [
+                "# 1 = findings or contradictions with the register: a result, not a failure;",
+                "# 5 = clean but for files unreadable by design (encrypted, corrupt, too large)",
+                "SuccessExitStatus=1 5",
+            ]
+        ),
         "Nice=10",
         "IOSchedulingClass=idle",
         "NoNewPrivileges=yes",
         "",
     ]
+    day = spec.day()
     timer = [
         f"# /etc/systemd/system/{spec.unit}.timer",
         "[Unit]",
-        f"Description=rgpd: run scan profile {spec.profile} every night",
+        f"Description=rgpd: run {spec.what()} "
+        + (f"every week ({day.capitalize()})" if day else "every night"),
         "",
         "[Timer]",
-        f"OnCalendar=*-*-* {hour:02d}:{minute:02d}:00",
+        f"OnCalendar={day.capitalize() + ' ' if day else ''}*-*-* {hour:02d}:{minute:02d}:00",
         "Persistent=true",
         "RandomizedDelaySec=10min",
         "",
@@ -166,7 +231,10 @@ def render_cron(spec: ScheduleSpec) -> str:
     lines += [
         "# " + _("crontab -e (as the service user), then paste:"),
         f"PATH={spec.bin_dir()}:/usr/local/bin:/usr/bin:/bin",
-        _cron_escape(f"{minute} {hour} * * * " + " && ".join(parts)),
+        _cron_escape(
+            f"{minute} {hour} * * {WEEKDAYS[day] if (day := spec.day()) else '*'} "
+            + " && ".join(parts)
+        ),
     ]
     return "\n".join(lines) + "\n"
 

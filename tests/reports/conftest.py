@@ -18,6 +18,7 @@ def fixed_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     base = tmp_path_factory.mktemp("reports")
     ws = make_workspace(f"sqlite:///{base / 'rgpd.db'}", base)
     dataset.seed_fixed(ws, "mairie")
+    dataset.seed_actions(ws, "mairie")
     dataset.add_sample_org(ws, "ccas", "ccas")
     dataset.fix_version_dates(ws, dataset.NOW.replace(tzinfo=None, month=2))
     yield ws

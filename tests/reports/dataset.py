@@ -360,6 +360,41 @@ def seed_fixed(ws: Workspace, slug: str = "mairie") -> None:
     fix_version_dates(ws, datetime(2026, 2, 15, 10, 0))
 
 
+def seed_actions(ws: Workspace, slug: str = "mairie") -> None:
+    """The action plan of the fixed set: the report's top ten, owners, one done, one abandoned."""
+    from rgpd.actions import service as actions
+    from rgpd.actions.model import Owner
+
+    plan = actions.sync_from_report(ws, slug, today=TODAY, now=NOW).created
+    state_civil = Owner("Chloé Martin", "chloe.martin@example.org", "État civil")
+    it = Owner("Hugo Bernard", "hugo.bernard@example.org", "Informatique")
+    for a, owner, due in zip(
+        plan,
+        (state_civil, it, state_civil, it, None),
+        (date(2026, 11, 30), date(2026, 11, 15), date(2027, 1, 31), None, date(2026, 12, 15)),
+        strict=False,
+    ):
+        actions.assign_action(ws, slug, a.ref, owner=owner, due=due, now=NOW)
+    actions.start_action(ws, slug, plan[1].ref, today=TODAY, now=NOW)
+    actions.complete_action(
+        ws, slug, plan[2].ref, note="Fait en réunion", today=date(2026, 10, 2), now=NOW
+    )
+    actions.abandon_action(
+        ws, slug, plan[3].ref, reason="Traitement arrêté", today=date(2026, 9, 1), now=NOW
+    )
+    manual = actions.add_action(
+        ws,
+        slug,
+        "Former les agents d'accueil",
+        article="Art. 39(1)(b)",
+        owner=Owner("Chloé Martin", "chloe.martin@example.org", "État civil"),
+        due=date(2026, 12, 1),
+        today=TODAY,
+        now=NOW,
+    )
+    assert manual.ref
+
+
 # ------------------------------------------------------------------------------ large
 
 

@@ -28,6 +28,7 @@ from rgpd.registry.compliance import (
 )
 from rgpd.registry.locations import LocationIndex, LocationMatch
 from rgpd.registry.model import BREACH_STATUS_LABELS, BreachStatus
+from rgpd.reports.context.actions import ActionPlanContext, build_action_plan
 from rgpd.reports.context.annual import (
     TrendsContext,
     build_trends,
@@ -115,6 +116,7 @@ __all__ = [
     "PARTS",
     "TITLES",
     "ActionItem",
+    "ActionPlanContext",
     "ActivitySheet",
     "BreachLine",
     "BreachStatus",
@@ -152,6 +154,7 @@ __all__ = [
     "as_utc_naive",
     "basis_label",
     "breach_line",
+    "build_action_plan",
     "build_breaches",
     "build_compliance",
     "build_register",

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from rgpd.i18n import _
+from rgpd.reports.context.actions import ActionPlanContext, build_action_plan
 from rgpd.reports.context.annual import (
     TrendsContext,
     build_trends,
@@ -61,6 +62,7 @@ class OrgSection:
     breaches: BreachesContext | None = None
     compliance: ComplianceContext | None = None
     trends: TrendsContext | None = None
+    actions: ActionPlanContext | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,9 @@ def _section_tables(s: OrgSection, parts: Sequence[str]) -> list[Table]:
             out += [rq.by_type, rq.by_state, rq.open, rq.overdue, rq.refusals]
         elif part == "breaches" and s.breaches:
             out.append(s.breaches.table)
+        elif part == "actions" and s.actions:
+            a = s.actions
+            out += [a.by_owner, a.by_service, a.open_actions, a.closed_this_year]
     return out
 
 
@@ -187,10 +192,12 @@ def build_section(
             data, today, now, scan=scan, requests=requests if period is None else None
         )
     trends = build_trends(data, year or today.year) if "trends" in parts else None
+    actions = build_action_plan(data, today, year or today.year) if "actions" in parts else None
     if kind == ReportKind.ANNUAL:
         register, scan, requests, breaches, compliance = (
             cap_tables(c, ANNUAL_ROWS) for c in (register, scan, requests, breaches, compliance)
         )
+        actions = cap_tables(actions, ANNUAL_ROWS)
     return OrgSection(
         org=org_header(data.org),
         register=register if "register" in parts else None,
@@ -199,6 +206,7 @@ def build_section(
         breaches=breaches if "breaches" in parts else None,
         compliance=compliance,
         trends=trends,
+        actions=actions,
     )
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from rgpd import deadlines
+from rgpd.actions.model import Action
 from rgpd.i18n import N_, _
 from rgpd.registry.model import (
     LegalBasis,
@@ -45,8 +46,16 @@ PARTS: dict[ReportKind, tuple[str, ...]] = {
     ReportKind.SCAN: ("scan",),
     ReportKind.REQUESTS: ("requests",),
     ReportKind.BREACHES: ("breaches",),
-    ReportKind.COMPLIANCE: ("compliance",),
-    ReportKind.ANNUAL: ("trends", "compliance", "register", "scan", "requests", "breaches"),
+    ReportKind.COMPLIANCE: ("compliance", "actions"),
+    ReportKind.ANNUAL: (
+        "trends",
+        "compliance",
+        "actions",
+        "register",
+        "scan",
+        "requests",
+        "breaches",
+    ),
 }
 
 TITLES: dict[ReportKind, str] = {
@@ -243,6 +252,7 @@ class OrgData:
     scan: ScanData = field(default_factory=ScanData)
     requests: tuple[RequestData, ...] = ()
     register_changes: tuple[datetime, ...] = ()  # one per activity version written
+    actions: tuple[Action, ...] = ()  # the action plan (rgpd.actions), open and closed
 
 
 # ============================================================================== helpers
