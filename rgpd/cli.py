@@ -68,7 +68,18 @@ def _register_commands() -> None:
     """Command groups live in rgpd/commands/, one module per wing."""
     import importlib
 
-    for name in ("admin", "registry", "scan", "dbscan", "requests", "fulfil", "reports", "forms"):
+    for name in (
+        "admin",
+        "registry",
+        "scan",
+        "dbscan",
+        "requests",
+        "fulfil",
+        "reports",
+        "forms",
+        "software",
+        "maturity",
+    ):
         try:
             mod = importlib.import_module(f"rgpd.commands.{name}")
         except ModuleNotFoundError as exc:

@@ -917,7 +917,17 @@ def merge_table_import(current: Register, imported: Register) -> Register:
         if _by_kind(old.recipients) == act.recipients:
             update["recipients"] = old.recipients
         merged.append(act.model_copy(update=update))
-    return Register(activities=merged, processors=imported.processors)
+    # software named by a sheet (Madis's « Logiciel » column) only adds links to what is kept
+    kept_sw = {sw.ref: sw for sw in current.software}
+    software = [
+        kept_sw[sw.ref].model_copy(
+            update={"activities": sorted({*kept_sw[sw.ref].activities, *sw.activities})}
+        )
+        if sw.ref in kept_sw
+        else sw
+        for sw in imported.software
+    ]
+    return Register(activities=merged, processors=imported.processors, software=software)
 
 
 # -- CSV -------------------------------------------------------------------------------------
