@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from rgpd.deadlines import ClockEvent
 from rgpd.errors import CryptoError
-from rgpd.registry import service
+from rgpd.registry import maturity_service, service
 from rgpd.reports.context import (
     OrgData,
     ReconcileItem,
@@ -67,6 +67,7 @@ def load_org(ws: Workspace, slug: str) -> OrgData:
         scan=scan,
         requests=requests,
         register_changes=changes,
+        maturity=tuple(maturity_service.maturity_history(ws, slug)),
     )
 
 

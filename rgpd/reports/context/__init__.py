@@ -84,6 +84,10 @@ from rgpd.reports.context.compliance import (
     scan_facts,
     score_of,
 )
+from rgpd.reports.context.maturity import (
+    MaturityContext,
+    build_maturity,
+)
 from rgpd.reports.context.register import (
     ActivitySheet,
     Field,
@@ -128,6 +132,7 @@ __all__ = [
     "FieldGroup",
     "LocationIndex",
     "LocationMatch",
+    "MaturityContext",
     "OrgData",
     "OrgHeader",
     "OrgSection",
@@ -154,6 +159,7 @@ __all__ = [
     "breach_line",
     "build_breaches",
     "build_compliance",
+    "build_maturity",
     "build_register",
     "build_report",
     "build_requests",

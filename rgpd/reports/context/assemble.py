@@ -36,6 +36,11 @@ from rgpd.reports.context.compliance import (
     ComplianceContext,
     build_compliance,
 )
+from rgpd.reports.context.maturity import (
+    MaturityContext,
+    build_maturity,
+    maturity_tables,
+)
 from rgpd.reports.context.register import (
     RegisterContext,
     build_register,
@@ -61,6 +66,7 @@ class OrgSection:
     breaches: BreachesContext | None = None
     compliance: ComplianceContext | None = None
     trends: TrendsContext | None = None
+    maturity: MaturityContext | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,8 @@ def _section_tables(s: OrgSection, parts: Sequence[str]) -> list[Table]:
         elif part == "register" and s.register:
             r = s.register
             out += [r.summary, r.issues, r.processors, r.public]
+            if r.software is not None:
+                out.append(r.software)
             for sheet in r.sheets:
                 rows = [
                     (g.title, f.label, "\n".join(f.lines))
@@ -137,6 +145,8 @@ def _section_tables(s: OrgSection, parts: Sequence[str]) -> list[Table]:
             out += [rq.by_type, rq.by_state, rq.open, rq.overdue, rq.refusals]
         elif part == "breaches" and s.breaches:
             out.append(s.breaches.table)
+        elif part == "maturity" and s.maturity:
+            out += maturity_tables(s.maturity)
     return out
 
 
@@ -187,6 +197,11 @@ def build_section(
             data, today, now, scan=scan, requests=requests if period is None else None
         )
     trends = build_trends(data, year or today.year) if "trends" in parts else None
+    maturity = (
+        build_maturity(data, year or today.year, compliance.score if compliance else None)
+        if "maturity" in parts
+        else None
+    )
     if kind == ReportKind.ANNUAL:
         register, scan, requests, breaches, compliance = (
             cap_tables(c, ANNUAL_ROWS) for c in (register, scan, requests, breaches, compliance)
@@ -199,6 +214,7 @@ def build_section(
         breaches=breaches if "breaches" in parts else None,
         compliance=compliance,
         trends=trends,
+        maturity=maturity,
     )
 
 

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from rgpd import deadlines
 from rgpd.i18n import N_, _
+from rgpd.registry.maturity import MaturityResult
 from rgpd.registry.model import (
     LegalBasis,
     Organisation,
@@ -46,7 +47,15 @@ PARTS: dict[ReportKind, tuple[str, ...]] = {
     ReportKind.REQUESTS: ("requests",),
     ReportKind.BREACHES: ("breaches",),
     ReportKind.COMPLIANCE: ("compliance",),
-    ReportKind.ANNUAL: ("trends", "compliance", "register", "scan", "requests", "breaches"),
+    ReportKind.ANNUAL: (
+        "trends",
+        "compliance",
+        "maturity",
+        "register",
+        "scan",
+        "requests",
+        "breaches",
+    ),
 }
 
 TITLES: dict[ReportKind, str] = {
@@ -243,6 +252,7 @@ class OrgData:
     scan: ScanData = field(default_factory=ScanData)
     requests: tuple[RequestData, ...] = ()
     register_changes: tuple[datetime, ...] = ()  # one per activity version written
+    maturity: tuple[MaturityResult, ...] = ()  # latest answers of each year, oldest first
 
 
 # ============================================================================== helpers
