@@ -9,7 +9,7 @@ import click
 from rgpd.commands._common import Ctx, console, emit_json, ok, pass_ctx, table
 from rgpd.commands.registry import _read_yaml
 from rgpd.errors import InvalidInput
-from rgpd.i18n import _
+from rgpd.i18n import _, format_number
 from rgpd.registry import maturity_service, service
 from rgpd.registry.maturity import (
     DOMAIN_LABELS,
@@ -115,7 +115,7 @@ def maturity_answer(c: Ctx, file: str | None, year: int | None) -> int:
             "maturity {year} recorded (version {version}): index {index} / 10",
             year=res.year,
             version=res.version,
-            index=res.index,
+            index=format_number(res.index),
         )
     )
     return 0
@@ -155,16 +155,26 @@ def maturity_show(c: Ctx, year: int | None, as_json: bool) -> int:
             "Maturity {year} (version {version}, declared): {index} / 10",
             year=r.year,
             version=r.version,
-            index=r.index,
+            index=format_number(r.index),
         ),
         [_("domain"), _("score / 10"), _("question"), _("level"), _("comment")],
         [
-            [d.label if i == 0 else "", d.score if i == 0 else "", text[k], lvl, comments.get(k)]
+            [
+                d.label if i == 0 else "",
+                format_number(d.score) if i == 0 else "",
+                text[k],
+                lvl,
+                comments.get(k),
+            ]
             for d in r.domains
             for i, (k, lvl) in enumerate(d.answers)
         ],
     )
     return 0
+
+
+def _signed(x: float) -> str:
+    return ("+" if x > 0 else "") + format_number(round(x, 1))
 
 
 @maturity_grp.command("trend")
@@ -188,9 +198,9 @@ def maturity_trend(c: Ctx, as_json: bool) -> int:
         [
             [
                 r.year,
-                r.index,
-                "" if i == 0 else f"{r.index - history[i - 1].index:+.1f}",
-                *(r.domain(d).score for d in domains),
+                format_number(r.index),
+                "" if i == 0 else _signed(r.index - history[i - 1].index),
+                *(format_number(r.domain(d).score) for d in domains),
             ]
             for i, r in enumerate(history)
         ],

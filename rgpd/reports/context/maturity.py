@@ -74,7 +74,7 @@ def build_maturity(data: OrgData, year: int, compliance_score: int | None) -> Ma
                     _(DOMAIN_LABELS[d]),
                     now,
                     before,
-                    None if before is None else f"{now - before:+.1f}",
+                    None if before is None else round(now - before, 1),
                 )
             )
     domain_table = make_table(
