@@ -56,7 +56,9 @@ def test_scores_run_from_zero_to_ten() -> None:
 
 @given(st.lists(st.integers(0, 3), min_size=len(QUESTIONS), max_size=len(QUESTIONS)))
 def test_index_is_the_mean_of_the_domains(levels: list[int]) -> None:
-    ans = MaturityAnswers(year=2026, answers={q.key: v for q, v in zip(QUESTIONS, levels)})
+    ans = MaturityAnswers(
+        year=2026, answers={q.key: v for q, v in zip(QUESTIONS, levels, strict=True)}
+    )
     res = score(ans)
     assert 0 <= res.index <= 10
     assert abs(res.index - sum(d.score for d in res.domains) / len(res.domains)) <= 0.051
