@@ -135,6 +135,7 @@ class Chart:
     series: tuple[Series, ...]
     summary: str
     unit: str = ""
+    y_max: float | None = None  # fixed top of the value axis (a score out of 10)
 
     @property
     def table(self) -> Table:

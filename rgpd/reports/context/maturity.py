@@ -63,6 +63,7 @@ def build_maturity(data: OrgData, year: int, compliance_score: int | None) -> Ma
             else _("No maturity questionnaire answered up to {year}.", year=year)
         ),
         unit="/ 10",
+        y_max=10,
     )
     domain_rows = []
     if current is not None:
