@@ -903,8 +903,9 @@ def merge_table_import(current: Register, imported: Register) -> Register:
     The CNIL layout has no data locations nor person identifiers, and returns
     recipients grouped by kind: re-importing a sheet must not wipe the former nor
     record a change for the latter. Activities are matched by reference; new ones
-    are taken as they are. The result holds activities and the processors the file
-    carried (no organisation nor breaches), so applying it touches nothing else.
+    are taken as they are. The result holds activities, the processors the file
+    carried and the software it named (no organisation nor breaches), so applying it
+    touches nothing else.
     """
     known = {a.ref: a for a in current.activities}
     merged: list[Activity] = []
