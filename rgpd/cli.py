@@ -79,6 +79,8 @@ def _register_commands() -> None:
         "forms",
         "dpia",
         "actions",
+        "software",
+        "maturity",
     ):
         try:
             mod = importlib.import_module(f"rgpd.commands.{name}")

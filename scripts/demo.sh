@@ -118,6 +118,21 @@ if has actions from-report; then
   "$RGPD" --org mairie actions list
   "$RGPD" --org mairie actions remind --dry-run
 fi
+if has maturity answer; then
+  step "10c. Logiciels et supports ; indice de maturité déclaré (deux années)"
+  "$RGPD" --org mairie software list
+  "$PY" - <<'PY'
+import yaml
+from rgpd.registry.maturity import QUESTIONS
+for year, shift in ((2025, 0), (2026, 1)):
+    answers = {q.key: min(3, (i + shift) % 4) for i, q in enumerate(QUESTIONS)}
+    with open(f"maturite-{year}.yaml", "w", encoding="utf-8") as f:
+        yaml.safe_dump({"year": year, "answers": answers}, f)
+PY
+  "$RGPD" --org mairie maturity answer --from maturite-2025.yaml
+  "$RGPD" --org mairie maturity answer --from maturite-2026.yaml
+  "$RGPD" --org mairie maturity trend
+fi
 
 if has report annual; then
   step "11. Bilan annuel du DPO"

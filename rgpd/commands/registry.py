@@ -546,6 +546,7 @@ def registry_import(c: Ctx, path: str, fmt: str, prune: bool, dry_run: bool, as_
         }
         rows = [[ref, labels[kind]] for kind in labels for ref in plan[kind]]
         rows += [[ref, _("processor: would be created or updated")] for ref in plan["processors"]]
+        rows += [[ref, _("software: would be created or updated")] for ref in plan["software"]]
         table(_("Dry run: nothing written"), [_("Reference"), _("Effect")], rows)
         return 0
     res = service.import_register(c.ws, org, reg, prune=prune)

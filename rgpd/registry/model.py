@@ -593,6 +593,71 @@ class Processor(_Model):
         return v
 
 
+class SoftwareKind(StrEnum):
+    """Madis's « logiciels et supports »: an application, or a medium data is kept on."""
+
+    SOFTWARE = "logiciel"
+    SUPPORT = "support"
+
+
+class SupportMedium(StrEnum):
+    """What a support is (Art. 30(1)(g), Art. 32: paper and removable media count too)."""
+
+    PAPER_ARCHIVE = "archive_papier"
+    USB_DRIVE = "cle_usb"
+    EXTERNAL_DRIVE = "disque_externe"
+    SERVER = "serveur"
+    WORKSTATION = "poste_de_travail"
+    MOBILE = "mobile"
+    CLOUD_STORAGE = "stockage_en_ligne"
+    OTHER = "autre"
+
+
+class Hosting(StrEnum):
+    """Where the software runs, hence who holds the data (Art. 28 when not on site)."""
+
+    ON_PREMISES = "sur_site"
+    SAAS = "saas"
+    PROCESSOR = "sous_traitant"  # hosted by a processor (infogérance, hébergeur)
+
+
+class Software(_Model):
+    """One entry of the software and supports register (Madis's « logiciels et supports »).
+
+    Not an Art. 30 field by itself, but where the register's security measures
+    (Art. 30(1)(g)), processors (Art. 28) and transfers (Art. 44) become concrete:
+    a SaaS hosted abroad is a transfer for every activity it serves.
+    """
+
+    ref: str
+    name: str
+    kind: SoftwareKind = SoftwareKind.SOFTWARE
+    medium: SupportMedium | None = None  # for a support
+    editor: str | None = None
+    version: str | None = None
+    hosting: Hosting | None = None
+    country: str | None = None  # where the data is hosted or stored (ISO code or name)
+    location: str | None = None  # site, room, datacentre
+    manager: str | None = None  # the person or department in charge
+    processors: list[str] = Field(default_factory=list)  # refs in the processors register
+    activities: list[str] = Field(default_factory=list)  # refs of the activities it serves
+    security: list[str] = Field(default_factory=list)  # security notes (Art. 32)
+    notes: str | None = None
+
+    @field_validator("ref")
+    @classmethod
+    def _ref(cls, v: str) -> str:
+        if not SLUG_RE.match(v):
+            raise ValueError(_("reference in lowercase letters, digits, '_' or '-'"))
+        return v
+
+    @field_validator("processors", "activities")
+    @classmethod
+    def _refs(cls, v: list[str]) -> list[str]:
+        """Links kept sorted and unique: one canonical form whatever order they were added in."""
+        return sorted(set(v))
+
+
 class BreachNature(StrEnum):
     CONFIDENTIALITY = "confidentialite"
     INTEGRITY = "integrite"
@@ -782,6 +847,7 @@ class Register(_Model):
     activities: list[Activity] = Field(default_factory=list)
     processors: list[Processor] = Field(default_factory=list)
     breaches: list[Breach] = Field(default_factory=list)
+    software: list[Software] = Field(default_factory=list)  # logiciels et supports (Madis)
 
     @model_validator(mode="after")
     def _unique(self) -> Register:
@@ -789,6 +855,7 @@ class Register(_Model):
             ("activities", self.activities),
             ("processors", self.processors),
             ("breaches", self.breaches),
+            ("software", self.software),
         ):
             seen: set[str] = set()
             for it in items:

@@ -22,6 +22,7 @@ from rgpd.i18n import _
 from rgpd.registry.model import (
     Activity,
     DpiaCriterion,
+    Hosting,
     LegalBasis,
     Organisation,
     OrgKind,
@@ -50,6 +51,7 @@ __all__ = [
     "has_errors",
     "lint",
     "lint_register",
+    "lint_software",
     "nir_authorised",
     "uses_nir",
 ]
@@ -1008,6 +1010,118 @@ def lint_register(
                         country=p.hosting_country or "",
                     ),
                     "Art. 44-46",
+                )
+            )
+    out.extend(lint_software(register))
+    return out
+
+
+def lint_software(register: Register) -> list[LintIssue]:
+    """Findings on the software and supports register (Madis's « logiciels et supports »).
+
+    - a link to an activity or processor the register does not hold (Art. 30(1));
+    - software run by someone else (SaaS, hosted by a processor) with no processor
+      linked: its contract cannot be checked (Art. 28(1), 28(3));
+    - software whose data sits outside the EEA (its own country, else its
+      processors' hosting country) serving an activity that records no transfer
+      to that country (Art. 30(1)(e), Art. 44);
+    - software serving no activity: the inventory does not say why it holds
+      personal data (Art. 30(1), housekeeping).
+    """
+    out: list[LintIssue] = []
+    acts = {a.ref: a for a in register.activities}
+    procs = {p.ref: p for p in register.processors}
+    for i, sw in enumerate(register.software):
+        for ref in sw.activities:
+            if ref not in acts:
+                out.append(
+                    LintIssue(
+                        "software_unknown_activity",
+                        Severity.WARNING,
+                        None,
+                        f"software[{i}].activities",
+                        _(
+                            "'{name}' is linked to an unknown activity '{ref}' (Art. 30(1)).",
+                            name=sw.name,
+                            ref=ref,
+                        ),
+                        "Art. 30(1)",
+                    )
+                )
+        for ref in sw.processors:
+            if ref not in procs:
+                out.append(
+                    LintIssue(
+                        "software_unknown_processor",
+                        Severity.WARNING,
+                        None,
+                        f"software[{i}].processors",
+                        _(
+                            "'{name}' is linked to an unknown processor '{ref}': add it to the "
+                            "processors register (Art. 28(3)).",
+                            name=sw.name,
+                            ref=ref,
+                        ),
+                        "Art. 28(3)",
+                    )
+                )
+        if sw.hosting in (Hosting.SAAS, Hosting.PROCESSOR) and not sw.processors:
+            out.append(
+                LintIssue(
+                    "software_processor_missing",
+                    Severity.WARNING,
+                    None,
+                    f"software[{i}].processors",
+                    _(
+                        "'{name}' is hosted by someone else but no processor is linked: its "
+                        "contract cannot be checked (Art. 28(1), Art. 28(3)).",
+                        name=sw.name,
+                    ),
+                    "Art. 28(1), Art. 28(3)",
+                )
+            )
+        countries = (
+            {sw.country}
+            if sw.country
+            else {procs[r].hosting_country for r in sw.processors if r in procs}
+        )
+        abroad = sorted(c.strip() for c in countries if c and _outside_eea(c))
+        for ref in sw.activities:
+            act = acts.get(ref)
+            if act is None:
+                continue
+            declared = {t.country.strip().upper() for t in act.transfers}
+            for country in abroad:
+                if country.upper() not in declared:
+                    out.append(
+                        LintIssue(
+                            "software_transfer_undeclared",
+                            Severity.WARNING,
+                            ref,
+                            "transfers",
+                            _(
+                                "'{name}' keeps this activity's data in {country}, outside the "
+                                "EEA, but no transfer to {country} is recorded (Art. 30(1)(e), "
+                                "Art. 44).",
+                                name=sw.name,
+                                country=country,
+                            ),
+                            "Art. 30(1)(e), Art. 44",
+                        )
+                    )
+        if not sw.activities:
+            out.append(
+                LintIssue(
+                    "software_unlinked",
+                    Severity.INFO,
+                    None,
+                    f"software[{i}].activities",
+                    _(
+                        "'{name}' serves no activity of the register: link it, or say why it "
+                        "is kept (Art. 30(1)).",
+                        name=sw.name,
+                    ),
+                    "Art. 30(1)",
                 )
             )
     return out

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from rgpd import audit
 from rgpd.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from rgpd.i18n import _
+from rgpd.registry import software_service
 from rgpd.registry.model import (
     Activity,
     Breach,
@@ -476,6 +477,8 @@ def import_register(
             )
         for b in register.breaches:
             _write_breach(s, ws, o, b)
+        for sw in register.software:
+            software_service.write_software(s, ws, o, sw)
         if prune:
             keep = {a.ref for a in register.activities}
             rows = s.execute(
@@ -505,6 +508,7 @@ def preview_import(
         "unchanged": [],
         "deleted": [],
         "processors": [],
+        "software": [],
     }
     for a in register.activities:
         old = current.get(a.ref)
@@ -513,6 +517,12 @@ def preview_import(
     known = {p.ref: p for p in list_processors(ws, org)}
     out["processors"] = [
         p.ref for p in register.processors if p.ref not in known or _dump(known[p.ref]) != _dump(p)
+    ]
+    known_sw = {sw.ref: sw for sw in software_service.list_software(ws, org)}
+    out["software"] = [
+        sw.ref
+        for sw in register.software
+        if sw.ref not in known_sw or known_sw[sw.ref].model_dump() != sw.model_dump()
     ]
     if prune:
         keep = {a.ref for a in register.activities}
@@ -527,6 +537,7 @@ def export_register(ws: Workspace, org: str) -> Register:
         activities=[r.activity for r in list_activities(ws, org)],
         processors=list_processors(ws, org),
         breaches=list_breaches(ws, org),
+        software=software_service.list_software(ws, org),
     )
 
 

@@ -117,7 +117,7 @@ def _figure(chart: Chart, accent: str) -> Figure:
         for j, s in enumerate(chart.series):
             xs = [i + (j - (k - 1) / 2) * width for i in range(n)]
             ax.bar(xs, s.values, width=width, label=s.name, color=colours[j % len(colours)])
-        ax.set_xticks(list(range(n)), labels=list(chart.categories))
+        ax.set_xticks(list(range(n)), labels=_wrapped(chart.categories))
         ax.legend(frameon=False, fontsize=8, ncols=min(k, 3), loc="upper left")
     else:
         for j, s in enumerate(chart.series):
@@ -136,11 +136,23 @@ def _figure(chart: Chart, accent: str) -> Figure:
 
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         top = max((v for s in chart.series for v in s.values), default=0)
-        ax.set_ylim(0, max(1.0, top * 1.25))
+        if chart.y_max:
+            # a fixed scale (a score out of 10): room above it for the legend
+            ax.set_ylim(0, chart.y_max * 1.25)
+            ax.set_yticks([t for t in ax.get_yticks() if 0 <= t <= chart.y_max])
+        else:
+            ax.set_ylim(0, max(1.0, top * 1.25))
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
     fig.tight_layout()
     return fig
+
+
+def _wrapped(categories: tuple[str, ...]) -> list[str]:
+    """Long category names on two lines, so neighbours do not overlap (« Droits des personnes »)."""
+    import textwrap
+
+    return [textwrap.fill(c, 14, break_long_words=False) if len(c) > 14 else c for c in categories]
 
 
 def _num(v: float) -> str:

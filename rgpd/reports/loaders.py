@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from rgpd.actions.store import load_actions
 from rgpd.deadlines import ClockEvent
 from rgpd.errors import CryptoError
-from rgpd.registry import service
+from rgpd.registry import maturity_service, service
 from rgpd.reports.context import (
     OrgData,
     ReconcileItem,
@@ -70,6 +70,7 @@ def load_org(ws: Workspace, slug: str) -> OrgData:
         requests=requests,
         register_changes=changes,
         actions=actions,
+        maturity=tuple(maturity_service.maturity_history(ws, slug)),
     )
 
 

@@ -286,6 +286,7 @@ _PART_TITLES = {
     "trends": N_("The year month by month"),
     "compliance": N_("Compliance score and actions"),
     "actions": N_("Action plan"),
+    "maturity": N_("Maturity index (declared)"),
     "register": N_("Record of processing activities"),
     "scan": N_("Where personal data lives"),
     "requests": N_("Data subject requests"),

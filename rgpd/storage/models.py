@@ -9,5 +9,6 @@ from rgpd.storage import (
     fulfil_tables,  # noqa: F401
     request_tables,  # noqa: F401
     scan_tables,  # noqa: F401
+    software_tables,  # noqa: F401
     tables,  # noqa: F401
 )

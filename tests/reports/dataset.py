@@ -352,11 +352,27 @@ def seed_breach(ws: Workspace, slug: str) -> None:
     )
 
 
+def seed_maturity(ws: Workspace, slug: str) -> None:
+    """Two years of the maturity questionnaire (the second answered twice: a new version)."""
+    from rgpd.registry import maturity_service
+    from rgpd.registry.maturity import QUESTIONS, MaturityAnswers
+
+    for year, shift, day in ((2025, 0, date(2025, 12, 10)), (2026, 1, date(2026, 11, 2))):
+        levels = {q.key: min(3, (i + shift) % 4) for i, q in enumerate(QUESTIONS)}
+        answers = MaturityAnswers(year=year, answered_on=day, answers=levels)
+        maturity_service.save_maturity(ws, slug, answers)
+    levels = {q.key: min(3, (i + 2) % 4) for i, q in enumerate(QUESTIONS)}
+    maturity_service.save_maturity(
+        ws, slug, MaturityAnswers(year=2026, answered_on=date(2026, 11, 20), answers=levels)
+    )
+
+
 def seed_fixed(ws: Workspace, slug: str = "mairie") -> None:
     add_sample_org(ws, slug)
     seed_breach(ws, slug)
     seed_scan(ws, slug)
     seed_requests(ws, slug)
+    seed_maturity(ws, slug)
     fix_version_dates(ws, datetime(2026, 2, 15, 10, 0))
 
 

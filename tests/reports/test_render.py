@@ -230,8 +230,8 @@ def test_csv_and_xlsx_exports(fixed_ws: Workspace) -> None:
     assert len(import_csv(csv_text.lstrip("\ufeff")).activities) == n  # CNIL layout re-imports
     wb = load_workbook(io.BytesIO(xlsx))
     assert (
-        len(wb.sheetnames) == n + 4
-    )  # one sheet per activity + summary, issues, processors, public
+        len(wb.sheetnames) == n + 5
+    )  # one sheet per activity + summary, issues, processors, public, software
     assert "R-2026-006" in req_csv and SECRET not in req_csv
     assert req_csv.startswith("\ufeff")
 

@@ -903,8 +903,9 @@ def merge_table_import(current: Register, imported: Register) -> Register:
     The CNIL layout has no data locations nor person identifiers, and returns
     recipients grouped by kind: re-importing a sheet must not wipe the former nor
     record a change for the latter. Activities are matched by reference; new ones
-    are taken as they are. The result holds activities and the processors the file
-    carried (no organisation nor breaches), so applying it touches nothing else.
+    are taken as they are. The result holds activities, the processors the file
+    carried and the software it named (no organisation nor breaches), so applying it
+    touches nothing else.
     """
     known = {a.ref: a for a in current.activities}
     merged: list[Activity] = []
@@ -917,7 +918,17 @@ def merge_table_import(current: Register, imported: Register) -> Register:
         if _by_kind(old.recipients) == act.recipients:
             update["recipients"] = old.recipients
         merged.append(act.model_copy(update=update))
-    return Register(activities=merged, processors=imported.processors)
+    # software named by a sheet (Madis's « Logiciel » column) only adds links to what is kept
+    kept_sw = {sw.ref: sw for sw in current.software}
+    software = [
+        kept_sw[sw.ref].model_copy(
+            update={"activities": sorted({*kept_sw[sw.ref].activities, *sw.activities})}
+        )
+        if sw.ref in kept_sw
+        else sw
+        for sw in imported.software
+    ]
+    return Register(activities=merged, processors=imported.processors, software=software)
 
 
 # -- CSV -------------------------------------------------------------------------------------

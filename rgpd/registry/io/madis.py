@@ -39,6 +39,7 @@ from rgpd.registry.model import (
     DpiaCriterion,
     RecipientKind,
     Register,
+    Software,
     SubjectCategory,
 )
 from rgpd.taxonomy import ART9_CATEGORIES
@@ -372,4 +373,22 @@ def import_madis(sheets: list[Sheet], *, source: str = "") -> ImportOutcome:
         activities.append(act)
     if problems:
         raise ValidationFailed(problems, source)
-    return ImportOutcome(Register(activities=activities), notes, "madis")
+    return ImportOutcome(
+        Register(activities=activities, software=_software(activities)), notes, "madis"
+    )
+
+
+def _software(activities: list[Activity]) -> list[Software]:
+    """The software named in the treatments' « Logiciel » column, linked to their activities.
+
+    Madis keeps its « logiciels et supports » in their own module, which it exports
+    only as a Word report; its treatments export names them, so they enter the
+    software register here (kind, editor and hosting left for the DPO to fill).
+    """
+    by_ref: dict[str, Software] = {}
+    for act in activities:
+        for name in act.software:
+            ref = _slugify(name)
+            sw = by_ref.get(ref) or Software(ref=ref, name=name)
+            by_ref[ref] = sw.model_copy(update={"activities": sorted({*sw.activities, act.ref})})
+    return [by_ref[ref] for ref in sorted(by_ref)]

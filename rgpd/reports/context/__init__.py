@@ -85,6 +85,10 @@ from rgpd.reports.context.compliance import (
     scan_facts,
     score_of,
 )
+from rgpd.reports.context.maturity import (
+    MaturityContext,
+    build_maturity,
+)
 from rgpd.reports.context.register import (
     ActivitySheet,
     Field,
@@ -130,6 +134,7 @@ __all__ = [
     "FieldGroup",
     "LocationIndex",
     "LocationMatch",
+    "MaturityContext",
     "OrgData",
     "OrgHeader",
     "OrgSection",
@@ -157,6 +162,7 @@ __all__ = [
     "build_action_plan",
     "build_breaches",
     "build_compliance",
+    "build_maturity",
     "build_register",
     "build_report",
     "build_requests",

@@ -37,6 +37,11 @@ from rgpd.reports.context.compliance import (
     ComplianceContext,
     build_compliance,
 )
+from rgpd.reports.context.maturity import (
+    MaturityContext,
+    build_maturity,
+    maturity_tables,
+)
 from rgpd.reports.context.register import (
     RegisterContext,
     build_register,
@@ -63,6 +68,7 @@ class OrgSection:
     compliance: ComplianceContext | None = None
     trends: TrendsContext | None = None
     actions: ActionPlanContext | None = None
+    maturity: MaturityContext | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,8 @@ def _section_tables(s: OrgSection, parts: Sequence[str]) -> list[Table]:
         elif part == "register" and s.register:
             r = s.register
             out += [r.summary, r.issues, r.processors, r.public]
+            if r.software is not None:
+                out.append(r.software)
             for sheet in r.sheets:
                 rows = [
                     (g.title, f.label, "\n".join(f.lines))
@@ -142,6 +150,8 @@ def _section_tables(s: OrgSection, parts: Sequence[str]) -> list[Table]:
         elif part == "actions" and s.actions:
             a = s.actions
             out += [a.by_owner, a.by_service, a.open_actions, a.closed_this_year]
+        elif part == "maturity" and s.maturity:
+            out += maturity_tables(s.maturity)
     return out
 
 
@@ -193,6 +203,11 @@ def build_section(
         )
     trends = build_trends(data, year or today.year) if "trends" in parts else None
     actions = build_action_plan(data, today, year or today.year) if "actions" in parts else None
+    maturity = (
+        build_maturity(data, year or today.year, compliance.score if compliance else None)
+        if "maturity" in parts
+        else None
+    )
     if kind == ReportKind.ANNUAL:
         register, scan, requests, breaches, compliance = (
             cap_tables(c, ANNUAL_ROWS) for c in (register, scan, requests, breaches, compliance)
@@ -207,6 +222,7 @@ def build_section(
         compliance=compliance,
         trends=trends,
         actions=actions,
+        maturity=maturity,
     )
 
 

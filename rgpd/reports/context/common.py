@@ -13,6 +13,7 @@ from enum import StrEnum
 from rgpd import deadlines
 from rgpd.actions.model import Action
 from rgpd.i18n import N_, _
+from rgpd.registry.maturity import MaturityResult
 from rgpd.registry.model import (
     LegalBasis,
     Organisation,
@@ -50,6 +51,7 @@ PARTS: dict[ReportKind, tuple[str, ...]] = {
     ReportKind.ANNUAL: (
         "trends",
         "compliance",
+        "maturity",
         "actions",
         "register",
         "scan",
@@ -135,6 +137,7 @@ class Chart:
     series: tuple[Series, ...]
     summary: str
     unit: str = ""
+    y_max: float | None = None  # fixed top of the value axis (a score out of 10)
 
     @property
     def table(self) -> Table:
@@ -253,6 +256,7 @@ class OrgData:
     requests: tuple[RequestData, ...] = ()
     register_changes: tuple[datetime, ...] = ()  # one per activity version written
     actions: tuple[Action, ...] = ()  # the action plan (rgpd.actions), open and closed
+    maturity: tuple[MaturityResult, ...] = ()  # latest answers of each year, oldest first
 
 
 # ============================================================================== helpers

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from rgpd.i18n import _
+from rgpd.i18n import _, format_number
 from rgpd.registry.compliance import (
     Check,
     completeness_checks,
@@ -19,6 +19,8 @@ from rgpd.registry.model import (
     Activity,
     Organisation,
     RecipientKind,
+    Register,
+    Software,
 )
 from rgpd.registry.rules import (
     LintIssue,
@@ -79,6 +81,7 @@ class RegisterContext:
     processors: Table
     public: Table
     issues: Table
+    software: Table | None = None  # logiciels et supports (issue 14)
 
 
 def _f(label: str, values: Iterable[str | None]) -> Field:
@@ -107,6 +110,32 @@ def _retention_line(a: Activity) -> list[str]:
             text += f" ({r.trigger})"
         out.append(f"{category_label(u.category)} : {text}")
     return out
+
+
+def _information_lines(a: Activity) -> list[str | None]:
+    info = a.information
+    if info is None:
+        return []
+    provided = {True: _("people are informed"), False: _("people are not informed"), None: None}
+    return [provided[info.provided], info.where, info.how]
+
+
+def _opinion_lines(a: Activity) -> list[str | None]:
+    op = a.dpo_opinion
+    if op is None:
+        return []
+    validated = None
+    if op.validated:
+        validated = " ".join(
+            x
+            for x in (
+                _("validated"),
+                op.date.isoformat() if op.date else None,
+                _("by {name}", name=op.by) if op.by else None,
+            )
+            if x
+        )
+    return [op.opinion, validated]
 
 
 def activity_sheet(
@@ -214,6 +243,35 @@ def activity_sheet(
             ),
         ),
         FieldGroup(
+            _("Collection, information and DPO opinion"),
+            "Art. 7(1), Art. 13-14, Art. 39(1)",
+            (
+                _f(
+                    _("Activity carried out"),
+                    [_("yes") if a.active else _("no longer (kept for history)")],
+                ),
+                _f(
+                    _("Estimated number of people"),
+                    [format_number(a.estimated_people) if a.estimated_people is not None else None],
+                ),
+                _f(
+                    _("Means of collection"),
+                    [*(m.value for m in a.collection_methods), a.collection_details],
+                ),
+                _f(_("Paper processing"), [_("yes") if a.paper_processing else None]),
+                _f(_("Information of the people (Art. 13-14)"), _information_lines(a)),
+                _f(
+                    _("Consent: form and proof (Art. 7(1))"),
+                    [a.consent.form, a.consent.proof] if a.consent else [],
+                ),
+                _f(_("DPO opinion (Art. 39(1))"), _opinion_lines(a)),
+                _f(
+                    _("Precisions"),
+                    [a.data_subjects_details, a.data_categories_details, a.recipients_details],
+                ),
+            ),
+        ),
+        FieldGroup(
             _("Impact assessment"),
             "Art. 35",
             (
@@ -297,6 +355,7 @@ def build_register(data: OrgData, today: date, *, with_sheets: bool = True) -> R
         ),
         _("No processor recorded."),
     )
+    software = _software_table(reg.software, reg)
     pub = public_register(reg)
     public = make_table(
         "public-register",
@@ -343,4 +402,41 @@ def build_register(data: OrgData, today: date, *, with_sheets: bool = True) -> R
         processors=processors,
         public=public,
         issues=issue_table,
+        software=software,
+    )
+
+
+def _software_table(items: Sequence[Software], reg: Register) -> Table:
+    """The software and supports register, links shown by name (Art. 28, Art. 30(1)(g))."""
+    acts = {a.ref: a.name for a in reg.activities}
+    procs = {p.ref: p.name for p in reg.processors}
+    return make_table(
+        "software",
+        _("Software and supports"),
+        (
+            _("Software or support"),
+            _("Kind"),
+            _("Editor and version"),
+            _("Hosting"),
+            _("Processors"),
+            _("Activities"),
+            _("Security notes"),
+        ),
+        (
+            (
+                sw.name,
+                sw.medium.value if sw.medium else sw.kind.value,
+                " ".join(x for x in (sw.editor, sw.version) if x),
+                " — ".join(
+                    x
+                    for x in (sw.hosting.value if sw.hosting else None, sw.country, sw.location)
+                    if x
+                ),
+                ", ".join(procs.get(r, r) for r in sw.processors),
+                ", ".join(acts.get(r, r) for r in sw.activities),
+                "; ".join(sw.security),
+            )
+            for sw in items
+        ),
+        _("No software or support recorded."),
     )
