@@ -944,11 +944,11 @@ class _Store:
         hashes = list(wanted)
         for i in range(0, len(hashes), 500):
             part = hashes[i : i + 500]
-            for sid, h in s.execute(
-                select(_SOURCES.c.id, _SOURCES.c.uri_hash).where(
+            for h in s.execute(
+                select(_SOURCES.c.uri_hash).where(
                     _SOURCES.c.org_id == self.oid, _SOURCES.c.uri_hash.in_(part)
                 )
-            ).all():
+            ).scalars():
                 self._absent.discard(wanted[h])  # stored but not loaded: _source_id looks it up
 
     def _clear(self, s: Session, source_id: int) -> dict[str, int]:
@@ -1092,7 +1092,9 @@ class _Store:
             self.counts["chars"] += res.chars
         settled: list[str] = []
         self._add_errors(s, res.errors)
-        file_values = self._file_values(res, known, archive, whole_errors, now) if file_done else None
+        file_values = (
+            self._file_values(res, known, archive, whole_errors, now) if file_done else None
+        )
         # Sources this unit rewrites: the file itself (whole-file units) and
         # every member it reported. A failed whole-file unit keeps its old
         # findings: the file may just be locked, and under-reporting is worse.
