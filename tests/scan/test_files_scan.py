@@ -802,3 +802,34 @@ def test_a_failed_group_is_split_and_its_files_read_alone(org_ws: Workspace, sha
     assert res.status == "completed" and not res.errors
     assert res.counts["scanned"] == reference.counts["scanned"]
     assert _content(res.findings) == _content(reference.findings)
+
+
+def test_a_remote_group_is_sealed_once_and_opens_to_the_local_tokens(
+    share: Share, tmp_path: Path
+) -> None:
+    from rgpd.crypto import SealedBox
+    from rgpd.scan.files import (
+        GroupResult,
+        UnitGroup,
+        WorkerConfig,
+        WorkUnit,
+        open_sealed,
+        run_work,
+    )
+
+    keys = KeyRing.generate()
+    files = [e for e in walk([str(share.root)]) if e.size < 1024 * 1024]
+    group = UnitGroup(tuple(WorkUnit(i, e.path, e.size, e.mtime_ns) for i, e in enumerate(files)))
+    local = run_work(group, WorkerConfig("quick", keys.index_key))
+    box = SealedBox()
+    remote = run_work(group, WorkerConfig("quick", b"", seal_to=box.public_key))
+    assert isinstance(local, GroupResult) and isinstance(remote, GroupResult)
+    assert remote.sealed and all(not r.sealed for r in remote.results)
+    travelling = [f for r in remote.results for f in r.findings]
+    assert travelling and all(not f.tokens and not f.raw for f in travelling)
+    for value in share.raw:
+        assert value.encode() not in remote.sealed
+    open_sealed(remote, box, keys)
+    assert [(f.source, f.entity_type, f.tokens) for r in remote.results for f in r.findings] == [
+        (f.source, f.entity_type, f.tokens) for r in local.results for f in r.findings
+    ]
