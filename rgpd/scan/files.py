@@ -1492,7 +1492,12 @@ def _default_executor(workers: int, depth: str = "quick") -> Any:
     from rgpd.scan.executor import LocalPoolExecutor
 
     if depth != "quick" and multiprocessing.get_start_method() == "fork":
+        import gc
+
         _warm(depth)
+        # Objects loaded so far live as long as the process: out of the collector's
+        # sight, a worker's collections no longer touch (and so copy) the shared pages.
+        gc.freeze()
     return LocalPoolExecutor(workers=workers, timeout=UNIT_TIMEOUT)
 
 
