@@ -219,10 +219,15 @@ def main() -> None:
                     f"{(t[n1].secs - t[n0].secs) / extra * 1000:6.1f} ms wall / file, "
                     f"{(t[n1].cpu - t[n0].cpu) / extra * 1000:6.1f} ms CPU / file"
                 )
-            marginal = (pres[n1].secs - pres[n0].secs) / max(loc[n1].secs - loc[n0].secs, 1e-9)
+            d_loc = loc[n1].secs - loc[n0].secs
+            wall = (
+                f"{(pres[n1].secs - pres[n0].secs) / d_loc:.1f}x faster (wall)"
+                if d_loc > 0
+                else "wall not comparable (the machine's load changed between runs)"
+            )
             marginal_cpu = (pres[n1].cpu - pres[n0].cpu) / max(loc[n1].cpu - loc[n0].cpu, 1e-9)
             print(
-                f"   -> per extra file: rgpd {marginal:.1f}x faster (wall), "
+                f"   -> per extra file: rgpd {wall}, "
                 f"{marginal_cpu:.1f}x less CPU than plain Presidio"
             )
         worst = max(loc.values(), key=lambda t: t.pss)
