@@ -182,7 +182,8 @@ def main() -> None:
     try:
         tree, warm = tmp / "partage", tmp / "chauffe"
         size = build(tree, args.files, args.corpus, 5)
-        build(warm, 8, args.corpus, 99)
+        # enough groups for every worker to get one (and load its model) before timing
+        build(warm, 4 * GROUP_FILES, args.corpus, 99)
         print(
             f"== Scale-out: {args.files} {args.corpus} files, {size / 1e6:.1f} MB, depth "
             f"{args.depth}, up to {GROUP_FILES} small files per unit, {os.cpu_count()} cores "
