@@ -4,7 +4,7 @@
 For each executor the models are loaded first (a warm-up scan of a few files with
 the same executor), then the whole tree is scanned with ``full``, into a fresh
 store each time. Printed: files/s and MB/s, the scaling ratio 2 vs 1, Dask's
-overhead per unit against the local pool (same number of workers), and the
+overhead per file against the local pool (same number of workers), and the
 per-core capacity (files and GB per hour) with the workers a 500 GB / 5 M-file
 share needs for an 8-hour night.
 
@@ -13,8 +13,12 @@ processes on 127.0.0.1 (``--nthreads 1``, no nanny, no dashboard), stopped at th
 
 Usage::
 
-    .venv/bin/python -m benchmarks.bench_scaleout                  # 600 files, standard
-    .venv/bin/python -m benchmarks.bench_scaleout --files 2000 --depth quick
+    .venv/bin/python -m benchmarks.bench_scaleout                  # 600 office files
+    .venv/bin/python -m benchmarks.bench_scaleout --files 2000 --depth quick --corpus text
+
+The per-core capacity is measured as CPU time (the units run in this process after a
+warm-up), not wall time, so that a loaded machine does not shrink it; the coordinator's
+CPU per file says how many worker cores one ``rgpd`` process can feed.
 """
 
 from __future__ import annotations
@@ -101,7 +105,8 @@ def dask_cluster(n_workers: int, tmp: Path) -> Iterator[str]:
                 p.kill()
 
 
-def run(label: str, make_executor, tree: Path, warm: Path, tmp: Path, depth: str, keys):  # type: ignore[no-untyped-def]
+def run(label, make_executor, tree: Path, warm: Path, tmp: Path, depth: str, keys):  # type: ignore[no-untyped-def]
+    """Scan ``tree`` with a fresh store; wall seconds, files, findings, coordinator CPU s."""
     from rgpd.config import Settings
     from rgpd.registry import service
     from rgpd.registry.model import Organisation
@@ -115,41 +120,77 @@ def run(label: str, make_executor, tree: Path, warm: Path, tmp: Path, depth: str
     service.add_org(ws, Organisation(slug="bench", name="Bench"))
     with make_executor() as ex:
         scan_files(ws, "bench", [warm], depth=depth, executor=ex)  # models loaded
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = scan_files(ws, "bench", [tree], depth=depth, executor=ex, full=True)
-        secs = time.perf_counter() - t0
+        secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     ws.db.dispose()
     n = res.counts["scanned"]
     print(
         f"   {label:<18} {secs:7.2f} s  {n / secs:7.1f} files/s  "
-        f"{res.counts.get('bytes', 0) / 1e6 / secs if res.counts.get('bytes') else 0:5.2f} MB/s  "
-        f"{len(res.findings)} findings, {res.counts['errors']} errors"
+        f"{res.counts.get('bytes', 0) / 1e6 / secs:5.2f} MB/s  coordinator "
+        f"{cpu / n * 1000:4.1f} ms CPU/file  {len(res.findings)} findings, "
+        f"{res.counts['errors']} errors"
     )
-    return secs, n, len(res.findings)
+    return secs, n, len(res.findings), cpu
+
+
+def per_core(tree: Path, depth: str) -> tuple[float, int, int]:
+    """CPU seconds one core spends on the tree's work units, in this process after a
+    warm-up (no pool, no database): the capacity of one worker core."""
+    from rgpd.crypto import KeyRing
+    from rgpd.scan.files import WorkerConfig, WorkUnit, group_units, run_work, walk
+
+    config = WorkerConfig(depth=depth, index_key=KeyRing.generate().index_key)
+    units = [WorkUnit(i, e.path, e.size, e.mtime_ns) for i, e in enumerate(walk([str(tree)]))]
+    works = list(group_units(units))
+    run_work(works[0], config)  # models loaded
+    c0 = time.process_time()
+    for w in works:
+        run_work(w, config)
+    return time.process_time() - c0, len(units), sum(u.size for u in units)
+
+
+def build(root: Path, n: int, corpus: str, seed: int) -> int:
+    if corpus == "office":
+        from rgpd.demo.samples import write_sample_share
+
+        write_sample_share(root, n_files=n, seed=seed)
+        return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+    from benchmarks.bench_rescan import build_tree
+
+    return build_tree(root, n, seed=seed)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=600)
     ap.add_argument("--depth", default="standard", choices=["quick", "standard", "deep"])
+    ap.add_argument(
+        "--corpus",
+        default="office",
+        choices=["office", "text"],
+        help="office: the mixed office share of bench_e2e; text: small .txt letters",
+    )
     args = ap.parse_args()
 
-    from benchmarks.bench_rescan import build_tree
     from rgpd.crypto import KeyRing
     from rgpd.scan.distributed import DaskExecutor
     from rgpd.scan.executor import LocalPoolExecutor
+    from rgpd.scan.files import GROUP_FILES
 
     tmp = Path(tempfile.mkdtemp(prefix="rgpd-scaleout-"))
     try:
         tree, warm = tmp / "partage", tmp / "chauffe"
-        size = build_tree(tree, args.files)
-        build_tree(warm, 8, seed=99)
+        size = build(tree, args.files, args.corpus, 5)
+        # enough groups for every worker to get one (and load its model) before timing
+        build(warm, 4 * GROUP_FILES, args.corpus, 99)
         print(
-            f"== Scale-out: {args.files} files, {size / 1e6:.1f} MB, depth {args.depth}, "
-            f"{os.cpu_count()} cores on this machine"
+            f"== Scale-out: {args.files} {args.corpus} files, {size / 1e6:.1f} MB, depth "
+            f"{args.depth}, up to {GROUP_FILES} small files per unit, {os.cpu_count()} cores "
+            f"on this machine, load {os.getloadavg()[0]:.1f}"
         )
         keys = KeyRing.generate()
-        results: dict[str, tuple[float, int, int]] = {}
+        results: dict[str, tuple[float, int, int, float]] = {}
         for w in (1, 2):
             results[f"local {w}"] = run(
                 f"local {w} process",
@@ -178,23 +219,31 @@ def main() -> None:
             print(f"   scaling {kind} 2 vs 1: {ratio:.2f}x")
         for w in (1, 2):
             extra = results[f"dask {w}"][0] - results[f"local {w}"][0]
-            per_unit = extra / results[f"dask {w}"][1] * 1000
+            per_file = extra / results[f"dask {w}"][1] * 1000
             gap = results[f"dask {w}"][0] / results[f"local {w}"][0] - 1
             print(
-                f"   Dask overhead with {w} worker(s): {per_unit:+.1f} ms per unit "
+                f"   Dask overhead with {w} worker(s): {per_file:+.1f} ms per file "
                 f"({gap:+.0%} vs the local pool; target within 15 % at 2)"
             )
-        secs1, n1, _f = results["dask 1"]
-        files_h = n1 / secs1 * 3600
-        gb_h = size / 1e9 * (n1 / args.files) / secs1 * 3600
+        cpu, n, nbytes = per_core(tree, args.depth)
+        files_h = n / cpu * 3600
+        gb_h = nbytes / 1e9 / cpu * 3600
         need_files = TARGET_FILES / (files_h * NIGHT_HOURS)
         need_gb = TARGET_GB / (gb_h * NIGHT_HOURS)
-        print("   capacity of one worker core (Dask, 1 worker, this tree):")
-        print(f"     {files_h:,.0f} files/hour, {gb_h:.2f} GB/hour")
+        coord = min(r[3] / r[1] for r in results.values())
+        print(f"   capacity of one worker core (CPU time of the units, {n} files):")
+        print(
+            f"     {cpu / n * 1000:.1f} ms CPU/file: {files_h:,.0f} files/hour, {gb_h:.2f} GB/hour"
+        )
         print(
             f"     a {TARGET_GB:.0f} GB / {TARGET_FILES:,} files share in {NIGHT_HOURS:.0f} h "
-            f"needs {max(need_files, need_gb):.0f} worker cores "
-            f"({need_files:.0f} by file count, {need_gb:.0f} by volume)"
+            f"needs {max(need_files, need_gb):.1f} worker cores "
+            f"({need_files:.1f} by file count, {need_gb:.1f} by volume at this tree's "
+            "bytes per file)"
+        )
+        print(
+            f"     one coordinator spends {coord * 1000:.1f} ms CPU per file: it feeds up to "
+            f"{1 / coord:,.0f} files/s, about {1 / coord / (n / cpu):.0f} worker cores"
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -24,27 +24,37 @@ yields ``(unit, result)`` pairs as they finish. What changes, and why:
   killed coordinator: the next run resumes from what was committed, as with the
   local pool (the commit protocol is the scanner's, not the executor's).
 
-Not enforced here (use the worker's own options): per-unit memory caps
-(``dask worker --memory-limit``); per-unit timeouts are the scheduler's concern.
+* **Per-unit limits.** Each Dask worker runs its units in a small process pool of its
+  own (one process per worker thread, the local pool's code): a unit past its time
+  limit or memory cap has its process killed and comes back as a ``timeout`` /
+  ``memory`` error, while the worker and the rest of the scan go on. A thread could
+  not be stopped, and killing the whole worker would make Dask re-run the unit
+  elsewhere, killing worker after worker.
 """
 
 from __future__ import annotations
 
+import signal
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from rgpd.errors import ConfigError, InvalidInput, SourceError
+from rgpd.errors import ConfigError, InvalidInput, RgpdError, SourceError
 from rgpd.i18n import _
-from rgpd.scan.executor import _run_unit, unit_error
-from rgpd.scan.extract.model import Reason, source_error
+from rgpd.scan.executor import LocalPoolExecutor, _run_unit, unit_error
+from rgpd.scan.extract.model import GiB, Reason, source_error
 
 U = TypeVar("U")
 R = TypeVar("R")
 
 #: Seconds to wait for the scheduler before giving up (exit 2, nothing written).
 CONNECT_TIMEOUT = 10.0
+#: Per-unit limits on the workers, as in the local pool: seconds, and bytes of address
+#: space of the process that reads the unit.
+UNIT_TIMEOUT = 300.0
+UNIT_MEMORY = 3 * GiB
 
 
 @dataclass(frozen=True)
@@ -92,16 +102,88 @@ def _swap(path: str, pairs: Sequence[tuple[str, str]], reverse: bool = False) ->
     return path
 
 
-def remote_unit(
-    fn: Callable[[Any], Any], path_map: tuple[tuple[str, str], ...], unit: Any
-) -> tuple[str, Any]:
-    """What a Dask worker runs: the unit with its path mapped, its result mapped back."""
-    local = replace(unit, path=_swap(unit.path, path_map)) if path_map else unit
-    status, value = _run_unit(fn, local)
-    if status == "ok" and path_map and hasattr(value, "findings"):
+def _to_worker(unit: Any, path_map: Sequence[tuple[str, str]]) -> Any:
+    if hasattr(unit, "units"):  # a group of small files
+        return replace(unit, units=tuple(_to_worker(u, path_map) for u in unit.units))
+    return replace(unit, path=_swap(unit.path, path_map))
+
+
+def _to_coordinator(value: Any, unit: Any, path_map: Sequence[tuple[str, str]]) -> None:
+    if hasattr(value, "results"):  # a group's results, in the group's order
+        for res, one in zip(value.results, unit.units, strict=True):
+            _to_coordinator(res, one, path_map)
+        return
+    if hasattr(value, "findings"):
         value.unit = unit
         for item in (*value.findings, *value.errors, *value.skipped):
             object.__setattr__(item, "source", _swap(item.source, path_map, reverse=True))
+
+
+# -- worker side: each Dask worker process runs its units in its own small pool --------
+
+_POOL_LOCK = threading.Lock()
+_POOLS: dict[tuple[float | None, int | None], LocalPoolExecutor] = {}
+
+
+def _die_with_parent() -> None:
+    """A unit process must not outlive its Dask worker (SIGKILLed, VM lost)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+
+
+def _unit_pool(timeout: float | None, memory_limit: int | None) -> LocalPoolExecutor:
+    """This Dask worker's unit processes, one per worker thread, started on first use.
+
+    Why a process under the Dask worker: a thread cannot be stopped, so a unit stuck in
+    a C parser could only be timed out by killing the worker, and Dask would then re-run
+    it on the next worker, and the next. In a child process it is killed alone, recorded
+    as ``timeout`` (or ``memory``, or ``crashed`` for a segfault) and the worker goes on.
+    """
+    key = (timeout, memory_limit)
+    with _POOL_LOCK:
+        pool = _POOLS.get(key)
+        if pool is None:
+            try:
+                from distributed import get_worker
+
+                threads = int(get_worker().state.nthreads)
+            except (ImportError, ValueError, AttributeError):
+                threads = 1
+            pool = _POOLS[key] = LocalPoolExecutor(
+                workers=max(threads, 1),
+                timeout=timeout,
+                memory_limit=memory_limit,
+                initializer=_die_with_parent,
+            )
+        return pool
+
+
+def remote_unit(
+    fn: Callable[[Any], Any],
+    path_map: tuple[tuple[str, str], ...],
+    unit: Any,
+    limits: tuple[float | None, int | None] | None = None,
+) -> tuple[str, Any]:
+    """What a Dask worker runs: the unit with its path mapped, its result mapped back.
+
+    ``limits`` (timeout in seconds, memory cap in bytes): the unit runs in a process of
+    the worker's :func:`_unit_pool`, killed when it exceeds them. None: in this thread.
+    """
+    local = _to_worker(unit, path_map) if path_map else unit
+    if limits is None:
+        status, value = _run_unit(fn, local)
+    else:
+        try:
+            value = _unit_pool(*limits).run_one(fn, local)
+        except RgpdError as exc:  # raised by a unit: stops the run, as in the local pool
+            return "fatal", exc
+        status = "error" if isinstance(value, SourceError) else "ok"
+    if status == "ok" and path_map:
+        _to_coordinator(value, unit, path_map)
     return status, value
 
 
@@ -116,11 +198,20 @@ class DaskExecutor:
         tls: TlsFiles | None = None,
         window: int | None = None,
         connect_timeout: float | None = None,
+        timeout: float | None = UNIT_TIMEOUT,
+        memory_limit: int | None = UNIT_MEMORY,
+        isolate: bool = True,
     ) -> None:
+        """``timeout`` and ``memory_limit`` apply to each unit, in a process of its own
+        under the Dask worker (``isolate``); ``isolate=False`` runs units in the worker's
+        thread, without limits (a hung unit then holds its worker for good)."""
         from distributed import Client
 
         self.scheduler = scheduler
         self.path_map = tuple(path_map)
+        self.limits: tuple[float | None, int | None] | None = (
+            (timeout, memory_limit) if isolate else None
+        )
         try:
             self._client = Client(
                 scheduler,
@@ -169,7 +260,7 @@ class DaskExecutor:
                 return None
             n += 1
             fut = self._client.submit(
-                remote_unit, fn, self.path_map, unit, key=f"{run}-{n}", pure=False
+                remote_unit, fn, self.path_map, unit, self.limits, key=f"{run}-{n}", pure=False
             )
             pending[fut] = unit
             return fut

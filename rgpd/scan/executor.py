@@ -21,7 +21,7 @@ import multiprocessing
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from rgpd.errors import (
     CorruptDocument,
@@ -233,6 +233,14 @@ class LocalPoolExecutor:
         finally:
             for left in pending:
                 left.cancel()
+
+    def run_one(self, fn: Callable[[U], R], unit: U) -> R | SourceError:
+        """One unit, waited for: its result or the ``SourceError`` saying why it failed.
+
+        What a Dask worker uses to give its units the pool's time limit and memory cap.
+        """
+        future: Future[Any] = self._pool.schedule(_run_unit, args=(fn, unit), timeout=self.timeout)
+        return cast("R | SourceError", self._outcome(future))
 
     def _outcome(self, future: Future[Any]) -> Any:
         from pebble import ProcessExpired

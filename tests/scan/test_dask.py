@@ -241,6 +241,46 @@ def test_a_worker_killed_mid_scan_loses_and_doubles_nothing(
         workers["w1"] = _start_worker(str(cluster["address"]), "w1", tmp)
 
 
+def test_a_hung_or_crashing_unit_fails_alone_and_the_workers_live_on(
+    cluster: dict[str, object], tmp_path: Path
+) -> None:
+    from rgpd.errors import SourceError
+    from rgpd.scan.distributed import DaskExecutor
+    from tests.scan.test_executor import Unit, work
+
+    pid_file = tmp_path / "hung.pid"
+    units = [Unit(1), Unit(2, "hang", str(pid_file)), Unit(3), Unit(4, "exit"), Unit(5)]
+    with DaskExecutor(str(cluster["address"]), timeout=3.0, memory_limit=None) as ex:
+        got = {
+            u.n: (type(r).__name__, r.reason) if isinstance(r, SourceError) else r
+            for u, r in ex.map_units(work, units)
+        }
+    assert got == {
+        1: 1,
+        2: ("LimitExceeded", "timeout"),
+        3: 9,
+        4: ("SourceError", "crashed"),
+        5: 25,
+    }
+    # the hung unit's process was killed, not left spinning; the Dask workers live on
+    hung = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while _alive(hung) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(hung)
+    workers = cluster["workers"]
+    assert isinstance(workers, dict)
+    assert all(p.poll() is None for p in workers.values())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_an_unreachable_scheduler_is_exit_2_and_writes_nothing(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

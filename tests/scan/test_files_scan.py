@@ -729,3 +729,107 @@ def test_generated_sample_share_every_format(org_ws: Workspace, tmp_path: Path) 
     again = _scan(org_ws, [str(root)])  # only files with a problem are read again
     assert {e.source for e in again.errors} == {e.source for e in res.errors}
     assert again.counts["units"] <= len(res.errors)
+
+
+# ------------------------------------------------------------------ groups of small files
+
+
+def _unit(uid: int, size: int, members: tuple[str, ...] | None = None) -> object:
+    from rgpd.scan.files import WorkUnit
+
+    return WorkUnit(uid, f"/p/{uid}", size, 0, members=members)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 3 * 1024 * 1024), st.booleans()), min_size=0, max_size=120),
+    st.integers(1, 40),
+    st.integers(1, 8 * 1024 * 1024),
+)
+def test_grouping_keeps_every_unit_once_in_order_within_limits(
+    spec: list[tuple[int, bool]], max_files: int, max_bytes: int
+) -> None:
+    from rgpd.scan.files import GROUP_FILE_MAX, UnitGroup, WorkUnit, group_units
+
+    units = [_unit(i, size, ("m",) if member else None) for i, (size, member) in enumerate(spec)]
+    out = list(group_units(units, max_files, max_bytes))  # type: ignore[arg-type]
+    flat: list[WorkUnit] = []
+    for w in out:
+        if isinstance(w, UnitGroup):
+            assert 2 <= len(w.units) <= max_files
+            assert all(u.members is None and u.size <= GROUP_FILE_MAX for u in w.units)
+            # the byte budget is only exceeded by a group's first file
+            assert sum(u.size for u in w.units[:-1]) <= max_bytes
+            assert sum(u.size for u in w.units) <= max(max_bytes, w.units[0].size)
+            flat.extend(w.units)
+        else:
+            assert isinstance(w, WorkUnit)
+            flat.append(w)
+    # big files and archive batches overtake the pending group: order holds per kind
+    assert sorted(u.uid for u in flat) == [u.uid for u in units]  # type: ignore[attr-defined]
+    small = [u.uid for u in flat if u.members is None and u.size <= GROUP_FILE_MAX]
+    assert small == sorted(small)
+
+
+class GroupsFail:
+    """Runs units inline, but every group fails as if its process had been killed."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def map_units(self, fn, units):  # type: ignore[no-untyped-def]
+        from rgpd.errors import LimitExceeded
+        from rgpd.scan.extract.model import Reason, source_error
+        from rgpd.scan.files import UnitGroup
+
+        for unit in units:
+            if isinstance(unit, UnitGroup):
+                self.seen.append(f"group of {len(unit.units)}")
+                yield unit, source_error(LimitExceeded, Reason.TIMEOUT, "stopped")
+            else:
+                self.seen.append("file")
+                yield unit, fn(unit)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_failed_group_is_split_and_its_files_read_alone(org_ws: Workspace, share: Share) -> None:
+    reference = scan_files(org_ws, ORG, [str(share.root)], depth="quick", executor=_inline())
+    ex = GroupsFail()
+    res = scan_files(org_ws, ORG, [str(share.root)], depth="quick", executor=ex, full=True)
+    assert ex.seen[0].startswith("group of")
+    assert ex.seen.count("file") == reference.counts["files"]
+    assert res.status == "completed" and not res.errors
+    assert res.counts["scanned"] == reference.counts["scanned"]
+    assert _content(res.findings) == _content(reference.findings)
+
+
+def test_a_remote_group_is_sealed_once_and_opens_to_the_local_tokens(
+    share: Share, tmp_path: Path
+) -> None:
+    from rgpd.crypto import SealedBox
+    from rgpd.scan.files import (
+        GroupResult,
+        UnitGroup,
+        WorkerConfig,
+        WorkUnit,
+        open_sealed,
+        run_work,
+    )
+
+    keys = KeyRing.generate()
+    files = [e for e in walk([str(share.root)]) if e.size < 1024 * 1024]
+    group = UnitGroup(tuple(WorkUnit(i, e.path, e.size, e.mtime_ns) for i, e in enumerate(files)))
+    local = run_work(group, WorkerConfig("quick", keys.index_key))
+    box = SealedBox()
+    remote = run_work(group, WorkerConfig("quick", b"", seal_to=box.public_key))
+    assert isinstance(local, GroupResult) and isinstance(remote, GroupResult)
+    assert remote.sealed and all(not r.sealed for r in remote.results)
+    travelling = [f for r in remote.results for f in r.findings]
+    assert travelling and all(not f.tokens and not f.raw for f in travelling)
+    for value in share.raw:
+        assert value.encode() not in remote.sealed
+    open_sealed(remote, box, keys)
+    assert [(f.source, f.entity_type, f.tokens) for r in remote.results for f in r.findings] == [
+        (f.source, f.entity_type, f.tokens) for r in local.results for f in r.findings
+    ]
