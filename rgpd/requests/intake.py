@@ -342,7 +342,7 @@ class Choice:
     @property
     def fields(self) -> list[dict[str, Any]]:
         """The second step's fields for a JSON client: name, required, services."""
-        always = [
+        always: list[dict[str, Any]] = [
             {"name": n, "required": True, "services": []}
             for n in ("first_name", "last_name", "email")
         ]

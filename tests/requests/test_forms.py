@@ -108,7 +108,9 @@ def test_identifier_required_only_when_every_listed_service_requires_it(site: Pa
     famille = access.by_id("f-id_numero_famille")[1]
     assert "required" not in famille and "disabled" in famille
     # the script reveals it for the canteen and makes it required then
-    at = next(i for i, (_t, a) in enumerate(access.elements) if a.get("id") == "f-id_numero_famille")
+    at = next(
+        i for i, (_t, a) in enumerate(access.elements) if a.get("id") == "f-id_numero_famille"
+    )
     wrapper = next(
         a for t, a in reversed(access.elements[:at]) if t == "div" and "data-used-by" in a
     )
