@@ -464,6 +464,12 @@ class Activity(_Model):
     information: Information | None = None
     consent: Consent | None = None
     dpo_opinion: DpoOpinion | None = None
+    # How citizens know the activity, for the request forms (issue 12): the register's
+    # name and department are the administration's words. All optional; the forms fall
+    # back on the name, the first purpose and the department (rgpd.requests.forms).
+    public_label: str | None = None  # "Cantine et portail famille"
+    public_group: str | None = None  # life event or service: "Enfance et école"
+    public_description: str | None = None  # one line a citizen understands
 
     @field_validator("ref")
     @classmethod

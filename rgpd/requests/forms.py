@@ -12,9 +12,16 @@ What the register decides:
 * which rights are offered, and for which services: a service (activity) is listed
   under a right unless :mod:`rgpd.requests.rights` says the right does not apply
   given its legal basis (Art. 17(3)(b), 20(3), 21(1) GDPR);
-* which identifiers are asked: only those the listed services declare
-  (``person_identifiers``), so nobody is asked for a NIR the commune never uses
-  (data minimisation, Art. 5(1)(c) GDPR);
+* how services are shown: the name citizens know them by (``public_label``), one
+  line saying what they are (``public_description``), grouped by life event or
+  service (``public_group``), with "I don't know / all of them" first (issue 12);
+* which identifiers are asked: only those the *chosen* services declare
+  (``person_identifiers``, :meth:`FormSpec.select`), so nobody is asked for a NIR the
+  commune never uses (data minimisation, Art. 5(1)(c) GDPR). Without JavaScript the
+  citizen chooses the services, then the server asks for what they need (two steps);
+  with it, ``assets/form.js`` reveals the same fields on the same page. A NIR or an IP
+  address is asked only when a chosen service both declares it and holds the matching
+  data category, never as a required field, with a sentence saying why;
 * the look: the organisation's name, logo and colours, never the State's DSFR,
   whose licence reserves it to State websites.
 
@@ -27,8 +34,9 @@ request with legal effect is sent (11.12), status and error messages announced
 (7.5), page language (8.3), skip link (12.7), visible focus (10.7) and contrast
 (3.2) computed from the organisation's colours. (Loi n° 2005-102 art. 47 I 1°,
 as amended by loi n° 2023-171: online services of every public-law legal person;
-checked on the article's consolidated text.) No JavaScript, no external
-resource: the pages work offline, under a strict CSP and on a phone.
+checked on the article's consolidated text.) JavaScript is an enhancement
+only (one same-origin file, no inline script); no external resource: the pages work
+offline, under a strict CSP and on a phone.
 """
 
 from __future__ import annotations
@@ -52,11 +60,19 @@ from rgpd.i18n import gettext as _main_gettext
 from rgpd.registry.model import Activity, Organisation, PersonIdentifier, Role
 from rgpd.requests.model import RequesterRole, RequestType
 from rgpd.requests.rights import Applicability, assess_right
+from rgpd.taxonomy import Entity, categories_for_entity
 
 if TYPE_CHECKING:
     from rgpd.workspace import Workspace
 
 TEMPLATE_DIR = Path(__file__).parent / "templates" / "forms"
+
+#: Value of the "I don't know / all of them" choice in the ``activities`` field: the
+#: request covers every service offered for that right. Not a valid reference (SLUG_RE).
+ALL_SERVICES = "*"
+
+#: Longest purpose shown as a service's description when the register gives none.
+_DESCRIPTION_MAX = 160
 
 #: The rights a citizen can exercise through the forms, in the order of the GDPR, then
 #: directives after death (loi n° 78-17 art. 85). CADA requests are routed, not filed here.
@@ -153,6 +169,21 @@ AUTOCOMPLETE: dict[str, str] = {
     "birth_date": "bday",
     "requester_name": "name",
     "requester_email": "email",
+}
+
+#: Identifiers asked only when a chosen service holds the matching data category (data
+#: minimisation, Art. 5(1)(c)): the NIR, whose use décret n° 2019-341 restricts, and the
+#: IP address. Recognised by the detector entity declared, or by the usual keys.
+SENSITIVE_ENTITIES: frozenset[str] = frozenset({Entity.FR_NIR, Entity.IP_ADDRESS})
+_SENSITIVE_KEYS: dict[str, str] = {
+    "nir": Entity.FR_NIR,
+    "numero_securite_sociale": Entity.FR_NIR,
+    "numero_secu": Entity.FR_NIR,
+    "securite_sociale": Entity.FR_NIR,
+    "ssn": Entity.FR_NIR,
+    "ip": Entity.IP_ADDRESS,
+    "adresse_ip": Entity.IP_ADDRESS,
+    "ip_address": Entity.IP_ADDRESS,
 }
 
 #: Roles offered per right: after death, "other" is an heir or a person the deceased named.
@@ -267,16 +298,17 @@ def translate(message: str, lang: str, **params: object) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ServiceChoice:
-    """One register activity a citizen can tick."""
+    """One register activity a citizen can tick, under the name citizens know it by."""
 
     ref: str
-    name: str
+    name: str  # public_label, else the register's name
     applicability: Applicability
+    description: str = ""  # public_description, else a short first purpose
 
 
 @dataclass(frozen=True, slots=True)
 class ServiceGroup:
-    department: str  # "" when the register names none
+    title: str  # public_group (or the department when the register sets no group); "" none
     services: tuple[ServiceChoice, ...]
 
 
@@ -292,9 +324,48 @@ class IdentifierField:
     used_by: tuple[str, ...]  # refs of the listed services that declare it
     required: bool  # required whatever the services ticked (all listed services require it)
     autocomplete: str  # "off" for identifiers browsers must not remember (NIR, numbers)
+    sensitive: str | None = None  # Entity.FR_NIR / IP_ADDRESS: never required, reason shown
 
     def label(self, lang: str) -> str:
         return self.labels.get(lang) or self.labels.get("fr") or self.key.replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class AskedField:
+    """A field the chosen services need: ``phone``, ``birth_date`` or ``id_<key>``."""
+
+    name: str
+    required: bool
+    services: tuple[str, ...]  # the chosen services that use it (empty: asked for "all")
+    sensitive: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What a citizen's choice of services asks for (:meth:`FormSpec.select`).
+
+    First name, last name and e-mail are always asked; everything else only when a
+    chosen service uses it (Art. 5(1)(c)). "I don't know / all of them" covers every
+    service offered but asks no service's own reference (the person may not know
+    which they have); it does ask phone and date of birth, optional, when a service
+    uses them, since they help find a person whose services are unknown.
+    """
+
+    chosen: tuple[str, ...]  # services ticked one by one (offered ones only)
+    all_services: bool  # "I don't know / all of them" ticked
+    services: tuple[str, ...]  # what the request covers
+    fields: tuple[AskedField, ...]
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
+
+    def get(self, name: str) -> AskedField | None:
+        return next((f for f in self.fields if f.name == name), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,12 +379,24 @@ class FormSpec:
     right: RequestType
     groups: tuple[ServiceGroup, ...]
     identifiers: tuple[IdentifierField, ...]  # the id_<key> fields
-    ask_phone: bool
-    ask_birth_date: bool
     roles: tuple[str, ...]  # requester_role values offered (ROLE_VALUES keys)
-    # services whose declared identifier makes phone / birth date required when ticked
+    # services that declare phone / birth date, and those that require them when ticked
+    phone_used_by: tuple[str, ...] = ()
+    birth_date_used_by: tuple[str, ...] = ()
     phone_required_by: tuple[str, ...] = ()
     birth_date_required_by: tuple[str, ...] = ()
+    # (service, identifier key) of a NIR / IP identifier declared without the matching
+    # data category: not asked (Art. 5(1)(c)); the build warns the DPO
+    unbacked: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def ask_phone(self) -> bool:
+        """Some listed service uses the phone (the page may ask it)."""
+        return bool(self.phone_used_by)
+
+    @property
+    def ask_birth_date(self) -> bool:
+        return bool(self.birth_date_used_by)
 
     @property
     def phone_required(self) -> bool:
@@ -340,13 +423,38 @@ class FormSpec:
 
     def required_identifiers(self, selected: Iterable[str]) -> tuple[str, ...]:
         """Field names (``id_<key>``, ``phone``, ``birth_date``) required once ``selected`` are ticked."""
-        chosen = set(selected)
-        out = [f.name for f in self.identifiers if chosen.intersection(f.required_by)]
-        if chosen.intersection(self.phone_required_by):
-            out.append("phone")
-        if chosen.intersection(self.birth_date_required_by):
-            out.append("birth_date")
-        return tuple(out)
+        return self.select(selected).required
+
+    def select(self, selected: Iterable[str]) -> Selection:
+        """The fields the services ``selected`` need (``ALL_SERVICES`` for "I don't know").
+
+        One function for the three places that decide it: the server's second step,
+        the data the script reveals by, and the intake's validation. References the
+        form does not offer are ignored here (the intake reports them).
+        """
+        raw = list(dict.fromkeys(str(s) for s in selected))
+        offered = self.service_refs
+        chosen = tuple(r for r in raw if r in offered)
+        all_services = ALL_SERVICES in raw
+        picked = set(chosen)
+
+        def users(refs: Iterable[str]) -> tuple[str, ...]:
+            return tuple(r for r in refs if r in picked)
+
+        fields: list[AskedField] = []
+        for name, used_by, required_by in (
+            ("phone", self.phone_used_by, self.phone_required_by),
+            ("birth_date", self.birth_date_used_by, self.birth_date_required_by),
+        ):
+            if users(used_by) or (all_services and used_by):
+                fields.append(AskedField(name, bool(users(required_by)), users(used_by)))
+        for f in self.identifiers:
+            if users(f.used_by):  # a service's own reference: only for a service chosen
+                fields.append(
+                    AskedField(f.name, bool(users(f.required_by)), users(f.used_by), f.sensitive)
+                )
+        services = offered if all_services else chosen
+        return Selection(chosen, all_services, services, tuple(fields))
 
 
 def citizen_activities(activities: Iterable[Activity]) -> list[Activity]:
@@ -375,6 +483,42 @@ def _identifier_autocomplete(p: PersonIdentifier) -> str:
     return AUTOCOMPLETE.get(std, "off") if std else "off"
 
 
+def sensitive_entity(p: PersonIdentifier) -> str | None:
+    """``FR_NIR`` or ``IP_ADDRESS`` when the identifier is one, from its entity or key."""
+    if p.entity in SENSITIVE_ENTITIES:
+        return p.entity
+    return _SENSITIVE_KEYS.get(p.key.casefold())
+
+
+def holds_sensitive(activity: Activity, entity: str) -> bool:
+    """The activity declares the data category under which ``entity`` is held
+    (``nir`` for the NIR, ``connexion`` for IP addresses, from the shared taxonomy)."""
+    return bool(activity.category_keys() & set(categories_for_entity(entity)))
+
+
+def public_name(activity: Activity) -> str:
+    """The name citizens know the service by: ``public_label``, else the register's name."""
+    return (activity.public_label or "").strip() or activity.name
+
+
+def public_description(activity: Activity) -> str:
+    """One line saying what the service is: ``public_description``, else the first
+    purpose when it is short enough to read as one line, else nothing."""
+    text = (activity.public_description or "").strip()
+    if text:
+        return text
+    first = next((p.strip() for p in activity.purposes if p.strip()), "")
+    return first if len(first) <= _DESCRIPTION_MAX else ""
+
+
+def _group_titles(activities: Sequence[Activity]) -> dict[str, str]:
+    """Group of each activity: ``public_group``; when no activity has one, the
+    department (the register's only grouping); else "" (shown as "Other services")."""
+    if any((a.public_group or "").strip() for a in activities):
+        return {a.ref: (a.public_group or "").strip() for a in activities}
+    return {a.ref: (a.department or "").strip() for a in activities}
+
+
 def form_spec(right: RequestType, activities: Sequence[Activity]) -> FormSpec:
     """The services offered for ``right`` and the identifiers they declare."""
     acts = citizen_activities(activities)
@@ -383,20 +527,26 @@ def form_spec(right: RequestType, activities: Sequence[Activity]) -> FormSpec:
         app = assess_right(right, a).applicability
         if app in _OFFERED:
             offered.append((a, app))
-    by_dept: dict[str, list[ServiceChoice]] = {}
+    titles = _group_titles([a for a, _app in offered])
+    by_group: dict[str, list[ServiceChoice]] = {}
     for a, app in offered:
-        by_dept.setdefault((a.department or "").strip(), []).append(
-            ServiceChoice(a.ref, a.name, app)
+        by_group.setdefault(titles[a.ref], []).append(
+            ServiceChoice(a.ref, public_name(a), app, public_description(a))
         )
     groups = tuple(
         ServiceGroup(d, tuple(sorted(s, key=lambda c: c.name.casefold())))
-        for d, s in sorted(by_dept.items(), key=lambda kv: (kv[0] == "", kv[0].casefold()))
+        for d, s in sorted(by_group.items(), key=lambda kv: (kv[0] == "", kv[0].casefold()))
     )
     std_used: dict[str, list[str]] = {"phone": [], "birth_date": []}
     std_required: dict[str, list[str]] = {"phone": [], "birth_date": []}
     fields: dict[str, dict[str, Any]] = {}
+    unbacked: list[tuple[str, str]] = []
     for a, _app in offered:
         for p in a.person_identifiers:
+            entity = sensitive_entity(p)
+            if entity is not None and not holds_sensitive(a, entity):
+                unbacked.append((a.ref, p.key))  # declared, but no data category holds it
+                continue
             std = _STANDARD_KEYS.get(p.key)
             if std is not None:
                 if std in std_used:
@@ -406,7 +556,14 @@ def form_spec(right: RequestType, activities: Sequence[Activity]) -> FormSpec:
                 continue
             f = fields.setdefault(
                 p.key,
-                {"labels": {}, "example": None, "required_by": [], "used_by": [], "p": p},
+                {
+                    "labels": {},
+                    "example": None,
+                    "required_by": [],
+                    "used_by": [],
+                    "p": p,
+                    "sensitive": entity,
+                },
             )
             if p.label_fr and "fr" not in f["labels"]:
                 f["labels"]["fr"] = p.label_fr
@@ -414,7 +571,10 @@ def form_spec(right: RequestType, activities: Sequence[Activity]) -> FormSpec:
                 f["labels"]["en"] = p.label_en
             f["example"] = f["example"] or p.example
             f["used_by"].append(a.ref)
-            if p.required:
+            # a NIR or an IP address is never a condition of exercising a right: asking
+            # it must not hinder the request (Art. 12(2)); identity is checked only on
+            # reasonable doubt (Art. 12(6))
+            if p.required and f["sensitive"] is None:
                 f["required_by"].append(a.ref)
     all_refs = {a.ref for a, _ in offered}
     identifiers = tuple(
@@ -427,6 +587,7 @@ def form_spec(right: RequestType, activities: Sequence[Activity]) -> FormSpec:
             used_by=tuple(f["used_by"]),
             required=bool(all_refs) and set(f["required_by"]) == all_refs,
             autocomplete=_identifier_autocomplete(f["p"]),
+            sensitive=f["sensitive"],
         )
         for k, f in fields.items()
     )
@@ -435,11 +596,12 @@ def form_spec(right: RequestType, activities: Sequence[Activity]) -> FormSpec:
         right,
         groups,
         identifiers,
-        ask_phone=bool(std_used["phone"]),
-        ask_birth_date=bool(std_used["birth_date"]),
         roles=roles,
+        phone_used_by=tuple(dict.fromkeys(std_used["phone"])),
+        birth_date_used_by=tuple(dict.fromkeys(std_used["birth_date"])),
         phone_required_by=tuple(dict.fromkeys(std_required["phone"])),
         birth_date_required_by=tuple(dict.fromkeys(std_required["birth_date"])),
+        unbacked=tuple(unbacked),
     )
 
 
@@ -595,6 +757,185 @@ def render_index(org: Organisation, rights: Sequence[RequestType], page: PageCon
     return _render("index.html.j2", org, page.lang, page=page, rights=rights)
 
 
+#: Steps of a form: ``start`` chooses the services (the static page; with JavaScript it
+#: also holds every field, revealed as services are ticked); ``details`` asks what the
+#: chosen services need (the server's second step, and its correction page).
+STAGES = ("start", "details")
+
+#: Values the form's own machinery posts; never carried from one step to the next.
+_MACHINERY = frozenset({"csrf_token", "right", "lang", "activities", "step", "edit", "confirm"})
+
+#: Why a NIR or an IP address is asked (data minimisation and identity, Arts. 5(1)(c), 12(6)):
+#: naming the chosen services on the second step, in general words on the first page,
+#: where the script reveals the field for any service that uses it.
+_SENSITIVE_WHY_ANY: dict[str, str] = {
+    Entity.FR_NIR: N_(
+        "Asked only because a service you chose files your data under this number. "
+        "Optional: it helps us find your data, it is not used to check your identity; we ask "
+        "for more only if we have a reasonable doubt about who you are (Arts. 5(1)(c) and "
+        "12(6) GDPR)."
+    ),
+    Entity.IP_ADDRESS: N_(
+        "Asked only because a service you chose keeps connection logs. Optional: give it only "
+        "if you want us to search those logs (data minimisation, Art. 5(1)(c) GDPR)."
+    ),
+}
+_SENSITIVE_WHY: dict[str, str] = {
+    Entity.FR_NIR: N_(
+        "Asked only because you chose {services}, which files your data under this number. "
+        "Optional: it helps us find your data, it is not used to check your identity; we ask "
+        "for more only if we have a reasonable doubt about who you are (Arts. 5(1)(c) and "
+        "12(6) GDPR)."
+    ),
+    Entity.IP_ADDRESS: N_(
+        "Asked only because you chose {services}, which keeps connection logs. Optional: give "
+        "it only if you want us to search those logs (data minimisation, Art. 5(1)(c) GDPR)."
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldView:
+    """One optional-by-service field as a page shows it (phone, birth date, references)."""
+
+    name: str
+    label: str
+    hint: str
+    required: bool
+    type: str = "text"
+    autocomplete: str = "off"
+    maxlength: int | None = 100
+    # with JavaScript on the first page: revealed when one of ``used_by`` is ticked (or
+    # "I don't know" for ``with_all``), required when one of ``required_by`` is
+    used_by: tuple[str, ...] = ()
+    required_by: tuple[str, ...] = ()
+    with_all: bool = False
+
+    def data(self) -> dict[str, str]:
+        """The ``data-*`` attributes ``assets/form.js`` reads."""
+        out = {"data-used-by": " ".join(self.used_by)}
+        if self.required_by:
+            out["data-required-by"] = " ".join(self.required_by)
+        if self.with_all:
+            out["data-with-all"] = "1"
+        return out
+
+
+def field_views(
+    spec: FormSpec, lang: str, selection: Selection | None
+) -> tuple[list[FieldView], list[FieldView]]:
+    """Phone and birth date, then the services' references, as asked on a page.
+
+    ``selection`` None is the first page with JavaScript: every field any service
+    uses, each with the services that reveal it. Otherwise only what the chosen
+    services need, each hint naming the services it is asked for.
+    """
+    names = spec.service_names
+
+    def services(refs: Iterable[str]) -> str:
+        return ", ".join(names.get(r, r) for r in refs)
+
+    def hint(
+        users: Sequence[str], required: bool, example: str | None, sensitive: str | None
+    ) -> str:
+        """Why it is asked (for which services), whether optional, then its format."""
+        parts: list[str] = []
+        if sensitive is not None and selection is None:
+            parts.append(translate(_SENSITIVE_WHY_ANY[sensitive], lang))
+        elif sensitive is not None:
+            parts.append(translate(_SENSITIVE_WHY[sensitive], lang, services=services(users)))
+        elif users and selection is not None:
+            parts.append(translate("Asked for: {services}.", lang, services=services(users)))
+        if not required and sensitive is None and selection is not None:
+            parts.append(translate("Optional.", lang))
+        if example:
+            parts.append(example)
+        return " ".join(parts)
+
+    # on the first page a field is marked required only when every listed service needs
+    # it; the script then marks it as the ticked services say
+    standard = {
+        "phone": (
+            spec.phone_required,
+            translate("Telephone number", lang),
+            "tel",
+            30,
+            translate("For example: 06 12 34 56 78 or +33 6 12 34 56 78", lang),
+            spec.phone_used_by,
+            spec.phone_required_by,
+        ),
+        "birth_date": (
+            spec.birth_date_required,
+            translate("Date of birth", lang),
+            "date",
+            None,
+            translate("Day, month and year, for example 14/07/1985.", lang),
+            spec.birth_date_used_by,
+            spec.birth_date_required_by,
+        ),
+    }
+    identity: list[FieldView] = []
+    references: list[FieldView] = []
+    for name, (always, label, kind, maxlength, example, used_by, required_by) in standard.items():
+        asked = selection.get(name) if selection is not None else None
+        if selection is not None and asked is None:
+            continue
+        if selection is None and not used_by:
+            continue
+        users = asked.services if asked is not None else used_by
+        required = asked.required if asked is not None else always
+        identity.append(
+            FieldView(
+                name,
+                label,
+                hint(users, required, example, None),
+                required,
+                kind,
+                AUTOCOMPLETE[name],
+                maxlength,
+                used_by,
+                required_by,
+                with_all=True,
+            )
+        )
+    for f in spec.identifiers:
+        asked = selection.get(f.name) if selection is not None else None
+        if selection is not None and asked is None:
+            continue
+        users = asked.services if asked is not None else f.used_by
+        required = asked.required if asked is not None else f.required
+        references.append(
+            FieldView(
+                f.name,
+                f.label(lang),
+                hint(
+                    users,
+                    required,
+                    translate("For example: {example}", lang, example=f.example)
+                    if f.example
+                    else None,
+                    f.sensitive,
+                ),
+                required,
+                autocomplete=f.autocomplete,
+                used_by=f.used_by,
+                required_by=f.required_by,
+            )
+        )
+    return identity, references
+
+
+def carried_values(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What the person typed on the second step, kept in hidden fields while they change
+    the services (without JavaScript nothing else remembers it; no session)."""
+    out: list[tuple[str, str]] = []
+    for k, v in _normalise_values(values).items():
+        if k in _MACHINERY or not isinstance(v, str) or not v:
+            continue
+        out.append((k, v))
+    return out
+
+
 def render_form(
     org: Organisation,
     spec: FormSpec,
@@ -602,26 +943,45 @@ def render_form(
     *,
     values: Mapping[str, Any] | None = None,
     errors: Mapping[str, str] | None = None,
+    stage: str = "start",
 ) -> str:
-    """One right's form; with ``values`` and ``errors`` it is the correction page.
+    """One right's form, at one of its two :data:`STAGES`.
 
-    ``errors`` maps a field name (``email``, ``activities``, ``id_numero_famille``)
-    to its message: the page then opens on a summary of links to each field and
-    marks each one ``aria-invalid`` with ``aria-describedby="err-<field>"``
-    (docs/intake-api.md, RGAA 11.10). Values are escaped by autoescape.
+    Without ``values`` it is the static first page: the services, then (for
+    JavaScript, hidden and disabled until revealed) every field. With ``values``
+    it is the server's page: the first step again (services to change, what was
+    typed kept in hidden fields) or the second step (the fields the chosen
+    services need, :meth:`FormSpec.select`). ``errors`` maps a field name
+    (``email``, ``activities``, ``id_numero_famille``) to its message: the page
+    then opens on a summary of links to each field and marks each one
+    ``aria-invalid`` with ``aria-describedby="err-<field>"`` (docs/intake-api.md,
+    RGAA 11.10). Values are escaped by autoescape.
     """
+    if stage not in STAGES:
+        raise InvalidInput("stage", _("unknown form step {value}", value=repr(stage)))
+    vals = _normalise_values(values or {})
+    progressive = values is None and stage == "start"
+    selection = spec.select(vals.get("activities", [])) if stage == "details" else None
+    identity, references = field_views(spec, page.lang, selection)
+    labels, anchors = field_labels(spec, page.lang, vals)
     names = spec.service_names
-    labels, anchors = field_labels(spec, page.lang, values or {})
     return _render(
         "form.html.j2",
         org,
         page.lang,
         page=page,
         spec=spec,
-        values=_normalise_values(values or {}),
+        stage=stage,
+        progressive=progressive,
+        selection=selection,
+        identity=identity,
+        references=references,
+        carried=carried_values(vals) if stage == "start" and values is not None else [],
+        values=vals,
         errors=dict(errors or {}),
         labels=labels,
         anchors=anchors,
+        ALL_SERVICES=ALL_SERVICES,
         service_list=lambda refs: ", ".join(names.get(r, r) for r in refs),
     )
 
@@ -645,9 +1005,7 @@ def field_labels(
     }
     labels.update({f.name: f.label(lang) for f in spec.identifiers})
     anchors = {name: f"f-{name}" for name in labels}
-    refs = spec.service_refs
-    if refs:
-        anchors["activities"] = f"f-activities-{refs[0]}"
+    anchors["activities"] = "f-activities-all"  # the first choice: "I don't know"
     role = str((values or {}).get("requester_role") or "self")
     anchors["requester_role"] = f"f-requester_role-{role if role in spec.roles else spec.roles[0]}"
     return labels, anchors
@@ -668,7 +1026,16 @@ def _normalise_values(values: Mapping[str, Any]) -> dict[str, Any]:
 def render_print(org: Organisation, spec: FormSpec, lang: str, *, logo_uri: str | None) -> str:
     """The paper version of a form, for the counter or the post (HTML for WeasyPrint)."""
     css = _render("print.css.j2", org, lang, pal=palette(org.color_primary, org.color_secondary))
-    return _render("print.html.j2", org, lang, spec=spec, logo=logo_uri, css=Markup(css))
+    names = spec.service_names
+    return _render(
+        "print.html.j2",
+        org,
+        lang,
+        spec=spec,
+        logo=logo_uri,
+        css=Markup(css),
+        service_list=lambda refs: ", ".join(names.get(r, r) for r in refs),
+    )
 
 
 # --------------------------------------------------------------------------- building
@@ -765,6 +1132,9 @@ def build_site(
     css_path = assets / "style.css"
     css_path.write_text(render_css(org), encoding="utf-8")
     result.assets.append(css_path)
+    js_path = assets / "form.js"
+    shutil.copyfile(TEMPLATE_DIR / "form.js", js_path)
+    result.assets.append(js_path)
 
     logo_name: str | None = None
     logo_uri: str | None = None
@@ -780,6 +1150,16 @@ def build_site(
 
     action = f"{action_base.rstrip('/')}/o/{org.slug}/submit"
     specs = {r: form_spec(r, activities) for r in rights}
+    unbacked = sorted({pair for spec in specs.values() for pair in spec.unbacked})
+    for ref, key in unbacked:
+        result.warnings.append(
+            _(
+                "activity {ref}: the identifier {key} is a NIR or an IP address but no data "
+                "category of the activity holds it; the forms do not ask it (Art. 5(1)(c) GDPR)",
+                ref=ref,
+                key=key,
+            )
+        )
     for lang in langs:
         other = next((x for x in langs if x != lang), None)
         lang_dir = site / lang

@@ -26,7 +26,7 @@ from rgpd.registry.model import Activity
 from rgpd.requests.model import Channel, RequesterRole, RequestType
 
 if TYPE_CHECKING:
-    from rgpd.requests.forms import FormSpec, IdentifierField
+    from rgpd.requests.forms import FormSpec, IdentifierField, Selection
 
 
 def tr(message: str, lang: str | None = None, **params: object) -> str:
@@ -264,9 +264,15 @@ def _email(
     return value
 
 
-def _phone(form: Mapping[str, Sequence[str]], problems: list[FieldProblem], label: str) -> str:
+def _phone(
+    form: Mapping[str, Sequence[str]],
+    problems: list[FieldProblem],
+    label: str,
+    *,
+    required: bool = False,
+) -> str:
     before = len(problems)
-    value = _text(form, "phone", problems, label=label, required=False, max_len=30)
+    value = _text(form, "phone", problems, label=label, required=required, max_len=30)
     if len(problems) == before and value:
         import phonenumbers
 
@@ -292,10 +298,15 @@ def _phone(form: Mapping[str, Sequence[str]], problems: list[FieldProblem], labe
 
 
 def _birth_date(
-    form: Mapping[str, Sequence[str]], problems: list[FieldProblem], today: date, label: str
+    form: Mapping[str, Sequence[str]],
+    problems: list[FieldProblem],
+    today: date,
+    label: str,
+    *,
+    required: bool = False,
 ) -> date | None:
     before = len(problems)
-    value = _text(form, "birth_date", problems, label=label, required=False, max_len=10)
+    value = _text(form, "birth_date", problems, label=label, required=required, max_len=10)
     if len(problems) != before or not value:
         return None
     fmt = _("{label}: expected format YYYY-MM-DD, for example 1984-03-25.", label=label)
@@ -320,6 +331,101 @@ def _birth_date(
     return d
 
 
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The first step of a form, checked: the right and the services it covers."""
+
+    right: RequestType
+    spec: FormSpec
+    selection: Selection
+
+    @property
+    def fields(self) -> list[dict[str, Any]]:
+        """The second step's fields for a JSON client: name, required, services."""
+        always: list[dict[str, Any]] = [
+            {"name": n, "required": True, "services": []}
+            for n in ("first_name", "last_name", "email")
+        ]
+        return always + [
+            {"name": f.name, "required": f.required, "services": list(f.services)}
+            for f in self.selection.fields
+        ]
+
+
+def _choose(
+    form: Mapping[str, Sequence[str]],
+    activities: Sequence[Activity],
+    problems: list[FieldProblem],
+    *,
+    offered_only: bool,
+) -> tuple[RequestType | None, FormSpec | None, list[str], bool]:
+    """The right and the services chosen: (right, spec, services ticked, "all" ticked).
+
+    ``ALL_SERVICES`` ("I don't know / all of them") covers every service offered
+    (every service the organisation controls for an agent, ``offered_only=False``).
+    """
+    right_raw = _one(form, "right")
+    right = RIGHTS.get(right_raw)
+    if not right_raw:
+        problems.append(FieldProblem("right", _("Choose the right you wish to exercise.")))
+    elif right is None or len(form.get("right") or []) > 1:
+        problems.append(
+            FieldProblem(
+                "right", _("This right is not one of those proposed: choose from the list.")
+            )
+        )
+        right = None
+
+    from rgpd.requests.forms import ALL_SERVICES, citizen_activities, form_spec
+
+    spec = form_spec(right, activities) if right is not None else None
+    offered = (
+        set(spec.service_refs)
+        if spec is not None and offered_only
+        else {a.ref for a in citizen_activities(activities)}
+    )
+    chosen_raw = [str(v).strip() for v in (form.get("activities") or []) if str(v).strip()]
+    all_services = ALL_SERVICES in chosen_raw
+    chosen = [c for c in dict.fromkeys(chosen_raw) if c != ALL_SERVICES]
+    if not chosen and not all_services:
+        problems.append(
+            FieldProblem("activities", _("Choose at least one service concerned by your request."))
+        )
+    elif len(chosen) > MAX_ACTIVITIES or any(c not in offered for c in chosen):
+        problems.append(
+            FieldProblem(
+                "activities",
+                _(
+                    "One of the services chosen is not offered for this request by this "
+                    "organisation: choose from the list."
+                ),
+            )
+        )
+        chosen = [c for c in chosen if c in offered][:MAX_ACTIVITIES]
+    if all_services and not offered:
+        problems.append(
+            FieldProblem("activities", _("No service is offered for this request here."))
+        )
+    return right, spec, chosen, all_services
+
+
+def validate_choice(form: Mapping[str, Sequence[str]], activities: Sequence[Activity]) -> Choice:
+    """Check a form's first step (right and services) and say what the second asks.
+
+    A form without JavaScript posts its services first (``step=services``); the
+    server answers with the fields those services need (:meth:`FormSpec.select`).
+    """
+    problems: list[FieldProblem] = []
+    right, spec, chosen, all_services = _choose(form, activities, problems, offered_only=True)
+    if problems:
+        raise ValidationFailed(problems, source=_("form"))
+    assert right is not None and spec is not None
+    from rgpd.requests.forms import ALL_SERVICES
+
+    selection = spec.select([*chosen, *([ALL_SERVICES] if all_services else [])])
+    return Choice(right, spec, selection)
+
+
 def validate(
     form: Mapping[str, Sequence[str]],
     activities: Sequence[Activity],
@@ -338,43 +444,21 @@ def validate(
     """
     problems: list[FieldProblem] = []
     lang = _one(form, "lang") if _one(form, "lang") in ("fr", "en") else "fr"
-
-    right_raw = _one(form, "right")
-    right = RIGHTS.get(right_raw)
-    if not right_raw:
-        problems.append(FieldProblem("right", _("Choose the right you wish to exercise.")))
-    elif right is None or len(form.get("right") or []) > 1:
-        problems.append(
-            FieldProblem(
-                "right", _("This right is not one of those proposed: choose from the list.")
-            )
-        )
-
-    from rgpd.requests.forms import citizen_activities, form_spec
-
-    spec = form_spec(right, activities) if right is not None else None
-    offered = (
-        set(spec.service_refs)
-        if spec is not None and offered_only
-        else {a.ref for a in citizen_activities(activities)}
+    right, spec, chosen, all_services = _choose(
+        form, activities, problems, offered_only=offered_only
     )
-    chosen_raw = [str(v).strip() for v in (form.get("activities") or []) if str(v).strip()]
-    chosen = list(dict.fromkeys(chosen_raw))
-    if not chosen:
-        problems.append(
-            FieldProblem("activities", _("Choose at least one service concerned by your request."))
+    from rgpd.requests.forms import citizen_activities
+
+    if all_services:  # "I don't know / all of them": every service it may concern
+        everything = (
+            spec.service_refs
+            if spec is not None and offered_only
+            else tuple(a.ref for a in citizen_activities(activities))
         )
-    elif len(chosen) > MAX_ACTIVITIES or any(c not in offered for c in chosen):
-        problems.append(
-            FieldProblem(
-                "activities",
-                _(
-                    "One of the services chosen is not offered for this request by this "
-                    "organisation: choose from the list."
-                ),
-            )
-        )
-        chosen = [c for c in chosen if c in offered][:MAX_ACTIVITIES]
+        covered = list(dict.fromkeys([*chosen, *everything]))
+    else:
+        covered = chosen
+    selection = _selection(activities, offered_only, spec, chosen, all_services)
 
     labels = _labels(spec, lang, form)
     first = _text(
@@ -384,23 +468,39 @@ def validate(
         form, "last_name", problems, label=labels["last_name"], required=True, max_len=MAX_NAME
     )
     email = _email(form, "email", problems, label=labels["email"], required=require_email)
-    # data minimisation (Art. 5(1)(c)): phone and birth date only when a chosen service uses them
-    asks_phone = spec is None or not offered_only or spec.ask_phone
-    asks_birth = spec is None or not offered_only or spec.ask_birth_date
-    phone = _phone(form, problems, labels["phone"]) if asks_phone else ""
-    birth = _birth_date(form, problems, today, labels["birth_date"]) if asks_birth else None
+    # data minimisation (Art. 5(1)(c)): phone, birth date and references only when a
+    # chosen service uses them (FormSpec.select); anything else posted is not kept.
+    # An agent recording a paper request may note a phone or birth date in any case.
+    phone_asked = selection.get("phone") if selection is not None else None
+    birth_asked = selection.get("birth_date") if selection is not None else None
+    phone = (
+        _phone(form, problems, labels["phone"], required=bool(phone_asked and phone_asked.required))
+        if phone_asked is not None or (spec is not None and not offered_only)
+        else ""
+    )
+    birth = (
+        _birth_date(
+            form,
+            problems,
+            today,
+            labels["birth_date"],
+            required=bool(birth_asked and birth_asked.required),
+        )
+        if birth_asked is not None or (spec is not None and not offered_only)
+        else None
+    )
 
     identifiers: dict[str, str] = {}
-    picked = set(chosen)
     for f in _identifiers_for(right, activities, offered_only, spec):
-        if not picked.intersection(f.used_by):
-            continue  # data minimisation: only what the chosen services use (Art. 5(1)(c))
+        asked = selection.get(f.name) if selection is not None else None
+        if asked is None:
+            continue
         value = _text(
             form,
             f.name,
             problems,
             label=f.label(lang),
-            required=bool(picked.intersection(f.required_by)),
+            required=asked.required,
             max_len=MAX_IDENTIFIER,
         )
         if value:
@@ -461,7 +561,7 @@ def validate(
     assert right is not None
     return Submission(
         right=right,
-        activities=tuple(chosen),
+        activities=tuple(covered),
         first_name=first,
         last_name=last,
         email=email,
@@ -475,6 +575,23 @@ def validate(
         lang=lang,
         address=address,
     )
+
+
+def _selection(
+    activities: Sequence[Activity],
+    offered_only: bool,
+    spec: FormSpec | None,
+    chosen: Sequence[str],
+    all_services: bool,
+) -> Selection | None:
+    """What the chosen services need: the form's selection, or for an agent the
+    access form's (every service the organisation controls), None without a right."""
+    if spec is None:
+        return None
+    from rgpd.requests.forms import ALL_SERVICES, form_spec
+
+    base = spec if offered_only else form_spec(RequestType.ACCESS, activities)
+    return base.select([*chosen, *([ALL_SERVICES] if all_services else [])])
 
 
 def _identifiers_for(

@@ -807,7 +807,10 @@ class _State:
         errors: dict[str, str],
         *,
         confirm: bool,
+        stage: str = "details",
     ) -> str:
+        """The form again: the first step (services), the second (what they need,
+        ``details``), or the confirmation (RGAA 11.12)."""
         from rgpd.requests import forms
 
         right = intake.RIGHTS.get((values.get("right") or [""])[0])
@@ -824,12 +827,12 @@ class _State:
         spec = forms.form_spec(right, activities)
         page = self._page_context(org, lang)
         vals: dict[str, Any] = {
-            k: v for k, v in values.items() if k not in ("csrf_token", "confirm", "edit")
+            k: v for k, v in values.items() if k not in ("csrf_token", "confirm", "edit", "step")
         }
         vals["csrf_token"] = token
         if confirm:
             return self._confirmation(org, lang, spec, values, token)
-        html = forms.render_form(o, spec, page, values=vals, errors=errors)
+        html = forms.render_form(o, spec, page, values=vals, errors=errors, stage=stage)
         return html.replace(CSRF_PLACEHOLDER, token)
 
     def _confirmation(
@@ -845,11 +848,12 @@ class _State:
         from rgpd.requests import forms
 
         labels, _anchors = forms.field_labels(spec, lang, values)
-        names = getattr(spec, "service_names", {}) or {}
+        names = dict(getattr(spec, "service_names", {}) or {})
+        names[forms.ALL_SERVICES] = tr("I don't know / all of them", lang)
         recap: list[tuple[str, Any]] = []
         hidden: list[tuple[str, str]] = []
         for name, vals in values.items():
-            if name in ("csrf_token", "confirm", "edit"):
+            if name in ("csrf_token", "confirm", "edit", "step"):
                 continue
             for v in vals:
                 hidden.append((name, v))
@@ -892,6 +896,18 @@ class _State:
                 return _json({"error": "csrf", "message": text}, 403)
             return self.message(org, lang, tr("Form expired", lang), [text], status=403, alert=True)
         values = {k: request.form.getlist(k) for k in request.form}
+        steps = values.get("step") or []
+        if steps not in ([], ["services"], ["choose"]):
+            # no form of ours posts this: say so rather than guess (nothing recorded)
+            text = tr("This step of the form is unknown: reload the form and start again.", lang)
+            if wants_json:
+                return _json({"errors": {"step": text}}, 422)
+            return self.message(org, lang, tr("Form not understood", lang), [text], status=422)
+        if steps == ["choose"]:  # "Change the services": back to the first step, typing kept
+            html = self._form_page(org, o, lang, values, {}, confirm=False, stage="start")
+            return Response(html, mimetype="text/html")
+        if steps == ["services"]:
+            return self._second_step(org, o, lang, values, wants_json)
         today = service.local_today(self.ws)
         with use_language(lang):
             try:
@@ -900,7 +916,9 @@ class _State:
                 errors = intake.problems_by_field(exc)
                 if wants_json:
                     return _json({"errors": errors}, 422)
-                html = self._form_page(org, o, lang, values, errors, confirm=False)
+                # a problem with the services themselves sends the person back to choose them
+                stage = "start" if {"activities", "right"} & set(errors) else "details"
+                html = self._form_page(org, o, lang, values, errors, confirm=False, stage=stage)
                 return Response(html, status=422, mimetype="text/html")
         if (values.get("edit") or [""])[0] == "1":
             html = self._form_page(org, o, lang, values, {}, confirm=False)
@@ -911,6 +929,27 @@ class _State:
             html = self._form_page(org, o, lang, values, {}, confirm=True)
             return Response(html, mimetype="text/html")
         return self._record(org, o, lang, sub, wants_json)
+
+    def _second_step(
+        self, org: str, o: Organisation, lang: str, values: dict[str, list[str]], wants_json: bool
+    ) -> Response:
+        """Without JavaScript: the services are chosen, ask only what they need (issue 12).
+
+        Nothing is stored; a JSON client gets the list of fields the second step asks.
+        """
+        with use_language(lang):
+            try:
+                choice = intake.validate_choice(values, service.offered_activities(self.ws, org))
+            except ValidationFailed as exc:
+                errors = intake.problems_by_field(exc)
+                if wants_json:
+                    return _json({"errors": errors}, 422)
+                html = self._form_page(org, o, lang, values, errors, confirm=False, stage="start")
+                return Response(html, status=422, mimetype="text/html")
+        if wants_json:
+            return _json({"ok": True, "step": "details", "fields": choice.fields}, 200)
+        html = self._form_page(org, o, lang, values, {}, confirm=False, stage="details")
+        return Response(html, mimetype="text/html")
 
     def _record(
         self, org: str, o: Organisation, lang: str, sub: intake.Submission, wants_json: bool

@@ -26,7 +26,14 @@ from tests.conftest import missing
 from tests.registry.test_io import _unique, activities, cell_text
 
 #: What the spreadsheet layouts do not carry: technical fields for the scanners and requests.
-_TECHNICAL = ("data_locations", "person_identifiers", "erasure")
+_TECHNICAL = (
+    "data_locations",
+    "person_identifiers",
+    "erasure",
+    "public_label",  # the forms' public names and groups (issue 12): YAML only
+    "public_group",
+    "public_description",
+)
 
 
 def template_view(a: Activity) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 from rgpd.registry.model import (
     Activity,
+    DataCategoryUse,
     DataLocation,
     LegalBasis,
     Organisation,
@@ -68,6 +69,7 @@ def activities() -> list[Activity]:
             name="Paie des agents",
             department="Ressources humaines",
             legal_basis=LegalBasis.LEGAL_OBLIGATION,
+            data_categories=[DataCategoryUse(category="nir")],
             person_identifiers=[
                 PersonIdentifier(key="nir", label_fr="Numéro de sécurité sociale", required=True),
                 PersonIdentifier(key="matricule", label_fr="Matricule", label_en="Staff number"),

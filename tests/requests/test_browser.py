@@ -219,19 +219,62 @@ def _name(label: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(label)}( \*)?$")
 
 
-def journey(page: Any, srv: Intake, email: str, check: Callable[[str], None]) -> str:
-    """A person files a request of access to the canteen's data; returns the reference."""
+def journey(
+    page: Any, srv: Intake, email: str, check: Callable[[str], None], *, script: bool
+) -> str:
+    """A person files a request of access to the canteen's data; returns the reference.
+
+    ``script`` False: the form's two steps through the server (no JavaScript, or the
+    script blocked); True: ``assets/form.js`` reveals the canteen's fields on the page.
+    """
     page.set_default_timeout(10_000)
     resp = page.goto(f"{srv.base}/o/{ORG}/")
     assert resp.status == 200
     check("root")
     page.get_by_role("link", name=re.compile("Français")).click()
     check("index")
+    # the entry page gives the DPO's contact (issue 12)
+    assert page.locator("main a[href='mailto:dpo@example.org']").count() == 1
     page.get_by_role("link", name="Droit d'accès").click()
     assert page.url.endswith("/fr/acces.html")
     check("form")
+    nir = page.locator("#f-id_nir")
+    famille = page.locator("#f-id_numero_famille")
 
-    # sent empty: a correction page that names each field and links to it (RGAA 11.10)
+    if script:
+        assert page.get_by_role("button", name="Continuer").count() == 0
+        assert not page.get_by_label(_name("Prénom")).is_visible()
+        page.get_by_label("Restauration scolaire").check()
+        assert page.get_by_label(_name("Prénom")).is_visible()
+        assert famille.is_visible() and famille.is_enabled()
+        assert famille.get_attribute("required") is not None
+        assert not nir.is_visible() and nir.is_disabled()  # the payroll's NIR: not asked
+        check("revealed")
+        page.get_by_label("Paie des agents").check()  # a service that holds the NIR
+        assert nir.is_visible() and nir.get_attribute("required") is None
+        assert "12.6 du RGPD" in page.locator("#hint-id_nir").inner_text()
+        page.get_by_label("Paie des agents").uncheck()
+        assert not nir.is_visible() and nir.is_disabled()
+    else:
+        # sent empty: the first step says which field is wrong and links to it (RGAA 11.10)
+        with page.expect_navigation() as nav:
+            page.get_by_role("button", name="Continuer").click()
+        assert nav.value.status == 422
+        summary = page.get_by_role("alert")
+        assert summary.is_visible() and page.title().startswith("Erreur")
+        check("choose_errors")
+        summary.get_by_role("link", name=re.compile("^Services concernés")).click()
+        assert page.evaluate("document.activeElement.id") == "f-activities-all"
+        page.get_by_label("Restauration scolaire").check()
+        with page.expect_navigation() as nav:
+            page.get_by_role("button", name="Continuer").click()
+        assert nav.value.status == 200
+        # the second step asks what the canteen needs, and nothing the payroll does
+        assert famille.is_visible() and famille.get_attribute("required") is not None
+        assert nir.count() == 0 and page.locator("#f-id_matricule").count() == 0
+        check("details")
+
+    # sent without identity: a correction page that names each field and links to it
     with page.expect_navigation() as nav:
         page.get_by_role("button", name="Vérifier ma demande").click()
     assert nav.value.status == 422
@@ -244,12 +287,10 @@ def journey(page: Any, srv: Intake, email: str, check: Callable[[str], None]) ->
     assert page.evaluate("document.activeElement.id") == "f-first_name"
 
     # filled through the labels, as a screen-reader user reaches them (RGAA 11.1)
-    page.get_by_label("Restauration scolaire").check()
     page.get_by_label(_name("Prénom")).fill("Camille")
     page.get_by_label(_name("Nom")).fill("Martin")
     page.get_by_label(_name("Adresse électronique")).fill(email)
-    page.get_by_label("Numéro de famille").fill("F-2024-0042")
-    page.get_by_label("Date de naissance").fill("1985-07-14")
+    page.get_by_label(_name("Numéro de famille")).fill("F-2024-0042")
     with page.expect_navigation() as nav:
         page.get_by_role("button", name="Vérifier ma demande").click()
     assert nav.value.status == 200
@@ -300,7 +341,7 @@ def _stored(srv: Intake, ref: str, email: str) -> None:
     assert rec.submission is not None
     assert rec.submission.email == email and rec.submission.first_name == "Camille"
     assert rec.submission.identifiers == {"numero_famille": "F-2024-0042"}
-    assert rec.submission.birth_date == date(1985, 7, 14)
+    assert rec.submission.birth_date is None  # the canteen does not ask it
 
 
 def test_a_person_files_a_request_without_javascript_on_a_phone(
@@ -309,16 +350,22 @@ def test_a_person_files_a_request_without_javascript_on_a_phone(
     ctx = browser.new_context(java_script_enabled=False, viewport=PHONE, locale="fr-FR")
     page = ctx.new_page()
     email = "camille.martin.nojs@example.org"
-    ref = journey(page, intake_server, email, check=lambda _step: None)
+    ref = journey(page, intake_server, email, check=lambda _step: None, script=False)
     ctx.close()
     _stored(intake_server, ref, email)
 
 
+@pytest.mark.parametrize("script", [True, False], ids=["script", "two-steps"])
 def test_axe_finds_no_violation_along_the_served_journey(
-    browser: Any, intake_server: Intake
+    browser: Any, intake_server: Intake, script: bool
 ) -> None:
-    """Every page a person meets, the server's included, under the server's real CSP."""
+    """Every page a person meets, the server's included, under the server's real CSP.
+
+    axe needs JavaScript: the two-step journey blocks the form's own script instead.
+    """
     ctx = axe_context(browser, locale="fr-FR")
+    if not script:
+        ctx.route("**/form.js", lambda route: route.abort())
     page = ctx.new_page()
     found: dict[str, list[dict[str, Any]]] = {}
     seen: list[str] = []
@@ -329,13 +376,15 @@ def test_axe_finds_no_violation_along_the_served_journey(
         if v:
             found[step] = v
 
-    email = "camille.martin.axe@example.org"
-    ref = journey(page, intake_server, email, check)
+    email = f"camille.martin.axe.{'js' if script else 'steps'}@example.org"
+    ref = journey(page, intake_server, email, check, script=script)
     ctx.close()
+    middle = ["revealed"] if script else ["choose_errors", "details"]
     assert seen == [
         "root",
         "index",
         "form",
+        *middle,
         "errors",
         "confirm",
         "check_mail",
@@ -344,3 +393,67 @@ def test_axe_finds_no_violation_along_the_served_journey(
     ]
     assert found == {}, _fmt([{"step": k, "violations": v} for k, v in found.items()])
     _stored(intake_server, ref, email)
+
+
+# --------------------------------------------------------------------------- a phone
+
+#: The demo commune's register: 16 services, the register the issue measured (6,500 px).
+PHONE_390 = {"width": 390, "height": 844}
+MAX_HEIGHT = 2500
+
+
+@pytest.fixture(scope="module")
+def commune_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    from rgpd.registry.io.yamlio import load_yaml
+    from rgpd.registry.samples import sample_text
+
+    reg = load_yaml(sample_text("commune"), source="commune.yaml")
+    assert reg.organisation is not None and len(reg.activities) >= 16
+    out = tmp_path_factory.mktemp("commune")
+    res = build_site(reg.organisation, reg.activities, out)
+    return res.out_dir, reg
+
+
+def test_one_service_chosen_fits_a_phone_with_and_without_script(
+    browser: Any, commune_site: tuple[Path, Any]
+) -> None:
+    from rgpd.requests import forms
+
+    site, reg = commune_site
+    ref = "restauration-scolaire"
+    spec = forms.form_spec(RequestType.ACCESS, reg.activities)
+    # the server's second step, as ``rgpd serve`` renders it (same function, same CSS)
+    page_ctx = forms.PageContext("fr", "../assets", "index.html", None, None, "/o/x/submit")
+    step2 = site / "fr" / "step2.html"
+    step2.write_text(
+        forms.render_form(
+            reg.organisation, spec, page_ctx, values={"activities": [ref]}, stage="details"
+        ),
+        encoding="utf-8",
+    )
+    heights: dict[str, int] = {}
+
+    def height(page: Any) -> int:
+        return int(page.evaluate("document.documentElement.scrollHeight"))
+
+    ctx = browser.new_context(viewport=PHONE_390, java_script_enabled=False)
+    page = ctx.new_page()
+    page.goto(step2.as_uri())
+    assert page.locator("#f-id_numero_famille").is_visible()
+    heights["second step"] = height(page)
+    ctx.close()
+
+    ctx = axe_context(browser, viewport=PHONE_390)
+    page = ctx.new_page()
+    page.goto((site / page_path("fr", RequestType.ACCESS)).as_uri())
+    before = height(page)
+    page.locator("summary", has_text="Enfance et école").click()
+    page.locator(f"#f-activities-{ref}").check()
+    assert page.locator("#f-id_numero_famille").is_visible()
+    heights["with script"] = height(page)
+    assert heights["with script"] > before  # the fields did appear
+    v = axe_violations(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_390["width"]
+    ctx.close()
+    assert v == [], _fmt(v)
+    assert all(h < MAX_HEIGHT for h in heights.values()), heights

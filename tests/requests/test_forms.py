@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rgpd.errors import InvalidInput
 from rgpd.i18n import get_language, use_language
 from rgpd.registry import service
 from rgpd.registry.model import Activity, LegalBasis, PersonIdentifier, Role
@@ -89,6 +90,7 @@ def test_services_listed_follow_the_legal_basis(right: RequestType) -> None:
 def test_only_the_identifiers_of_listed_services_are_asked(
     site: Path, right: RequestType, id_fields: set[str], phone: bool, birth: bool
 ) -> None:
+    """The first page holds (hidden, disabled, for the script) what some listed service uses."""
     for lang in ("fr", "en"):
         _html, p = page(site, lang, right)
         names = p.field_names()
@@ -103,12 +105,17 @@ def test_identifier_required_only_when_every_listed_service_requires_it(site: Pa
     _h, objection = page(site, "fr", R.OBJECTION)
     assert "required" in objection.by_id("f-id_numero_famille")[1]  # cantine alone
     _html, access = page(site, "fr", R.ACCESS)
-    html = "".join(access.text)
     famille = access.by_id("f-id_numero_famille")[1]
-    assert "required" not in famille
-    hint = access.by_id("hint-id_numero_famille")
-    assert hint[1]["class"] == "hint"
-    assert "Obligatoire si vous cochez : Restauration scolaire." in html
+    assert "required" not in famille and "disabled" in famille
+    # the script reveals it for the canteen and makes it required then
+    at = next(
+        i for i, (_t, a) in enumerate(access.elements) if a.get("id") == "f-id_numero_famille"
+    )
+    wrapper = next(
+        a for t, a in reversed(access.elements[:at]) if t == "div" and "data-used-by" in a
+    )
+    assert wrapper["data-used-by"] == "cantine"
+    assert wrapper["data-required-by"] == "cantine"
     spec = form_spec(R.ACCESS, activities())
     assert set(spec.required_identifiers(["cantine"])) == {"id_numero_famille"}
     assert set(spec.required_identifiers(["etat-civil"])) == {"birth_date"}
@@ -195,7 +202,12 @@ def test_spec_agrees_with_the_rights_matrix(acts: list[Activity], right: Request
     declared = {p.key for a in acts if a.ref in listed for p in a.person_identifiers}
     asked = {f.key for f in spec.identifiers}
     assert asked <= declared
-    assert declared - asked <= {"email", "telephone", "dob"}  # covered by standard fields
+    # covered by standard fields, or a NIR without the "nir" category (not asked)
+    unbacked = {k for _ref, k in spec.unbacked}
+    assert declared - asked <= {"email", "telephone", "dob"} | unbacked
+    assert ("nir" in unbacked) == any(
+        p.key == "nir" for a in acts if a.ref in listed for p in a.person_identifiers
+    )
     assert spec.ask_phone == ("telephone" in declared)
     assert spec.ask_birth_date == ("dob" in declared)
     assert (right in offered_rights(acts)) == bool(listed)
@@ -243,7 +255,7 @@ def test_every_form_page_is_labelled_and_posts_the_contract(
     assert p.all("a")[0]["href"] == "#main" and "main" in ids
     assert any(a.get("hreflang") == ("en" if lang == "fr" else "fr") for a in p.all("a"))
     services = {a["value"] for a in p.all("input") if a.get("name") == "activities"}
-    assert services == EXPECTED_SERVICES[right]
+    assert services == EXPECTED_SERVICES[right] | {forms.ALL_SERVICES}  # "I don't know" too
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -294,10 +306,17 @@ def test_no_external_resource_and_nothing_a_strict_csp_blocks(site: Path) -> Non
         assert "@import" not in text and not re.search(r"url\(\s*['\"]?(?:https?:)?//", text), f
         if f.suffix == ".html":
             low = text.lower()
-            assert "<script" not in low and "<style" not in low and " style=" not in low, f
+            # one same-origin script, only on the forms, and no inline code anywhere
+            scripts = re.findall(r"<script[^>]*>(.*?)</script>", low, re.S)
+            assert all(body.strip() == "" for body in scripts), f
+            assert set(re.findall(r"<script[^>]*>", low)) <= {
+                '<script src="../assets/form.js" defer>'
+            }, f
+            assert "<style" not in low and " style=" not in low, f
+            assert not re.search(r"<[^>]+\son[a-z]+\s*=", low), f  # no inline handler
             for a in Page(text).all("a"):
                 href = a.get("href", "")
-                assert href.startswith(("#", "../", "mailto:")) or "://" not in href
+                assert href.startswith(("#", "../", "mailto:", "tel:")) or "://" not in href
 
 
 def test_rendered_page_matches_snapshot(tmp_path: Path) -> None:
@@ -322,7 +341,6 @@ def test_correction_page_ties_each_error_to_its_field() -> None:
     hostile = '"><script>alert(1)</script>'
     errors = {
         "email": "Adresse électronique invalide.",
-        "activities": "Choisissez un service.",
         "id_numero_famille": "Obligatoire.",
     }
     html = forms.render_form(
@@ -331,18 +349,19 @@ def test_correction_page_ties_each_error_to_its_field() -> None:
         ctx,
         values={
             "email": hostile,
-            "activities": ["salles"],
+            "activities": ["cantine"],
             "first_name": "Zoé",
             "csrf_token": "tok",
         },
         errors=errors,
+        stage="details",
     )
     p = Page(html)
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert p.by_id("f-email")[1]["value"] == hostile  # given back as typed, escaped
     assert p.by_id("f-first_name")[1]["value"] == "Zoé"
-    assert "checked" in p.by_id("f-activities-salles")[1]
-    assert "checked" not in p.by_id("f-activities-cantine")[1]
+    hidden = [a["value"] for a in p.all("input") if a.get("name") == "activities"]
+    assert hidden == ["cantine"]  # the services chosen travel in hidden fields
     assert {a["value"] for a in p.all("input") if a.get("name") == "csrf_token"} == {"tok"}
     (summary,) = [a for t, a in p.elements if a.get("class") == "error-summary"]
     assert summary["role"] == "alert"
@@ -352,9 +371,9 @@ def test_correction_page_ties_each_error_to_its_field() -> None:
         p.by_id(href[1:])  # every link lands on a real field
     for name in errors:
         assert p.by_id(f"err-{name}")[0] == "p"
-    for ident in ("f-email", "f-id_numero_famille", "f-activities-cantine"):
+    for ident in ("f-email", "f-id_numero_famille"):
         a = p.by_id(ident)[1]
-        assert a["aria-invalid"] == "true"
+        assert a["aria-invalid"] == "true" and "disabled" not in a
     assert "err-email" in p.by_id("f-email")[1]["aria-describedby"].split()
     assert p.all("title")  # and the title says there is an error
     assert html.split("<title>")[1].startswith("Erreur")
@@ -362,7 +381,33 @@ def test_correction_page_ties_each_error_to_its_field() -> None:
     entries = [t.strip() for t in re.findall(r'<a href="#f-[^"]+">([^<]+)</a>', html)]
     assert "Adresse électronique : Adresse électronique invalide." not in entries
     assert "Adresse électronique invalide." in entries
-    assert "Services concernés : Choisissez un service." in entries
+
+
+def test_services_error_sends_back_to_the_first_step_keeping_what_was_typed() -> None:
+    spec = form_spec(R.ACCESS, activities())
+    ctx = forms.PageContext("fr", "../assets", "index.html", "en", None, f"/o/{ORG}/submit")
+    html = forms.render_form(
+        organisation(),
+        spec,
+        ctx,
+        values={"activities": ["salles"], "first_name": "Zoé", "id_nir": "", "csrf_token": "t"},
+        errors={"activities": "Choisissez un service."},
+        stage="start",
+    )
+    p = Page(html)
+    assert "checked" in p.by_id("f-activities-salles")[1]
+    assert "checked" not in p.by_id("f-activities-cantine")[1]
+    for ident in ("f-activities-all", "f-activities-cantine"):
+        assert p.by_id(ident)[1]["aria-invalid"] == "true"
+    entries = [t.strip() for t in re.findall(r'<a href="#f-[^"]+">([^<]+)</a>', html)]
+    assert entries == ["Services concernés : Choisissez un service."]
+    assert re.findall(r'<a href="#(f-[^"]+)">', html) == ["f-activities-all"]
+    # typed values ride along in hidden fields (empty ones are not carried); no script
+    carried = {a["name"]: a["value"] for a in p.all("input") if a.get("type") == "hidden"}
+    assert carried["first_name"] == "Zoé" and "id_nir" not in carried
+    assert "f-first_name" not in p.ids() and "<script" not in html
+    with pytest.raises(InvalidInput):
+        forms.render_form(organisation(), spec, ctx, stage="third")
 
 
 # ------------------------------------------------------------------ colours

@@ -746,3 +746,103 @@ def test_database_file_is_created_private(tmp_path: Path) -> None:
     for f in (tmp_path / "data").iterdir():  # the database and its WAL/shared-memory files
         assert f.stat().st_mode & 0o077 == 0, f
     w.db.dispose()
+
+
+# --------------------------------------------------------------------------- two steps (issue 12)
+
+
+def _first_step(**over: object) -> dict[str, list[str]]:
+    values = {"right": ["access"], "lang": ["fr"], "activities": ["cantine"], "step": ["services"]}
+    for k, v in over.items():
+        values[k] = [str(x) for x in v] if isinstance(v, list | tuple) else [str(v)]
+    return values
+
+
+def test_second_step_asks_only_what_the_chosen_services_need(client: FlaskClient) -> None:
+    tok = _token(client)
+    resp = _submit(client, {**_first_step(), "csrf_token": [tok]})
+    assert resp.status_code == 200
+    body = resp.get_data(as_text=True)
+    assert 'name="id_numero_famille"' in body and " required" in body
+    assert 'name="id_carte_lecteur"' not in body  # the library's card: not chosen
+    assert 'name="activities" value="cantine"' in body and "<script" not in body
+    assert "Étape 2 sur 2" in body
+    # "I don't know / all of them": no service's own reference, the whole register covered
+    everything = _submit(client, {**_first_step(activities=["*"]), "csrf_token": [tok]})
+    text = everything.get_data(as_text=True)
+    assert everything.status_code == 200 and 'name="id_numero_famille"' not in text
+    assert 'name="activities" value="*"' in text
+
+
+def test_first_step_errors_come_back_on_the_first_step(client: FlaskClient, ws: Workspace) -> None:
+    tok = _token(client)
+    resp = _submit(client, {**_first_step(activities=["inconnue"]), "csrf_token": [tok]})
+    assert resp.status_code == 422
+    body = resp.get_data(as_text=True)
+    assert 'id="err-activities"' in body and 'href="#f-activities-all"' in body
+    api = _submit(
+        client,
+        {**_first_step(activities=[]), "csrf_token": [tok]},
+        headers={"Accept": "application/json"},
+    )
+    assert api.status_code == 422 and list(api.get_json()["errors"]) == ["activities"]
+    assert _stored(ws) == 0
+
+
+def test_json_client_learns_the_second_steps_fields(client: FlaskClient) -> None:
+    resp = _submit(
+        client,
+        {**_first_step(), "csrf_token": [_token(client)]},
+        headers={"Accept": "application/json"},
+    )
+    assert resp.status_code == 200
+    data = resp.get_json()
+    assert data["step"] == "details"
+    fields = {f["name"]: f["required"] for f in data["fields"]}
+    assert fields["id_numero_famille"] is True and fields["email"] is True
+    assert "id_carte_lecteur" not in fields
+
+
+def test_changing_the_services_keeps_what_was_typed(client: FlaskClient) -> None:
+    tok = _token(client)
+    values = {**form(), "csrf_token": [tok], "step": ["choose"]}
+    back = _submit(client, values)
+    assert back.status_code == 200
+    body = html.unescape(back.get_data(as_text=True))
+    assert 'value="cantine" checked' in back.get_data(as_text=True)
+    assert f'name="last_name" value="{values["last_name"][0]}"' in body  # carried, hidden
+    again = _submit(
+        client,
+        {
+            **_first_step(activities=["mediatheque"]),
+            "csrf_token": [tok],
+            "last_name": values["last_name"],
+            "id_numero_famille": ["F-1"],
+        },
+    )
+    text = html.unescape(again.get_data(as_text=True))
+    assert values["last_name"][0] in text
+    assert "F-1" not in text  # the canteen's number goes with the canteen
+
+
+@pytest.mark.parametrize("step", ["third", "services&x", ""])
+def test_unknown_step_is_refused_clearly(client: FlaskClient, ws: Workspace, step: str) -> None:
+    values = {**form(), "csrf_token": [_token(client)], "step": [step, "services"]}
+    if step != "":
+        values["step"] = [step]
+    resp = _submit(client, values)
+    assert resp.status_code == 422
+    assert "étape du formulaire est inconnue" in html.unescape(resp.get_data(as_text=True))
+    api = _submit(client, values, headers={"Accept": "application/json"})
+    assert api.status_code == 422 and "step" in api.get_json()["errors"]
+    assert _stored(ws) == 0
+
+
+def test_i_dont_know_is_filed_for_every_service(client: FlaskClient, ws: Workspace) -> None:
+    values = form(activities=["*"])
+    values.pop("id_numero_famille")
+    page = _send(client, values)
+    assert values["email"][0] in html.unescape(page)  # "check your mailbox" at that address
+    with ws.db.session() as s:
+        (row,) = s.execute(select(RequestRow)).scalars().all()
+        assert set(row.activities) == {"cantine", "newsletter", "mediatheque"}
