@@ -11,6 +11,7 @@ import yaml
 from rich.text import Text
 
 from rgpd.commands._common import (
+    Column,
     Ctx,
     as_text,
     console,
@@ -20,6 +21,7 @@ from rgpd.commands._common import (
     table,
     warn,
     when,
+    wide_option,
 )
 from rgpd.errors import InvalidInput, UsageError
 from rgpd.i18n import _
@@ -118,6 +120,7 @@ def org_edit(c: Ctx, slug: str, pairs: tuple[str, ...]) -> int:
 
 @org_grp.command("list")
 @click.option("--json", "as_json", is_flag=True)
+@wide_option
 @pass_ctx
 def org_list(c: Ctx, as_json: bool) -> int:
     """List organisations.
@@ -132,7 +135,7 @@ def org_list(c: Ctx, as_json: bool) -> int:
     else:
         table(
             None,
-            [_("slug"), _("name"), _("kind"), "SIREN", _("DPO")],
+            [_("slug"), _("name"), _("kind"), Column("SIREN", wide=True), _("DPO")],
             [[o.slug, o.name, o.kind.value, o.siren, o.dpo_email] for o in orgs],
         )
     return 0
@@ -319,6 +322,7 @@ def registry_show(c: Ctx, ref: str, fmt: str) -> int:
 @click.option("--basis", type=click.Choice([b.value for b in LegalBasis]))
 @click.option("--search")
 @click.option("--json", "as_json", is_flag=True)
+@wide_option
 @pass_ctx
 def registry_list(
     c: Ctx, status: str | None, basis: str | None, search: str | None, as_json: bool
@@ -348,7 +352,7 @@ def registry_list(
         return 0
     table(
         _("{n} activities", n=len(recs)),
-        [_("ref"), _("name"), _("basis"), _("status"), _("version"), _("review")],
+        [_("ref"), _("name"), _("basis"), _("status"), Column(_("version"), wide=True), _("review")],
         [
             [
                 r.activity.ref,
@@ -390,6 +394,7 @@ def registry_delete(c: Ctx, ref: str) -> int:
     metavar="V1 V2",
     help="Show what changed between two versions.",
 )
+@wide_option
 @pass_ctx
 def registry_history(c: Ctx, ref: str, diff_versions: tuple[int, int] | None) -> int:
     """Every version of an activity, who changed it and when; or a diff between two.
@@ -421,7 +426,7 @@ def registry_history(c: Ctx, ref: str, diff_versions: tuple[int, int] | None) ->
         return 0
     table(
         _("history of {ref}", ref=ref),
-        [_("version"), _("change"), _("who"), _("when (UTC)"), _("digest")],
+        [_("version"), _("change"), _("who"), _("when (UTC)"), Column(_("digest"), wide=True)],
         [[v.version, v.change, v.actor, v.at, v.digest[:12]] for v in versions],
     )
     return 0
@@ -608,6 +613,7 @@ def registry_export(c: Ctx, fmt: str, out: str | None) -> int:
     "--file", "file", type=click.Path(dir_okay=False), help="YAML file with one processor."
 )
 @click.option("--list", "do_list", is_flag=True, help="List processors.")
+@wide_option
 @pass_ctx
 def registry_processor(c: Ctx, file: str | None, do_list: bool) -> int:
     """Add/update a processor (Art. 28) from YAML, or list them.
@@ -627,7 +633,7 @@ def registry_processor(c: Ctx, file: str | None, do_list: bool) -> int:
     if do_list or not file:
         table(
             None,
-            [_("ref"), _("name"), _("contract"), _("hosting"), "SecNumCloud"],
+            [_("ref"), _("name"), _("contract"), Column(_("hosting"), wide=True), "SecNumCloud"],
             [
                 [
                     p.ref,
@@ -731,6 +737,7 @@ def _print_clock(c: Ctx, b: Breach) -> None:
 
 @breach_grp.command("list")
 @click.option("--json", "as_json", is_flag=True)
+@wide_option
 @pass_ctx
 def breach_list(c: Ctx, as_json: bool) -> int:
     """Breaches with their 72-hour clock; overdue ones flagged.
@@ -770,7 +777,14 @@ def breach_list(c: Ctx, as_json: bool) -> int:
     else:
         table(
             None,
-            [_("ref"), _("title"), _("discovered"), _("72 h deadline"), _("notified"), _("state")],
+            [
+                _("ref"),
+                _("title"),
+                Column(_("discovered"), wide=True),
+                _("72 h deadline"),
+                _("notified"),
+                _("state"),
+            ],
             rows,
         )
     return 0
