@@ -220,7 +220,11 @@ def fit_columns(headers: list[str], rows: list[list[str]], budget: int) -> list[
 
 
 def table(
-    title: str | None, columns: list[str | Column], rows: list[list[Any]], *, wide: bool | None = None
+    title: str | None,
+    columns: list[str | Column],
+    rows: list[list[Any]],
+    *,
+    wide: bool | None = None,
 ) -> None:
     """Rows of values rendered as text (a cell never becomes markup), fitted to the terminal.
 
@@ -229,9 +233,7 @@ def table(
     lines; a word too long for its column is shortened with an ellipsis.
     """
     show_all = _wide if wide is None else wide
-    keep = [
-        i for i, c in enumerate(columns) if show_all or not (isinstance(c, Column) and c.wide)
-    ]
+    keep = [i for i, c in enumerate(columns) if show_all or not (isinstance(c, Column) and c.wide)]
     headers = [
         visible(c.header if isinstance(c, Column) else str(c)) for c in (columns[i] for i in keep)
     ]

@@ -352,7 +352,14 @@ def registry_list(
         return 0
     table(
         _("{n} activities", n=len(recs)),
-        [_("ref"), _("name"), _("basis"), _("status"), Column(_("version"), wide=True), _("review")],
+        [
+            _("ref"),
+            _("name"),
+            _("basis"),
+            _("status"),
+            Column(_("version"), wide=True),
+            _("review"),
+        ],
         [
             [
                 r.activity.ref,

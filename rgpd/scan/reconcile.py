@@ -585,9 +585,7 @@ def group_items(
         groups.setdefault(key, []).append(it)
     out = []
     for key, its in groups.items():
-        other = [
-            (it.activity_ref or "") if by == "rule" else it.rule.value for it in its
-        ]
+        other = [(it.activity_ref or "") if by == "rule" else it.rule.value for it in its]
         out.append(
             ReconcileGroup(
                 key=key,
