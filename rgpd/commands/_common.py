@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import textwrap
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,8 +107,25 @@ class SafeConsole(Console):
 
     def print(self, *objects: Any, markup: bool | None = None, **kwargs: Any) -> None:  # type: ignore[override]
         if not markup:
-            objects = tuple(as_text(o) if isinstance(o, str) else o for o in objects)
+            objects = tuple(
+                as_text(self._wrapped(o)) if isinstance(o, str) else o for o in objects
+            )
         super().print(*objects, markup=bool(markup), **kwargs)
+
+
+    def _wrapped(self, text: str) -> str:
+        """A sentence folded at the output's width on spaces only (issue 12: 80 columns).
+
+        Rich would cut a path or an e-mail address in two at the margin; a word longer
+        than the line stays whole on a line of its own.
+        """
+        width = self.width
+        if all(len(line) <= width for line in text.splitlines()):
+            return text
+        return "\n".join(
+            textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) or line
+            for line in text.splitlines()
+        )
 
 
 console = SafeConsole(highlight=False, soft_wrap=True, width=_width(), emoji=False)
@@ -208,7 +226,11 @@ def fit_columns(headers: list[str], rows: list[list[str]], budget: int) -> list[
     while excess > 0:
         i = max(range(n), key=lambda k: widths[k] - floor[k])
         if widths[i] <= floor[i]:
-            break  # cannot fit without cutting a date or a number: wider than asked
+            # Too many columns for the width even with words shortened: dates and numbers
+            # too get an ellipsis (down to 3 cells) rather than be split by the renderer.
+            i = max(range(n), key=lambda k: widths[k])
+            if widths[i] <= 3:
+                break
         widths[i] -= 1
         excess -= 1
     extra = budget - sum(widths)
