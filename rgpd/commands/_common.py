@@ -187,11 +187,15 @@ _TOKEN = re.compile(r"\S+")
 _MIN_WORD = 10
 
 
+def _is_path(token: str) -> bool:
+    return "/" in token.strip("/") or "\\" in token
+
+
 def _shorten(token: str, width: int) -> str:
     """``token`` cut to ``width`` cells with an ellipsis; a path keeps its end (the file name)."""
     if cell_len(token) <= width:
         return token
-    if "/" in token or "\\" in token:
+    if _is_path(token):
         tail = token
         while cell_len(tail) > width - 1:
             tail = tail[1:]
@@ -216,7 +220,8 @@ def fit_columns(headers: list[str], rows: list[list[str]], budget: int) -> list[
     need, floor, full = [], [], []
     for cells in cols:
         words = [w for c in cells for w in _TOKEN.findall(c)] or [""]
-        longest = max(cell_len(w) for w in words)
+        # a path shortened to its end still names its file: it gives way first
+        longest = max(min(cell_len(w), _MIN_WORD) if _is_path(w) else cell_len(w) for w in words)
         whole = max((cell_len(w) for w in words if _WHOLE.match(w)), default=1)
         need.append(max(longest, 1))
         floor.append(max(whole, min(longest, _MIN_WORD), 1))

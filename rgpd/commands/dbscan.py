@@ -355,7 +355,7 @@ def reconcile_cmd(
                 _("Rule"),
                 Column(_("Article"), wide=True),
                 _("Activity"),
-                _("Location"),
+                Column(_("Location"), wide=True),  # the message names it too
                 _("Message"),
             ],
             [
