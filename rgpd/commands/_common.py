@@ -107,11 +107,8 @@ class SafeConsole(Console):
 
     def print(self, *objects: Any, markup: bool | None = None, **kwargs: Any) -> None:  # type: ignore[override]
         if not markup:
-            objects = tuple(
-                as_text(self._wrapped(o)) if isinstance(o, str) else o for o in objects
-            )
+            objects = tuple(as_text(self._wrapped(o)) if isinstance(o, str) else o for o in objects)
         super().print(*objects, markup=bool(markup), **kwargs)
-
 
     def _wrapped(self, text: str) -> str:
         """A sentence folded at the output's width on spaces only (issue 12: 80 columns).
