@@ -480,3 +480,25 @@ def test_refused_at_the_end_offers_the_draft(home: Path) -> None:
     assert "recipients" in r.err
     saved = home / "registry-draft-cantine.yaml"
     assert yaml.safe_load(saved.read_text(encoding="utf-8"))["purposes"] == ["Repas"]
+
+
+def test_check_activity_field_is_the_models_validation(ws) -> None:  # type: ignore[no-untyped-def]
+    from rgpd.registry import service
+    from rgpd.registry.model import Activity, Organisation
+
+    service.add_org(ws, Organisation(slug="mairie", name="Ville"))
+    service.add_activity(ws, "mairie", Activity(ref="cantine", name="Cantine"))
+    assert service.check_activity_field(ws, "mairie", "legal_basis", "mission_publique") == (
+        "e",
+        [],
+    )
+    value, problems = service.check_activity_field(ws, "mairie", "ref", "cantine")
+    assert value is None and [p.field for p in problems] == ["ref"]
+    value, problems = service.check_activity_field(ws, "mairie", "ref", "Cantine 2")
+    assert value is None and "lowercase" in problems[0].problem
+    value, problems = service.check_activity_field(
+        ws, "mairie", "data_categories", [{"category": "sante", "retention": {"active": "5 ans"}}]
+    )
+    assert problems == [] and value[0]["retention"]["active"] == "5y"
+    _value, problems = service.check_activity_field(ws, "mairie", "review_date", "2027-02-30")
+    assert [p.field for p in problems] == ["review_date"]
