@@ -34,6 +34,12 @@ class Ctx:
     _ws: Workspace | None = field(default=None, repr=False)
     _settings: Settings | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        # One invocation, one --wide: the root group makes a Ctx before the command's
+        # options are parsed, so a program running many commands does not inherit it.
+        global _wide
+        _wide = False
+
     @property
     def settings(self) -> Settings:
         if self._settings is None:
