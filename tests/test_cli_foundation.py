@@ -138,6 +138,7 @@ def test_interactive_add(home: Path) -> None:
                 "etat_civil,coordonnees",
                 "3y",
                 "3y",
+                "",  # no review date
             ]
         )
         + "\n"

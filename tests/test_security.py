@@ -318,7 +318,7 @@ def test_file_named_like_markup_is_listed_verbatim(cli_env: list[str], tmp_path:
     try:
         r = run_cli([*cli_env, "scan", "files", str(share), "--depth", "quick", "--workers", "1"])
         assert r.code in (0, 1), r.all
-        r = run_cli([*cli_env, "findings", "list"])
+        r = run_cli([*cli_env, "findings", "list", "--details"])
     finally:
         shutil.rmtree(share)
     assert f"{share}/[blink red]ALERTE.txt" in r.out, r.all
@@ -416,7 +416,7 @@ def test_identifiers_in_file_names_are_masked_in_findings_list(
     try:
         r = run_cli([*cli_env, "scan", "files", str(share), "--depth", "quick", "--workers", "1"])
         assert r.code in (0, 1), r.all
-        r = run_cli([*cli_env, "findings", "list"])
+        r = run_cli([*cli_env, "findings", "list", "--details"])
     finally:
         shutil.rmtree(share)
     assert "attestation 2 69" in r.out and "588 157" not in r.out, r.all

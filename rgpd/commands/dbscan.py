@@ -19,7 +19,17 @@ from typing import Any
 
 import click
 
-from rgpd.commands._common import Ctx, console, emit_json, emit_jsonl, pass_ctx, table, warn
+from rgpd.commands._common import (
+    Column,
+    Ctx,
+    console,
+    emit_json,
+    emit_jsonl,
+    pass_ctx,
+    table,
+    warn,
+    wide_option,
+)
 from rgpd.commands.scan import choice_option, depth_option, fail_on_option
 from rgpd.i18n import _
 
@@ -60,6 +70,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
     help="jsonl: one object per (column, entity type).",
 )
 @fail_on_option()
+@wide_option
 @pass_ctx
 def scan_db_cmd(
     c: Ctx,
@@ -164,9 +175,9 @@ def scan_db_cmd(
                     _("Column"),
                     _("Entity"),
                     _("Share"),
-                    _("Confidence"),
-                    _("Basis"),
-                    _("Evidence"),
+                    Column(_("Confidence"), wide=True),
+                    Column(_("Basis"), wide=True),
+                    Column(_("Evidence"), wide=True),
                 ],
                 [
                     [
@@ -310,28 +321,43 @@ def scan_run_cmd(c: Ctx, profile: str, no_notify: bool, log_fmt: str, fmt: str) 
 )
 @choice_option("--format", "fmt", choices=["table", "jsonl"], default="table")
 @click.option("--no-store", is_flag=True, help="Do not keep this batch for the reports.")
+@choice_option("--by", "by", choices=["rule", "activity"], default="rule")
+@click.option("--details", is_flag=True, help="Every result, one line each, instead of counts.")
+@wide_option
 @pass_ctx
-def reconcile_cmd(c: Ctx, recent_days: int, fmt: str, no_store: bool) -> int:
+def reconcile_cmd(
+    c: Ctx, recent_days: int, fmt: str, no_store: bool, by: str, details: bool
+) -> int:
     """Hold the findings against the register: undeclared processing, Art. 9 data where none is
     declared, NIR without décret 2019-341 authorisation, retention overruns, locations not
     scanned, categories never seen. Exit 1 when any contradiction remains.
 
     \b
     Example:
-      rgpd --org mairie reconcile --format jsonl
+      rgpd --org mairie reconcile --by activity
+      rgpd --org mairie reconcile --details --format jsonl
     """
-    from rgpd.scan.reconcile import run_reconcile
+    from rgpd.scan.reconcile import group_items, run_reconcile
 
     rep = run_reconcile(c.ws, c.org_slug(), recent_days=recent_days, store=not no_store)
     if fmt == "jsonl":
         for it in rep.items:
             emit_jsonl(it.public())
         sys.stdout.flush()
+    elif rep.items and not details:
+        _show_groups(group_items(rep.items, by=by, new=rep.new), by)
     elif rep.items:
         new = {it.key for it in rep.new}
         table(
             None,
-            [_("Severity"), _("Rule"), _("Article"), _("Activity"), _("Location"), _("Message")],
+            [
+                _("Severity"),
+                _("Rule"),
+                Column(_("Article"), wide=True),
+                _("Activity"),
+                Column(_("Location"), wide=True),  # the message names it too
+                _("Message"),
+            ],
             [
                 [
                     it.severity + (" *" if it.key in new else ""),
@@ -356,7 +382,44 @@ def reconcile_cmd(c: Ctx, recent_days: int, fmt: str, no_store: bool) -> int:
         )
     else:
         console.print(_("The findings agree with the register."), markup=False)
+    if rep.items and fmt != "jsonl" and not details:
+        console.print(_("Every result: rgpd reconcile --details"), markup=False)
     return 1 if rep.items else 0
+
+
+#: Activities (or rules) named on one summary line; the count is always complete.
+_LISTED = 4
+
+
+def _show_groups(groups: list[Any], by: str) -> None:
+    """One line per rule (or activity) with its count: the summary cron mails and a DPO read."""
+
+    def listed(names: tuple[str, ...]) -> str:
+        more = len(names) - _LISTED
+        return ", ".join(names[:_LISTED]) + (" " + _("(+{n})", n=more) if more > 0 else "")
+
+    table(
+        None,
+        [
+            _("Severity"),
+            _("Rule") if by == "rule" else _("Activity"),
+            _("Count"),
+            _("New"),
+            Column(_("Article"), wide=True),
+            _("Activities") if by == "rule" else _("Rules"),
+        ],
+        [
+            [
+                g.severity,
+                g.key or "—",
+                g.count,
+                g.new or "",
+                "; ".join(g.articles),
+                listed(g.others) or "—",
+            ]
+            for g in groups
+        ],
+    )
 
 
 def _rgpd_bin() -> str:

@@ -8,7 +8,17 @@ from typing import Any
 
 import click
 
-from rgpd.commands._common import Ctx, console, emit_json, ok, pass_ctx, table, warn
+from rgpd.commands._common import (
+    Column,
+    Ctx,
+    console,
+    emit_json,
+    ok,
+    pass_ctx,
+    table,
+    warn,
+    wide_option,
+)
 from rgpd.commands.requests import requests_grp
 from rgpd.errors import InvalidInput
 from rgpd.i18n import _
@@ -23,8 +33,8 @@ def _show_discovery(res: discovery.DiscoveryResult) -> None:
             _("Location"),
             _("Matches"),
             _("Status"),
-            _("Confidence"),
-            _("Why"),
+            Column(_("Confidence"), wide=True),
+            Column(_("Why"), wide=True),
             _("Ids"),
         ],
         [
@@ -71,6 +81,7 @@ def _show_discovery(res: discovery.DiscoveryResult) -> None:
 @click.option("--confirm", "confirm", multiple=True, metavar="ID", help="Confirm a match (repeat).")
 @click.option("--reject", "reject", multiple=True, metavar="ID", help="Reject a match (repeat).")
 @click.option("--json", "as_json", is_flag=True)
+@wide_option
 @pass_ctx
 def discover_cmd(
     c: Ctx,
@@ -123,7 +134,7 @@ def _parse_sets(values: tuple[str, ...]) -> dict[str, str]:
 def _show_plan(plan: erasure.ErasurePlan) -> None:
     table(
         _("Erasure plan of {ref}", ref=plan.reference),
-        [_("Location"), _("Id"), _("Action"), _("Columns"), _("Kept because")],
+        [_("Location"), _("Id"), _("Action"), Column(_("Columns"), wide=True), _("Kept because")],
         [
             [
                 f"{r.connection}:{r.table}",
@@ -177,7 +188,14 @@ def _show_outcome(out: erasure.Outcome) -> None:
             )
     table(
         _("{kind} of {ref}", kind=out.kind, ref=out.reference),
-        [_("Source"), _("Table"), _("Status"), _("Rows"), _("Person's rows"), _("Changes")],
+        [
+            _("Source"),
+            _("Table"),
+            _("Status"),
+            Column(_("Rows"), wide=True),
+            _("Person's rows"),
+            _("Changes"),
+        ],
         rows,
     )
     if out.files_deleted or out.files_redacted:
@@ -222,6 +240,7 @@ def _show_outcome(out: erasure.Outcome) -> None:
 )
 @click.option("--no-pdf", is_flag=True, help="HTML report only.")
 @click.option("--json", "as_json", is_flag=True)
+@wide_option
 @pass_ctx
 def fulfil_cmd(
     c: Ctx,

@@ -11,6 +11,7 @@ import yaml
 from rich.text import Text
 
 from rgpd.commands._common import (
+    Column,
     Ctx,
     as_text,
     console,
@@ -20,8 +21,9 @@ from rgpd.commands._common import (
     table,
     warn,
     when,
+    wide_option,
 )
-from rgpd.errors import InvalidInput, UsageError
+from rgpd.errors import InvalidInput, RgpdError, UsageError
 from rgpd.i18n import _
 from rgpd.registry import service
 from rgpd.registry.model import (
@@ -118,6 +120,7 @@ def org_edit(c: Ctx, slug: str, pairs: tuple[str, ...]) -> int:
 
 @org_grp.command("list")
 @click.option("--json", "as_json", is_flag=True)
+@wide_option
 @pass_ctx
 def org_list(c: Ctx, as_json: bool) -> int:
     """List organisations.
@@ -132,7 +135,7 @@ def org_list(c: Ctx, as_json: bool) -> int:
     else:
         table(
             None,
-            [_("slug"), _("name"), _("kind"), "SIREN", _("DPO")],
+            [_("slug"), _("name"), _("kind"), Column("SIREN", wide=True), _("DPO")],
             [[o.slug, o.name, o.kind.value, o.siren, o.dpo_email] for o in orgs],
         )
     return 0
@@ -168,65 +171,244 @@ def registry_grp() -> None:
     """
 
 
-def _prompt_activity() -> dict[str, Any]:
-    ref = click.prompt(_("Reference (lowercase, e.g. cantine)"))
-    name = click.prompt(_("Name"))
-    purposes = [
-        p.strip() for p in click.prompt(_("Purposes (separated by ';')")).split(";") if p.strip()
-    ]
-    basis = click.prompt(
+def _listed(value: Any, sep: str) -> str | None:
+    """A draft's value as it was typed at its prompt (the default shown on resume)."""
+    if value is None or value == []:
+        return None
+    if isinstance(value, list):
+        return sep.join(str(v) for v in value)
+    return str(value)
+
+
+def _split(text: str, sep: str) -> list[str]:
+    return [x.strip() for x in text.split(sep) if x.strip()]
+
+
+def _ask(
+    c: Ctx,
+    org: str,
+    draft: dict[str, Any],
+    field: str,
+    text: str,
+    parse: Any = str,
+    *,
+    shown: str | None = None,
+    default: str | None = None,
+    optional: bool = False,
+) -> Any:
+    """Ask for one field until the register accepts it; the answer goes into ``draft`` at once.
+
+    Each answer is checked by :func:`rgpd.registry.service.check_activity_field` (the
+    model's own validation, and uniqueness for the reference) and asked again with
+    the reason when refused (issue 12). ``draft`` is filled as answers come, so what
+    was typed survives an interruption.
+    """
+    previous = shown if shown is not None else _listed(draft.get(field), ", ")
+    while True:
+        raw = click.prompt(
+            text,
+            default=previous or default or ("" if optional else None),
+            show_default=bool(previous or default),
+        ).strip()
+        if not raw and optional:
+            draft.pop(field, None)
+            return None
+        value, problems = service.check_activity_field(c.ws, org, field, parse(raw))
+        if not problems:
+            draft[field] = value
+            return value
+        for p in problems:
+            warn(f"{p.field}: {p.problem}")
+
+
+def _as_date(text: str) -> str:
+    """« 31/12/2027 » or « 2027-12-31 »: French dates as the CNIL template has them."""
+    from rgpd.registry.io.labels import parse_date
+
+    d = parse_date(text)
+    return d.isoformat() if d else text  # the model says what is wrong with the rest
+
+
+def _prompt_activity(c: Ctx, org: str, draft: dict[str, Any]) -> None:
+    """The prompts of ``registry add``, filling ``draft`` (a resumed draft gives the defaults)."""
+    from rgpd.taxonomy import ART9_CATEGORIES
+
+    _ask(c, org, draft, "ref", _("Reference (lowercase, e.g. cantine)"))
+    _ask(c, org, draft, "name", _("Name"))
+    _ask(
+        c,
+        org,
+        draft,
+        "purposes",
+        _("Purposes (separated by ';')"),
+        lambda t: _split(t, ";"),
+        shown=_listed(draft.get("purposes"), "; "),
+    )
+    basis = _ask(
+        c,
+        org,
+        draft,
+        "legal_basis",
         _(
             "Legal basis, Art. 6(1): a consent, b contract, c legal obligation, d vital interests, "
             "e public task, f legitimate interests"
         ),
-        type=click.Choice([b.value for b in LegalBasis]),
     )
-    basis_text = ""
     if basis in ("c", "e"):
-        basis_text = click.prompt(_("Text grounding it (e.g. CGCT art. L2121-29)"), default="")
-    subjects = click.prompt(
+        _ask(
+            c,
+            org,
+            draft,
+            "legal_basis_text",
+            _("Text grounding it (e.g. CGCT art. L2121-29)"),
+            optional=True,
+        )
+    _ask(
+        c,
+        org,
+        draft,
+        "data_subjects",
         _(
             "Data subjects ({choices}), separated by ','",
             choices=", ".join(s.value for s in SubjectCategory),
         ),
+        lambda t: _split(t, ","),
         default="usagers",
     )
-    cats = click.prompt(
+    kept = {u["category"]: u for u in draft.get("data_categories", []) if isinstance(u, dict)}
+    cats = _ask(
+        c,
+        org,
+        draft,
+        "data_categories",
         _("Data categories ({choices}), separated by ','", choices=", ".join(CATEGORIES)),
+        lambda t: [kept.get(k, {"category": k}) for k in _split(t, ",")],
+        shown=_listed([u.get("category") for u in kept.values()], ","),
         default="etat_civil,coordonnees",
     )
-    uses = []
-    for cat in [x.strip() for x in cats.split(",") if x.strip()]:
-        dur = click.prompt(_("Retention of {cat} (active period, e.g. 5y)", cat=cat), default="")
-        uses.append({"category": cat, **({"retention": {"active": dur}} if dur else {})})
-    return {
-        "ref": ref,
-        "name": name,
-        "purposes": purposes,
-        "legal_basis": basis,
-        **({"legal_basis_text": basis_text} if basis_text else {}),
-        "data_subjects": [s.strip() for s in subjects.split(",") if s.strip()],
-        "data_categories": uses,
-    }
+    for i, use in enumerate(list(cats)):
+        before = (use.get("retention") or {}).get("active")
+        while True:
+            dur = click.prompt(
+                _("Retention of {cat} (active period, e.g. 5y)", cat=use["category"]),
+                default=before or "",
+                show_default=bool(before),
+            ).strip()
+            uses = [dict(u) for u in draft["data_categories"]]
+            uses[i].pop("retention", None)
+            if dur:
+                uses[i]["retention"] = {"active": dur}
+            value, problems = service.check_activity_field(c.ws, org, "data_categories", uses)
+            if not problems:
+                draft["data_categories"] = value
+                break
+            for p in problems:
+                warn(f"{p.field}: {p.problem}")
+    special = sorted({u["category"] for u in draft["data_categories"]} & ART9_CATEGORIES)
+    if special:
+        # Art. 9(1) forbids these categories unless one condition of Art. 9(2) applies.
+        _ask(
+            c,
+            org,
+            draft,
+            "art9_condition",
+            _(
+                "Special categories ({categories}): condition of Art. 9(2): a explicit consent, "
+                "b employment and social protection law, c vital interests, d non-profit body, "
+                "e made public by the person, f legal claims, g substantial public interest, "
+                "h health or social care, i public health, j archiving, research, statistics",
+                categories=", ".join(special),
+            ),
+            str.lower,
+        )
+        _ask(c, org, draft, "art9_details", _("Details of the Art. 9(2) condition"), optional=True)
+    else:
+        draft.pop("art9_condition", None)
+    _ask(
+        c,
+        org,
+        draft,
+        "review_date",
+        _("Next review date (DD/MM/YYYY or YYYY-MM-DD, empty for none)"),
+        _as_date,
+        optional=True,
+    )
+
+
+def _free_draft_path(ref: Any) -> Path:
+    stem = f"registry-draft-{ref}" if isinstance(ref, str) and ref else "registry-draft"
+    path, n = Path(f"{stem}.yaml"), 2
+    while path.exists():
+        path, n = Path(f"{stem}-{n}.yaml"), n + 1
+    return path
+
+
+def _offer_draft(draft: dict[str, Any]) -> None:
+    """Never discard what was typed: offer to keep it as a YAML draft to resume from.
+
+    When the question itself cannot be answered (a second Ctrl-C, input closed),
+    the draft is kept anyway: a file too many is cheaper than the lost answers.
+    """
+    path = _free_draft_path(draft.get("ref"))
+    try:
+        keep = click.confirm(_("Save what you typed to {path}?", path=path), default=True)
+    except (click.Abort, KeyboardInterrupt, EOFError):
+        keep = True
+    if not keep:
+        return
+    path.write_text(yaml.safe_dump(draft, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    warn(
+        _(
+            "draft saved to {path}; resume with: rgpd registry add --from-draft {path}",
+            path=path,
+        )
+    )
 
 
 @registry_grp.command("add")
 @click.option(
     "--file", "file", type=click.Path(dir_okay=False), help="YAML file with one activity."
 )
+@click.option(
+    "--from-draft",
+    "from_draft",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Resume the prompts from a draft saved by an interrupted `registry add`.",
+)
 @pass_ctx
-def registry_add(c: Ctx, file: str | None) -> int:
+def registry_add(c: Ctx, file: str | None, from_draft: str | None) -> int:
     """Add an activity, interactively or from a YAML file.
+
+    Each answer is checked at its prompt and asked again when refused; if the
+    prompts are interrupted (Ctrl-C) or the activity is refused at the end, what
+    was typed can be saved as a draft and resumed with --from-draft.
 
     \b
     Examples:
       rgpd --org mairie registry add                 # prompts with choices
       rgpd --org mairie registry add --file cantine.yaml
+      rgpd --org mairie registry add --from-draft registry-draft-cantine.yaml
     """
     org = c.org_slug()
-    data = _read_yaml(file) if file else _prompt_activity()
-    act = service.validate(Activity, data, file or "activity")
-    service.add_activity(c.ws, org, act)
+    if file:
+        act = service.validate(Activity, _read_yaml(file), file)
+        service.add_activity(c.ws, org, act)
+        ok(_("activity {ref} added (version 1)", ref=act.ref))
+        return 0
+    draft: dict[str, Any] = {}
+    if from_draft:
+        loaded = _read_yaml(from_draft)
+        if not isinstance(loaded, dict):
+            raise InvalidInput(from_draft, _("a draft is a YAML mapping of an activity's fields"))
+        draft.update(loaded)
+    try:
+        _prompt_activity(c, org, draft)
+        act = service.validate(Activity, draft, from_draft or "activity")
+        service.add_activity(c.ws, org, act)
+    except (click.Abort, KeyboardInterrupt, RgpdError):
+        if draft:
+            _offer_draft(draft)
+        raise
     ok(_("activity {ref} added (version 1)", ref=act.ref))
     return 0
 
@@ -319,6 +501,7 @@ def registry_show(c: Ctx, ref: str, fmt: str) -> int:
 @click.option("--basis", type=click.Choice([b.value for b in LegalBasis]))
 @click.option("--search")
 @click.option("--json", "as_json", is_flag=True)
+@wide_option
 @pass_ctx
 def registry_list(
     c: Ctx, status: str | None, basis: str | None, search: str | None, as_json: bool
@@ -348,7 +531,14 @@ def registry_list(
         return 0
     table(
         _("{n} activities", n=len(recs)),
-        [_("ref"), _("name"), _("basis"), _("status"), _("version"), _("review")],
+        [
+            _("ref"),
+            _("name"),
+            _("basis"),
+            _("status"),
+            Column(_("version"), wide=True),
+            _("review"),
+        ],
         [
             [
                 r.activity.ref,
@@ -390,6 +580,7 @@ def registry_delete(c: Ctx, ref: str) -> int:
     metavar="V1 V2",
     help="Show what changed between two versions.",
 )
+@wide_option
 @pass_ctx
 def registry_history(c: Ctx, ref: str, diff_versions: tuple[int, int] | None) -> int:
     """Every version of an activity, who changed it and when; or a diff between two.
@@ -421,7 +612,7 @@ def registry_history(c: Ctx, ref: str, diff_versions: tuple[int, int] | None) ->
         return 0
     table(
         _("history of {ref}", ref=ref),
-        [_("version"), _("change"), _("who"), _("when (UTC)"), _("digest")],
+        [_("version"), _("change"), _("who"), _("when (UTC)"), Column(_("digest"), wide=True)],
         [[v.version, v.change, v.actor, v.at, v.digest[:12]] for v in versions],
     )
     return 0
@@ -614,6 +805,7 @@ def registry_export(c: Ctx, fmt: str, out: str | None) -> int:
     "--file", "file", type=click.Path(dir_okay=False), help="YAML file with one processor."
 )
 @click.option("--list", "do_list", is_flag=True, help="List processors.")
+@wide_option
 @pass_ctx
 def registry_processor(c: Ctx, file: str | None, do_list: bool) -> int:
     """Add/update a processor (Art. 28) from YAML, or list them.
@@ -633,7 +825,7 @@ def registry_processor(c: Ctx, file: str | None, do_list: bool) -> int:
     if do_list or not file:
         table(
             None,
-            [_("ref"), _("name"), _("contract"), _("hosting"), "SecNumCloud"],
+            [_("ref"), _("name"), _("contract"), Column(_("hosting"), wide=True), "SecNumCloud"],
             [
                 [
                     p.ref,
@@ -737,6 +929,7 @@ def _print_clock(c: Ctx, b: Breach) -> None:
 
 @breach_grp.command("list")
 @click.option("--json", "as_json", is_flag=True)
+@wide_option
 @pass_ctx
 def breach_list(c: Ctx, as_json: bool) -> int:
     """Breaches with their 72-hour clock; overdue ones flagged.
@@ -776,7 +969,14 @@ def breach_list(c: Ctx, as_json: bool) -> int:
     else:
         table(
             None,
-            [_("ref"), _("title"), _("discovered"), _("72 h deadline"), _("notified"), _("state")],
+            [
+                _("ref"),
+                _("title"),
+                Column(_("discovered"), wide=True),
+                _("72 h deadline"),
+                _("notified"),
+                _("state"),
+            ],
             rows,
         )
     return 0

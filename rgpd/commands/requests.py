@@ -7,7 +7,17 @@ from typing import Any
 
 import click
 
-from rgpd.commands._common import Ctx, console, emit_json, ok, pass_ctx, table, warn
+from rgpd.commands._common import (
+    Column,
+    Ctx,
+    console,
+    emit_json,
+    ok,
+    pass_ctx,
+    table,
+    warn,
+    wide_option,
+)
 from rgpd.errors import InvalidInput
 from rgpd.i18n import _, format_date
 from rgpd.requests import intake, letters, reminders, service
@@ -118,10 +128,10 @@ def _print_list(records: list[service.RequestRecord], title: str) -> None:
             _("Reference"),
             _("Right"),
             _("State"),
-            _("Received"),
+            Column(_("Received"), wide=True),
             _("Due"),
             _("Status"),
-            _("Assigned"),
+            Column(_("Assigned"), wide=True),
         ],
         [
             [
@@ -275,6 +285,7 @@ def new_cmd(
 @click.option("--email", default=None, help="Requests from this e-mail (blind index).")
 @click.option("--all", "include_closed", is_flag=True, help="Include closed requests.")
 @click.option("--json", "as_json", is_flag=True)
+@wide_option
 @pass_ctx
 def list_cmd(
     c: Ctx,
@@ -313,6 +324,7 @@ def list_cmd(
 @requests_grp.command("show")
 @click.argument("ref")
 @click.option("--json", "as_json", is_flag=True)
+@wide_option
 @pass_ctx
 def show_cmd(c: Ctx, ref: str, as_json: bool) -> int:
     """Show one request with its contents and history (the reading is audited).
@@ -332,7 +344,15 @@ def show_cmd(c: Ctx, ref: str, as_json: bool) -> int:
     table(r.reference, [_("Field"), _("Value")], [[k, v] for k, v in {**d, **sub}.items()])
     table(
         _("History"),
-        [_("#"), _("On"), _("Action"), _("From"), _("To"), _("By"), _("Reason")],
+        [
+            Column(_("#"), wide=True),
+            _("On"),
+            _("Action"),
+            Column(_("From"), wide=True),
+            _("To"),
+            _("By"),
+            _("Reason"),
+        ],
         [
             [e["seq"], e["on"], e["action"], e["from"], e["to"], e["actor"], e["reason"]]
             for e in events
@@ -572,6 +592,7 @@ def documents_cmd(c: Ctx, ref: str, out_dir: str) -> int:
 @requests_grp.command("due")
 @click.option("--notify", is_flag=True, help="E-mail the list to the organisation's DPO.")
 @click.option("--json", "as_json", is_flag=True)
+@wide_option
 @pass_ctx
 def due_cmd(c: Ctx, notify: bool, as_json: bool) -> int:
     """What must be answered this week (overdue first); exit 1 when something is overdue.

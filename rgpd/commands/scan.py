@@ -20,12 +20,23 @@ from typing import Any
 import click
 from click.decorators import FC
 
-from rgpd.commands._common import Ctx, console, emit_jsonl, err_console, pass_ctx, table, warn
+from rgpd.commands._common import (
+    Column,
+    Ctx,
+    console,
+    emit_jsonl,
+    err_console,
+    pass_ctx,
+    table,
+    warn,
+    wide_option,
+)
 from rgpd.i18n import _
 from rgpd.scan.findings import (
     FindingRecord,
     Severity,
     at_or_above,
+    group_findings,
     list_findings,
     show_source,
     stored_uri,
@@ -167,6 +178,7 @@ class _Bar:
 @click.option("--tls-ca", metavar="FILE", help="Dask TLS: CA certificate.")
 @click.option("--tls-cert", metavar="FILE", help="Dask TLS: this client's certificate.")
 @click.option("--tls-key", metavar="FILE", help="Dask TLS: this client's private key.")
+@wide_option
 @pass_ctx
 def scan_files_cmd(
     c: Ctx,
@@ -309,23 +321,43 @@ def _summary(res: Any, *, to_stderr: bool) -> None:
             out.print(_("…and {n} more", n=len(res.errors) - len(shown)), markup=False)
 
 
-def _by_entity(findings: list[FindingRecord]) -> None:
+#: Folders (or entity types) named on one summary line; the counts are always complete.
+_LISTED = 3
+
+
+def _by_entity(findings: list[FindingRecord], by: str = "entity") -> None:
+    """The findings counted by entity type (or folder): a few lines, not one per file."""
     if not findings:
         return
-    files: dict[str, set[str]] = defaultdict(set)
-    occ: dict[str, int] = defaultdict(int)
-    sev: dict[str, Severity] = {}
-    for f in findings:
-        files[f.entity_type].add(f.source)
-        occ[f.entity_type] += f.count
-        sev[f.entity_type] = f.severity
-    order = sorted(files, key=lambda e: (-sev[e].rank, e))
+
+    def listed(names: tuple[str, ...]) -> str:
+        more = len(names) - _LISTED
+        shown = [mask_path(n) for n in names[:_LISTED]] if by == "entity" else names[:_LISTED]
+        return ", ".join(shown) + (" " + _("(+{n})", n=more) if more > 0 else "")
+
     table(
-        _("Findings by entity type"),
-        [_("Entity"), _("Severity"), _("Sources"), _("Occurrences")],
-        [[e, sev[e].value, len(files[e]), occ[e]] for e in order],
+        _("Findings by entity type") if by == "entity" else _("Findings by folder"),
+        [
+            _("Entity") if by == "entity" else _("Folder"),
+            _("Severity"),
+            _("Sources"),
+            _("Occurrences"),
+            Column(_("Folders") if by == "entity" else _("Entities"), wide=True),
+        ],
+        [
+            [
+                (g.key + (" (Art. 9)" if g.special else ""))
+                if by == "entity"
+                else mask_path(g.key),
+                g.severity.value,
+                g.sources,
+                g.occurrences,
+                listed(g.others),
+            ]
+            for g in group_findings(findings, by=by)
+        ],
     )
-    console.print(_("Details: rgpd findings list [--entity TYPE] [--path GLOB]"))
+    console.print(_("Details: rgpd findings list --details [--entity TYPE] [--path GLOB]"))
 
 
 # ------------------------------------------------------------------ findings
@@ -346,14 +378,26 @@ def findings_group() -> None:
 @click.option("--special", is_flag=True, help="Only Art. 9 / Art. 10 special categories.")
 @click.option("--path", "path_glob", metavar="GLOB", help="Glob on the source path, or a folder.")
 @choice_option("--format", "fmt", choices=["table", "jsonl"], default="table")
+@choice_option("--by", "by", choices=["entity", "folder"], default="entity")
+@click.option("--details", is_flag=True, help="One line per (source, entity type).")
+@wide_option
 @pass_ctx
 def findings_list(
-    c: Ctx, entity: str | None, special: bool, path_glob: str | None, fmt: str
+    c: Ctx,
+    entity: str | None,
+    special: bool,
+    path_glob: str | None,
+    fmt: str,
+    by: str,
+    details: bool,
 ) -> int:
-    """List current findings, one line per (source, entity type).
+    """Current findings counted by entity type or folder; --details for one line per
+    (source, entity type).
 
     \b
     Example:
+      rgpd --org mairie findings list --by folder
+      rgpd --org mairie findings list --special --details
       rgpd --org mairie findings list --special --format jsonl
     """
     rows = list_findings(
@@ -370,9 +414,19 @@ def findings_list(
     if not rows:
         warn(_("no findings"))
         return 0
+    if not details:
+        _by_entity(rows, by)
+        return 0
     table(
         None,
-        [_("Source"), _("Entity"), _("Severity"), _("Count"), _("Score"), _("Evidence")],
+        [
+            _("Source"),
+            _("Entity"),
+            _("Severity"),
+            _("Count"),
+            Column(_("Score"), wide=True),
+            Column(_("Evidence"), wide=True),
+        ],
         [
             [
                 mask_path(f.source),  # identifiers in file names masked; `findings show` in clear
@@ -391,6 +445,7 @@ def findings_list(
 @findings_group.command("show")
 @click.argument("uri")
 @choice_option("--format", "fmt", choices=["table", "json"], default="table")
+@wide_option
 @pass_ctx
 def findings_show(c: Ctx, uri: str, fmt: str) -> int:
     """Show one scanned source: state, findings with locations, recent errors.
@@ -437,7 +492,14 @@ def findings_show(c: Ctx, uri: str, fmt: str) -> int:
     if d.findings:
         table(
             None,
-            [_("Entity"), _("Severity"), _("Count"), _("Score"), _("Evidence"), _("Where")],
+            [
+                _("Entity"),
+                _("Severity"),
+                _("Count"),
+                Column(_("Score"), wide=True),
+                _("Evidence"),
+                _("Where"),
+            ],
             [
                 [
                     f.entity_type,

@@ -160,6 +160,41 @@ def candidates(path: str, root: str | None, absolute: bool) -> list[str]:
     return []
 
 
+def from_share(path: str, roots: Iterable[str | None]) -> str:
+    """``path`` as the DPO names it: from the scanned share's own folder, not the server's.
+
+    ``/srv/partage/RH/paie.xlsx`` scanned under ``/srv/partage`` is
+    ``partage/RH/paie.xlsx``, the form a relative register pattern is matched against
+    (:func:`candidates`); the deepest root wins, an archive member keeps its
+    ``!inner`` part, a path under no known root is returned unchanged. Reports show
+    this form (issue 12): the mount point says nothing to a reader and tells an
+    outsider how the server is laid out.
+    """
+    container, bang, member = path.partition("!")
+    best: tuple[int, str] | None = None
+    for root in roots:
+        if not root:
+            continue
+        forms = candidates(container, root, absolute=False)
+        if forms and (best is None or len(root) > best[0]):
+            best = (len(root), forms[-1])
+    return path if best is None else best[1] + bang + member
+
+
+def share_folder(path: str, root: str | None) -> str:
+    """The first folder of ``path`` under its share (``partage/RH``), where findings are grouped.
+
+    A file at the top of the share counts for the share itself; a path under no root
+    for its own folder.
+    """
+    container = path.split("!", 1)[0]
+    shown = from_share(container, [root])
+    if shown == container:
+        return container.rsplit("/", 1)[0] if "/" in container else container
+    parts = shown.split("/")
+    return "/".join(parts[:2]) if len(parts) > 2 else parts[0]
+
+
 def path_covered(pattern: str, path: str, root: str | None = None) -> bool:
     """Does the files location ``pattern`` cover ``path`` (found under the scanned ``root``)?"""
     pat = normalise(pattern)

@@ -209,21 +209,53 @@ def _write_activity(
     return kind, row
 
 
+def _ref_taken(s: Session, org_id: int, ref: str) -> bool:
+    return bool(
+        s.execute(
+            select(ActivityRow.id).where(
+                ActivityRow.org_id == org_id,
+                ActivityRow.ref == ref,
+                ActivityRow.deleted.is_(False),
+            )
+        ).scalar()
+    )
+
+
+def _ref_taken_message(ref: str) -> str:
+    return _("activity {ref} already exists; use `registry edit`", ref=repr(ref))
+
+
 def add_activity(ws: Workspace, org: str, activity: Activity) -> ActivityRecord:
     with ws.db.session() as s:
         o = _org_row(s, org)
-        if s.execute(
-            select(ActivityRow.id).where(
-                ActivityRow.org_id == o.id,
-                ActivityRow.ref == activity.ref,
-                ActivityRow.deleted.is_(False),
-            )
-        ).scalar():
-            raise Conflict(
-                _("activity {ref} already exists; use `registry edit`", ref=repr(activity.ref))
-            )
+        if _ref_taken(s, o.id, activity.ref):
+            raise Conflict(_ref_taken_message(activity.ref))
         _kind, row = _write_activity(s, ws, o, activity)
         return ActivityRecord(o.slug, activity, row.version, row.updated_at)
+
+
+def check_activity_field(
+    ws: Workspace, org: str, field: str, value: Any
+) -> tuple[Any, list[FieldProblem]]:
+    """One answer of an activity being typed, as the register would keep it, or what is wrong.
+
+    ``registry add`` asks field by field (issue 12): each answer is held against the
+    :class:`Activity` model itself, the one validation (not a copy of its rules), and
+    a new reference against the register, so that a mistake is caught at its prompt
+    instead of ten prompts later. Rules across fields are checked when the whole
+    activity is validated at the end. Returns the canonical value (``"5 ans"`` →
+    ``"5y"``, ``"mission_publique"`` → ``"e"``) and no problem, or ``None`` and the
+    problems.
+    """
+    try:
+        act = Activity.model_validate({"ref": "draft", "name": "draft", field: value})
+    except ValidationError as exc:
+        return None, problems_from(exc)
+    if field == "ref":
+        with ws.db.session() as s:
+            if _ref_taken(s, _org_row(s, org).id, act.ref):
+                return None, [FieldProblem("ref", _ref_taken_message(act.ref))]
+    return act.model_dump(mode="json", exclude_none=True).get(field), []
 
 
 def save_activity(ws: Workspace, org: str, activity: Activity) -> tuple[str, ActivityRecord]:

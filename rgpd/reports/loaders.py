@@ -146,6 +146,12 @@ def _load_scan(s: Session, oid: int) -> ScanData:
             .group_by(ScanSourceRow.status)
         ).all()
     }
+    # the folders file scans were run on (as rgpd.scan.paths.scan_roots), to show paths from
+    roots = s.execute(
+        select(ScanSourceRow.root)
+        .where(ScanSourceRow.org_id == oid, ScanSourceRow.kind == "file")
+        .distinct()
+    ).scalars()
     return ScanData(
         runs=runs,
         findings=findings,
@@ -153,6 +159,7 @@ def _load_scan(s: Session, oid: int) -> ScanData:
         reconcile=reconcile,
         sources_scanned=sum(int(v) for k, v in counts.items() if k != "gone"),
         sources_gone=int(counts.get("gone", 0)),
+        roots=tuple(sorted({r for r in roots if r})),
     )
 
 

@@ -418,6 +418,51 @@ def last_run(ws: Workspace, org: str, kind: str = "files") -> ScanRunRow | None:
         ).scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class FindingGroup:
+    """Findings sharing an entity type or a folder: one line of ``findings list``'s summary."""
+
+    key: str  # the entity type, or the folder from the share (``partage/RH``)
+    severity: Severity  # the worst of the group
+    sources: int
+    occurrences: int
+    special: bool
+    others: tuple[str, ...]  # folders of an entity group, entity types of a folder group
+
+
+def group_findings(findings: Iterable[FindingRecord], *, by: str = "entity") -> list[FindingGroup]:
+    """Findings counted by ``entity`` type or by ``folder`` (first folder under the share).
+
+    Hundreds of (file, entity) lines say less than "NIR: 12 files in partage/RH"
+    (issue 12); the lines stay one ``--details`` (or ``--format jsonl``) away.
+    """
+    from rgpd.registry.locations import share_folder
+
+    if by not in ("entity", "folder"):
+        raise ValueError(by)
+    groups: dict[str, list[tuple[FindingRecord, str]]] = {}
+    for f in findings:
+        if "#" in f.source:  # a database column: its connection and table
+            conn, _sep, column = f.source.partition("#")
+            folder = f"{f.root or conn} · {column.rsplit('.', 1)[0]}"
+        else:
+            folder = share_folder(f.source, f.root)
+        key = f.entity_type if by == "entity" else folder
+        groups.setdefault(key, []).append((f, f.entity_type if by == "folder" else folder))
+    out = [
+        FindingGroup(
+            key=key,
+            severity=worst_severity(f for f, _o in items),
+            sources=len({f.source for f, _o in items}),
+            occurrences=sum(f.count for f, _o in items),
+            special=any(f.special_category for f, _o in items),
+            others=tuple(sorted({o for _f, o in items})),
+        )
+        for key, items in groups.items()
+    ]
+    return sorted(out, key=lambda g: (-g.severity.rank, -g.sources, g.key))
+
+
 def worst_severity(findings: Iterable[FindingRecord]) -> Severity:
     worst = Severity.NONE
     for f in findings:

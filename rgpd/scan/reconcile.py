@@ -76,6 +76,10 @@ SEVERITY: dict[Rule, str] = {
 }
 
 
+#: Worst first: how results and groups of results are ordered.
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
 @dataclass(frozen=True)
 class FoundItem:
     """One stored finding, as the rules need it (no value, masked or not)."""
@@ -237,11 +241,10 @@ def reconcile(
     out += _retention(found, holders, now, today or now.date())
     out += _not_scanned(activities, coverage, now, recent_days)
     out += _never_seen(activities, found, holders, coverage)
-    order = {"error": 0, "warning": 1, "info": 2}
     return sorted(
         out,
         key=lambda r: (
-            order.get(r.severity, 3),
+            SEVERITY_ORDER.get(r.severity, 3),
             r.rule.value,
             r.activity_ref or "",
             r.location,
@@ -550,6 +553,50 @@ class ReconcileReport:
         for it in self.items:
             out[it.rule.value] = out.get(it.rule.value, 0) + 1
         return out
+
+
+@dataclass(frozen=True)
+class ReconcileGroup:
+    """Results sharing a rule (or an activity): one line of the summary instead of dozens.
+
+    A nightly reconciliation can hold hundreds of results over a few rules; the
+    DPO first needs "which rule, how many, where" (issue 12), the details come with
+    ``--details`` or ``--format jsonl``.
+    """
+
+    key: str  # the rule code, or the activity reference ("" for none)
+    severity: str  # the worst of the group
+    count: int
+    new: int
+    articles: tuple[str, ...]
+    others: tuple[str, ...]  # activities of a rule group, rules of an activity group
+
+
+def group_items(
+    items: Sequence[ReconcileItem], *, by: str = "rule", new: Iterable[ReconcileItem] = ()
+) -> list[ReconcileGroup]:
+    """``items`` counted by ``rule`` or by ``activity``, worst severity then largest first."""
+    if by not in ("rule", "activity"):
+        raise ValueError(by)
+    fresh = {it.key for it in new}
+    groups: dict[str, list[ReconcileItem]] = {}
+    for it in items:
+        key = it.rule.value if by == "rule" else (it.activity_ref or "")
+        groups.setdefault(key, []).append(it)
+    out = []
+    for key, its in groups.items():
+        other = [(it.activity_ref or "") if by == "rule" else it.rule.value for it in its]
+        out.append(
+            ReconcileGroup(
+                key=key,
+                severity=min((it.severity for it in its), key=lambda v: SEVERITY_ORDER.get(v, 3)),
+                count=len(its),
+                new=sum(1 for it in its if it.key in fresh),
+                articles=tuple(dict.fromkeys(it.article for it in its)),
+                others=tuple(sorted({o for o in other if o})),
+            )
+        )
+    return sorted(out, key=lambda g: (SEVERITY_ORDER.get(g.severity, 3), -g.count, g.key))
 
 
 #: Batches of results kept per organisation (older ones are pruned).

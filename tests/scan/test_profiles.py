@@ -236,6 +236,7 @@ def test_profile_run_scans_everything_reconciles_and_mails_the_dpo(
     assert [e.reason for e in first.errors] == ["unreachable"]
     assert first.new_findings and first.contradictions
     assert first.exit_code == 3  # errors win over findings
+    assert first.status == "partial"  # never "completed" when a source failed (issue 12)
     assert first.notified == ["dpo@example.org"]
 
     ((rcpts, msg),) = mailbox.messages
@@ -252,6 +253,7 @@ def test_profile_run_scans_everything_reconciles_and_mails_the_dpo(
     assert not second.new_contradictions and second.contradictions
     assert second.findings_total == first.findings_total
     assert second.exit_code == 1  # contradictions with the register remain
+    assert second.status == "completed"
     assert len(mailbox.messages) == 2
 
 

@@ -228,6 +228,7 @@ class ScanData:
     reconcile: tuple[ReconcileItem, ...] = ()
     sources_scanned: int = 0
     sources_gone: int = 0
+    roots: tuple[str, ...] = ()  # the scanned folders: server paths are shown from them
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from rgpd.i18n import _
-from rgpd.registry.locations import LocationIndex
+from rgpd.registry.locations import LocationIndex, from_share, share_folder
 from rgpd.registry.model import retention_end_for
 from rgpd.registry.rules import nir_authorised
 from rgpd.reports.context.common import (
@@ -33,15 +33,7 @@ def location_of(f: SourceFinding) -> str:
         table = uri.split("#", 1)[1]
         table = ".".join(table.split(".")[:2]) if table.count(".") >= 2 else table
         return f"{f.root or uri.split('#', 1)[0]} · {table}"
-    path = uri.split("!", 1)[0]
-    root = (f.root or "").rstrip("/")
-    if root and path.startswith(root + "/"):
-        rel = path[len(root) + 1 :]
-        first = rel.split("/", 1)[0] if "/" in rel else "."
-        name = root.rsplit("/", 1)[-1] or root
-        return f"{name}/{first}" if first != "." else name
-    parent = path.rsplit("/", 1)[0] if "/" in path else path
-    return parent
+    return share_folder(uri, f.root)
 
 
 @dataclass(frozen=True)
@@ -226,6 +218,8 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
         _("No NIR found."),
     )
 
+    # Server paths are shown from the share's own folder (issue 12), never the mount point.
+    roots = sorted({*scan.roots, *(f.root for f in scan.findings if f.root and "#" not in f.uri)})
     last_errors = [e for e in scan.errors if last is not None and e.run_id == last.id]
     prev_errors = [e for e in scan.errors if prev is not None and e.run_id == prev.id]
     reasons = Counter(e.reason for e in last_errors)
@@ -241,7 +235,10 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
         "scan-errors",
         _("Sources that could not be read (last scan)"),
         (_("Source"), _("Reason"), _("Message")),
-        ((e.source, e.reason, e.message) for e in sorted(last_errors, key=lambda e: e.source)),
+        (
+            (from_share(e.source, roots), e.reason, e.message)
+            for e in sorted(last_errors, key=lambda e: e.source)
+        ),
         _("No error in the last scan."),
     )
 
