@@ -27,7 +27,12 @@ import re
 from dataclasses import dataclass
 
 from rgpd.scan.detect.recognizers.base import Recognizer
-from rgpd.scan.detect.recognizers.fr.lexicon import is_common, is_first_name, key
+from rgpd.scan.detect.recognizers.fr.lexicon import (
+    is_common,
+    is_first_name,
+    is_french_first_name,
+    key,
+)
 from rgpd.scan.detect.text import before, fold, is_clause_start
 from rgpd.scan.detect.types import Span
 
@@ -285,8 +290,25 @@ _PLACE_WORDS = frozenset(
         "paquebot",
         "navire",
         "bateau",
+        # a name after these is a place's: "le bois de la Gruerie", "la commune de Vitré"
+        "bois",
+        "foret",
+        "lac",
+        "mont",
+        "riviere",
+        "fleuve",
+        "vallee",
+        "village",
+        "ville",
+        "commune",
+        "canton",
+        "departement",
+        "region",
+        "province",
     ]
 )
+# a lone word after these is a place ("dans Steinbach", "vers Lisieux", "en Moselle"), not a name
+_PLACE_PREPOSITIONS = frozenset(["dans", "aux", "vers", "en", "jusqu'a", "depuis"])
 _ARTICLES = frozenset({"de", "la", "du", "des", "d'", "l'", "de la", "le"})
 
 
@@ -528,6 +550,9 @@ class Token:
 #: Score of a lone capitalised word inside a sentence, not known as a first name:
 #: below the threshold, so only NER (standard, deep) can make it a name.
 LONE_SCORE = 0.35
+#: Score of a word in capitals beside an unknown capitalised word ("DURAND Kelyan",
+#: "FLOTTE Arrivée"): below the threshold, NER (standard, deep) settles it.
+MIXED_SCORE = 0.45
 
 
 @dataclass(frozen=True, slots=True)
@@ -707,7 +732,9 @@ class PersonRecognizer(Recognizer):
             return
         if len(piece) == 1 and not piece[0].info.first and not piece[0].upper:
             # a lone capitalised word: only NER can tell (its spans are checked for places)
-            if not is_clause_start(text, start):
+            if _lone_place(text, start):
+                return
+            if not is_clause_start(text, start) or _subject(text, end):
                 ambiguous.append(Span("PERSON", start, end, LONE_SCORE))
             return
         window = before(text, start, 40)
@@ -721,6 +748,10 @@ class PersonRecognizer(Recognizer):
         if uppers and _in_headline(text, piece):
             ambiguous.append(Span("PERSON", start, end, 0.3))
             return
+        if n >= 2 and all(t.upper or t.info.particle for t in piece):
+            # a run in capitals is a heading more often than a name ("LA NEIGE"):
+            # only a first name of French paperwork vouches for it, not the world list
+            firsts = [t for t in firsts if is_french_first_name(t.text)]
         if n >= 2:
             if firsts and (len(firsts) < n or uppers or n == 2):
                 sure.append(Span("PERSON", start, end, 0.9 if uppers else 0.85))
@@ -734,7 +765,9 @@ class PersonRecognizer(Recognizer):
             ):  # "J. M. Morenilla", "Al. Freudenreich"
                 sure.append(Span("PERSON", start, end, 0.85))
             elif uppers and len(uppers) < n:
-                ambiguous.append(Span("PERSON", start, end, 0.55))
+                # "PAQUEBOTS Arrivés", "TRIBUNAUX Nouvelles": a heading run into the
+                # text as often as a name; below the threshold, NER settles it
+                ambiguous.append(Span("PERSON", start, end, MIXED_SCORE))
             elif uppers:  # a heading in capitals, more often than a name
                 ambiguous.append(Span("PERSON", start, end, 0.3))
             else:
@@ -764,6 +797,25 @@ def _in_headline(text: str, piece: list[Token]) -> bool:
         return True
     keys = [t.info.key for t in piece]
     return len(set(keys)) < len(keys)
+
+
+# a verb right after a word that opens a sentence: "Neymar a signé", "Durand avait dit"
+_SUBJECT_VERB = re.compile(
+    r"[ \u00a0]+(?:(?:ne|n'|s'|se|l'|lui|leur|y|en|a|aussi|donc|alors|pourtant|lui-m[êe]me|"
+    r"elle-m[êe]me)[ \u00a0]*)?(?:a|avait|aura|est|était|sera|fut|ont|sont|avoue|admet|affirme|"
+    r"déclare|explique|dit|annonce|reste|devient|doit|peut|veut|va|vient|fait|[a-zéè]+(?:ait|a|e))\b"
+)
+
+
+def _subject(text: str, end: int) -> bool:
+    """A verb follows: the lone word opening the clause is its subject ("Neymar a signé")."""
+    return _SUBJECT_VERB.match(text, end) is not None
+
+
+def _lone_place(text: str, start: int) -> bool:
+    """A lone capitalised word after a preposition or noun of place ("dans Steinbach")."""
+    window = before(text, start, 40)
+    return _last_word(window) in _PLACE_PREPOSITIONS or _is_place(window)
 
 
 def _numeral(tok: Token) -> bool:
@@ -832,6 +884,8 @@ def clean_ner_person(text: str, start: int, end: int) -> tuple[int, int] | None:
     if any(c.isdigit() for c in span) or "@" in span or len(span) < 2:
         return None
     if _is_place(before(text, s, 40)) or _COMPANY_AFTER.match(text, e):
+        return None
+    if len(tokens) == 1 and not tokens[0].info.first and _lone_place(text, s):
         return None
     if _SIGNED_AT.search(before(text, s, 20)):
         return None  # "Fait à Fournier, le 26 avril": a town
