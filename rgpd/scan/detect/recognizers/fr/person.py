@@ -150,11 +150,15 @@ _FUNCTIONS = (
     r"porte-parole|pdg|chef|cheffe|patron|patronne|fondateur|fondatrice|candidate?|temoin|victime|"
     r"accusee?|prevenue?|suspecte?|condamnee?|requerante?|plaignante?|appelante?|intimee?|experte?|"
     r"medecin|docteure?|professeure?|infirmiere?|chirurgien|chirurgienne|sieur|dame|dite?|"
-    r"surnommee?|nommee?|denommee?|prenommee?|epoux|veuve|epouse|nee|femme|mari|fils|fille|jeune"
+    r"surnommee?|nommee?|denommee?|prenommee?|epoux|veuve|epouse|nee|femme|mari|fils|fille|jeune|"
+    r"chauffeur|mecanicien|cultivateur|cultivatrice|ouvriere?|facteur|cocher|matelot|soldat|canonnier|"
+    r"nageur|nageuse|boxeur|lutteur|catcheur|cycliste|footballeur|footballeuse|skieur|skieuse|"
+    r"navigateur|navigatrice|alpiniste|gardienne?|cantonnier|concierge|comedienne?|musicienne?|"
+    r"heritiere?|pere|mere|frere|soeur|s\u0153ur|cousine?|oncle|tante|neveu|niece|grand-pere|grand-mere"
 )
 _TITLE_BEFORE = re.compile(
-    rf"(?:^|[^\w-])(?:{_FUNCTIONS})(?P<qual>(?:[ \u00a0]+(?:de|d'|du|des)[ \u00a0]*(?!la\b|le\b|l')[a-z][a-z-]+)?"
-    r"(?:[ \u00a0]+(?!de\b|du\b|des\b|la\b|le\b|les\b|et\b|a\b|au\b|en\b|par\b|pour\b|sur\b)[a-z][a-z-]+){0,2})"
+    rf"(?:^|[^\w-])(?:{_FUNCTIONS})(?P<qual>(?:[ \u00a0]+(?:de|d'|du|des)[ \u00a0]*(?!la\b|le\b|l'|un\b|une\b)[a-z][a-z-]+)?"
+    r"(?:[ \u00a0]+(?!de\b|du\b|des\b|la\b|le\b|les\b|et\b|a\b|au\b|aux\b|en\b|par\b|pour\b|sur\b|dans\b|chez\b|vers\b)[a-z][a-z-]+){0,2})"
     r"[ \u00a0]*,?[ \u00a0]+$"
 )
 # "M. le syndic X", "Mme la directrice Y": a civility, an article, a lower-case function
@@ -202,6 +206,13 @@ def _title_before(text: str, start: int) -> bool:
             return True
     return False
 
+
+# a superscript "Me" or "Mme" read by OCR: "M* Durand", "M» Durand", "M "Durand", "M0 Durand"
+_OCR_CIVILITY = re.compile(r"(?<!\w)M[ \u00a0]?[*\"»°0][ \u00a0]?$")
+# "DURAND (Jeanne)", "Morel (Louis-Marie)": a surname, then its first names in brackets
+_NAME_BRACKET = re.compile(
+    rf"(?P<name>{_UPPER}|{_TITLE})[ \u00a0]*\((?P<first>[{_UP}][{_LO}{_UP}'’\- ,]{{1,40}})\)"
+)
 
 _GREETINGS = frozenset(["bonjour", "bonsoir", "cher", "chere", "salut", "coucou", "merci", "hello"])
 # a name right after these is the name of a place or a building ("rue Victor Hugo")
@@ -647,6 +658,7 @@ class PersonRecognizer(Recognizer):
                 self._run(text, tokens[lo:hi], sure, ambiguous)
         sure.extend(self._labels(text))
         sure.extend(_lists(text))
+        sure.extend(_bracketed(text))
         still: list[Span] = []
         for a in ambiguous:
             if a.score >= 0.4 and (
@@ -676,7 +688,9 @@ class PersonRecognizer(Recognizer):
             civil_before = True
             tokens, gaps = tokens[1:], gaps[1:]
         elif not civil_before:
-            civil_before = _title_before(text, tokens[0].start)
+            civil_before = _title_before(text, tokens[0].start) or bool(
+                _OCR_CIVILITY.search(text, max(0, tokens[0].start - 5), tokens[0].start)
+            )
         for piece in _split(tokens, gaps):
             self._judge(text, piece, civil_before and piece[0] is tokens[0], sure, ambiguous)
 
@@ -803,7 +817,7 @@ def _in_headline(text: str, piece: list[Token]) -> bool:
 _SUBJECT_VERB = re.compile(
     r"[ \u00a0]+(?:(?:ne|n'|s'|se|l'|lui|leur|y|en|a|aussi|donc|alors|pourtant|lui-m[êe]me|"
     r"elle-m[êe]me)[ \u00a0]*)?(?:a|avait|aura|est|était|sera|fut|ont|sont|avoue|admet|affirme|"
-    r"déclare|explique|dit|annonce|reste|devient|doit|peut|veut|va|vient|fait|[a-zéè]+(?:ait|a|e))\b"
+    r"déclare|explique|dit|annonce|reste|devient|doit|peut|veut|va|vient|fait|[a-zéè]{2,}ait)\b"
 )
 
 
@@ -843,6 +857,33 @@ def _lists(text: str) -> list[Span]:
             if sep is None or sep.end() == c.end():
                 break
             pos = sep.end()
+    return out
+
+
+_BEFORE_PLACE = frozenset(["a", "de", "la", "le", "du", "des", "en", "dans", "aux", "au", "vers"])
+
+
+def _bracketed(text: str) -> list[Span]:
+    """A surname followed by its first names in brackets ("MOREL (Louis-Marie)").
+
+    Only first names count inside the brackets, so "Paris (Seine)" or
+    "Renault (Boulogne)" stay what they are.
+    """
+    out: list[Span] = []
+    p = text.find("(")
+    while p >= 0:
+        m = _NAME_BRACKET.search(text, max(0, p - 40), p + 45)
+        if m is not None and m.start("first") == p + 1 and is_first_name(m.group("name")) is False:
+            words = [w for w in re.split(r"[ ,\-'’]+", m.group("first")) if w]
+            if (
+                words
+                and all(is_french_first_name(w) for w in words)
+                and not is_common(m.group("name"))
+                and _last_word(before(text, m.start(), 20)) not in _BEFORE_PLACE
+            ):
+                out.append(Span("PERSON", m.start("name"), m.end("name"), 0.9))
+                out.append(Span("PERSON", m.start("first"), m.end("first"), 0.9))
+        p = text.find("(", p + 1)
     return out
 
 
