@@ -55,6 +55,7 @@ PRIORITY: dict[str, int] = {
     "FR_PASSPORT": 36,
     "PHONE_NUMBER": 40,
     "IP_ADDRESS": 45,
+    "URL": 50,
     "DATE_OF_BIRTH": 55,
     "FR_LICENSE_PLATE": 60,
     "LOCATION": 70,

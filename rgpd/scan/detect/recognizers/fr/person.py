@@ -302,15 +302,11 @@ _PLACE_WORDS = frozenset(
         "navire",
         "bateau",
         # a name after these is a place's: "le bois de la Gruerie", "la commune de Vitré"
+        # (not "vallee", "riviere", "mont": surnames too, and the window is folded)
         "bois",
         "foret",
-        "lac",
-        "mont",
-        "riviere",
         "fleuve",
-        "vallee",
         "village",
-        "ville",
         "commune",
         "canton",
         "departement",
@@ -780,8 +776,10 @@ class PersonRecognizer(Recognizer):
                 sure.append(Span("PERSON", start, end, 0.85))
             elif uppers and len(uppers) < n:
                 # "PAQUEBOTS Arrivés", "TRIBUNAUX Nouvelles": a heading run into the
-                # text as often as a name; below the threshold, NER settles it
-                ambiguous.append(Span("PERSON", start, end, MIXED_SCORE))
+                # text as often as a name; below the threshold, NER settles it. In a
+                # form field or a table row ("Référent : DURAND Kelyan") it is a name.
+                score = 0.55 if _record_line(text, start, end) else MIXED_SCORE
+                ambiguous.append(Span("PERSON", start, end, score))
             elif uppers:  # a heading in capitals, more often than a name
                 ambiguous.append(Span("PERSON", start, end, 0.3))
             else:
@@ -824,6 +822,31 @@ _SUBJECT_VERB = re.compile(
 def _subject(text: str, end: int) -> bool:
     """A verb follows: the lone word opening the clause is its subject ("Neymar a signé")."""
     return _SUBJECT_VERB.match(text, end) is not None
+
+
+_ROW_HEAD = re.compile(r"^[\s\d.#°\-–•*]*$")
+_BIRTH_AFTER = re.compile(r"\s*[,(]?\s*n[ée]", re.IGNORECASE)
+
+
+def _record_line(text: str, start: int, end: int) -> bool:
+    """The words sit in a form field, a table row or an entry of a numbered list.
+
+    A label and a colon before them on their line ("Référent : …"), a row
+    number alone before them ("0004  …"), cells (tabs, ";", "|"), or a birth
+    right after them ("…, né le").
+    """
+    ls = text.rfind("\n", 0, start) + 1
+    le = text.find("\n", end)
+    line = text[ls : le if le >= 0 else len(text)]
+    head = text[ls:start]
+    return (
+        ":" in head
+        or bool(_ROW_HEAD.match(head) and head.strip())
+        or "\t" in line
+        or line.count(";") >= 2
+        or line.count("|") >= 2
+        or _BIRTH_AFTER.match(text, end) is not None
+    )
 
 
 def _lone_place(text: str, start: int) -> bool:
