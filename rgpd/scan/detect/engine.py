@@ -39,8 +39,8 @@ from rgpd.scan.detect.recognizers.fr.residence import ResidenceRecognizer
 from rgpd.scan.detect.recognizers.fr.siren import SirenRecognizer
 from rgpd.scan.detect.recognizers.fr.siret import SiretRecognizer
 from rgpd.scan.detect.recognizers.fr.tabular import TabularRecognizer
-from rgpd.scan.detect.recognizers.fr.url import UrlRecognizer
 from rgpd.scan.detect.recognizers.fr.tax_id import TaxIdRecognizer
+from rgpd.scan.detect.recognizers.fr.url import UrlRecognizer
 from rgpd.scan.detect.recognizers.special.recognizer import SpecialCategoryRecognizer
 from rgpd.scan.detect.types import Depth, Span
 from rgpd.taxonomy import Entity
