@@ -217,8 +217,8 @@ class PhoneRecognizer(Recognizer):
         for m in near_digits(_LOCAL, text, 3, 4, min_len=6):
             s, e = m.start(1), m.end(1)
             raw = m.group(1)
-            region = _country_before(text, s)
-            if region is not None and 8 <= len(raw) <= 16 and _local_valid(raw, (region,)):
+            region = _country_before(text, s) if 8 <= len(raw) <= 16 else None
+            if region is not None and _local_valid(raw, (region,)):
                 # "US: 415-555-0132", "numéro en Chine : 13812345678": the country
                 # named right before says which plan to read it with
                 if not any(a < e and s < b for a, b in taken):

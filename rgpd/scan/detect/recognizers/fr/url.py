@@ -47,6 +47,10 @@ _BARE = re.compile(
     re.IGNORECASE,
 )
 _TRAILING = ".,;:!?)]}»\"'"
+# where a bare domain may end: the engine skips fast to a dot, then the domain is
+# matched from the start of its host (found by walking back over host characters)
+_BARE_END = re.compile(rf"\.(?:{_BARE_TLDS})(?![\w@\-]|\.[A-Za-z0-9])", re.IGNORECASE)
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 
 
 class UrlRecognizer(Recognizer):
@@ -59,7 +63,9 @@ class UrlRecognizer(Recognizer):
         out: list[Span] = []
         taken: list[tuple[int, int]] = []
         for rx in (_SCHEMED, _BARE):
-            for m in rx.finditer(text):
+            if rx is _SCHEMED and "://" not in text and "www." not in text.lower():
+                continue
+            for m in _bare_matches(text) if rx is _BARE else rx.finditer(text):
                 start, end = m.start(), m.end()
                 while end > start and text[end - 1] in _TRAILING:
                     end -= 1
@@ -70,6 +76,23 @@ class UrlRecognizer(Recognizer):
                 taken.append((start, end))
                 out.append(Span("URL", start, end, SURE))
         return out
+
+
+def _bare_matches(text: str) -> list[re.Match[str]]:
+    """Matches of the bare-domain pattern, tried only where a known top-level label ends."""
+    out: list[re.Match[str]] = []
+    last = -1
+    for e in _BARE_END.finditer(text):
+        i = e.start()
+        while i > 0 and text[i - 1] in _HOST_CHARS:
+            i -= 1
+        if i <= last:
+            continue
+        m = _BARE.match(text, i)
+        if m is not None:
+            out.append(m)
+            last = m.end()
+    return out
 
 
 def _bare_ok(value: str) -> bool:
