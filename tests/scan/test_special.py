@@ -116,3 +116,21 @@ def test_a_civility_after_the_term_is_in_its_sentence(standard: Detector) -> Non
     # "M." ends no sentence: the person named after it ties the term
     got = _special(standard, "Le tribunal condamne M. Caradec à une amende.")
     assert "CRIMINAL_OFFENCE" in [c for c, _v in got]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Mme Rivoal, élue du groupe Parti socialiste, a voté contre.", "POLITICAL_OPINION"),
+        ("Le requérant, appartenant aux gens du voyage, conteste le refus.", "ETHNIC_ORIGIN"),
+    ],
+)
+def test_a_persons_own_membership_of_a_group_is_reported(
+    standard: Detector, text: str, category: str
+) -> None:
+    assert category in [c for c, _v in _special(standard, text)]
+
+
+def test_a_date_before_a_plural_term_is_no_head_count(standard: Detector) -> None:
+    text = "Nom : ROUX\tAgent\t06/10/2004\theures de délégation : 10 h/mois"
+    assert "TRADE_UNION" in [c for c, _v in _special(standard, text)]

@@ -263,7 +263,14 @@ _GROUP_CATEGORIES = frozenset({"ETHNIC_ORIGIN", "RELIGION", "POLITICAL_OPINION",
 # a plural or collective determiner right before the term: a group, not a person
 _GROUP_BEFORE = re.compile(
     r"(?:\b(?:les|des|aux|ces|leurs|plusieurs|nombreux|nombreuses|certains|certaines|tous les|"
-    r"toutes les|milliers de|centaines de|dizaines de|[a-z]+aines? de|millions de)|\d+)\s+$"
+    r"toutes les|milliers de|centaines de|dizaines de|[a-z]+aines? de|millions de)|"
+    r"(?<![\d/.\-])\d{1,6}) +$"
+)
+# a person's own membership of the group or the body: "appartenant aux gens du voyage",
+# "élue du groupe …", "membre de la Ligue …"
+_MEMBERSHIP = re.compile(
+    r"\b(?:appart\w+|membre|elue?|adherente?|militante?|issue?|originaire|fait partie|faisant partie|"
+    r"inscrite?|affiliee?|syndiquee?|encartee?)\b[^.;:!?\n]*$"
 )
 
 
@@ -342,6 +349,8 @@ def _about_group(text: str, s: Span) -> bool:
     "je suis syndiqué" of a person.
     """
     before = fold(text[max(0, s.start - 40) : s.start]).lower()
+    if _MEMBERSHIP.search(before):
+        return False
     if _BODY_BEFORE.search(before):
         return True
     term = text[s.start : s.end].split()
