@@ -179,6 +179,29 @@ def _mask_location(value: str) -> str:
     return re.sub(r"\w+", word, value)
 
 
+def _mask_url(value: str) -> str:
+    # the scheme and the top-level label show the kind of address; the host's
+    # other labels and the path may hold a name ("jeanne-dupont.fr/cv"): starred
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        scheme, rest = "", value
+    host = re.split(r"[/?#:]", rest, maxsplit=1)[0]
+    tld = host.rsplit(".", 1)[-1] if "." in host else ""
+    masked = (host[:1] + STAR * 3 + (f".{tld}" if tld else "")) if host else STAR * 3
+    tail = "/" + STAR * 3 if len(rest) > len(host) else ""
+    return f"{scheme}{sep}{masked}{tail}"
+
+
+def _norm_url(value: str) -> str:
+    # scheme and host are case-insensitive; a final "/" changes nothing
+    scheme, sep, rest = value.strip().partition("://")
+    if not sep:
+        scheme, rest = "", value.strip()
+    host, cut, path = rest.partition("/")
+    out = f"{scheme.lower()}{sep}{host.lower()}{cut}{path}"
+    return out[:-1] if out.endswith("/") and path == "" else out
+
+
 def _mask_code(value: str) -> str:
     return _keep_ends(value, 2, 2)
 
@@ -200,6 +223,7 @@ _MASKS = {
     "PHONE_NUMBER": _mask_phone,
     "DATE_OF_BIRTH": _mask_date,
     "IP_ADDRESS": _mask_ip,
+    "URL": _mask_url,
     "LOCATION": _mask_location,
     "PERSON": _words_mask,
     "FR_SIREN": _mask_siren,
@@ -339,5 +363,6 @@ _NORMS = {
     "PERSON": _norm_person,
     "DATE_OF_BIRTH": _norm_date,
     "IP_ADDRESS": _norm_ip,
+    "URL": _norm_url,
     "LOCATION": _norm_location,
 }

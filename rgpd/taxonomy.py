@@ -29,6 +29,8 @@ class Entity(StrEnum):
     FR_ID_CARD = "FR_ID_CARD"
     FR_PASSPORT = "FR_PASSPORT"
     FR_LICENSE_PLATE = "FR_LICENSE_PLATE"
+    #: A web address: an online identifier (Art. 4(1)) when it points at someone.
+    URL = "URL"
     #: A picture of a person (photo, avatar, scanned signature) held in a binary column.
     #: Not biometric by itself (Recital 51): it becomes BIOMETRIC only when processed
     #: to identify someone, which is what a fingerprint or face-template column says.
@@ -122,7 +124,7 @@ CATEGORIES: dict[str, DataCategory] = {
             "Connection data (IP, logs)",
             False,
             "Art. 30(1)(c)",
-            (Entity.IP_ADDRESS,),
+            (Entity.IP_ADDRESS, Entity.URL),
         ),
         _C(
             "localisation",

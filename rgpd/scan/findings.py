@@ -73,6 +73,7 @@ SEVERITY: dict[str, Severity] = {
     Entity.PHOTO: Severity.MEDIUM,
     Entity.PERSON: Severity.LOW,
     Entity.IP_ADDRESS: Severity.LOW,
+    Entity.URL: Severity.LOW,
     Entity.FR_SIREN: Severity.LOW,
     Entity.FR_SIRET: Severity.LOW,
 }

@@ -122,3 +122,69 @@ def test_later_bare_mentions_of_a_name_found_once() -> None:
     assert values.count("Goff") + values.count("Le Goff") >= 1
     lone = "Le bureau Vasseur. Vasseur Immobilier."  # no full name first: nothing to repeat
     assert not [d for d in Detector(depth="quick").detect(lone) if d.entity_type == "PERSON"]
+
+
+def test_a_surname_with_its_first_names_in_brackets() -> None:
+    text = (
+        "Comparaissait ensuite Bardonnet (Jean-Luc), sans profession, puis Vernhes (Marie Odile)."
+    )
+    assert {"Bardonnet", "Jean-Luc", "Vernhes", "Marie Odile"} <= _names(text)
+
+
+def test_a_place_with_its_department_in_brackets_is_no_name() -> None:
+    assert _names("L'accident a eu lieu à Quimperlé (Finistère) dans la nuit.") == set()
+
+
+def test_a_civility_misread_by_ocr_still_marks_a_name() -> None:
+    # a superscript "Me" or "Mme" comes out of OCR as "M*", "M»" or 'M "'
+    assert "Trélivan" in _names("Il fallait s'adresser à M* Trélivan, notaire.")
+    assert "Kerbiriou" in _names('Après la plaidoirie de M "Kerbiriou, la cour se retira.')
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Le chauffeur Pélissard a perdu le contrôle du car.", "Pélissard"),
+        ("Il a trompé sa sœur Ombeline sur la vente.", "Ombeline"),
+        ("Le cultivateur Brossollet a retrouvé ses bêtes.", "Brossollet"),
+    ],
+)
+def test_a_trade_or_a_relative_before_a_name_marks_it(text: str, name: str) -> None:
+    assert name in _names(text)
+
+
+def test_a_nationality_after_an_article_is_no_name() -> None:
+    assert _names("Il s'était battu avec le fils d'un Espagnol du quartier.") == set()
+
+
+def test_a_heading_in_capitals_beside_a_word_waits_for_ner() -> None:
+    # no cue settles "CHRONIQUE Maritime": below the threshold until NER reads it
+    found = PersonRecognizer().analyze("CHRONIQUE Maritime des ports de l'Ouest.")
+    assert not found.sure
+    assert all(a.score < 0.5 for a in found.ambiguous)
+
+
+def test_a_run_in_capitals_needs_a_french_first_name() -> None:
+    assert _names("LA GRÊLE SUR LES VIGNES du Beaujolais.") == set()
+    assert "MARTIN Jeanne" in _names("Inscrits : MARTIN Jeanne, 12 ans.")
+    assert "JEANNE MARTIN" in _names("Signé : JEANNE MARTIN, secrétaire.")
+
+
+def test_a_lone_word_after_a_preposition_of_place_is_no_candidate() -> None:
+    text = "Les troupes sont entrées dans Vormbach au matin."
+    found = PersonRecognizer().analyze(text)
+    assert not any(text[a.start : a.end] == "Vormbach" for a in found.ambiguous + found.sure)
+    # the same word after a verb stays a candidate for NER
+    text = "Les troupes ont salué Vormbach au matin."
+    found = PersonRecognizer().analyze(text)
+    assert any(text[a.start : a.end] == "Vormbach" for a in found.ambiguous)
+
+
+def test_a_lone_word_opening_a_clause_before_a_verb_goes_to_ner() -> None:
+    text = "Le match fut serré. Ravanelli a marqué deux buts en fin de partie."
+    found = PersonRecognizer().analyze(text)
+    assert any(text[a.start : a.end] == "Ravanelli" for a in found.ambiguous)
+    # the same word opening a clause with no verb after it is left alone
+    text = "Le match fut serré. Ravanelli, dimanche."
+    other = PersonRecognizer().analyze(text)
+    assert not any(text[a.start : a.end] == "Ravanelli" for a in other.ambiguous)

@@ -74,3 +74,63 @@ def test_an_alcohol_level_at_the_wheel_is_an_offence_not_health(standard: Detect
     found = _special(standard, text)
     assert ("CRIMINAL_OFFENCE", "taux d'alcoolémie") in found
     assert not [c for c, _v in found if c == "HEALTH"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a plural after a collective determiner, a person named in the same sentence
+        "Selon M. Garnier, une quarantaine de syndiqués bloquaient l'entrée du dépôt.",
+        "Il a rencontré des centaines de musulmans à la sortie de la mosquée.",
+        # a body's name, not a person's belief
+        "Elle a écrit un livre sur la Ligue musulmane du Bengale.",
+        "Il a assisté au congrès du Front populaire, dit Mme Rivoal.",
+    ],
+)
+def test_a_group_or_a_body_beside_a_person_is_still_no_special_data(
+    standard: Detector, text: str
+) -> None:
+    assert _special(standard, text) == []
+
+
+def test_one_person_of_the_group_is_reported(standard: Detector) -> None:
+    assert ("TRADE_UNION", "syndiqué") in _special(
+        standard, "M. Garnier, syndiqué depuis vingt ans, bloquait l'entrée."
+    )
+
+
+def test_to_condemn_an_act_is_no_conviction(standard: Detector) -> None:
+    assert _special(standard, "Le maire Yves Caradec a condamné l'agression de la gardienne.") == []
+    assert _special(standard, "Le ministre condamne fermement ces violences, dit-il.") == []
+    got = _special(standard, "Il a été condamné le 4 juin à huit mois de prison.")
+    assert "CRIMINAL_OFFENCE" in [c for c, _v in got]
+
+
+def test_to_hide_is_not_kosher(standard: Detector) -> None:
+    assert _special(standard, "Il n'a pas su cacher sa colère devant M. Lebrun.") == []
+    got = _special(standard, "M. Lebrun demande un repas cacher pour la sortie.")
+    assert ("RELIGION", "repas cacher") in got
+
+
+def test_a_civility_after_the_term_is_in_its_sentence(standard: Detector) -> None:
+    # "M." ends no sentence: the person named after it ties the term
+    got = _special(standard, "Le tribunal condamne M. Caradec à une amende.")
+    assert "CRIMINAL_OFFENCE" in [c for c, _v in got]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Mme Rivoal, élue du groupe Parti socialiste, a voté contre.", "POLITICAL_OPINION"),
+        ("Le requérant, appartenant aux gens du voyage, conteste le refus.", "ETHNIC_ORIGIN"),
+    ],
+)
+def test_a_persons_own_membership_of_a_group_is_reported(
+    standard: Detector, text: str, category: str
+) -> None:
+    assert category in [c for c, _v in _special(standard, text)]
+
+
+def test_a_date_before_a_plural_term_is_no_head_count(standard: Detector) -> None:
+    text = "Nom : ROUX\tAgent\t06/10/2004\theures de délégation : 10 h/mois"
+    assert "TRADE_UNION" in [c for c, _v in _special(standard, text)]

@@ -293,6 +293,7 @@ ENTITY_LABELS: dict[str, str] = {
     Entity.EMAIL_ADDRESS: N_("E-mail addresses"),
     Entity.PHONE_NUMBER: N_("Phone numbers"),
     Entity.IP_ADDRESS: N_("IP addresses"),
+    Entity.URL: N_("Web addresses (URL)"),
     Entity.DATE_OF_BIRTH: N_("Dates of birth"),
     Entity.IBAN_CODE: N_("Bank account numbers (IBAN)"),
     Entity.CREDIT_CARD: N_("Payment card numbers"),

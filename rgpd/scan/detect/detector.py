@@ -55,6 +55,7 @@ PRIORITY: dict[str, int] = {
     "FR_PASSPORT": 36,
     "PHONE_NUMBER": 40,
     "IP_ADDRESS": 45,
+    "URL": 50,
     "DATE_OF_BIRTH": 55,
     "FR_LICENSE_PLATE": 60,
     "LOCATION": 70,
@@ -257,6 +258,20 @@ _IMPERSONAL = re.compile(
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
 #: a biometric device or template is a processing of people's data by its nature
 _NO_TIE_NEEDED = frozenset({"BIOMETRIC"})
+#: categories whose terms also name groups of people ("les Kurdes", "des syndiqués")
+_GROUP_CATEGORIES = frozenset({"ETHNIC_ORIGIN", "RELIGION", "POLITICAL_OPINION", "TRADE_UNION"})
+# a plural or collective determiner right before the term: a group, not a person
+_GROUP_BEFORE = re.compile(
+    r"(?:\b(?:les|des|aux|ces|leurs|plusieurs|nombreux|nombreuses|certains|certaines|tous les|"
+    r"toutes les|milliers de|centaines de|dizaines de|[a-z]+aines? de|millions de)|"
+    r"(?<![\d/.\-])\d{1,6}) +$"
+)
+# a person's own membership of the group or the body: "appartenant aux gens du voyage",
+# "élue du groupe …", "membre de la Ligue …"
+_MEMBERSHIP = re.compile(
+    r"\b(?:appart\w+|membre|elue?|adherente?|militante?|issue?|originaire|fait partie|faisant partie|"
+    r"inscrite?|affiliee?|syndiquee?|encartee?)\b[^.;:!?\n]*$"
+)
 
 
 def _about_persons(text: str, spans: list[Span]) -> list[Span]:
@@ -275,6 +290,8 @@ def _about_persons(text: str, spans: list[Span]) -> list[Span]:
         if not is_special(s.entity_type) or s.entity_type in _NO_TIE_NEEDED:
             out.append(s)
             continue
+        if s.entity_type in _GROUP_CATEGORIES and _about_group(text, s):
+            continue  # "une soixantaine de gilets jaunes", "alliés aux Kurdes"
         lo = max(0, s.start - 300)
         ends = [m.end() for m in _SENTENCE_END.finditer(text, lo, s.start)]
         # "M." and "Mme." end no sentence
@@ -286,8 +303,7 @@ def _about_persons(text: str, spans: list[Span]) -> list[Span]:
         ):
             ends.pop()
         s0 = ends[-1] if ends else lo
-        m = _SENTENCE_END.search(text, s.end, s.end + 300)
-        e0 = m.start() if m else min(len(text), s.end + 300)
+        e0 = _sentence_end(text, s.end)
         if any(p.start < e0 and s0 < p.end for p in persons):
             out.append(s)
             continue
@@ -300,6 +316,47 @@ def _about_persons(text: str, spans: list[Span]) -> list[Span]:
         if cue is not None and not (cue.group().strip() == "il" and _IMPERSONAL.search(sentence)):
             out.append(s)
     return out
+
+
+# a body's name or its members around the term: "l'État islamique", "la Ligue musulmane",
+# "le congrès du Front national", "les représentants CGT" speak of an organisation
+_BODY_BEFORE = re.compile(
+    r"\b(?:organisation|ligue|republique|etat|congres d[eu]\w*|federation|confederation|section|"
+    r"representants|militants|adherents|syndicats|mouvement|groupe|groupes|union)\s+(?:de la\s+|du\s+|des\s+)?$"
+)
+
+
+def _sentence_end(text: str, pos: int) -> int:
+    """Where the sentence holding ``pos`` ends ("M." and "Mme." end none)."""
+    limit = min(len(text), pos + 300)
+    m = _SENTENCE_END.search(text, pos, limit)
+    while m is not None and text[max(0, m.start() - 4) : m.start()].split()[-1:] in (
+        ["M"],
+        ["Mme"],
+        ["Dr"],
+        ["MM"],
+    ):
+        m = _SENTENCE_END.search(text, m.end(), limit)
+    return m.start() if m else limit
+
+
+def _about_group(text: str, s: Span) -> bool:
+    """The term names a group of people or a body, not one person's belief or membership.
+
+    "Une soixantaine de gilets jaunes", "les musulmans", "aux Kurdes" (a plural
+    after a plural or collective determiner) speak of a group; "l'État
+    islamique", "la Ligue musulmane" of an organisation; "il est musulman",
+    "je suis syndiqué" of a person.
+    """
+    before = fold(text[max(0, s.start - 40) : s.start]).lower()
+    if _MEMBERSHIP.search(before):
+        return False
+    if _BODY_BEFORE.search(before):
+        return True
+    term = text[s.start : s.end].split()
+    if not term or term[0][-1:].lower() not in ("s", "x"):
+        return False
+    return _GROUP_BEFORE.search(before) is not None
 
 
 _NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*")

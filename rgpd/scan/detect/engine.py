@@ -40,6 +40,7 @@ from rgpd.scan.detect.recognizers.fr.siren import SirenRecognizer
 from rgpd.scan.detect.recognizers.fr.siret import SiretRecognizer
 from rgpd.scan.detect.recognizers.fr.tabular import TabularRecognizer
 from rgpd.scan.detect.recognizers.fr.tax_id import TaxIdRecognizer
+from rgpd.scan.detect.recognizers.fr.url import UrlRecognizer
 from rgpd.scan.detect.recognizers.special.recognizer import SpecialCategoryRecognizer
 from rgpd.scan.detect.types import Depth, Span
 from rgpd.taxonomy import Entity
@@ -127,6 +128,7 @@ def recognizers_for(
         PassportRecognizer(),
         PhoneRecognizer(),
         IpRecognizer(),
+        UrlRecognizer(),
         DateOfBirthRecognizer(),
         PlateRecognizer(),
         AddressRecognizer(),

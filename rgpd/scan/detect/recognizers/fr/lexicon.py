@@ -73,6 +73,12 @@ def is_first_name(token: str) -> bool:
     return bool(parts) and all(_is_name_part(p) for p in parts)
 
 
+def is_french_first_name(token: str) -> bool:
+    """Like :func:`is_first_name`, from the hand-written French list only."""
+    parts = [p for p in key(token).replace("'", "-").split("-") if p]
+    return bool(parts) and all(p in first_names() for p in parts)
+
+
 def is_common(token: str) -> bool:
     """``Saint-Malo`` counts as common: a hyphenated word led by a common word."""
     words = common_words()

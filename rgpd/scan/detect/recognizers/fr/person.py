@@ -27,7 +27,12 @@ import re
 from dataclasses import dataclass
 
 from rgpd.scan.detect.recognizers.base import Recognizer
-from rgpd.scan.detect.recognizers.fr.lexicon import is_common, is_first_name, key
+from rgpd.scan.detect.recognizers.fr.lexicon import (
+    is_common,
+    is_first_name,
+    is_french_first_name,
+    key,
+)
 from rgpd.scan.detect.text import before, fold, is_clause_start
 from rgpd.scan.detect.types import Span
 
@@ -145,11 +150,15 @@ _FUNCTIONS = (
     r"porte-parole|pdg|chef|cheffe|patron|patronne|fondateur|fondatrice|candidate?|temoin|victime|"
     r"accusee?|prevenue?|suspecte?|condamnee?|requerante?|plaignante?|appelante?|intimee?|experte?|"
     r"medecin|docteure?|professeure?|infirmiere?|chirurgien|chirurgienne|sieur|dame|dite?|"
-    r"surnommee?|nommee?|denommee?|prenommee?|epoux|veuve|epouse|nee|femme|mari|fils|fille|jeune"
+    r"surnommee?|nommee?|denommee?|prenommee?|epoux|veuve|epouse|nee|femme|mari|fils|fille|jeune|"
+    r"chauffeur|mecanicien|cultivateur|cultivatrice|ouvriere?|facteur|cocher|matelot|soldat|canonnier|"
+    r"nageur|nageuse|boxeur|lutteur|catcheur|cycliste|footballeur|footballeuse|skieur|skieuse|"
+    r"navigateur|navigatrice|alpiniste|gardienne?|cantonnier|concierge|comedienne?|musicienne?|"
+    r"heritiere?|pere|mere|frere|soeur|s\u0153ur|cousine?|oncle|tante|neveu|niece|grand-pere|grand-mere"
 )
 _TITLE_BEFORE = re.compile(
-    rf"(?:^|[^\w-])(?:{_FUNCTIONS})(?P<qual>(?:[ \u00a0]+(?:de|d'|du|des)[ \u00a0]*(?!la\b|le\b|l')[a-z][a-z-]+)?"
-    r"(?:[ \u00a0]+(?!de\b|du\b|des\b|la\b|le\b|les\b|et\b|a\b|au\b|en\b|par\b|pour\b|sur\b)[a-z][a-z-]+){0,2})"
+    rf"(?:^|[^\w-])(?:{_FUNCTIONS})(?P<qual>(?:[ \u00a0]+(?:de|d'|du|des)[ \u00a0]*(?!la\b|le\b|l'|un\b|une\b)[a-z][a-z-]+)?"
+    r"(?:[ \u00a0]+(?!de\b|du\b|des\b|la\b|le\b|les\b|et\b|a\b|au\b|aux\b|en\b|par\b|pour\b|sur\b|dans\b|chez\b|vers\b)[a-z][a-z-]+){0,2})"
     r"[ \u00a0]*,?[ \u00a0]+$"
 )
 # "M. le syndic X", "Mme la directrice Y": a civility, an article, a lower-case function
@@ -197,6 +206,13 @@ def _title_before(text: str, start: int) -> bool:
             return True
     return False
 
+
+# a superscript "Me" or "Mme" read by OCR: "M* Durand", "M» Durand", "M "Durand", "M0 Durand"
+_OCR_CIVILITY = re.compile(r"(?<!\w)M[ \u00a0]?[*\"»°0][ \u00a0]?$")
+# "DURAND (Jeanne)", "Morel (Louis-Marie)": a surname, then its first names in brackets
+_NAME_BRACKET = re.compile(
+    rf"(?P<name>{_UPPER}|{_TITLE})[ \u00a0]*\((?P<first>[{_UP}][{_LO}{_UP}'’\- ,]{{1,40}})\)"
+)
 
 _GREETINGS = frozenset(["bonjour", "bonsoir", "cher", "chere", "salut", "coucou", "merci", "hello"])
 # a name right after these is the name of a place or a building ("rue Victor Hugo")
@@ -285,8 +301,21 @@ _PLACE_WORDS = frozenset(
         "paquebot",
         "navire",
         "bateau",
+        # a name after these is a place's: "le bois de la Gruerie", "la commune de Vitré"
+        # (not "vallee", "riviere", "mont": surnames too, and the window is folded)
+        "bois",
+        "foret",
+        "fleuve",
+        "village",
+        "commune",
+        "canton",
+        "departement",
+        "region",
+        "province",
     ]
 )
+# a lone word after these is a place ("dans Steinbach", "vers Lisieux", "en Moselle"), not a name
+_PLACE_PREPOSITIONS = frozenset(["dans", "aux", "vers", "en", "jusqu'a", "depuis"])
 _ARTICLES = frozenset({"de", "la", "du", "des", "d'", "l'", "de la", "le"})
 
 
@@ -528,6 +557,9 @@ class Token:
 #: Score of a lone capitalised word inside a sentence, not known as a first name:
 #: below the threshold, so only NER (standard, deep) can make it a name.
 LONE_SCORE = 0.35
+#: Score of a word in capitals beside an unknown capitalised word ("DURAND Kelyan",
+#: "FLOTTE Arrivée"): below the threshold, NER (standard, deep) settles it.
+MIXED_SCORE = 0.45
 
 
 @dataclass(frozen=True, slots=True)
@@ -622,6 +654,7 @@ class PersonRecognizer(Recognizer):
                 self._run(text, tokens[lo:hi], sure, ambiguous)
         sure.extend(self._labels(text))
         sure.extend(_lists(text))
+        sure.extend(_bracketed(text))
         still: list[Span] = []
         for a in ambiguous:
             if a.score >= 0.4 and (
@@ -651,7 +684,9 @@ class PersonRecognizer(Recognizer):
             civil_before = True
             tokens, gaps = tokens[1:], gaps[1:]
         elif not civil_before:
-            civil_before = _title_before(text, tokens[0].start)
+            civil_before = _title_before(text, tokens[0].start) or bool(
+                _OCR_CIVILITY.search(text, max(0, tokens[0].start - 5), tokens[0].start)
+            )
         for piece in _split(tokens, gaps):
             self._judge(text, piece, civil_before and piece[0] is tokens[0], sure, ambiguous)
 
@@ -707,7 +742,9 @@ class PersonRecognizer(Recognizer):
             return
         if len(piece) == 1 and not piece[0].info.first and not piece[0].upper:
             # a lone capitalised word: only NER can tell (its spans are checked for places)
-            if not is_clause_start(text, start):
+            if _lone_place(text, start):
+                return
+            if not is_clause_start(text, start) or _subject(text, end):
                 ambiguous.append(Span("PERSON", start, end, LONE_SCORE))
             return
         window = before(text, start, 40)
@@ -721,6 +758,10 @@ class PersonRecognizer(Recognizer):
         if uppers and _in_headline(text, piece):
             ambiguous.append(Span("PERSON", start, end, 0.3))
             return
+        if n >= 2 and all(t.upper or t.info.particle for t in piece):
+            # a run in capitals is a heading more often than a name ("LA NEIGE"):
+            # only a first name of French paperwork vouches for it, not the world list
+            firsts = [t for t in firsts if is_french_first_name(t.text)]
         if n >= 2:
             if firsts and (len(firsts) < n or uppers or n == 2):
                 sure.append(Span("PERSON", start, end, 0.9 if uppers else 0.85))
@@ -734,7 +775,11 @@ class PersonRecognizer(Recognizer):
             ):  # "J. M. Morenilla", "Al. Freudenreich"
                 sure.append(Span("PERSON", start, end, 0.85))
             elif uppers and len(uppers) < n:
-                ambiguous.append(Span("PERSON", start, end, 0.55))
+                # "PAQUEBOTS Arrivés", "TRIBUNAUX Nouvelles": a heading run into the
+                # text as often as a name; below the threshold, NER settles it. In a
+                # form field or a table row ("Référent : DURAND Kelyan") it is a name.
+                score = 0.55 if _record_line(text, start, end) else MIXED_SCORE
+                ambiguous.append(Span("PERSON", start, end, score))
             elif uppers:  # a heading in capitals, more often than a name
                 ambiguous.append(Span("PERSON", start, end, 0.3))
             else:
@@ -766,6 +811,50 @@ def _in_headline(text: str, piece: list[Token]) -> bool:
     return len(set(keys)) < len(keys)
 
 
+# a verb right after a word that opens a sentence: "Neymar a signé", "Durand avait dit"
+_SUBJECT_VERB = re.compile(
+    r"[ \u00a0]+(?:(?:ne|n'|s'|se|l'|lui|leur|y|en|a|aussi|donc|alors|pourtant|lui-m[êe]me|"
+    r"elle-m[êe]me)[ \u00a0]*)?(?:a|avait|aura|est|était|sera|fut|ont|sont|avoue|admet|affirme|"
+    r"déclare|explique|dit|annonce|reste|devient|doit|peut|veut|va|vient|fait|[a-zéè]{2,}ait)\b"
+)
+
+
+def _subject(text: str, end: int) -> bool:
+    """A verb follows: the lone word opening the clause is its subject ("Neymar a signé")."""
+    return _SUBJECT_VERB.match(text, end) is not None
+
+
+_ROW_HEAD = re.compile(r"^[\s\d.#°\-–•*]*$")
+_BIRTH_AFTER = re.compile(r"\s*[,(]?\s*n[ée]", re.IGNORECASE)
+
+
+def _record_line(text: str, start: int, end: int) -> bool:
+    """The words sit in a form field, a table row or an entry of a numbered list.
+
+    A label and a colon before them on their line ("Référent : …"), a row
+    number alone before them ("0004  …"), cells (tabs, ";", "|"), or a birth
+    right after them ("…, né le").
+    """
+    ls = text.rfind("\n", 0, start) + 1
+    le = text.find("\n", end)
+    line = text[ls : le if le >= 0 else len(text)]
+    head = text[ls:start]
+    return (
+        ":" in head
+        or bool(_ROW_HEAD.match(head) and head.strip())
+        or "\t" in line
+        or line.count(";") >= 2
+        or line.count("|") >= 2
+        or _BIRTH_AFTER.match(text, end) is not None
+    )
+
+
+def _lone_place(text: str, start: int) -> bool:
+    """A lone capitalised word after a preposition or noun of place ("dans Steinbach")."""
+    window = before(text, start, 40)
+    return _last_word(window) in _PLACE_PREPOSITIONS or _is_place(window)
+
+
 def _numeral(tok: Token) -> bool:
     """ "I.", "IV.", "V.": a heading's number more often than an initial."""
     return tok.initial and set(tok.text.rstrip(".")) <= set("IVX")
@@ -791,6 +880,33 @@ def _lists(text: str) -> list[Span]:
             if sep is None or sep.end() == c.end():
                 break
             pos = sep.end()
+    return out
+
+
+_BEFORE_PLACE = frozenset(["a", "de", "la", "le", "du", "des", "en", "dans", "aux", "au", "vers"])
+
+
+def _bracketed(text: str) -> list[Span]:
+    """A surname followed by its first names in brackets ("MOREL (Louis-Marie)").
+
+    Only first names count inside the brackets, so "Paris (Seine)" or
+    "Renault (Boulogne)" stay what they are.
+    """
+    out: list[Span] = []
+    p = text.find("(")
+    while p >= 0:
+        m = _NAME_BRACKET.search(text, max(0, p - 40), p + 45)
+        if m is not None and m.start("first") == p + 1 and is_first_name(m.group("name")) is False:
+            words = [w for w in re.split(r"[ ,\-'’]+", m.group("first")) if w]
+            if (
+                words
+                and all(is_french_first_name(w) for w in words)
+                and not is_common(m.group("name"))
+                and _last_word(before(text, m.start(), 20)) not in _BEFORE_PLACE
+            ):
+                out.append(Span("PERSON", m.start("name"), m.end("name"), 0.9))
+                out.append(Span("PERSON", m.start("first"), m.end("first"), 0.9))
+        p = text.find("(", p + 1)
     return out
 
 
@@ -832,6 +948,8 @@ def clean_ner_person(text: str, start: int, end: int) -> tuple[int, int] | None:
     if any(c.isdigit() for c in span) or "@" in span or len(span) < 2:
         return None
     if _is_place(before(text, s, 40)) or _COMPANY_AFTER.match(text, e):
+        return None
+    if len(tokens) == 1 and not tokens[0].info.first and _lone_place(text, s):
         return None
     if _SIGNED_AT.search(before(text, s, 20)):
         return None  # "Fait à Fournier, le 26 avril": a town

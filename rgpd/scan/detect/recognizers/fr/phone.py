@@ -45,6 +45,7 @@ from rgpd.scan.detect.recognizers.base import (
     near_digits,
     whole_value,
 )
+from rgpd.scan.detect.text import fold
 from rgpd.scan.detect.types import Span
 
 _S = f"{SEP}?"
@@ -91,6 +92,43 @@ _DATE_SHAPE = re.compile(r"^\d\d?[./\-]\d\d?[./\-](?:19|20)\d\d$")
 _DIGITS = re.compile(r"[0-9]+")
 _YEAR = re.compile(r"^(?:19|20)[0-9]{2}\b")
 _SHORT_DATE = re.compile(r"^(\d\d)([./\-])(\d\d)\2\d\d$")
+
+
+# A country named right before a number (its code in capitals, or its name in
+# French or English), and the numbering plan it stands for.
+# (codes that are also words in capitals, "DE", "ES", "IT", "MA", "CA", "IN", "BE", are left out)
+_COUNTRY_CODES = re.compile(r"\b(US|USA|UK|CN|CH|PT|NL|IE|LU|DZ|TN|SN|JP|BR)\b")
+_COUNTRY_NAMES = {
+    "etats-unis": "US", "united states": "US", "canada": "CA", "royaume-uni": "GB",
+    "united kingdom": "GB", "angleterre": "GB", "england": "GB", "chine": "CN", "china": "CN",
+    "belgique": "BE", "belgium": "BE", "suisse": "CH", "switzerland": "CH", "allemagne": "DE",
+    "germany": "DE", "espagne": "ES", "spain": "ES", "italie": "IT", "italy": "IT",
+    "portugal": "PT", "pays-bas": "NL", "netherlands": "NL", "irlande": "IE", "ireland": "IE",
+    "luxembourg": "LU", "maroc": "MA", "morocco": "MA", "algerie": "DZ", "algeria": "DZ",
+    "tunisie": "TN", "tunisia": "TN", "senegal": "SN", "japon": "JP", "japan": "JP",
+    "inde": "IN", "india": "IN", "bresil": "BR", "brazil": "BR",
+}  # fmt: skip
+_CODE_REGION = {"USA": "US", "UK": "GB"}
+_COUNTRY_NAME = re.compile(
+    r"\b(" + "|".join(sorted(_COUNTRY_NAMES, key=len, reverse=True)) + r")\b"
+)
+#: at most a few words between the country and the number ("My CN number is", "Belgique : ")
+_COUNTRY_GAP = re.compile(r"^[^\w\n]*(?:\w+[^\w\n]+){0,3}$")
+
+
+def _country_before(text: str, start: int) -> str | None:
+    """The region of a country named within a few words before ``start``, if any."""
+    raw = text[max(0, start - 40) : start]
+    best: tuple[int, str] | None = None
+    for m in _COUNTRY_CODES.finditer(raw):
+        best = (m.end(), _CODE_REGION.get(m.group(1), m.group(1)))
+    folded = fold(raw).lower()
+    for m in _COUNTRY_NAME.finditer(folded):
+        if best is None or m.end() > best[0]:
+            best = (m.end(), _COUNTRY_NAMES[m.group(1)])
+    if best is None or not _COUNTRY_GAP.match(raw[best[0] :]):
+        return None
+    return best[1]
 
 
 def _real_date(raw: str) -> bool:
@@ -179,6 +217,13 @@ class PhoneRecognizer(Recognizer):
         for m in near_digits(_LOCAL, text, 3, 4, min_len=6):
             s, e = m.start(1), m.end(1)
             raw = m.group(1)
+            region = _country_before(text, s) if 8 <= len(raw) <= 16 else None
+            if region is not None and _local_valid(raw, (region,)):
+                # "US: 415-555-0132", "numéro en Chine : 13812345678": the country
+                # named right before says which plan to read it with
+                if not any(a < e and s < b for a, b in taken):
+                    out.append(Span("PHONE_NUMBER", s, e, SURE))
+                continue
             if raw.isdigit():
                 continue  # compact digits are valid somewhere in the world too often
             while t < len(taken) and taken[t][1] <= s:

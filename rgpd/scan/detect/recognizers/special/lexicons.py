@@ -261,7 +261,9 @@ RELIGION = Lexicon(
         r"confirmation religieuse",
         r"bar[- ]mitzvah",
         r"halal",
-        r"casher|kasher|cacher",
+        # "cacher" alone is the verb "to hide" ("sans cacher son agacement")
+        r"casher|kasher|viande cacher|repas cacher|menu cacher|regime cacher|boucherie cacher|"
+        r"produits? cacher|nourriture cacher|cuisine cacher|plats? cacher",
         r"sans porc",
         r"repas sans viande pour raison religieuse",
         r"voile (?:islamique|religieux)",
@@ -597,6 +599,12 @@ CRIMINAL_OFFENCE = Lexicon(
         r"grammes? d.alcool par litre",
     ),
     exclude=(
+        # "l'UE a condamné l'attentat", "condamne fermement les violences": to denounce
+        # a thing, not a sentence passed on someone (a passive "a été condamné le 3 mai" stays)
+        r"condamn(?<!ete condamn)(?<!etre condamn)(?<!est condamn)(?<!sont condamn)"
+        r"(?<!etait condamn)(?:e|ent|ons|ez|ait|aient|er|a)"
+        r"\s+(?:«\s*|\"\s*)?(?:l'|l’|le |la |les |cette |ces |ce |cet |un |une |toute |tout |"
+        r"fermement|vivement|energiquement|severement)\w*",
         r"crime contre l.humanite",
         r"sursis a statuer",
         r"decision de sursis",
