@@ -4,8 +4,8 @@ Each wing that adds tables adds its module here (and its own Alembic revision).
 """
 
 from rgpd.storage import (
-    dpia_tables,  # noqa: F401
     action_tables,  # noqa: F401
+    dpia_tables,  # noqa: F401
     fulfil_tables,  # noqa: F401
     request_tables,  # noqa: F401
     scan_tables,  # noqa: F401
