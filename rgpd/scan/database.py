@@ -823,10 +823,14 @@ def _integer_key(backend: str, t: TableInfo) -> str | None:
 
 
 def _pg_pages(conn: Connection, t: TableInfo) -> int | None:
-    """Pages of the table according to ``pg_class`` (no scan), or ``None``."""
+    """Pages of the table now (its file size, no scan), or ``None``.
+
+    Not ``pg_class.relpages``: it stays 0 until the first ANALYZE, and a table filled
+    since then would be sampled from a dozen pages."""
     row = conn.execute(
         text(
-            "SELECT c.relpages FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "SELECT pg_relation_size(c.oid) / current_setting('block_size')::int "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = :s AND c.relname = :t"
         ),
         {"s": t.schema or "public", "t": t.name},
