@@ -13,13 +13,17 @@ import click
 
 from rgpd import __version__
 from rgpd.commands._common import Ctx, err_console, fit_console
+from rgpd.commands._i18n import LocalisedGroup, install_click_translations
 from rgpd.errors import RgpdError, ValidationFailed
 from rgpd.i18n import _, set_language
 
+install_click_translations()
+
 
 @click.group(
+    cls=LocalisedGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    epilog="Exemple / example:\n\n  rgpd --org mairie registry list",
+    epilog="\b\nExample:\n  rgpd --org mairie registry list",
 )
 @click.version_option(__version__, prog_name="rgpd")
 @click.option(
@@ -105,8 +109,25 @@ def main(argv: list[str] | None = None) -> int:
         set_language(lang_before)  # embedding programs and tests keep their language
 
 
+def _early_language(argv: list[str] | None) -> str | None:
+    """``--lang`` / ``RGPD_LANG`` before click parses: ``--help`` is eager and is written
+    during parsing, before the root callback sets the language."""
+    import os
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+    return os.environ.get("RGPD_LANG")
+
+
 def _main(argv: list[str] | None) -> int:
     fit_console()
+    set_language(_early_language(argv) or "fr")  # the --lang default
     try:
         rv = cli.main(args=argv, prog_name="rgpd", standalone_mode=False)
     except click.exceptions.Abort:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cache
@@ -31,6 +31,28 @@ _current: contextvars.ContextVar[str] = contextvars.ContextVar("rgpd_lang", defa
 @cache
 def _catalog(lang: str) -> dict[str, str]:
     return read_catalog(LOCALE_DIR / lang / "LC_MESSAGES" / "rgpd.po", lang)
+
+
+@cache
+def _plurals(lang: str) -> tuple[dict[str, tuple[str, ...]], Callable[[int], int]]:
+    """singular msgid -> every plural form, and the language's rule (the .po's Plural-Forms)."""
+    import gettext as _gettext
+
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / "rgpd.po"
+    if not po.exists():
+        return {}, lambda n: int(n != 1)
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as fh:
+        cat = read_po(fh, locale=lang)
+    forms: dict[str, tuple[str, ...]] = {}
+    for msg in cat:
+        strings = msg.string
+        if not isinstance(msg.id, tuple | list) or not isinstance(strings, tuple | list):
+            continue
+        if not msg.fuzzy and all(strings):
+            forms[msg.id[0]] = tuple(strings)
+    return forms, _gettext.c2py(cat.plural_expr)
 
 
 def read_catalog(po: Path, lang: str) -> dict[str, str]:
@@ -75,6 +97,20 @@ def use_language(lang: str) -> Iterator[None]:
 
 def gettext(message: str, lang: str | None = None) -> str:
     return _catalog(lang or get_language()).get(message, message)
+
+
+def ngettext(singular: str, plural: str, n: int, lang: str | None = None) -> str:
+    """The form of ``singular``/``plural`` for ``n`` (French: 0 and 1 are singular)."""
+    forms, rule = _plurals(lang or get_language())
+    if singular in forms:
+        translated = forms[singular]
+        return translated[min(rule(n), len(translated) - 1)]
+    return singular if n == 1 else plural
+
+
+def _n(singular: str, plural: str, n: int, **params: object) -> str:
+    """Plural-aware ``_()``: ``{n}`` and ``params`` are formatted into the right form."""
+    return ngettext(singular, plural, n).format(n=n, **params)
 
 
 def _(message: str, **params: object) -> str:

@@ -35,6 +35,7 @@ PO = ROOT / "rgpd" / "locale" / "fr" / "LC_MESSAGES" / "rgpd.po"
 KEYWORDS: dict[str, Any] = {
     **DEFAULT_KEYWORDS,
     "N_": None,
+    "_n": (1, 2),
     "tr": None,
     "translate": None,
     "translate_in": (2,),
@@ -66,8 +67,30 @@ def catalog() -> Catalog:
         return read_po(fh, locale="fr")
 
 
+def msgid(m: Any) -> str:
+    """The msgid of an entry; a plural entry is known by its singular."""
+    return m.id if isinstance(m.id, str) else m.id[0]
+
+
 def entries() -> list[tuple[str, str]]:
-    return [(str(m.id), str(m.string)) for m in catalog() if m.id]
+    """(msgid, translation) pairs; a plural entry gives its singular and its plural, each
+    with the forms that translate it."""
+    out: list[tuple[str, str]] = []
+    for m in catalog():
+        if not m.id:
+            continue
+        if isinstance(m.id, str):
+            out.append((m.id, str(m.string)))
+        else:
+            out.append((m.id[0], m.string[0]))
+            out += [(m.id[1], form) for form in m.string[1:]]
+    return out
+
+
+def singular_entries() -> dict[str, str]:
+    return {
+        msgid(m): m.string if isinstance(m.string, str) else m.string[0] for m in catalog() if m.id
+    }
 
 
 def fields(text: str) -> list[str]:
@@ -91,7 +114,7 @@ def test_extraction_finds_python_and_template_messages() -> None:
 
 def test_every_extracted_message_has_a_french_translation() -> None:
     translated = {
-        str(m.id): m for m in catalog() if m.id and m.string and not m.fuzzy and str(m.string)
+        msgid(m): m for m in catalog() if m.id and not m.fuzzy and all(m.string) and m.string
     }
     missing = sorted(
         f"{file}:{line}: {msgid!r}"
@@ -104,7 +127,7 @@ def test_every_extracted_message_has_a_french_translation() -> None:
 
 
 def test_catalog_has_no_fuzzy_or_empty_entry() -> None:
-    bad = [str(m.id) for m in catalog() if m.id and (m.fuzzy or not m.string)]
+    bad = [str(m.id) for m in catalog() if m.id and (m.fuzzy or not m.string or not all(m.string))]
     assert bad == []
     assert not catalog().fuzzy, "the header is marked fuzzy"
 
@@ -214,4 +237,104 @@ def test_read_catalog_keeps_translated_entries_only(tmp_path: Path) -> None:
     )
     assert i18n.read_catalog(po, "fr") == {"Yes": "Oui"}
     assert i18n.read_catalog(tmp_path / "absent.po", "fr") == {}
-    assert i18n.read_catalog(PO, "fr") == {i: s for i, s in entries()}
+    assert i18n.read_catalog(PO, "fr") == singular_entries()
+
+
+# ------------------------------------------------------------------ command-line help
+
+
+def _help_texts(cmd: Any) -> list[str | None]:
+    """What a command's own ``--help`` shows in full (short help only shows in its parent's list)."""
+    return [cmd.help, cmd.epilog, *(getattr(p, "help", None) for p in cmd.params)]
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_every_help_text_of_the_command_tree_is_in_the_catalog() -> None:
+    """Walks the real tree: a command added later fails here until its help is translated."""
+    from rgpd.cli import cli
+    from rgpd.commands._i18n import help_messages
+
+    fr = singular_entries()
+    missing = sorted(f"{where}: {u!r}" for u, where in help_messages(cli).items() if u not in fr)
+    assert missing == [], "help without French translation:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_help_page_speaks_one_language(lang: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each command's --help holds its texts in ``lang`` and none of the other language."""
+    from rgpd.cli import cli
+    from rgpd.commands._i18n import units, walk
+
+    monkeypatch.delenv("RGPD_LANG", raising=False)
+    fr = singular_entries()
+    problems: list[str] = []
+    for path, cmd in walk(cli):
+        r = run_cli(["--lang", lang, *path, "--help"])
+        assert r.code == 0, r.all
+        shown = _flat(r.out)
+        for u in {u for text in _help_texts(cmd) for u in units(text)}:
+            want, other = (fr.get(u, u), u) if lang == "fr" else (u, fr.get(u, u))
+            if _flat(want) not in shown:
+                problems.append(f"rgpd {' '.join(path)}: missing {want!r}")
+            if _flat(other) != _flat(want) and _flat(other) in shown:
+                problems.append(f"rgpd {' '.join(path)}: other language {other!r}")
+        click_words = ("Usage:", "Show this message and exit.", "[default:", "Commands:")
+        french_words = (
+            "Utilisation :",
+            "Afficher ce message et quitter.",
+            "[par défaut",
+            "Commandes",
+        )
+        for word in click_words if lang == "fr" else french_words:
+            if word in r.out:
+                problems.append(f"rgpd {' '.join(path)}: {word!r}")
+    assert problems == [], "\n".join(problems)
+
+
+def test_root_help_follows_lang_given_before_help(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--help is eager: the language must be known before click parses (cli._early_language)."""
+    monkeypatch.delenv("RGPD_LANG", raising=False)
+    assert "Utilisation :" in run_cli(["--help"]).out
+    assert "Usage:" in run_cli(["--lang", "en", "--help"]).out
+    assert "Usage:" in run_cli(["--help"], env={"RGPD_LANG": "en"}).out
+
+
+def test_short_help_is_not_cut_after_an_article_number() -> None:
+    from rgpd.commands._i18n import short_help
+
+    assert short_help("Breaches and their clocks (Art. 33) and decisions. More.", 80) == (
+        "Breaches and their clocks (Art. 33) and decisions."
+    )
+    assert (
+        short_help("A long sentence that goes on and on beyond the limit.", 20)
+        == "A long sentence…"
+    )
+
+
+def test_a_command_defined_anywhere_is_translated_once_its_msgids_are_known(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A group added with plain ``click.group`` (as other modules do) is localised too."""
+    import click
+
+    from rgpd.cli import cli
+
+    @click.group("zz-test")
+    def grp() -> None:
+        """Organisation to work on."""
+
+    @grp.command("sub")
+    @click.option("--x", help="Path to rgpd.toml.")
+    def sub(x: str) -> None:
+        """Add an organisation."""
+
+    monkeypatch.setitem(cli.commands, "zz-test", grp)
+    out = run_cli(["--lang", "fr", "zz-test", "sub", "--help"]).out
+    assert "Ajouter un organisme." in out and "Chemin de rgpd.toml." in out, out
+    out = run_cli(["--lang", "fr", "zz-test", "--help"]).out
+    assert "Ajouter un organisme." in out and "Organisme sur lequel travailler." in out, out
+    out = run_cli(["--lang", "en", "zz-test", "sub", "--help"]).out
+    assert "Add an organisation." in out and "Path to rgpd.toml." in out, out

@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from rgpd import labels
 from rgpd.commands._common import (
     Column,
     Ctx,
@@ -149,7 +150,7 @@ def scan_db_cmd(
                 run=res.run_id,
                 conn=connection,
                 uri=res.uri,
-                status=res.status,
+                status=labels.scan_status(res.status),
                 tables=k["tables"],
                 scanned=k["scanned"],
                 unchanged=k["unchanged"],
@@ -183,7 +184,7 @@ def scan_db_cmd(
                     [
                         f"{f.schema}.{f.table}" if f.schema else f.table,
                         f.column,
-                        f.entity_type + (" (Art. 9)" if f.special_category else ""),
+                        labels.entity(f.entity_type, f.special_category),
                         f"{f.ratio:.0%}",
                         f"{f.confidence:.2f}",
                         f.basis,
@@ -196,7 +197,7 @@ def scan_db_cmd(
         table(
             _("Errors"),
             [_("Source"), _("Reason"), _("Message")],
-            [[e.source, e.reason, e.message] for e in res.errors],
+            [[e.source, labels.error_reason(e.reason), e.message] for e in res.errors],
         )
     from rgpd.scan.findings import at_or_above
     from rgpd.scan.outcome import command_exit_code
@@ -280,7 +281,7 @@ def scan_run_cmd(c: Ctx, profile: str, no_notify: bool, log_fmt: str, fmt: str) 
             profile=res.profile,
             org=res.org,
             run=res.run_id,
-            status=res.status,
+            status=labels.scan_status(res.status),
             new=len(res.new_findings),
             total=res.findings_total,
             contra=len(res.contradictions),
@@ -290,7 +291,7 @@ def scan_run_cmd(c: Ctx, profile: str, no_notify: bool, log_fmt: str, fmt: str) 
         markup=False,
     )
     for s in res.sources:
-        console.print(f"  {s.kind} {s.name}: {s.status}", markup=False)
+        console.print(f"  {s.kind} {s.name}: {labels.scan_status(s.status)}", markup=False)
     if res.failed_sources:
         warn(
             _(
@@ -302,7 +303,7 @@ def scan_run_cmd(c: Ctx, profile: str, no_notify: bool, log_fmt: str, fmt: str) 
         table(
             _("Errors"),
             [_("Source"), _("Reason"), _("Message")],
-            [[e.source, e.reason, e.message] for e in res.errors[:50]],
+            [[e.source, labels.error_reason(e.reason), e.message] for e in res.errors[:50]],
         )
     if res.notified:
         console.print(_("Summary sent to {to}", to=", ".join(res.notified)), markup=False)
@@ -360,8 +361,8 @@ def reconcile_cmd(
             ],
             [
                 [
-                    it.severity + (" *" if it.key in new else ""),
-                    it.rule.value,
+                    labels.severity(it.severity) + (" *" if it.key in new else ""),
+                    labels.reconcile_rule(it.rule),
                     it.article,
                     it.activity_ref or "—",
                     it.location,

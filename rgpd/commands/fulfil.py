@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from rgpd import labels
 from rgpd.commands._common import (
     Column,
     Ctx,
@@ -21,7 +22,7 @@ from rgpd.commands._common import (
 )
 from rgpd.commands.requests import requests_grp
 from rgpd.errors import InvalidInput
-from rgpd.i18n import _
+from rgpd.i18n import _, _n
 from rgpd.requests import answer, discovery, erasure, fulfil
 
 
@@ -139,7 +140,7 @@ def _show_plan(plan: erasure.ErasurePlan) -> None:
             [
                 f"{r.connection}:{r.table}",
                 r.match,
-                r.action,
+                labels.erasure_action(r.action),
                 ", ".join(f"{k}→{v}" for k, v in r.columns.items()),
                 f"{r.refusal.article}: {r.refusal.reason}" if r.refusal else (r.note or ""),
             ]
@@ -149,7 +150,7 @@ def _show_plan(plan: erasure.ErasurePlan) -> None:
             [
                 f.uri,
                 f.match,
-                f.action,
+                labels.file_action(f.action),
                 "",
                 f"{f.refusal.article}: {f.refusal.reason}" if f.refusal else (f.note or ""),
             ]
@@ -157,7 +158,13 @@ def _show_plan(plan: erasure.ErasurePlan) -> None:
         ],
     )
     if plan.to_confirm:
-        warn(_("{n} match(es) to confirm are left out", n=len(plan.to_confirm)))
+        warn(
+            _n(
+                "{n} match to confirm is left out",
+                "{n} matches to confirm are left out",
+                len(plan.to_confirm),
+            )
+        )
     _show_recipients(plan.recipients)
 
 
@@ -201,11 +208,29 @@ def _show_outcome(out: erasure.Outcome) -> None:
     if out.files_deleted or out.files_redacted:
         ok(_("files: {d} deleted, {r} redacted", d=out.files_deleted, r=out.files_redacted))
     if out.files_pending:
-        warn(_("{n} file(s) not changed: confirm with --files", n=out.files_pending))
+        warn(
+            _n(
+                "{n} file not changed: confirm with --files",
+                "{n} files not changed: confirm with --files",
+                out.files_pending,
+            )
+        )
     if out.manual:
-        warn(_("{n} item(s) to handle by hand (see the plan)", n=len(out.manual)))
+        warn(
+            _n(
+                "{n} item to handle by hand (see the plan)",
+                "{n} items to handle by hand (see the plan)",
+                len(out.manual),
+            )
+        )
     if out.recorded:
-        ok(_("{n} item(s) restricted by record (no column to mark)", n=out.recorded))
+        ok(
+            _n(
+                "{n} item restricted by record (no column to mark)",
+                "{n} items restricted by record (no column to mark)",
+                out.recorded,
+            )
+        )
     _show_recipients(out.recipients)
     if out.letter:
         ok(_("closing letter drafted: {p}", p=out.letter))
@@ -270,7 +295,12 @@ def fulfil_cmd(
 
     def confirm_files(n: int) -> bool:
         return yes or click.confirm(
-            _("Delete or redact {n} file(s) of the share?", n=n), default=False
+            _n(
+                "Delete or redact {n} file of the share?",
+                "Delete or redact {n} files of the share?",
+                n,
+            ),
+            default=False,
         )
 
     try:
@@ -375,7 +405,13 @@ def _show_package(res: fulfil.PackageResult, ref: str, as_json: bool) -> int:
             )
         )
         if res.excluded:
-            warn(_("{n} match(es) to confirm were left out", n=res.excluded))
+            warn(
+                _n(
+                    "{n} match to confirm was left out",
+                    "{n} matches to confirm were left out",
+                    res.excluded,
+                )
+            )
         for e in res.errors:
             warn(e)
         console.print(_("Next: rgpd requests review {ref} --approve", ref=ref))

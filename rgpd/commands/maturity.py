@@ -86,7 +86,7 @@ def _prompt(year: int) -> dict[str, Any]:
     "--from",
     "file",
     type=click.Path(dir_okay=False),
-    help="YAML file: year, answers {key: level}, optional comments.",
+    help="YAML file: year, answers (key: level), optional comments.",
 )
 @click.option("--year", type=int, help="Year assessed (default: this year).")
 @pass_ctx

@@ -10,6 +10,7 @@ import click
 import yaml
 from rich.text import Text
 
+from rgpd import labels
 from rgpd.commands._common import (
     Column,
     Ctx,
@@ -24,7 +25,7 @@ from rgpd.commands._common import (
     wide_option,
 )
 from rgpd.errors import InvalidInput, RgpdError, UsageError
-from rgpd.i18n import _
+from rgpd.i18n import _, _n
 from rgpd.registry import service
 from rgpd.registry.model import (
     Activity,
@@ -530,7 +531,7 @@ def registry_list(
         )
         return 0
     table(
-        _("{n} activities", n=len(recs)),
+        _n("{n} activity", "{n} activities", len(recs)),
         [
             _("ref"),
             _("name"),
@@ -647,21 +648,21 @@ def registry_lint(c: Ctx, as_json: bool, today: datetime | None) -> int:
             sev = str(getattr(i.severity, "value", i.severity))
             console.print(
                 Text.assemble(
-                    (f"{sev:7}", sev_style.get(sev, "white")),
+                    (f"{labels.severity(sev):11}", sev_style.get(sev, "white")),
                     " ",
                     as_text(i.activity_ref or "-", "bold"),
                     " ",
                     as_text(i.message),
                     " ",
-                    as_text(f"({i.article}; {i.code})", "dim"),
+                    as_text(f"({i.article}; {labels.lint_rule(i.code)})", "dim"),
                 )
             )
         console.print(
             _(
-                "{e} errors, {w} other remarks on {n} activities",
-                e=len(errors),
-                w=len(issues) - len(errors),
-                n=len(reg.activities),
+                "{errors}, {remarks} on {activities}",
+                errors=_n("{n} error", "{n} errors", len(errors)),
+                remarks=_n("{n} other remark", "{n} other remarks", len(issues) - len(errors)),
+                activities=_n("{n} activity", "{n} activities", len(reg.activities)),
             )
         )
     return 1 if errors else 0

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from rgpd import labels
 from rgpd.commands._common import (
     Column,
     Ctx,
@@ -19,7 +20,7 @@ from rgpd.commands._common import (
     wide_option,
 )
 from rgpd.errors import InvalidInput
-from rgpd.i18n import _, format_date
+from rgpd.i18n import N_, _, _n, format_date
 from rgpd.requests import intake, letters, reminders, service
 from rgpd.requests.mailer import DirectoryMailer, Mailer, SmtpMailer
 from rgpd.requests.model import RequestState, RequestType
@@ -110,15 +111,39 @@ def _record_dict(r: service.RequestRecord) -> dict[str, Any]:
     return out
 
 
+#: Field names of ``requests show`` (the ``--json`` keys stay as they are).
+_FIELDS: dict[str, str] = {
+    "reference": N_("Reference"),
+    "org": N_("Organisation"),
+    "type": N_("Right"),
+    "state": N_("State"),
+    "channel": N_("Channel"),
+    "received_on": N_("Received"),
+    "due": N_("Due"),
+    "status": N_("Status"),
+    "days_left": N_("Days left"),
+    "extended": N_("Extended"),
+    "extension_notice_due": N_("Extension notice due"),
+    "paused": N_("Paused"),
+    "assigned_to": N_("Assigned"),
+    "activities": N_("Activities"),
+    "requester_role": N_("Requester"),
+    "mandate_verified": N_("Mandate checked"),
+    "email_verified": N_("E-mail confirmed"),
+    "identity": N_("Identity"),
+    "identity_documents": N_("Identity documents"),
+}
+
+
 def _status_text(r: service.RequestRecord) -> str:
     dl = r.deadline
     if dl.days_left is None:
         return _("closed")
     if dl.days_left < 0:
-        return _("OVERDUE by {n} day(s)", n=-dl.days_left)
+        return _n("OVERDUE by {n} day", "OVERDUE by {n} days", -dl.days_left)
     if dl.paused:
         return _("paused")
-    return _("{n} day(s) left", n=dl.days_left)
+    return _n("{n} day left", "{n} days left", dl.days_left)
 
 
 def _print_list(records: list[service.RequestRecord], title: str) -> None:
@@ -136,8 +161,8 @@ def _print_list(records: list[service.RequestRecord], title: str) -> None:
         [
             [
                 r.reference,
-                intake.RIGHT_NAMES.get(r.type, r.type.value),
-                r.state.value,
+                labels.right(r.type),
+                labels.request_state(r.state),
                 r.request.received_on.isoformat(),
                 r.due.isoformat(),
                 _status_text(r),
@@ -154,8 +179,8 @@ def _done(r: service.RequestRecord, what: str) -> int:
             "{ref}: {what} — state {state}, due {due}",
             ref=r.reference,
             what=what,
-            state=r.state.value,
-            due=r.due.isoformat(),
+            state=labels.request_state(r.state),
+            due=format_date(r.due),
         )
     )
     return 0
@@ -341,7 +366,18 @@ def show_cmd(c: Ctx, ref: str, as_json: bool) -> int:
     sub = d.pop("submission", {})
     events = d.pop("events", [])
     explanation = d.pop("explanation", [])
-    table(r.reference, [_("Field"), _("Value")], [[k, v] for k, v in {**d, **sub}.items()])
+    shown = {
+        "type": labels.right(r.type),
+        "state": labels.request_state(r.state),
+        "channel": labels.channel(r.request.channel),
+        "status": labels.deadline_status(r.deadline.status),
+        "requester_role": labels.requester_role(r.request.requester.role),
+    }
+    table(
+        r.reference,
+        [_("Field"), _("Value")],
+        [[_(_FIELDS[k]) if k in _FIELDS else k, shown.get(k, v)] for k, v in {**d, **sub}.items()],
+    )
     table(
         _("History"),
         [
@@ -354,7 +390,15 @@ def show_cmd(c: Ctx, ref: str, as_json: bool) -> int:
             _("Reason"),
         ],
         [
-            [e["seq"], e["on"], e["action"], e["from"], e["to"], e["actor"], e["reason"]]
+            [
+                e["seq"],
+                e["on"],
+                labels.request_action(e["action"]),
+                labels.request_state(e["from"]) if e["from"] else "",
+                labels.request_state(e["to"]),
+                e["actor"],
+                e["reason"],
+            ]
             for e in events
         ],
     )
@@ -607,7 +651,7 @@ def due_cmd(c: Ctx, notify: bool, as_json: bool) -> int:
     if as_json:
         emit_json([_record_dict(r) for r in due.records])
     else:
-        _print_list(due.records, _("Due by {day}", day=due.until.isoformat()))
+        _print_list(due.records, _("Due by {day}", day=format_date(due.until)))
     if due.reminded:
         ok(_("reminder sent to {to}", to=due.reminded))
     return 1 if due.overdue else 0

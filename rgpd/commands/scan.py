@@ -20,6 +20,7 @@ from typing import Any
 import click
 from click.decorators import FC
 
+from rgpd import labels
 from rgpd.commands._common import (
     Column,
     Ctx,
@@ -31,7 +32,7 @@ from rgpd.commands._common import (
     warn,
     wide_option,
 )
-from rgpd.i18n import _
+from rgpd.i18n import _, _n
 from rgpd.scan.findings import (
     FindingRecord,
     Severity,
@@ -255,7 +256,12 @@ def scan_files_cmd(
     tripped = at_or_above(res.findings, fail_on)
     if tripped:
         (err_console if fmt == "jsonl" else console).print(
-            _("{n} findings at or above {level} severity", n=len(tripped), level=fail_on)
+            _n(
+                "{n} finding at or above {level} severity",
+                "{n} findings at or above {level} severity",
+                len(tripped),
+                level=labels.severity(fail_on),
+            )
         )
     return command_exit_code(bool(tripped), res.errors)
 
@@ -270,7 +276,7 @@ def _summary(res: Any, *, to_stderr: bool) -> None:
             "{skipped} skipped, {gone} gone, {errors} errors; {findings} findings in {sources} "
             "sources.",
             run=res.run_id,
-            status=res.status,
+            status=labels.scan_status(res.status),
             files=k["files"],
             scanned=k["scanned"],
             unchanged=k["unchanged"],
@@ -300,7 +306,7 @@ def _summary(res: Any, *, to_stderr: bool) -> None:
                 _(
                     "{n} not read ({reason}), e.g. {source}: {detail}",
                     n=len(items),
-                    reason=reason,
+                    reason=labels.error_reason(reason),
                     source=mask_path(items[0].source),
                     detail=items[0].message,
                 ),
@@ -310,12 +316,15 @@ def _summary(res: Any, *, to_stderr: bool) -> None:
         shown = res.errors[:MAX_ERRORS_SHOWN]
         if to_stderr:
             for e in shown:
-                out.print(f"  ! {mask_path(e.source)} [{e.reason}] {e.message}", markup=False)
+                out.print(
+                    f"  ! {mask_path(e.source)} [{labels.error_reason(e.reason)}] {e.message}",
+                    markup=False,
+                )
         else:
             table(
                 _("Unreadable"),
                 [_("Source"), _("Reason"), _("Message")],
-                [[mask_path(e.source), e.reason, e.message] for e in shown],
+                [[mask_path(e.source), labels.error_reason(e.reason), e.message] for e in shown],
             )
         if len(res.errors) > len(shown):
             out.print(_("…and {n} more", n=len(res.errors) - len(shown)), markup=False)
@@ -346,10 +355,8 @@ def _by_entity(findings: list[FindingRecord], by: str = "entity") -> None:
         ],
         [
             [
-                (g.key + (" (Art. 9)" if g.special else ""))
-                if by == "entity"
-                else mask_path(g.key),
-                g.severity.value,
+                labels.entity(g.key, g.special) if by == "entity" else mask_path(g.key),
+                labels.severity(g.severity),
                 g.sources,
                 g.occurrences,
                 listed(g.others),
@@ -430,8 +437,8 @@ def findings_list(
         [
             [
                 mask_path(f.source),  # identifiers in file names masked; `findings show` in clear
-                f.entity_type + (" (Art. 9)" if f.special_category else ""),
-                f.severity.value,
+                labels.entity(f.entity_type, f.special_category),
+                labels.severity(f.severity),
                 f.count,
                 f"{f.score:.2f}",
                 ", ".join(f.evidence),
@@ -481,7 +488,7 @@ def findings_show(c: Ctx, uri: str, fmt: str) -> int:
         _(
             "{kind}, {status}, {size} bytes, modified {modified}, last scanned {scanned} (run #{run})",
             kind=d.kind,
-            status=d.status,
+            status=labels.scan_status(d.status),
             size=d.size if d.size is not None else "?",
             modified=d.modified_at or "?",
             scanned=d.last_scanned_at or "?",
@@ -502,8 +509,8 @@ def findings_show(c: Ctx, uri: str, fmt: str) -> int:
             ],
             [
                 [
-                    f.entity_type,
-                    f.severity.value,
+                    labels.entity(f.entity_type),
+                    labels.severity(f.severity),
                     f.count,
                     f"{f.score:.2f}",
                     ", ".join(f.evidence),
@@ -518,7 +525,7 @@ def findings_show(c: Ctx, uri: str, fmt: str) -> int:
         table(
             _("Errors"),
             [_("Run"), _("Reason"), _("Message")],
-            [[e.run_id, e.reason, e.message] for e in d.errors],
+            [[e.run_id, labels.error_reason(e.reason), e.message] for e in d.errors],
         )
     return 0
 

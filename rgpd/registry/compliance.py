@@ -44,7 +44,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from rgpd.i18n import N_, _
+from rgpd.i18n import N_, _, _n, format_date
 from rgpd.registry.model import (
     Activity,
     Breach,
@@ -524,7 +524,13 @@ def compliance_score(
                 bad=scan.retention_overruns,
             ),
             (
-                _("{name}: {n} files, oldest {date}", name=name, n=n, date=oldest.isoformat())
+                _n(
+                    "{name}: {n} file, oldest {date}",
+                    "{name}: {n} files, oldest {date}",
+                    n,
+                    name=name,
+                    date=format_date(oldest),
+                )
                 for _ref, name, n, oldest in scan.overruns_by_activity
             ),
             _("No scanned file in a declared location."),
@@ -649,7 +655,11 @@ def compliance_score(
         cands.append(
             (
                 risk_of("request_overdue", requests.overdue_count),
-                _("Answer the {n} overdue requests", n=requests.overdue_count),
+                _n(
+                    "Answer the overdue request",
+                    "Answer the {n} overdue requests",
+                    requests.overdue_count,
+                ),
                 "Art. 12(3)",
                 ", ".join(requests.overdue_refs[:5]) + (" …" if requests.overdue_count > 5 else ""),
                 "request_overdue",
@@ -660,9 +670,10 @@ def compliance_score(
         cands.append(
             (
                 risk_of("nir_unauthorised", scan.nir_unauthorised_sources),
-                _(
+                _n(
+                    "Remove or justify the NIR found in {n} source outside an authorised activity",
                     "Remove or justify the NIR found in {n} sources outside an authorised activity",
-                    n=scan.nir_unauthorised_sources,
+                    scan.nir_unauthorised_sources,
                 ),
                 "Art. 87; décret n° 2019-341",
                 _("The NIR may only be used for the purposes the décret lists."),
@@ -702,10 +713,11 @@ def compliance_score(
         cands.append(
             (
                 risk_of("lint_error", len(lst)),
-                _(
+                _n(
+                    "Fix the register entry « {name} » ({n} error)",
                     "Fix the register entry « {name} » ({n} errors)",
+                    len(lst),
                     name=names.get(ref, ref),
-                    n=len(lst),
                 ),
                 ", ".join(dict.fromkeys(i.article for i in lst)),
                 lst[0].message,
@@ -728,9 +740,14 @@ def compliance_score(
         cands.append(
             (
                 risk_of("retention_overrun", n),
-                _("Destroy or archive {n} old files of « {name} »", n=n, name=name),
+                _n(
+                    "Destroy or archive {n} old file of « {name} »",
+                    "Destroy or archive {n} old files of « {name} »",
+                    n,
+                    name=name,
+                ),
                 "Art. 5(1)(e)",
-                _("Oldest modified on {date}.", date=oldest.isoformat()),
+                _("Oldest modified on {date}.", date=format_date(oldest)),
                 "retention_overrun",
                 f"retention_overrun:{_ref}",
             )
@@ -739,12 +756,13 @@ def compliance_score(
         cands.append(
             (
                 risk_of("undeclared_location", scan.undeclared_sources),
-                _(
+                _n(
+                    "Declare or clean the source with personal data outside the register",
                     "Declare or clean the {n} sources with personal data outside the register",
-                    n=scan.undeclared_sources,
+                    scan.undeclared_sources,
                 ),
                 "Art. 30(1)",
-                ", ".join(loc for loc, _n in scan.undeclared_locations[:3]),
+                ", ".join(loc for loc, _count in scan.undeclared_locations[:3]),
                 "undeclared_location",
                 "undeclared_location",
             )
@@ -753,7 +771,11 @@ def compliance_score(
         cands.append(
             (
                 risk_of("requests_late", len(requests.late_refs)),
-                _("Review why {n} requests were answered late", n=len(requests.late_refs)),
+                _n(
+                    "Review why {n} request was answered late",
+                    "Review why {n} requests were answered late",
+                    len(requests.late_refs),
+                ),
                 "Art. 12(3)",
                 ", ".join(requests.late_refs[:5]),
                 "requests_late",
@@ -764,7 +786,11 @@ def compliance_score(
         cands.append(
             (
                 risk_of("scan_errors", scan.errors_count),
-                _("Check the {n} sources the scan could not read", n=scan.errors_count),
+                _n(
+                    "Check the source the scan could not read",
+                    "Check the {n} sources the scan could not read",
+                    scan.errors_count,
+                ),
                 "Art. 5(2)",
                 _("Unread sources may hold personal data."),
                 "scan_errors",

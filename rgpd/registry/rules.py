@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from rgpd.i18n import _
+from rgpd.i18n import _, format_date
 from rgpd.registry.model import (
     Activity,
     DpiaCriterion,
@@ -882,7 +882,7 @@ def lint(
             "review_date",
             _(
                 "Review date {date} has passed (Art. 24(1), Art. 30).",
-                date=activity.review_date.isoformat(),
+                date=format_date(activity.review_date),
             ),
             "Art. 24(1), Art. 30",
         )

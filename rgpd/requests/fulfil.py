@@ -40,9 +40,10 @@ import jinja2
 from sqlalchemy import select
 
 from rgpd import audit
+from rgpd import labels as code_labels
 from rgpd.crypto import random_code, sha256_hex
 from rgpd.errors import Conflict, InvalidInput, NotFound, RgpdError
-from rgpd.i18n import _, format_date
+from rgpd.i18n import _, format_date, use_language
 from rgpd.registry.model import Activity, Organisation
 from rgpd.requests import discovery as disc
 from rgpd.requests import person as persons
@@ -169,12 +170,8 @@ def _now() -> datetime:
 
 def duration_text(value: str, lang: str) -> str:
     """ "10y" → "10 ans" / "10 years" (the register's durations, for the person)."""
-    n, unit = int(value[:-1]), value[-1]
-    words = {
-        "fr": {"y": ("an", "ans"), "m": ("mois", "mois"), "d": ("jour", "jours")},
-        "en": {"y": ("year", "years"), "m": ("month", "months"), "d": ("day", "days")},
-    }[lang if lang in LANGS else "fr"][unit]
-    return f"{n} {words[0] if n == 1 else words[1]}"
+    with use_language(lang if lang in LANGS else "fr"):
+        return code_labels.duration_code(value)
 
 
 def article15_info(activity: Activity, lang: str) -> dict[str, Any]:
@@ -383,12 +380,16 @@ def build_access_package(
             _(
                 "{ref} is a request of type {type}, not access",
                 ref=record.reference,
-                type=record.type.value,
+                type=code_labels.right(record.type),
             )
         )
     if record.state.terminal:
         raise Conflict(
-            _("{ref} is closed ({state})", ref=record.reference, state=record.state.value)
+            _(
+                "{ref} is closed ({state})",
+                ref=record.reference,
+                state=code_labels.request_state(record.state),
+            )
         )
     assert record.submission is not None
     found = disc.load(ws, org, ref)

@@ -33,7 +33,7 @@ from typing import Any
 import jinja2
 
 from rgpd.errors import InvalidInput, RgpdError
-from rgpd.i18n import _, format_date, use_language
+from rgpd.i18n import _, _n, format_date, use_language
 from rgpd.registry.model import Activity, Organisation
 from rgpd.requests import rights
 from rgpd.requests.mailer import Attachment, Mail, Mailer
@@ -355,5 +355,10 @@ def due_reminder(
                 + (f"  [{r.assignee}]" if r.assignee else "")
             )
         lines += ["", _("Details: rgpd --org {slug} requests list", slug=org.slug)]
-        subject = _("{n} request(s) to answer this week — {org}", n=len(records), org=org.name)
+        subject = _n(
+            "{n} request to answer this week — {org}",
+            "{n} requests to answer this week — {org}",
+            len(records),
+            org=org.name,
+        )
     return Mail(org.dpo_email, subject, "\n".join(lines) + "\n")

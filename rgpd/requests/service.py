@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from rgpd import audit, deadlines
 from rgpd.crypto import random_code
 from rgpd.errors import Conflict, InvalidInput
+from rgpd.i18n import format_date
 from rgpd.registry.model import Activity, Organisation
 from rgpd.requests import tokens, workflow
 from rgpd.requests.intake import Submission, _
@@ -365,7 +366,7 @@ def _check_on(on: date | None, today: date, field: str = "on") -> date:
     if on is None:
         return today
     if on > today:
-        raise InvalidInput(field, _("the date {d} is in the future", d=on.isoformat()))
+        raise InvalidInput(field, _("the date {d} is in the future", d=format_date(on)))
     return on
 
 

@@ -26,9 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from rgpd import deadlines
+from rgpd import deadlines, labels
 from rgpd.errors import InvalidInput, TransitionRefused
-from rgpd.i18n import _
+from rgpd.i18n import _, format_date
 from rgpd.requests.model import (
     Action,
     Channel,
@@ -135,9 +135,9 @@ def _refuse(request: Request, action: Action, to: RequestState, why: str) -> Tra
         _(
             "Request {ref}: cannot {action} from '{src}' to '{dst}': {why}",
             ref=request.ref,
-            action=action.value,
-            src=request.state.value,
-            dst=to.value,
+            action=labels.request_action(action),
+            src=labels.request_state(request.state),
+            dst=labels.request_state(to),
             why=why,
         )
     )
@@ -165,7 +165,7 @@ def apply(
         else:
             why = _(
                 "allowed only from {states}",
-                states=", ".join(sorted(f"'{s.value}'" for s in sources)),
+                states=", ".join(sorted(f"'{labels.request_state(s)}'" for s in sources)),
             )
         raise _refuse(request, action, to, why)
 
@@ -200,7 +200,7 @@ def apply(
             to,
             _(
                 "the requester acts for someone else ({role}): record the proof of mandate first",
-                role=request.requester.role.value,
+                role=labels.requester_role(request.requester.role),
             ),
         )
     if action is Action.EXTEND:
@@ -217,7 +217,7 @@ def apply(
                 _(
                     "the extension must be notified within the first month, which ended on {due} "
                     "(Art. 12(3) GDPR)",
-                    due=clock.extension_notice_due.isoformat(),
+                    due=format_date(clock.extension_notice_due),
                 ),
             )
 

@@ -16,9 +16,10 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
+from rgpd import labels
 from rgpd.config import Settings, Smtp
 from rgpd.errors import ConfigError, SourceUnreachable
-from rgpd.i18n import _, format_date, use_language
+from rgpd.i18n import _, _n, format_date, format_percent, use_language
 
 #: Lines listed per section (the counts stay complete).
 MAX_LINES = 50
@@ -47,17 +48,25 @@ def _status_word(code: int) -> str:
     }.get(code, str(code))
 
 
+def _source_line(src: Any) -> str:
+    kind = _("files") if src.kind == "files" else _("database")
+    return f"  - {kind} {src.name}{_(': ')}{labels.scan_status(src.status)}"
+
+
 def _text(r: Any) -> tuple[str, str]:
     code = r.exit_code
     subject = _(
-        "[rgpd] {profile} ({org}): {status} — {new} new finding(s), {contra} "
-        "contradiction(s) with the register, {errors} error(s)",
+        "[rgpd] {profile} ({org}): {status} — {findings}, {contradictions}, {errors}",
         profile=r.profile,
         org=r.org,
         status=_status_word(code),
-        new=len(r.new_findings),
-        contra=len(r.contradictions),
-        errors=len(r.errors),
+        findings=_n("{n} new finding", "{n} new findings", len(r.new_findings)),
+        contradictions=_n(
+            "{n} contradiction with the register",
+            "{n} contradictions with the register",
+            len(r.contradictions),
+        ),
+        errors=_n("{n} error", "{n} errors", len(r.errors)),
     )
     lines: list[str] = [
         _(
@@ -74,15 +83,13 @@ def _text(r: Any) -> tuple[str, str]:
         "",
         _("Sources scanned:"),
     ]
-    for src in r.sources:
-        kind = _("files") if src.kind == "files" else _("database")
-        lines.append(f"  - {kind} {src.name}: {src.status}")
+    lines += [_source_line(src) for src in r.sources]
     failed = [s for s in r.sources if s.status != "completed"]
     if failed:
         lines += [
             "",
             _("Sources that could not be read (the run is NOT complete):"),
-            *(f"  - {s.kind} {s.name}: {s.status}" for s in failed),
+            *(_source_line(s) for s in failed),
         ]
     lines += [
         "",
@@ -95,11 +102,11 @@ def _text(r: Any) -> tuple[str, str]:
     ]
     by_entity = Counter(f.entity_type for f in r.new_findings)
     if by_entity:
-        lines.append("  " + ", ".join(f"{e}: {n}" for e, n in sorted(by_entity.items())))
+        lines.append("  " + labels.counts("entity", dict(by_entity)))
     for f in r.new_findings[:MAX_LINES]:
         flag = _(" [special category, Art. 9]") if f.special_category else ""
-        share = f" ({f.ratio:.0%})" if f.ratio is not None else ""
-        lines.append(f"  - {f.entity_type}{flag}{share}: {f.source}")
+        share = f" ({format_percent(f.ratio)})" if f.ratio is not None else ""
+        lines.append(f"  - {labels.entity(f.entity_type)}{flag}{share}{_(': ')}{f.source}")
     if len(r.new_findings) > MAX_LINES:
         lines.append(_("  ... and {n} more", n=len(r.new_findings) - MAX_LINES))
     lines += [
@@ -119,7 +126,7 @@ def _text(r: Any) -> tuple[str, str]:
         lines.append(_("  ... and {n} more", n=len(r.new_contradictions) - MAX_LINES))
     lines += ["", _("Errors: {n}", n=len(r.errors))]
     for e in r.errors[:MAX_LINES]:
-        lines.append(f"  - {e.source}: {e.reason} — {e.message}")
+        lines.append(f"  - {e.source}{_(': ')}{labels.error_reason(e.reason)} — {e.message}")
     if len(r.errors) > MAX_LINES:
         lines.append(_("  ... and {n} more", n=len(r.errors) - MAX_LINES))
     lines += [

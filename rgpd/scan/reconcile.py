@@ -36,7 +36,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from rgpd.i18n import _
+from rgpd import labels
+from rgpd.i18n import _, _n
 from rgpd.registry.locations import Place, covers, root_covers
 from rgpd.registry.model import Activity, DataLocation, retention_end_for
 from rgpd.registry.rules import NIR_CATEGORIES, nir_authorised
@@ -284,14 +285,14 @@ def _undeclared(
                 "among the columns activity {ref} declares: undeclared processing (Art. 30(1))",
                 columns=", ".join(columns),
                 location=where,
-                entities=", ".join(entities),
+                entities=", ".join(labels.entity(e) for e in entities),
                 ref=", ".join(partial),
             )
         else:
             message = _(
                 "Personal data ({entities}) found in {location}, which no activity of the "
                 "register declares: undeclared processing (Art. 30(1))",
-                entities=", ".join(entities),
+                entities=", ".join(labels.entity(e) for e in entities),
                 location=where,
             )
         out.append(
@@ -342,7 +343,7 @@ def _special(
                 _(
                     "Special-category data ({entity}) found in {location} of activity {ref}, which "
                     "declares no such category ({article})",
-                    entity=entity,
+                    entity=labels.entity(entity),
                     location=where,
                     ref=ref,
                     article=article,
@@ -438,14 +439,17 @@ def _retention(
                 where,
                 None,
                 ARTICLES[Rule.RETENTION_OVERRUN],
-                _(
-                    "{n} file(s) with personal data in {location} are older than the retention of "
+                _n(
+                    "{n} file with personal data in {location} is older than the retention of "
+                    "activity {ref} ({retention}): review it for deletion or archiving "
+                    "(Art. 5(1)(e))",
+                    "{n} files with personal data in {location} are older than the retention of "
                     "activity {ref} ({retention}): review them for deletion or archiving "
                     "(Art. 5(1)(e))",
-                    n=len(rows),
+                    len(rows),
                     location=where,
                     ref=ref,
-                    retention=limit,
+                    retention=" + ".join(labels.duration_code(d) for d in limit.split(" + ")),
                 ),
                 {
                     "retention": limit,
@@ -527,7 +531,7 @@ def _never_seen(
                         "Category {category} of activity {ref} was never seen by a scan of its "
                         "locations: check the register (Art. 30(1)(c)) and that the data is needed "
                         "(Art. 5(1)(c))",
-                        category=use.category,
+                        category=labels.category(use.category),
                         ref=a.ref,
                     ),
                     {"category": use.category, "entities": sorted(e.value for e in cat.entities)},

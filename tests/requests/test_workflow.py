@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from rgpd import labels
 from rgpd.deadlines import ClockEventKind, DeadlineStatus, is_working_day
 from rgpd.errors import InvalidInput, TransitionRefused
 from rgpd.requests.model import (
@@ -155,7 +156,7 @@ def test_every_action_from_every_open_state(state_path: list[Action], action: Ac
     else:
         with pytest.raises(TransitionRefused) as err:
             apply(r, t)
-        assert f"'{r.state.value}'" in str(err.value)
+        assert f"'{labels.request_state(r.state)}'" in str(err.value)
 
 
 @pytest.mark.parametrize("closing", [A.COMPLETE, A.REFUSE, A.WITHDRAW, A.REDIRECT])
@@ -172,7 +173,21 @@ def test_refusal_message_names_from_and_to() -> None:
     with pytest.raises(TransitionRefused) as err:
         apply(new(), step(A.COMPLETE, 1))
     message = str(err.value)
-    assert "'recue'" in message and "'traitee'" in message and "DR-2025-0001" in message
+    assert "'Received'" in message and "'Answered'" in message and "DR-2025-0001" in message
+    assert "cannot close" in message
+    assert (
+        "recue" not in message and "traitee" not in message and "clore" not in message
+    )  # issue 12
+
+
+def test_refusal_message_in_french_has_no_code() -> None:
+    from rgpd.i18n import use_language
+
+    with use_language("fr"), pytest.raises(TransitionRefused) as err:
+        apply(apply(new(), step(A.START, 1)), step(A.START, 2))
+    message = str(err.value)
+    assert "'En cours'" in message and "'Reçue'" in message, message
+    assert "en_cours" not in message and "recue" not in message, message
 
 
 @pytest.mark.parametrize("action", [A.ASK_IDENTITY, A.ASK_CLARIFICATION, A.REFUSE, A.REDIRECT])

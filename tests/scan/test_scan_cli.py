@@ -195,7 +195,7 @@ def test_findings_list_and_show(home: Workspace, tmp_path: Path) -> None:
         "IBAN_CODE",
     }
     code, out, _ = rgpd(home, "findings", "list")
-    assert code == 0 and "FR_NIR" in out
+    assert code == 0 and "Social security numbers (NIR)" in out  # labels, not codes (issue 12)
 
 
 def _unprivileged() -> list[str]:

@@ -21,6 +21,7 @@ import io
 import json
 from typing import Any
 
+from rgpd import labels
 from rgpd.i18n import get_language
 from rgpd.registry.model import (
     Activity,
@@ -108,11 +109,6 @@ _FINAL = {
     ),
 }
 
-_UNITS = {
-    "y": (("an", "ans"), ("year", "years")),
-    "m": (("mois", "mois"), ("month", "months")),
-    "d": (("jour", "jours"), ("day", "days")),
-}
 
 _PROCESSORS = ("prestataires sous-traitants", "processors (service providers)")
 _NO_RETENTION = ("durée à préciser", "to be specified")
@@ -129,9 +125,7 @@ def _pick(pair: tuple[str, str]) -> str:
 
 
 def _duration(value: str) -> str:
-    n, unit = int(value[:-1]), value[-1]
-    words = _UNITS[unit][0 if _fr() else 1]
-    return f"{n} {words[0] if n == 1 else words[1]}"
+    return labels.duration_code(value)
 
 
 def _retention_text(r: Retention | None) -> str:

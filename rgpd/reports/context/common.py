@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from rgpd import deadlines
+from rgpd import deadlines, labels
 from rgpd.actions.model import Action
 from rgpd.i18n import N_, _
 from rgpd.registry.maturity import MaturityResult
@@ -20,8 +20,6 @@ from rgpd.registry.model import (
     Register,
     naive_utc,
 )
-from rgpd.requests.model import RequestState, RequestType
-from rgpd.taxonomy import CATEGORIES, Entity
 
 Cell = str | int | float | date | datetime | bool | None
 
@@ -264,70 +262,23 @@ class OrgData:
 
 
 def request_type_label(value: str) -> str:
-    try:
-        return _(RequestType(value).label)
-    except ValueError:
-        return value
-
-
-_STATE_LABELS: dict[str, str] = {
-    RequestState.RECEIVED: N_("Received"),
-    RequestState.IDENTITY_PENDING: N_("Waiting for identity"),
-    RequestState.IN_PROGRESS: N_("In progress"),
-    RequestState.PAUSED: N_("Waiting for clarification"),
-    RequestState.EXTENDED: N_("Extended"),
-    RequestState.COMPLETED: N_("Answered"),
-    RequestState.REFUSED: N_("Refused"),
-    RequestState.WITHDRAWN: N_("Withdrawn"),
-    RequestState.REDIRECTED: N_("Redirected"),
-}
+    return labels.right(value)
 
 
 def state_label(value: str) -> str:
-    return _(_STATE_LABELS[value]) if value in _STATE_LABELS else value
+    return labels.request_state(value)
 
 
-ENTITY_LABELS: dict[str, str] = {
-    Entity.PERSON: N_("Names of people"),
-    Entity.LOCATION: N_("Postal addresses"),
-    Entity.EMAIL_ADDRESS: N_("E-mail addresses"),
-    Entity.PHONE_NUMBER: N_("Phone numbers"),
-    Entity.IP_ADDRESS: N_("IP addresses"),
-    Entity.URL: N_("Web addresses (URL)"),
-    Entity.DATE_OF_BIRTH: N_("Dates of birth"),
-    Entity.IBAN_CODE: N_("Bank account numbers (IBAN)"),
-    Entity.CREDIT_CARD: N_("Payment card numbers"),
-    Entity.FR_NIR: N_("Social security numbers (NIR)"),
-    Entity.FR_SIREN: N_("SIREN numbers"),
-    Entity.FR_SIRET: N_("SIRET numbers"),
-    Entity.FR_TAX_ID: N_("Tax numbers"),
-    Entity.FR_ID_CARD: N_("Identity card numbers"),
-    Entity.FR_PASSPORT: N_("Passport numbers"),
-    Entity.FR_LICENSE_PLATE: N_("Vehicle plates"),
-    Entity.PHOTO: N_("Photos of people"),
-    Entity.HEALTH: N_("Health data (Art. 9)"),
-    Entity.RELIGION: N_("Religious beliefs (Art. 9)"),
-    Entity.POLITICAL_OPINION: N_("Political opinions (Art. 9)"),
-    Entity.TRADE_UNION: N_("Trade-union membership (Art. 9)"),
-    Entity.ETHNIC_ORIGIN: N_("Racial or ethnic origin (Art. 9)"),
-    Entity.SEX_LIFE: N_("Sex life or orientation (Art. 9)"),
-    Entity.BIOMETRIC: N_("Biometric data (Art. 9)"),
-    Entity.GENETIC: N_("Genetic data (Art. 9)"),
-    Entity.CRIMINAL_OFFENCE: N_("Offences and convictions (Art. 10)"),
-}
+#: The entity labels live in rgpd.labels (one home for every code's words).
+ENTITY_LABELS: dict[str, str] = labels.ENTITY
 
 
 def entity_label(entity: str) -> str:
-    return _(ENTITY_LABELS[entity]) if entity in ENTITY_LABELS else entity
+    return labels.entity(entity)
 
 
 def category_label(key: str) -> str:
-    from rgpd.i18n import get_language
-
-    c = CATEGORIES.get(key)
-    if c is None:
-        return key
-    return c.label_fr if get_language() == "fr" else c.label_en
+    return labels.category(key)
 
 
 _BASIS_LABELS: dict[LegalBasis, str] = {

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from rgpd.i18n import _, format_number
+from rgpd import labels
+from rgpd.i18n import _, format_date, format_number
 from rgpd.registry.compliance import (
     Check,
     completeness_checks,
@@ -100,15 +101,15 @@ def _retention_line(a: Activity) -> list[str]:
     for u in a.data_categories:
         r = u.retention
         if r is None:
-            out.append(f"{category_label(u.category)} : {_('not recorded')}")
+            out.append(f"{category_label(u.category)}{_(': ')}{_('not recorded')}")
             continue
-        text = _("{active} active", active=r.active)
+        text = _("{active} active", active=labels.duration_code(r.active))
         if r.intermediate:
-            text += " + " + _("{n} intermediate", n=r.intermediate)
-        text += f", {r.final.value}"
+            text += " + " + _("{n} intermediate", n=labels.duration_code(r.intermediate))
+        text += f", {labels.final_disposition(r.final)}"
         if r.trigger:
             text += f" ({r.trigger})"
-        out.append(f"{category_label(u.category)} : {text}")
+        out.append(f"{category_label(u.category)}{_(': ')}{text}")
     return out
 
 
@@ -162,9 +163,9 @@ def activity_sheet(
                 _f(
                     _("Dates"),
                     [
-                        _("created {d}", d=a.created.isoformat()) if a.created else None,
-                        _("updated {d}", d=a.updated.isoformat()) if a.updated else None,
-                        _("review {d}", d=a.review_date.isoformat()) if a.review_date else None,
+                        _("created {d}", d=format_date(a.created)) if a.created else None,
+                        _("updated {d}", d=format_date(a.updated)) if a.updated else None,
+                        _("review {d}", d=format_date(a.review_date)) if a.review_date else None,
                     ],
                 ),
             ),

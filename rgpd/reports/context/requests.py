@@ -10,7 +10,7 @@ from datetime import date
 
 from rgpd import deadlines
 from rgpd.errors import InvalidInput
-from rgpd.i18n import N_, _
+from rgpd.i18n import N_, _, _n
 from rgpd.reports.context.common import (
     Cell,
     Chart,
@@ -224,11 +224,12 @@ def build_requests(data: OrgData, today: date, period: Period | None) -> Request
         key="chart-request-types",
         title=_("Requests by type"),
         kind="hbar",
-        categories=tuple(request_type_label(t) for t, _n in type_items),
+        categories=tuple(request_type_label(t) for t, _count in type_items),
         series=(Series(_("Requests"), tuple(float(n) for _t, n in type_items)),),
-        summary=_(
-            "{total} requests; most frequent type: {top}.",
-            total=len(reqs),
+        summary=_n(
+            "{n} request; most frequent type: {top}.",
+            "{n} requests; most frequent type: {top}.",
+            len(reqs),
             top=request_type_label(type_items[0][0]) if type_items else "—",
         ),
     )

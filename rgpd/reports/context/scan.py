@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from rgpd import labels
 from rgpd.i18n import _
 from rgpd.registry.locations import LocationIndex, from_share, share_folder
 from rgpd.registry.model import retention_end_for
@@ -195,7 +196,7 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
         _("Types of personal data found"),
         (_("Type of data"), _("Sources"), _("Occurrences"), _("Severity")),
         (
-            (entity_label(e), ent_sources[e], ent_occ[e], _(severity_of(e).value))
+            (entity_label(e), ent_sources[e], ent_occ[e], labels.severity(severity_of(e)))
             for e in entity_rows
         ),
     )
@@ -223,7 +224,10 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
     last_errors = [e for e in scan.errors if last is not None and e.run_id == last.id]
     prev_errors = [e for e in scan.errors if prev is not None and e.run_id == prev.id]
     reasons = Counter(e.reason for e in last_errors)
-    reason_rows: list[tuple[str, int]] = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+    reason_rows: list[tuple[str, int]] = [
+        (labels.error_reason(r), n)
+        for r, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
     errors_by_reason = make_table(
         "scan-error-reasons",
         _("Scan errors by reason (last scan)"),
@@ -236,7 +240,7 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
         _("Sources that could not be read (last scan)"),
         (_("Source"), _("Reason"), _("Message")),
         (
-            (from_share(e.source, roots), e.reason, e.message)
+            (from_share(e.source, roots), labels.error_reason(e.reason), e.message)
             for e in sorted(last_errors, key=lambda e: e.source)
         ),
         _("No error in the last scan."),
@@ -250,7 +254,7 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
         _("Findings against the register (reconciliation)"),
         (_("Rule"), _("Severity"), _("Article"), _("Count")),
         (
-            (rule, sev, art, n)
+            (labels.reconcile_rule(rule), labels.severity(sev), art, n)
             for (rule, sev, art), n in sorted(recon_counter.items(), key=lambda kv: (-kv[1], kv[0]))
         ),
         _("No reconciliation recorded yet: run `rgpd reconcile`."),
