@@ -210,6 +210,14 @@ LINT_RULE: dict[str, str] = {
     "security_missing": N_("security measures missing"),
     "transfer_undeclared": N_("transfer not declared"),
     "transfer_without_safeguard": N_("transfer without safeguard"),
+    "dpia_not_started": N_("required DPIA not started"),
+    "dpia_review_due": N_("DPIA review due"),
+    "dpia_not_recorded": N_("validated DPIA not recorded"),
+    "software_processor_missing": N_("software without its processor"),
+    "software_transfer_undeclared": N_("software hosting abroad, transfer not declared"),
+    "software_unknown_activity": N_("software linked to an unknown activity"),
+    "software_unknown_processor": N_("software linked to an unknown processor"),
+    "software_unlinked": N_("software serving no activity"),
 }
 
 #: How a scan run, a database or a table ended (rgpd.scan.files / rgpd.scan.database).

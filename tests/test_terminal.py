@@ -19,6 +19,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rgpd import labels
 from rgpd.commands import _common
 from rgpd.commands._common import Column, fit_columns, table
 from rgpd.registry.locations import from_share, share_folder
@@ -275,12 +276,16 @@ def test_every_listing_fits_80_columns(home: Path) -> None:
             "editeur-videosurveillance", "Vidéosurveillance Intercommunale", "2025-03-01"
         ),
         ("breach", "list"): words("b-2026-01", "vidéoprotection", "destinataire", "2026-01-08"),
-        ("findings", "list"): words("FR_NIR", "EMAIL_ADDRESS"),
+        ("findings", "list"): words(labels.entity("FR_NIR"), labels.entity("EMAIL_ADDRESS")),
         ("findings", "list", "--by", "folder"): words("partage/rh", "partage/police"),
-        ("findings", "list", "--details"): words("EMAIL_ADDRESS", "FR_NIR"),
-        ("reconcile",): words("undeclared_processing"),
+        ("findings", "list", "--details"): words(
+            labels.entity("EMAIL_ADDRESS"), labels.entity("FR_NIR")
+        ),
+        ("reconcile",): words(labels.reconcile_rule("undeclared_processing")),
         ("reconcile", "--by", "activity"): words("videoprotection"),
-        ("reconcile", "--details"): words("undeclared_processing", "Art. 30(1)"),
+        ("reconcile", "--details"): words(
+            labels.reconcile_rule("undeclared_processing"), "Art. 30(1)"
+        ),
         ("audit", "log"): words("dpo-test"),
         ("keys", "show"): set(),
     }
@@ -325,8 +330,10 @@ def test_requests_list_and_show_fit_80_columns(home: Path) -> None:
     (listed,) = json.loads(run_cli(["requests", "list", "--json"]).out)
     r = run_cli(["requests", "list"], env=NARROW)
     assert_fits(r.out, words(ref.group(0), listed["due"]))
-    assert "Received" not in r.out  # a --wide column
-    assert "Received" in run_cli(["requests", "list", "--wide"], env=NARROW).out
+    header = next(line for line in r.out.splitlines() if line.startswith("┃"))
+    assert "Received" not in header  # a --wide column
+    wide = run_cli(["requests", "list", "--wide"], env=NARROW).out
+    assert "Received" in next(line for line in wide.splitlines() if line.startswith("┃"))
     r = run_cli(["requests", "show", ref.group(0)], env=NARROW)
     assert_fits(r.out, words(ref.group(0), "marie-christine.delacroix@example.org"))
 
@@ -336,7 +343,7 @@ def test_scan_summary_fits_80_columns(home: Path) -> None:
     assert r.code in (0, 1), r.all
     # the tables; sentences are left for the terminal to wrap
     tables = "\n".join(line for line in r.out.splitlines() if line[:1] in "┏┃┡│└")
-    assert_fits(tables, words("FR_NIR", "EMAIL_ADDRESS"))
+    assert_fits(tables, words(labels.entity("FR_NIR"), labels.entity("EMAIL_ADDRESS")))
 
 
 # ------------------------------------------------------------------ grouped summaries
@@ -352,8 +359,9 @@ def test_reconcile_groups_by_rule_with_counts_and_details_lists_every_line(home:
     summary = run_cli(["reconcile"], env={"COLUMNS": "200"})
     assert summary.code == 1
     for rule, n in by_rule.items():
-        assert re.search(rf"{rule}\s*│\s*{n}\s*│", summary.out), (rule, n, summary.out)
-    first = re.compile(r"^│ (error|warning|info) ")  # the first line of each row
+        label = re.escape(labels.reconcile_rule(rule))
+        assert re.search(rf"{label}\s*│\s*{n}\s*│", summary.out), (rule, n, summary.out)
+    first = re.compile(r"^│ (error|warning|information) ")  # the first line of each row
     body = [line for line in summary.out.splitlines() if first.match(line)]
     assert len(body) == len(by_rule)  # one row per rule, not one per result
     assert "--details" in summary.out
@@ -377,7 +385,8 @@ def test_findings_list_counts_by_entity_and_folder(home: Path) -> None:
         entities.setdefault(f["entity_type"], set()).add(f["source"])
     out = run_cli(["findings", "list"], env={"COLUMNS": "200"}).out
     for e, sources in entities.items():
-        assert re.search(rf"{e}\b[^│]*│[^│]*│\s*{len(sources)}\s*│", out), (e, out)
+        label = re.escape(labels.entity(e))
+        assert re.search(rf"{label}[^│]*│[^│]*│\s*{len(sources)}\s*│", out), (e, out)
     assert str(home / "partage") not in out  # counts, not files
     folders = run_cli(["findings", "list", "--by", "folder"], env={"COLUMNS": "200"}).out
     assert "partage/rh" in folders and "partage/police" in folders

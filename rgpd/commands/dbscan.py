@@ -411,12 +411,15 @@ def _show_groups(groups: list[Any], by: str) -> None:
         ],
         [
             [
-                g.severity,
-                g.key or "—",
+                labels.severity(g.severity),
+                (labels.reconcile_rule(g.key) if by == "rule" else g.key) or "—",
                 g.count,
                 g.new or "",
                 "; ".join(g.articles),
-                listed(g.others) or "—",
+                listed(
+                    g.others if by == "rule" else tuple(labels.reconcile_rule(o) for o in g.others)
+                )
+                or "—",
             ]
             for g in groups
         ],
