@@ -66,7 +66,7 @@ from enum import StrEnum
 from functools import cache
 
 from rgpd.errors import InvalidInput
-from rgpd.i18n import N_, _, format_date
+from rgpd.i18n import N_, _, _n, format_date
 
 #: Art. 12(3) / 12(4) GDPR: one month; extension by two further months.
 BASE_MONTHS = 1
@@ -371,20 +371,24 @@ def compute_deadline(
         days = max((end - p.start).days, 0)
         if p.reason is PauseReason.IDENTITY:
             lines.append(
-                _(
-                    "Clock suspended {days} day(s) from {start} while waiting for identity "
+                _n(
+                    "Clock suspended {n} day from {start} while waiting for identity "
                     "information ({decret}; Art. 12(6) GDPR).",
-                    days=days,
+                    "Clock suspended {n} days from {start} while waiting for identity "
+                    "information ({decret}; Art. 12(6) GDPR).",
+                    days,
                     start=format_date(p.start),
                     decret=DECRET_PAUSE,
                 )
             )
         elif p.reason in counted:
             lines.append(
-                _(
-                    "Clock paused {days} day(s) from {start} while waiting for a clarification "
+                _n(
+                    "Clock paused {n} day from {start} while waiting for a clarification "
                     "(Recital 63 GDPR; organisation setting, not a rule of the décret).",
-                    days=days,
+                    "Clock paused {n} days from {start} while waiting for a clarification "
+                    "(Recital 63 GDPR; organisation setting, not a rule of the décret).",
+                    days,
                     start=format_date(p.start),
                 )
             )
@@ -472,7 +476,12 @@ def compute_deadline(
         if days_left < 0:
             status = DeadlineStatus.OVERDUE
             lines.append(
-                _("Overdue by {days} day(s) ({article}).", days=-days_left, article=ART_12_3)
+                _n(
+                    "Overdue by {n} day ({article}).",
+                    "Overdue by {n} days ({article}).",
+                    -days_left,
+                    article=ART_12_3,
+                )
             )
         elif paused_now and pauses[-1].reason in counted:
             status = DeadlineStatus.PAUSED

@@ -334,9 +334,9 @@ def fulfil_cmd(
         elif got.restriction is not None:
             ok(
                 _(
-                    "{m} row(s) will be marked, {r} item(s) restricted by record",
-                    m=len(got.restriction.marked),
-                    r=len(got.restriction.recorded),
+                    "{m} will be marked, {r} restricted by record",
+                    m=_n("{n} row", "{n} rows", len(got.restriction.marked)),
+                    r=_n("{n} item", "{n} items", len(got.restriction.recorded)),
                 )
             )
         else:
@@ -395,13 +395,12 @@ def _show_package(res: fulfil.PackageResult, ref: str, as_json: bool) -> int:
     else:
         ok(
             _(
-                "package built in {d}: {r} row(s) from {t} table(s), {f} file extract(s), "
-                "{x} redaction(s)",
+                "package built in {d}: {r} from {t}, {f}, {x}",
                 d=res.directory,
-                r=res.rows,
-                t=res.tables,
-                f=res.extracts,
-                x=res.redactions,
+                r=_n("{n} row", "{n} rows", res.rows),
+                t=_n("{n} table", "{n} tables", res.tables),
+                f=_n("{n} file extract", "{n} file extracts", res.extracts),
+                x=_n("{n} redaction", "{n} redactions", res.redactions),
             )
         )
         if res.excluded:

@@ -290,8 +290,10 @@ def _summary(res: Any, *, to_stderr: bool) -> None:
     )
     if res.interrupted_runs:
         out.print(
-            _(
-                "Resumed after interrupted run(s): {runs}",
+            _n(
+                "Resumed after an interrupted run: {runs}",
+                "Resumed after interrupted runs: {runs}",
+                len(res.interrupted_runs),
                 runs=", ".join(f"#{r}" for r in res.interrupted_runs),
             ),
             markup=False,

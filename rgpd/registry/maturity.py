@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rgpd.i18n import N_, _, get_language
+from rgpd.i18n import N_, _, _n, get_language
 
 __all__ = [
     "DOMAIN_LABELS",
@@ -274,7 +274,14 @@ class MaturityAnswers(BaseModel):
         known = questions_by_key()
         unknown = sorted(k for k in v if k not in known)
         if unknown:
-            raise ValueError(_("unknown question(s): {keys}", keys=", ".join(unknown)))
+            raise ValueError(
+                _n(
+                    "unknown question: {keys}",
+                    "unknown questions: {keys}",
+                    len(unknown),
+                    keys=", ".join(unknown),
+                )
+            )
         bad = sorted(k for k, lvl in v.items() if not 0 <= lvl <= MAX_LEVEL)
         if bad:
             raise ValueError(
@@ -282,7 +289,14 @@ class MaturityAnswers(BaseModel):
             )
         missing = [q.key for q in QUESTIONS if q.key not in v]
         if missing:
-            raise ValueError(_("unanswered question(s): {keys}", keys=", ".join(missing)))
+            raise ValueError(
+                _n(
+                    "unanswered question: {keys}",
+                    "unanswered questions: {keys}",
+                    len(missing),
+                    keys=", ".join(missing),
+                )
+            )
         return {q.key: v[q.key] for q in QUESTIONS}  # questionnaire order: one canonical form
 
     @model_validator(mode="after")

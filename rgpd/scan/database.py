@@ -72,7 +72,7 @@ from sqlalchemy.pool import NullPool
 
 from rgpd.config import Connection as ConnectionConfig
 from rgpd.errors import ConfigError, InvalidInput, RgpdError, SourceError, safe_text
-from rgpd.i18n import _
+from rgpd.i18n import _, _n
 from rgpd.scan import runs
 from rgpd.scan.columns import (
     ColumnKind,
@@ -1699,9 +1699,10 @@ def _scan_list(
                 store.error(
                     base,
                     "connection_lost",
-                    _(
-                        "connection lost; {n} table(s) not scanned",
-                        n=len(selected) - done - 1,
+                    _n(
+                        "connection lost; {n} table not scanned",
+                        "connection lost; {n} tables not scanned",
+                        len(selected) - done - 1,
                     ),
                 )
                 return None

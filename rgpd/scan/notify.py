@@ -167,4 +167,10 @@ def send_summary(
             )
         ) from exc
     if refused:
-        raise SourceUnreachable(_("the SMTP server refused {n} recipient(s)", n=len(refused)))
+        raise SourceUnreachable(
+            _n(
+                "the SMTP server refused {n} recipient",
+                "the SMTP server refused {n} recipients",
+                len(refused),
+            )
+        )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 
-from rgpd.i18n import N_, _, get_language
+from rgpd.i18n import N_, _, _n, get_language
 from rgpd.registry.dpia.model import ImpactAssessment, Measure
 from rgpd.registry.model import (
     Activity,
@@ -164,11 +164,11 @@ def _right_lines(rights: Sequence[RightNote], wanted: Iterable[str]) -> str:
 def _found_lines(found: Sequence[FoundData]) -> list[str]:
     return [
         _(
-            "{location}: {entity} in {sources} source(s), {count} occurrence(s){special}",
+            "{location}: {entity} in {sources}, {count}{special}",
             location=_e(f.location),
             entity=_e(f.entity),
-            sources=f.sources,
-            count=f.occurrences,
+            sources=_n("{n} source", "{n} sources", f.sources),
+            count=_n("{n} occurrence", "{n} occurrences", f.occurrences),
             special=" (Art. 9/10)" if f.special else "",
         )
         for f in found

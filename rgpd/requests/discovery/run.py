@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from rgpd import audit
 from rgpd.errors import ConfigError, Conflict, NotFound
-from rgpd.i18n import _
+from rgpd.i18n import _, _n
 from rgpd.registry.model import Activity, DataLocation
 from rgpd.requests import service
 from rgpd.requests.discovery.database import MAX_DEPTH, search_database
@@ -192,7 +192,14 @@ def decide(
     ids = result.by_id()
     unknown = [i for i in [*confirm, *reject] if i not in ids]
     if unknown:
-        raise NotFound(_("unknown match id(s): {ids}", ids=", ".join(unknown)))
+        raise NotFound(
+            _n(
+                "unknown match id: {ids}",
+                "unknown match ids: {ids}",
+                len(unknown),
+                ids=", ".join(unknown),
+            )
+        )
     both = set(confirm) & set(reject)
     if both:
         raise Conflict(_("confirmed and rejected at once: {ids}", ids=", ".join(sorted(both))))

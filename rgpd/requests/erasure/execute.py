@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from rgpd import audit
 from rgpd.crypto import sha256_hex
 from rgpd.errors import Conflict, InvalidInput, NotFound, PartialFailure
-from rgpd.i18n import _
+from rgpd.i18n import _, _n
 from rgpd.masking import normalise
 from rgpd.registry.model import (
     ErasureAction,
@@ -425,9 +425,10 @@ class ExecutionFailed(PartialFailure):
 
 def partial_failure(out: Outcome) -> ExecutionFailed:
     return ExecutionFailed(
-        _(
-            "{n} source(s) failed and were left unchanged: run it again to complete",
-            n=len(out.failed),
+        _n(
+            "{n} source failed and was left unchanged: run it again to complete",
+            "{n} sources failed and were left unchanged: run it again to complete",
+            len(out.failed),
         ),
         [f"{s.connection}: {s.error}" for s in out.failed],
         out,
