@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -264,6 +264,34 @@ def save_activity(ws: Workspace, org: str, activity: Activity) -> tuple[str, Act
         o = _org_row(s, org)
         kind, row = _write_activity(s, ws, o, activity)
         return kind, ActivityRecord(o.slug, activity, row.version, row.updated_at)
+
+
+def record_dpia(
+    s: Session, ws: Workspace, org: OrganisationRow, activity_ref: str, *, reference: str, on: date
+) -> bool:
+    """Write a validated DPIA into its activity's Art. 30 record (``dpia.done``, date,
+    reference), in the caller's transaction, as a new version of the activity.
+
+    Art. 35(7) makes the DPIA part of what the controller can show; the register is where a
+    DPO and the CNIL look for it. An activity already pointing at this DPIA, on this date, is left alone;
+    a missing or deleted activity is not an error (the DPIA may outlive it). Returns whether
+    the activity changed.
+    """
+    row = s.execute(
+        select(ActivityRow).where(ActivityRow.org_id == org.id, ActivityRow.ref == activity_ref)
+    ).scalar()
+    if row is None or row.deleted:
+        return False
+    act = Activity.model_validate(row.data)
+    if act.dpia.done and act.dpia.reference == reference and act.dpia.date == on:
+        return False
+    act = act.model_copy(
+        update={
+            "dpia": act.dpia.model_copy(update={"done": True, "date": on, "reference": reference})
+        }
+    )
+    kind, _row = _write_activity(s, ws, org, act, change="dpia_validated")
+    return kind != "unchanged"
 
 
 def get_activity(ws: Workspace, org: str, ref: str) -> ActivityRecord:

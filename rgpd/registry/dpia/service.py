@@ -113,6 +113,12 @@ def _write(
         after=data,
         details={"version": row.version, "activity": d.activity_ref},
     )
+    if d.activity_ref and d.validation.decision in (PiaStatus.VALIDATED, PiaStatus.SIGNED):
+        # The controller's decision (Art. 35(7)) goes into the register in the same
+        # transaction: the activity's record says a DPIA was carried out, when, and which.
+        registry.record_dpia(
+            s, ws, o, d.activity_ref, reference=d.ref, on=d.assessed_on or ws.today()
+        )
     return kind, row
 
 

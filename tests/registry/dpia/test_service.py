@@ -120,9 +120,21 @@ def test_review_flag_and_lint_reminders(ws: Workspace) -> None:
         "dpia_missing",  # not validated yet: the register's own error stays
     }
     dpias.fill(ws, "mairie", "video", {"validation": {"decision": 2}})
+    # a register edited elsewhere (the export taken before) is reminded to record it…
     issues = lint_register(reg, ws.today(), dpias=dpias.lint_states(ws, "mairie"))
     codes = {i.code for i in issues if i.code.startswith("dpia_")}
     assert codes == {"dpia_review_due", "dpia_not_recorded"}
+    # …while rgpd's own register got it with the decision (Art. 35(7), Art. 30(1))
+    recorded = registry.get_activity(ws, "mairie", "video")
+    assert recorded.activity.dpia.done and recorded.activity.dpia.reference == "video"
+    assert recorded.activity.dpia.date == date(2020, 1, 1)
+    assert [v.change for v in registry.history(ws, "mairie", "video")][-1] == "dpia_validated"
+    fresh = registry.export_register(ws, "mairie")
+    issues = lint_register(fresh, ws.today(), dpias=dpias.lint_states(ws, "mairie"))
+    assert {i.code for i in issues if i.code.startswith("dpia_")} == {"dpia_review_due"}
+    versions = len(registry.history(ws, "mairie", "video"))
+    dpias.fill(ws, "mairie", "video", {"validation": {"dpo_names": "DPO mutualisé"}})
+    assert len(registry.history(ws, "mairie", "video")) == versions  # already recorded
     # …and an activity change to its recipients after it also calls for a review
     dpias.fill(ws, "mairie", "video", {"assessed_on": ws.today().isoformat()})
     changed = Activity.model_validate({**VIDEO, "notes": "sans effet"})
@@ -133,7 +145,9 @@ def test_review_flag_and_lint_reminders(ws: Workspace) -> None:
     with ws.db.session() as s:
         s.execute(
             update(ActivityVersionRow)
-            .where(ActivityVersionRow.version == 3)
+            .where(
+                ActivityVersionRow.version == len(registry.history(ws, "mairie", "video"))
+            )  # the recipients change
             .values(
                 created_at=datetime.combine(ws.today(), datetime.min.time()).replace(
                     year=ws.today().year + 1
