@@ -242,6 +242,29 @@ FINAL_DISPOSITION: dict[str, str] = {
     "tri": N_("sorted (part kept by the archives)"),
 }
 
+#: Software and supports register (rgpd.registry.model.SoftwareKind, SupportMedium, Hosting).
+SOFTWARE_KIND: dict[str, str] = {
+    "logiciel": N_("software"),
+    "support": N_("support"),
+}
+
+SUPPORT_MEDIUM: dict[str, str] = {
+    "archive_papier": N_("paper archive"),
+    "cle_usb": N_("USB stick"),
+    "disque_externe": N_("external drive"),
+    "serveur": N_("server"),
+    "poste_de_travail": N_("workstation"),
+    "mobile": N_("mobile device"),
+    "stockage_en_ligne": N_("online storage"),
+    "autre": N_("other medium"),
+}
+
+HOSTING: dict[str, str] = {
+    "sur_site": N_("on premises"),
+    "saas": N_("SaaS"),
+    "sous_traitant": N_("at a processor"),
+}
+
 #: Every table, by the name the generic :func:`label` takes.
 TABLES: dict[str, dict[str, str]] = {
     "entity": ENTITY,
@@ -259,6 +282,9 @@ TABLES: dict[str, dict[str, str]] = {
     "lint_rule": LINT_RULE,
     "scan_status": SCAN_STATUS,
     "final_disposition": FINAL_DISPOSITION,
+    "software_kind": SOFTWARE_KIND,
+    "support_medium": SUPPORT_MEDIUM,
+    "hosting": HOSTING,
 }
 
 
@@ -329,6 +355,18 @@ def scan_status(code: object) -> str:
 
 def final_disposition(code: object) -> str:
     return label("final_disposition", code)
+
+
+def software_kind(code: object) -> str:
+    return label("software_kind", code)
+
+
+def support_medium(code: object) -> str:
+    return label("support_medium", code)
+
+
+def hosting(code: object) -> str:
+    return label("hosting", code)
 
 
 def category(key: str) -> str:

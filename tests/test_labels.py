@@ -11,7 +11,13 @@ import pytest
 from rgpd import labels
 from rgpd.deadlines import DeadlineStatus
 from rgpd.i18n import _catalog, _n, ngettext, use_language
-from rgpd.registry.model import ErasureAction, FinalDisposition
+from rgpd.registry.model import (
+    ErasureAction,
+    FinalDisposition,
+    Hosting,
+    SoftwareKind,
+    SupportMedium,
+)
 from rgpd.registry.rules import Severity as LintSeverity
 from rgpd.requests.model import Action, Channel, RequesterRole, RequestState, RequestType
 from rgpd.scan.extract.model import Reason
@@ -33,6 +39,9 @@ ENUMS: list[tuple[str, type[StrEnum]]] = [
     ("reconcile_rule", Rule),
     ("final_disposition", FinalDisposition),
     ("deadline_status", DeadlineStatus),
+    ("software_kind", SoftwareKind),
+    ("support_medium", SupportMedium),
+    ("hosting", Hosting),
 ]
 
 

@@ -34,7 +34,7 @@ from enum import StrEnum
 
 from rgpd.deadlines import within_days
 from rgpd.errors import InvalidInput, TransitionRefused
-from rgpd.i18n import N_, _, format_date
+from rgpd.i18n import N_, _, _n, format_date
 from rgpd.registry.compliance import (
     PRIORITY_LABELS,
     RISK,
@@ -477,10 +477,10 @@ def reminder_text(
 ) -> tuple[str, str]:
     """Subject and body of one owner's reminder, in the active language."""
     subject = _(
-        "[rgpd] {org}: {late} overdue and {soon} upcoming actions of the GDPR plan",
+        "[rgpd] {org}: {late} and {soon} of the GDPR plan",
         org=org_name,
-        late=len(r.overdue),
-        soon=len(r.due_soon),
+        late=_n("{n} overdue action", "{n} overdue actions", len(r.overdue)),
+        soon=_n("{n} upcoming action", "{n} upcoming actions", len(r.due_soon)),
     )
     lines = [
         _("Hello {name},", name=r.name) if r.name else _("Hello,"),

@@ -21,7 +21,7 @@ from rgpd.actions.model import (
     status_label,
 )
 from rgpd.commands._common import Ctx, console, emit_json, ok, pass_ctx, table, warn
-from rgpd.i18n import N_, _, format_date
+from rgpd.i18n import N_, _, _n, format_date
 from rgpd.requests.mailer import Mailer, SmtpMailer
 from rgpd.workspace import Workspace
 
@@ -156,10 +156,10 @@ def from_report_cmd(c: Ctx, include_all: bool, close_resolved: bool, as_json: bo
         return 0
     ok(
         _(
-            "{created} actions created, {updated} updated, {unchanged} unchanged.",
-            created=len(res.created),
-            updated=len(res.updated),
-            unchanged=len(res.unchanged),
+            "{created}, {updated}, {unchanged}.",
+            created=_n("{n} action created", "{n} actions created", len(res.created)),
+            updated=_n("{n} updated", "{n} updated", len(res.updated)),
+            unchanged=_n("{n} unchanged", "{n} unchanged", len(res.unchanged)),
         )
     )
     for a in res.created:
@@ -422,9 +422,10 @@ def remind_cmd(c: Ctx, dry_run: bool, days: int) -> int:
         warn(_("could not send the reminder to {to}", to=to))
     if res.plan.without_email:
         warn(
-            _(
+            _n(
+                "{n} overdue or due-soon action has no owner e-mail: {refs}",
                 "{n} overdue or due-soon actions have no owner e-mail: {refs}",
-                n=len(res.plan.without_email),
+                len(res.plan.without_email),
                 refs=", ".join(a.ref for a in res.plan.without_email),
             )
         )

@@ -44,11 +44,11 @@ def _show_discovery(res: discovery.DiscoveryResult) -> None:
                 g.location,
                 g.matches,
                 ", ".join(
-                    f"{n} {label}"
-                    for n, label in (
-                        (g.confirmed, _("confirmed")),
-                        (g.to_confirm, _("to confirm")),
-                        (g.rejected, _("rejected")),
+                    text
+                    for n, text in (
+                        (g.confirmed, _n("{n} confirmed", "{n} confirmed", g.confirmed)),
+                        (g.to_confirm, _n("{n} to confirm", "{n} to confirm", g.to_confirm)),
+                        (g.rejected, _n("{n} rejected", "{n} rejected", g.rejected)),
                     )
                     if n
                 ),
@@ -66,10 +66,12 @@ def _show_discovery(res: discovery.DiscoveryResult) -> None:
     s = res.summary()
     if s["to_confirm"]:
         warn(
-            _(
-                "{n} match(es) to confirm (a name alone): never acted on until you confirm them "
+            _n(
+                "{n} match to confirm (a name alone): never acted on until you confirm it "
                 "with --confirm ID (or --reject ID)",
-                n=s["to_confirm"],
+                "{n} matches to confirm (a name alone): never acted on until you confirm them "
+                "with --confirm ID (or --reject ID)",
+                s["to_confirm"],
             )
         )
 
@@ -190,7 +192,11 @@ def _show_outcome(out: erasure.Outcome) -> None:
                     s.status,
                     f"{t.total_before} → {t.total_after}",
                     f"{t.person_before} → {t.person_after}",
-                    _("{d} deleted, {u} updated", d=t.deleted, u=t.updated),
+                    _(
+                        "{d}, {u}",
+                        d=_n("{n} row deleted", "{n} rows deleted", t.deleted),
+                        u=_n("{n} row updated", "{n} rows updated", t.updated),
+                    ),
                 ]
             )
     table(
@@ -206,7 +212,13 @@ def _show_outcome(out: erasure.Outcome) -> None:
         rows,
     )
     if out.files_deleted or out.files_redacted:
-        ok(_("files: {d} deleted, {r} redacted", d=out.files_deleted, r=out.files_redacted))
+        ok(
+            _(
+                "{d}, {r}",
+                d=_n("{n} file deleted", "{n} files deleted", out.files_deleted),
+                r=_n("{n} file redacted", "{n} files redacted", out.files_redacted),
+            )
+        )
     if out.files_pending:
         warn(
             _n(

@@ -7,6 +7,7 @@ from typing import Any
 import click
 import yaml
 
+from rgpd import labels
 from rgpd.commands._common import Ctx, emit_json, ok, pass_ctx, table
 from rgpd.errors import InvalidInput
 from rgpd.i18n import _
@@ -118,9 +119,9 @@ def software_list(c: Ctx, kind: str | None, as_json: bool) -> int:
             [
                 sw.ref,
                 sw.name,
-                sw.medium.value if sw.medium else sw.kind.value,
+                labels.support_medium(sw.medium) if sw.medium else labels.software_kind(sw.kind),
                 sw.editor,
-                sw.hosting.value if sw.hosting else "",
+                labels.hosting(sw.hosting) if sw.hosting else "",
                 sw.country,
                 ", ".join(sw.activities),
             ]

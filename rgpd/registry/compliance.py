@@ -586,10 +586,12 @@ def compliance_score(
             10,
             scan.nir_sources - scan.nir_unauthorised_sources,
             scan.nir_sources,
-            _(
-                "{bad} of {total} sources holding a NIR are outside an activity claiming a domain "
+            _n(
+                "{n} of {total} sources holding a NIR is outside an activity claiming a domain "
                 "of the décret.",
-                bad=scan.nir_unauthorised_sources,
+                "{n} of {total} sources holding a NIR are outside an activity claiming a domain "
+                "of the décret.",
+                scan.nir_unauthorised_sources,
                 total=scan.nir_sources,
             ),
             (),
@@ -604,10 +606,10 @@ def compliance_score(
             10,
             scan.special_sources - scan.special_undeclared_sources,
             scan.special_sources,
-            _(
-                "{bad} of {total} sources holding special-category data are in no declared "
-                "location.",
-                bad=scan.special_undeclared_sources,
+            _n(
+                "{n} of {total} sources holding special-category data is in no declared location.",
+                "{n} of {total} sources holding special-category data are in no declared location.",
+                scan.special_undeclared_sources,
                 total=scan.special_sources,
             ),
             (),

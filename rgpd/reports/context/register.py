@@ -426,11 +426,15 @@ def _software_table(items: Sequence[Software], reg: Register) -> Table:
         (
             (
                 sw.name,
-                sw.medium.value if sw.medium else sw.kind.value,
+                labels.support_medium(sw.medium) if sw.medium else labels.software_kind(sw.kind),
                 " ".join(x for x in (sw.editor, sw.version) if x),
                 " — ".join(
                     x
-                    for x in (sw.hosting.value if sw.hosting else None, sw.country, sw.location)
+                    for x in (
+                        labels.hosting(sw.hosting) if sw.hosting else None,
+                        sw.country,
+                        sw.location,
+                    )
                     if x
                 ),
                 ", ".join(procs.get(r, r) for r in sw.processors),
