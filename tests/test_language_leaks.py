@@ -213,6 +213,9 @@ TABLE_COMMANDS: list[list[str]] = [
     ["requests", "list", "--all"],
     ["requests", "due"],
     ["audit", "log"],
+    ["software", "list"],
+    ["actions", "list"],
+    ["maturity", "show"],
 ]
 
 
