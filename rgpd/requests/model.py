@@ -16,69 +16,12 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from rgpd import deadlines
-from rgpd.i18n import N_
 
-
-class Regime(StrEnum):
-    """Which body of law governs a request; a request under the wrong one is routed."""
-
-    GDPR = "rgpd"  # Regulation (EU) 2016/679, Arts. 15-21
-    LIL = "loi_informatique_libertes"  # loi n° 78-17 du 6 janvier 1978
-    CRPA = "crpa"  # Code des relations entre le public et l'administration (CADA)
-
-
-class RequestType(StrEnum):
-    ACCESS = "acces"
-    RECTIFICATION = "rectification"
-    ERASURE = "effacement"
-    RESTRICTION = "limitation"
-    PORTABILITY = "portabilite"
-    OBJECTION = "opposition"
-    POST_MORTEM = "directives_post_mortem"
-    CADA = "document_administratif"
-
-    @property
-    def article(self) -> str:
-        return _ARTICLES[self]
-
-    @property
-    def regime(self) -> Regime:
-        if self is RequestType.POST_MORTEM:
-            return Regime.LIL
-        if self is RequestType.CADA:
-            return Regime.CRPA
-        return Regime.GDPR
-
-    @property
-    def label(self) -> str:
-        """English msgid; translate with ``_()`` at display time."""
-        return _LABELS[self]
-
-
-_ARTICLES: dict[RequestType, str] = {
-    RequestType.ACCESS: N_("Art. 15 GDPR"),
-    RequestType.RECTIFICATION: N_("Art. 16 GDPR"),
-    RequestType.ERASURE: N_("Art. 17 GDPR"),
-    RequestType.RESTRICTION: N_("Art. 18 GDPR"),
-    RequestType.PORTABILITY: N_("Art. 20 GDPR"),
-    RequestType.OBJECTION: N_("Art. 21 GDPR"),
-    RequestType.POST_MORTEM: N_("loi n° 78-17, art. 85"),
-    RequestType.CADA: N_("CRPA, art. L311-1"),
-}
-
-_LABELS: dict[RequestType, str] = {
-    RequestType.ACCESS: N_("Right of access"),
-    RequestType.RECTIFICATION: N_("Right to rectification"),
-    RequestType.ERASURE: N_("Right to erasure"),
-    RequestType.RESTRICTION: N_("Right to restriction of processing"),
-    RequestType.PORTABILITY: N_("Right to data portability"),
-    RequestType.OBJECTION: N_("Right to object"),
-    RequestType.POST_MORTEM: N_("Directives on data after death"),
-    RequestType.CADA: N_("Access to administrative documents"),
-}
-
-#: Rights that are GDPR data-subject rights (Arts. 15 to 22), i.e. on the Art. 12(3) clock.
-GDPR_RIGHTS: frozenset[RequestType] = frozenset(t for t in RequestType if t.regime is Regime.GDPR)
+# The rights themselves (which exist, their article) are register knowledge with one
+# home, rgpd.registry.rights; the requests wing names them from here (re-exported).
+from rgpd.registry.rights import GDPR_RIGHTS as GDPR_RIGHTS
+from rgpd.registry.rights import Regime as Regime
+from rgpd.registry.rights import RequestType as RequestType
 
 
 class Channel(StrEnum):

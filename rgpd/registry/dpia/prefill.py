@@ -34,7 +34,7 @@ from rgpd.taxonomy import CATEGORIES, categories_for_entity
 
 @dataclass(frozen=True)
 class RightNote:
-    """Whether one right applies to the activity, as ``rgpd.requests.rights`` decides it."""
+    """Whether one right applies to the activity, as ``rgpd.registry.rights`` decides it."""
 
     right: str  # "access", "portability"... (RequestType values)
     label: str  # the right in words, with its article

@@ -28,6 +28,7 @@ from rgpd.registry.dpia.prefill import DpiaFacts, FoundData, RightNote, prefill
 from rgpd.registry.dpia.review import Review, material_changes, review_status
 from rgpd.registry.locations import LocationIndex
 from rgpd.registry.model import Activity
+from rgpd.registry.rights import RequestType, assess_right
 from rgpd.registry.rules import DpiaState
 from rgpd.storage.dpia_tables import DpiaRow, DpiaVersionRow
 from rgpd.storage.lookups import org_row
@@ -160,11 +161,8 @@ def _found(s: Session, org_id: int, activity: Activity) -> list[FoundData]:
 
 
 def _rights(activity: Activity) -> list[RightNote]:
-    # Which rights apply has one home, rgpd.requests.rights (a pure function of the
+    # Which rights apply has one home, rgpd.registry.rights (a pure function of the
     # activity); the DPIA quotes it rather than keeping a second copy of the rules.
-    from rgpd.requests.model import RequestType
-    from rgpd.requests.rights import assess_right
-
     out = []
     for t in RequestType:
         if t in (RequestType.POST_MORTEM, RequestType.CADA):
