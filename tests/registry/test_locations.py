@@ -21,6 +21,8 @@ from rgpd.registry.locations import (
     table_covered,
 )
 from rgpd.registry.model import Activity, DataLocation
+from rgpd.requests.discovery import location_activities, location_covers
+from rgpd.requests.discovery.database import declared_tables
 from rgpd.scan.findings import path_matches as findings_filter
 from rgpd.scan.reconcile import FoundItem, location_matches
 
@@ -101,6 +103,9 @@ def test_every_caller_agrees_on_files(
     # the reports' index (one location: found or not)
     assert (LocationIndex([_act("a", pattern)]).match(path, root) is not None) is covered
     assert bool(covering([_act("a", pattern)], Place.file(path, root))) is covered
+    # the requests wing: discovery, rescan and the erasure plan ask location_covers
+    assert location_covers(pattern, path, root) is covered
+    assert (location_activities([_act("a", pattern)], path, root) == ["a"]) is covered
 
 
 # (location, source uri, connection/root, source kind, covered)
@@ -203,6 +208,15 @@ def test_database_table_and_callers(
     assert location_matches(loc, item) is covered
     act = Activity(ref="a", name="a", data_locations=[loc])
     assert (LocationIndex([act]).match(uri, conn, kind) is not None) is covered
+    # discovery searches the declared tables of the connection (whole tables: the
+    # declared columns narrow which columns count, not which tables are searched)
+    if not loc.columns and place.table:
+        searched = (
+            loc.kind == "database"
+            and loc.connection == conn
+            and declared_tables(loc.table, [place.table.lower()], place.schema) != []
+        )
+        assert searched is covered
 
 
 def test_table_globs_stay_in_one_name() -> None:

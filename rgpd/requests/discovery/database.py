@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from rgpd.i18n import _
 from rgpd.masking import normalise
+from rgpd.registry.locations import table_covered
 from rgpd.registry.model import Activity, DataLocation
 from rgpd.requests.discovery.result import MatchStatus, RowMatch
 from rgpd.requests.discovery.values import (
@@ -99,6 +100,15 @@ def tables_by_name(md: MetaData) -> dict[str, Table]:
 
 def bare_table(name: str) -> str:
     return name.rsplit(".", 1)[-1].lower()
+
+
+def declared_tables(declared: str | None, tables: Iterable[str], schema: str | None) -> list[str]:
+    """The reflected tables (bare, lower-case names) a declared ``table`` covers.
+
+    The register's one rule, :func:`rgpd.registry.locations.table_covered` (globs,
+    ``schema.table``, case); ``schema``: the one the tables were reflected from.
+    """
+    return [n for n in tables if table_covered(declared, schema, n)]
 
 
 def reverse_fks(md: MetaData) -> dict[str, list[tuple[Table, list[tuple[str, str]]]]]:
@@ -178,18 +188,19 @@ class _DbSearch:
         self.declared: dict[str, set[str]] = defaultdict(set)
         self.declared_cols: dict[str, set[str]] = defaultdict(set)
         for act, loc in locations:
-            names = [bare_table(loc.table)] if loc.table else list(self.tables)
-            for n in names:
-                if n not in self.tables:
-                    self.notes.append(
-                        _(
-                            "{conn}: table {table} declared by {activity} does not exist",
-                            conn=connection,
-                            table=loc.table,
-                            activity=act.ref,
-                        )
+            names = declared_tables(
+                loc.table, self.tables, schema or conn.dialect.default_schema_name
+            )
+            if loc.table and not names:
+                self.notes.append(
+                    _(
+                        "{conn}: table {table} declared by {activity} does not exist",
+                        conn=connection,
+                        table=loc.table,
+                        activity=act.ref,
                     )
-                    continue
+                )
+            for n in names:
                 self.declared[n].add(act.ref)
                 self.declared_cols[n].update(c.lower() for c in loc.columns)
         # identifier key -> [(table, column)] the register names
