@@ -72,3 +72,34 @@ def test_a_breach_time_typed_without_zone_is_the_organisation_s_local_time(
     paris = service.validate(Breach, data, "v")  # no zone given: Europe/Paris
     assert paris.discovered_at.astimezone(UTC) == datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
     assert ws.local(datetime(2026, 1, 5, 9)).astimezone(UTC).hour == 12
+
+
+#: The modules that may read the machine's clock: the workspace (the one home),
+#: storage's UTC stamp for rows, and timestamps that are not a legal date
+#: (audit entries, key creation, a mail file's name).
+CLOCK_READERS = {"workspace.py", "storage/db.py", "audit.py", "crypto.py", "requests/mailer.py"}
+
+
+def test_only_the_workspace_reads_today_and_the_zone() -> None:
+    """No module grows its own "today", "now" or fixed Paris zone again (issue 16)."""
+    import ast
+
+    import rgpd
+
+    root = Path(rgpd.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("demo/") or rel in CLOCK_READERS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            f = ast.unparse(node.func)
+            if f in ("datetime.now", "date.today", "datetime.today", "datetime.utcnow"):
+                found.append(f"{rel}:{node.lineno} {f}")
+            elif f == "ZoneInfo" and any(
+                isinstance(a, ast.Constant) and a.value == DEFAULT_TIMEZONE for a in node.args
+            ):
+                found.append(f"{rel}:{node.lineno} ZoneInfo({DEFAULT_TIMEZONE!r})")
+    assert found == []

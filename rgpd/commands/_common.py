@@ -11,6 +11,7 @@ import sys
 import textwrap
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any
 
 import click
@@ -291,14 +292,13 @@ def emit_jsonl(obj: Any) -> None:
     sys.stdout.flush()
 
 
-def when(d: Any) -> str:
-    """A date-time as a French DPO reads it: Paris local time, to the minute."""
+def when(d: Any, tz: tzinfo) -> str:
+    """A date-time as the DPO reads it: the organisation's local time (``ws.timezone``), to the minute."""
     from datetime import datetime
-    from zoneinfo import ZoneInfo
 
     if isinstance(d, datetime):
         if d.tzinfo is not None:
-            d = d.astimezone(ZoneInfo("Europe/Paris"))
+            d = d.astimezone(tz)
         return d.strftime("%Y-%m-%d %H:%M")
     return "—" if d is None else str(d)
 

@@ -959,9 +959,9 @@ def breach_list(c: Ctx, as_json: bool) -> int:
             [
                 b.ref,
                 b.title,
-                when(b.discovered_at),
-                when(clk.deadline),
-                when(b.first_notified_at),
+                when(b.discovered_at, c.ws.timezone),
+                when(clk.deadline, c.ws.timezone),
+                when(b.first_notified_at, c.ws.timezone),
                 state,
             ]
         )

@@ -31,7 +31,7 @@ import shutil
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -159,10 +159,6 @@ def _env() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 # --------------------------------------------------------------------------- Art. 15(1) information
@@ -714,7 +710,7 @@ def deliver(
     archive = directory.parent / f"{reference}-acces.zip"
     digest = encrypted_zip(directory, archive, password)
     shutil.rmtree(directory)  # the clear copy goes once the archive exists
-    now = _now()
+    now = ws.now()
     secret: str | None = None
     actor = service.actor_of(ws)
 
@@ -754,7 +750,7 @@ def take_download(
     The archive is read, then deleted: the link works once. Raises
     :class:`service.LinkRefused` for an unknown, expired or used link.
     """
-    now = now or _now()
+    now = now or ws.now()
     secret = tokens.read_link(ws, tokens.DOWNLOAD, org, token, max_age=LINK_TTL * 4)
     oid = ws.org_id(org)
     with ws.db.session() as s:

@@ -166,10 +166,6 @@ def local_today(ws: Workspace) -> date:
     return ws.today()
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
 def _naive(d: datetime) -> datetime:
     return d.astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
@@ -415,7 +411,7 @@ def submit(
     default; for paper mail, the day it arrived). A web submission counts as
     received the day it is sent, even if its e-mail is confirmed the next day.
     """
-    now = now or _now()
+    now = now or ws.now()
     today = local_today(ws)
     received = _check_on(received_on, today, "received_on")
     verify = channel is Channel.WEB if require_verification is None else require_verification
@@ -493,7 +489,7 @@ def confirm_email(
     ws: Workspace, org: str, secret: str, *, now: datetime | None = None
 ) -> RequestRecord:
     """The citizen followed the link: the request becomes visible to the DPO (one use only)."""
-    now = now or _now()
+    now = now or ws.now()
     with ws.db.session() as s:
         o_row, o = _org(s, org)
         row = tokens.consume(s, o_row.id, tokens.VERIFY_EMAIL, secret, now)
@@ -538,7 +534,7 @@ def _purge(s: Session, ws: Workspace, now: datetime) -> int:
 def purge_unverified(ws: Workspace, *, now: datetime | None = None) -> int:
     """Delete web submissions whose e-mail was never confirmed (data minimisation, Art. 5(1)(e))."""
     with ws.db.session() as s:
-        return _purge(s, ws, now or _now())
+        return _purge(s, ws, now or ws.now())
 
 
 def discard(ws: Workspace, org: str, ref: str, *, why: str) -> None:
@@ -727,7 +723,7 @@ def _transition(
                 _("request {ref} is waiting for its e-mail to be confirmed", ref=row.reference)
             )
         req = _model(row, _events(ws, _event_rows(s, row.id), row.id, reveal=False))
-        now = max(_now(), req.events[-1].at)
+        now = max(ws.now(), req.events[-1].at)
         for action, reason, assignee in steps:
             before_state = req.state
             new = workflow.apply(
@@ -909,7 +905,7 @@ def ask_identity(
     The clock is suspended until the proof arrives (décret n° 2019-536). The
     caller builds the link with :func:`sign_link` and sends it.
     """
-    now = _now()
+    now = ws.now()
     issued: list[str] = []
 
     def after(s: Session, row: RequestRow, _req: Request) -> None:
@@ -957,7 +953,7 @@ def store_upload(
 ) -> RequestRecord:
     """Keep the identity document sealed until an agent checks it (then it is deleted)."""
     kind = check_document(data)
-    now = now or _now()
+    now = now or ws.now()
     with ws.db.session() as s:
         o_row, o = _org(s, org)
         row = tokens.consume(s, o_row.id, tokens.UPLOAD, secret, now)
