@@ -527,6 +527,11 @@ class BreachClock:
     def hours_over(self) -> float:
         return max(0.0, -self.hours_left)
 
+    @property
+    def hours_elapsed(self) -> float:
+        """Hours from awareness to the first notification (or to now, not yet notified)."""
+        return BREACH_HOURS - self.hours_left
+
 
 def _aware(name: str, value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:

@@ -347,15 +347,9 @@ class _Breaches:
 def _breach_summary(breaches: Sequence[Breach], now: datetime) -> _Breaches:
     lines = []
     for b in breaches:
-        status = b.status(now)
-        end = b.first_notified_at or now
         lines.append(
             _BreachLine(
-                b.ref,
-                b.title,
-                status,
-                b.people_count,
-                round((end - b.discovered_at).total_seconds() / 3600, 1),
+                b.ref, b.title, b.status(now), b.people_count, round(b.clock(now).hours_elapsed, 1)
             )
         )
     return _Breaches(tuple(lines))

@@ -7,7 +7,7 @@ them disagree (decided not to notify, notified later) is in the table.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -101,3 +101,34 @@ def test_cli_shows_the_model_status_for_a_breach_notified_after_deciding_not_to(
     assert r.code == 0, r.all
     (row,) = json.loads(run_cli(["--org", "mairie", "breach", "list", "--json"]).out)
     assert row["status"] == "on_time"
+
+
+def test_cli_shows_breach_times_in_the_configured_zone(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the table's times are the organisation's local time, not always Paris's
+    f = home / "g.yaml"
+    f.write_text(
+        "ref: g1\ntitle: Fichier perdu\ndiscovered_at: 2026-01-05T12:00:00+00:00\n",
+        encoding="utf-8",
+    )
+    assert run_cli(["--org", "mairie", "breach", "add", "--file", str(f)]).code == 0
+    monkeypatch.setenv("RGPD_TIMEZONE", "America/Cayenne")
+    r = run_cli(["--org", "mairie", "breach", "list"])
+    assert r.code == 0, r.all
+    assert "2026-01-08 09:00" in r.out  # the 72-hour deadline, UTC-3
+    monkeypatch.setenv("RGPD_TIMEZONE", "Europe/Paris")
+    assert "2026-01-08 13:00" in run_cli(["--org", "mairie", "breach", "list"]).out
+
+
+def test_hours_to_notify_have_one_answer() -> None:
+    # the clock's elapsed hours, read by the breaches report and the compliance score
+    from rgpd.registry.compliance import _breach_summary
+
+    notified = _breach(notifications=[Notification(at=AWARE + timedelta(hours=80))])
+    assert notified.clock(AWARE + timedelta(days=9)).hours_elapsed == 80.0
+    assert breach_line(notified, AWARE + timedelta(days=9)).hours == 80.0
+    (line,) = _breach_summary([notified], AWARE + timedelta(days=9)).lines
+    assert line.hours == 80.0
+    waiting = _breach(notify_decision=True)
+    assert breach_line(waiting, AWARE + timedelta(hours=5)).hours == 5.0

@@ -67,12 +67,8 @@ def breach_line(b: Breach, now: datetime) -> BreachLine:
     first = b.first_notified_at
     clock = b.clock(now)
     status = b.status(now)
-    if first is not None:
-        hours = (first - b.discovered_at).total_seconds() / 3600
-    elif status is BreachStatus.NOT_NOTIFIED:
-        hours = 0.0
-    else:
-        hours = (now - b.discovered_at).total_seconds() / 3600
+    # a breach decided not to be notified has no clock to show
+    hours = 0.0 if status is BreachStatus.NOT_NOTIFIED else clock.hours_elapsed
     if b.notify_decision is None:
         decision = _("not decided")
     elif b.notify_decision:
