@@ -81,6 +81,14 @@ def test_one_rule_everywhere(
     data = OrgData(org=org, register=Register(organisation=org, activities=[act]), scan=scan)
     assert (build_scan(data, today).retention_overruns == 1) is past
 
+    # erasure: a row dated ``start`` under a rule with the active period
+    if inter is None:
+        from rgpd.registry.model import ErasureRule
+        from rgpd.requests.erasure.plan import _retention_over
+
+        rule = ErasureRule(table="t", retention=active, retention_column="d")
+        assert _retention_over(rule, start, today) == (past, retention_end(start, active))
+
 
 def test_the_categories_found_choose_the_retention() -> None:
     act = Activity(
