@@ -244,6 +244,13 @@ def table_covered(declared: str | None, schema: str | None, table: str | None) -
     return want in names
 
 
+def describe(loc: DataLocation) -> str:
+    """A declared location as the DPO reads it: the path, or ``connection[:table]``."""
+    if loc.kind == "files":
+        return str(loc.path)
+    return f"{loc.connection}:{loc.table}" if loc.table else f"{loc.connection}"
+
+
 # ------------------------------------------------------------------------ places
 
 

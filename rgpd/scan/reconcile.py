@@ -38,7 +38,7 @@ from typing import Any
 
 from rgpd import labels
 from rgpd.i18n import _, _n
-from rgpd.registry.locations import Place, covers, root_covers
+from rgpd.registry.locations import Place, covers, describe, root_covers
 from rgpd.registry.model import Activity, DataLocation, retention_end_for
 from rgpd.registry.rules import NIR_CATEGORIES, nir_authorised
 from rgpd.taxonomy import CATEGORIES, SPECIAL_ENTITIES, Entity, categories_for_entity
@@ -168,12 +168,6 @@ def location_covered(loc: DataLocation, cov: Coverage) -> bool:
     if cov.kind != "table":
         return False
     return covers(loc, Place("database", connection=cov.root, schema=cov.schema, table=cov.table))
-
-
-def describe(loc: DataLocation) -> str:
-    if loc.kind == "files":
-        return str(loc.path)
-    return f"{loc.connection}:{loc.table}" if loc.table else f"{loc.connection}"
 
 
 def _item_location(item: FoundItem) -> str:

@@ -21,6 +21,7 @@ from html import escape
 
 from rgpd.i18n import N_, _, _n, get_language
 from rgpd.registry.dpia.model import ImpactAssessment, Measure
+from rgpd.registry.locations import describe
 from rgpd.registry.model import (
     Activity,
     Organisation,
@@ -264,10 +265,7 @@ def prefill(activity: Activity, facts: DpiaFacts, *, ref: str | None = None) -> 
         else "",
     ]
     ctx.data.lifecycle.text = _ul(life)
-    locations = [
-        _e(loc.path) if loc.kind == "files" else _e(f"{loc.connection}:{loc.table or '*'}")
-        for loc in a.data_locations
-    ]
+    locations = [_e(describe(loc)) for loc in a.data_locations]
     supports = [
         *(_e(_("Software: {s}", s=s)) for s in a.software),
         *(_e(_("Declared location: {loc}", loc=loc)) for loc in locations),

@@ -26,7 +26,7 @@ from rgpd.registry.dpia.model import ImpactAssessment, PiaStatus
 from rgpd.registry.dpia.pia_json import from_pia_json, to_pia_json
 from rgpd.registry.dpia.prefill import DpiaFacts, FoundData, RightNote, prefill
 from rgpd.registry.dpia.review import Review, material_changes, review_status
-from rgpd.registry.locations import LocationIndex
+from rgpd.registry.locations import LocationIndex, describe
 from rgpd.registry.model import Activity
 from rgpd.registry.rights import RequestType, assess_right
 from rgpd.registry.rules import DpiaState
@@ -149,9 +149,7 @@ def _found(s: Session, org_id: int, activity: Activity) -> list[FoundData]:
         m = index.match(uri, root, kind)
         if m is None:
             continue
-        loc = m.location
-        label = loc.path if loc.kind == "files" else f"{loc.connection}:{loc.table or '*'}"
-        cell = acc[(label or "", str(entity))]
+        cell = acc[(describe(m.location), str(entity))]
         cell[0] += 1
         cell[1] += int(count)
         cell[2] |= int(bool(special))
