@@ -397,6 +397,38 @@ def test_file_named_like_markup_is_listed_verbatim(cli_env: list[str], tmp_path:
     assert f"{share}/[blink red]ALERTE.txt" in r.out, r.all
 
 
+def test_scan_cli_records_symlink_outside_and_follows_only_when_asked(
+    cli_env: list[str], tmp_path: Path
+) -> None:
+    """Issue 13 item 5 through `rgpd scan files`: the link is an error, unless --follow-symlinks."""
+    import shutil
+    import tempfile
+
+    from tests.clihelp import run_cli
+
+    root = Path(tempfile.mkdtemp(prefix="rgpd13-"))
+    share, outside = root / "partage", root / "ailleurs"
+    share.mkdir()
+    outside.mkdir()
+    (share / "note.txt").write_text("Contact : camille.martin@example.org\n", encoding="utf-8")
+    (outside / "secret.txt").write_text("Contact : hors.partage@example.org\n", encoding="utf-8")
+    (share / "lien.txt").symlink_to(outside / "secret.txt")
+    scan = [*cli_env, "scan", "files", str(share), "--depth", "quick", "--workers", "1"]
+    listing = [*cli_env, "findings", "list", "--details"]
+    try:
+        first = run_cli(scan)
+        assert first.code in (0, 1, 3), first.all
+        assert "link leading outside the scanned folders" in first.all, first.all
+        assert "secret.txt" in first.all  # the target is named
+        assert "lien.txt" not in run_cli(listing).out
+        followed = run_cli([*scan, "--follow-symlinks"])
+        assert followed.code in (0, 1), followed.all
+        assert "link leading outside" not in followed.all
+        assert "lien.txt" in run_cli(listing).out
+    finally:
+        shutil.rmtree(root)
+
+
 # -- mail memory cap ----------------------------------------------------------
 
 # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over fork + exec, so a child of a
