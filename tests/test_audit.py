@@ -198,7 +198,8 @@ def test_wiped_log_is_reported_against_the_recorded_checkpoint(ws_any: Workspace
     assert any("#5" in p and "wiped or truncated" in p for p in res.problems)
 
 
-def test_truncated_tail_with_head_moved_is_reported(ws: Workspace) -> None:
+def test_truncated_tail_with_head_moved_is_reported(ws_any: Workspace) -> None:
+    ws = ws_any  # SQLite and PostgreSQL
     from rgpd.storage.tables import AuditHeadRow
 
     _fill(ws, 6)

@@ -95,6 +95,59 @@ def test_foreign_key_file_is_refused_before_any_write(home: Path, tmp_path: Path
     assert "autre-install" in r.all and "init" not in r.all
 
 
+@pytest.mark.parametrize("command", ["requests new", "scan files"])
+def test_foreign_key_file_refuses_the_writes_of_the_attack(home: Path, command: str) -> None:
+    """Issue 13 item 2, as reported: `requests new` and `scan files` with another install's keys."""
+    from sqlalchemy import func, select
+
+    from rgpd.config import Settings
+    from rgpd.crypto import KeyRing
+    from rgpd.storage.request_tables import RequestRow
+    from rgpd.storage.scan_tables import ScanSourceRow
+    from rgpd.workspace import open_workspace
+
+    f = home / "cantine.yaml"
+    f.write_text(yaml.safe_dump(ACTIVITY, allow_unicode=True), encoding="utf-8")
+    assert run_cli(["--org", "mairie", "registry", "add", "--file", str(f)]).code == 0
+    share = home / "partage"
+    share.mkdir()
+    (share / "note.txt").write_text("Contact : camille.martin@example.org\n", encoding="utf-8")
+    key = home / ".rgpd" / "keys.json"
+    mine = key.read_bytes()
+    other = KeyRing.generate()
+    other.save(key)  # both rings used to be "k1": nothing told them apart
+    args = {
+        "requests new": [
+            "requests",
+            "new",
+            "--right",
+            "access",
+            "--activity",
+            "cantine",
+            "--first-name",
+            "Camille",
+            "--last-name",
+            "Martin",
+            "--email",
+            "camille@example.org",
+            "--channel",
+            "mail",
+        ],
+        "scan files": ["scan", "files", str(share), "--depth", "quick", "--workers", "1"],
+    }[command]
+    r = run_cli(["--org", "mairie", *args])
+    assert r.code == 4 and other.fingerprint() in r.all and "init" not in r.all, r.all
+    key.write_bytes(mine)  # the right key file back: nothing was written meanwhile
+    s = Settings(database_url=os.environ["RGPD_DATABASE_URL"], base_dir=home)
+    ws = open_workspace(s, actor="t")
+    try:
+        with ws.db.session() as sess:
+            for table in (RequestRow, ScanSourceRow):
+                assert sess.execute(select(func.count()).select_from(table)).scalar_one() == 0
+    finally:
+        ws.db.dispose()
+
+
 def test_registry_add_edit_history(home: Path) -> None:
     f = home / "cantine.yaml"
     f.write_text(yaml.safe_dump(ACTIVITY, allow_unicode=True), encoding="utf-8")

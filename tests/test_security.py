@@ -169,6 +169,48 @@ def test_access_package_never_copies_a_file_reached_through_a_symlink(
     commune.ws.db.dispose()
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["outside", "key_file"])
+def test_erasure_never_redacts_or_deletes_through_a_symlink(
+    request: pytest.FixtureRequest, tmp_path: Path, target: str
+) -> None:
+    """Issue 13 item 5, erasure side: a planned file swapped for a symlink out of the share.
+
+    Redacting "in place" through the link would have written a redacted copy of the
+    outside file into the share; deleting would have removed the link only. Neither
+    happens: the file is left for manual handling and the outside file is untouched.
+    """
+    from rgpd.requests import discovery as disc
+    from rgpd.requests import erasure
+    from rgpd.requests.model import RequestType
+    from tests.requests.fulfil_fixtures import ORG, build_commune, family_request
+
+    commune = build_commune(request, "sqlite", tmp_path, persons={3: [4, 5, 6]}, share_files=2)
+    try:
+        ref = family_request(commune, 3, RequestType.ERASURE)
+        disc.discover(commune.ws, ORG, ref)
+        plan = erasure.build_plan(commune.ws, ORG, ref)
+        letter = commune.planted["letter_3"]
+        assert any(f.uri == str(letter) and f.action == "redact" for f in plan.files)
+        if target == "key_file":  # another install's key file, readable by this process
+            secret = tmp_path / "autre" / "keys.json"
+            secret.parent.mkdir()
+            KeyRing.generate().save(secret)
+            secret.write_text(secret.read_text("utf-8") + letter.read_text("utf-8"), "utf-8")
+        else:
+            secret = tmp_path / "hors-partage.txt"
+            secret.write_text(letter.read_text("utf-8") + "MOT-DE-PASSE-ROOT\n", "utf-8")
+        before = secret.read_bytes()
+        letter.unlink()
+        letter.symlink_to(secret)
+        out = erasure.execute_erasure(commune.ws, ORG, ref, files=True)
+        assert secret.read_bytes() == before  # not redacted through the link
+        assert letter.is_symlink()  # nothing written in its place, no outside copy
+        assert out.files_redacted == 1 and len(out.manual) >= 1  # the other planted file
+    finally:
+        commune.ws.db.dispose()
+
+
 # -- terminal -----------------------------------------------------------------
 
 
@@ -200,6 +242,37 @@ def test_no_string_can_change_the_markup(s: str) -> None:
     out = _render(s)
     assert out == visible(s) + "\n"
     assert "\x1b" not in visible(s)  # and no terminal escape survives
+
+
+@settings_(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_characters="\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
+        min_size=1,
+        max_size=40,
+    ),
+    st.text(alphabet="[]/=:#@ abclinkredbold", max_size=20),
+)
+def test_no_cell_or_message_can_change_the_markup(s: str, around: str) -> None:
+    """The same property through the CLI's table and its ✓/! lines (issue 13 item 7)."""
+    import io
+
+    from rgpd.commands import _common
+
+    cell = f"{around}{s}{around}"
+    buf = io.StringIO()
+    saved = _common.console, _common.err_console
+    _common.console = _common.err_console = _common.SafeConsole(
+        file=buf, width=10_000, highlight=False, soft_wrap=True, emoji=False
+    )
+    try:
+        _common.table(None, ["nom"], [[cell]])
+        _common.ok(cell)
+        _common.warn(cell)
+    finally:
+        _common.console, _common.err_console = saved
+    shown = _common.visible(cell).strip()
+    assert buf.getvalue().count(shown) == 3, (shown, buf.getvalue())
 
 
 @pytest.mark.parametrize(
@@ -322,6 +395,38 @@ def test_file_named_like_markup_is_listed_verbatim(cli_env: list[str], tmp_path:
     finally:
         shutil.rmtree(share)
     assert f"{share}/[blink red]ALERTE.txt" in r.out, r.all
+
+
+def test_scan_cli_records_symlink_outside_and_follows_only_when_asked(
+    cli_env: list[str], tmp_path: Path
+) -> None:
+    """Issue 13 item 5 through `rgpd scan files`: the link is an error, unless --follow-symlinks."""
+    import shutil
+    import tempfile
+
+    from tests.clihelp import run_cli
+
+    root = Path(tempfile.mkdtemp(prefix="rgpd13-"))
+    share, outside = root / "partage", root / "ailleurs"
+    share.mkdir()
+    outside.mkdir()
+    (share / "note.txt").write_text("Contact : camille.martin@example.org\n", encoding="utf-8")
+    (outside / "secret.txt").write_text("Contact : hors.partage@example.org\n", encoding="utf-8")
+    (share / "lien.txt").symlink_to(outside / "secret.txt")
+    scan = [*cli_env, "scan", "files", str(share), "--depth", "quick", "--workers", "1"]
+    listing = [*cli_env, "findings", "list", "--details"]
+    try:
+        first = run_cli(scan)
+        assert first.code in (0, 1, 3), first.all
+        assert "link leading outside the scanned folders" in first.all, first.all
+        assert "secret.txt" in first.all  # the target is named
+        assert "lien.txt" not in run_cli(listing).out
+        followed = run_cli([*scan, "--follow-symlinks"])
+        assert followed.code in (0, 1), followed.all
+        assert "link leading outside" not in followed.all
+        assert "lien.txt" in run_cli(listing).out
+    finally:
+        shutil.rmtree(root)
 
 
 # -- mail memory cap ----------------------------------------------------------

@@ -411,8 +411,10 @@ def build_access_package(
         name = f.uri.rsplit("/", 1)[-1].replace("!", " › ")
         rel = f"fichiers/{n:03d}-{_safe(name)}.txt"
         try:
-            resolve_inside(f.uri, roots)  # a symlink out of the share is never copied
-            text = _extract_text(f.uri)
+            # a symlink out of the share is never copied; the resolved path is what is read
+            real = str(resolve_inside(f.uri, roots))
+            member = f.uri.split("!", 1)[1] if "!" in f.uri else None
+            text = _extract_text(f"{real}!{member}" if member is not None else real)
         except (RgpdError, OSError) as exc:
             extracts.append(FileExtract(f.id, name, f.activities, "", 0, 0, type(exc).__name__))
             errors.append(_("file {n} could not be read ({why})", n=n, why=type(exc).__name__))

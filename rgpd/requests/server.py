@@ -14,8 +14,10 @@ is ``docs/intake-api.md``. What protects it, and why:
   referrer (``no-referrer``), so browsers send ``Origin: null``: the Fetch
   metadata header decides for them.
 * A CSRF token is consumed when the request it carried is recorded: its cookie
-  nonce is marked spent (in memory, for the token's lifetime) and a new cookie is
-  set, so a captured token and cookie cannot file a second request. Tokens stay
+  nonce is claimed atomically (check and mark under one lock, in memory, for the
+  token's lifetime; given back if nothing was recorded) and a new cookie is set,
+  so a captured token and cookie cannot file a second request, not even by
+  concurrent POSTs. The spent set lives in the server process: a restart forgets it. Tokens stay
   valid 24 h until then (RGAA 13.1: no timeout under 20 h for filling a form).
 * Host: links in e-mails are built only from ``[serve] base_url`` (required);
   a request whose ``Host`` (or absolute-form request line) names another host
@@ -211,13 +213,37 @@ class Csrf:
         Kept in memory for the token's lifetime (bounded, oldest forgotten first);
         the browser gets a new nonce cookie, hence new tokens, at the same time.
         """
+        with self._lock:
+            self._mark(nonce, self.clock())
+
+    def _mark(self, nonce: str, now: float) -> None:
+        """Mark ``nonce`` spent (the caller holds the lock); forget the oldest beyond the bound."""
+        self._spent[nonce] = now + self.max_age
+        while self._spent and (
+            len(self._spent) > self.max_spent or next(iter(self._spent.values())) < now
+        ):
+            self._spent.popitem(last=False)
+
+    def claim(self, nonce: str) -> bool:
+        """Take the token bound to ``nonce`` for one request, atomically: False if already taken.
+
+        Checking :meth:`spent` then calling :meth:`spend` after recording would let
+        concurrent POSTs of one captured token all pass the check (issue 13 items 4, 8);
+        the check and the mark are one step under the lock. :meth:`release` gives the
+        token back when nothing was recorded.
+        """
         now = self.clock()
         with self._lock:
-            self._spent[nonce] = now + self.max_age
-            while self._spent and (
-                len(self._spent) > self.max_spent or next(iter(self._spent.values())) < now
-            ):
-                self._spent.popitem(last=False)
+            until = self._spent.get(nonce)
+            if until is not None and until >= now:
+                return False
+            self._mark(nonce, now)
+            return True
+
+    def release(self, nonce: str) -> None:
+        """The claimed token's request was not recorded (mail, busy database): usable again."""
+        with self._lock:
+            self._spent.pop(nonce, None)
 
     def spent(self, nonce: str) -> bool:
         with self._lock:
@@ -880,6 +906,16 @@ class _State:
             notice=notice,
         )
 
+    def _csrf_refused_page(self, org: str, lang: str, wants_json: bool) -> Response:
+        text = tr(
+            "Your session has expired or the form did not come from our site. "
+            "Reload the form and send it again; nothing was recorded.",
+            lang,
+        )
+        if wants_json:
+            return _json({"error": "csrf", "message": text}, 403)
+        return self.message(org, lang, tr("Form expired", lang), [text], status=403, alert=True)
+
     def submit(self, org: str) -> Response:
         o = self.org(org)
         request.form  # noqa: B018 - parse the body now (413 early; ``lang`` lives in it)
@@ -887,14 +923,7 @@ class _State:
         wants_json = request.accept_mimetypes.best == "application/json"
         refused = self.csrf_refused(org)
         if refused:
-            text = tr(
-                "Your session has expired or the form did not come from our site. "
-                "Reload the form and send it again; nothing was recorded.",
-                lang,
-            )
-            if wants_json:
-                return _json({"error": "csrf", "message": text}, 403)
-            return self.message(org, lang, tr("Form expired", lang), [text], status=403, alert=True)
+            return self._csrf_refused_page(org, lang, wants_json)
         values = {k: request.form.getlist(k) for k in request.form}
         steps = values.get("step") or []
         if steps not in ([], ["services"], ["choose"]):
@@ -955,12 +984,17 @@ class _State:
         self, org: str, o: Organisation, lang: str, sub: intake.Submission, wants_json: bool
     ) -> Response:
         values = {k: request.form.getlist(k) for k in request.form}
+        nonce = request.cookies.get(CSRF_COOKIE) or ""
+        if not self.csrf.claim(nonce):
+            # the same token is filing a request right now (concurrent replay): refused
+            return self._csrf_refused_page(org, lang, wants_json)
         try:
             with use_language(lang):
                 got = submission.receive(
                     self.ws, org, sub, mailer=self.mailer, base_url=self.cfg.base_url, lang=lang
                 )
         except submission.VerificationNotSent:
+            self.csrf.release(nonce)
             text = tr(
                 "We could not send the confirmation e-mail. Nothing was recorded: "
                 "please try again later.",
@@ -973,6 +1007,7 @@ class _State:
             )
         except StorageError:
             # busy database: nothing recorded; the recap comes back with every value kept
+            self.csrf.release(nonce)
             text = tr(
                 "The service is very busy and could not record your request. Nothing was "
                 "recorded: please try again in a moment.",
@@ -989,7 +1024,7 @@ class _State:
                 else None
             )
             return self.busy(org, lang, recap=recap)
-        self._spend_csrf()
+        self._spend_csrf()  # already claimed: this sets the browser's fresh nonce
         if wants_json:
             return _json({"ok": True, "status": "check_mail"}, 200)
         html = self.render(

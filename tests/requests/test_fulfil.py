@@ -306,3 +306,43 @@ def test_article15_info_is_pure_and_complete() -> None:
     expected = rights.rights_matrix(a)[RequestType.PORTABILITY].value
     assert fr["portability"] == expected
     assert service  # imported for the fixtures' requests
+
+
+def test_one_download_link_clicked_at_once_gives_one_archive(
+    commune: Commune, tmp_path: Path
+) -> None:
+    """Issue 13 item 4 for the access-package link, through ``take_download`` itself."""
+    import threading
+
+    from rgpd.storage.db import retry_busy
+
+    ref, _res = _package(commune, tmp_path)
+    fulfil.review(commune.ws, ORG, ref, approve=True)
+    d = fulfil.deliver(commune.ws, ORG, ref, link=True, base_url="https://mairie.example.org")
+    assert d.link
+    token = d.link.rsplit("/", 1)[1]
+    n = 6
+    start = threading.Barrier(n)
+    got: list[bytes] = []
+    refused: list[str] = []
+    crashed: list[BaseException] = []
+
+    def one() -> None:
+        start.wait()
+        try:
+            got.append(retry_busy(lambda: fulfil.take_download(commune.ws, ORG, token))[1])
+        except service.LinkRefused as exc:
+            refused.append(exc.reason)
+        except BaseException as exc:
+            crashed.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not crashed, crashed
+    assert len(got) == 1 and sorted(refused) == ["used"] * (n - 1)
+    from rgpd.crypto import sha256_hex
+
+    assert sha256_hex(got[0]) == d.sha256 and not d.archive.exists()

@@ -846,3 +846,74 @@ def test_i_dont_know_is_filed_for_every_service(client: FlaskClient, ws: Workspa
     with ws.db.session() as s:
         (row,) = s.execute(select(RequestRow)).scalars().all()
         assert set(row.activities) == {"cantine", "newsletter", "mediatheque"}
+
+
+# --------------------------------------------------------------------------- CSRF token, raced
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+def test_one_csrf_token_sent_at_once_files_one_request(
+    request: pytest.FixtureRequest, built_site: Path, tmp_path: Path, db: str
+) -> None:
+    """Issue 13 items 4 and 8: a captured token and cookie, replayed by concurrent POSTs.
+
+    The token is one-time (spent when its request is recorded): of six POSTs released
+    together with one token and one cookie, one files the request, five are refused.
+    """
+    import threading
+
+    from tests.conftest import _reset, make_workspace
+
+    if db == "sqlite":
+        url = f"sqlite:///{tmp_path / 'rgpd.db'}"
+    else:
+        url = request.getfixturevalue("pg_server_url")
+        _reset(url)
+    w = make_workspace(url, tmp_path)
+    setup_org(w)
+    mailer = FakeMailer()
+    app = server.create_app(
+        w,
+        built_site,
+        mailer=mailer,
+        base_url="https://rgpd.example.org",
+        allowed_hosts=["localhost"],
+    )
+    first = app.test_client()
+    values = {**form(email="course@example.org"), "csrf_token": [_token(first)], "confirm": ["1"]}
+    cookie = first.get_cookie(server.CSRF_COOKIE)
+    assert cookie is not None
+    n = 6
+    start = threading.Barrier(n)
+    codes: list[int] = []
+    crashed: list[BaseException] = []
+
+    def one() -> None:
+        c = app.test_client()
+        c.set_cookie(server.CSRF_COOKIE, cookie.value)
+        start.wait()
+        try:
+            codes.append(_submit(c, values).status_code)
+        except BaseException as exc:
+            crashed.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    try:
+        assert not crashed, crashed
+        assert sorted(codes) == [200] + [403] * (n - 1), codes
+        assert _stored(w) == 1
+        assert [m.to for m in mailer.sent] == ["course@example.org"]
+    finally:
+        w.db.dispose()
+
+
+def test_a_csrf_token_is_given_back_when_nothing_was_recorded() -> None:
+    """A claimed token whose request could not be recorded (mail, busy) is usable again."""
+    csrf = server.Csrf(b"k" * 32)
+    assert csrf.claim("n") and not csrf.claim("n") and csrf.spent("n")
+    csrf.release("n")
+    assert not csrf.spent("n") and csrf.claim("n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -442,13 +443,18 @@ def request_person(ws: Workspace, org: str, ref: str) -> disc.Person:
     return disc.person_from_submission(record.submission, acts)
 
 
-def share_file(uri: str) -> Path:
-    """The file a plan names, as erasure is about to read, redact or delete it.
+def share_file(uri: str, roots: Sequence[str]) -> Path:
+    """The file a plan names, resolved, as erasure is about to read, redact or delete it.
 
-    The one place erasure turns a planned URI into a path: a check that the
-    file lies inside the declared locations belongs here.
+    The one place erasure turns a planned URI into a path (issue 13 item 5): the
+    path is resolved (symlinks followed) and must lie inside the scanned shares,
+    else :class:`InvalidInput`. Erasure then works on the resolved path only, so a
+    link swapped after the check cannot redirect the read, the redacted copy or the
+    deletion out of the share.
     """
-    return Path(uri)
+    from rgpd.scan.paths import resolve_inside
+
+    return resolve_inside(uri, roots)
 
 
 def _apply_files(
@@ -458,20 +464,25 @@ def _apply_files(
     from rgpd.requests.redact import person_finder, redact_in_place
     from rgpd.scan.detect import Detector
     from rgpd.scan.findings import uri_hash
-    from rgpd.scan.paths import is_inside, real_roots, scan_roots
+    from rgpd.scan.paths import scan_roots
 
     detector = Detector(depth="quick")
     deleted = redacted = 0
     done: list[dict[str, Any]] = []
     manual: list[str] = []  # could not be redacted completely: the original is untouched
-    roots = real_roots(scan_roots(ws, org))  # issue 13: only inside the scanned shares
+    roots = scan_roots(ws, org)  # issue 13: only inside the scanned shares
     for f in files:
-        path = share_file(f.uri)
-        if not path.exists():
+        if not os.path.lexists(f.uri):
             done.append({"source": uri_hash(f.uri), "action": "absent"})
             continue
-        if not is_inside(str(path.resolve()), roots):  # a symlink out of the share
+        try:
+            path = share_file(f.uri, roots)
+        except InvalidInput:  # a symlink out of the share: never read, redacted or deleted
             manual.append(f.match)
+            done.append({"source": uri_hash(f.uri), "action": "manual", "error": "outside"})
+            continue
+        if not path.is_file():
+            done.append({"source": uri_hash(f.uri), "action": "absent"})
             continue
         before = sha256_hex(path.read_bytes())
         if f.action == "delete":
