@@ -21,6 +21,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import statistics
@@ -82,7 +83,9 @@ def p95(xs: list[float]) -> float:
     return statistics.quantiles(xs, n=20)[-1] if len(xs) >= 2 else (xs[0] if xs else 0.0)
 
 
-def run_database(label: str, url: str, base: Path, n: int, levels: list[int]) -> int:
+def run_database(
+    label: str, url: str, base: Path, n: int, levels: list[int], rates: dict[tuple[str, int], float]
+) -> int:
     ws = make_workspace(url, base)
     setup_org(ws)
     bad = 0
@@ -92,9 +95,10 @@ def run_database(label: str, url: str, base: Path, n: int, levels: list[int]) ->
         for clients in levels:
             emails = [f"c{clients}-{i}@example.org" for i in range(n)]
             secs, lat, errors = timed(
-                [lambda e=e: submit_one(r.port, form(email=e)) for e in emails], clients
+                [functools.partial(submit_one, r.port, form(email=e)) for e in emails], clients
             )
             rate = n / secs
+            rates[label, clients] = rate
             first.setdefault("submit", rate)
             bad += errors
             print(
@@ -108,7 +112,7 @@ def run_database(label: str, url: str, base: Path, n: int, levels: list[int]) ->
                 for mail in r.mailer.sent
                 if mail.to in set(emails) and (m := LINK_RE.search(mail.text))
             ]
-            secs, lat, errors = timed([lambda p=p: post(r.port, p) for p in paths], clients)
+            secs, lat, errors = timed([functools.partial(post, r.port, p) for p in paths], clients)
             rate = len(paths) / secs
             first.setdefault("verify", rate)
             bad += errors
@@ -131,22 +135,30 @@ def main() -> int:
     levels = [int(x) for x in args.clients.split(",")]
     os.environ.setdefault("RGPD_LANG", "en")
     print(
-        f"{args.submissions} submissions then their verifications per level; cores: {os.cpu_count()}"
+        f"{args.submissions} submissions then their verifications per level; cores: "
+        f"{os.cpu_count()}; load average {os.getloadavg()[0]:.1f}"
     )
     bad = 0
+    rates: dict[tuple[str, int], float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         bad += run_database(
-            "sqlite", f"sqlite:///{base / 'rgpd.db'}", base, args.submissions, levels
+            "sqlite", f"sqlite:///{base / 'rgpd.db'}", base, args.submissions, levels, rates
         )
         if not args.no_pg:
             try:
                 with pg_database() as url:
                     (base / "pg").mkdir()
-                    bad += run_database("postgresql", url, base / "pg", args.submissions, levels)
+                    bad += run_database(
+                        "postgresql", url, base / "pg", args.submissions, levels, rates
+                    )
             except Exception as exc:
                 print(f"postgresql skipped: {exc.__class__.__name__}: {str(exc)[:120]}")
-    print(f"responses ≥ 500: {bad}")
+    for clients in levels:
+        if ("sqlite", clients) in rates and ("postgresql", clients) in rates:
+            ratio = rates["postgresql", clients] / rates["sqlite", clients]
+            print(f"postgresql / sqlite submissions/s at {clients:2d} clients: ×{ratio:.2f}")
+    print(f"responses ≥ 500: {bad}; load average at the end {os.getloadavg()[0]:.1f}")
     return 1 if bad else 0
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import MetaData, Table, select, update
+from sqlalchemy import MetaData, Table, select, text, update
 from sqlalchemy.orm import Session
 
 import rgpd.storage.models  # noqa: F401  (importing the models registers every sealed column)
@@ -24,6 +24,7 @@ from rgpd import audit
 from rgpd.crypto import KeyRing
 from rgpd.errors import KeyMismatch
 from rgpd.i18n import _
+from rgpd.storage.db import retry_busy
 from rgpd.storage.sealed import register_sealed, sealed_columns
 from rgpd.storage.tables import MetaRow
 
@@ -86,8 +87,31 @@ def bind(s: Session, ring: KeyRing) -> None:
     s.flush()
 
 
-def _reseal_pass(s: Session, ring: KeyRing, kid: str) -> int:
+def _wait_for_writers(s: Session) -> None:
+    """PostgreSQL: wait for every writer of a sealed table in flight, and hold off new ones.
+
+    ``SELECT … FOR UPDATE`` locks the rows that exist; a row another process
+    inserted, sealed under the old key, and commits while the pass runs is not
+    among them, and retiring the old key would leave it unreadable (issue 15).
+    ``SHARE ROW EXCLUSIVE`` waits for the writers holding the tables and blocks new
+    ones until this transaction commits (they queue, then seal under the new key).
+    MariaDB's locking read already waits for uncommitted inserts (InnoDB record
+    locks); SQLite's ``BEGIN IMMEDIATE`` holds the only write lock.
+    """
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    preparer = s.get_bind().dialect.identifier_preparer
+    tables = sorted(
+        {col.table for col in sealed_columns()}
+    )  # one order: no deadlock between rotations
+    names = ", ".join(preparer.quote(t) for t in tables)
+    s.execute(text(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def _reseal_pass(s: Session, ring: KeyRing, kid: str, *, final: bool = False) -> int:
     n = 0
+    if final:
+        _wait_for_writers(s)
     md = MetaData()
     for col in sealed_columns():
         t = Table(col.table, md, autoload_with=s.connection())
@@ -114,7 +138,8 @@ def rotate(ws: Workspace, *, retire_old: bool = False) -> RotateResult:
     Saving first means a crash mid-way leaves data readable with the saved ring,
     and every other process seals under the new key from its next seal on. With
     ``retire_old``, a second pass reseals what such processes committed under an
-    old key while the first pass ran; only then are the old keys removed.
+    old key while the first pass ran, after waiting for the writes still in flight
+    (:func:`_wait_for_writers`); only then are the old keys removed.
     """
     ring = ws.keys
     ring.refresh()
@@ -132,8 +157,12 @@ def rotate(ws: Workspace, *, retire_old: bool = False) -> RotateResult:
         )
     retired: list[str] = []
     if retire_old:
-        with ws.db.session() as s:
-            n += _reseal_pass(s, ring, kid)
+
+        def final_pass() -> int:
+            with ws.db.session() as s:
+                return _reseal_pass(s, ring, kid, final=True)
+
+        n += retry_busy(final_pass, attempts=8)
         for old in [k for k in ring.keys if k != kid]:
             ring.retire(old)
             retired.append(old)

@@ -58,7 +58,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
-from flask import Flask, Response, abort, g, jsonify, request
+from flask import Flask, Response, abort, current_app, g, jsonify, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -67,6 +67,7 @@ from rgpd.crypto import random_token, same_secret
 from rgpd.errors import (
     ConfigError,
     InvalidInput,
+    StorageBusy,
     StorageError,
     UnknownOrganisation,
     ValidationFailed,
@@ -521,7 +522,11 @@ def create_app(
     @app.errorhandler(StorageError)
     def _busy(exc: StorageError) -> Response:
         # the database is busy or down: nothing was recorded, the citizen tries again
-        app.logger.warning("intake: database unavailable: %s", exc.__class__.__name__)
+        app.logger.warning(
+            "intake: database unavailable: %s%s",
+            exc.__class__.__name__,
+            "" if isinstance(exc, StorageBusy) else " (not a lock wait: check the database)",
+        )
         return state.busy(_org_from_path(), _lang())
 
     @app.errorhandler(Exception)
@@ -1005,9 +1010,14 @@ class _State:
             return self.message(
                 org, lang, tr("E-mail not sent", lang), [text], status=503, alert=True
             )
-        except StorageError:
+        except StorageError as exc:
             # busy database: nothing recorded; the recap comes back with every value kept
             self.csrf.release(nonce)
+            current_app.logger.warning(
+                "intake: database unavailable: %s%s",
+                exc.__class__.__name__,
+                "" if isinstance(exc, StorageBusy) else " (not a lock wait: check the database)",
+            )
             text = tr(
                 "The service is very busy and could not record your request. Nothing was "
                 "recorded: please try again in a moment.",

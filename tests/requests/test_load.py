@@ -86,6 +86,7 @@ def test_burst_of_submissions_then_verifications(intake: Running) -> None:
     assert done["request.email_verified"] == SUBMISSIONS
     result = chain_ok(intake.ws)
     assert result.ok, result.problems[:5]
+    assert f"audit log intact: {result.entries} entries" in audit_verify_cli(intake.ws)
 
 
 def test_concurrent_clicks_on_one_verification_link_count_once(intake: Running) -> None:
@@ -100,6 +101,25 @@ def test_concurrent_clicks_on_one_verification_link_count_once(intake: Running) 
     assert chain_ok(intake.ws).ok
 
 
+def _env(ws: Workspace) -> dict[str, str]:
+    """The environment a DPO's ``rgpd`` command needs to reach ``ws``."""
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), *sys.path]),
+        "RGPD_DATABASE_URL": ws.settings.database_url,
+        "RGPD_KEY_FILE": str(ws.settings.path(ws.settings.key_file)),
+        "RGPD_ORG": ORG,
+        "RGPD_LANG": "en",
+    }
+
+
+def audit_verify_cli(ws: Workspace) -> str:
+    """``rgpd audit verify`` as the DPO runs it: exit 0 and its summary line."""
+    done = _cli(_env(ws), "audit", "verify")
+    assert done.returncode == 0, (done.stdout + done.stderr)[-2000:]
+    return done.stdout + done.stderr
+
+
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "rgpd.cli", *args],
@@ -110,14 +130,25 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_server_scan_and_dpo_commands_write_at_the_same_time(tmp_path: Path) -> None:
+def test_server_scan_and_dpo_commands_write_at_the_same_time(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A burst on the server, a file scan committing findings, and DPO commands, together.
 
-    On SQLite, the embedded default, where the three writers share one write lock.
+    On SQLite, the embedded default, the three writers share one write lock; on
+    PostgreSQL they meet at the audit chain's head row. The scan commits each
+    file's findings in its own transaction, so its commits interleave with the
+    server's and the CLI's instead of landing in one batch at the end.
     """
+    import functools
+
     from rgpd.scan import files as scan_files
 
-    ws = make_workspace(f"sqlite:///{tmp_path / 'rgpd.db'}", tmp_path)
+    monkeypatch.setattr(scan_files, "COMMIT_UNITS", 1)
+    monkeypatch.setattr(
+        scan_files, "group_units", functools.partial(scan_files.group_units, max_files=1)
+    )
+    ws = make_workspace(db_url, tmp_path)
     setup_org(ws)
     share = tmp_path / "partage"
     share.mkdir()
@@ -125,14 +156,7 @@ def test_server_scan_and_dpo_commands_write_at_the_same_time(tmp_path: Path) -> 
         (share / f"note{i}.txt").write_text(
             f"Contact : agent{i}@example.org, téléphone 06 12 34 {i:02d} 78.\n", encoding="utf-8"
         )
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), *sys.path]),
-        "RGPD_DATABASE_URL": ws.settings.database_url,
-        "RGPD_KEY_FILE": str(ws.settings.path(ws.settings.key_file)),
-        "RGPD_ORG": ORG,
-        "RGPD_LANG": "en",
-    }
+    env = _env(ws)
     with running(ws) as r:
         scan_errors: list[BaseException] = []
         scanned: list[scan_files.ScanResult] = []
@@ -190,4 +214,5 @@ def test_server_scan_and_dpo_commands_write_at_the_same_time(tmp_path: Path) -> 
     assert done["finish"] >= 1
     result = chain_ok(ws)
     assert result.ok, result.problems[:5]
+    audit_verify_cli(ws)
     ws.db.dispose()

@@ -738,6 +738,48 @@ def test_busy_database_answers_503_and_keeps_the_form(
     ws.db.dispose()
 
 
+def test_busy_database_on_a_verification_link_answers_503_and_keeps_the_link(
+    tmp_path: Path, built_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: a click that cannot be recorded now is 503 in French; the link still works."""
+    import sqlite3
+
+    from rgpd.storage import db as dbmod
+    from tests.conftest import make_workspace
+
+    monkeypatch.setattr(dbmod, "SQLITE_BUSY_TIMEOUT_MS", 150)
+    ws = make_workspace(f"sqlite:///{tmp_path / 'rgpd.db'}", tmp_path)
+    setup_org(ws)
+    mailer = FakeMailer()
+    app = server.create_app(ws, built_site, mailer=mailer, base_url=BASE)
+    holder = sqlite3.connect(tmp_path / "rgpd.db", isolation_level=None)
+    try:
+        with app.test_client() as c:
+            values = {**form(email="lien@example.org"), "csrf_token": [_token(c)], "confirm": ["1"]}
+            assert _submit(c, values).status_code == 200
+            link = LINK_RE.search(mailer.last_to("lien@example.org").text)
+            assert link
+            path = link.group(0).removeprefix(BASE) + "?lang=fr"
+            holder.execute("BEGIN IMMEDIATE")  # a long writer elsewhere
+            busy = c.post(path)
+            json_busy = _submit(
+                c,
+                {**form(email="json@example.org"), "csrf_token": [_token(c)], "confirm": ["1"]},
+                headers={"Accept": "application/json"},
+            )
+            holder.execute("ROLLBACK")
+            assert busy.status_code == 503 and int(busy.headers["Retry-After"]) >= 1
+            assert "réessayez dans un instant" in busy.get_data(as_text=True)
+            assert json_busy.status_code == 503 and json_busy.get_json()["error"] == "busy"
+            assert int(json_busy.headers["Retry-After"]) >= 1
+            assert c.post(path).status_code == 200  # the link was not spent by the 503
+            assert c.post(path).status_code == 410
+    finally:
+        holder.close()
+    assert _stored(ws) == 1  # the JSON submission refused while busy stored nothing
+    ws.db.dispose()
+
+
 def test_database_file_is_created_private(tmp_path: Path) -> None:
     from tests.conftest import make_workspace
 

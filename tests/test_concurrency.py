@@ -1,0 +1,205 @@
+"""Read-then-write paths raced by real threads, on SQLite, PostgreSQL and MariaDB (issue 15).
+
+The intake server's load tests (``tests/requests/test_load.py``) cover SQLite and
+PostgreSQL through HTTP; these go to the library directly and add MariaDB: the
+audit chain appended from many threads (starting with no head row, the case where
+two writers could both create it), request references allocated at once, a scan
+profile lock taken by several runs at once, and a key rotation that retires the
+old key while another writer's insert is still in flight.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, MetaData, Table, delete, func, select
+
+from rgpd import audit, keys
+from rgpd.errors import LockHeld
+from rgpd.requests import intake, service
+from rgpd.requests.model import Channel
+from rgpd.storage.db import retry_busy
+from rgpd.storage.request_tables import RequestRow
+from rgpd.storage.tables import AuditHeadRow, AuditRow
+from rgpd.workspace import Workspace
+from tests.requests.intake_fixtures import ORG, form, setup_org
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
+    """A workspace on a database several threads really share (a SQLite file, not memory)."""
+    from tests.conftest import _reset, make_workspace
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'rgpd.db'}"
+    else:
+        url = request.getfixturevalue(
+            f"{'pg' if request.param == 'postgresql' else 'mariadb'}_server_url"
+        )
+        _reset(url)
+    w = make_workspace(url, tmp_path)
+    setup_org(w)
+    yield w
+    w.db.dispose()
+
+
+def _together(n: int, work: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
+    """``n`` threads released at once on ``work(i)``: (results, exceptions)."""
+    start = threading.Barrier(n)
+    results: list[object] = []
+    errors: list[BaseException] = []
+
+    def one(i: int) -> None:
+        start.wait()
+        try:
+            results.append(work(i))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(180)
+    return results, errors
+
+
+def _chain(ws: Workspace) -> audit.VerifyResult:
+    with ws.db.session(readonly=True) as s:
+        return audit.verify(s)
+
+
+def test_appends_from_many_threads_make_one_chain_even_from_no_head(shared: Workspace) -> None:
+    with shared.db.session() as s:  # an empty log: the first appends race to create the head
+        s.execute(delete(AuditRow))
+        s.execute(delete(AuditHeadRow))
+    threads, each = 8, 6
+
+    def append(i: int) -> int:
+        for k in range(each):
+
+            def one(k: int = k) -> None:
+                with shared.db.session() as s:
+                    audit.append(s, action="test.append", entity="thread", entity_ref=f"{i}-{k}")
+
+            retry_busy(one, attempts=8)
+        return i
+
+    done, errors = _together(threads, append)
+    assert not errors, errors
+    assert len(done) == threads
+    with shared.db.session(readonly=True) as s:
+        seqs = list(s.execute(select(AuditRow.seq).order_by(AuditRow.seq)).scalars())
+        head = s.execute(select(AuditHeadRow)).scalars().all()
+    assert seqs == list(range(1, threads * each + 1))  # no gap, no duplicate
+    assert len(head) == 1 and head[0].seq == threads * each
+    result = _chain(shared)
+    assert result.ok, result.problems[:5]
+
+
+def test_requests_filed_at_once_get_distinct_references_once_each(shared: Workspace) -> None:
+    offered = service.offered_activities(shared, ORG)
+    today = service.local_today(shared)
+
+    def file(i: int) -> str:
+        sub = intake.validate(
+            form(email=f"c{i}@example.org", last_name=f"Nom{i}"),
+            offered,
+            today=today,
+            offered_only=False,
+        )
+        done = retry_busy(
+            lambda: service.submit(shared, ORG, sub, channel=Channel.COUNTER), attempts=8
+        )
+        return done.record.reference
+
+    refs, errors = _together(8, file)
+    assert not errors, errors
+    assert len(set(refs)) == 8
+    with shared.db.session(readonly=True) as s:
+        stored = int(s.execute(select(func.count()).select_from(RequestRow)).scalar_one())
+        received = int(
+            s.execute(
+                select(func.count())
+                .select_from(AuditRow)
+                .where(AuditRow.action == "request.receive")
+            ).scalar_one()
+        )
+    assert stored == received == 8
+    assert _chain(shared).ok
+
+
+def test_a_scan_profile_lock_taken_at_once_has_one_holder(shared: Workspace) -> None:
+    from rgpd.scan.profiles import acquire_lock, lock_name
+
+    name = lock_name("nightly")
+    won, errors = _together(6, lambda i: acquire_lock(shared, name, holder=f"hote:{1000 + i}"))
+    assert len(won) == 1, (won, errors)
+    assert len(errors) == 5 and all(isinstance(e, LockHeld) for e in errors), errors
+
+
+def test_rotation_retiring_the_old_key_waits_for_an_insert_in_flight(shared: Workspace) -> None:
+    """A row sealed under the old key and committed while the rotation runs is resealed.
+
+    Another process sealed a value just before the key file changed and commits it
+    while ``keys rotate --retire-old`` runs: the retiring pass must wait for that
+    insert, or the value would stay sealed under a key that is then removed.
+    """
+    r = service.submit(shared, ORG, _sub(shared, "avant@example.org"), channel=Channel.COUNTER)
+    old_key = shared.keys.active
+    with shared.db.session(readonly=True) as s:
+        org_id = s.execute(select(RequestRow.org_id)).scalar_one()
+    late_ref = service.new_reference(2026)
+    late_payload = shared.keys.seal('{"late": true}', service.payload_context(late_ref))
+    assert late_payload.split("$")[1] == old_key
+    rotated: list[keys.RotateResult] = []
+    failed: list[BaseException] = []
+
+    writer = shared.db.engine.connect()
+    writer.begin()  # on SQLite: BEGIN IMMEDIATE (the engine's own begin)
+    try:
+        _insert_request_like(writer, r.record.reference, late_ref, late_payload, org_id)
+
+        def rotate() -> None:
+            try:
+                rotated.append(keys.rotate(shared, retire_old=True))
+            except BaseException as exc:
+                failed.append(exc)
+
+        t = threading.Thread(target=rotate)
+        t.start()
+        t.join(1.0)  # give the rotation time to run past the insert if it does not wait
+        writer.commit()
+    finally:
+        writer.close()
+    t.join(120)
+    assert not failed, failed
+    assert rotated and old_key in rotated[0].retired and old_key not in shared.keys.keys
+    with shared.db.session(readonly=True) as s:
+        payloads = dict(s.execute(select(RequestRow.reference, RequestRow.payload)).all())
+    assert {p.split("$")[1] for p in payloads.values()} == {shared.keys.active}
+    assert shared.keys.open_text(payloads[late_ref], service.payload_context(late_ref))
+    assert _chain(shared).ok
+
+
+def _sub(ws: Workspace, email: str) -> intake.Submission:
+    return intake.validate(
+        form(email=email),
+        service.offered_activities(ws, ORG),
+        today=service.local_today(ws),
+        offered_only=False,
+    )
+
+
+def _insert_request_like(
+    conn: Connection, ref: str, new_ref: str, payload: str, org_id: int
+) -> None:
+    """Copy the request ``ref`` under ``new_ref`` with ``payload``, inside ``conn``'s transaction."""
+    t = Table(RequestRow.__tablename__, MetaData(), autoload_with=conn)
+    row = dict(conn.execute(select(t).where(t.c.reference == ref)).mappings().one())
+    row.pop("id")
+    row.update(reference=new_ref, payload=payload, org_id=org_id)
+    conn.execute(t.insert().values(row))
