@@ -564,6 +564,9 @@ class Token:
 #: Score of a lone capitalised word inside a sentence, not known as a first name:
 #: below the threshold, so only NER (standard, deep) can make it a name.
 LONE_SCORE = 0.35
+#: Score of words that only open an NER window at standard depth (NER's own names
+#: there count; the words themselves are never reported).
+WINDOW_ONLY = 0.36
 #: Score of a word in capitals beside an unknown capitalised word ("DURAND Kelyan",
 #: "FLOTTE Arrivée"): below the threshold, NER (standard, deep) settles it.
 MIXED_SCORE = 0.45
@@ -743,6 +746,21 @@ class PersonRecognizer(Recognizer):
             if lone is None or not ((lone.common and not lone.first) or lone.acronym):
                 sure.append(Span("PERSON", start, end, 0.95))
             return
+        if len(piece) > 1 and not piece[0].info.particle and is_word_form(piece[0].text):
+            # "aux Poudres de Cock", "« Cueillons la Violette »": a French word (a
+            # plural, a verb, an adjective's form) opens a product or a title
+            rest = piece[1:]
+            while rest and rest[0].info.particle:
+                rest = rest[1:]
+            # "Affaire Morel :" (the sentence's capital), "la Norvégienne Ingrid Solberg"
+            # (a first name and a surname follow) keep the rest
+            # the words still open an NER window: a name may stand next to them
+            ambiguous.append(Span("PERSON", start, end, WINDOW_ONLY))
+            if not rest or not (
+                is_clause_start(text, start) or (len(rest) > 1 and rest[0].info.first)
+            ):
+                return
+            piece, start = rest, rest[0].start
         if all(t.initial for t in piece):
             return
         if len(piece) == 1 and piece[0].initial:
