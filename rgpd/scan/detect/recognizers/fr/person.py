@@ -909,7 +909,7 @@ def _lists(text: str) -> list[Span]:
         (m.end(), True)
         for m in _PLURAL_FUNCTION.finditer(fold(text))
         # "la scène des Soldats X": a capitalised function belongs to a title
-        if text[m.end() : m.end() + 1].isupper() and text[m.start() : m.end()].islower()
+        if text[m.end() : m.end() + 1].isupper() and text[m.start() : m.end()].split()[-1].islower()
     )
     for pos, strict in starts:
         for _ in range(12):
