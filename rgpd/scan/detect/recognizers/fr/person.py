@@ -28,10 +28,10 @@ from dataclasses import dataclass
 
 from rgpd.scan.detect.recognizers.base import Recognizer
 from rgpd.scan.detect.recognizers.fr.lexicon import (
-    is_word_form,
     is_common,
     is_first_name,
     is_french_first_name,
+    is_word_form,
     key,
 )
 from rgpd.scan.detect.text import before, fold, is_clause_start
