@@ -11,7 +11,12 @@ import pytest
 from rgpd.scan.detect import Detector
 from rgpd.scan.detect.detector import _in_prose
 from rgpd.scan.detect.engine import confirm_persons
-from rgpd.scan.detect.recognizers.fr.lexicon import is_common, is_first_name, is_word_form
+from rgpd.scan.detect.recognizers.fr.lexicon import (
+    _spacy_hash,
+    is_common,
+    is_first_name,
+    is_word_form,
+)
 from rgpd.scan.detect.recognizers.fr.person import (
     WINDOW_ONLY,
     PersonRecognizer,
@@ -276,3 +281,11 @@ def test_a_headline_sentence_after_a_colon_is_running_text() -> None:
     # a short field value after its label is not
     text = "Référent : Garmendia"
     assert not _in_prose(text, text.index("Garmendia"))
+
+
+@pytest.mark.parametrize("word", ["a", "gilets", "décorées", "anticonstitutionnellement", "œuvre"])
+def test_the_word_form_hash_is_spacys(word: str) -> None:
+    # the lemmatizer tables are keyed by spaCy's hash; ours must be the same function
+    from spacy.strings import hash_string  # type: ignore[attr-defined]
+
+    assert _spacy_hash(word) == hash_string(word)
