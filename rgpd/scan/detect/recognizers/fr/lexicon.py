@@ -154,6 +154,11 @@ def _word_forms() -> tuple[frozenset[int], frozenset[str]]:
     return frozenset(hashes), frozenset(words)
 
 
+def preload_word_forms() -> None:
+    """Read the word forms now (about 0.4 s, once per process) rather than on a first text."""
+    _word_forms()
+
+
 def is_word_form(token: str) -> bool:
     """A French inflected form, verb or adverb (``Pilules``, ``Décoré``, ``Tomber``, ``Gilets``).
 

@@ -33,6 +33,7 @@ from rgpd.scan.detect.recognizers.fr.lexicon import (
     is_french_first_name,
     is_word_form,
     key,
+    preload_word_forms,
 )
 from rgpd.scan.detect.text import before, fold, is_clause_start
 from rgpd.scan.detect.types import Span
@@ -632,6 +633,10 @@ class PersonRecognizer(Recognizer):
     entities = ("PERSON",)
     priority = 80
     uses_ner = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        preload_word_forms()  # once per process, with the other loading, not on a first text
 
     def find(self, text: str) -> list[Span]:
         found = self.analyze(text)
