@@ -174,11 +174,13 @@ _PLURAL = re.compile(
     r"docteurs|ma[îi]tres|sieurs|nomm[ée]s|d[ée]nomm[ée]s|fr[èe]res|s[œo]e?urs|requ[ée]rants|pr[ée]venus|"
     r"accus[ée]s|avocats|conseillers|t[ée]moins|agents|inspecteurs|familles))[ \u00a0]+"
 )
-# the same on the folded text, for any function in the plural: "les ministres X et Y",
-# "des adjoints X, Y et Z", "les deux avocats X et Y"
-_PLURAL_FUNCTION = re.compile(
-    rf"\b(?:les|des|ces|aux|leurs|ses|nos)[ \u00a0]+(?:(?:deux|trois|quatre|cinq)[ \u00a0]+)?"
-    rf"(?:{_FUNCTIONS})[sx][ \u00a0]+"
+# any function of the list above in the plural, in lower case, before a capital: "les
+# ministres X et Y", "des adjoints X, Y et Z", "les deux avocates X et Y" (not "la scène
+# des Soldats X": a capitalised function belongs to a title)
+_PLURAL_HEAD = re.compile(
+    r"\b(?:[Ll]es|[Dd]es|[Cc]es|[Aa]ux|[Ll]eurs|[Ss]es|[Nn]os)[ \u00a0]+"
+    r"(?:(?:deux|trois|quatre|cinq)[ \u00a0]+)?"
+    rf"(?P<function>[a-zà-öø-ÿœ][a-zà-öø-ÿœ-]+[sx])[ \u00a0]+(?=[{_UP}])"
 )
 _LIST_SEP = re.compile(
     r"[ \u00a0]*(?:,|;|\bet\b|\bou\b|\band\b|&)[ \u00a0]*(?:(?:et|and)[ \u00a0]+)?"
@@ -908,13 +910,11 @@ def _lists(text: str) -> list[Span]:
     """Every name of a list opened by a plural civility or function ("MM. A, B et C")."""
     out: list[Span] = []
     starts = [(m.end(), False) for m in _PLURAL.finditer(text)]
-    # fold() keeps every offset: the capitals are read on the raw text;
-    # after a function, an acronym is a body ("les députés LR"), not a name
+    # after a function, a short word in capitals is a body ("les députés LR"), not a name
     starts.extend(
         (m.end(), True)
-        for m in _PLURAL_FUNCTION.finditer(fold(text))
-        # "la scène des Soldats X": a capitalised function belongs to a title
-        if text[m.end() : m.end() + 1].isupper() and text[m.start() : m.end()].split()[-1].islower()
+        for m in _PLURAL_HEAD.finditer(text)
+        if _FUNCTION_WORD.fullmatch(fold(m.group("function"))[:-1])
     )
     for pos, strict in starts:
         for _ in range(12):
