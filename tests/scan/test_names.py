@@ -9,8 +9,20 @@ from __future__ import annotations
 import pytest
 
 from rgpd.scan.detect import Detector
-from rgpd.scan.detect.recognizers.fr.lexicon import is_common, is_first_name
-from rgpd.scan.detect.recognizers.fr.person import PersonRecognizer
+from rgpd.scan.detect.detector import _in_prose
+from rgpd.scan.detect.engine import confirm_persons
+from rgpd.scan.detect.recognizers.fr.lexicon import (
+    _spacy_hash,
+    is_common,
+    is_first_name,
+    is_word_form,
+)
+from rgpd.scan.detect.recognizers.fr.person import (
+    WINDOW_ONLY,
+    PersonRecognizer,
+    clean_ner_person,
+)
+from rgpd.scan.detect.types import Span
 
 
 def _names(text: str) -> set[str]:
@@ -188,3 +200,92 @@ def test_a_lone_word_opening_a_clause_before_a_verb_goes_to_ner() -> None:
     text = "Le match fut serré. Ravanelli, dimanche."
     other = PersonRecognizer().analyze(text)
     assert not any(text[a.start : a.end] == "Ravanelli" for a in other.ambiguous)
+
+
+@pytest.mark.parametrize(
+    "word", ["Tisanes", "Chantons", "Décorée", "Tomber", "Lentement", "Rejoindrai"]
+)
+def test_french_word_forms_are_known(word: str) -> None:
+    assert is_word_form(word)
+
+
+@pytest.mark.parametrize("word", ["Martine", "Pascal", "Garrigou", "Kervella", "Fontaine", "La"])
+def test_first_names_surnames_and_particles_are_no_word_forms(word: str) -> None:
+    assert not is_word_form(word)
+
+
+def test_a_french_word_opening_a_run_of_capitals_is_a_product_or_a_title() -> None:
+    assert _names("Elle ne jurait que par « Chantons la Marguerite », sa chanson.") == set()
+    assert _names("Il soignait sa toux avec les Tisanes Marguerite.") == set()
+    # a nationality before a first name and a surname: the name stays
+    assert "Ingrid Ekholm" in _names("Devant elle, la Suédoise Ingrid Ekholm a gagné.")
+
+
+def test_ner_names_opening_with_a_french_word() -> None:
+    text = "Il ne jurait que par les Pastilles Bergeron depuis des années."
+    s = text.index("Pastilles")
+    assert clean_ner_person(text, s, s + len("Pastilles Bergeron")) is None
+    # opening a sentence, the capital is the sentence's: the rest is kept
+    text = "Affaire Garrigou : le procès s'ouvre lundi."
+    assert clean_ner_person(text, 0, len("Affaire Garrigou")) == (8, 16)
+
+
+def test_words_set_aside_still_open_an_ner_window() -> None:
+    text = "Il ne jurait que par les Pastilles Bergeron depuis des années."
+    found = PersonRecognizer().analyze(text)
+    assert [a.score for a in found.ambiguous] == [WINDOW_ONLY]
+    # the window's own words are never reported, confirmed or not
+    ner = [Span("PERSON", found.ambiguous[0].start, found.ambiguous[0].end, 0.7)]
+    assert confirm_persons(found.ambiguous, []) == []
+    assert confirm_persons(found.ambiguous, ner) == ner
+
+
+def test_every_name_after_a_plural_function() -> None:
+    names = _names("La mission des ministres Bourlier et Kervella s'annonce délicate.")
+    assert {"Bourlier", "Kervella"} <= names
+    names = _names("Les deux avocates Pécresse, Lambertin et Oudard ont plaidé.")
+    assert {"Pécresse", "Lambertin", "Oudard"} <= names
+    assert {"DURAND", "MOREL"} <= _names("Les agents DURAND et MOREL étaient présents.")
+
+
+def test_a_plural_function_before_a_body_or_inside_a_title_opens_no_list() -> None:
+    assert _names("Les députés LR et UDI ont voté contre.") == set()
+    assert _names("On jouait la scène des Soldats Vérange au théâtre.") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Kerbrat, 27 ans, a signé au club lundi.", "Kerbrat"),
+        ("On a retrouvé Jeanne Lestrade (82 ans) chez elle.", "Jeanne Lestrade"),
+        ("Le suspect, Garrigue, âgé de 40 ans, a avoué.", "Garrigue"),
+    ],
+)
+def test_an_age_in_apposition_marks_a_name(text: str, name: str) -> None:
+    assert name in _names(text)
+
+
+def test_a_lapse_of_years_after_a_place_is_no_age() -> None:
+    assert _names("Vierzon, 20 ans après, a bien changé.") == set()
+
+
+def test_a_first_name_opening_a_clause_before_a_verb_goes_to_ner() -> None:
+    text = "« Ludovic m'a demandé la clé de la maison », dit-elle."
+    found = PersonRecognizer().analyze(text)
+    assert any(text[a.start : a.end] == "Ludovic" for a in found.ambiguous)
+
+
+def test_a_headline_sentence_after_a_colon_is_running_text() -> None:
+    text = "Espagne : démission du conseiller de Garmendia à la sécurité intérieure"
+    assert _in_prose(text, text.index("Garmendia"))
+    # a short field value after its label is not
+    text = "Référent : Garmendia"
+    assert not _in_prose(text, text.index("Garmendia"))
+
+
+@pytest.mark.parametrize("word", ["a", "gilets", "décorées", "anticonstitutionnellement", "œuvre"])
+def test_the_word_form_hash_is_spacys(word: str) -> None:
+    # the lemmatizer tables are keyed by spaCy's hash; ours must be the same function
+    from spacy.strings import hash_string  # type: ignore[attr-defined]
+
+    assert _spacy_hash(word) == hash_string(word)

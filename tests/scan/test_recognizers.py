@@ -139,6 +139,7 @@ NEGATIVES: list[tuple[type[Recognizer], str]] = [
     (PhoneRecognizer, "Séance du 01.02.2023 à 18 h."),
     (PhoneRecognizer, f"NIR {_spaced_nir(NIR_M)}"),
     (PhoneRecognizer, "Tél. : 00 00 00 00 00"),
+    (PhoneRecognizer, "Voir l'article (12) 345-6789 du recueil."),
     (EmailRecognizer, "Plus d'informations sur www.exemple.fr ou https://www.mairie-exemple.fr/demarches."),
     (EmailRecognizer, "Suivez-nous @mairie_exemple sur les réseaux."),
     (IpRecognizer, "Voir la section 1.2.3.4 du règlement."),
@@ -240,6 +241,8 @@ POSITIVES += [
      ["+44 20 7946 0123", "+49 30 12345678"]),
     (PhoneRecognizer, "PHONE_NUMBER", "Tél. aux États-Unis : (212) 555-0147", ["(212) 555-0147"]),
     (PhoneRecognizer, "PHONE_NUMBER", "Tél. : 04 05 12 34 56", ["04 05 12 34 56"]),
+    # North America's bracketed form needs no phone word
+    (PhoneRecognizer, "PHONE_NUMBER", "Bureau de Boston (617)555-0199, ouvert le lundi", ["(617)555-0199"]),
     (PhoneRecognizer, "PHONE_NUMBER", "portable : +33 7 23 45 67 89", ["+33 7 23 45 67 89"]),
     (PhoneRecognizer, "PHONE_NUMBER", f"Tél. 06{NNBSP}12{NNBSP}34{NNBSP}56{NNBSP}78",
      [f"06{NNBSP}12{NNBSP}34{NNBSP}56{NNBSP}78"]),

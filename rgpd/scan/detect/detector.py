@@ -417,8 +417,13 @@ def _in_prose(text: str, pos: int) -> bool:
     ls = text.rfind("\n", 0, pos) + 1
     le = text.find("\n", pos)
     line = text[ls : le if le >= 0 else len(text)]
-    if "\t" in line or line.count(";") >= 2 or line.count("|") >= 2 or ":" in line[: pos - ls]:
+    if "\t" in line or line.count(";") >= 2 or line.count("|") >= 2:
         return False
+    colon = line.rfind(":", 0, pos - ls)
+    if colon >= 0:
+        # a field's value is short; a headline's sentence after its topic
+        # ("États-Unis : démission du conseiller de …") is running text
+        line = line[colon + 1 :]
     return sum(1 for w in line.split() if w[:1].islower()) >= 6
 
 

@@ -32,7 +32,11 @@ from rgpd.scan.detect.recognizers.fr.id_card import IdCardRecognizer
 from rgpd.scan.detect.recognizers.fr.ip import IpRecognizer
 from rgpd.scan.detect.recognizers.fr.nir import NirRecognizer
 from rgpd.scan.detect.recognizers.fr.passport import PassportRecognizer
-from rgpd.scan.detect.recognizers.fr.person import PersonRecognizer, clean_ner_person
+from rgpd.scan.detect.recognizers.fr.person import (
+    WINDOW_ONLY,
+    PersonRecognizer,
+    clean_ner_person,
+)
 from rgpd.scan.detect.recognizers.fr.phone import PhoneRecognizer
 from rgpd.scan.detect.recognizers.fr.plate import PlateRecognizer
 from rgpd.scan.detect.recognizers.fr.residence import ResidenceRecognizer
@@ -164,6 +168,7 @@ def confirm_persons(ambiguous: Sequence[Span], ner: Sequence[Span]) -> list[Span
     out = [
         Span("PERSON", a.start, a.end, 0.8) if any(a.overlaps(n) for n in ner) else a
         for a in ambiguous
+        if a.score != WINDOW_ONLY
     ]
     out.extend(n for n in ner if not any(n.overlaps(a) for a in out))
     return out

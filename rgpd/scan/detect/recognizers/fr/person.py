@@ -31,7 +31,9 @@ from rgpd.scan.detect.recognizers.fr.lexicon import (
     is_common,
     is_first_name,
     is_french_first_name,
+    is_word_form,
     key,
+    preload_word_forms,
 )
 from rgpd.scan.detect.text import before, fold, is_clause_start
 from rgpd.scan.detect.types import Span
@@ -171,6 +173,14 @@ _PLURAL = re.compile(
     r"(?:\bMM\.?|\bMmes\.?|\bMlles\.?|\bMessieurs|\bMesdames|\b[Ll]es (?:[ée]poux|consorts|juges|"
     r"docteurs|ma[îi]tres|sieurs|nomm[ée]s|d[ée]nomm[ée]s|fr[èe]res|s[œo]e?urs|requ[ée]rants|pr[ée]venus|"
     r"accus[ée]s|avocats|conseillers|t[ée]moins|agents|inspecteurs|familles))[ \u00a0]+"
+)
+# any function of the list above in the plural, in lower case, before a capital: "les
+# ministres X et Y", "des adjoints X, Y et Z", "les deux avocates X et Y" (not "la scène
+# des Soldats X": a capitalised function belongs to a title)
+_PLURAL_HEAD = re.compile(
+    r"\b(?:[Ll]es|[Dd]es|[Cc]es|[Aa]ux|[Ll]eurs|[Ss]es|[Nn]os)[ \u00a0]+"
+    r"(?:(?:deux|trois|quatre|cinq)[ \u00a0]+)?"
+    rf"(?P<function>[a-zà-öø-ÿœ][a-zà-öø-ÿœ-]+[sx])[ \u00a0]+(?=[{_UP}])"
 )
 _LIST_SEP = re.compile(
     r"[ \u00a0]*(?:,|;|\bet\b|\bou\b|\band\b|&)[ \u00a0]*(?:(?:et|and)[ \u00a0]+)?"
@@ -557,6 +567,9 @@ class Token:
 #: Score of a lone capitalised word inside a sentence, not known as a first name:
 #: below the threshold, so only NER (standard, deep) can make it a name.
 LONE_SCORE = 0.35
+#: Score of words that only open an NER window at standard depth (NER's own names
+#: there count; the words themselves are never reported).
+WINDOW_ONLY = 0.36
 #: Score of a word in capitals beside an unknown capitalised word ("DURAND Kelyan",
 #: "FLOTTE Arrivée"): below the threshold, NER (standard, deep) settles it.
 MIXED_SCORE = 0.45
@@ -622,6 +635,10 @@ class PersonRecognizer(Recognizer):
     entities = ("PERSON",)
     priority = 80
     uses_ner = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        preload_word_forms()  # once per process, with the other loading, not on a first text
 
     def find(self, text: str) -> list[Span]:
         found = self.analyze(text)
@@ -736,9 +753,29 @@ class PersonRecognizer(Recognizer):
             if lone is None or not ((lone.common and not lone.first) or lone.acronym):
                 sure.append(Span("PERSON", start, end, 0.95))
             return
+        if len(piece) > 1 and not piece[0].info.particle and is_word_form(piece[0].text):
+            # "aux Poudres de Cock", "« Cueillons la Violette »": a French word (a
+            # plural, a verb, an adjective's form) opens a product or a title
+            rest = piece[1:]
+            while rest and rest[0].info.particle:
+                rest = rest[1:]
+            # "Affaire Morel :" (the sentence's capital), "la Norvégienne Ingrid Solberg"
+            # (a first name and a surname follow) keep the rest
+            # the words still open an NER window: a name may stand next to them
+            ambiguous.append(Span("PERSON", start, end, WINDOW_ONLY))
+            if not rest or not (
+                is_clause_start(text, start) or (len(rest) > 1 and rest[0].info.first)
+            ):
+                return
+            piece, start = rest, rest[0].start
         if all(t.initial for t in piece):
             return
         if len(piece) == 1 and piece[0].initial:
+            return
+        if _AGE_AFTER.match(text, end) and not (
+            len(piece) == 1 and (piece[0].info.common or piece[0].info.acronym)
+        ):  # "Kervella, 25 ans, a signé", "Jeanne Morel (82 ans)": an age is a person's
+            sure.append(Span("PERSON", start, end, 0.85))
             return
         if len(piece) == 1 and not piece[0].info.first and not piece[0].upper:
             # a lone capitalised word: only NER can tell (its spans are checked for places)
@@ -790,9 +827,18 @@ class PersonRecognizer(Recognizer):
             sure.append(Span("PERSON", start, end, 0.8))
         elif tok.upper and len(tok.text) >= 3 and not is_clause_start(text, start):
             ambiguous.append(Span("PERSON", start, end, 0.3))
-        elif not tok.upper and not is_clause_start(text, start):
-            # a lone first name inside a sentence ("selon Maëlys"): NER reads its window
+        elif not tok.upper and (not is_clause_start(text, start) or _subject(text, end)):
+            # a lone first name inside a sentence ("selon Maëlys") or the subject of its
+            # verb ("Pascal m'a dit"): NER reads its window
             ambiguous.append(Span("PERSON", start, end, LONE_SCORE))
+
+
+# an age in apposition right after the words: "X, 25 ans,", "X (82 ans)", "X, âgé de 40 ans"
+# (not "Lyon, 20 ans après": a lapse of time)
+_AGE_AFTER = re.compile(
+    r"[ \u00a0]*[,(][ \u00a0]*(?:[âa]g[ée]e?s?[ \u00a0]+de[ \u00a0]+)?\d{1,3}[ \u00a0]*ans\b"
+    r"(?![ \u00a0]*(?:apr[èe]s|plus|d['’]|de\b|auparavant|avant|durant|pendant|depuis|en arri[èe]re))"
+)
 
 
 _CAPS_WORD = re.compile(rf"[{_UP}]{{2,}}['’\-]?[ \u00a0]*$")
@@ -813,7 +859,7 @@ def _in_headline(text: str, piece: list[Token]) -> bool:
 
 # a verb right after a word that opens a sentence: "Neymar a signé", "Durand avait dit"
 _SUBJECT_VERB = re.compile(
-    r"[ \u00a0]+(?:(?:ne|n'|s'|se|l'|lui|leur|y|en|a|aussi|donc|alors|pourtant|lui-m[êe]me|"
+    r"[ \u00a0]+(?:(?:ne|n'|s'|se|l'|m'|t'|me|te|nous|vous|lui|leur|y|en|a|aussi|donc|alors|pourtant|lui-m[êe]me|"
     r"elle-m[êe]me)[ \u00a0]*)?(?:a|avait|aura|est|était|sera|fut|ont|sont|avoue|admet|affirme|"
     r"déclare|explique|dit|annonce|reste|devient|doit|peut|veut|va|vient|fait|[a-zéè]{2,}ait)\b"
 )
@@ -863,14 +909,25 @@ def _numeral(tok: Token) -> bool:
 def _lists(text: str) -> list[Span]:
     """Every name of a list opened by a plural civility or function ("MM. A, B et C")."""
     out: list[Span] = []
-    for m in _PLURAL.finditer(text):
-        pos = m.end()
+    starts = [(m.end(), False) for m in _PLURAL.finditer(text)]
+    # after a function, a short word in capitals is a body ("les députés LR"), not a name
+    starts.extend(
+        (m.end(), True)
+        for m in _PLURAL_HEAD.finditer(text)
+        if _FUNCTION_WORD.fullmatch(fold(m.group("function"))[:-1])
+    )
+    for pos, strict in starts:
         for _ in range(12):
             c = CHAIN.match(text, pos)
             if c is None:
                 break
             toks = [t for t in _TOKEN_RE.finditer(c.group()) if not info(t.group()).civility]
-            names = [t for t in toks if not info(t.group()).common or info(t.group()).first]
+            names = [
+                t
+                for t in toks
+                if (not info(t.group()).common or info(t.group()).first)
+                and not (strict and info(t.group()).upper and len(t.group()) <= 4)
+            ]
             if not names or len(toks) > 4:
                 break
             out.append(
@@ -939,6 +996,14 @@ def clean_ner_person(text: str, start: int, end: int) -> tuple[int, int] | None:
         tokens.pop()
     if not tokens or all(t.initial for t in tokens):
         return None
+    if not tokens[0].info.particle and is_word_form(tokens[0].text):
+        # "Affaire Durand :" opening a sentence: the capital is the sentence's
+        if len(tokens) > 1 and is_clause_start(text, tokens[0].start):
+            tokens.pop(0)
+        else:
+            # "les Pilules Fosfer", "Cueillons la Violette", "des Gilets": a French
+            # word opens it, a product, a title or a capitalised common word
+            return None
     if len(tokens) > 1 and all(t.upper or t.info.particle for t in tokens):
         return None  # "LA NEIGE", "TEMPÊTES DE NEIGE": a headline, not a name
     if _in_headline(text, tokens):

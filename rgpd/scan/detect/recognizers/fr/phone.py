@@ -19,7 +19,8 @@ Written the way people write them:
 - next to a phone word only (they look like dates, codes and amounts):
   the short national forms of New Caledonia, French Polynesia, Wallis and
   Futuna and Saint-Pierre-et-Miquelon ("20.12.34", "40 41 23 45", "043 01 23"),
-  and foreign national forms ("(415) 555-0132", "020 7946 0958");
+  and foreign national forms ("020 7946 0958"); North America's bracketed
+  form "(415) 555-0132" is unmistakable and needs no phone word;
 - a French-looking number the numbering plan does not list ("+33 7 23 …",
   "04 05 …": typos, test data, numbers not yet opened) when a strong cue
   stands right before it ("Tél. :", "portable", "joindre au"): what the
@@ -88,6 +89,8 @@ LOCAL_REGIONS = (
     *COLLECTIVITIES, "BE", "CH", "LU", "DE", "ES", "IT", "PT", "GB", "IE", "NL", "MA", "DZ", "TN", "SN", "CI",
     "US", "CA", "BR", "IL", "IN", "JP", "CN",
 )  # fmt: skip
+#: North America's written form: "(415) 555-0132", "(415)555-0132"
+_NANP = re.compile(rf"\([2-9]\d\d\)[{SPACES}]?[2-9]\d\d-\d{{4}}")
 _DATE_SHAPE = re.compile(r"^\d\d?[./\-]\d\d?[./\-](?:19|20)\d\d$")
 _DIGITS = re.compile(r"[0-9]+")
 _YEAR = re.compile(r"^(?:19|20)[0-9]{2}\b")
@@ -245,6 +248,10 @@ class PhoneRecognizer(Recognizer):
             if _CONTEXT.around(text, s, e):
                 if _local_valid(raw, LOCAL_REGIONS if foreign else COLLECTIVITIES):
                     out.append(Span("PHONE_NUMBER", s, e, SURE))
+            elif _NANP.fullmatch(raw) and _local_valid(raw, ("US", "CA")):
+                # "(415) 555-0132": the bracketed area code and the hyphenated
+                # 3-4 groups are North America's written form, never an amount or a date
+                out.append(Span("PHONE_NUMBER", s, e, VALID))
             elif (
                 collectivity
                 and whole_value(text, s, e)
