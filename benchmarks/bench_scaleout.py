@@ -43,7 +43,12 @@ TARGET_GB, TARGET_FILES = 500.0, 5_000_000
 
 @contextmanager
 def dask_cluster(n_workers: int, tmp: Path) -> Iterator[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # as the workers of ``rgpd schedule --dask-worker`` run: without Dask's profiler
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+    }
     sched_file = tmp / f"sched-{n_workers}.json"
     procs = [
         subprocess.Popen(
