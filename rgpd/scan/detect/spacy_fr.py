@@ -20,6 +20,7 @@ pattern, or a spaCy whose patterns no longer have this shape, compiles as before
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,6 +28,8 @@ from typing import Any
 #: The pattern is "(?iu)" + "|".join("(?:^…$)" for each exception pattern).
 _PREFIX = "(?iu)"
 _MIN_LEN = 200_000  # the French pattern is 1.4 MB; nothing else spaCy compiles is near
+_REAL_COMPILE = re.compile
+_PATCH_LOCK = threading.RLock()
 
 
 def _tails() -> tuple[list[str], str, str]:
@@ -100,7 +103,7 @@ def factored(pattern: str) -> str | None:
 @contextmanager
 def fast_token_match() -> Iterator[None]:
     """While spaCy loads: the French ``token_match`` pattern compiled in its factored form."""
-    real = re.compile
+    real = _REAL_COMPILE
 
     def compile(pattern: Any, flags: int = 0) -> re.Pattern[Any]:
         if flags == 0 and isinstance(pattern, str) and len(pattern) > _MIN_LEN:
@@ -109,8 +112,9 @@ def fast_token_match() -> Iterator[None]:
                 return real(fast)
         return real(pattern, flags)
 
-    re.compile = compile  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        re.compile = real
+    with _PATCH_LOCK:  # two threads loading at once must not restore each other's patch
+        re.compile = compile  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            re.compile = real
