@@ -20,8 +20,70 @@ from rgpd.i18n import _, set_language
 install_click_translations()
 
 
+#: Top-level command → the modules of rgpd/commands/ that define it and its subcommands
+#: (``scan db`` hangs on ``scan`` from dbscan; ``requests`` takes subcommands from fulfil).
+#: They are imported when the command is looked up, not at start: ``rgpd scan files``
+#: imports no report, form or DPIA code, and nothing imports Presidio or spaCy until a
+#: scan needs a model. ``tests/test_cli_lazy.py`` checks this map against what each
+#: module registers.
+_LAZY: dict[str, tuple[str, ...]] = {
+    "init": ("admin",),
+    "keys": ("admin",),
+    "audit": ("admin",),
+    "org": ("registry",),
+    "registry": ("registry",),
+    "breach": ("registry",),
+    "scan": ("scan", "dbscan"),
+    "findings": ("scan",),
+    "reconcile": ("scan", "dbscan"),
+    "schedule": ("scan", "dbscan"),
+    "requests": ("requests", "fulfil"),
+    "serve": ("requests", "fulfil"),
+    "report": ("reports",),
+    "forms": ("forms",),
+    "dpia": ("dpia",),
+    "actions": ("actions",),
+    "software": ("software",),
+    "maturity": ("maturity",),
+}
+_loaded: set[str] = set()
+
+
+def _load(modules: tuple[str, ...]) -> None:
+    import importlib
+
+    for name in modules:
+        if name in _loaded:
+            continue
+        _loaded.add(name)
+        try:
+            mod = importlib.import_module(f"rgpd.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"rgpd.commands.{name}":
+                continue
+            raise
+        mod.register(cli)
+
+
+class _LazyRoot(LocalisedGroup):
+    """The root group: lists every command, imports a command's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(_LAZY))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _LAZY:
+            _load(_LAZY[cmd_name])
+        return super().get_command(ctx, cmd_name)
+
+    def load_all(self) -> None:
+        """Import every command module (for walking the whole tree)."""
+        for modules in _LAZY.values():
+            _load(modules)
+
+
 @click.group(
-    cls=LocalisedGroup,
+    cls=_LazyRoot,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="\b\nExample:\n  rgpd --org mairie registry list",
 )
@@ -69,9 +131,12 @@ def cli(
 
 
 def _register_commands() -> None:
-    """Command groups live in rgpd/commands/, one module per wing."""
-    import importlib
+    """Command groups live in rgpd/commands/, one module per wing.
 
+    The modules of :data:`_LAZY` load on first use; a module listed here but not there
+    is imported now (so a new module works before it has its lazy entry).
+    """
+    lazy = {m for modules in _LAZY.values() for m in modules}
     for name in (
         "admin",
         "registry",
@@ -86,13 +151,8 @@ def _register_commands() -> None:
         "software",
         "maturity",
     ):
-        try:
-            mod = importlib.import_module(f"rgpd.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"rgpd.commands.{name}":
-                continue
-            raise
-        mod.register(cli)
+        if name not in lazy:
+            _load((name,))
 
 
 _register_commands()

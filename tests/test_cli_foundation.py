@@ -53,6 +53,7 @@ def test_version_and_help_have_examples() -> None:
         for name, sub in getattr(cmd, "commands", {}).items():
             yield from walk(sub, [*path, name])
 
+    cli.load_all()  # the root group imports its command modules on first use
     missing = [" ".join(p) for p, c in walk(cli, []) if "Example" not in (c.help or "")]
     assert missing == [], f"commands without an example in --help: {missing}"
 

@@ -188,6 +188,9 @@ def walk(cmd: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple
     """Every command of the tree with its path, the root first."""
     yield path, cmd
     if isinstance(cmd, click.Group):
+        load_all = getattr(cmd, "load_all", None)
+        if load_all is not None:  # the root group imports its commands lazily
+            load_all()
         for name in sorted(cmd.commands):
             yield from walk(cmd.commands[name], (*path, name))
 

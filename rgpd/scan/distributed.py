@@ -269,11 +269,14 @@ class DaskExecutor:
         if not first:
             return
         # At most ``window`` units in flight: a million-file share is fed as it goes.
-        done = as_completed(first, loop=self._client.loop)
+        # ``with_results``: each result is fetched from its worker in the client's event
+        # loop as soon as the unit finishes, concurrently with the others, instead of one
+        # blocking round trip per unit here (``fut.result()``), one after the other.
+        done = as_completed(first, loop=self._client.loop, with_results=True, raise_errors=False)
         try:
-            for fut in done:
+            for fut, result in done:
                 unit = pending.pop(fut)
-                outcome = self._outcome(fut)
+                outcome = self._outcome(fut, result)
                 fut.release()
                 more = submit_one()
                 if more is not None:
@@ -283,11 +286,17 @@ class DaskExecutor:
             for left in pending:
                 left.cancel()
 
-    def _outcome(self, fut: Any) -> Any:
+    def _outcome(self, fut: Any, result: Any) -> Any:
+        """``result`` as ``as_completed(with_results=True, raise_errors=False)`` gives it:
+        the task's value, or for a failed task the ``(type, exception, traceback)``."""
         from distributed.scheduler import KilledWorker
 
         try:
-            status, value = fut.result()
+            if isinstance(result, BaseException):  # cancelled
+                raise result
+            if fut.status == "error":
+                raise result[1] if isinstance(result, tuple) else result
+            status, value = result
         except KilledWorker:
             return source_error(
                 SourceError,

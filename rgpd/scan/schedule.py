@@ -337,6 +337,9 @@ def render_dask_units(spec: DaskUnitsSpec) -> str:
         *common,
         "Nice=10",
         "IOSchedulingClass=idle",
+        # Dask's statistical profiler samples the worker every 10 ms, CPU no scan uses
+        # (a third of the Dask processes' own CPU in benchmarks/bench_scaleout.py)
+        'Environment="DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False"',
         "ExecStart=" + " ".join(shlex.quote(a) for a in worker_cmd),
         "",
         "[Install]",

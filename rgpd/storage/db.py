@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -227,6 +228,8 @@ class Database:
         return cfg
 
     def upgrade(self, revision: str = "heads") -> None:
+        if revision == "heads" and self._at_heads():
+            return  # nothing to run: every command opens the store, alembic costs 0.3 s
         from alembic import command
 
         cfg = self._alembic_config()
@@ -238,6 +241,23 @@ class Database:
             raise StorageError(
                 _("cannot migrate {url}: {error}", url=self.safe_url(), error=_short(exc))
             ) from exc
+
+    def _at_heads(self) -> bool:
+        """Whether the database already stands at every migration head.
+
+        Read from the ``alembic_version`` table and the revision files themselves, without
+        importing alembic; any doubt (no table, a file not understood) answers False, and
+        alembic then decides as before.
+        """
+        heads = script_heads()
+        if not heads:
+            return False
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+        except SQLAlchemyError:
+            return False
+        return {r[0] for r in rows} == heads
 
     def downgrade(self, revision: str = "base") -> None:
         from alembic import command
@@ -258,6 +278,44 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@cache
+def script_heads() -> frozenset[str]:
+    """The head revisions of ``migrations/versions`` (revisions no other one follows),
+    from each file's ``revision`` / ``down_revision`` literals; empty when in doubt."""
+    import ast
+
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        found: dict[str, object] = {}
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in tree.body:
+                target = node.targets[0] if isinstance(node, ast.Assign) else None
+                if isinstance(node, ast.AnnAssign):
+                    target = node.target
+                value = getattr(node, "value", None)
+                if (
+                    isinstance(target, ast.Name)
+                    and value is not None
+                    and target.id in ("revision", "down_revision")
+                ):
+                    found[target.id] = ast.literal_eval(value)
+        except (OSError, SyntaxError, ValueError, IndexError):
+            return frozenset()
+        rev, down = found.get("revision"), found.get("down_revision", "?")
+        if not isinstance(rev, str):
+            return frozenset()
+        revisions.add(rev)
+        if isinstance(down, str):
+            parents.add(down)
+        elif isinstance(down, tuple | list) and all(isinstance(d, str) for d in down):
+            parents.update(down)  # type: ignore[arg-type]
+        elif down is not None:
+            return frozenset()
+    return frozenset(revisions - parents)
 
 
 #: Driver error codes meaning "another transaction was in the way; try again".
