@@ -145,12 +145,13 @@ def _mask_phone(value: str) -> str:
 def _mask_date(value: str) -> str:
     # only the century: "**/**/19**"
     years = re.findall(r"(?:19|20)\d\d", value)
-    out = re.sub(r"[0-9]", STAR, value)
+    out = re.sub(r"\d", STAR, value)  # every decimal digit, not only ASCII ones
     if years:
         y = years[-1]
         idx = value.rfind(y)
         out = out[:idx] + y[:2] + "**" + out[idx + 4 :]
-    return re.sub(r"[A-Za-zÀ-ÿ]+", lambda m: m.group()[0] + "***", out)
+    # month names in any script ("mars", "März", "марта"): only their first letter shows
+    return re.sub(r"[^\W\d_]+", lambda m: m.group()[0] + "***", out)
 
 
 def _mask_ip(value: str) -> str:
