@@ -226,14 +226,7 @@ ALLOWED: dict[str, set[str]] = {
 }
 TOP = {"rgpd", "rgpd.cli", "rgpd.commands"}
 #: Arrows against the table that are known and named, each with its reason; a new one fails.
-KNOWN_UPWARD: set[tuple[str, str]] = {
-    # ``actions from-report`` plans the compliance report's ranked actions: it reads the
-    # score's facts through the report loaders while the reports show the action plan
-    # (a wing-level circle without a module circle; to break: the score's fact-gathering
-    # moves below both wings).
-    ("rgpd.actions.service", "rgpd.reports.context"),
-    ("rgpd.actions.service", "rgpd.reports.loaders"),
-}
+KNOWN_UPWARD: set[tuple[str, str]] = set()
 
 
 def wing_violations(graph: dict[str, set[str]]) -> list[str]:

@@ -17,6 +17,7 @@ from rgpd.actions.model import Action, ActionStatus, Origin, Owner
 from rgpd.audit import current_actor
 from rgpd.errors import Conflict, InvalidInput
 from rgpd.i18n import _, use_language
+from rgpd.registry.compliance import Compliance
 from rgpd.requests.mailer import Mail, Mailer, MailError
 from rgpd.storage.lookups import org_row
 from rgpd.workspace import Workspace
@@ -40,25 +41,24 @@ class SyncResult:
 def sync_from_report(
     ws: Workspace,
     org: str,
+    result: Compliance,
     *,
     include_all: bool = False,
     close_resolved: bool = False,
     today: date | None = None,
     now: datetime | None = None,
 ) -> SyncResult:
-    """Plan the compliance report's ranked actions (top ten, or all) without duplicates.
+    """Plan ``result``'s ranked actions (top ten, or all) without duplicates.
 
-    The report is the one of ``rgpd report compliance``
-    (:func:`rgpd.registry.compliance.compliance_score`, same risk ranking). An
-    open action whose cause left the report is listed in ``resolved``; with
-    ``close_resolved`` it is closed as done, the reason saying so.
+    ``result`` is the compliance report's score
+    (:func:`rgpd.registry.compliance.compliance_score`, same risk ranking); the reports
+    wing computes it and calls this (:func:`rgpd.reports.service.plan_actions`), so the
+    action plan never reaches up into the reports. An open action whose cause left the
+    report is listed in ``resolved``; with ``close_resolved`` it is closed as done, the
+    reason saying so.
     """
-    from rgpd.reports.context import score_of
-    from rgpd.reports.loaders import load_org
-
     today = today or ws.today()
     now = now or ws.now()
-    result = score_of(load_org(ws, org), today, now)
     wanted = result.all_actions if include_all else result.actions
     actor = _actor(ws)
     created: list[Action] = []

@@ -138,9 +138,9 @@ def from_report_cmd(c: Ctx, include_all: bool, close_resolved: bool, as_json: bo
     Example:
       rgpd --org mairie actions from-report --close-resolved
     """
-    res = service.sync_from_report(
-        c.ws, c.org_slug(), include_all=include_all, close_resolved=close_resolved
-    )
+    from rgpd.reports.service import plan_actions
+
+    res = plan_actions(c.ws, c.org_slug(), include_all=include_all, close_resolved=close_resolved)
     if as_json:
         emit_json(
             {

@@ -10,13 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rgpd.errors import ConfigError, InvalidInput
 from rgpd.i18n import _, get_language, use_language
 from rgpd.reports.context import FILE_STEMS, Report, ReportKind, build_report, key_figures
-from rgpd.reports.loaders import load_orgs, org_slugs
+from rgpd.reports.loaders import load_org, load_orgs, org_slugs
 from rgpd.workspace import Workspace
+
+if TYPE_CHECKING:
+    from rgpd.actions.service import SyncResult
 
 FORMATS = ("html", "pdf", "csv", "xlsx", "ods")
 ALL_ORGS_SLUG = "toutes-organisations"
@@ -218,3 +221,35 @@ def generate_dpia(
     else:
         path.write_bytes(content)
     return path
+
+
+def plan_actions(
+    ws: Workspace,
+    org: str,
+    *,
+    include_all: bool = False,
+    close_resolved: bool = False,
+    today: date | None = None,
+    now: datetime | None = None,
+) -> SyncResult:
+    """``rgpd actions from-report``: the compliance report's score, planned as actions.
+
+    The score is built here, from the same loader and the same
+    :func:`~rgpd.reports.context.score_of` as ``rgpd report compliance``, so the plan and
+    the report agree; the action plan itself is kept by :mod:`rgpd.actions.service`.
+    """
+    from rgpd.actions.service import sync_from_report
+    from rgpd.reports.context import score_of
+
+    today = today or ws.today()
+    now = now or ws.now()
+    result = score_of(load_org(ws, org), today, now)
+    return sync_from_report(
+        ws,
+        org,
+        result,
+        include_all=include_all,
+        close_resolved=close_resolved,
+        today=today,
+        now=now,
+    )

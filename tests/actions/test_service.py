@@ -14,6 +14,7 @@ from rgpd.actions.model import ActionStatus, Origin, Owner
 from rgpd.errors import NotFound, TransitionRefused
 from rgpd.registry import service as registry
 from rgpd.registry.model import Notification
+from rgpd.reports.service import plan_actions
 from rgpd.requests.mailer import FakeMailer
 from rgpd.storage.tables import AuditRow
 from rgpd.workspace import Workspace
@@ -33,7 +34,7 @@ def seeded(tmp_path: Path) -> Iterator[Workspace]:
 
 
 def _sync(ws: Workspace, **kw: bool) -> service.SyncResult:
-    return service.sync_from_report(ws, "mairie", today=TODAY, now=NOW, **kw)
+    return plan_actions(ws, "mairie", today=TODAY, now=NOW, **kw)
 
 
 def test_from_report_plans_the_ranked_actions_once(seeded: Workspace) -> None:

@@ -380,8 +380,9 @@ def seed_actions(ws: Workspace, slug: str = "mairie") -> None:
     """The action plan of the fixed set: the report's top ten, owners, one done, one abandoned."""
     from rgpd.actions import service as actions
     from rgpd.actions.model import Owner
+    from rgpd.reports.service import plan_actions
 
-    plan = actions.sync_from_report(ws, slug, today=TODAY, now=NOW).created
+    plan = plan_actions(ws, slug, today=TODAY, now=NOW).created
     state_civil = Owner("Chloé Martin", "chloe.martin@example.org", "État civil")
     it = Owner("Hugo Bernard", "hugo.bernard@example.org", "Informatique")
     for a, owner, due in zip(

@@ -153,9 +153,7 @@ def test_the_formula_critical_risks_cost_points_each() -> None:
 
 def test_the_action_plan_is_planned_from_the_same_score(fixed_ws: Workspace) -> None:
     # ``actions from-report`` reads the score too (kept last: it writes the plan)
-    from rgpd.actions import service as actions
-
     js = service.summary(fixed_ws, "compliance", org="mairie", today=dataset.TODAY, now=dataset.NOW)
     (section,) = js["organisations"]  # type: ignore[misc]
-    res = actions.sync_from_report(fixed_ws, "mairie", today=dataset.TODAY, now=dataset.NOW)
+    res = service.plan_actions(fixed_ws, "mairie", today=dataset.TODAY, now=dataset.NOW)
     assert res.score is not None and res.score == section["compliance"]["score"]
