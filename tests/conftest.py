@@ -147,3 +147,21 @@ def french() -> Iterator[None]:
 
     with use_language("fr"):
         yield
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def shared_ws(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
+    """A workspace on a database several threads really share (no in-memory SQLite)."""
+    from tests.requests.intake_fixtures import setup_org
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'rgpd.db'}"
+    else:
+        url = request.getfixturevalue(
+            f"{'pg' if request.param == 'postgresql' else 'mariadb'}_server_url"
+        )
+        _reset(url)
+    w = make_workspace(url, tmp_path)
+    setup_org(w)
+    yield w
+    w.db.dispose()

@@ -11,10 +11,7 @@ old key while another writer's insert is still in flight.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import Connection, MetaData, Table, delete, func, select
 
 from rgpd import audit, keys
@@ -25,46 +22,8 @@ from rgpd.storage.db import retry_busy
 from rgpd.storage.request_tables import RequestRow
 from rgpd.storage.tables import AuditHeadRow, AuditRow
 from rgpd.workspace import Workspace
-from tests.requests.intake_fixtures import ORG, form, setup_org
-
-
-@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
-def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
-    """A workspace on a database several threads really share (a SQLite file, not memory)."""
-    from tests.conftest import _reset, make_workspace
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'rgpd.db'}"
-    else:
-        url = request.getfixturevalue(
-            f"{'pg' if request.param == 'postgresql' else 'mariadb'}_server_url"
-        )
-        _reset(url)
-    w = make_workspace(url, tmp_path)
-    setup_org(w)
-    yield w
-    w.db.dispose()
-
-
-def _together(n: int, work: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
-    """``n`` threads released at once on ``work(i)``: (results, exceptions)."""
-    start = threading.Barrier(n)
-    results: list[object] = []
-    errors: list[BaseException] = []
-
-    def one(i: int) -> None:
-        start.wait()
-        try:
-            results.append(work(i))
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(180)
-    return results, errors
+from tests.race import together
+from tests.requests.intake_fixtures import ORG, form
 
 
 def _chain(ws: Workspace) -> audit.VerifyResult:
@@ -72,8 +31,8 @@ def _chain(ws: Workspace) -> audit.VerifyResult:
         return audit.verify(s)
 
 
-def test_appends_from_many_threads_make_one_chain_even_from_no_head(shared: Workspace) -> None:
-    with shared.db.session() as s:  # an empty log: the first appends race to create the head
+def test_appends_from_many_threads_make_one_chain_even_from_no_head(shared_ws: Workspace) -> None:
+    with shared_ws.db.session() as s:  # an empty log: the first appends race to create the head
         s.execute(delete(AuditRow))
         s.execute(delete(AuditHeadRow))
     threads, each = 8, 6
@@ -82,27 +41,27 @@ def test_appends_from_many_threads_make_one_chain_even_from_no_head(shared: Work
         for k in range(each):
 
             def one(k: int = k) -> None:
-                with shared.db.session() as s:
+                with shared_ws.db.session() as s:
                     audit.append(s, action="test.append", entity="thread", entity_ref=f"{i}-{k}")
 
             retry_busy(one, attempts=8)
         return i
 
-    done, errors = _together(threads, append)
+    done, errors = together(threads, append)
     assert not errors, errors
     assert len(done) == threads
-    with shared.db.session(readonly=True) as s:
+    with shared_ws.db.session(readonly=True) as s:
         seqs = list(s.execute(select(AuditRow.seq).order_by(AuditRow.seq)).scalars())
         head = s.execute(select(AuditHeadRow)).scalars().all()
     assert seqs == list(range(1, threads * each + 1))  # no gap, no duplicate
     assert len(head) == 1 and head[0].seq == threads * each
-    result = _chain(shared)
+    result = _chain(shared_ws)
     assert result.ok, result.problems[:5]
 
 
-def test_requests_filed_at_once_get_distinct_references_once_each(shared: Workspace) -> None:
-    offered = service.offered_activities(shared, ORG)
-    today = service.local_today(shared)
+def test_requests_filed_at_once_get_distinct_references_once_each(shared_ws: Workspace) -> None:
+    offered = service.offered_activities(shared_ws, ORG)
+    today = service.local_today(shared_ws)
 
     def file(i: int) -> str:
         sub = intake.validate(
@@ -112,14 +71,14 @@ def test_requests_filed_at_once_get_distinct_references_once_each(shared: Worksp
             offered_only=False,
         )
         done = retry_busy(
-            lambda: service.submit(shared, ORG, sub, channel=Channel.COUNTER), attempts=8
+            lambda: service.submit(shared_ws, ORG, sub, channel=Channel.COUNTER), attempts=8
         )
         return done.record.reference
 
-    refs, errors = _together(8, file)
+    refs, errors = together(8, file)
     assert not errors, errors
     assert len(set(refs)) == 8
-    with shared.db.session(readonly=True) as s:
+    with shared_ws.db.session(readonly=True) as s:
         stored = int(s.execute(select(func.count()).select_from(RequestRow)).scalar_one())
         received = int(
             s.execute(
@@ -129,43 +88,45 @@ def test_requests_filed_at_once_get_distinct_references_once_each(shared: Worksp
             ).scalar_one()
         )
     assert stored == received == 8
-    assert _chain(shared).ok
+    assert _chain(shared_ws).ok
 
 
-def test_a_scan_profile_lock_taken_at_once_has_one_holder(shared: Workspace) -> None:
+def test_a_scan_profile_lock_taken_at_once_has_one_holder(shared_ws: Workspace) -> None:
     from rgpd.scan.profiles import acquire_lock, lock_name
 
     name = lock_name("nightly")
-    won, errors = _together(6, lambda i: acquire_lock(shared, name, holder=f"hote:{1000 + i}"))
+    won, errors = together(6, lambda i: acquire_lock(shared_ws, name, holder=f"hote:{1000 + i}"))
     assert len(won) == 1, (won, errors)
     assert len(errors) == 5 and all(isinstance(e, LockHeld) for e in errors), errors
 
 
-def test_rotation_retiring_the_old_key_waits_for_an_insert_in_flight(shared: Workspace) -> None:
+def test_rotation_retiring_the_old_key_waits_for_an_insert_in_flight(shared_ws: Workspace) -> None:
     """A row sealed under the old key and committed while the rotation runs is resealed.
 
     Another process sealed a value just before the key file changed and commits it
     while ``keys rotate --retire-old`` runs: the retiring pass must wait for that
     insert, or the value would stay sealed under a key that is then removed.
     """
-    r = service.submit(shared, ORG, _sub(shared, "avant@example.org"), channel=Channel.COUNTER)
-    old_key = shared.keys.active
-    with shared.db.session(readonly=True) as s:
+    r = service.submit(
+        shared_ws, ORG, _sub(shared_ws, "avant@example.org"), channel=Channel.COUNTER
+    )
+    old_key = shared_ws.keys.active
+    with shared_ws.db.session(readonly=True) as s:
         org_id = s.execute(select(RequestRow.org_id)).scalar_one()
     late_ref = service.new_reference(2026)
-    late_payload = shared.keys.seal('{"late": true}', service.payload_context(late_ref))
+    late_payload = shared_ws.keys.seal('{"late": true}', service.payload_context(late_ref))
     assert late_payload.split("$")[1] == old_key
     rotated: list[keys.RotateResult] = []
     failed: list[BaseException] = []
 
-    writer = shared.db.engine.connect()
+    writer = shared_ws.db.engine.connect()
     writer.begin()  # on SQLite: BEGIN IMMEDIATE (the engine's own begin)
     try:
         _insert_request_like(writer, r.record.reference, late_ref, late_payload, org_id)
 
         def rotate() -> None:
             try:
-                rotated.append(keys.rotate(shared, retire_old=True))
+                rotated.append(keys.rotate(shared_ws, retire_old=True))
             except BaseException as exc:
                 failed.append(exc)
 
@@ -177,12 +138,12 @@ def test_rotation_retiring_the_old_key_waits_for_an_insert_in_flight(shared: Wor
         writer.close()
     t.join(120)
     assert not failed, failed
-    assert rotated and old_key in rotated[0].retired and old_key not in shared.keys.keys
-    with shared.db.session(readonly=True) as s:
+    assert rotated and old_key in rotated[0].retired and old_key not in shared_ws.keys.keys
+    with shared_ws.db.session(readonly=True) as s:
         payloads = dict(s.execute(select(RequestRow.reference, RequestRow.payload)).all())
-    assert {p.split("$")[1] for p in payloads.values()} == {shared.keys.active}
-    assert shared.keys.open_text(payloads[late_ref], service.payload_context(late_ref))
-    assert _chain(shared).ok
+    assert {p.split("$")[1] for p in payloads.values()} == {shared_ws.keys.active}
+    assert shared_ws.keys.open_text(payloads[late_ref], service.payload_context(late_ref))
+    assert _chain(shared_ws).ok
 
 
 def _sub(ws: Workspace, email: str) -> intake.Submission:

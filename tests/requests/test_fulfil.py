@@ -19,6 +19,7 @@ from rgpd.scan.detect import Detector
 from rgpd.storage.fulfil_tables import RequestFulfilmentRow
 
 from ..clihelp import run_cli
+from ..race import split_refusals, together
 from .fulfil_fixtures import (
     ORG,
     Commune,
@@ -312,7 +313,6 @@ def test_one_download_link_clicked_at_once_gives_one_archive(
     commune: Commune, tmp_path: Path
 ) -> None:
     """Issue 13 item 4 for the access-package link, through ``take_download`` itself."""
-    import threading
 
     from rgpd.storage.db import retry_busy
 
@@ -322,25 +322,13 @@ def test_one_download_link_clicked_at_once_gives_one_archive(
     assert d.link
     token = d.link.rsplit("/", 1)[1]
     n = 6
-    start = threading.Barrier(n)
-    got: list[bytes] = []
-    refused: list[str] = []
-    crashed: list[BaseException] = []
-
-    def one() -> None:
-        start.wait()
-        try:
-            got.append(retry_busy(lambda: fulfil.take_download(commune.ws, ORG, token))[1])
-        except service.LinkRefused as exc:
-            refused.append(exc.reason)
-        except BaseException as exc:
-            crashed.append(exc)
-
-    threads = [threading.Thread(target=one) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    got, errors = together(
+        n,
+        lambda _i: retry_busy(lambda: fulfil.take_download(commune.ws, ORG, token))[1],
+        timeout=120,
+    )
+    refusals, crashed = split_refusals(errors, service.LinkRefused)
+    refused = [e.reason for e in refusals]
     assert not crashed, crashed
     assert len(got) == 1 and sorted(refused) == ["used"] * (n - 1)
     from rgpd.crypto import sha256_hex

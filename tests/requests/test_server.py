@@ -22,6 +22,7 @@ from rgpd.requests.mailer import FakeMailer
 from rgpd.requests.model import RequestState
 from rgpd.storage.request_tables import RequestRow
 from rgpd.workspace import Workspace
+from tests.race import together
 from tests.requests.intake_fixtures import ORG, OTHER_ORG, form, setup_org
 
 TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -902,7 +903,6 @@ def test_one_csrf_token_sent_at_once_files_one_request(
     The token is one-time (spent when its request is recorded): of six POSTs released
     together with one token and one cookie, one files the request, five are refused.
     """
-    import threading
 
     from tests.conftest import _reset, make_workspace
 
@@ -926,24 +926,12 @@ def test_one_csrf_token_sent_at_once_files_one_request(
     cookie = first.get_cookie(server.CSRF_COOKIE)
     assert cookie is not None
     n = 6
-    start = threading.Barrier(n)
-    codes: list[int] = []
-    crashed: list[BaseException] = []
-
-    def one() -> None:
+    clients = []
+    for _ in range(n):  # made before the race: only the POSTs run at once
         c = app.test_client()
         c.set_cookie(server.CSRF_COOKIE, cookie.value)
-        start.wait()
-        try:
-            codes.append(_submit(c, values).status_code)
-        except BaseException as exc:
-            crashed.append(exc)
-
-    threads = [threading.Thread(target=one) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+        clients.append(c)
+    codes, crashed = together(n, lambda i: _submit(clients[i], values).status_code, timeout=120)
     try:
         assert not crashed, crashed
         assert sorted(codes) == [200] + [403] * (n - 1), codes

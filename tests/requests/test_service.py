@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -18,6 +16,7 @@ from rgpd.requests.model import Channel, RequestState, RequestType
 from rgpd.storage.request_tables import RequestEventRow, RequestRow, RequestUploadRow
 from rgpd.storage.tables import AuditRow
 from rgpd.workspace import Workspace
+from tests.race import split_refusals, together
 from tests.requests.intake_fixtures import ORG, OTHER_ORG, form, setup_org
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -475,47 +474,12 @@ def test_large_identity_document_on_mariadb(mariadb_server_url: str, tmp_path) -
 # --------------------------------------------------------------------------- one-time links, raced
 
 
-@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
-def shared_ws(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Workspace]:
-    """A workspace on a database several threads really share (no in-memory SQLite)."""
-    from tests.conftest import _reset, make_workspace
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'rgpd.db'}"
-    else:
-        url = request.getfixturevalue(
-            f"{'pg' if request.param == 'postgresql' else 'mariadb'}_server_url"
-        )
-        _reset(url)
-    w = make_workspace(url, tmp_path)
-    setup_org(w)
-    yield w
-    w.db.dispose()
-
-
 def _race(n: int, attempt: Callable[[], object]) -> tuple[int, list[str]]:
     """``n`` threads released at once on ``attempt``: (successes, refusal reasons)."""
-    start = threading.Barrier(n)
-    won: list[object] = []
-    refused: list[str] = []
-    crashed: list[BaseException] = []
-
-    def one() -> None:
-        start.wait()
-        try:
-            won.append(attempt())
-        except service.LinkRefused as exc:
-            refused.append(exc.reason)
-        except BaseException as exc:
-            crashed.append(exc)
-
-    threads = [threading.Thread(target=one) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    won, errors = together(n, lambda _i: attempt(), timeout=120)
+    refused, crashed = split_refusals(errors, service.LinkRefused)
     assert not crashed, crashed
-    return len(won), refused
+    return len(won), [e.reason for e in refused]
 
 
 def _audited(ws: Workspace, action: str) -> int:
