@@ -25,7 +25,8 @@ install_click_translations()
 #: They are imported when the command is looked up, not at start: ``rgpd scan files``
 #: imports no report, form or DPIA code, and nothing imports Presidio or spaCy until a
 #: scan needs a model. ``tests/test_cli_lazy.py`` checks this map against what each
-#: module registers.
+#: module registers, and that every module of rgpd/commands/ is in it: a new command
+#: module needs only its entry here.
 _LAZY: dict[str, tuple[str, ...]] = {
     "init": ("admin",),
     "keys": ("admin",),
@@ -128,34 +129,6 @@ def cli(
     """
     set_language(lang)
     ctx.obj = Ctx(db_url=db_url, org=org, lang=lang, actor=actor, config=config)
-
-
-def _register_commands() -> None:
-    """Command groups live in rgpd/commands/, one module per wing.
-
-    The modules of :data:`_LAZY` load on first use; a module listed here but not there
-    is imported now (so a new module works before it has its lazy entry).
-    """
-    lazy = {m for modules in _LAZY.values() for m in modules}
-    for name in (
-        "admin",
-        "registry",
-        "scan",
-        "dbscan",
-        "requests",
-        "fulfil",
-        "reports",
-        "forms",
-        "dpia",
-        "actions",
-        "software",
-        "maturity",
-    ):
-        if name not in lazy:
-            _load((name,))
-
-
-_register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,17 @@ def test_the_lazy_map_names_exactly_what_each_module_registers() -> None:
         assert any(command in registered[m] for m in mods), f"nothing registers {command}"
 
 
+def test_every_command_module_is_in_the_lazy_map() -> None:
+    """The map is the only list of command modules: one left out would never load."""
+    import pkgutil
+
+    import rgpd.commands
+
+    modules = {m.name for m in pkgutil.iter_modules(rgpd.commands.__path__)}
+    listed = {m for mods in _LAZY.values() for m in mods}
+    assert {m for m in modules if not m.startswith("_")} == listed
+
+
 def test_the_root_lists_every_command_and_loads_it_on_use() -> None:
     ctx = click.Context(cli)
     assert set(_LAZY) <= set(cli.list_commands(ctx))
