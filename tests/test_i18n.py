@@ -338,3 +338,13 @@ def test_a_command_defined_anywhere_is_translated_once_its_msgids_are_known(
     assert "Ajouter un organisme." in out and "Organisme sur lequel travailler." in out, out
     out = run_cli(["--lang", "en", "zz-test", "sub", "--help"]).out
     assert "Add an organisation." in out and "Path to rgpd.toml." in out, out
+
+
+def test_prose_starting_with_the_program_name_is_translated_not_taken_for_a_command() -> None:
+    from rgpd.cli import cli
+    from rgpd.commands._i18n import units
+
+    got = units(cli.help)
+    assert any(u.startswith("rgpd — ") for u in got), got  # the root's description is prose
+    assert not any(u.startswith("rgpd init") for u in got)  # its example is a command line
+    assert units("\b\nExample:\n  rgpd --org mairie registry list") == ["Example:"]

@@ -30,8 +30,10 @@ import click
 from rgpd.i18n import gettext as lookup
 from rgpd.i18n import ngettext as lookup_plural
 
-#: Lines that are commands or paths, the same in every language.
-_NEUTRAL = re.compile(r"^\s*(\$ |rgpd\b|#|[-/.~]|[A-Z_]+=)")
+#: Lines that are commands or paths, the same in every language. ``rgpd`` starts a command
+#: line only when a command, an option or the end follows ("rgpd --org …", "rgpd init"):
+#: "rgpd — GDPR register…" is prose, and is translated.
+_NEUTRAL = re.compile(r"^\s*(\$ |rgpd(?=$| [-a-z])|#|[-/.~]|[A-Z_]+=)")
 
 
 def _neutral(line: str) -> bool:
