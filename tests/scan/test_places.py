@@ -27,6 +27,8 @@ def _places(text: str) -> list[str]:
         ("Il est originaire de Tulle.", "Tulle"),
         ("Le témoin, né en 1948 à Charleville-Mézières, est retraité.", "Charleville-Mézières"),
         ("Il vit désormais à New York.", "New York"),
+        ("Sa mère est originaire du village de Plouguerneau.", "Plouguerneau"),
+        ("Originaire de la commune de Lamballe, elle y a grandi.", "Lamballe"),
     ],
 )
 def test_a_place_after_a_residence_or_birth_cue(text: str, place: str) -> None:

@@ -132,3 +132,50 @@ def _best_cut(text: str, lo: int, hi: int) -> int:
     while i > lo and not text[i].isspace():
         i -= 1
     return i + 1 if i > lo else hi
+
+
+# lower-case determiners: what follows them is a common noun used as a name (a
+# title, a product, a team, "les Verts"), a person's name far less often
+_DETERMINERS = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "du",
+        "des",
+        "au",
+        "aux",
+        "un",
+        "une",
+        "ce",
+        "cet",
+        "cette",
+        "ces",
+        "son",
+        "sa",
+        "ses",
+        "leur",
+        "leurs",
+    ]
+)
+
+
+def after_determiner(text: str, start: int) -> bool:
+    """The word at ``start`` follows a lower-case determiner ("la Dépêche", "l'Équipe", "des Bleus").
+
+    French writes a person's name without an article; a capitalised word after
+    one is a noun made proper (a newspaper, a title, a nickname, a product).
+    "d'" is no determiner here: "d'Edmond Morel" is a name.
+    """
+    i = start - 1
+    if i >= 1 and text[i] in "'’":
+        return text[i - 1] == "l" and (i < 2 or not text[i - 2].isalnum())
+    j = i
+    while j >= 0 and text[j] in " \u00a0":
+        j -= 1
+    if j == i or j < 0:
+        return False
+    k = j
+    while k >= 0 and text[k].isalpha():
+        k -= 1
+    return text[k + 1 : j + 1] in _DETERMINERS and (k < 0 or not text[k].isalnum())

@@ -171,3 +171,26 @@ def is_word_form(token: str) -> bool:
         return False
     hashes, words = _word_forms()
     return low in words or _spacy_hash(low) in hashes
+
+
+@cache
+def territories() -> frozenset[str]:
+    """Names of countries and world regions in French and English, from Babel's CLDR data.
+
+    NER tags "Nouvelle-Zélande" or "Côte d'Ivoire" as a person often enough on
+    news text; a territory name is never a person's name on its own. CLDR is
+    maintained by the Unicode consortium and ships with Babel (already a
+    dependency for the catalogs), read offline.
+    """
+    from babel import Locale
+
+    out: set[str] = set()
+    for lang in ("fr", "en"):
+        out.update(key(name) for name in Locale(lang).territories.values())
+    return frozenset(out)
+
+
+def is_territory(words: str) -> bool:
+    """The words name a country or region ("Nouvelle-Zélande"), not a first name alone ("Maurice")."""
+    k = key(" ".join(words.split()))
+    return k in territories() and not (" " not in k and is_first_name(words))

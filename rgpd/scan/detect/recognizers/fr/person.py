@@ -31,11 +31,12 @@ from rgpd.scan.detect.recognizers.fr.lexicon import (
     is_common,
     is_first_name,
     is_french_first_name,
+    is_territory,
     is_word_form,
     key,
     preload_word_forms,
 )
-from rgpd.scan.detect.text import before, fold, is_clause_start
+from rgpd.scan.detect.text import after_determiner, before, fold, is_clause_start
 from rgpd.scan.detect.types import Span
 
 # Latin Extended (Ş, Ł, Ũ, ệ...) is in both classes: names from every language
@@ -337,12 +338,44 @@ def _last_word(window: str) -> str:
     return parts[-1].strip(".,;:()") if parts else ""
 
 
+# a word between a place noun and the name that ends the place's phrase: "la deuxième
+# place derrière X", "mise en place par X", "le prix pour X" name a person, not a place
+_NOT_PLACE_QUALIFIER = frozenset(
+    [
+        "par",
+        "derriere",
+        "devant",
+        "pour",
+        "avec",
+        "contre",
+        "selon",
+        "sans",
+        "chez",
+        "entre",
+        "face",
+        "apres",
+        "avant",
+        "sous",
+        "envers",
+        "comme",
+        "et",
+        "ou",
+        "mais",
+        "que",
+        "qui",
+        "dont",
+    ]
+)
+
+
 def _is_place(window: str) -> bool:
+    """The folded window ends with a place noun, maybe one qualifier after it ("rue Haute")."""
     words = [w.strip(".,;:()") for w in window.replace("'", "' ").split()]
     while words and words[-1] in _ARTICLES:
         words.pop()
     return bool(words) and (
-        words[-1] in _PLACE_WORDS or (len(words) > 1 and words[-2] in _PLACE_WORDS)
+        words[-1] in _PLACE_WORDS
+        or (len(words) > 1 and words[-2] in _PLACE_WORDS and words[-1] not in _NOT_PLACE_QUALIFIER)
     )
 
 
@@ -376,7 +409,8 @@ _FIELD_START = re.compile(r"(?:\n|\t|\||;|  )[ \t]*(?:[-*•][ \t]*)?")
 _COMPANY_AFTER = re.compile(
     r"[ \t]*(?:S\.?A\.?S?\.?U?|S\.?A\.?R\.?L\.?|E\.?U\.?R\.?L\.?|SCI|SNC|SCOP|SELARL|GIE|et [Ff]ils|& [Ff]ils|et [Aa]ssoci[ée]s|"
     r"Solicitors|Department|Magistrates|Ltd|Limited|Inc|LLP|PLC|plc|Associates|& Co|& Partners|Partners|Council|"
-    r"Court|Company|Corporation|Group|Groupe|Trust|Bank|Banque|Holding|Consulting|Conseil|Avocats|Notaires)(?![\w])"
+    r"Court|Company|Corporation|Group|Groupe|Trust|Bank|Banque|Holding|Consulting|Conseil|Avocats|Notaires|"
+    r"Entertainment|Records|Racing|Cinema|Pictures|Studios?|Productions|Brothers|Airlines|Motors)(?![\w])"
 )
 # a title written with a capital, leading a run: "Lord Keegan", "Président Karimov", "Sir John Smith"
 _TITLE_TOKENS = frozenset(
@@ -753,9 +787,14 @@ class PersonRecognizer(Recognizer):
             if lone is None or not ((lone.common and not lone.first) or lone.acronym):
                 sure.append(Span("PERSON", start, end, 0.95))
             return
-        if len(piece) > 1 and not piece[0].info.particle and is_word_form(piece[0].text):
-            # "aux Poudres de Cock", "« Cueillons la Violette »": a French word (a
-            # plural, a verb, an adjective's form) opens a product or a title
+        if (
+            len(piece) > 1
+            and not piece[0].info.particle
+            and (is_word_form(piece[0].text) or after_determiner(text, start))
+        ):
+            # "aux Poudres de Cock", "« Cueillons la Violette »", "les Rolling Stones": a
+            # French word (a plural, a verb, an adjective's form) or a determiner opens
+            # a product, a title or a band
             rest = piece[1:]
             while rest and rest[0].info.particle:
                 rest = rest[1:]
@@ -779,7 +818,7 @@ class PersonRecognizer(Recognizer):
             return
         if len(piece) == 1 and not piece[0].info.first and not piece[0].upper:
             # a lone capitalised word: only NER can tell (its spans are checked for places)
-            if _lone_place(text, start):
+            if _lone_place(text, start) or _lone_noun(text, piece[0]):
                 return
             if not is_clause_start(text, start) or _subject(text, end):
                 ambiguous.append(Span("PERSON", start, end, LONE_SCORE))
@@ -895,6 +934,17 @@ def _record_line(text: str, start: int, end: int) -> bool:
     )
 
 
+def _lone_noun(text: str, tok: Token) -> bool:
+    """A lone capitalised word that is a French word form or follows a determiner.
+
+    "les Bleus", "la Dépêche", "Tomber": a noun made proper, a title or a verb.
+    Measured on hand-annotated news text, NER confirmed 4 of 336 such words as
+    names (the plural of a family, "les Kennedy"), so they open no NER window:
+    a third fewer windows for the slowest step of a scan.
+    """
+    return after_determiner(text, tok.start) or is_word_form(tok.text)
+
+
 def _lone_place(text: str, start: int) -> bool:
     """A lone capitalised word after a preposition or noun of place ("dans Steinbach")."""
     window = before(text, start, 40)
@@ -996,13 +1046,17 @@ def clean_ner_person(text: str, start: int, end: int) -> tuple[int, int] | None:
         tokens.pop()
     if not tokens or all(t.initial for t in tokens):
         return None
-    if not tokens[0].info.particle and is_word_form(tokens[0].text):
-        # "Affaire Durand :" opening a sentence: the capital is the sentence's
-        if len(tokens) > 1 and is_clause_start(text, tokens[0].start):
+    word_form = not tokens[0].info.particle and is_word_form(tokens[0].text)
+    if word_form or after_determiner(text, tokens[0].start):
+        # "les Pilules Fosfer", "Cueillons la Violette", "les Rolling Stones": a French
+        # word or a determiner opens a product, a title or a band. Kept: the name after
+        # a sentence's capital ("Affaire Durand :") or after a nationality or function
+        # ("la Norvégienne Ingrid Solberg"), as in the cue rules of ``_judge``.
+        if (word_form and len(tokens) > 1 and is_clause_start(text, tokens[0].start)) or (
+            len(tokens) > 2 and tokens[1].info.first
+        ):
             tokens.pop(0)
         else:
-            # "les Pilules Fosfer", "Cueillons la Violette", "des Gilets": a French
-            # word opens it, a product, a title or a capitalised common word
             return None
     if len(tokens) > 1 and all(t.upper or t.info.particle for t in tokens):
         return None  # "LA NEIGE", "TEMPÊTES DE NEIGE": a headline, not a name
@@ -1010,8 +1064,8 @@ def clean_ner_person(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     s, e = tokens[0].start, tokens[-1].end
     span = text[s:e]
-    if any(c.isdigit() for c in span) or "@" in span or len(span) < 2:
-        return None
+    if any(c.isdigit() for c in span) or "@" in span or len(span) < 2 or is_territory(span):
+        return None  # a number, an address, a country ("Nouvelle-Zélande")
     if _is_place(before(text, s, 40)) or _COMPANY_AFTER.match(text, e):
         return None
     if len(tokens) == 1 and not tokens[0].info.first and _lone_place(text, s):

@@ -30,11 +30,14 @@ _BIRTH = (
     r"(?:[ \u00a0]+(?:le|en|vers|on|in)[ \u00a0]+[^\n,;:()]{1,30}?)?"
 )
 _ORIGIN = r"(?:originaire|natif|native|originaires)"
+# "au bourg de Vignoc", "à la commune de Plélan", "originaire du village de Kerlouan"
+_IN_PLACE = (
+    r"(?:(?:la[ \u00a0]+)?(?:bourg|village|hameau|quartier|commune|ville|lieu-dit|cit[ée])"
+    r"[ \u00a0]+(?:de|du|d['’])[ \u00a0]*)?"
+)
 _PREP = (
     r"(?:[ \u00a0]+(?:actuellement|d[ée]sormais|aujourd'hui|toujours|encore|depuis[ \u00a0]+\d{4}))?"
-    r"[ \u00a0]+(?:à|a|au|aux|en|in|at)[ \u00a0]+"
-    # "au bourg de Vignoc", "à la commune de Plélan"
-    r"(?:(?:la[ \u00a0]+)?(?:bourg|village|hameau|quartier|commune|ville|lieu-dit|cit[ée])[ \u00a0]+(?:de|du|d['’])[ \u00a0]*)?"
+    r"[ \u00a0]+(?:à|a|au|aux|en|in|at)[ \u00a0]+" + _IN_PLACE
 )
 # A town is one word, hyphens included ("Saint-Étienne-du-Rouvray"); a second
 # capitalised word after a space only behind an article or a place word ("La
@@ -49,7 +52,7 @@ _PLACE = (
     r"(?:[ \u00a0]*\((?:[\w'’\- ]{2,30}|\d{2,3})\))?)"
 )
 CUE_PLACE = re.compile(
-    rf"(?<![\w-])(?:(?i:{_RESIDE}){_PREP}|(?i:{_BIRTH}){_PREP}|(?i:{_ORIGIN})[ \u00a0]+(?:de|du|des|d['’])[ \u00a0]*)"
+    rf"(?<![\w-])(?:(?i:{_RESIDE}){_PREP}|(?i:{_BIRTH}){_PREP}|(?i:{_ORIGIN})[ \u00a0]+(?:de|du|des|d['’])[ \u00a0]*{_IN_PLACE})"
     + _PLACE
 )
 #: first words that make the "place" a date, a time or a street, not a town

@@ -1,0 +1,124 @@
+"""Capitalised nouns that are no names: after a determiner, a country, a firm (issue 10).
+
+French writes a person's name without an article, so "la Dépêche", "les Bleus"
+or "les Rolling Stones" are titles, teams or bands; spaCy's French model tags
+many of them PER on news text. The sentences are written for these tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rgpd.scan.detect.recognizers.fr.lexicon import is_territory
+from rgpd.scan.detect.recognizers.fr.person import PersonRecognizer, clean_ner_person
+from rgpd.scan.detect.text import after_determiner
+
+
+def _at(text: str, word: str) -> int:
+    return text.index(word)
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "expected"),
+    [
+        ("Il lit la Gazette chaque matin.", "Gazette", True),
+        ("Elle travaille à l'Écho du port.", "Écho", True),
+        ("Un match contre les Verts ce soir.", "Verts", True),
+        ("Ils chantent avec ces Garçons du quartier.", "Garçons", True),
+        ("Un article du Progrès de lundi.", "Progrès", True),
+        ("Une lettre d'Edmond Varlin.", "Edmond", False),  # "d'" opens a name
+        ("Le courrier de Marine Le Gallo.", "Le", False),  # a capital "Le" is a particle
+        ("Signé par M. Ravelet hier.", "Ravelet", False),
+        ("Tout semble calme, Lebrun aussi.", "Lebrun", False),
+        ("Il relit Alexandre.", "Alexandre", False),
+        ("Les billets sont au Guichet.", "Guichet", True),
+        ("Les goélands Argentés passent.", "Argentés", False),  # "goélands" is no determiner
+    ],
+)
+def test_after_determiner(text: str, word: str, expected: bool) -> None:
+    assert after_determiner(text, _at(text, word)) is expected
+
+
+def _analyze(text: str) -> tuple[set[str], set[str]]:
+    found = PersonRecognizer().analyze(text)
+    sure = {text[s.start : s.end] for s in found.sure}
+    windows = {text[s.start : s.end] for s in found.ambiguous}
+    return sure, windows
+
+
+def test_a_lone_word_after_a_determiner_opens_no_ner_window() -> None:
+    sure, windows = _analyze("Chaque matin il achète la Gazette au kiosque.")
+    assert sure == set() and windows == set()
+
+
+def test_a_lone_word_without_determiner_still_asks_ner() -> None:
+    sure, windows = _analyze("Chaque matin il achète des journaux à Kerbrat.")
+    assert "Kerbrat" in windows or "Kerbrat" in sure
+
+
+def test_a_run_after_a_determiner_is_no_name() -> None:
+    sure, _ = _analyze("Le concert des Wild Horses a rempli la salle.")
+    assert sure == set()
+
+
+def test_a_first_name_and_surname_after_a_nationality_are_kept() -> None:
+    sure, _ = _analyze("Ils ont reçu la Danoise Karen Holmgaard à la mairie.")
+    assert sure == {"Karen Holmgaard"}
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "kept"),
+    [
+        ("Il joue pour les Blue Jays de Toronto depuis mai.", "Blue Jays de Toronto", None),
+        (
+            "Elle a battu la Canadienne Annie Tremblay.",
+            "Canadienne Annie Tremblay",
+            "Annie Tremblay",
+        ),
+        ("Le conseil a reçu Annie Tremblay.", "Annie Tremblay", "Annie Tremblay"),
+        ("Un voyage en Nouvelle-Zélande est prévu.", "Nouvelle-Zélande", None),
+        ("Il a quitté la Côte d’Ivoire en 2010.", "Côte d’Ivoire", None),
+        ("Maurice a signé le registre.", "Maurice", "Maurice"),  # a first name, not the island
+    ],
+)
+def test_ner_spans_after_a_determiner_or_naming_a_country(
+    text: str, span: str, kept: str | None
+) -> None:
+    start = text.index(span)
+    got = clean_ner_person(text, start, start + len(span))
+    assert (text[got[0] : got[1]] if got else None) == kept
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [("Nouvelle-Zélande", True), ("Jordanie", True), ("Tanzanie", True), ("Maurice", False)],
+)
+def test_is_territory(words: str, expected: bool) -> None:
+    assert is_territory(words) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le disque est sorti chez Kervran Records en 2004.",
+        "Il a tourné pour Lambert Pictures à Nantes.",
+        "Les pilotes de Morvan Racing sont arrivés.",
+    ],
+)
+def test_a_firm_word_after_the_words_makes_them_a_firm(text: str) -> None:
+    assert _analyze(text)[0] == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Il a fini à la deuxième place derrière Jules Aubineau.", "Jules Aubineau"),
+        ("La réforme mise en place par Hélène Castagnède a abouti.", "Hélène Castagnède"),
+    ],
+)
+def test_a_place_noun_before_a_preposition_does_not_make_a_place(text: str, name: str) -> None:
+    assert name in _analyze(text)[0]
+
+
+def test_a_place_noun_right_before_still_makes_a_place() -> None:
+    assert _analyze("Ils habitent place Jules Aubineau à Nantes.")[0] == set()
