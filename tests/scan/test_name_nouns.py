@@ -120,5 +120,9 @@ def test_a_place_noun_before_a_preposition_does_not_make_a_place(text: str, name
     assert name in _analyze(text)[0]
 
 
+def test_a_country_of_two_words_is_no_name() -> None:
+    assert _analyze("Ces oiseaux nichent en Sierra Leone et au Ghana.")[0] == set()
+
+
 def test_a_place_noun_right_before_still_makes_a_place() -> None:
     assert _analyze("Ils habitent place Jules Aubineau à Nantes.")[0] == set()

@@ -824,8 +824,8 @@ class PersonRecognizer(Recognizer):
                 ambiguous.append(Span("PERSON", start, end, LONE_SCORE))
             return
         window = before(text, start, 40)
-        if _is_place(window) or _COMPANY_AFTER.match(text, end):
-            return
+        if _is_place(window) or _COMPANY_AFTER.match(text, end) or is_territory(text[start:end]):
+            return  # "rue Victor Hugo", "Moulin et Fils", "Sierra Leone"
         if any(_COMPANY_AFTER.match(text, t.start) for t in piece[1:]):
             return
         firsts = [t for t in piece if t.info.first]
