@@ -126,3 +126,27 @@ def test_a_country_of_two_words_is_no_name() -> None:
 
 def test_a_place_noun_right_before_still_makes_a_place() -> None:
     assert _analyze("Ils habitent place Jules Aubineau à Nantes.")[0] == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Les gendarmes se sont rendus à la maison de Solène Quéré.", "Solène Quéré"),
+        ("Le rendez-vous a lieu au cabinet d'Hélène Bourhis.", "Hélène Bourhis"),
+        ("La fondation de Marcel Tardivel finance la crèche.", "Marcel Tardivel"),
+    ],
+)
+def test_a_place_of_a_person_keeps_the_person(text: str, name: str) -> None:
+    assert name in _analyze(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ils se promènent dans le parc national de Bryce Canyon.",
+        "La salle Solène Quéré est réservée.",
+        "Le concert a lieu à la maison du Peuple.",
+    ],
+)
+def test_a_place_named_after_a_person_stays_a_place(text: str) -> None:
+    assert _analyze(text)[0] == set()

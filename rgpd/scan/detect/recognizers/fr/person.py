@@ -368,8 +368,19 @@ _NOT_PLACE_QUALIFIER = frozenset(
 )
 
 
-def _is_place(window: str) -> bool:
-    """The folded window ends with a place noun, maybe one qualifier after it ("rue Haute")."""
+_OF = re.compile(r"(?:^|\s)(?P<noun>[\w-]+)\s+(?:de\s+|d')$")
+
+
+def _is_place(window: str, first_name: bool = False) -> bool:
+    """The folded window ends with a place noun, maybe one qualifier after it ("rue Haute").
+
+    With ``first_name`` (the words start with a first name), "de" or "d'" after the
+    place noun makes it a person's place, not a place's name: "la maison de Jeanne
+    Morel", "le cabinet d'Hélène Roux" name a person ("rue Jeanne Morel" does not
+    take "de"; "la maison du Peuple" has no first name).
+    """
+    if first_name and (of := _OF.search(window)) and of.group("noun") in _PLACE_WORDS:
+        return False  # not "le parc national de Bryce Canyon": a qualifier names the place
     words = [w.strip(".,;:()") for w in window.replace("'", "' ").split()]
     while words and words[-1] in _ARTICLES:
         words.pop()
@@ -824,7 +835,11 @@ class PersonRecognizer(Recognizer):
                 ambiguous.append(Span("PERSON", start, end, LONE_SCORE))
             return
         window = before(text, start, 40)
-        if _is_place(window) or _COMPANY_AFTER.match(text, end) or is_territory(text[start:end]):
+        if (
+            _is_place(window, piece[0].info.first)
+            or _COMPANY_AFTER.match(text, end)
+            or is_territory(text[start:end])
+        ):
             return  # "rue Victor Hugo", "Moulin et Fils", "Sierra Leone"
         if any(_COMPANY_AFTER.match(text, t.start) for t in piece[1:]):
             return
@@ -1066,7 +1081,7 @@ def clean_ner_person(text: str, start: int, end: int) -> tuple[int, int] | None:
     span = text[s:e]
     if any(c.isdigit() for c in span) or "@" in span or len(span) < 2 or is_territory(span):
         return None  # a number, an address, a country ("Nouvelle-Zélande")
-    if _is_place(before(text, s, 40)) or _COMPANY_AFTER.match(text, e):
+    if _is_place(before(text, s, 40), tokens[0].info.first) or _COMPANY_AFTER.match(text, e):
         return None
     if len(tokens) == 1 and not tokens[0].info.first and _lone_place(text, s):
         return None
