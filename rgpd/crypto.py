@@ -24,6 +24,9 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +50,28 @@ def _b64e(b: bytes) -> str:
 
 def _b64d(s: str) -> bytes:
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+#: Key ids sealed under by the unit of work in progress (see :func:`seal_log`).
+_SEAL_LOG: ContextVar[set[str] | None] = ContextVar("rgpd_seal_log", default=None)
+
+
+@contextmanager
+def seal_log() -> Iterator[set[str]]:
+    """Collect the key ids every seal made inside the block uses.
+
+    A unit of work (:meth:`rgpd.storage.db.Database.session`) opens one, so that at
+    commit it knows whether it stores a value sealed under a key that a concurrent
+    ``keys rotate --retire-old`` has just retired (:func:`rgpd.keys.reseal_retired`).
+    A context variable, not a ring attribute: the intake server seals in many
+    threads at once, and each unit of work must see only its own seals.
+    """
+    kids: set[str] = set()
+    token = _SEAL_LOG.set(kids)
+    try:
+        yield kids
+    finally:
+        _SEAL_LOG.reset(token)
 
 
 def new_key_id() -> str:
@@ -73,6 +98,9 @@ class KeyRing:
     install: str = ""
     _path: Path | None = field(default=None, repr=False, compare=False)
     _stamp: tuple[int, int, int] | None = field(default=None, repr=False, compare=False)
+    #: Keys retired since this ring was loaded: never seal, only open what this
+    #: process sealed under them before it saw the retirement, to reseal it.
+    _former: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     # -- key file -----------------------------------------------------------
     @classmethod
@@ -180,6 +208,7 @@ class KeyRing:
                     old=self.fingerprint(),
                 )
             )
+        self._former.update({k: v for k, v in self.keys.items() if k not in fresh.keys})
         self.keys, self.active, self.created = fresh.keys, fresh.active, fresh.created
         self.install, self._stamp = fresh.install or self.install, fresh._stamp
         return True
@@ -206,6 +235,8 @@ class KeyRing:
     def retire(self, kid: str) -> None:
         if kid == self.active:
             raise CryptoError(_("cannot retire the active key"))
+        if kid in self.keys:
+            self._former[kid] = self.keys[kid]
         self.keys.pop(kid, None)
         self.created.pop(kid, None)
 
@@ -217,9 +248,15 @@ class KeyRing:
         nonce = secrets.token_bytes(12)
         aad = f"{FORMAT_VERSION}${self.active}${context}".encode()
         ct = AESGCM(self.keys[self.active]).encrypt(nonce, data, aad)
+        log = _SEAL_LOG.get()
+        if log is not None:
+            log.add(self.active)
         return f"{FORMAT_VERSION}${self.active}${_b64e(nonce + ct)}"
 
     def open(self, token: str, context: str = "") -> bytes:
+        return self._open(token, context, former=False)
+
+    def _open(self, token: str, context: str, *, former: bool) -> bytes:
         try:
             version, kid, body = token.split("$", 2)
         except ValueError:
@@ -229,6 +266,8 @@ class KeyRing:
         key = self.keys.get(kid)
         if key is None and self.refresh():
             key = self.keys.get(kid)
+        if key is None and former:
+            key = self._former.get(kid)
         if key is None:
             raise CryptoError(
                 _("unknown key id {kid} (retired or from another install)", kid=repr(kid))
@@ -249,10 +288,14 @@ class KeyRing:
         return token.split("$", 2)[1]
 
     def reseal(self, token: str, context: str = "") -> str:
-        """Re-encrypt under the active key (for ``rgpd keys rotate``)."""
+        """Re-encrypt under the active key (``rgpd keys rotate``, :func:`rgpd.keys.reseal_retired`).
+
+        The only use of a retired key this process still holds in memory: a value it
+        sealed under that key before it saw the retirement is moved to the active one.
+        """
         if self.key_id_of(token) == self.active:
             return token
-        return self.seal(self.open(token, context), context)
+        return self.seal(self._open(token, context, former=True), context)
 
     # -- blind index ----------------------------------------------------------
     def blind_index(self, kind: str, normalised_value: str) -> str:

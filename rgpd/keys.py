@@ -3,6 +3,11 @@
 Rotation re-encrypts every sealed column (listed in :mod:`rgpd.storage.sealed`)
 under a new active key. Running processes see the new key file before their next
 seal (:meth:`rgpd.crypto.KeyRing.refresh`), so a retired key never seals again.
+A value another process sealed just *before* the key file changed, and stores
+after the retiring pass, is resealed by that process itself when it commits: the
+retired key ids are recorded in ``rgpd_meta`` in the retiring transaction, and
+every unit of work that sealed checks them under a shared lock before it commits
+(:func:`reseal_retired`).
 
 Binding: the database records the fingerprint of its install's key file in
 ``rgpd_meta``; a key file of another install is refused before anything is
@@ -16,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import MetaData, Table, select, text, update
+from sqlalchemy import ColumnElement, MetaData, Table, select, text, update
 from sqlalchemy.orm import Session
 
 import rgpd.storage.models  # noqa: F401  (importing the models registers every sealed column)
@@ -24,17 +29,26 @@ from rgpd import audit
 from rgpd.crypto import KeyRing
 from rgpd.errors import KeyMismatch
 from rgpd.i18n import _
-from rgpd.storage.db import retry_busy
-from rgpd.storage.sealed import register_sealed, sealed_columns
+from rgpd.storage.db import SEALED_KIDS, retry_busy
+from rgpd.storage.sealed import SealedColumn, register_sealed, sealed_columns
 from rgpd.storage.tables import MetaRow
 
 if TYPE_CHECKING:
     from rgpd.workspace import Workspace
 
-__all__ = ["RotateResult", "bind", "check_binding", "register_sealed", "rotate"]
+__all__ = [
+    "RotateResult",
+    "bind",
+    "check_binding",
+    "register_sealed",
+    "reseal_retired",
+    "rotate",
+]
 
 FINGERPRINT_KEY = "keys_fingerprint"
 INSTALL_KEY = "install_id"
+#: ``rgpd_meta`` row: the key ids ever retired, comma-separated (migration 0015 creates it).
+RETIRED_KEY = "keys_retired"
 
 
 @dataclass
@@ -108,27 +122,102 @@ def _wait_for_writers(s: Session) -> None:
     s.execute(text(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE"))
 
 
-def _reseal_pass(s: Session, ring: KeyRing, kid: str, *, final: bool = False) -> int:
+def _reseal_rows(
+    s: Session,
+    ring: KeyRing,
+    t: Table,
+    col: SealedColumn,
+    where: ColumnElement[bool],
+    *,
+    lock: bool = True,
+) -> int:
+    """Reseal under the active key the rows of ``col`` selected by ``where``: the one loop
+    rotation and the commit-time guard share.
+
+    Rows locked until commit (PostgreSQL, MariaDB): a concurrent writer of the same
+    value waits instead of being overwritten by its resealed old copy; on SQLite the
+    transaction holds the write lock from BEGIN IMMEDIATE (issue 15). The guard
+    reseals only its own uncommitted rows and takes no row lock (``lock=False``):
+    waiting there on a rotation that waits on the guard's shared lock would deadlock.
+    """
     n = 0
+    rows = select(t).where(t.c[col.column].is_not(None), where)
+    if lock:
+        rows = rows.with_for_update()
+    for row in s.execute(rows).mappings():
+        token = row[col.column]
+        if ring.key_id_of(token) == ring.active:
+            continue
+        s.execute(
+            update(t)
+            .where(t.c[col.pk] == row[col.pk])
+            .values({col.column: ring.reseal(token, col.context(dict(row)))})
+        )
+        n += 1
+    return n
+
+
+def _reseal_pass(s: Session, ring: KeyRing, kid: str, *, final: bool = False) -> int:
     if final:
         _wait_for_writers(s)
     md = MetaData()
+    n = 0
     for col in sealed_columns():
         t = Table(col.table, md, autoload_with=s.connection())
-        # rows locked until commit (PostgreSQL, MariaDB): a concurrent writer of the
-        # same value waits instead of being overwritten by its resealed old copy;
-        # on SQLite the transaction holds the write lock from BEGIN IMMEDIATE (issue 15)
-        rows = select(t).where(t.c[col.column].is_not(None)).with_for_update()
-        for row in s.execute(rows).mappings():
-            token = row[col.column]
-            if ring.key_id_of(token) == kid:
-                continue
-            s.execute(
-                update(t)
-                .where(t.c[col.pk] == row[col.pk])
-                .values({col.column: ring.reseal(token, col.context(dict(row)))})
-            )
-            n += 1
+        n += _reseal_rows(s, ring, t, col, t.c[col.column].is_not(None))
+    return n
+
+
+def retired_keys(s: Session, *, lock: bool = False) -> set[str]:
+    """Key ids retired so far; ``lock`` takes a shared lock on the record until commit.
+
+    The shared lock (``FOR SHARE`` / ``LOCK IN SHARE MODE``; SQLite's write lock
+    already serialises) makes a retirement wait for the units of work that checked
+    the record, and makes them see a retirement that committed first.
+    """
+    q = select(MetaRow.value).where(MetaRow.key == RETIRED_KEY)
+    if lock:
+        q = q.with_for_update(read=True)
+    value = s.execute(q).scalar_one_or_none()
+    return {k for k in (value or "").split(",") if k}
+
+
+def _record_retired(s: Session, kids: list[str]) -> None:
+    row = s.get(MetaRow, RETIRED_KEY, with_for_update=True)
+    known = {k for k in (row.value if row is not None else "").split(",") if k}
+    value = ",".join(sorted(known | set(kids)))
+    if row is None:
+        s.add(MetaRow(key=RETIRED_KEY, value=value))
+    else:
+        row.value = value
+    s.flush()
+
+
+def reseal_retired(s: Session, ring: KeyRing) -> int:
+    """Commit-time guard: move to the active key what this unit of work sealed under a
+    key retired meanwhile (issue 13: "a sealed value never uses a retired key").
+
+    A process sealed a value, then ``keys rotate --retire-old`` ran to its end in
+    another process, then the value is stored: the rotation could not see it. The
+    process checks, before committing, whether a key it sealed under has been
+    retired and, if so, reseals its own rows with the key it still holds in memory
+    (:meth:`rgpd.crypto.KeyRing.reseal`). Costs one ``stat`` when no rotation is
+    under way; the locked read and the search run only while one is.
+    """
+    kids = set(s.info.get(SEALED_KIDS) or ())
+    ring.refresh()
+    if not kids - {ring.active}:
+        return 0  # every seal used the key that is still active: nothing was retired
+    stale = kids & retired_keys(s, lock=True)
+    if not stale:
+        return 0
+    md = MetaData()
+    n = 0
+    for col in sealed_columns():
+        t = Table(col.table, md, autoload_with=s.connection())
+        for kid in sorted(stale):
+            mine = t.c[col.column].startswith(f"v1${kid}$", autoescape=True)
+            n += _reseal_rows(s, ring, t, col, mine, lock=False)
     return n
 
 
@@ -157,13 +246,17 @@ def rotate(ws: Workspace, *, retire_old: bool = False) -> RotateResult:
         )
     retired: list[str] = []
     if retire_old:
+        old_keys = [k for k in ring.keys if k != kid]
 
         def final_pass() -> int:
             with ws.db.session() as s:
-                return _reseal_pass(s, ring, kid, final=True)
+                done = _reseal_pass(s, ring, kid, final=True)
+                # in the same transaction: a writer checking afterwards sees the retirement
+                _record_retired(s, old_keys)
+                return done
 
         n += retry_busy(final_pass, attempts=8)
-        for old in [k for k in ring.keys if k != kid]:
+        for old in old_keys:
             ring.retire(old)
             retired.append(old)
         ws.save_keys()

@@ -20,7 +20,7 @@ from rgpd.config import CONFIG_NAME, DEFAULT_TIMEZONE, DEFAULT_TOML, Settings, l
 from rgpd.crypto import KeyRing
 from rgpd.errors import ConfigError, Conflict, KeyMismatch
 from rgpd.i18n import _
-from rgpd.keys import FINGERPRINT_KEY, bind, check_binding
+from rgpd.keys import FINGERPRINT_KEY, bind, check_binding, reseal_retired
 from rgpd.storage.db import Database
 from rgpd.storage.tables import MetaRow
 
@@ -52,7 +52,13 @@ class Workspace:
             if path.exists():
                 ring.save(path)
         self._keys, self._bound = ring, True
+        self.db.listen_writes(self._reseal_guard)
         return ring
+
+    def _reseal_guard(self, s: Session) -> None:
+        """Before each commit that sealed: nothing stored under a key retired meanwhile."""
+        if self._keys is not None:
+            reseal_retired(s, self._keys)
 
     def _load_ring(self, path: Path) -> KeyRing:
         if path.exists():

@@ -15,13 +15,14 @@ import threading
 from sqlalchemy import Connection, MetaData, Table, delete, func, select
 
 from rgpd import audit, keys
+from rgpd.crypto import KeyRing
 from rgpd.errors import LockHeld
 from rgpd.requests import intake, service
 from rgpd.requests.model import Channel
 from rgpd.storage.db import retry_busy
 from rgpd.storage.request_tables import RequestRow
 from rgpd.storage.tables import AuditHeadRow, AuditRow
-from rgpd.workspace import Workspace
+from rgpd.workspace import Workspace, open_workspace
 from tests.race import together
 from tests.requests.intake_fixtures import ORG, form
 
@@ -144,6 +145,53 @@ def test_rotation_retiring_the_old_key_waits_for_an_insert_in_flight(shared_ws: 
     assert {p.split("$")[1] for p in payloads.values()} == {shared_ws.keys.active}
     assert shared_ws.keys.open_text(payloads[late_ref], service.payload_context(late_ref))
     assert _chain(shared_ws).ok
+
+
+def test_a_value_sealed_before_a_retirement_and_stored_after_it_is_resealed(
+    shared_ws: Workspace,
+) -> None:
+    """Issue 13 item 1, the last window: "a sealed value never uses a retired key".
+
+    A long-lived process seals a value under the active key; before it stores it,
+    ``keys rotate --retire-old`` runs to its end in another process, so neither of
+    its passes can see the value. The process stores it and commits: its
+    commit-time guard sees the retirement recorded in ``rgpd_meta`` and reseals the
+    value under the new key, which the admin's ring (old key gone) opens.
+    """
+    r = service.submit(
+        shared_ws, ORG, _sub(shared_ws, "avant@example.org"), channel=Channel.COUNTER
+    )
+    old_key = shared_ws.keys.active
+    with shared_ws.db.session(readonly=True) as s:
+        org_id = s.execute(select(RequestRow.org_id)).scalar_one()
+    admin = open_workspace(shared_ws.settings, actor="admin")
+    late_ref = service.new_reference(2026)
+    try:
+        with shared_ws.db.session() as s:
+            late = shared_ws.keys.seal('{"late": true}', service.payload_context(late_ref))
+            assert KeyRing.key_id_of(late) == old_key
+            res = keys.rotate(admin, retire_old=True)  # nothing stored yet: both passes miss it
+            assert res.retired == [old_key] and old_key not in admin.keys.keys
+            _insert_request_like(s.connection(), r.record.reference, late_ref, late, org_id)
+        with admin.db.session(readonly=True) as s:
+            payloads = dict(s.execute(select(RequestRow.reference, RequestRow.payload)).all())
+        assert {KeyRing.key_id_of(p) for p in payloads.values()} == {res.new_key}
+        assert admin.keys.open_text(payloads[late_ref], service.payload_context(late_ref))
+        with admin.db.session(readonly=True) as s:
+            assert keys.retired_keys(s) == {old_key}
+    finally:
+        admin.db.dispose()
+
+
+def test_a_unit_of_work_that_sealed_under_the_active_key_reads_no_record(
+    shared_ws: Workspace,
+) -> None:
+    """The guard's fast path: no rotation under way, no locked read, nothing resealed."""
+    ring = shared_ws.keys
+    with shared_ws.db.session() as s:
+        ring.seal("x", "c")
+        assert keys.reseal_retired(s, ring) == 0
+        assert keys.retired_keys(s) == set()
 
 
 def _sub(ws: Workspace, email: str) -> intake.Submission:

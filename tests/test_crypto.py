@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rgpd.crypto import KeyRing, verify_signature
+from rgpd.crypto import KeyRing, seal_log, verify_signature
 from rgpd.errors import ConfigError, CryptoError
 
 
@@ -65,6 +65,36 @@ def test_rotation_keeps_old_readable_and_reseals() -> None:
         ring.open(old, "c")
     with pytest.raises(CryptoError):
         ring.retire(kid)
+
+
+def test_a_retired_key_only_reseals_what_this_process_sealed_under_it(tmp_path: Path) -> None:
+    """Issue 13: after another process retired a key, this ring never opens with it for
+    a reader, never seals with it, and can still move its own late value to the new key."""
+    path = tmp_path / "keys.json"
+    server = KeyRing.generate()
+    server.save(path)
+    late = server.seal("valeur tardive", "c")
+    admin = KeyRing.load(path)
+    kid = admin.add_key()
+    admin.retire(KeyRing.key_id_of(late))
+    admin.save(path)
+    assert server.refresh() and KeyRing.key_id_of(late) not in server.keys
+    with pytest.raises(CryptoError):
+        server.open(late, "c")
+    moved = server.reseal(late, "c")
+    assert KeyRing.key_id_of(moved) == kid and admin.open_text(moved, "c") == "valeur tardive"
+    assert KeyRing.key_id_of(server.seal("x", "c")) == kid
+
+
+def test_seal_log_collects_the_key_ids_of_its_own_block_only() -> None:
+    ring = KeyRing.generate()
+    ring.seal("hors bloc", "c")
+    with seal_log() as outer:
+        ring.seal("a", "c")
+        with seal_log() as inner:
+            ring.add_key()
+            ring.seal("b", "c")
+        assert inner == {ring.active} and ring.active not in outer and len(outer) == 1
 
 
 def test_blind_index_is_deterministic_and_keyed() -> None:

@@ -65,3 +65,27 @@ def test_a_driver_error_quoting_a_value_does_not_reach_the_message(tmp_path) -> 
     for part in ("Hélène", "Dupré", "006 084", "SELECT"):
         assert part not in message, message
     db.dispose()
+
+
+def test_sqlite_file_is_private_new_or_old(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13: ``rgpd.db`` holds sealed data and the audit log: 0600, even when an
+    older install (or a copy) left it, and its WAL companions, world-readable."""
+    import os
+    import sqlite3
+    import stat
+
+    fresh = tmp_path / "neuf.db"
+    Database(f"sqlite:///{fresh}").dispose()
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+
+    old = tmp_path / "ancien.db"
+    sqlite3.connect(old).close()
+    wal = tmp_path / "ancien.db-wal"
+    wal.write_bytes(b"")
+    for f in (old, wal):
+        os.chmod(f, 0o644)
+    db = Database(f"sqlite:///{old}")
+    db.check()
+    db.dispose()
+    assert stat.S_IMODE(old.stat().st_mode) == 0o600
+    assert not wal.exists() or stat.S_IMODE(wal.stat().st_mode) == 0o600

@@ -11,7 +11,8 @@ upgrade its lock halfway, and SQLite answers "busy" at once (no waiting) when an
 writer committed in between — or, worse, both read the same audit head and write the
 same sequence number. Sessions opened with ``readonly=True`` keep SQLite's deferred
 ``BEGIN``: with WAL they read a snapshot while a writer works. The database file is
-created 0600 (it holds sealed personal data and the audit log).
+created 0600, and an existing one tightened to 0600 (it holds sealed personal data
+and the audit log).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from rgpd.crypto import seal_log
 from rgpd.errors import StorageBusy, StorageError, safe_text
 from rgpd.i18n import _
 
@@ -41,6 +43,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Engine option marking a read-only unit of work (deferred BEGIN on SQLite).
 READONLY_OPTION = "rgpd_readonly"
+#: ``Session.info`` key: the key ids the unit of work sealed under (:func:`rgpd.crypto.seal_log`).
+SEALED_KIDS = "rgpd_sealed_kids"
 
 T = TypeVar("T")
 
@@ -74,8 +78,19 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def _create_private(path: Path) -> None:
-    """Create the SQLite file 0600 before SQLite does (it would honour the umask: 0644)."""
+    """Create the SQLite file 0600 before SQLite does (it would honour the umask: 0644).
+
+    A file that exists already (an install older than issue 13, or copied with a
+    loose mode) is tightened to 0600, with its ``-wal`` and ``-shm`` companions;
+    SQLite gives new companions the database file's own mode.
+    """
     if path.exists():
+        for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            try:
+                if f.exists() and f.stat().st_mode & 0o077:
+                    os.chmod(f, 0o600)
+            except OSError:
+                pass  # not ours to change (another user's file): SQLite decides access
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -170,6 +185,25 @@ class Database:
             expire_on_commit=False,
             future=True,
         )
+        self._write_hooks: list[Callable[[Session], None]] = []
+        event.listen(self._factory, "before_commit", self._before_commit)
+
+    def listen_writes(self, hook: Callable[[Session], None]) -> None:
+        """Run ``hook(session)`` inside every write unit of work, just before it commits.
+
+        The hook runs after the session's last flush and may still write: the key
+        guard (:func:`rgpd.keys.reseal_retired`) reseals there what a concurrent key
+        retirement would otherwise leave under a retired key.
+        """
+        if hook not in self._write_hooks:
+            self._write_hooks.append(hook)
+
+    def _before_commit(self, s: Session) -> None:
+        if not self._write_hooks or not s.info.get(SEALED_KIDS):
+            return
+        s.flush()  # before_commit fires before the commit's own flush
+        for hook in self._write_hooks:
+            hook(s)
 
     @property
     def dialect(self) -> str:
@@ -186,7 +220,9 @@ class Database:
         """
         s = (self._read_factory if readonly else self._factory)()
         try:
-            yield s
+            with seal_log() as kids:
+                s.info[SEALED_KIDS] = kids
+                yield s
             s.commit()
         except SQLAlchemyError as exc:
             s.rollback()
