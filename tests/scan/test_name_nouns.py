@@ -11,7 +11,7 @@ import pytest
 
 from rgpd.scan.detect.recognizers.fr.lexicon import is_territory
 from rgpd.scan.detect.recognizers.fr.person import PersonRecognizer, clean_ner_person
-from rgpd.scan.detect.text import after_determiner
+from rgpd.scan.detect.text import after_determiner, quoted_title
 
 
 def _at(text: str, word: str) -> int:
@@ -150,3 +150,44 @@ def test_a_place_of_a_person_keeps_the_person(text: str, name: str) -> None:
 )
 def test_a_place_named_after_a_person_stays_a_place(text: str) -> None:
     assert _analyze(text)[0] == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ('Elle a relu "Camille Ravier" pendant l\'été.', "Camille Ravier", True),
+        ("Le feuilleton « Les Enquêtes de Julien Marsac » revient.", "Julien Marsac", True),
+        ("Son disque “Hélène Varin Live” est sorti.", "Hélène Varin", True),
+        # quoted speech: a sentence, not a title
+        ("Il a écrit « Julien Marsac nous a prévenus hier soir ».", "Julien Marsac", False),
+        ('Elle dit "merci à Hélène Varin" en partant.', "Hélène Varin", False),
+        # a quotation longer than a title
+        (
+            "« Camille Ravier Et Les Autres Membres Du Bureau De La Section Locale Réunis »",
+            "Camille Ravier",
+            False,
+        ),
+        # the quotes close before the name
+        ("« Les Enquêtes » de Julien Marsac", "Julien Marsac", False),
+        ('Il a vu "Le Retour" puis Camille Ravier.', "Camille Ravier", False),
+        ("Julien Marsac est venu.", "Julien Marsac", False),
+    ],
+)
+def test_quoted_title(text: str, name: str, expected: bool) -> None:
+    s = text.index(name)
+    assert quoted_title(text, s, s + len(name)) is expected
+
+
+def test_a_name_in_the_title_of_a_work_is_no_person_but_one_in_quoted_speech_is() -> None:
+    sure, windows = _analyze("Elle a lu « Les Mémoires de Julien Marsac » cet été.")
+    assert "Julien Marsac" not in sure | windows
+    sure, _ = _analyze("Il a écrit « Julien Marsac nous a prévenus hier soir ».")
+    assert "Julien Marsac" in sure
+    assert (
+        clean_ner_person(*_span('Elle a relu "Camille Ravier" cet été.', "Camille Ravier")) is None
+    )
+
+
+def _span(text: str, name: str) -> tuple[str, int, int]:
+    s = text.index(name)
+    return text, s, s + len(name)

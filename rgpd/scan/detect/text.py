@@ -179,3 +179,46 @@ def after_determiner(text: str, start: int) -> bool:
     while k >= 0 and text[k].isalpha():
         k -= 1
     return text[k + 1 : j + 1] in _DETERMINERS and (k < 0 or not text[k].isalnum())
+
+
+#: Longest quoted run read as the title of a work (an album, a series, a book).
+TITLE_MAX = 60
+_OPEN_QUOTES = "«“"
+_CLOSE_QUOTES = "»”"
+#: Lower-case words a title may hold without reading as a sentence.
+_TITLE_GLUE = frozenset(
+    {"de", "du", "des", "d", "la", "le", "les", "l", "et", "en", "sur", "sous", "pour"}
+    | {"au", "aux", "un", "une", "of", "the", "and", "in", "on", "an", "to"}
+)
+_LOWER_WORD = re.compile(r"(?<![\w'’])[^\W\d_A-Z]\w*", re.UNICODE)
+
+
+def quoted_title(text: str, start: int, end: int) -> bool:
+    """The span ``start:end`` lies inside a short quoted run opening on a capital.
+
+    Newspapers and encyclopaedias quote the titles of works ("Anna Karénine",
+    « Le Prince de Bel-Air »): a character's or a namesake's name there is a title,
+    not a reference to a person. A quoted run that starts with a lower-case word,
+    or holds more than one lower-case word besides articles and prepositions
+    (« François Dupont a perçu sept chèques »), is a quotation, not a title.
+    """
+    ls = text.rfind("\n", 0, start) + 1
+    le = text.find("\n", end)
+    le = len(text) if le < 0 else le
+    head, tail = text[ls:start], text[end:le]
+    straight = head.count('"') % 2 == 1
+    if straight:
+        o = head.rfind('"')
+        c = tail.find('"')
+    else:
+        o = max(head.rfind(q) for q in _OPEN_QUOTES)
+        if o < 0 or any(q in head[o:] for q in _CLOSE_QUOTES):
+            return False
+        c = min((i for i in (tail.find(q) for q in _CLOSE_QUOTES) if i >= 0), default=-1)
+    if o < 0 or c < 0:
+        return False
+    inner = (head[o + 1 :] + text[start:end] + tail[:c]).strip()
+    if not (0 < len(inner) <= TITLE_MAX and inner[0].isupper()):
+        return False
+    words = [w for w in _LOWER_WORD.findall(inner) if w.islower() and w not in _TITLE_GLUE]
+    return len(words) <= 1

@@ -36,7 +36,7 @@ from rgpd.scan.detect.recognizers.fr.lexicon import (
     key,
     preload_word_forms,
 )
-from rgpd.scan.detect.text import after_determiner, before, fold, is_clause_start
+from rgpd.scan.detect.text import after_determiner, before, fold, is_clause_start, quoted_title
 from rgpd.scan.detect.types import Span
 
 # Latin Extended (Ş, Ł, Ũ, ệ...) is in both classes: names from every language
@@ -841,6 +841,8 @@ class PersonRecognizer(Recognizer):
             or is_territory(text[start:end])
         ):
             return  # "rue Victor Hugo", "Moulin et Fils", "Sierra Leone"
+        if quoted_title(text, start, end):
+            return  # « Anna Karénine », "Le Prince de Bel-Air": the title of a work
         if any(_COMPANY_AFTER.match(text, t.start) for t in piece[1:]):
             return
         firsts = [t for t in piece if t.info.first]
@@ -1087,6 +1089,8 @@ def clean_ner_person(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if _SIGNED_AT.search(before(text, s, 20)):
         return None  # "Fait à Fournier, le 26 avril": a town
+    if quoted_title(text, s, e):
+        return None  # « Le Prince de Bel-Air »: the title of a work
     return s, e
 
 
