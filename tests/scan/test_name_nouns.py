@@ -191,3 +191,27 @@ def test_a_name_in_the_title_of_a_work_is_no_person_but_one_in_quoted_speech_is(
 def _span(text: str, name: str) -> tuple[str, int, int]:
     s = text.index(name)
     return text, s, s + len(name)
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "person"),
+    [
+        ("Il a débuté contre AEK Larissa en championnat.", "AEK Larissa", False),
+        ("Il a rejoint l'FC Irina Rovers cet été.", "Irina Rovers", False),
+        ("Il a marqué contre FC Dana Utrecht.", "Dana Utrecht", False),
+        ("Le transfert vers KAA Gent est acté.", "KAA Gent", False),
+        ("L'ATSEM Salma Benali accueille les enfants.", "Salma Benali", True),
+        ("Le DGS Jean Morel a signé l'arrêté.", "Jean Morel", True),
+        ("Le dossier de MOREL Jeanne est complet.", "MOREL Jeanne", True),
+        ("Référent : ROY Kelyan\nService : état civil", "ROY Kelyan", True),
+    ],
+)
+def test_a_club_s_initials_before_words_make_no_person(text: str, words: str, person: bool) -> None:
+    from rgpd.scan.detect.detector import Detector
+
+    found = {
+        text[d.start : d.end]
+        for d in Detector(depth="standard").detect(text)
+        if d.entity_type == "PERSON"
+    }
+    assert any(words in f or f in words for f in found) is person, found

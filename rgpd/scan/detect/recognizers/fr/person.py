@@ -843,6 +843,10 @@ class PersonRecognizer(Recognizer):
             return  # "rue Victor Hugo", "Moulin et Fils", "Sierra Leone"
         if quoted_title(text, start, end):
             return  # « Anna Karénine », "Le Prince de Bel-Air": the title of a work
+        if _club_initials_before(text, start, piece[0].text) or _opens_with_club_initials(
+            text, piece
+        ):
+            return  # "avec l'EC Red Bull Salzbourg", "contre NAC Breda": a club
         if any(_COMPANY_AFTER.match(text, t.start) for t in piece[1:]):
             return
         firsts = [t for t in piece if t.info.first]
@@ -1089,9 +1093,50 @@ def clean_ner_person(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if _SIGNED_AT.search(before(text, s, 20)):
         return None  # "Fait à Fournier, le 26 avril": a town
+    if _club_initials_before(text, s, tokens[0].text) or _opens_with_club_initials(text, tokens):
+        return None  # "au FK Borac Banja Luka", "contre NAC Breda": a club
+    if len(tokens) == 1 and tokens[0].upper and len(span) <= 3 and not tokens[0].info.first:
+        return None  # "ERC", "PSG": initials
     if quoted_title(text, s, e):
         return None  # « Le Prince de Bel-Air »: the title of a work
     return s, e
+
+
+# "le FK Borac Banja Luka", "contre NAC Breda", "l'EC Red Bull": a club's or a firm's
+# initials glued before the words; a function's initials ("le DGS Jean Morel") are a cue
+_ACRONYM_BEFORE = re.compile(r"(?<![\w.])([A-Z]{2,5})[ \u00a0]$")
+_FUNCTION_ACRONYMS = frozenset(
+    {"pdg", "dg", "dgs", "dga", "dgas", "dgst", "dst", "drh", "rh", "dsi", "daf", "dpo", "rssi"}
+    | {"ceo", "cfo", "cto", "coo", "cpe", "atsem", "aesh", "avs", "cesf", "tisf", "ide", "asvp"}
+    | {"asv", "as", "pm", "mm", "mme", "mlle", "me", "dr", "pr", "st", "ste", "sr", "jr", "md"}
+    | {"phd"}
+)
+
+
+def _club_initials_before(text: str, start: int, word: str) -> bool:
+    """An organisation's initials right before ``word``, which is no French first name.
+
+    The world list of first names holds "Red" or "Breda"; the French one does not,
+    and a surname in capitals before a French first name ("MOREL Jeanne") stays a name.
+    """
+    if is_french_first_name(word):
+        return False
+    m = _ACRONYM_BEFORE.search(text, max(0, start - 7), start)
+    return m is not None and m.group(1).lower() not in _FUNCTION_ACRONYMS
+
+
+def _opens_with_club_initials(text: str, piece: list[Token]) -> bool:
+    """ "NAC Breda", "ADO La Haye": two or three capitals, then words that are no French
+    first name; not in a form line or a table row, where "ROY Kelyan" is a person."""
+    return (
+        len(piece) > 1
+        and piece[0].upper
+        and 2 <= len(piece[0].text) <= 3
+        and not piece[0].info.civility
+        and not any(t.upper for t in piece[1:])
+        and _club_initials_before(text, piece[1].start, piece[1].text)
+        and not _record_line(text, piece[0].start, piece[-1].end)
+    )
 
 
 _SIGNED_AT = re.compile(r"\b(?:fait|signe|redige|delivre|etabli)e?\s+a\s+$")
