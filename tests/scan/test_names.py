@@ -68,6 +68,36 @@ def test_every_name_of_a_list_after_a_plural_civility() -> None:
     assert {"Bourrel", "Cazaux"} <= _names("Mmes Bourrel et Cazaux se sont désistées.")
 
 
+def test_a_lone_word_listed_between_two_names_is_a_name() -> None:
+    names = _names("Le bureau réunit Hélène Varin, Kerbrat, Lozac'h et Julien Marsac.")
+    assert {"Hélène Varin", "Kerbrat", "Lozac'h", "Julien Marsac"} <= names
+    names = _names("Ont signé Hélène Varin, Ferrandou ou Julien Marsac.")
+    assert "Ferrandou" in names
+    # a country, a common word or a word form between two names is no name
+    assert "Bolivie" not in _names("Hélène Varin, Bolivie et Julien Marsac.")
+    assert "Mairie" not in _names("Hélène Varin, Mairie, et Julien Marsac.")
+    # a sentence between two names is no list
+    assert "Kerbrat" not in _names("Hélène Varin est venue. Kerbrat aussi, dit Julien Marsac.")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Le courrier de Kevin McAllister est arrivé.", "Kevin McAllister"),
+        ("Une note signée Fiona MacKinnon hier.", "Fiona MacKinnon"),
+        ("Réunion avec Anthony DiMarco lundi.", "Anthony DiMarco"),
+        ("Le dossier de Mme DuPrat est complet.", "DuPrat"),
+        ("Rendez-vous pris par Marie LeBlanc ce matin.", "Marie LeBlanc"),
+    ],
+)
+def test_a_capital_inside_a_name_after_mc_mac_le_di(text: str, name: str) -> None:
+    assert name in _names(text)
+
+
+def test_brands_in_camel_case_are_no_names() -> None:
+    assert _names("Ouvrez le fichier PowerPoint puis la vidéo YouTube.") == set()
+
+
 def test_a_name_after_an_elided_article() -> None:
     assert "Amandine Sorel" in _names("Le dossier d'Amandine Sorel a été transmis.")
     assert "Rabier" in _names("Il a croisé l'agent Rabier devant la gare.")

@@ -43,7 +43,10 @@ from rgpd.scan.detect.types import Span
 _EXT = "\u0100-\u024f\u1e00-\u1eff"
 _UP = "A-ZÀ-ÖØ-Þ" + _EXT
 _LO = "a-zà-öø-ÿß" + _EXT
-_TITLE = rf"(?:[{_UP}]['’])?[{_UP}][{_LO}]+(?:[-'’][{_UP}]?[{_LO}]+)*"
+# "McCoy", "MacLeod", "LeBron", "DiCaprio", "DuBois": a capital inside a name, after
+# the prefixes that carry one (not any camel case: "PowerPoint", "YouTube" are brands)
+_CAMEL = rf"(?:(?<=Mc|ac|Le|La|De|Di|Du)[{_UP}][{_LO}]+)?"
+_TITLE = rf"(?:[{_UP}]['’])?[{_UP}][{_LO}]+{_CAMEL}(?:[-'’][{_UP}]?[{_LO}]+)*"
 _UPPER = rf"(?:[{_UP}]['’])?[{_UP}]{{2,}}(?:[-'’][{_UP}]{{2,}})*"
 _INITIAL = rf"[{_UP}]\.(?:-?[{_UP}][{_LO}]?\.)?"
 # "Al. Freudenreich", "Ch. Martin": a two-letter abbreviation of a first name
@@ -53,7 +56,7 @@ _PARTICLE = r"(?:de|du|des|d['’]|le|la|van|von|der|den|ben|bin|el|al|da|dos|da
 _GAP = rf"(?:[ \u00a0]+|[ \u00a0]+{_PARTICLE}[ \u00a0]+|[ \u00a0]+d['’])"
 # the first token is spelled out so that the pattern starts with a character class
 # (the regex engine then skips non-capitals fast); the look-behind comes after it
-_FIRST = rf"[{_UP}](?:(?<![\w@.'’\-].)|(?<=(?<![\w'’])[dlDL]['’].)|(?<=(?<!\w)[qQ]u['’].))(?:['’](?=[{_UP}]{{2}}|[{_UP}][{_LO}]))?(?:[{_UP}]+(?:[-'’][{_UP}]{{2,}})*|[{_LO}]\.(?:-?[{_UP}][{_LO}]?\.)?(?=[ \u00a0]+[{_UP}])|[{_LO}]+(?:[-'’][{_UP}]?[{_LO}]+)*|\.(?:-?[{_UP}][{_LO}]?\.)?)(?![\w@])"
+_FIRST = rf"[{_UP}](?:(?<![\w@.'’\-].)|(?<=(?<![\w'’])[dlDL]['’].)|(?<=(?<!\w)[qQ]u['’].))(?:['’](?=[{_UP}]{{2}}|[{_UP}][{_LO}]))?(?:[{_UP}]+(?:[-'’][{_UP}]{{2,}})*|[{_LO}]\.(?:-?[{_UP}][{_LO}]?\.)?(?=[ \u00a0]+[{_UP}])|[{_LO}]+{_CAMEL}(?:[-'’][{_UP}]?[{_LO}]+)*|\.(?:-?[{_UP}][{_LO}]?\.)?)(?![\w@])"
 CHAIN = re.compile(rf"{_FIRST}(?:{_GAP}(?:{_TOKEN})){{0,5}}")
 _TOKEN_RE = re.compile(_TOKEN)
 _WORD = re.compile(r"[^\s]+")
@@ -718,6 +721,7 @@ class PersonRecognizer(Recognizer):
         sure.extend(_lists(text))
         sure.extend(_bracketed(text))
         still: list[Span] = []
+        sure.extend(_listed_between_names(text, sure))
         for a in ambiguous:
             if a.score >= 0.4 and (
                 _line_cue(text, a) or _RELATION_BEFORE.search(before(text, a.start, 50))
@@ -953,6 +957,32 @@ def _record_line(text: str, start: int, end: int) -> bool:
         or line.count("|") >= 2
         or _BIRTH_AFTER.match(text, end) is not None
     )
+
+
+_LIST_GAP = re.compile(
+    rf"(?:[ \u00a0]*,[ \u00a0]*{_TITLE})+[ \u00a0]*(?:,[ \u00a0]*(?:et|ou)?|et|ou)[ \u00a0]+"
+)
+
+
+def _listed_between_names(text: str, named: list[Span]) -> list[Span]:
+    """Lone words listed between two names ("Kylian Morel, Neymar et Lucas Hernandez").
+
+    An enumeration holds things of one kind: with a person's name on each side,
+    a single word between is one too (issue 10, "find every name of the list"),
+    unless it is a common word, initials, a country or a word form.
+    """
+    out: list[Span] = []
+    ordered = sorted(named, key=lambda s: s.start)
+    for left, right in itertools.pairwise(ordered):
+        if left.end >= right.start or _LIST_GAP.fullmatch(text, left.end, right.start) is None:
+            continue
+        for m in re.finditer(_TITLE, text[left.end : right.start]):
+            word = m.group()
+            inf = info(word)
+            if inf.common or inf.acronym or is_word_form(word) or is_territory(word):
+                continue
+            out.append(Span("PERSON", left.end + m.start(), left.end + m.end(), 0.8))
+    return out
 
 
 def _lone_noun(text: str, tok: Token) -> bool:
