@@ -161,7 +161,7 @@ NEGATIVES: list[tuple[type[Recognizer], str]] = [
 
 # ---- issue 10: identifiers written the way people write them
 
-NNBSP, NBSP, THIN = "\u202f", "\u00a0", "\u2009"
+NNBSP, NBSP, THIN, FIGURE = "\u202f", "\u00a0", "\u2009", "\u2007"
 
 
 def _vat(siren: str) -> str:
@@ -258,6 +258,12 @@ POSITIVES += [
     (PlateRecognizer, "FR_LICENSE_PLATE", f"véhicule AB{NBSP}123{NBSP}CD", [f"AB{NBSP}123{NBSP}CD"]),
     (EmailRecognizer, "EMAIL_ADDRESS", "Écrire à contact@xn--mairie-dsa.example.xn--p1ai.",
      ["contact@xn--mairie-dsa.example.xn--p1ai"]),
+    # every Unicode space, in a table's phone column and in a VAT number with no VAT word
+    *[(TabularRecognizer, "PHONE_NUMBER", f"Nom;Téléphone\nMartin;06{c}12{c}34{c}56{c}78\n",
+       [f"06{c}12{c}34{c}56{c}78"]) for c in (NBSP, NNBSP, THIN, FIGURE)],
+    *[(SirenRecognizer, "FR_SIREN", f"Le lot 2 est attribué à la société Exemple, FR{c}{VAT_KEY}{c}"
+       f"{SIREN[:3]}{c}{SIREN[3:6]}{c}{SIREN[6:]} (Brest).", [f"{SIREN[:3]}{c}{SIREN[3:6]}{c}{SIREN[6:]}"])
+      for c in (NNBSP, THIN, FIGURE)],
 ]  # fmt: skip
 
 NEGATIVES += [
@@ -282,6 +288,11 @@ NEGATIVES += [
     (IbanRecognizer, "IBAN : FR76 3000 6000 0112 3456 7890\n188."),
     (NirRecognizer, f"NIR {_spaced_nir(CORSICA_1980)}"),
     (EmailRecognizer, "Suivez contact@mairie sur le réseau interne."),
+    # a trailing digit after a Unicode space makes the run longer than a phone, as after a space
+    *[(PhoneRecognizer, f"Tél. : 06 12 34 56 78{c}9") for c in (NBSP, NNBSP, THIN, FIGURE)],
+    *[(TabularRecognizer, f"Service;Téléphone\nCCAS;06{c}12{c}34{c}56{c}79{c}99\n") for c in (NNBSP, THIN)],
+    (SirenRecognizer, f"Le lot 2 est attribué à la société Exemple, FR{NNBSP}{(int(VAT_KEY) + 1) % 97:02d}"
+     f"{NNBSP}{SIREN[:3]}{NNBSP}{SIREN[3:6]}{NNBSP}{SIREN[6:]} (Brest)."),  # VAT key fails
 ]  # fmt: skip
 
 

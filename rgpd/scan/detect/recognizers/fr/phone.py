@@ -60,7 +60,7 @@ _PHONE = re.compile(
     rf"|(?:(?<=\()0|(?<=0))[1-9]\)?(?:{_S}\d\d){{4}}"
     rf"|(?<=0){SEP}[1-9]\d\d(?:{_S}\d\d){{3}}"  # "0 801 23 45 67"
     rf"|(?<=\+){_S}[1-9]\d{{0,2}}{_S}(?:\(0\){_S})?\(?\d{{1,4}}\)?(?:{_S}\d{{1,8}}){{1,4}}"
-    r"))(?![\w]|[ .,\-/]?\d)"
+    rf"))(?![\w]|[{SPACES}.,\-/]?\d)"
 )
 #: Phone words, matched in the folded text before the number (and a little after it).
 PHONE_WORDS = (

@@ -49,7 +49,7 @@ _VAT = re.compile(
 )
 #: Worth scanning for a VAT number: an "FR" prefix before digits, or a VAT word.
 _VAT_HINT = re.compile(
-    r"[Ff][Rr][ \-.]?[0-9A-Z]{2}[ \-.]?[0-9]|TVA|tva|VAT|[Ii]ntra.?communautaire"
+    rf"[Ff][Rr]{SEP}?[0-9A-Z]{{2}}{SEP}?[0-9]|TVA|tva|VAT|[Ii]ntra.?communautaire"
 )
 CUE = (
     r"\b(?:siren|rcs|r\.c\.s|n\W*d.entreprise|numero d.identification|immatricul\w*|siege social"
