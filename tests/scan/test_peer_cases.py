@@ -54,7 +54,6 @@ NOT_FOLLOWED: dict[str, str] = {
     "presidio:ip/0123": _UNSPECIFIED,
     "presidio:ip/0124": _UNSPECIFIED,
     "presidio:ip/0131": _UNSPECIFIED,
-    "presidio:phone/0019": "compact digits valid somewhere abroad: too many codes are",
     "presidio:phone/0021": "glued to the previous word ('is415-…'); the peer finds it only "
     "at leniency 0",
     "presidio:phone/0023": "'91-415-…' with the phone word out of reach: " + _FOREIGN,

@@ -258,6 +258,11 @@ POSITIVES += [
     (PlateRecognizer, "FR_LICENSE_PLATE", f"véhicule AB{NBSP}123{NBSP}CD", [f"AB{NBSP}123{NBSP}CD"]),
     (EmailRecognizer, "EMAIL_ADDRESS", "Écrire à contact@xn--mairie-dsa.example.xn--p1ai.",
      ["contact@xn--mairie-dsa.example.xn--p1ai"]),
+    # a verb of calling right before compact digits a country writes that way
+    (PhoneRecognizer, "PHONE_NUMBER", "Pour l'Expo de Shanghai, contacter 13912345670 avant mai.", ["13912345670"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "Vous pouvez appeler le 2125550147 (bureau de New York).", ["2125550147"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "Merci de le joindre au numéro 13912345670.", ["13912345670"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "contactez le 04 05 12 34 56 demain", ["04 05 12 34 56"]),  # unlisted, strong cue
     # every Unicode space, in a table's phone column and in a VAT number with no VAT word
     *[(TabularRecognizer, "PHONE_NUMBER", f"Nom;Téléphone\nMartin;06{c}12{c}34{c}56{c}78\n",
        [f"06{c}12{c}34{c}56{c}78"]) for c in (NBSP, NNBSP, THIN, FIGURE)],
@@ -288,6 +293,11 @@ NEGATIVES += [
     (IbanRecognizer, "IBAN : FR76 3000 6000 0112 3456 7890\n188."),
     (NirRecognizer, f"NIR {_spaced_nir(CORSICA_1980)}"),
     (EmailRecognizer, "Suivez contact@mairie sur le réseau interne."),
+    # compact digits after a verb of calling: valid in no plan as written, or too short
+    (PhoneRecognizer, "Pour l'Expo de Shanghai, contacter 12812345678 avant mai."),  # no such prefix
+    (PhoneRecognizer, "Veuillez contacter 12345678 pour le dossier."),  # 012 34 56 78 in Belgium
+    (PhoneRecognizer, "Veuillez rappeler 20240315 ou 2024031512."),  # a date, a reference
+    (PhoneRecognizer, "Dossier 13912345670 classé sans suite."),  # no verb of calling
     # a trailing digit after a Unicode space makes the run longer than a phone, as after a space
     *[(PhoneRecognizer, f"Tél. : 06 12 34 56 78{c}9") for c in (NBSP, NNBSP, THIN, FIGURE)],
     *[(TabularRecognizer, f"Service;Téléphone\nCCAS;06{c}12{c}34{c}56{c}79{c}99\n") for c in (NNBSP, THIN)],

@@ -23,8 +23,12 @@ Written the way people write them:
   form "(415) 555-0132" is unmistakable and needs no phone word;
 - a French-looking number the numbering plan does not list ("+33 7 23 …",
   "04 05 …": typos, test data, numbers not yet opened) when a strong cue
-  stands right before it ("Tél. :", "portable", "joindre au"): what the
-  document says it is counts more than the plan.
+  stands right before it ("Tél. :", "portable", or a verb of calling:
+  "joindre au", "contacter le", "appelez au numéro"): what the document
+  says it is counts more than the plan;
+- compact digits after such a verb ("contacter 13812345678") when some
+  country writes its numbers exactly so (its national form, trunk prefix
+  included): compact digits alone parse somewhere in the world too often.
 """
 
 from __future__ import annotations
@@ -68,10 +72,13 @@ PHONE_WORDS = (
     r"appele[rz]?|rappel\w*|contact|\bgsm\b|standard|\bport\b|\bsms\b|\btel\s*:|\bnumber\b)"
 )
 _CONTEXT = ContextCue(PHONE_WORDS, 50, 20)
-#: A phone word right before the number, nothing else between: "Tél. : ", "portable ", "joindre au ".
+#: A phone word right before the number, nothing else between: "Tél. : ", "portable ",
+#: or a verb of calling: "joindre au ", "contacter le ", "appelez au numéro ".
 _STRONG = ContextCue(
-    r"(?:\bt[eé]l\b\.?|telephone|portable|mobile|\bgsm\b|\bfax\b|(?:joindre|joignable|appeler|rappeler)"
-    r"(?: au| sur le)?|\bport\.?)\s*(?:[:.]\s*)?(?:\+?\s*)?$",
+    r"(?:\bt[eé]l\b\.?|telephone|portable|mobile|\bgsm\b|\bfax\b|\bport\.?"
+    r"|(?:\bjoindre|\bjoignable|\bjoignez|\bcontacte[rz]?|\b(?:re)?appele[rz]|\b(?:re)?appelle"
+    r"|\brappele[rz]|\brappelle)(?: au| le| sur le)?(?: (?:numero|no|n))?)"
+    r"\s*(?:[:.]\s*)?(?:\+?\s*)?$",
     30,
 )
 #: Digits and parentheses groups with one separator between them: a national number abroad.
@@ -176,6 +183,27 @@ def _local_valid(raw: str, regions: tuple[str, ...]) -> bool:
     return False
 
 
+def _national_form(digits: str, regions: tuple[str, ...]) -> bool:
+    """``digits`` is a valid number of one of ``regions`` written as that country writes it.
+
+    Compact digits parse in many plans once the parser drops or adds a trunk
+    prefix: "59020123" is Belgium's 059 02 01 23. Only a number whose national
+    form has exactly these digits ("13812345678" in China, "4155550132" in the
+    United States) is one a person would write.
+    """
+    for region in regions:
+        try:
+            num = phonenumbers.parse(digits, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number(num):
+            continue
+        national = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.NATIONAL)
+        if "".join(c for c in national if c.isdigit()) == digits:
+            return True
+    return False
+
+
 def _french_shape(digits: str) -> bool:
     """Ten digits "0X…" or "33" + nine, X not 0: a French number by its shape alone."""
     if digits.startswith("0033"):
@@ -228,7 +256,17 @@ class PhoneRecognizer(Recognizer):
                     out.append(Span("PHONE_NUMBER", s, e, SURE))
                 continue
             if raw.isdigit():
-                continue  # compact digits are valid somewhere in the world too often
+                # compact digits are valid somewhere in the world too often; a verb of
+                # calling right before ("contacter 13812345678") says it is a number to
+                # dial, if it is one some country writes that way (its national form)
+                if (
+                    9 <= len(raw) <= 15
+                    and _STRONG.around(text, s, e)
+                    and not any(a < e and s < b for a, b in taken)
+                    and _national_form(raw, LOCAL_REGIONS)
+                ):
+                    out.append(Span("PHONE_NUMBER", s, e, VALID))
+                continue
             while t < len(taken) and taken[t][1] <= s:
                 t += 1
             if t < len(taken) and taken[t][0] < e:
