@@ -43,8 +43,6 @@ _FOREIGN = "a foreign number in national form with no phone word nor country: it
 #: id -> why rgpd does not do what the peer expects.
 NOT_FOLLOWED: dict[str, str] = {
     "presidio:iban/0031": "python-stdnum rejects it: Belgian BBAN check digits (mod 97) fail",
-    "presidio:credit_card/0001": "compact 16 digits followed by other numbers, no card word: "
-    + _NO_CUE,
     "presidio:credit_card/0007": "compact UATP number after 'contacter', no card word: " + _NO_CUE,
     "presidio:ip/0101": "five dotted numbers are a version or an OID, not an IPv4 address",
     **{
@@ -60,14 +58,10 @@ NOT_FOLLOWED: dict[str, str] = {
     "presidio:url/0015": _URL_QUOTES,
     "presidio:url/0016": _URL_QUOTES,
     "paperasse:fr_nir/0011": "the peer rejects hyphens; INSEE forms and users write them",
-    "dps:fr_siren/0008": _NO_CUE,
-    "dps:fr_siren/0009": _NO_CUE,
     "dps:fr_siren/0016": _DPS_SEP,
     "dps:fr_siren/0017": _DPS_SEP,
     "dps:fr_siren/0018": _NO_CUE,
     "dps:fr_siren/0019": _NO_CUE,
-    "dps:fr_siren/0020": _NO_CUE,
-    "dps:fr_siren/0021": _NO_CUE,
     "dps:fr_siren/0025": _SIREN_IN_SIRET,
     "dps:fr_siren/0026": _NO_CUE,
     "dps:fr_siren/0027": _SIREN_IN_SIRET,

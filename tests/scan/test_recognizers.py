@@ -182,7 +182,13 @@ def _bad(number: str) -> str:
     return number[:-1] + str((int(number[-1]) + 1) % 10)
 
 
+def _by3(number: str) -> str:
+    return " ".join(number[i : i + 3] for i in range(0, len(number), 3))
+
+
 VAT_KEY = _vat(SIREN)
+SIREN_2 = _siren("44230680")
+SIRET_2 = _siret(SIREN_2 + "0001")
 SIRET_G = f"{SIRET[:3]} {SIRET[3:6]} {SIRET[6:9]} {SIRET[9:]}"
 MC2 = _card("2221", 16)
 JCB = _card("3528", 16)
@@ -258,6 +264,13 @@ POSITIVES += [
     (PlateRecognizer, "FR_LICENSE_PLATE", f"véhicule AB{NBSP}123{NBSP}CD", [f"AB{NBSP}123{NBSP}CD"]),
     (EmailRecognizer, "EMAIL_ADDRESS", "Écrire à contact@xn--mairie-dsa.example.xn--p1ai.",
      ["contact@xn--mairie-dsa.example.xn--p1ai"]),
+    # checksum-valid numbers in a list vouch for each other (one chance in a hundred by luck)
+    (SirenRecognizer, "FR_SIREN", f"Les sociétés {SIREN} et {SIREN_2} ont répondu.", [SIREN, SIREN_2]),
+    (SirenRecognizer, "FR_SIREN", f"Attributaires : {_by3(SIREN)} ; {_by3(SIREN_2)}",
+     [_by3(SIREN), _by3(SIREN_2)]),
+    (SirenRecognizer, "FR_SIREN", f"{_by3(SIREN)} {_by3(SIREN_2)}", [_by3(SIREN), _by3(SIREN_2)]),
+    (SiretRecognizer, "FR_SIRET", f"Établissements {SIRET}, {SIRET_2}.", [SIRET, SIRET_2]),
+    (CreditCardRecognizer, "CREDIT_CARD", f"Opposition faite : {MC2} / {_by4(CARD)}", [MC2, _by4(CARD)]),
     # a verb of calling right before compact digits a country writes that way
     (PhoneRecognizer, "PHONE_NUMBER", "Pour l'Expo de Shanghai, contacter 13912345670 avant mai.", ["13912345670"]),
     (PhoneRecognizer, "PHONE_NUMBER", "Vous pouvez appeler le 2125550147 (bureau de New York).", ["2125550147"]),
@@ -293,6 +306,14 @@ NEGATIVES += [
     (IbanRecognizer, "IBAN : FR76 3000 6000 0112 3456 7890\n188."),
     (NirRecognizer, f"NIR {_spaced_nir(CORSICA_1980)}"),
     (EmailRecognizer, "Suivez contact@mairie sur le réseau interne."),
+    # a list vouches only when every member passes, on one line, and is no list of amounts
+    (SirenRecognizer, f"Les sociétés {SIREN} et {_bad(SIREN_2)} ont répondu."),
+    (SirenRecognizer, f"Montants : {_by3(SIREN)} et {_by3(SIREN_2)} euros."),
+    (SirenRecognizer, f"Crédits {_by3(SIREN)} € ; {_by3(SIREN_2)} €"),
+    (SirenRecognizer, f"Dossiers {SIREN}\n{SIREN_2}"),
+    (SirenRecognizer, f"Le dossier {SIREN} concerne le lot {SIREN_2}."),
+    (SiretRecognizer, f"Commandes {SIRET} et {_bad(SIRET_2)} livrées."),
+    (CreditCardRecognizer, f"Commandes {MC2} et {_bad(MAESTRO)} livrées."),
     # compact digits after a verb of calling: valid in no plan as written, or too short
     (PhoneRecognizer, "Pour l'Expo de Shanghai, contacter 12812345678 avant mai."),  # no such prefix
     (PhoneRecognizer, "Veuillez contacter 12345678 pour le dossier."),  # 012 34 56 78 in Belgium
