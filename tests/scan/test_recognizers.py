@@ -271,6 +271,12 @@ POSITIVES += [
     (SirenRecognizer, "FR_SIREN", f"{_by3(SIREN)} {_by3(SIREN_2)}", [_by3(SIREN), _by3(SIREN_2)]),
     (SiretRecognizer, "FR_SIRET", f"Établissements {SIRET}, {SIRET_2}.", [SIRET, SIRET_2]),
     (CreditCardRecognizer, "CREDIT_CARD", f"Opposition faite : {MC2} / {_by4(CARD)}", [MC2, _by4(CARD)]),
+    # a foreign number after France's international prefix "00", next to a phone word
+    (PhoneRecognizer, "PHONE_NUMBER", "Tél. : 00 44 20 7946 0123 (Londres)", ["00 44 20 7946 0123"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "joindre au 0049 30 12345678 ou au 00 1 212 555 0147",
+     ["0049 30 12345678", "00 1 212 555 0147"]),
+    # Monaco's national form ("0X" like France's) is no "00" international number
+    (PhoneRecognizer, "PHONE_NUMBER", "Pédiatre : Dr Morel – 06 94 79 12 34", ["06 94 79 12 34"]),
     # a verb of calling right before compact digits a country writes that way
     (PhoneRecognizer, "PHONE_NUMBER", "Pour l'Expo de Shanghai, contacter 13912345670 avant mai.", ["13912345670"]),
     (PhoneRecognizer, "PHONE_NUMBER", "Vous pouvez appeler le 2125550147 (bureau de New York).", ["2125550147"]),
@@ -314,6 +320,9 @@ NEGATIVES += [
     (SirenRecognizer, f"Le dossier {SIREN} concerne le lot {SIREN_2}."),
     (SiretRecognizer, f"Commandes {SIRET} et {_bad(SIRET_2)} livrées."),
     (CreditCardRecognizer, f"Commandes {MC2} et {_bad(MAESTRO)} livrées."),
+    # "00" + a foreign number without a phone word: a zero-padded reference as much as a phone
+    (PhoneRecognizer, "Dossier 0044 20 7946 0123 classé."),
+    (PhoneRecognizer, "Tél. : 00 99 12 34 56 78"),  # no country 99
     # compact digits after a verb of calling: valid in no plan as written, or too short
     (PhoneRecognizer, "Pour l'Expo de Shanghai, contacter 12812345678 avant mai."),  # no such prefix
     (PhoneRecognizer, "Veuillez contacter 12345678 pour le dossier."),  # 012 34 56 78 in Belgium

@@ -15,7 +15,9 @@ of counting two-digit groups ("01 02 03 04 05", a hex dump) is never a phone.
 Written the way people write them:
 - 08 numbers in their national form "0 801 23 45 67"; group separators of
   any Unicode space (U+00A0, U+202F…), dots or hyphens;
-- foreign numbers in international form ("+30 21 0 1234567", "+44 (20) 7123 4567");
+- foreign numbers in international form ("+30 21 0 1234567", "+44 (20) 7123 4567"),
+  and, next to a phone word, with France's international prefix "00"
+  ("Tél. : 00 44 20 7946 0123": zero-padded references look the same);
 - next to a phone word only (they look like dates, codes and amounts):
   the short national forms of New Caledonia, French Polynesia, Wallis and
   Futuna and Saint-Pierre-et-Miquelon ("20.12.34", "40 41 23 45", "043 01 23"),
@@ -63,9 +65,11 @@ _PHONE = re.compile(
     rf"|(?:(?<=\+)|(?<=0)0){_S}(?:262|269|590|594|596|508|681|687|689){_S}\d{{2,3}}(?:{_S}\d\d){{2,3}}"
     rf"|(?:(?<=\()0|(?<=0))[1-9]\)?(?:{_S}\d\d){{4}}"
     rf"|(?<=0){SEP}[1-9]\d\d(?:{_S}\d\d){{3}}"  # "0 801 23 45 67"
-    rf"|(?<=\+){_S}[1-9]\d{{0,2}}{_S}(?:\(0\){_S})?\(?\d{{1,4}}\)?(?:{_S}\d{{1,8}}){{1,4}}"
+    rf"|(?:(?<=\+)|(?<=0)0){_S}[1-9]\d{{0,2}}{_S}(?:\(0\){_S})?\(?\d{{1,4}}\)?(?:{_S}\d{{1,8}}){{1,4}}"
     rf"))(?![\w]|[{SPACES}.,\-/]?\d)"
 )
+#: Country codes of France and of its overseas departments and collectivities.
+_FRENCH_CODES = frozenset((33, 262, 269, 590, 594, 596, 508, 681, 687, 689))
 #: Phone words, matched in the folded text before the number (and a little after it).
 PHONE_WORDS = (
     r"(?:\bt[eé]l\b|\btel\.|telephon\w*|\bphone|portable|mobile|\bfixe\b|\bfax\b|joindre|joignable|"
@@ -231,7 +235,8 @@ class PhoneRecognizer(Recognizer):
             if counting(digits, digits != raw):
                 continue
             s, e = m.start(1), m.end(1)
-            if parse_phone(_plain(raw)) is None:
+            num = parse_phone(_plain(raw))
+            if num is None:
                 # not in the numbering plan; a strong cue still says it is a phone
                 if _french_shape(digits) and _STRONG.around(text, s, e):
                     out.append(Span("PHONE_NUMBER", s, e, 0.75))
@@ -240,6 +245,10 @@ class PhoneRecognizer(Recognizer):
                 score = SURE
             elif digits == raw and not _is_field_value(text, s, e):
                 score = WEAK  # bare digits: below the threshold without a cue
+            elif digits.startswith("00") and num.country_code not in _FRENCH_CODES:
+                # "00 44 20 7946 0123": France's international prefix before a foreign
+                # number; zero-padded references start the same way, so a phone word is needed
+                score = WEAK
             else:
                 score = VALID
             out.append(Span("PHONE_NUMBER", s, e, score))
