@@ -34,8 +34,12 @@ PHONE_REGIONS = ("FR", "RE", "GP", "GF", "MQ", "YT", "PM", "NC", "PF", "WF", "BL
 
 
 def parse_phone(raw: str) -> phonenumbers.PhoneNumber | None:
-    """The valid phone number ``raw`` denotes, trying France, then its overseas regions."""
-    value = raw.strip().replace("(0)", "")
+    """The valid phone number ``raw`` denotes, trying France, then its overseas regions.
+
+    Any Unicode space is a group separator ("06\u202f12\u202f34…", as word processors
+    write it): ``phonenumbers`` reads only some of them.
+    """
+    value = _SPACES.sub(" ", raw.strip()).replace("(0)", "")
     if value.startswith("00"):
         value = "+" + value[2:]
     regions = ("FR",) if value.startswith("+") else PHONE_REGIONS

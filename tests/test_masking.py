@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from stdnum import iban as std_iban
 from stdnum.fr import nir
 
-from rgpd.masking import mask, normalise
+from rgpd.masking import mask, normalise, parse_phone
 from rgpd.taxonomy import Entity
 
 NIR = "1850575123456" + nir.calc_check_digits("1850575123456")
@@ -145,3 +145,12 @@ def test_normalise_keeps_different_values_apart() -> None:
     assert normalise("IBAN_CODE", "FR7630006000011234567890189") == "FR7630006000011234567890189"
     assert std_iban.is_valid(normalise("IBAN_CODE", "FR76 3000 6000 0112 3456 7890 189"))
     assert normalise("PHONE_NUMBER", "06 12 34 56 78") == "+33612345678"
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u202f", "\u2009", "\u2007", "\u3000"])
+def test_parse_phone_reads_every_unicode_space(space: str) -> None:
+    # word processors put narrow no-break or thin spaces between the pairs;
+    # phonenumbers reads some of them only
+    written = space.join(["06", "12", "34", "56", "78"])
+    assert parse_phone(written) == parse_phone("06 12 34 56 78") is not None
+    assert parse_phone(space.join(["06", "12", "34", "56", "78", "9"])) is None

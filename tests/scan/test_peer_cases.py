@@ -43,8 +43,6 @@ _FOREIGN = "a foreign number in national form with no phone word nor country: it
 #: id -> why rgpd does not do what the peer expects.
 NOT_FOLLOWED: dict[str, str] = {
     "presidio:iban/0031": "python-stdnum rejects it: Belgian BBAN check digits (mod 97) fail",
-    "presidio:credit_card/0001": "compact 16 digits followed by other numbers, no card word: "
-    + _NO_CUE,
     "presidio:credit_card/0007": "compact UATP number after 'contacter', no card word: " + _NO_CUE,
     "presidio:ip/0101": "five dotted numbers are a version or an OID, not an IPv4 address",
     **{
@@ -54,21 +52,16 @@ NOT_FOLLOWED: dict[str, str] = {
     "presidio:ip/0123": _UNSPECIFIED,
     "presidio:ip/0124": _UNSPECIFIED,
     "presidio:ip/0131": _UNSPECIFIED,
-    "presidio:phone/0019": "compact digits valid somewhere abroad: too many codes are",
     "presidio:phone/0021": "glued to the previous word ('is415-…'); the peer finds it only "
     "at leniency 0",
     "presidio:phone/0023": "'91-415-…' with the phone word out of reach: " + _FOREIGN,
     "presidio:url/0015": _URL_QUOTES,
     "presidio:url/0016": _URL_QUOTES,
     "paperasse:fr_nir/0011": "the peer rejects hyphens; INSEE forms and users write them",
-    "dps:fr_siren/0008": _NO_CUE,
-    "dps:fr_siren/0009": _NO_CUE,
     "dps:fr_siren/0016": _DPS_SEP,
     "dps:fr_siren/0017": _DPS_SEP,
     "dps:fr_siren/0018": _NO_CUE,
     "dps:fr_siren/0019": _NO_CUE,
-    "dps:fr_siren/0020": _NO_CUE,
-    "dps:fr_siren/0021": _NO_CUE,
     "dps:fr_siren/0025": _SIREN_IN_SIRET,
     "dps:fr_siren/0026": _NO_CUE,
     "dps:fr_siren/0027": _SIREN_IN_SIRET,

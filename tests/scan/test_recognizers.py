@@ -161,7 +161,7 @@ NEGATIVES: list[tuple[type[Recognizer], str]] = [
 
 # ---- issue 10: identifiers written the way people write them
 
-NNBSP, NBSP, THIN = "\u202f", "\u00a0", "\u2009"
+NNBSP, NBSP, THIN, FIGURE = "\u202f", "\u00a0", "\u2009", "\u2007"
 
 
 def _vat(siren: str) -> str:
@@ -182,7 +182,13 @@ def _bad(number: str) -> str:
     return number[:-1] + str((int(number[-1]) + 1) % 10)
 
 
+def _by3(number: str) -> str:
+    return " ".join(number[i : i + 3] for i in range(0, len(number), 3))
+
+
 VAT_KEY = _vat(SIREN)
+SIREN_2 = _siren("44230680")
+SIRET_2 = _siret(SIREN_2 + "0001")
 SIRET_G = f"{SIRET[:3]} {SIRET[3:6]} {SIRET[6:9]} {SIRET[9:]}"
 MC2 = _card("2221", 16)
 JCB = _card("3528", 16)
@@ -258,6 +264,30 @@ POSITIVES += [
     (PlateRecognizer, "FR_LICENSE_PLATE", f"véhicule AB{NBSP}123{NBSP}CD", [f"AB{NBSP}123{NBSP}CD"]),
     (EmailRecognizer, "EMAIL_ADDRESS", "Écrire à contact@xn--mairie-dsa.example.xn--p1ai.",
      ["contact@xn--mairie-dsa.example.xn--p1ai"]),
+    # checksum-valid numbers in a list vouch for each other (one chance in a hundred by luck)
+    (SirenRecognizer, "FR_SIREN", f"Les sociétés {SIREN} et {SIREN_2} ont répondu.", [SIREN, SIREN_2]),
+    (SirenRecognizer, "FR_SIREN", f"Attributaires : {_by3(SIREN)} ; {_by3(SIREN_2)}",
+     [_by3(SIREN), _by3(SIREN_2)]),
+    (SirenRecognizer, "FR_SIREN", f"{_by3(SIREN)} {_by3(SIREN_2)}", [_by3(SIREN), _by3(SIREN_2)]),
+    (SiretRecognizer, "FR_SIRET", f"Établissements {SIRET}, {SIRET_2}.", [SIRET, SIRET_2]),
+    (CreditCardRecognizer, "CREDIT_CARD", f"Opposition faite : {MC2} / {_by4(CARD)}", [MC2, _by4(CARD)]),
+    # a foreign number after France's international prefix "00", next to a phone word
+    (PhoneRecognizer, "PHONE_NUMBER", "Tél. : 00 44 20 7946 0123 (Londres)", ["00 44 20 7946 0123"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "joindre au 0049 30 12345678 ou au 00 1 212 555 0147",
+     ["0049 30 12345678", "00 1 212 555 0147"]),
+    # Monaco's national form ("0X" like France's) is no "00" international number
+    (PhoneRecognizer, "PHONE_NUMBER", "Pédiatre : Dr Morel – 06 94 79 12 34", ["06 94 79 12 34"]),
+    # a verb of calling right before compact digits a country writes that way
+    (PhoneRecognizer, "PHONE_NUMBER", "Pour l'Expo de Shanghai, contacter 13912345670 avant mai.", ["13912345670"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "Vous pouvez appeler le 2125550147 (bureau de New York).", ["2125550147"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "Merci de le joindre au numéro 13912345670.", ["13912345670"]),
+    (PhoneRecognizer, "PHONE_NUMBER", "contactez le 04 05 12 34 56 demain", ["04 05 12 34 56"]),  # unlisted, strong cue
+    # every Unicode space, in a table's phone column and in a VAT number with no VAT word
+    *[(TabularRecognizer, "PHONE_NUMBER", f"Nom;Téléphone\nMartin;06{c}12{c}34{c}56{c}78\n",
+       [f"06{c}12{c}34{c}56{c}78"]) for c in (NBSP, NNBSP, THIN, FIGURE)],
+    *[(SirenRecognizer, "FR_SIREN", f"Le lot 2 est attribué à la société Exemple, FR{c}{VAT_KEY}{c}"
+       f"{SIREN[:3]}{c}{SIREN[3:6]}{c}{SIREN[6:]} (Brest).", [f"{SIREN[:3]}{c}{SIREN[3:6]}{c}{SIREN[6:]}"])
+      for c in (NNBSP, THIN, FIGURE)],
 ]  # fmt: skip
 
 NEGATIVES += [
@@ -282,6 +312,27 @@ NEGATIVES += [
     (IbanRecognizer, "IBAN : FR76 3000 6000 0112 3456 7890\n188."),
     (NirRecognizer, f"NIR {_spaced_nir(CORSICA_1980)}"),
     (EmailRecognizer, "Suivez contact@mairie sur le réseau interne."),
+    # a list vouches only when every member passes, on one line, and is no list of amounts
+    (SirenRecognizer, f"Les sociétés {SIREN} et {_bad(SIREN_2)} ont répondu."),
+    (SirenRecognizer, f"Montants : {_by3(SIREN)} et {_by3(SIREN_2)} euros."),
+    (SirenRecognizer, f"Crédits {_by3(SIREN)} € ; {_by3(SIREN_2)} €"),
+    (SirenRecognizer, f"Dossiers {SIREN}\n{SIREN_2}"),
+    (SirenRecognizer, f"Le dossier {SIREN} concerne le lot {SIREN_2}."),
+    (SiretRecognizer, f"Commandes {SIRET} et {_bad(SIRET_2)} livrées."),
+    (CreditCardRecognizer, f"Commandes {MC2} et {_bad(MAESTRO)} livrées."),
+    # "00" + a foreign number without a phone word: a zero-padded reference as much as a phone
+    (PhoneRecognizer, "Dossier 0044 20 7946 0123 classé."),
+    (PhoneRecognizer, "Tél. : 00 99 12 34 56 78"),  # no country 99
+    # compact digits after a verb of calling: valid in no plan as written, or too short
+    (PhoneRecognizer, "Pour l'Expo de Shanghai, contacter 12812345678 avant mai."),  # no such prefix
+    (PhoneRecognizer, "Veuillez contacter 12345678 pour le dossier."),  # 012 34 56 78 in Belgium
+    (PhoneRecognizer, "Veuillez rappeler 20240315 ou 2024031512."),  # a date, a reference
+    (PhoneRecognizer, "Dossier 13912345670 classé sans suite."),  # no verb of calling
+    # a trailing digit after a Unicode space makes the run longer than a phone, as after a space
+    *[(PhoneRecognizer, f"Tél. : 06 12 34 56 78{c}9") for c in (NBSP, NNBSP, THIN, FIGURE)],
+    *[(TabularRecognizer, f"Service;Téléphone\nCCAS;06{c}12{c}34{c}56{c}79{c}99\n") for c in (NNBSP, THIN)],
+    (SirenRecognizer, f"Le lot 2 est attribué à la société Exemple, FR{NNBSP}{(int(VAT_KEY) + 1) % 97:02d}"
+     f"{NNBSP}{SIREN[:3]}{NNBSP}{SIREN[3:6]}{NNBSP}{SIREN[6:]} (Brest)."),  # VAT key fails
 ]  # fmt: skip
 
 

@@ -29,6 +29,14 @@ def _urls(text: str) -> list[str]:
         ("Écrire via « ftp://depot.example.net/in/ ».", "ftp://depot.example.net/in/"),
         ("Voir le blog gaelle-rivoal.fr pour la suite.", "gaelle-rivoal.fr"),
         ("Portail : https://example.museum/", "https://example.museum/"),
+        # typographic quotes, as word processors write them, and an ellipsis end the address
+        ("Voir “https://example.org/u/gaelle”.", "https://example.org/u/gaelle"),
+        ("Le lien ‘https://example.org/a?b=1’ est mort.", "https://example.org/a?b=1"),
+        ("Adresse „https://example.de/impressum“ ici", "https://example.de/impressum"),
+        ("Site ‹gaelle-rivoal.fr/cv› fermé", "gaelle-rivoal.fr/cv"),
+        ("“gaelle-rivoal.fr/contact”", "gaelle-rivoal.fr/contact"),
+        ("voir https://example.org/liste…", "https://example.org/liste"),
+        ('"https://example.org/"', "https://example.org/"),
     ],
 )
 def test_addresses_of_sites(text: str, url: str) -> None:

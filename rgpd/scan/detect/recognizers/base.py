@@ -162,6 +162,48 @@ def digit_groups(
             i = nxt
 
 
+#: What stands between two numbers of one list, on one line: spaces, a comma,
+#: a semicolon, a slash or "et"/"ou"/"and"/"or" ("120027016 et 422260208").
+_LIST_GAP = re.compile(rf"[{SPACES}\t]*(?:[,;/&][{SPACES}\t]*)?(?:(?:et|ou|and|or)[{SPACES}\t]+)?")
+#: A currency or a unit after a number: the list is one of amounts.
+_AMOUNT_AFTER = re.compile(
+    rf"[{SPACES}]*(?:[€$£%]|(?i:k€|m€|eur|euros?|ht|ttc|francs?|chf|usd|kg|km|m2|m²|ha)\b)"
+)
+
+
+def support_lists(text: str, hits: list[Span]) -> list[Span]:
+    """Checksum-valid numbers written one after the other vouch for each other.
+
+    A bare 9-digit run passes Luhn one time in ten, so alone in prose it needs
+    a cue; two in a row that both pass ("120027016 et 422260208", "120 027 016
+    422 260 208") happen by chance one time in a hundred, the same odds as a
+    SIRET's SIREN | NIC split, which is reported. A list with a valid member
+    ("4012888888881881 4012-8888-8888-1881", a grouped card) lends it to the
+    bare ones beside it. So a ``WEAK`` hit in a list of hits of one type (only
+    spaces, a comma, a slash, "et"/"ou" between, on one line) is raised to
+    ``VALID``, unless a currency or a unit follows a member: a list of amounts.
+    """
+    if len(hits) < 2:
+        return hits
+    ordered = sorted(hits, key=lambda h: (h.start, h.end))
+    chains: list[list[Span]] = [[ordered[0]]]
+    for hit in ordered[1:]:
+        last = chains[-1][-1]
+        if last.end < hit.start and _LIST_GAP.fullmatch(text, last.end, hit.start):
+            chains[-1].append(hit)
+        else:
+            chains.append([hit])
+    out: list[Span] = []
+    for chain in chains:
+        if len(chain) < 2 or any(_AMOUNT_AFTER.match(text, h.end) for h in chain):
+            out.extend(chain)
+            continue
+        out.extend(
+            Span(h.entity_type, h.start, h.end, VALID) if h.score < VALID else h for h in chain
+        )
+    return out
+
+
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
 

@@ -8,7 +8,9 @@ Diners Club, Discover, JCB, UnionPay, Maestro, Mir and UATP.
 A bare 16-digit run in prose passes Luhn one time in ten, so a grouped form
 ("4970 1012 3456 7897", Amex 4-6-5, "4012-8888-8888-1881"), a card cue, or a
 text that is nothing but the number (a database cell) is needed. Several
-numbers in a row ("4012888888881881 4012-8888-8888-1881") are read one by one.
+numbers in a row ("4012888888881881 4012-8888-8888-1881") are read one by one,
+and vouch for each other (:func:`support_lists`): a bare number listed next to
+a grouped card is a card too.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from rgpd.scan.detect.recognizers.base import (
     Recognizer,
     digit_groups,
     luhn_ok,
+    support_lists,
     whole_value,
 )
 from rgpd.scan.detect.types import Span
@@ -89,4 +92,4 @@ class CreditCardRecognizer(Recognizer):
             else:
                 score = WEAK
             out.append(Span("CREDIT_CARD", s, e, score))
-        return out
+        return support_lists(text, out)

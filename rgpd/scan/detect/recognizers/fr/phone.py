@@ -15,7 +15,9 @@ of counting two-digit groups ("01 02 03 04 05", a hex dump) is never a phone.
 Written the way people write them:
 - 08 numbers in their national form "0 801 23 45 67"; group separators of
   any Unicode space (U+00A0, U+202F…), dots or hyphens;
-- foreign numbers in international form ("+30 21 0 1234567", "+44 (20) 7123 4567");
+- foreign numbers in international form ("+30 21 0 1234567", "+44 (20) 7123 4567"),
+  and, next to a phone word, with France's international prefix "00"
+  ("Tél. : 00 44 20 7946 0123": zero-padded references look the same);
 - next to a phone word only (they look like dates, codes and amounts):
   the short national forms of New Caledonia, French Polynesia, Wallis and
   Futuna and Saint-Pierre-et-Miquelon ("20.12.34", "40 41 23 45", "043 01 23"),
@@ -23,8 +25,12 @@ Written the way people write them:
   form "(415) 555-0132" is unmistakable and needs no phone word;
 - a French-looking number the numbering plan does not list ("+33 7 23 …",
   "04 05 …": typos, test data, numbers not yet opened) when a strong cue
-  stands right before it ("Tél. :", "portable", "joindre au"): what the
-  document says it is counts more than the plan.
+  stands right before it ("Tél. :", "portable", or a verb of calling:
+  "joindre au", "contacter le", "appelez au numéro"): what the document
+  says it is counts more than the plan;
+- compact digits after such a verb ("contacter 13812345678") when some
+  country writes its numbers exactly so (its national form, trunk prefix
+  included): compact digits alone parse somewhere in the world too often.
 """
 
 from __future__ import annotations
@@ -59,19 +65,24 @@ _PHONE = re.compile(
     rf"|(?:(?<=\+)|(?<=0)0){_S}(?:262|269|590|594|596|508|681|687|689){_S}\d{{2,3}}(?:{_S}\d\d){{2,3}}"
     rf"|(?:(?<=\()0|(?<=0))[1-9]\)?(?:{_S}\d\d){{4}}"
     rf"|(?<=0){SEP}[1-9]\d\d(?:{_S}\d\d){{3}}"  # "0 801 23 45 67"
-    rf"|(?<=\+){_S}[1-9]\d{{0,2}}{_S}(?:\(0\){_S})?\(?\d{{1,4}}\)?(?:{_S}\d{{1,8}}){{1,4}}"
-    r"))(?![\w]|[ .,\-/]?\d)"
+    rf"|(?:(?<=\+)|(?<=0)0){_S}[1-9]\d{{0,2}}{_S}(?:\(0\){_S})?\(?\d{{1,4}}\)?(?:{_S}\d{{1,8}}){{1,4}}"
+    rf"))(?![\w]|[{SPACES}.,\-/]?\d)"
 )
+#: Country codes of France and of its overseas departments and collectivities.
+_FRENCH_CODES = frozenset((33, 262, 269, 590, 594, 596, 508, 681, 687, 689))
 #: Phone words, matched in the folded text before the number (and a little after it).
 PHONE_WORDS = (
     r"(?:\bt[eé]l\b|\btel\.|telephon\w*|\bphone|portable|mobile|\bfixe\b|\bfax\b|joindre|joignable|"
     r"appele[rz]?|rappel\w*|contact|\bgsm\b|standard|\bport\b|\bsms\b|\btel\s*:|\bnumber\b)"
 )
 _CONTEXT = ContextCue(PHONE_WORDS, 50, 20)
-#: A phone word right before the number, nothing else between: "Tél. : ", "portable ", "joindre au ".
+#: A phone word right before the number, nothing else between: "Tél. : ", "portable ",
+#: or a verb of calling: "joindre au ", "contacter le ", "appelez au numéro ".
 _STRONG = ContextCue(
-    r"(?:\bt[eé]l\b\.?|telephone|portable|mobile|\bgsm\b|\bfax\b|(?:joindre|joignable|appeler|rappeler)"
-    r"(?: au| sur le)?|\bport\.?)\s*(?:[:.]\s*)?(?:\+?\s*)?$",
+    r"(?:\bt[eé]l\b\.?|telephone|portable|mobile|\bgsm\b|\bfax\b|\bport\.?"
+    r"|(?:\bjoindre|\bjoignable|\bjoignez|\bcontacte[rz]?|\b(?:re)?appele[rz]|\b(?:re)?appelle"
+    r"|\brappele[rz]|\brappelle)(?: au| le| sur le)?(?: (?:numero|no|n))?)"
+    r"\s*(?:[:.]\s*)?(?:\+?\s*)?$",
     30,
 )
 #: Digits and parentheses groups with one separator between them: a national number abroad.
@@ -176,6 +187,27 @@ def _local_valid(raw: str, regions: tuple[str, ...]) -> bool:
     return False
 
 
+def _national_form(digits: str, regions: tuple[str, ...]) -> bool:
+    """``digits`` is a valid number of one of ``regions`` written as that country writes it.
+
+    Compact digits parse in many plans once the parser drops or adds a trunk
+    prefix: "59020123" is Belgium's 059 02 01 23. Only a number whose national
+    form has exactly these digits ("13812345678" in China, "4155550132" in the
+    United States) is one a person would write.
+    """
+    for region in regions:
+        try:
+            num = phonenumbers.parse(digits, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number(num):
+            continue
+        national = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.NATIONAL)
+        if "".join(c for c in national if c.isdigit()) == digits:
+            return True
+    return False
+
+
 def _french_shape(digits: str) -> bool:
     """Ten digits "0X…" or "33" + nine, X not 0: a French number by its shape alone."""
     if digits.startswith("0033"):
@@ -203,7 +235,8 @@ class PhoneRecognizer(Recognizer):
             if counting(digits, digits != raw):
                 continue
             s, e = m.start(1), m.end(1)
-            if parse_phone(_plain(raw)) is None:
+            num = parse_phone(_plain(raw))
+            if num is None:
                 # not in the numbering plan; a strong cue still says it is a phone
                 if _french_shape(digits) and _STRONG.around(text, s, e):
                     out.append(Span("PHONE_NUMBER", s, e, 0.75))
@@ -212,6 +245,10 @@ class PhoneRecognizer(Recognizer):
                 score = SURE
             elif digits == raw and not _is_field_value(text, s, e):
                 score = WEAK  # bare digits: below the threshold without a cue
+            elif digits.startswith("00") and num.country_code not in _FRENCH_CODES:
+                # "00 44 20 7946 0123": France's international prefix before a foreign
+                # number; zero-padded references start the same way, so a phone word is needed
+                score = WEAK
             else:
                 score = VALID
             out.append(Span("PHONE_NUMBER", s, e, score))
@@ -228,7 +265,17 @@ class PhoneRecognizer(Recognizer):
                     out.append(Span("PHONE_NUMBER", s, e, SURE))
                 continue
             if raw.isdigit():
-                continue  # compact digits are valid somewhere in the world too often
+                # compact digits are valid somewhere in the world too often; a verb of
+                # calling right before ("contacter 13812345678") says it is a number to
+                # dial, if it is one some country writes that way (its national form)
+                if (
+                    9 <= len(raw) <= 15
+                    and _STRONG.around(text, s, e)
+                    and not any(a < e and s < b for a, b in taken)
+                    and _national_form(raw, LOCAL_REGIONS)
+                ):
+                    out.append(Span("PHONE_NUMBER", s, e, VALID))
+                continue
             while t < len(taken) and taken[t][1] <= s:
                 t += 1
             if t < len(taken) and taken[t][0] < e:

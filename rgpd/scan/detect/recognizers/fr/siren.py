@@ -2,7 +2,9 @@
 
 A random 9-digit number passes Luhn one time in ten, so a SIREN is reported
 only next to a cue ("SIREN", "RCS", "n° d'entreprise", "TVA"...), or when it
-is the whole text (a database cell). A sole trader's SIREN identifies a person.
+is the whole text (a database cell), or in a list of numbers that pass the
+check too ("120027016 et 422260208": :func:`support_lists`). A sole trader's
+SIREN identifies a person.
 
 Written the way people write it: any grouping and separator ("752 932 715",
 "752-932-715", "217601 145", narrow no-break spaces), and followed by another
@@ -32,6 +34,7 @@ from rgpd.scan.detect.recognizers.base import (
     luhn_ok,
     near_digits,
     strip_separators,
+    support_lists,
     whole_value,
 )
 from rgpd.scan.detect.types import Span
@@ -49,7 +52,7 @@ _VAT = re.compile(
 )
 #: Worth scanning for a VAT number: an "FR" prefix before digits, or a VAT word.
 _VAT_HINT = re.compile(
-    r"[Ff][Rr][ \-.]?[0-9A-Z]{2}[ \-.]?[0-9]|TVA|tva|VAT|[Ii]ntra.?communautaire"
+    rf"[Ff][Rr]{SEP}?[0-9A-Z]{{2}}{SEP}?[0-9]|TVA|tva|VAT|[Ii]ntra.?communautaire"
 )
 CUE = (
     r"\b(?:siren|rcs|r\.c\.s|n\W*d.entreprise|numero d.identification|immatricul\w*|siege social"
@@ -67,7 +70,7 @@ class SirenRecognizer(Recognizer):
         for s, e, _digits in digit_groups(text, (9,), _valid, 2, 4):
             out.append(Span("FR_SIREN", s, e, self._score(text, s, e)))
         if len(text) > 40 and not _VAT_HINT.search(text):
-            return out  # no VAT number in this text: skip the costly scan
+            return support_lists(text, out)  # no VAT number in this text: skip the costly scan
         for m in near_digits(_VAT, text, 4, 4, min_len=2):
             if not _tva.is_valid(m.group(2) + strip_separators(m.group(3))):
                 continue
@@ -85,7 +88,7 @@ class SirenRecognizer(Recognizer):
             key = (span.start, span.end)
             if key not in best or span.score > best[key].score:
                 best[key] = span
-        return list(best.values())
+        return support_lists(text, list(best.values()))
 
     @staticmethod
     def _score(text: str, s: int, e: int) -> float:

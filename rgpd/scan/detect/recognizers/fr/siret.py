@@ -2,7 +2,8 @@
 
 Reported when a cue is near, when the number keeps the SIREN | NIC split
 people write ("120 027 016 00563", "752-932-715-00010", "7 7821 0526 00019"),
-or when it is the whole text (a database cell); a bare 14-digit run in prose
+or when it is the whole text (a database cell), or in a list of numbers that
+pass the check too (:func:`support_lists`); a bare 14-digit run in prose
 passing Luhn (one in ten do) is not enough. Any grouping and separator is
 read, and a following number or postal code does not hide it
 ("SIRET : 120 027 016 00563 75014 Paris").
@@ -20,6 +21,7 @@ from rgpd.scan.detect.recognizers.base import (
     Recognizer,
     digit_groups,
     luhn_ok,
+    support_lists,
     whole_value,
 )
 from rgpd.scan.detect.types import Span
@@ -67,4 +69,4 @@ class SiretRecognizer(Recognizer):
             else:
                 score = WEAK
             out.append(Span("FR_SIRET", s, e, score))
-        return out
+        return support_lists(text, out)

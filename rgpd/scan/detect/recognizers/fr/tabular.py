@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 
 from rgpd.masking import parse_phone
-from rgpd.scan.detect.recognizers.base import Recognizer
+from rgpd.scan.detect.recognizers.base import SPACES, Recognizer
 from rgpd.scan.detect.recognizers.fr.dates import DATE, parse_date
 from rgpd.scan.detect.text import fold
 from rgpd.scan.detect.types import Span
@@ -47,7 +47,7 @@ _PLACE = re.compile(
     r"(?:lieu|ville|commune|pays|departement|dept) (?:de |d )?(?:naissance|residence|domicile)|"
     r"place of (?:birth|residence)|birthplace|ville domicile|commune (?:de )?residence)$"
 )
-_PHONE_CELL = re.compile(r"[+(]?\d[\d .\-()\u00a0]{7,20}")
+_PHONE_CELL = re.compile(rf"[+(]?\d[\d{SPACES}.\-()]{{7,20}}")
 _ADDRESS_NOT = re.compile(r"\b(?:mail|e ?mail|electronique|ip|courriel|web|site|mac)\b")
 
 
@@ -57,9 +57,9 @@ def _cells(line: str, delim: str) -> list[tuple[int, int]]:
     pos = 0
     for part in line.split(delim):
         s, e = pos, pos + len(part)
-        while s < e and line[s] in " \"'\u00a0":
+        while s < e and (line[s] in "\"'" or line[s].isspace()):
             s += 1
-        while e > s and line[e - 1] in " \"'\r\u00a0":
+        while e > s and (line[e - 1] in "\"'" or line[e - 1].isspace()):
             e -= 1
         out.append((s, e))
         pos += len(part) + 1

@@ -15,7 +15,8 @@ What counts:
   top-level label is a common one (generic or a country code of Europe and
   beyond): "rapport.pdf", "script.py" or "v1.2" are file names and numbers.
 
-Quotes, brackets and a final full stop are not part of the address. An
+Quotes (straight, French or typographic: « », “ ”, ‘ ’, ‹ ›), brackets, an
+ellipsis and a final full stop are not part of the address. An
 address inside an e-mail ("@exemple.fr") is the e-mail's, never a URL.
 Offline: no public suffix list is downloaded (Presidio's URL recognizer
 calls tldextract, which may).
@@ -29,7 +30,9 @@ from rgpd.scan.detect.recognizers.base import SURE, Recognizer
 from rgpd.scan.detect.types import Span
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
-_PATH = r"(?:[/?#][^\s<>\"'«»(){}\[\]]*)?"
+# typographic quotes (what word processors put around an address) and an ellipsis
+# end the address: real URLs percent-encode them
+_PATH = r"(?:[/?#][^\s<>\"'«»“”„‘’‚‹›`…(){}\[\]]*)?"
 _SCHEMED = re.compile(
     rf"(?<![\w@.\-/])(?:(?:https?|ftp)://(?:{_LABEL}\.)*{_LABEL}\.[A-Za-z]{{2,24}}"
     rf"|www\.(?:{_LABEL}\.)+[A-Za-z]{{2,24}})(?::\d{{1,5}})?{_PATH}",
@@ -46,7 +49,7 @@ _BARE = re.compile(
     rf"(?<![\w@.\-/:])(?:{_LABEL}\.)+(?:{_BARE_TLDS})(?![\w@\-]|\.[A-Za-z0-9]){_PATH}",
     re.IGNORECASE,
 )
-_TRAILING = ".,;:!?)]}»\"'"
+_TRAILING = ".,;:!?)]}»\"'“”‘’›`…"
 # where a bare domain may end: the engine skips fast to a dot, then the domain is
 # matched from the start of its host (found by walking back over host characters)
 _BARE_END = re.compile(rf"\.(?:{_BARE_TLDS})(?![\w@\-]|\.[A-Za-z0-9])", re.IGNORECASE)
