@@ -58,3 +58,50 @@ def test_the_model_tokenizes_as_with_the_original_regex() -> None:
         assert [t.text for t in nlp.tokenizer(TEXT)] == fast_tokens
     finally:
         nlp.tokenizer.token_match = re.compile(factored(ORIGINAL) or ORIGINAL).match
+
+
+PROSE = (
+    "Mme Odile Ferrand-Vasseur, née le 3 mars 1961 à Quimper, a écrit au maire de "
+    "Villeneuve-sur-Lot au sujet de son fils Théo. M. Baptiste N'Diaye, agent du CCAS, "
+    "lui a répondu depuis Toulouse ; la Caisse d'allocations familiales de la Gironde "
+    "et l'association Les Amis du Vieux Moulin sont en copie. Réunion à Bordeaux lundi."
+)
+
+
+def _analysed(nlp: Any) -> list[Any]:
+    out: list[Any] = []
+    for doc in nlp.pipe([PROSE, TEXT, PROSE.upper(), "Jeanne", ""]):
+        out.append([(e.start_char, e.end_char, e.label_) for e in doc.ents])
+        out.append([(t.text, t.norm_, t.shape_, t.prefix_, t.suffix_, t.is_stop) for t in doc])
+    return out
+
+
+def test_the_model_loaded_without_strings_or_plugins_finds_the_same_entities() -> None:
+    """``load_spacy`` skips the vocabulary's string table and the plug-ins' factories
+    (1.5 s of each load, issue 11): the pipeline's answers must not change."""
+    import spacy
+
+    from rgpd.scan.detect import engine
+
+    nlp: Any = engine.load_spacy()
+    assert len(nlp.vocab.strings) < 10_000  # the 713,000 strings were not loaded
+    with fast_token_match():
+        whole: Any = spacy.load(engine.MODEL, exclude=list(engine._NOT_NER))
+    assert len(whole.vocab.strings) > 100_000
+    assert _analysed(nlp) == _analysed(whole)
+    assert any(e for e in _analysed(nlp)[0])  # the prose has entities to compare
+
+
+def test_loading_the_model_does_not_import_presidio() -> None:
+    """Presidio's spaCy plug-in is not imported with the model (standard depth)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from rgpd.scan.detect.engine import load_spacy\n"
+        "load_spacy()\n"
+        "print('presidio_analyzer' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

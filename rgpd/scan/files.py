@@ -1504,7 +1504,18 @@ def _default_executor(workers: int, depth: str = "quick") -> Any:
 def _warm(depth: str) -> None:
     """Load what a worker needs at ``depth`` (the detector and its spaCy model)."""
     from rgpd.scan.detect.engine import load_spacy, model_for
+    from rgpd.scan.extract import preload
 
     det = _detector(depth)
     load_spacy(model_for(det.languages[0]))
-    det.detect("Warm-up.")  # deep: builds the Presidio analyser too
+    # deep: builds the Presidio analyser too. The text's values (invented) take the
+    # recognizers' lazy paths (phone metadata, CLDR dates), which each worker would
+    # otherwise load again on its first files.
+    det.detect(_WARM_TEXT)
+    preload()
+
+
+_WARM_TEXT = (
+    "Courrier du 4 mai 2021 à Mme Lucie Ravenel, née le 02/11/1957 à Pau, "
+    "tél. 05 59 00 00 00 ou +33 6 00 00 00 00, lucie.ravenel@example.org."
+)

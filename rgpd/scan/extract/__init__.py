@@ -12,6 +12,34 @@ from rgpd.scan.extract.model import Chunk, ExtractLimits, Format, OnError, Reaso
 from rgpd.scan.extract.sniff import sniff_format
 from rgpd.scan.extract.text import detect_encoding
 
+#: The readers' libraries, imported where a format is first met. A scan's pool imports
+#: them before it forks (:func:`preload`), so that each worker does not import them
+#: again on its first files (~0.4 s of CPU per worker, issue 11).
+_READERS = (
+    "rgpd.scan.extract.pdf",
+    "rgpd.scan.extract.legacy",
+    "rgpd.scan.extract.mail",
+    "pypdf",
+    "pypdf.errors",
+    "extract_msg",
+    "olefile",
+    "striprtf.striprtf",
+    "charset_normalizer",
+    "xlrd",
+)
+
+
+def preload() -> None:
+    """Import every installed reader now (an optional one missing is skipped)."""
+    import importlib
+
+    for name in _READERS:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+
+
 __all__ = [
     "Chunk",
     "ExtractLimits",
@@ -22,5 +50,6 @@ __all__ = [
     "display_name",
     "extract",
     "extract_bytes",
+    "preload",
     "sniff_format",
 ]
