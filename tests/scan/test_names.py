@@ -319,3 +319,21 @@ def test_the_word_form_hash_is_spacys(word: str) -> None:
     from spacy.strings import hash_string  # type: ignore[attr-defined]
 
     assert _spacy_hash(word) == hash_string(word)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Kerhervé, fils d'un marin, a repris le bateau.", "Kerhervé"),
+        ("Elle a écrit à Vasseur, fille du notaire.", "Vasseur"),
+        ("Larchevêque, épouse Tanguy, demeurant à Morlaix.", "Larchevêque"),
+        ("Acte concernant Poulmarc'h, veuve Le Bihan.", "Poulmarc'h"),
+    ],
+)
+def test_a_kinship_in_apposition_marks_a_name(text: str, name: str) -> None:
+    assert name in _names(text)
+
+
+def test_a_place_with_a_figurative_kinship_stays_a_place() -> None:
+    assert _names("Brest, ville de marins, accueille la fête.") == set()
+    assert _names("Paris, fille de la Seine, brille.") == set()

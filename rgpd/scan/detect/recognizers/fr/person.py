@@ -826,9 +826,10 @@ class PersonRecognizer(Recognizer):
             return
         if len(piece) == 1 and piece[0].initial:
             return
-        if _AGE_AFTER.match(text, end) and not (
+        if (_AGE_AFTER.match(text, end) or _KIN_AFTER.match(text, end)) and not (
             len(piece) == 1 and (piece[0].info.common or piece[0].info.acronym)
-        ):  # "Kervella, 25 ans, a signé", "Jeanne Morel (82 ans)": an age is a person's
+        ):  # "Kervella, 25 ans, a signé", "Jeanne Morel (82 ans)": an age is a person's;
+            # "Morel, fils d'un médecin", "Kervella, épouse Le Goff": so is a kinship
             sure.append(Span("PERSON", start, end, 0.85))
             return
         if len(piece) == 1 and not piece[0].info.first and not piece[0].upper:
@@ -902,6 +903,14 @@ class PersonRecognizer(Recognizer):
 _AGE_AFTER = re.compile(
     r"[ \u00a0]*[,(][ \u00a0]*(?:[âa]g[ée]e?s?[ \u00a0]+de[ \u00a0]+)?\d{1,3}[ \u00a0]*ans\b"
     r"(?![ \u00a0]*(?:apr[èe]s|plus|d['’]|de\b|auparavant|avant|durant|pendant|depuis|en arri[èe]re))"
+)
+
+
+# a kinship in apposition right after the words: "X, fils de", "X, épouse Y", "X, veuve Z"
+_KIN_AFTER = re.compile(
+    r"[ \u00a0]*,[ \u00a0]*(?:(?:fils|fille|fr[èe]re|s(?:œ|oe)ur|neveu|ni[èe]ce|cousine?|"
+    r"petit-fils|petite-fille|p[èe]re|m[èe]re|veuve?|[ée]poux|[ée]pouse|concubine?)"
+    r"[ \u00a0]+(?:de|du|des|d['’])|(?:[ée]pouse|[ée]poux|veuve?)[ \u00a0]+[A-ZÀ-Þ])"
 )
 
 
