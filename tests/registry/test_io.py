@@ -68,7 +68,9 @@ cell_text = (
         max_size=12,
     )
     .map(str.strip)
-    .filter(lambda s: bool(s) and not s.startswith("'"))
+    # a leading quote is the spreadsheet's text marker; a leading ► is the CNIL template's
+    # mark of its own guidance, skipped on import (docs/register-import.md)
+    .filter(lambda s: bool(s) and not s.startswith(("'", "►")))
 )
 slugs = st.from_regex(SLUG_RE, fullmatch=True).filter(lambda s: len(s) <= 30)
 category_keys = st.sampled_from(sorted(CATEGORIES))
