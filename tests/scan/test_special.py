@@ -134,3 +134,25 @@ def test_a_persons_own_membership_of_a_group_is_reported(
 def test_a_date_before_a_plural_term_is_no_head_count(standard: Detector) -> None:
     text = "Nom : ROUX\tAgent\t06/10/2004\theures de délégation : 10 h/mois"
     assert "TRADE_UNION" in [c for c, _v in _special(standard, text)]
+
+
+def test_latin1_start_scan_finds_what_the_full_scan_finds() -> None:
+    """The cheap scan (no letters beyond U+00FF) and the full one agree, such letters or not."""
+    from rgpd.scan.detect.recognizers.special.recognizer import (
+        SpecialCategoryRecognizer,
+        _start_scan,
+    )
+
+    cheap = SpecialCategoryRecognizer()
+    full = SpecialCategoryRecognizer()
+    full._starts = _start_scan(full._prefixes, latin1=False)
+    full._wide = None  # always the full scan
+    texts = [
+        "L'agent est diabétique et suivi en psychiatrie depuis 2019.",
+        "Dossier de M. Dvořák : séropositif, traitement en cours.",
+        "Ūne note, puis ăsthme sévère et condamnation pénale ancienne.",
+        "Il est adhérent du syndicat; sa religion n'est pas indiquée.",
+    ]
+    for text in texts:
+        assert cheap.find(text) == full.find(text)
+    assert cheap._starts_wide is not None  # a text above had such a letter

@@ -41,10 +41,15 @@ def fold(text: str) -> str:
 
 
 @cache
+def fold_chars(ch: str) -> tuple[str, ...]:
+    """Every character that :func:`fold` turns into ``ch`` (``ch`` included), sorted."""
+    return tuple(sorted({ch} | {chr(code) for code, to in _FOLD.items() if to == ch}))
+
+
+@cache
 def fold_class(ch: str) -> str:
     """The body of a character class matching every character that :func:`fold` turns into ``ch``."""
-    same = {ch} | {chr(code) for code, to in _FOLD.items() if to == ch}
-    return "".join(re.escape(c) for c in sorted(same))
+    return "".join(re.escape(c) for c in fold_chars(ch))
 
 
 def strip_accents(text: str) -> str:

