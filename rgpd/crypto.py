@@ -24,6 +24,7 @@ import hmac
 import json
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -52,17 +53,18 @@ def _b64d(s: str) -> bytes:
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
 
-#: Key ids sealed under by the unit of work in progress (see :func:`seal_log`).
+#: Tokens sealed by the unit of work in progress (see :func:`seal_log`).
 _SEAL_LOG: ContextVar[set[str] | None] = ContextVar("rgpd_seal_log", default=None)
 
 
 @contextmanager
 def seal_log() -> Iterator[set[str]]:
-    """Collect the key ids every seal made inside the block uses.
+    """Collect the tokens every seal made inside the block returns (each names its key id).
 
     A unit of work (:meth:`rgpd.storage.db.Database.session`) opens one, so that at
     commit it knows whether it stores a value sealed under a key that a concurrent
-    ``keys rotate --retire-old`` has just retired (:func:`rgpd.keys.reseal_retired`).
+    ``keys rotate --retire-old`` has just retired (:func:`rgpd.keys.reseal_retired`),
+    and which rows are its own: the tokens, random per seal, name them exactly.
     A context variable, not a ring attribute: the intake server seals in many
     threads at once, and each unit of work must see only its own seals.
     """
@@ -101,6 +103,9 @@ class KeyRing:
     #: Keys retired since this ring was loaded: never seal, only open what this
     #: process sealed under them before it saw the retirement, to reseal it.
     _former: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    #: ``refresh`` swaps keys and active key under it, ``seal`` reads the pair under it:
+    #: a thread never seals under one key and labels the token with another.
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     # -- key file -----------------------------------------------------------
     @classmethod
@@ -208,9 +213,10 @@ class KeyRing:
                     old=self.fingerprint(),
                 )
             )
-        self._former.update({k: v for k, v in self.keys.items() if k not in fresh.keys})
-        self.keys, self.active, self.created = fresh.keys, fresh.active, fresh.created
-        self.install, self._stamp = fresh.install or self.install, fresh._stamp
+        with self._lock:
+            self._former.update({k: v for k, v in self.keys.items() if k not in fresh.keys})
+            self.keys, self.active, self.created = fresh.keys, fresh.active, fresh.created
+            self.install, self._stamp = fresh.install or self.install, fresh._stamp
         return True
 
     def fingerprint(self) -> str:
@@ -246,12 +252,15 @@ class KeyRing:
         data = plaintext.encode("utf-8") if isinstance(plaintext, str) else plaintext
         self.refresh()
         nonce = secrets.token_bytes(12)
-        aad = f"{FORMAT_VERSION}${self.active}${context}".encode()
-        ct = AESGCM(self.keys[self.active]).encrypt(nonce, data, aad)
+        with self._lock:  # one read of the pair: another thread may refresh meanwhile
+            kid, key = self.active, self.keys[self.active]
+        aad = f"{FORMAT_VERSION}${kid}${context}".encode()
+        ct = AESGCM(key).encrypt(nonce, data, aad)
+        token = f"{FORMAT_VERSION}${kid}${_b64e(nonce + ct)}"
         log = _SEAL_LOG.get()
         if log is not None:
-            log.add(self.active)
-        return f"{FORMAT_VERSION}${self.active}${_b64e(nonce + ct)}"
+            log.add(token)
+        return token
 
     def open(self, token: str, context: str = "") -> bytes:
         return self._open(token, context, former=False)

@@ -204,19 +204,24 @@ def reseal_retired(s: Session, ring: KeyRing) -> int:
     (:meth:`rgpd.crypto.KeyRing.reseal`). Costs one ``stat`` when no rotation is
     under way; the locked read and the search run only while one is.
     """
-    kids = set(s.info.get(SEALED_KIDS) or ())
+    tokens = set(s.info.get(SEALED_KIDS) or ())
     ring.refresh()
+    kids = {KeyRing.key_id_of(tok) for tok in tokens}
     if not kids - {ring.active}:
         return 0  # every seal used the key that is still active: nothing was retired
     stale = kids & retired_keys(s, lock=True)
     if not stale:
         return 0
+    # only this unit's own rows, named by the exact tokens it sealed: on MariaDB a
+    # plain read sees the transaction's snapshot, where other processes' rows may
+    # still show a value the rotation (or an erasure) has since replaced
+    own = sorted(tok for tok in tokens if KeyRing.key_id_of(tok) in stale)
     md = MetaData()
     n = 0
     for col in sealed_columns():
         t = Table(col.table, md, autoload_with=s.connection())
-        for kid in sorted(stale):
-            mine = t.c[col.column].startswith(f"v1${kid}$", autoescape=True)
+        for i in range(0, len(own), 500):
+            mine = t.c[col.column].in_(own[i : i + 500])
             n += _reseal_rows(s, ring, t, col, mine, lock=False)
     return n
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import Connection, MetaData, Table, delete, func, select
+import pytest
+from sqlalchemy import Connection, MetaData, Table, delete, func, select, update
 
 from rgpd import audit, keys
 from rgpd.crypto import KeyRing
@@ -179,6 +180,41 @@ def test_a_value_sealed_before_a_retirement_and_stored_after_it_is_resealed(
         assert admin.keys.open_text(payloads[late_ref], service.payload_context(late_ref))
         with admin.db.session(readonly=True) as s:
             assert keys.retired_keys(s) == {old_key}
+    finally:
+        admin.db.dispose()
+
+
+@pytest.mark.parametrize("shared_ws", ["postgresql", "mariadb"], indirect=True)
+def test_the_guard_reseals_only_its_own_rows_never_a_stale_snapshot(shared_ws: Workspace) -> None:
+    """Review of issue 13: on MariaDB a plain read sees the transaction's snapshot.
+
+    The unit of work read first (its snapshot shows every row under the old key),
+    the rotation then ran, and another process changed a row. The guard must reseal
+    the unit's own row only, not write back its stale copy of the other one. (SQLite
+    cannot interleave so: the reading unit already holds the write lock.)
+    """
+    r = service.submit(
+        shared_ws, ORG, _sub(shared_ws, "avant@example.org"), channel=Channel.COUNTER
+    )
+    ref = r.record.reference
+    admin = open_workspace(shared_ws.settings, actor="admin")
+    late_ref = service.new_reference(2026)
+    try:
+        with shared_ws.db.session() as s:
+            org_id = s.execute(select(RequestRow.org_id)).scalar_one()  # snapshot taken
+            late = shared_ws.keys.seal('{"late": true}', service.payload_context(late_ref))
+            keys.rotate(admin, retire_old=True)
+            changed = admin.keys.seal('{"changed": true}', service.payload_context(ref))
+            with admin.db.session() as a:  # another process updates the old row
+                a.execute(
+                    update(RequestRow).where(RequestRow.reference == ref).values(payload=changed)
+                )
+            _insert_request_like(s.connection(), ref, late_ref, late, org_id)
+        with admin.db.session(readonly=True) as s:
+            payloads = dict(s.execute(select(RequestRow.reference, RequestRow.payload)).all())
+        assert payloads[ref] == changed
+        ctx = service.payload_context(late_ref)
+        assert admin.keys.open_text(payloads[late_ref], ctx) == '{"late": true}'
     finally:
         admin.db.dispose()
 

@@ -94,7 +94,41 @@ def test_seal_log_collects_the_key_ids_of_its_own_block_only() -> None:
         with seal_log() as inner:
             ring.add_key()
             ring.seal("b", "c")
-        assert inner == {ring.active} and ring.active not in outer and len(outer) == 1
+        assert {KeyRing.key_id_of(tok) for tok in inner} == {ring.active}
+        assert len(outer) == 1 and not outer & inner
+
+
+def test_a_seal_never_labels_its_token_with_a_key_another_thread_just_made_active(
+    tmp_path: Path,
+) -> None:
+    """Review of issue 13: ``seal`` read the active key several times; a ``refresh`` in
+    another thread in between gave a token named after one key, sealed under another."""
+    import threading
+
+    path = tmp_path / "keys.json"
+    ring = KeyRing.generate()
+    ring.save(path)
+    admin = KeyRing.load(path)
+    stop = threading.Event()
+
+    def rotate() -> None:
+        while not stop.is_set():
+            admin.add_key()
+            admin.save(path)
+            ring.refresh()
+
+    t = threading.Thread(target=rotate)
+    t.start()
+    try:
+        with seal_log() as log:
+            for i in range(400):
+                ring.seal(f"valeur {i}", "c")
+    finally:
+        stop.set()
+        t.join()
+    assert len(log) == 400
+    for tok in log:  # every token opens under the key it names
+        assert ring.open_text(tok, "c").startswith("valeur")
 
 
 def test_blind_index_is_deterministic_and_keyed() -> None:

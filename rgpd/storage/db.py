@@ -43,7 +43,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Engine option marking a read-only unit of work (deferred BEGIN on SQLite).
 READONLY_OPTION = "rgpd_readonly"
-#: ``Session.info`` key: the key ids the unit of work sealed under (:func:`rgpd.crypto.seal_log`).
+#: ``Session.info`` key: the tokens the unit of work sealed (:func:`rgpd.crypto.seal_log`).
 SEALED_KIDS = "rgpd_sealed_kids"
 
 T = TypeVar("T")
