@@ -129,13 +129,17 @@ def _cache_dir() -> Path:
 
 def _cache_key(lookups: Path) -> bytes:
     """What the cached set depends on: the model's file (path, size, mtime) and rgpd's version."""
-    from rgpd import __version__
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:  # the installed distribution's version (the detection core imports no rgpd top level)
+        rgpd_version = version("rgpd")
+    except PackageNotFoundError:
+        rgpd_version = "0"
     st = lookups.stat()
     meta = lookups.parents[2] / "meta.json"
     model = meta.read_bytes() if meta.is_file() else b""
     parts = [_CACHE_FORMAT, str(lookups).encode(), f"{st.st_size}:{st.st_mtime_ns}".encode()]
-    parts += [hashlib.sha256(model).digest(), __version__.encode()]
+    parts += [hashlib.sha256(model).digest(), rgpd_version.encode()]
     return hashlib.sha256(b"\0".join(parts)).digest()
 
 
