@@ -6,6 +6,7 @@ state, so one workspace serves many organisations.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -52,13 +53,11 @@ class Workspace:
             if path.exists():
                 ring.save(path)
         self._keys, self._bound = ring, True
-        self.db.listen_writes(self._reseal_guard)
+        # before each commit that sealed: nothing stored under a key retired meanwhile. The
+        # hook holds the ring, not the workspace: a database -> hook -> workspace -> database
+        # cycle kept dropped workspaces' connection pools open until the cycle collector ran
+        self.db.listen_writes(functools.partial(reseal_retired, ring=ring))
         return ring
-
-    def _reseal_guard(self, s: Session) -> None:
-        """Before each commit that sealed: nothing stored under a key retired meanwhile."""
-        if self._keys is not None:
-            reseal_retired(s, self._keys)
 
     def _load_ring(self, path: Path) -> KeyRing:
         if path.exists():

@@ -185,25 +185,20 @@ class Database:
             expire_on_commit=False,
             future=True,
         )
-        self._write_hooks: list[Callable[[Session], None]] = []
-        event.listen(self._factory, "before_commit", self._before_commit)
+        self._write_hooks: list[Callable[[Session], object]] = []
+        # a function over the hook list, not a bound method: the session factory must not
+        # hold the Database (a cycle would keep a dropped Database's pool open until the
+        # cycle collector ran)
+        event.listen(self._factory, "before_commit", _run_write_hooks(self._write_hooks))
 
-    def listen_writes(self, hook: Callable[[Session], None]) -> None:
+    def listen_writes(self, hook: Callable[[Session], object]) -> None:
         """Run ``hook(session)`` inside every write unit of work, just before it commits.
 
         The hook runs after the session's last flush and may still write: the key
         guard (:func:`rgpd.keys.reseal_retired`) reseals there what a concurrent key
         retirement would otherwise leave under a retired key.
         """
-        if hook not in self._write_hooks:
-            self._write_hooks.append(hook)
-
-    def _before_commit(self, s: Session) -> None:
-        if not self._write_hooks or not s.info.get(SEALED_KIDS):
-            return
-        s.flush()  # before_commit fires before the commit's own flush
-        for hook in self._write_hooks:
-            hook(s)
+        self._write_hooks.append(hook)
 
     @property
     def dialect(self) -> str:
@@ -314,6 +309,17 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _run_write_hooks(hooks: list[Callable[[Session], object]]) -> Callable[[Session], None]:
+    def before_commit(s: Session) -> None:
+        if not hooks or not s.info.get(SEALED_KIDS):
+            return
+        s.flush()  # before_commit fires before the commit's own flush
+        for hook in hooks:
+            hook(s)
+
+    return before_commit
 
 
 @cache
