@@ -157,7 +157,7 @@ def _reseal_rows(
     return n
 
 
-def _reseal_pass(s: Session, ring: KeyRing, kid: str, *, final: bool = False) -> int:
+def _reseal_pass(s: Session, ring: KeyRing, *, final: bool = False) -> int:
     if final:
         _wait_for_writers(s)
     md = MetaData()
@@ -240,7 +240,7 @@ def rotate(ws: Workspace, *, retire_old: bool = False) -> RotateResult:
     kid = ring.add_key()
     ws.save_keys()
     with ws.db.session() as s:
-        n = _reseal_pass(s, ring, kid)
+        n = _reseal_pass(s, ring)
         audit.append(
             s,
             action="rotate",
@@ -255,7 +255,7 @@ def rotate(ws: Workspace, *, retire_old: bool = False) -> RotateResult:
 
         def final_pass() -> int:
             with ws.db.session() as s:
-                done = _reseal_pass(s, ring, kid, final=True)
+                done = _reseal_pass(s, ring, final=True)
                 # in the same transaction: a writer checking afterwards sees the retirement
                 _record_retired(s, old_keys)
                 return done
