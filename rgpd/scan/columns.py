@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 from rgpd.taxonomy import SPECIAL_ENTITIES, Entity
 
@@ -281,6 +282,50 @@ NOT_A_PERSON: frozenset[str] = frozenset(
         "dossier",
         "type",
         "libelle",
+        # English schemas (Northwind's ProductName/CompanyName, Sakila's category.name)
+        "product",
+        "company",
+        "item",
+        "brand",
+        "store",
+        "shop",
+        "business",
+        "organisation",
+        "organization",
+        "city",
+        "town",
+        "country",
+        "region",
+        "state",
+        "street",
+        "building",
+        "room",
+        "school",
+        "department",
+        "language",
+        "genre",
+        "album",
+        "track",
+        "song",
+        "playlist",
+        "film",
+        "movie",
+        "book",
+        "media",
+        "course",
+        "event",
+        "group",
+        "team",
+        "tag",
+        "label",
+        "device",
+        "server",
+        "database",
+        "schema",
+        "field",
+        "attribute",
+        "menu",
+        "page",
     ]
 )
 
@@ -310,11 +355,100 @@ def fold(name: str) -> str:
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
+#: Words that qualify a personal column in a name written without separators
+#: (``billingcity``, ``shippostalcode``, ``homephone``: PostgreSQL folds an unquoted
+#: ``BillingCity`` to lower case, and Django or hand-made schemas write them so).
+_QUALIFIERS = frozenset(
+    [
+        "billing",
+        "shipping",
+        "ship",
+        "delivery",
+        "mailing",
+        "postal",
+        "post",
+        "home",
+        "work",
+        "office",
+        "business",
+        "contact",
+        "primary",
+        "secondary",
+        "main",
+        "alt",
+        "other",
+        "personal",
+        "private",
+        "emergency",
+        "current",
+        "previous",
+        "number",
+        "num",
+        "code",
+        "date",
+        "first",
+        "last",
+        "middle",
+        "given",
+        "family",
+        "full",
+        "user",
+        "person",
+        "cell",
+        "line",
+        "invoice",
+    ]
+)
+
+
+def _known_words() -> frozenset[str]:
+    words = set(_QUALIFIERS) | NOT_A_PERSON | set(_PERSON_ROLES)
+    for need, _entity, _strength in VOCABULARY:
+        words |= need
+    return frozenset(w for w in words if len(w) >= 3)
+
+
+_KNOWN_WORDS = _known_words()
+
+
+@lru_cache(maxsize=4096)
+def _split_compound(part: str) -> tuple[str, ...]:
+    """``billingpostalcode`` → (billing, postal, code); () when it is not made of known words.
+
+    Only whole splits count (every piece a known word of three letters or more), so
+    ``electricity`` or ``capacity`` are never read as holding ``city``.
+    """
+    if part in _KNOWN_WORDS or len(part) < 6 or not part.isalpha():
+        return ()
+    best: list[tuple[str, ...] | None] = [None] * (len(part) + 1)
+    best[0] = ()
+    for end in range(3, len(part) + 1):
+        for start in range(0, end - 2):
+            prev = best[start]
+            word = part[start:end]
+            if prev is not None and word in _KNOWN_WORDS:
+                cand = (*prev, word)
+                cur = best[end]
+                if cur is None or len(cand) < len(cur):
+                    best[end] = cand
+    found = best[len(part)]
+    return found if found is not None and len(found) >= 2 else ()
+
+
 def name_tokens(column: str) -> frozenset[str]:
-    """``dateNaissance2`` → {date, naissance}; trailing digits dropped (``tel2``)."""
+    """``dateNaissance2`` → {date, naissance}; trailing digits dropped (``tel2``).
+
+    A piece written without separators is also split into the known words it is made
+    of (``billingcity`` → {billingcity, billing, city}).
+    """
     spaced = _CAMEL.sub(" ", column)
-    parts = re.split(r"[^0-9a-z]+", fold(spaced))
-    return frozenset(p.rstrip("0123456789") for p in parts if p.rstrip("0123456789"))
+    parts = [p.rstrip("0123456789") for p in re.split(r"[^0-9a-z]+", fold(spaced))]
+    out: set[str] = set()
+    for p in parts:
+        if p:
+            out.add(p)
+            out.update(_split_compound(p))
+    return frozenset(out)
 
 
 def name_signal(column: str) -> NameSignal | None:
@@ -326,6 +460,22 @@ def name_signal(column: str) -> NameSignal | None:
                 continue
             return NameSignal(entity, strength, " ".join(sorted(need)))
     return None
+
+
+#: Words that make a column the name or title of whatever its other words say.
+_NAMING_WORDS = frozenset(
+    ["name", "nom", "title", "titre", "libelle", "label", "designation", "intitule"]
+)
+
+
+def names_a_thing(column: str) -> bool:
+    """``product_name``, ``CompanyName``, ``nom_commune``: the name of a thing, not a person.
+
+    Such a column is not labelled PERSON from the name alone (see :func:`name_signal`),
+    and soft value hits need a near-unanimous share (``Thresholds.thing_person_ratio``).
+    """
+    toks = name_tokens(column)
+    return bool(toks & _NAMING_WORDS) and bool(toks & NOT_A_PERSON)
 
 
 # -- does a value look the part? ------------------------------------------------------
@@ -584,6 +734,9 @@ class Thresholds:
     hard_ratio: float = 0.05  # checksummed identifiers
     special_ratio: float = 0.1  # Art. 9 / Art. 10 vocabulary in free text
     name_ratio: float = 0.5  # share of values that must look the part for a name signal
+    #: a column named as a thing's name (``product_name``) is PERSON only when nearly
+    #: every value reads as one: "Uncle Bob's Organic Dried Pears" fools a NER now and then
+    thing_person_ratio: float = 0.8
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -634,11 +787,14 @@ def judge_column(
         name_entity = sig.entity_type
 
     verdicts: dict[str, ColumnVerdict] = {}
+    thing = names_a_thing(name)
     for e, matched in by_entity.items():
         if e == name_entity:
             continue  # judged below, with the name
         ratio = len(matched) / n
         if not _value_threshold_met(e, len(matched), ratio, t):
+            continue
+        if e == Entity.PERSON and thing and ratio < t.thing_person_ratio:
             continue
         mean = sum(sc for _, sc in matched) / len(matched)
         verdicts[e] = ColumnVerdict(

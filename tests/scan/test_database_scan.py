@@ -24,7 +24,15 @@ from rgpd.config import Connection
 from rgpd.demo.sample_db import CLEAN_TABLES, EXPECTED, expected_pairs, seed_commune_db
 from rgpd.registry import service
 from rgpd.registry.model import Organisation
-from rgpd.scan.columns import ColumnKind, Hit, judge_column, name_signal, table_people_cues
+from rgpd.scan.columns import (
+    ColumnKind,
+    Hit,
+    judge_column,
+    name_signal,
+    name_tokens,
+    names_a_thing,
+    table_people_cues,
+)
 from rgpd.scan.database import (
     column_uri,
     db_failure_reason,
@@ -1133,3 +1141,119 @@ def test_database_and_profiles_do_not_import_each_other() -> None:
     assert "rgpd.scan.profiles" not in imported("database")
     assert "rgpd.scan.profiles" not in imported("liveness")
     assert "rgpd.scan.database" not in imported("liveness")
+
+
+# --------------------------------------------------------------------- names without separators
+
+
+@pytest.mark.parametrize(
+    ("column", "entity", "strength"),
+    [
+        ("billingcity", "LOCATION", "strong"),
+        ("billingaddress", "LOCATION", "strong"),
+        ("shippostalcode", "LOCATION", "strong"),
+        ("postalcode", "LOCATION", "strong"),
+        ("homephone", "PHONE_NUMBER", "strong"),
+        ("cellphone", "PHONE_NUMBER", "strong"),
+        ("contactname", "PERSON", "strong"),
+        ("nomclient", "PERSON", "strong"),
+        ("lieunaissance", "LOCATION", "strong"),
+        ("adressemail", "EMAIL_ADDRESS", "strong"),
+    ],
+)
+def test_names_written_without_separators_are_split_into_known_words(
+    column: str, entity: str, strength: str
+) -> None:
+    # PostgreSQL folds an unquoted BillingCity to billingcity; Django writes postalcode
+    sig = name_signal(column)
+    assert sig is not None and (sig.entity_type, sig.strength.value) == (entity, strength)
+
+
+@pytest.mark.parametrize(
+    "column",
+    ["electricity", "capacity", "velocity", "hotmailflag", "telecomop", "photopath", "caramel"],
+)
+def test_a_word_is_split_only_when_every_piece_is_known(column: str) -> None:
+    # "electricity" ends with "city" but "electri" is no word: nothing is read into it
+    assert name_tokens(column) == {column}
+
+
+@pytest.mark.parametrize(
+    "column",
+    ["productname", "ProductName", "company_name", "CompanyName", "category_name", "nom_produit"],
+)
+def test_the_name_of_a_thing_is_not_a_persons_name(column: str) -> None:
+    assert names_a_thing(column)
+    sig = name_signal(column)
+    assert sig is None or sig.entity_type != "PERSON"
+
+
+def test_a_thing_named_column_needs_nearly_every_value_to_read_as_a_person() -> None:
+    # a NER reads a possessive brand ("Tante Odile's ...") as a person now and then
+    n = 20
+    values = [f"Article {i}" for i in range(n)]
+    some = [[Hit("PERSON", 0.85)] if i < 8 else [] for i in range(n)]  # 40 %
+    assert _judge("product_name", values, some) == {}
+    assert _judge("commentaire", values, some) == {"PERSON": "values"}
+    nearly_all = [[Hit("PERSON", 0.85)] if i < 18 else [] for i in range(n)]  # 90 %
+    assert _judge("product_name", values, nearly_all) == {"PERSON": "values"}
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mariadb"])
+def test_folded_camel_case_columns_are_found_on_each_dialect(
+    mairie: Workspace, tmp_path: Path, dialect: str, request: pytest.FixtureRequest
+) -> None:
+    from faker import Faker
+
+    fake = Faker("fr_FR")
+    Faker.seed(11)
+    # unquoted CamelCase: PostgreSQL stores billingcity, shippostalcode, homephone
+    ddl = (
+        "CREATE TABLE Commande (CommandeId INTEGER PRIMARY KEY, ContactName VARCHAR(60), "
+        "BillingAddress VARCHAR(120), BillingCity VARCHAR(60), ShipPostalCode VARCHAR(10), "
+        "HomePhone VARCHAR(30), ProductName VARCHAR(60))"
+    )
+    rows = [
+        {
+            "i": i,
+            "c": fake.name(),
+            "a": fake.street_address(),
+            "v": fake.city(),
+            "p": fake.postcode(),
+            "h": fake.phone_number(),
+            "n": f"Lot {fake.word()} n°{i}",
+        }
+        for i in range(1, 41)
+    ]
+    insert = text("INSERT INTO commande VALUES (:i, :c, :a, :v, :p, :h, :n)")
+    if dialect == "sqlite":
+        url = _sqlite_db(tmp_path, ddl.lower())  # as Django or a hand-made schema writes it
+        gen = None
+    else:
+        server = request.getfixturevalue(
+            "pg_server_url" if dialect == "postgresql" else "mariadb_server_url"
+        )
+        gen = _fresh_db(server, dialect)
+        url = next(gen)
+        if dialect == "mariadb":
+            ddl = ddl.lower()
+    try:
+        e = create_engine(url)
+        with e.begin() as c:
+            if dialect != "sqlite":
+                c.execute(text(ddl))
+            c.execute(insert, rows)
+        e.dispose()
+        connect(mairie, "ventes", url)
+        res = scan(mairie, "ventes")
+    finally:
+        if gen is not None:
+            for _ in gen:
+                pass
+    assert {(f.column, f.entity_type) for f in res.findings} == {
+        ("contactname", "PERSON"),
+        ("billingaddress", "LOCATION"),
+        ("billingcity", "LOCATION"),
+        ("shippostalcode", "LOCATION"),
+        ("homephone", "PHONE_NUMBER"),
+    }
