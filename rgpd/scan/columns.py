@@ -850,23 +850,55 @@ def judge_column(
     return sorted(verdicts.values(), key=lambda v: (-v.confidence, v.entity_type))
 
 
+#: Words that say a table or a column refers to people even without a personal column
+#: (``badges(agent_id, photo)``): a picture there is a picture of someone.
+_PEOPLE_WORDS = frozenset(
+    [*_PERSON_ROLES, "person", "personne", "people", "individu", "member", "membre", "staff"]
+)
+
+
+def table_about_things(table: str, columns: Sequence[str]) -> bool:
+    """A table of products, categories or places: its pictures are not pictures of people.
+
+    True when a table or column name names a thing (``Categories``, ``ProductName``), no
+    column name is a personal one (``table_people_cues``) and no name points at people
+    (``agent_id``, ``employees``). Northwind's ``Categories.Picture`` and a product's
+    ``ThumbNailPhoto`` are then not reported as PHOTO.
+    """
+    if table_people_cues(columns):
+        return False
+    toks: set[str] = set()
+    for n in (table, *columns):
+        for t in name_tokens(n):
+            toks.add(t)
+            if len(t) > 3 and t.endswith("ies"):
+                toks.add(t[:-3] + "y")  # categories → category
+            elif len(t) > 3 and t.endswith("s"):
+                toks.add(t[:-1])  # products → product, employees → employee
+    return bool(toks & NOT_A_PERSON) and not toks & _PEOPLE_WORDS
+
+
 def judge_binary_column(
     name: str,
     present: int,
     sampled: int,
     *,
     table_cues: frozenset[str] = frozenset(),
+    about_things: bool = False,
 ) -> list[ColumnVerdict]:
     """A binary column named like a picture of people, judged without reading its bytes.
 
     ``present`` is how many of the ``sampled`` rows hold a value (the database tells
-    ``IS NOT NULL`` without sending the bytes). ``photo``/``avatar`` say it; ``image`` or
-    ``signature`` only in a table about people; ``empreinte``/``fingerprint``/face
+    ``IS NOT NULL`` without sending the bytes). ``photo``/``avatar`` say it, except in a
+    table about things (``about_things``); ``image`` or ``signature`` only in a table about
+    people; ``empreinte``/``fingerprint``/face
     templates are biometric data (Art. 9(1)).
     """
     sig = name_signal(name)
     if sig is None or sig.entity_type not in (Entity.PHOTO, Entity.BIOMETRIC) or present < 1:
         return []
+    if sig.entity_type == Entity.PHOTO and about_things:
+        return []  # a product's or a category's picture (see table_about_things)
     # a binary "empreinte" is a fingerprint (a text one may be a carbon footprint)
     weak = sig.strength == Strength.WEAK and sig.entity_type == Entity.PHOTO
     if weak and not _people_table(sig, table_cues):

@@ -82,6 +82,7 @@ from rgpd.scan.columns import (
     judge_column,
     label_like,
     name_signal,
+    table_about_things,
     table_people_cues,
 )
 from rgpd.scan.findings import uri_hash
@@ -925,11 +926,14 @@ def judge_table(
         for ds in (detect_many(texts) if texts else [])
     ]
     cues = table_people_cues([c.name for c in t.columns])
+    things = table_about_things(t.name, [c.name for c in t.columns])
     out: list[_Judged] = []
     for j, (c, vals) in enumerate(zip(cols, per_col, strict=True)):
         if c.kind == ColumnKind.BINARY:
             present = sum(1 for r in rows if r[j])
-            bverdicts = judge_binary_column(c.name, present, len(rows), table_cues=cues)
+            bverdicts = judge_binary_column(
+                c.name, present, len(rows), table_cues=cues, about_things=things
+            )
             out.append(_Judged(c, bverdicts, {v.entity_type: [] for v in bverdicts}, {}))
             continue
         dets = [found[unique[v]] if v in unique else () for v in vals]

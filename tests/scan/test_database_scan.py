@@ -31,6 +31,7 @@ from rgpd.scan.columns import (
     name_signal,
     name_tokens,
     names_a_thing,
+    table_about_things,
     table_people_cues,
 )
 from rgpd.scan.database import (
@@ -1256,4 +1257,43 @@ def test_folded_camel_case_columns_are_found_on_each_dialect(
         ("billingcity", "LOCATION"),
         ("shippostalcode", "LOCATION"),
         ("homephone", "PHONE_NUMBER"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("table", "columns", "things"),
+    [
+        ("Categories", ["CategoryID", "CategoryName", "Description", "Picture"], True),
+        ("Product", ["ProductID", "Name", "ProductNumber", "ThumbNailPhoto"], True),
+        ("Employees", ["EmployeeID", "LastName", "FirstName", "City", "Photo"], False),
+        ("badges", ["id", "agent_id", "site", "photo"], False),
+        ("photos", ["id", "photo"], False),  # nothing says "thing": stay on the safe side
+    ],
+)
+def test_a_table_about_things(table: str, columns: list[str], things: bool) -> None:
+    assert table_about_things(table, columns) is things
+
+
+def test_pictures_of_products_and_categories_are_not_pictures_of_people(
+    mairie: Workspace, tmp_path: Path
+) -> None:
+    url = _sqlite_db(
+        tmp_path,
+        "CREATE TABLE categories (category_id INTEGER PRIMARY KEY, category_name TEXT, "
+        "description TEXT, picture BLOB)",
+        "INSERT INTO categories VALUES (1, 'Conserves', 'Bocaux et boîtes', x'424D0001'), "
+        "(2, 'Épicerie fine', 'Huiles et vinaigres', x'424D0002')",
+        "CREATE TABLE produits (produit_id INTEGER PRIMARY KEY, product_name TEXT, "
+        "thumbnail_photo BLOB)",
+        "INSERT INTO produits VALUES (1, 'Rillettes du Mans', x'FFD8FF01'), "
+        "(2, 'Confit de canard', x'FFD8FF02')",
+        "CREATE TABLE badges (badge_id INTEGER PRIMARY KEY, agent_id INTEGER, site TEXT, "
+        "photo BLOB)",
+        "INSERT INTO badges VALUES (1, 10, 'Mairie annexe', x'FFD8FF03'), "
+        "(2, 11, 'Médiathèque', x'FFD8FF04')",
+    )
+    connect(mairie, "stock", url)
+    res = scan(mairie, "stock")
+    assert {(f.table, f.column, f.entity_type) for f in res.findings} == {
+        ("badges", "photo", "PHOTO")
     }
