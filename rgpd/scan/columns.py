@@ -451,9 +451,40 @@ def name_tokens(column: str) -> frozenset[str]:
     return frozenset(out)
 
 
+#: Words that make a column point at, count or classify the data rather than hold it:
+#: ``AddressID`` is a key (an integer of four or five digits that reads like a postcode),
+#: ``AddressType`` says "Main Office", ``email_count`` is a number.
+_NOT_THE_DATA = frozenset(
+    [
+        "id",
+        "ids",
+        "fk",
+        "pk",
+        "guid",
+        "uuid",
+        "key",
+        "type",
+        "kind",
+        "status",
+        "statut",
+        "format",
+        "flag",
+        "count",
+        "nb",
+        "nombre",
+    ]
+)
+
+
 def name_signal(column: str) -> NameSignal | None:
-    """The first (most specific) vocabulary entry whose tokens the column name holds."""
+    """The first (most specific) vocabulary entry whose tokens the column name holds.
+
+    None for a key, a type, a status or a count of the thing the name talks about
+    (``address_id``, ``AddressType``, ``email_status``): see ``_NOT_THE_DATA``.
+    """
     toks = name_tokens(column)
+    if toks & _NOT_THE_DATA:
+        return None
     for need, entity, strength in VOCABULARY:
         if need <= toks:
             if entity == Entity.PERSON and toks & NOT_A_PERSON:

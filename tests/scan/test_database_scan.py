@@ -1297,3 +1297,39 @@ def test_pictures_of_products_and_categories_are_not_pictures_of_people(
     assert {(f.table, f.column, f.entity_type) for f in res.findings} == {
         ("badges", "photo", "PHOTO")
     }
+
+
+@pytest.mark.parametrize(
+    "column",
+    ["address_id", "AddressID", "AddressType", "adresse_type", "email_status", "nb_telephones"],
+)
+def test_a_key_type_or_count_of_the_data_is_not_the_data(column: str) -> None:
+    assert name_signal(column) is None
+
+
+def test_keys_and_types_of_addresses_are_not_addresses(mairie: Workspace, tmp_path: Path) -> None:
+    from faker import Faker
+
+    fake = Faker("fr_FR")
+    Faker.seed(5)
+    # four- and five-digit keys read like postcodes; "Siège" or "Livraison" is a label
+    rows = ", ".join(
+        f"({10000 + i}, {20000 + i}, '{'Siège' if i % 2 else 'Livraison'}')" for i in range(30)
+    )
+    streets = ", ".join(
+        f"({20000 + i}, '{fake.street_address().replace(chr(39), ' ')}', '{fake.postcode()}')"
+        for i in range(30)
+    )
+    url = _sqlite_db(
+        tmp_path,
+        "CREATE TABLE client_adresse (ClientID INTEGER, AddressID INTEGER, AddressType TEXT)",
+        f"INSERT INTO client_adresse VALUES {rows}",
+        "CREATE TABLE adresse (AddressID INTEGER PRIMARY KEY, AddressLine1 TEXT, PostalCode TEXT)",
+        f"INSERT INTO adresse VALUES {streets}",
+    )
+    connect(mairie, "ventes", url)
+    res = scan(mairie, "ventes")
+    assert {(f.table, f.column, f.entity_type) for f in res.findings} == {
+        ("adresse", "AddressLine1", "LOCATION"),
+        ("adresse", "PostalCode", "LOCATION"),
+    }
