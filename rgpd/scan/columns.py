@@ -499,14 +499,37 @@ _NAMING_WORDS = frozenset(
 )
 
 
-def names_a_thing(column: str) -> bool:
+def _with_singulars(names: Sequence[str]) -> set[str]:
+    """Tokens of the names, plus the singular of English plurals (categories → category)."""
+    out: set[str] = set()
+    for n in names:
+        for t in name_tokens(n):
+            out.add(t)
+            if len(t) > 3 and t.endswith("ies"):
+                out.add(t[:-3] + "y")
+            elif len(t) > 3 and t.endswith("s"):
+                out.add(t[:-1])
+    return out
+
+
+def names_a_thing(column: str, table: str | None = None) -> bool:
     """``product_name``, ``CompanyName``, ``nom_commune``: the name of a thing, not a person.
 
-    Such a column is not labelled PERSON from the name alone (see :func:`name_signal`),
-    and soft value hits need a near-unanimous share (``Thresholds.thing_person_ratio``).
+    A bare ``name``/``title``/``libelle`` column is the name of whatever its table holds
+    (``album.title``, ``language.name``, ``genre.name``). Such a column is not labelled
+    PERSON from the name alone (see :func:`name_signal`), and soft value hits need a
+    near-unanimous share (``Thresholds.thing_person_ratio``).
     """
     toks = name_tokens(column)
-    return bool(toks & _NAMING_WORDS) and bool(toks & NOT_A_PERSON)
+    if not toks & _NAMING_WORDS:
+        return False
+    if toks & NOT_A_PERSON:
+        return True
+    return (
+        table is not None
+        and toks <= _NAMING_WORDS
+        and bool(_with_singulars([table]) & NOT_A_PERSON)
+    )
 
 
 # -- does a value look the part? ------------------------------------------------------
@@ -792,6 +815,7 @@ def judge_column(
     table_cues: frozenset[str] = frozenset(),
     today: date,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    table: str | None = None,
 ) -> list[ColumnVerdict]:
     """Entity types the column holds, strongest first.
 
@@ -818,7 +842,7 @@ def judge_column(
         name_entity = sig.entity_type
 
     verdicts: dict[str, ColumnVerdict] = {}
-    thing = names_a_thing(name)
+    thing = names_a_thing(name, table)
     for e, matched in by_entity.items():
         if e == name_entity:
             continue  # judged below, with the name
@@ -898,14 +922,7 @@ def table_about_things(table: str, columns: Sequence[str]) -> bool:
     """
     if table_people_cues(columns):
         return False
-    toks: set[str] = set()
-    for n in (table, *columns):
-        for t in name_tokens(n):
-            toks.add(t)
-            if len(t) > 3 and t.endswith("ies"):
-                toks.add(t[:-3] + "y")  # categories → category
-            elif len(t) > 3 and t.endswith("s"):
-                toks.add(t[:-1])  # products → product, employees → employee
+    toks = _with_singulars([table, *columns])  # products → product, employees → employee
     return bool(toks & NOT_A_PERSON) and not toks & _PEOPLE_WORDS
 
 

@@ -938,7 +938,9 @@ def judge_table(
             continue
         dets = [found[unique[v]] if v in unique else () for v in vals]
         hits = [[Hit(d.entity_type, float(d.score)) for d in ds] for ds in dets]
-        verdicts = judge_column(c.name, c.kind, vals, hits, table_cues=cues, today=today)
+        verdicts = judge_column(
+            c.name, c.kind, vals, hits, table_cues=cues, today=today, table=t.name
+        )
         evidence: dict[str, list[str]] = {}
         tokens: dict[str, dict[str, int]] = {}
         for verdict in verdicts:

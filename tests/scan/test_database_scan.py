@@ -1333,3 +1333,17 @@ def test_keys_and_types_of_addresses_are_not_addresses(mairie: Workspace, tmp_pa
         ("adresse", "AddressLine1", "LOCATION"),
         ("adresse", "PostalCode", "LOCATION"),
     }
+
+
+def test_a_bare_name_or_title_is_the_name_of_what_its_table_holds() -> None:
+    n = 20
+    values = [f"Intitulé {i}" for i in range(n)]
+    some = [[Hit("PERSON", 0.85)] if i < 8 else [] for i in range(n)]  # 40 %
+    hits = {"table_cues": frozenset(), "today": TODAY}
+    for table in ("album", "Languages", "film_category", "produits"):
+        assert not judge_column("title", ColumnKind.TEXT, values, some, table=table, **hits)
+        assert names_a_thing("name", table)
+    # a table of people, or a column that says more than "name", keeps its PERSON verdict
+    for table, column in (("artist", "name"), ("agents", "nom"), ("album", "guest_name")):
+        got = judge_column(column, ColumnKind.TEXT, values, some, table=table, **hits)
+        assert [v.entity_type for v in got] == ["PERSON"]
