@@ -741,6 +741,23 @@ def label_like(value: str) -> bool:
     return False
 
 
+#: Indefinite articles: "a Mad Scientist", "an Abandoned Mine Shaft", "une Grande Salle"
+#: name a kind of thing or person, never someone in particular.
+_INDEFINITE_ARTICLES = frozenset(["a", "an", "un", "une"])
+_LAST_WORD = re.compile(r"([^\W\d_]+)\s*$")
+
+
+def after_indefinite_article(text: str, start: int) -> bool:
+    """The span of ``text`` starting at ``start`` follows "a", "an", "un" or "une".
+
+    A capitalised phrase after an indefinite article is a common noun written with
+    capitals (catalogue prose: "A Touching Saga of a Hunter ... in A Jet Boat"), not a
+    person's name: used, like :func:`label_like`, to drop such PERSON guesses.
+    """
+    m = _LAST_WORD.search(text[:start])
+    return m is not None and fold(m.group(1)) in _INDEFINITE_ARTICLES
+
+
 def _plausible_birth(v: str, today: date) -> bool:
     m = _DATE_RE.match(v)
     if not m:

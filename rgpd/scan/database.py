@@ -78,6 +78,7 @@ from rgpd.scan.columns import (
     ColumnKind,
     ColumnVerdict,
     Hit,
+    after_indefinite_article,
     judge_binary_column,
     judge_column,
     label_like,
@@ -892,6 +893,13 @@ class _Judged:
     tokens: dict[str, dict[str, int]]
 
 
+def _not_a_name(text: str, d: Any) -> bool:
+    """A detector's PERSON span that reads as a label or a common noun, not as someone."""
+    if label_like(d.value):
+        return True
+    return text[d.start : d.end] == d.value and after_indefinite_article(text, d.start)
+
+
 def judge_table(
     t: TableInfo,
     cols: Sequence[ColumnInfo],
@@ -920,10 +928,11 @@ def judge_table(
                 unique[v] = len(unique)
     texts = list(unique)
     # A PERSON guess on a label ("IT Manager", "Protected AAC audio file") is dropped:
-    # the words the detector took for a name are a title or a media type.
+    # the words the detector took for a name are a title or a media type; so is one
+    # after an indefinite article ("a Mad Scientist", "an Abandoned Mine Shaft").
     found = [
-        [d for d in ds if not (d.entity_type == Entity.PERSON and label_like(d.value))]
-        for ds in (detect_many(texts) if texts else [])
+        [d for d in ds if not (d.entity_type == Entity.PERSON and _not_a_name(text, d))]
+        for text, ds in zip(texts, detect_many(texts) if texts else [], strict=True)
     ]
     cues = table_people_cues([c.name for c in t.columns])
     things = table_about_things(t.name, [c.name for c in t.columns])

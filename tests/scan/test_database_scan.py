@@ -9,6 +9,7 @@ are the same at every depth.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -27,6 +28,7 @@ from rgpd.registry.model import Organisation
 from rgpd.scan.columns import (
     ColumnKind,
     Hit,
+    after_indefinite_article,
     judge_column,
     name_signal,
     name_tokens,
@@ -1347,3 +1349,48 @@ def test_a_bare_name_or_title_is_the_name_of_what_its_table_holds() -> None:
     for table, column in (("artist", "name"), ("agents", "nom"), ("album", "guest_name")):
         got = judge_column(column, ColumnKind.TEXT, values, some, table=table, **hits)
         assert [v.entity_type for v in got] == ["PERSON"]
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "expected"),
+    [
+        ("Une histoire d'un Grand Voyageur", 18, True),
+        ("A Touching Saga of a Hunter", 2, True),
+        ("Waiting in an Abandoned Hangar", 14, True),
+        ("Rendez-vous avec Jeanne Exemple", 17, False),
+        ("Appel de Mme Annie Exemple", 13, False),
+        ("Annie Exemple", 0, False),
+    ],
+)
+def test_after_an_indefinite_article(text: str, start: int, expected: bool) -> None:
+    assert after_indefinite_article(text, start) is expected
+
+
+def test_capitalised_phrases_after_an_article_are_not_people_in_free_text() -> None:
+    from rgpd.scan.database import ColumnInfo, TableInfo, judge_table
+    from rgpd.scan.detect.types import Detection
+
+    # catalogue prose where a detector takes "a Grand Voyageur" for someone, next to
+    # notes that name people; the fake detector returns the capitalised phrases
+    prose = [f"Le récit d'un Grand Voyageur numéro {i} dans une Vieille Forge" for i in range(10)]
+    notes = [f"Appel de Mme Annie Exemple{i} au sujet du dossier" for i in range(10)]
+
+    def detect_many(texts: list[str]) -> list[list[Detection]]:
+        out = []
+        for t in texts:
+            found = []
+            for m in re.finditer(r"(?:[A-Z][a-zé]+ ){1,2}(?:[A-Z][a-zé]+\d*)", t):
+                found.append(Detection("PERSON", m.start(), m.end(), 0.85, False, m.group()))
+            out.append(found)
+        return out
+
+    cols = (
+        ColumnInfo("resume", "TEXT", ColumnKind.TEXT),
+        ColumnInfo("observations", "TEXT", ColumnKind.TEXT),
+    )
+    table = TableInfo(None, "fiches", cols, ())
+    judged = judge_table(
+        table, cols, list(zip(prose, notes, strict=True)), detect_many, lambda e, v: v, TODAY
+    )
+    got = {j.column.name: [v.entity_type for v in j.verdicts] for j in judged}
+    assert got == {"resume": [], "observations": ["PERSON"]}
