@@ -453,7 +453,7 @@ def name_tokens(column: str) -> frozenset[str]:
 
 #: Words that make a column point at, count or classify the data rather than hold it:
 #: ``AddressID`` is a key (an integer of four or five digits that reads like a postcode),
-#: ``AddressType`` says "Main Office", ``email_count`` is a number.
+#: ``AddressType`` says "Siège" or "Livraison", ``email_count`` is a number.
 _NOT_THE_DATA = frozenset(
     [
         "id",
@@ -741,7 +741,7 @@ def label_like(value: str) -> bool:
     return False
 
 
-#: Indefinite articles: "a Mad Scientist", "an Abandoned Mine Shaft", "une Grande Salle"
+#: Indefinite articles: "a Lonely Baker", "an Old Red Barn", "une Grande Salle"
 #: name a kind of thing or person, never someone in particular.
 _INDEFINITE_ARTICLES = frozenset(["a", "an", "un", "une"])
 _LAST_WORD = re.compile(r"([^\W\d_]+)\s*$")
@@ -751,7 +751,7 @@ def after_indefinite_article(text: str, start: int) -> bool:
     """The span of ``text`` starting at ``start`` follows "a", "an", "un" or "une".
 
     A capitalised phrase after an indefinite article is a common noun written with
-    capitals (catalogue prose: "A Touching Saga of a Hunter ... in A Jet Boat"), not a
+    capitals (catalogue prose: "A Quiet Tale of a Baker ... in An Old Red Barn"), not a
     person's name: used, like :func:`label_like`, to drop such PERSON guesses.
     """
     m = _LAST_WORD.search(text[:start])
@@ -806,7 +806,7 @@ class Thresholds:
     special_ratio: float = 0.1  # Art. 9 / Art. 10 vocabulary in free text
     name_ratio: float = 0.5  # share of values that must look the part for a name signal
     #: a column named as a thing's name (``product_name``) is PERSON only when nearly
-    #: every value reads as one: "Uncle Bob's Organic Dried Pears" fools a NER now and then
+    #: every value reads as one: "Tante Odile's Confiture" fools a NER now and then
     thing_person_ratio: float = 0.8
 
 

@@ -929,7 +929,7 @@ def judge_table(
     texts = list(unique)
     # A PERSON guess on a label ("IT Manager", "Protected AAC audio file") is dropped:
     # the words the detector took for a name are a title or a media type; so is one
-    # after an indefinite article ("a Mad Scientist", "an Abandoned Mine Shaft").
+    # after an indefinite article ("a Lonely Baker", "an Old Red Barn").
     found = [
         [d for d in ds if not (d.entity_type == Entity.PERSON and _not_a_name(text, d))]
         for text, ds in zip(texts, detect_many(texts) if texts else [], strict=True)

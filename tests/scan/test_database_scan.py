@@ -1355,7 +1355,7 @@ def test_a_bare_name_or_title_is_the_name_of_what_its_table_holds() -> None:
     ("text", "start", "expected"),
     [
         ("Une histoire d'un Grand Voyageur", 18, True),
-        ("A Touching Saga of a Hunter", 2, True),
+        ("A Quiet Tale of a Baker", 2, True),
         ("Waiting in an Abandoned Hangar", 14, True),
         ("Rendez-vous avec Jeanne Exemple", 17, False),
         ("Appel de Mme Annie Exemple", 13, False),
