@@ -480,13 +480,15 @@ def name_signal(column: str) -> NameSignal | None:
     """The first (most specific) vocabulary entry whose tokens the column name holds.
 
     None for a key, a type, a status or a count of the thing the name talks about
-    (``address_id``, ``AddressType``, ``email_status``): see ``_NOT_THE_DATA``.
+    (``address_id``, ``AddressType``, ``email_status``): see ``_NOT_THE_DATA``. Not for
+    Art. 9 categories: a ``type_handicap`` or a ``religion_id`` reveals what it classifies.
     """
     toks = name_tokens(column)
-    if toks & _NOT_THE_DATA:
-        return None
+    describes = bool(toks & _NOT_THE_DATA)
     for need, entity, strength in VOCABULARY:
         if need <= toks:
+            if describes and entity not in SPECIAL_ENTITIES:
+                continue
             if entity == Entity.PERSON and toks & NOT_A_PERSON:
                 continue
             return NameSignal(entity, strength, " ".join(sorted(need)))

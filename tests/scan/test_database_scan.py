@@ -1309,6 +1309,16 @@ def test_a_key_type_or_count_of_the_data_is_not_the_data(column: str) -> None:
     assert name_signal(column) is None
 
 
+@pytest.mark.parametrize(
+    ("column", "entity"),
+    [("type_handicap", "HEALTH"), ("statut_syndical", "TRADE_UNION"), ("religion_id", "RELIGION")],
+)
+def test_a_type_or_key_of_a_special_category_still_reveals_it(column: str, entity: str) -> None:
+    # Art. 9(1): the kind of disability, or a key into a table of religions, is the data
+    sig = name_signal(column)
+    assert sig is not None and sig.entity_type == entity
+
+
 def test_keys_and_types_of_addresses_are_not_addresses(mairie: Workspace, tmp_path: Path) -> None:
     from faker import Faker
 
