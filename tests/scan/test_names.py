@@ -337,3 +337,31 @@ def test_a_kinship_in_apposition_marks_a_name(text: str, name: str) -> None:
 def test_a_place_with_a_figurative_kinship_stays_a_place() -> None:
     assert _names("Brest, ville de marins, accueille la fête.") == set()
     assert _names("Paris, fille de la Seine, brille.") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("En l'affaire Trémaudan c. Belgique, la Cour a statué.", "Trémaudan"),
+        ("AFFAIRE KERVRAN ET AUTRES c. ITALIE", "KERVRAN"),
+        ("(voir Lequintrec c/ Portugal, § 31)", "Lequintrec"),
+        ("Requête présentée par R.V. contre la Grèce", "R.V."),
+        ("VALDIVIESO contre l'ESPAGNE", "VALDIVIESO"),
+    ],
+)
+def test_the_party_a_case_is_named_after(text: str, name: str) -> None:
+    # "<applicant> c. <State>": how European and French courts name a case
+    assert name in _names(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AFFAIRE SYNDICAT DES PÊCHEURS c. FRANCE",  # common words: a body, not a person
+        "Le recours Hongrie c. Slovaquie a été rejeté.",  # a State against a State
+        "Le derby Rennes contre Nantes est complet.",  # "contre" alone, no State after it
+        "Les Bleus contre la Belgique, samedi soir.",  # a team after a determiner
+    ],
+)
+def test_a_case_caption_without_a_person(text: str) -> None:
+    assert _names(text) == set()

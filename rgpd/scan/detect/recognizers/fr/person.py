@@ -720,6 +720,7 @@ class PersonRecognizer(Recognizer):
         sure.extend(self._labels(text))
         sure.extend(_lists(text))
         sure.extend(_bracketed(text))
+        sure.extend(_case_parties(text))
         still: list[Span] = []
         sure.extend(_listed_between_names(text, sure))
         for a in ambiguous:
@@ -1074,6 +1075,61 @@ def _bracketed(text: str) -> list[Span]:
                 out.append(Span("PERSON", m.start("name"), m.end("name"), 0.9))
                 out.append(Span("PERSON", m.start("first"), m.end("first"), 0.9))
         p = text.find("(", p + 1)
+    return out
+
+
+# "Corcuff c. France", "İ.B. c. Turquie", "Serves c/ France": the parties of a case
+# caption, where "c." and "c/" are the abbreviations of "contre" that courts use
+_VERSUS = re.compile(
+    r"[ \u00a0]+(?:c\.|c/|contre)[ \u00a0]+(?:(?:la|le|les|LA|LE|LES)[ \u00a0]+|[lL]['’])?"
+)
+_CAPTION_WORDS = frozenset({"affaire", "arret", "aff", "requete", "decision", "cas", "en"})
+_OTHERS_END = re.compile(r"[ \u00a0]+(?:et|ET)[ \u00a0]+(?:autres|AUTRES)$")
+_PARTY_CHAIN = re.compile(rf"(?:{_TOKEN}(?:{_GAP}|[ \u00a0]+(?:et|ET)[ \u00a0]+)?)+$")
+
+
+def _case_parties(text: str) -> list[Span]:
+    """The person a case is named after: "En l'affaire Corcuff c. France", "AFFAIRE İ.B. c.
+    TURQUIE", "l'arrêt Serves c/ France", "MENSON et AUTRES contre le ROYAUME-UNI".
+
+    European and French courts name a case "<applicant> c. <State>"; the words before
+    "c." are a person's name unless they are common words (an association, a firm:
+    "ASSOCIATION INNOCENCE EN DANGER c. FRANCE") or a territory ("Turquie c. Chypre").
+    The other side must be a State (or, after "c." or "c/", any capitalised party):
+    "contre" alone is ordinary French ("Lyon contre Marseille" is a match).
+    """
+    out: list[Span] = []
+    for m in _VERSUS.finditer(text):
+        right = CHAIN.match(text, m.end())
+        if right is None:
+            continue
+        if "contre" in m.group() and not is_territory(right.group()):
+            continue
+        end = m.start()
+        others = _OTHERS_END.search(text, max(0, end - 12), end)
+        if others is not None:
+            end = others.start()
+        left = _PARTY_CHAIN.search(text, max(0, end - 60), end)
+        if left is None:
+            continue
+        tokens = [
+            Token(t.group(), left.start() + t.start(), left.start() + t.end())
+            for t in _TOKEN_RE.finditer(left.group())
+        ]
+        # "En l'affaire", "AFFAIRE", "arrêt": the words that open the caption
+        while tokens and tokens[0].info.key in _CAPTION_WORDS:
+            tokens.pop(0)
+        while tokens and tokens[0].info.civility:
+            tokens.pop(0)  # "M. c. France": the civility of an anonymised party
+        names = [t for t in tokens if not t.info.particle and key(t.text) not in ("et",)]
+        if not names or any(t.info.common and not (t.info.first or t.initial) for t in names):
+            continue
+        if after_determiner(text, tokens[0].start):
+            continue  # "les Bleus contre la Belgique": a team, a band
+        span = text[tokens[0].start : tokens[-1].end]
+        if is_territory(span) or _COMPANY_AFTER.match(text, tokens[-1].end):
+            continue
+        out.append(Span("PERSON", tokens[0].start, tokens[-1].end, 0.85))
     return out
 
 
