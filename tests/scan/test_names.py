@@ -365,3 +365,30 @@ def test_the_party_a_case_is_named_after(text: str, name: str) -> None:
 )
 def test_a_case_caption_without_a_person(text: str) -> None:
     assert _names(text) == set()
+
+
+def test_judges_listed_without_commas_are_one_name_each() -> None:
+    # a run longer than one chain match, initials opening each name
+    text = (
+        "siégeant en présence de MM. P.K. LAUTREC, Président A. VOISENET J.M. QUERNEC "
+        "H.R. DALBOSC F. TERRIAN L. MOUSQUET Mme G.T. BRÉHAND Sir Neville ASHWORTH"
+    )
+    names = _names(text)
+    for name in (
+        "A. VOISENET",
+        "J.M. QUERNEC",
+        "H.R. DALBOSC",
+        "F. TERRIAN",
+        "L. MOUSQUET",
+        "G.T. BRÉHAND",
+        "Neville ASHWORTH",
+    ):
+        assert name in names, name
+    assert not any(n.endswith(("J.M.", "F.")) for n in names)
+
+
+def test_an_initial_after_a_first_name_is_a_middle_initial() -> None:
+    names = _names("Composition : Radomir M. Kolarov, Anselm B. Tréguier, juges")
+    assert {"Radomir M. Kolarov", "Anselm B. Tréguier"} <= names
+    # after a plural civility, two names run together stay two names
+    assert {"J.-L. Vasseur", "B. Kerlidou"} <= _names("MM. J.-L. Vasseur B. Kerlidou, juges")

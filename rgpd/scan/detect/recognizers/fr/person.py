@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rgpd.scan.detect.recognizers.base import Recognizer
@@ -679,6 +680,73 @@ def _strip_particles(piece: list[Token]) -> list[Token]:
     return piece
 
 
+# an English honorific inside a run starts a new name: "G.H. THUNE Sir Basil HALL"
+# (not "Dame": "Notre Dame de Paris")
+_HONORIFICS = frozenset({"sir", "lord", "lady"})
+#: Most tokens a CHAIN match holds (its first token and ``{0,5}`` more).
+_CHAIN_MAX = 6
+
+
+def _token_runs(text: str) -> Iterator[list[Token]]:
+    """The runs of capitalised words of ``text``, as tokens.
+
+    A chain stops after six words; a run longer than that (judges listed without
+    commas: "E. BUSUTTIL A. WEITZEL J.C. SOYER H.G. SCHERMERS") goes on in the next
+    match, one space further, and is joined back so that no name is cut in two.
+    """
+    held: list[Token] = []
+    for m in CHAIN.finditer(text):
+        raw = m.group()
+        if held and text[held[-1].end : m.start()] not in (" ", "\u00a0"):
+            yield held
+            held = []
+        if " " not in raw and "\u00a0" not in raw:
+            inf = info(raw)
+            # the common case, a lone capitalised word of ordinary French
+            if (inf.common or inf.acronym or inf.civility) and not inf.first and not held:
+                continue
+            tokens = [Token(raw, m.start(), m.end())]
+        else:
+            base = m.start()
+            tokens = [
+                Token(t.group(), base + t.start(), base + t.end()) for t in _TOKEN_RE.finditer(raw)
+            ]
+        if held:
+            tokens, held = held + tokens, []
+        if len(tokens) % _CHAIN_MAX == 0:
+            held = tokens  # the chain may go on in the next match
+        else:
+            yield tokens
+    if held:
+        yield held
+
+
+def _middle_initial(tokens: list[Token], i: int) -> bool:
+    """ "M." between a first name and a surname is a middle initial, not "Monsieur"."""
+    prev = tokens[i - 1].info
+    return (
+        tokens[i].text == "M."
+        and prev.first
+        and not prev.upper
+        and i + 1 < len(tokens)
+        and not tokens[i + 1].initial
+    )
+
+
+def _next_initialled_name(tokens: list[Token], i: int) -> bool:
+    """Token ``i`` is an initial opening the next name of a list run together.
+
+    Court records list judges without commas: "H.G. SCHERMERS H. DANELIUS", "E. Busuttil
+    A. Weitzel". An initial after a surname in capitals, or after an "initial surname"
+    pair, starts a new name when a word follows it; after a first name it belongs to
+    the same name ("Boštjan M. Zupančič", "Vincent A. De Gaetano").
+    """
+    tok, prev = tokens[i], tokens[i - 1]
+    if not tok.initial or prev.initial or i + 1 >= len(tokens) or tokens[i + 1].initial:
+        return False
+    return (prev.upper and not prev.info.particle) or (i >= 2 and tokens[i - 2].initial)
+
+
 class PersonRecognizer(Recognizer):
     entities = ("PERSON",)
     priority = 80
@@ -695,25 +763,21 @@ class PersonRecognizer(Recognizer):
     def analyze(self, text: str) -> PersonFindings:
         sure: list[Span] = []
         ambiguous: list[Span] = []
-        for m in CHAIN.finditer(text):
-            raw = m.group()
-            if " " not in raw and "\u00a0" not in raw:
-                inf = info(raw)
-                # the common case, a lone capitalised word of ordinary French
-                if (inf.common or inf.acronym or inf.civility) and not inf.first:
-                    continue
-                tokens = [Token(raw, m.start(), m.end())]
-            else:
-                base = m.start()
-                tokens = [
-                    Token(t.group(), base + t.start(), base + t.end())
-                    for t in _TOKEN_RE.finditer(raw)
-                ]
+        for tokens in _token_runs(text):
             # a civility inside a run of capitalised words starts a new candidate
             cuts = [
                 i
                 for i, t in enumerate(tokens)
-                if i and t.info.civility and not tokens[i - 1].initial  # "J. M. Morenilla"
+                if i
+                and (
+                    (
+                        t.info.civility
+                        and not tokens[i - 1].initial  # "J. M. Morenilla"
+                        and not _middle_initial(tokens, i)  # "Boštjan M. Zupančič"
+                    )
+                    or (t.info.key in _HONORIFICS and not tokens[i - 1].initial)
+                    or _next_initialled_name(tokens, i)
+                )
             ]
             for lo, hi in itertools.pairwise([0, *cuts, len(tokens)]):
                 self._run(text, tokens[lo:hi], sure, ambiguous)
@@ -858,7 +922,7 @@ class PersonRecognizer(Recognizer):
         firsts = [t for t in piece if t.info.first]
         uppers = [t for t in piece if t.upper]
         n = len(piece)
-        if uppers and _in_headline(text, piece):
+        if uppers and not piece[0].initial and _in_headline(text, piece):
             ambiguous.append(Span("PERSON", start, end, 0.3))
             return
         if n >= 2 and all(t.upper or t.info.particle for t in piece):
@@ -1041,9 +1105,11 @@ def _lists(text: str) -> list[Span]:
             ]
             if not names or len(toks) > 4:
                 break
-            out.append(
-                Span("PERSON", c.start() + names[0].start(), c.start() + names[-1].end(), 0.9)
-            )
+            # "MM. J.-P. Costa B. Walsh": two names run together, one span each
+            run = [Token(t.group(), c.start() + t.start(), c.start() + t.end()) for t in names]
+            cuts = [i for i in range(1, len(run)) if _next_initialled_name(run, i)]
+            for lo, hi in itertools.pairwise([0, *cuts, len(run)]):
+                out.append(Span("PERSON", run[lo].start, run[hi - 1].end, 0.9))
             sep = _LIST_SEP.match(text, c.end())
             if sep is None or sep.end() == c.end():
                 break
