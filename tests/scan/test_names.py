@@ -392,3 +392,22 @@ def test_an_initial_after_a_first_name_is_a_middle_initial() -> None:
     assert {"Radomir M. Kolarov", "Anselm B. Tréguier"} <= names
     # after a plural civility, two names run together stay two names
     assert {"J.-L. Vasseur", "B. Kerlidou"} <= _names("MM. J.-L. Vasseur B. Kerlidou, juges")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Statuant sur le pourvoi formé par :\n- Z... Gaëtan,\ncontre l'arrêt", "Z... Gaëtan"),
+        ("la partie civile, M. W… a déclaré", "W…"),
+        ("et M. R... T... ont demandé au tribunal", "R... T..."),
+        ("Sur le rapport de Mme le conseiller K..., les observations", "K..."),
+        ("Le témoin Noémie V... a confirmé.", "Noémie V..."),
+    ],
+)
+def test_a_name_a_court_anonymised(text: str, name: str) -> None:
+    assert name in _names(text)
+
+
+def test_initials_with_dots_and_no_cue_are_no_name() -> None:
+    # "A..." alone may be a word cut short
+    assert _names("Voir la liste A... et la suite du tableau.") == set()

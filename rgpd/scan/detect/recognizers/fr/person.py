@@ -785,6 +785,7 @@ class PersonRecognizer(Recognizer):
         sure.extend(_lists(text))
         sure.extend(_bracketed(text))
         sure.extend(_case_parties(text))
+        sure.extend(_anonymised(text))
         still: list[Span] = []
         sure.extend(_listed_between_names(text, sure))
         for a in ambiguous:
@@ -1196,6 +1197,40 @@ def _case_parties(text: str) -> list[Span]:
         if is_territory(span) or _COMPANY_AFTER.match(text, tokens[-1].end):
             continue
         out.append(Span("PERSON", tokens[0].start, tokens[-1].end, 0.85))
+    return out
+
+
+# "X...", "Y…", "J...-C...G...": French courts hide a party's name behind its initials
+_ANON = re.compile(r"(?<![\w.])[A-Z](?:\.\.\.|…)(?:-?[ \u00a0]?[A-Z](?:\.\.\.|…))*")
+_ANON_FIRST_AFTER = re.compile(rf"[ \u00a0]+({_TITLE})")
+_ANON_FIRST_BEFORE = re.compile(rf"(?<![\w'’])({_TITLE})[ \u00a0]+$")
+
+
+def _anonymised(text: str) -> list[Span]:
+    """A name a court anonymised: "M. Y… a qualifié", "- X... Jacky,", "M. A... B...".
+
+    The initials stand for a person after a civility or a function ("Mme le conseiller
+    Y..."), or next to a first name ("X... Pierre", "Mickaël X..."); elsewhere "A..."
+    may be a cut word.
+    """
+    out: list[Span] = []
+    p = text.find("..")
+    q = text.find("…")
+    if p < 0 and q < 0:
+        return out
+    for m in _ANON.finditer(text):
+        start, end = m.start(), m.end()
+        first = _ANON_FIRST_AFTER.match(text, end)
+        if first is not None and is_first_name(first.group(1)):
+            end = first.end(1)
+        prior = _ANON_FIRST_BEFORE.search(text, max(0, start - 30), start)
+        if prior is not None and is_first_name(prior.group(1)):
+            start = prior.start(1)
+        elif end == m.end() and not (
+            _last_word(before(text, start, 30)) in _CIVIL_WORDS or _title_before(text, start)
+        ):
+            continue
+        out.append(Span("PERSON", start, end, 0.85))
     return out
 
 
