@@ -411,3 +411,16 @@ def test_a_name_a_court_anonymised(text: str, name: str) -> None:
 def test_initials_with_dots_and_no_cue_are_no_name() -> None:
     # "A..." alone may be a word cut short
     assert _names("Voir la liste A... et la suite du tableau.") == set()
+
+
+def test_first_names_listed_before_a_full_name() -> None:
+    names = _names("Les requérants, Lorcan, Siobhan, Tadhg et Aoife Brannigan, résident à Cork.")
+    assert {"Lorcan", "Siobhan", "Tadhg", "Aoife Brannigan"} <= names
+    assert "Ewan" in _names("ont saisi la Cour : Ewan et Morag Drummond (« les requérants »).")
+    # towns listed before a name stay towns
+    assert _names("Il a vécu à Vannes, Lorient et Jeanne Quéré l'a suivi.") == {"Jeanne Quéré"}
+
+
+def test_every_child_listed_after_their_children() -> None:
+    names = _names("Les époux Marek et leurs enfants Ondine, Maël et Soline ont saisi la Cour.")
+    assert {"Ondine", "Maël", "Soline"} <= names

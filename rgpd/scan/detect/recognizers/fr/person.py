@@ -161,7 +161,7 @@ _FUNCTIONS = (
     r"chauffeur|mecanicien|cultivateur|cultivatrice|ouvriere?|facteur|cocher|matelot|soldat|canonnier|"
     r"nageur|nageuse|boxeur|lutteur|catcheur|cycliste|footballeur|footballeuse|skieur|skieuse|"
     r"navigateur|navigatrice|alpiniste|gardienne?|cantonnier|concierge|comedienne?|musicienne?|"
-    r"heritiere?|pere|mere|frere|soeur|s\u0153ur|cousine?|oncle|tante|neveu|niece|grand-pere|grand-mere"
+    r"heritiere?|pere|mere|frere|soeur|s\u0153ur|cousine?|oncle|tante|neveu|niece|grand-pere|grand-mere|enfant"
 )
 _TITLE_BEFORE = re.compile(
     rf"(?:^|[^\w-])(?:{_FUNCTIONS})(?P<qual>(?:[ \u00a0]+(?:de|d'|du|des)[ \u00a0]*(?!la\b|le\b|l'|un\b|une\b)[a-z][a-z-]+)?"
@@ -788,6 +788,7 @@ class PersonRecognizer(Recognizer):
         sure.extend(_anonymised(text))
         still: list[Span] = []
         sure.extend(_listed_between_names(text, sure))
+        sure.extend(_given_names_before(text, sure))
         for a in ambiguous:
             if a.score >= 0.4 and (
                 _line_cue(text, a) or _RELATION_BEFORE.search(before(text, a.start, 50))
@@ -1057,6 +1058,43 @@ def _listed_between_names(text: str, named: list[Span]) -> list[Span]:
             if inf.common or inf.acronym or is_word_form(word) or is_territory(word):
                 continue
             out.append(Span("PERSON", left.end + m.start(), left.end + m.end(), 0.8))
+    return out
+
+
+_GIVEN_LIST_BEFORE = re.compile(
+    rf"(?<![\w'’])((?:{_TITLE}[ \u00a0]*,[ \u00a0]*){{0,8}}{_TITLE})[ \u00a0]+et[ \u00a0]+$"
+)
+
+
+def _given_names_before(text: str, named: list[Span]) -> list[Span]:
+    """First names listed before a full name: "Alex, Chris et Samantha Menson", "Paul et
+    Audrey Edwards" (the family name is written once, after the last first name).
+
+    Every listed word must be a known first name or an unknown capitalised word (no
+    common word, no country, no French word form), and most of them known first names,
+    so that "Rennes, Brest et Jeanne Morel" does not turn towns into persons.
+    """
+    out: list[Span] = []
+    for span in named:
+        if text[max(0, span.start - 3) : span.start] != "et ":
+            continue
+        first = _TOKEN_RE.match(text, span.start)
+        if first is None or first.end() >= span.end or not is_first_name(first.group()):
+            continue  # "Samantha Menson": a first name, then more
+        m = _GIVEN_LIST_BEFORE.search(text, max(0, span.start - 160), span.start)
+        if m is None:
+            continue
+        words = list(re.finditer(_TITLE, m.group(1)))
+        known = sum(1 for w in words if is_first_name(w.group()))
+        if 2 * known < len(words) or any(
+            (info(w.group()).common and not is_first_name(w.group()))
+            or is_territory(w.group())
+            or (is_word_form(w.group()) and not is_first_name(w.group()))
+            for w in words
+        ):
+            continue
+        base = m.start(1)
+        out.extend(Span("PERSON", base + w.start(), base + w.end(), 0.8) for w in words)
     return out
 
 
