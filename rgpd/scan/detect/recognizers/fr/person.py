@@ -22,9 +22,10 @@ NER about those few windows only, the deep depth runs NER everywhere.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from rgpd.scan.detect.recognizers.base import Recognizer
@@ -43,7 +44,8 @@ from rgpd.scan.detect.types import Span
 # Latin Extended (Ş, Ł, Ũ, ệ...) is in both classes: names from every language
 _EXT = "\u0100-\u024f\u1e00-\u1eff"
 _UP = "A-ZÀ-ÖØ-Þ" + _EXT
-_LO = "a-zà-öø-ÿß" + _EXT
+# "Lәtif", "Məmmədov": the schwa of Azerbaijani names, in its IPA or Cyrillic form
+_LO = "a-zà-öø-ÿß" + _EXT + "\u0250-\u02af\u04d9"
 # "McCoy", "MacLeod", "LeBron", "DiCaprio", "DuBois": a capital inside a name, after
 # the prefixes that carry one (not any camel case: "PowerPoint", "YouTube" are brands)
 _CAMEL = rf"(?:(?<=Mc|ac|Le|La|De|Di|Du)[{_UP}][{_LO}]+)?"
@@ -789,9 +791,12 @@ class PersonRecognizer(Recognizer):
         still: list[Span] = []
         sure.extend(_listed_between_names(text, sure))
         sure.extend(_given_names_before(text, sure))
+        listed = _between_listed_names(text, sure)
         for a in ambiguous:
             if a.score >= 0.4 and (
-                _line_cue(text, a) or _RELATION_BEFORE.search(before(text, a.start, 50))
+                _line_cue(text, a)
+                or _RELATION_BEFORE.search(before(text, a.start, 50))
+                or listed(a)
             ):
                 sure.append(Span("PERSON", a.start, a.end, 0.8))
             else:
@@ -1098,6 +1103,37 @@ def _given_names_before(text: str, named: list[Span]) -> list[Span]:
     return out
 
 
+_COMMA = re.compile(r"[ \u00a0]*,[ \u00a0]*")
+_COMMA_OR_AND = re.compile(r"[ \u00a0]*(?:,[ \u00a0]*(?:et[ \u00a0]+)?|[ \u00a0]+et[ \u00a0]+)")
+
+
+def _between_listed_names(text: str, named: list[Span]) -> Callable[[Span], bool]:
+    """A test: the words sit in a list of names, a name on each side ("Elisabet Fura,
+    Khanlar Hajiyev, Egbert Myjer"), separated by commas (or "et" before the last).
+
+    Two capitalised words nobody knows are a name as often as not; in a list of names
+    they are one, as ``_listed_between_names`` says of a lone word.
+    """
+    ordered = sorted(named, key=lambda s: s.start)
+    starts = [s.start for s in ordered]
+
+    def test(span: Span) -> bool:
+        i = bisect.bisect_left(starts, span.end)
+        if i == 0 or i >= len(ordered):
+            return False
+        left = max(
+            (s for s in ordered[:i] if s.end <= span.start), key=lambda s: s.end, default=None
+        )
+        right = ordered[i]
+        return (
+            left is not None
+            and _COMMA.fullmatch(text, left.end, span.start) is not None
+            and _COMMA_OR_AND.fullmatch(text, span.end, right.start) is not None
+        )
+
+    return test
+
+
 def _lone_noun(text: str, tok: Token) -> bool:
     """A lone capitalised word that is a French word form or follows a determiner.
 
@@ -1353,8 +1389,8 @@ def _club_initials_before(text: str, start: int, word: str) -> bool:
     The world list of first names holds "Red" or "Breda"; the French one does not,
     and a surname in capitals before a French first name ("MOREL Jeanne") stays a name.
     """
-    if is_french_first_name(word):
-        return False
+    if is_french_first_name(word) or info(word).initial:
+        return False  # "SOYER H.G. SCHERMERS": a surname in capitals, then the next name
     m = _ACRONYM_BEFORE.search(text, max(0, start - 7), start)
     return m is not None and m.group(1).lower() not in _FUNCTION_ACRONYMS
 
