@@ -437,3 +437,20 @@ def test_the_schwa_of_azerbaijani_names() -> None:
     # in its IPA form and in the Cyrillic form some court records use
     for name in ("Rəşad Quliyev", "Lәman Əliyeva"):
         assert name in _names(f"Mme {name} a été entendue.")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("dont une ressortissante de cet État, L.K. (« la requérante »), a saisi", "L.K."),
+        ("Elle épousa en 1980 T., né en 1942 à Lille.", "T."),
+        ("après l'audition de son fiancé R.V. le lendemain", "R.V."),
+    ],
+)
+def test_bare_initials_with_a_person_cue(text: str, name: str) -> None:
+    assert name in _names(text)
+
+
+def test_bare_initials_without_a_cue_stay_out() -> None:
+    assert _names("Voir le point B. ci-dessus et l'annexe C.D. jointe.") == set()
+    assert _names("IV. (« le requérant ») : numéro de paragraphe") == set()

@@ -399,7 +399,7 @@ def _is_place(window: str, first_name: bool = False) -> bool:
 # "mon voisin, Sabina Moles", "sa compagne Tiziana": a relative or neighbour is a person
 _RELATION_BEFORE = re.compile(
     r"\b(?:mon|ma|son|sa|leur|notre|votre|le|la|du|de la)\s+(?:voisin|voisine|compagne|compagnon|conjoint|conjointe|"
-    r"epoux|epouse|mari|femme|fils|fille|pere|mere|frere|soeur|ami|amie|collegue|cousin|cousine|oncle|tante|"
+    r"epoux|epouse|mari|femme|fils|fille|pere|mere|frere|soeur|ami|amie|collegue|cousin|cousine|oncle|tante|fiance|fiancee|"
     r"grand-mere|grand-pere|beau-frere|belle-soeur|petit-fils|petite-fille|neveu|niece|concubin|concubine|"
     r"locataire|proprietaire|bailleur|employeur|salarie|salariee)(?:\s+[\w'-]+){0,3}?\s*,?\s*$"
 )
@@ -895,8 +895,8 @@ class PersonRecognizer(Recognizer):
                 return
             piece, start = rest, rest[0].start
         if all(t.initial for t in piece):
-            return
-        if len(piece) == 1 and piece[0].initial:
+            if not _numeral(piece[0]) and _initials_cue(text, start, end):
+                sure.append(Span("PERSON", start, end, 0.85))
             return
         if (_AGE_AFTER.match(text, end) or _KIN_AFTER.match(text, end)) and not (
             len(piece) == 1 and (piece[0].info.common or piece[0].info.acronym)
@@ -968,6 +968,22 @@ class PersonRecognizer(Recognizer):
             # a lone first name inside a sentence ("selon Maëlys") or the subject of its
             # verb ("Pascal m'a dit"): NER reads its window
             ambiguous.append(Span("PERSON", start, end, LONE_SCORE))
+
+
+# what makes bare initials a person: "S.C. (« le requérant »)", "D., né en 1915"
+_INITIALS_ROLE_AFTER = re.compile(
+    r"[ \u00a0]*(?:\([ \u00a0]*[«\"“]?[ \u00a0]*(?:le|la|les)[ \u00a0]+requ[ée]rante?s?\b"
+    r"|,[ \u00a0]*n[ée]e?s?[ \u00a0]+(?:en|le)\b)"
+)
+
+
+def _initials_cue(text: str, start: int, end: int) -> bool:
+    """Bare initials stand for a person when the text says so: the party's role in
+    brackets after them, a birth in apposition, or a relative before them ("son fiancé
+    H.E."). Court records use them to keep a party's name out of the public text."""
+    return _INITIALS_ROLE_AFTER.match(text, end) is not None or bool(
+        _RELATION_BEFORE.search(before(text, start, 50))
+    )
 
 
 # an age in apposition right after the words: "X, 25 ans,", "X (82 ans)", "X, âgé de 40 ans"
