@@ -454,3 +454,17 @@ def test_bare_initials_with_a_person_cue(text: str, name: str) -> None:
 def test_bare_initials_without_a_cue_stay_out() -> None:
     assert _names("Voir le point B. ci-dessus et l'annexe C.D. jointe.") == set()
     assert _names("IV. (« le requérant ») : numéro de paragraphe") == set()
+
+
+def test_a_court_named_in_its_own_language_is_no_person() -> None:
+    # NER reads the bracketed word as a name; after a court or a body it is that body's name
+    text = "L'arrêt fut confirmé par la cour régionale (Oberlandesgericht) de Graz."
+    s = text.index("Oberlandesgericht")
+    assert clean_ner_person(text, s, s + len("Oberlandesgericht")) is None
+    text = "Il a revu son fils (Sebastian) le lendemain."
+    s = text.index("Sebastian")
+    assert clean_ner_person(text, s, s + len("Sebastian")) == (s, s + len("Sebastian"))
+
+
+def test_english_courts_are_no_names() -> None:
+    assert _names("La Royal Courts of Justice publie un dépliant.") == set()

@@ -426,7 +426,7 @@ _FIELD_START = re.compile(r"(?:\n|\t|\||;|  )[ \t]*(?:[-*•][ \t]*)?")
 _COMPANY_AFTER = re.compile(
     r"[ \t]*(?:S\.?A\.?S?\.?U?|S\.?A\.?R\.?L\.?|E\.?U\.?R\.?L\.?|SCI|SNC|SCOP|SELARL|GIE|et [Ff]ils|& [Ff]ils|et [Aa]ssoci[ée]s|"
     r"Solicitors|Department|Magistrates|Ltd|Limited|Inc|LLP|PLC|plc|Associates|& Co|& Partners|Partners|Council|"
-    r"Court|Company|Corporation|Group|Groupe|Trust|Bank|Banque|Holding|Consulting|Conseil|Avocats|Notaires|"
+    r"Courts?|Company|Corporation|Group|Groupe|Trust|Bank|Banque|Holding|Consulting|Conseil|Avocats|Notaires|"
     r"Entertainment|Records|Racing|Cinema|Pictures|Studios?|Productions|Brothers|Airlines|Motors)(?![\w])"
 )
 # a title written with a capital, leading a run: "Lord Keegan", "Président Karimov", "Sir John Smith"
@@ -1379,6 +1379,12 @@ def clean_ner_person(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if _SIGNED_AT.search(before(text, s, 20)):
         return None  # "Fait à Fournier, le 26 avril": a town
+    if (
+        len(tokens) == 1
+        and text[e : e + 1] == ")"
+        and _INSTITUTION_GLOSS.search(before(text, s, 40))
+    ):
+        return None  # "la Cour suprême (Riigikohus)": a court's name in its own language
     if _club_initials_before(text, s, tokens[0].text) or _opens_with_club_initials(text, tokens):
         return None  # "au FK Borac Banja Luka", "contre NAC Breda": a club
     if len(tokens) == 1 and tokens[0].upper and len(span) <= 3 and not tokens[0].info.first:
@@ -1425,4 +1431,11 @@ def _opens_with_club_initials(text: str, piece: list[Token]) -> bool:
     )
 
 
+# a court or a body named in French, its own name in brackets after it: "la cour d'appel
+# (Ringkonnakohus)", "l'Office fédéral (Bundesamt)"
+_INSTITUTION_GLOSS = re.compile(
+    r"\b(?:cour|tribunal|juridiction|chambre|conseil|parlement|assemblee|office|ministere|agence|"
+    r"commission|parquet|prison|police|supreme|appel|municipal|regional|cantonal|federal|"
+    r"administratif|constitutionnelle?|cassation|instance|district|comte|land)[ \u00a0]*\($"
+)
 _SIGNED_AT = re.compile(r"\b(?:fait|signe|redige|delivre|etabli)e?\s+a\s+$")
