@@ -1436,6 +1436,7 @@ def _opens_with_club_initials(text: str, piece: list[Token]) -> bool:
 _INSTITUTION_GLOSS = re.compile(
     r"\b(?:cour|tribunal|juridiction|chambre|conseil|parlement|assemblee|office|ministere|agence|"
     r"commission|parquet|prison|police|supreme|appel|municipal|regional|cantonal|federal|"
-    r"administratif|constitutionnelle?|cassation|instance|district|comte|land)[ \u00a0]*\($"
+    r"administratif|administrative|constitutionnel|cassation|instance|district|comte|land)"
+    r"(?:e|s|es|aux)?[ \u00a0]*\($"
 )
 _SIGNED_AT = re.compile(r"\b(?:fait|signe|redige|delivre|etabli)e?\s+a\s+$")
