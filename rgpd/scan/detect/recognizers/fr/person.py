@@ -791,12 +791,12 @@ class PersonRecognizer(Recognizer):
         still: list[Span] = []
         sure.extend(_listed_between_names(text, sure))
         sure.extend(_given_names_before(text, sure))
-        listed = _between_listed_names(text, sure)
+        listed = _between_listed_names(text, sure) if sure and ambiguous else None
         for a in ambiguous:
             if a.score >= 0.4 and (
                 _line_cue(text, a)
                 or _RELATION_BEFORE.search(before(text, a.start, 50))
-                or listed(a)
+                or (listed is not None and listed(a))
             ):
                 sure.append(Span("PERSON", a.start, a.end, 0.8))
             else:
@@ -1238,7 +1238,8 @@ def _bracketed(text: str) -> list[Span]:
 # "Corcuff c. France", "İ.B. c. Turquie", "Serves c/ France": the parties of a case
 # caption, where "c." and "c/" are the abbreviations of "contre" that courts use
 _VERSUS = re.compile(
-    r"[ \u00a0]+(?:c\.|c/|contre)[ \u00a0]+(?:(?:la|le|les|LA|LE|LES)[ \u00a0]+|[lL]['’])?"
+    r"(?<=[ \u00a0])(?:c\.|c/|contre)[ \u00a0]+"
+    r"(?:(?:la|le|les|LA|LE|LES)[ \u00a0]+|[lL]['’])?"
 )
 _CAPTION_WORDS = frozenset({"affaire", "arret", "aff", "requete", "decision", "cas", "en"})
 _OTHERS_END = re.compile(r"[ \u00a0]+(?:et|ET)[ \u00a0]+(?:autres|AUTRES)$")
@@ -1256,6 +1257,8 @@ def _case_parties(text: str) -> list[Span]:
     "contre" alone is ordinary French ("Lyon contre Marseille" is a match).
     """
     out: list[Span] = []
+    if " c." not in text and " c/" not in text and " contre" not in text:
+        return out  # most texts: no caption, no regular expression
     for m in _VERSUS.finditer(text):
         right = CHAIN.match(text, m.end())
         if right is None:
@@ -1263,6 +1266,8 @@ def _case_parties(text: str) -> list[Span]:
         if "contre" in m.group() and not is_territory(right.group()):
             continue
         end = m.start()
+        while end and text[end - 1] in " \u00a0":
+            end -= 1
         others = _OTHERS_END.search(text, max(0, end - 12), end)
         if others is not None:
             end = others.start()
