@@ -468,3 +468,11 @@ def test_a_court_named_in_its_own_language_is_no_person() -> None:
 
 def test_english_courts_are_no_names() -> None:
     assert _names("La Royal Courts of Justice publie un dépliant.") == set()
+
+
+def test_a_lettered_heading_is_no_initial_and_surname() -> None:
+    assert _names("B. Circonstances de la détention\nLe requérant fut transféré.") == set()
+    assert _names("Rapport\nC. Mesures provisoires") == set()
+    # an initial and a first name or a surname, even opening a line, stay a name
+    assert "R. Kerboul" in _names("R. Kerboul, greffier")
+    assert "T. Pauline" in _names("T. Pauline a signé.")

@@ -946,6 +946,7 @@ class PersonRecognizer(Recognizer):
                 and not _numeral(piece[0])
                 and not piece[-1].initial
                 and not piece[-1].upper
+                and not _lettered_heading(text, piece)
             ):  # "J. M. Morenilla", "Al. Freudenreich"
                 sure.append(Span("PERSON", start, end, 0.85))
             elif uppers and len(uppers) < n:
@@ -1165,6 +1166,19 @@ def _lone_place(text: str, start: int) -> bool:
     """A lone capitalised word after a preposition or noun of place ("dans Steinbach")."""
     window = before(text, start, 40)
     return _last_word(window) in _PLACE_PREPOSITIONS or _is_place(window)
+
+
+def _lettered_heading(text: str, piece: list[Token]) -> bool:
+    """ "A. Circonstances particulières", "B. Droit interne": a heading's letter opening
+    its line, then a French word, not an initial and a surname."""
+    first = piece[0].text
+    ls = text.rfind("\n", 0, piece[0].start) + 1
+    return (
+        len(first) == 2
+        and not text[ls : piece[0].start].strip()
+        and is_word_form(piece[1].text)
+        and not piece[1].info.first
+    )
 
 
 def _numeral(tok: Token) -> bool:
