@@ -476,3 +476,21 @@ def test_a_lettered_heading_is_no_initial_and_surname() -> None:
     # an initial and a first name or a surname, even opening a line, stay a name
     assert "R. Kerboul" in _names("R. Kerboul, greffier")
     assert "T. Pauline" in _names("T. Pauline a signé.")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("(voir Kerlaouen c. Pologne [GC], no 30210/96, § 152)", "Kerlaouen"),
+        ("voir Garvanel, précité, § 54, et Tréhorel, précitée, § 45", "Garvanel"),
+        ("voir Garvanel, précité, § 54, et Tréhorel, précitée, § 45", "Tréhorel"),
+    ],
+)
+def test_a_case_cited_by_its_applicants_name(text: str, name: str) -> None:
+    assert name in _names(text)
+
+
+def test_a_body_or_a_place_cited_again_is_no_name() -> None:
+    assert (
+        _names("la Convention, précitée, et le jugement du tribunal de Quimper, précité") == set()
+    )

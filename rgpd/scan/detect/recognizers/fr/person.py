@@ -1260,6 +1260,38 @@ _OTHERS_END = re.compile(r"[ \u00a0]+(?:et|ET)[ \u00a0]+(?:autres|AUTRES)$")
 _PARTY_CHAIN = re.compile(rf"(?:{_TOKEN}(?:{_GAP}|[ \u00a0]+(?:et|ET)[ \u00a0]+)?)+$")
 
 
+_CITED_AGAIN = re.compile(r"[ \u00a0]*,[ \u00a0]*précitée?s?\b")
+
+
+def _cited_again(text: str) -> list[Span]:
+    """A case cited again by its applicant's name: "Salduz, précité, § 54".
+
+    Only a name stands there: a common word ("la Convention, précitée") or a
+    territory is left alone.
+    """
+    out: list[Span] = []
+    for m in _CITED_AGAIN.finditer(text):
+        left = _PARTY_CHAIN.search(text, max(0, m.start() - 60), m.start())
+        if left is None:
+            continue
+        tokens = [
+            Token(t.group(), left.start() + t.start(), left.start() + t.end())
+            for t in _TOKEN_RE.finditer(left.group())
+        ]
+        names = [t for t in tokens if not t.info.particle and key(t.text) != "et"]
+        if (
+            not names
+            or any(t.info.common and not t.info.first for t in names)
+            or is_territory(text[tokens[0].start : tokens[-1].end])
+            or after_determiner(text, tokens[0].start)
+            or _last_word(before(text, tokens[0].start, 20)) in _BEFORE_PLACE
+            or text[max(0, tokens[0].start - 2) : tokens[0].start] in ("d'", "d’")
+        ):
+            continue  # "le tribunal de Paris, précité": a place
+        out.append(Span("PERSON", tokens[0].start, tokens[-1].end, 0.85))
+    return out
+
+
 def _case_parties(text: str) -> list[Span]:
     """The person a case is named after: "En l'affaire Corcuff c. France", "AFFAIRE İ.B. c.
     TURQUIE", "l'arrêt Serves c/ France", "MENSON et AUTRES contre le ROYAUME-UNI".
@@ -1271,6 +1303,8 @@ def _case_parties(text: str) -> list[Span]:
     "contre" alone is ordinary French ("Lyon contre Marseille" is a match).
     """
     out: list[Span] = []
+    if "précité" in text:
+        out.extend(_cited_again(text))
     if " c." not in text and " c/" not in text and " contre" not in text:
         return out  # most texts: no caption, no regular expression
     for m in _VERSUS.finditer(text):
