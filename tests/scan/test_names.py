@@ -494,3 +494,10 @@ def test_a_body_or_a_place_cited_again_is_no_name() -> None:
     assert (
         _names("la Convention, précitée, et le jugement du tribunal de Quimper, précité") == set()
     )
+
+
+def test_an_author_cited_with_bracketed_initials() -> None:
+    names = _names("Voir Kerjean (Y.) et Van Hoorebeke (J.-Fr.), « La preuve », 2011.")
+    assert {"Kerjean (Y.)", "Van Hoorebeke (J.-Fr.)"} <= names
+    # a common word before bracketed letters is a reference, not an author
+    assert _names("voir l'Annexe (B.) du règlement") == set()

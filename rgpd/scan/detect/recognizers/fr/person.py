@@ -1246,6 +1246,30 @@ def _bracketed(text: str) -> list[Span]:
                 out.append(Span("PERSON", m.start("name"), m.end("name"), 0.9))
                 out.append(Span("PERSON", m.start("first"), m.end("first"), 0.9))
         p = text.find("(", p + 1)
+    out.extend(_author_initials(text))
+    return out
+
+
+# "Tulkens (Fr.)", "Van Drooghenbroeck (S.)", "Renucci (J.-Fr.)": an author as legal
+# writing cites one, the surname then the initials of the first names in brackets
+_AUTHOR = re.compile(
+    rf"(?P<name>(?:(?:Van|Von|De|Du|Le|La|Mac|Mc)[ \u00a0]+)?(?:{_UPPER}|{_TITLE}))"
+    rf"[ \u00a0]*\((?:[{_UP}][{_LO}]{{0,2}}\.-?){{1,3}}\)"
+)
+
+
+def _author_initials(text: str) -> list[Span]:
+    """An author cited as "Surname (I.)"; a common word or a place before the brackets
+    is left alone ("Article (A.)", "Paris (F.)" are no authors)."""
+    out: list[Span] = []
+    if ".)" not in text:
+        return out
+    for m in _AUTHOR.finditer(text):
+        name = m.group("name")
+        last = name.split()[-1]
+        if info(last).common or is_territory(last) or is_word_form(last):
+            continue
+        out.append(Span("PERSON", m.start("name"), m.end(), 0.85))
     return out
 
 
