@@ -501,3 +501,10 @@ def test_an_author_cited_with_bracketed_initials() -> None:
     assert {"Kerjean (Y.)", "Van Hoorebeke (J.-Fr.)"} <= names
     # a common word before bracketed letters is a reference, not an author
     assert _names("voir l'Annexe (B.) du règlement") == set()
+
+
+def test_a_case_named_after_a_party() -> None:
+    assert "Kerhuel" in _names("Dans l'arrêt Kerhuel, la Cour a rappelé ce principe.")
+    assert "Pellouard" in _names("L’affaire Pellouard lui fournit l’occasion de préciser.")
+    # a State or a French word after "affaire" is no party
+    assert _names("L'affaire Belgique a été jugée ; l'affaire Secrète attendra.") == set()

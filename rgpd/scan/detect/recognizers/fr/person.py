@@ -904,6 +904,16 @@ class PersonRecognizer(Recognizer):
             # "Morel, fils d'un médecin", "Kervella, épouse Le Goff": so is a kinship
             sure.append(Span("PERSON", start, end, 0.85))
             return
+        if (
+            len(piece) == 1
+            and not piece[0].upper
+            and _last_word(before(text, start, 20)).rsplit("'", 1)[-1] in _CASE_NOUNS
+            and not _lone_noun(text, piece[0])
+            and not is_territory(piece[0].text)
+        ):
+            # "l'affaire Ibrahim", "l'arrêt Salduz": courts name a case after a party
+            sure.append(Span("PERSON", start, end, 0.8))
+            return
         if len(piece) == 1 and not piece[0].info.first and not piece[0].upper:
             # a lone capitalised word: only NER can tell (its spans are checked for places)
             if _lone_place(text, start) or _lone_noun(text, piece[0]):
@@ -1279,6 +1289,7 @@ _VERSUS = re.compile(
     r"(?<=[ \u00a0])(?:c\.|c/|contre)[ \u00a0]+"
     r"(?:(?:la|le|les|LA|LE|LES)[ \u00a0]+|[lL]['’])?"
 )
+_CASE_NOUNS = frozenset({"affaire", "arret", "arrets"})
 _CAPTION_WORDS = frozenset({"affaire", "arret", "aff", "requete", "decision", "cas", "en"})
 _OTHERS_END = re.compile(r"[ \u00a0]+(?:et|ET)[ \u00a0]+(?:autres|AUTRES)$")
 _PARTY_CHAIN = re.compile(rf"(?:{_TOKEN}(?:{_GAP}|[ \u00a0]+(?:et|ET)[ \u00a0]+)?)+$")
