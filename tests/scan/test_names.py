@@ -347,6 +347,7 @@ def test_a_place_with_a_figurative_kinship_stays_a_place() -> None:
         ("(voir Lequintrec c/ Portugal, § 31)", "Lequintrec"),
         ("Requête présentée par R.V. contre la Grèce", "R.V."),
         ("VALDIVIESO contre l'ESPAGNE", "VALDIVIESO"),
+        ("voir R., S. et T. c. Irlande [GC]", "R., S. et T."),
     ],
 )
 def test_the_party_a_case_is_named_after(text: str, name: str) -> None:

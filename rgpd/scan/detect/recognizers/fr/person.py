@@ -1292,7 +1292,10 @@ _VERSUS = re.compile(
 _CASE_NOUNS = frozenset({"affaire", "arret", "arrets"})
 _CAPTION_WORDS = frozenset({"affaire", "arret", "aff", "requete", "decision", "cas", "en"})
 _OTHERS_END = re.compile(r"[ \u00a0]+(?:et|ET)[ \u00a0]+(?:autres|AUTRES)$")
-_PARTY_CHAIN = re.compile(rf"(?:{_TOKEN}(?:{_GAP}|[ \u00a0]+(?:et|ET)[ \u00a0]+)?)+$")
+# initials may be listed with commas: "X., Y. et Z. c. ROYAUME-UNI"
+_PARTY_CHAIN = re.compile(
+    rf"(?:{_INITIAL}[ \u00a0]*,[ \u00a0]*)*(?:{_TOKEN}(?:{_GAP}|[ \u00a0]+(?:et|ET)[ \u00a0]+)?)+$"
+)
 
 
 _CITED_AGAIN = re.compile(r"[ \u00a0]*,[ \u00a0]*précitée?s?\b")
