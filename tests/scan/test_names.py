@@ -509,3 +509,9 @@ def test_a_case_named_after_a_party() -> None:
     assert "Pellouard" in _names("L’affaire Pellouard lui fournit l’occasion de préciser.")
     # a State or a French word after "affaire" is no party
     assert _names("L'affaire Belgique a été jugée ; l'affaire Secrète attendra.") == set()
+
+
+def test_a_label_alone_on_its_line_names_the_next_line() -> None:
+    assert "Kervella" in _names("Demandeur :\nKervella\nDéfendeur :\nFrance")
+    assert {"MORVAN", "Gwenola"} <= _names("Nom :\nMORVAN\nPrénom :\nGwenola")
+    assert _names("Objet :\nDemande de subvention") == set()

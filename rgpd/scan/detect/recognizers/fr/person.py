@@ -420,6 +420,7 @@ _LABEL_VALUE = re.compile(
     r"[ \t]*(?:(?:M\.|Mme|Mlle|Madame|Monsieur|Mademoiselle|Dr)[ \t]+)?"
     rf"(?P<value>[{_UP}{_LO}'’\-]+(?:[ \t][{_UP}{_LO}'’\-]+){{0,4}})"
 )
+_LINE_BREAK = re.compile(r"[ \t]*\r?\n")
 # what opens a field: line start, a cell separator, a bullet, or a run of spaces
 _FIELD_START = re.compile(r"(?:\n|\t|\||;|  )[ \t]*(?:[-*•][ \t]*)?")
 # "Cohen S.A.", "Moulin et Fils": a company, not a person
@@ -847,6 +848,11 @@ class PersonRecognizer(Recognizer):
 
     def _label_value(self, text: str, pos: int, explicit: bool) -> Span | None:
         m = _LABEL_VALUE.match(text, pos)
+        if m is None:
+            # "Demandeur :" alone on its line, the value on the next one (a form or a
+            # decision's header laid out in two columns, then flattened)
+            nl = _LINE_BREAK.match(text, pos)
+            m = _LABEL_VALUE.match(text, nl.end()) if nl is not None else None
         if m is None:
             return None
         kept = []
