@@ -515,3 +515,10 @@ def test_a_label_alone_on_its_line_names_the_next_line() -> None:
     assert "Kervella" in _names("Demandeur :\nKervella\nDéfendeur :\nFrance")
     assert {"MORVAN", "Gwenola"} <= _names("Nom :\nMORVAN\nPrénom :\nGwenola")
     assert _names("Objet :\nDemande de subvention") == set()
+
+
+def test_a_family_named_after_its_surname() -> None:
+    assert "Tanguy" in _names("La famille Tanguy fut réveillée par les policiers.")
+    assert "Le Bihan" in _names("Il vivait chez sa famille Le Bihan à Brest.")
+    # after an indefinite article the capitalised word is an origin more often
+    assert _names("Une famille Kurde a été relogée.") == set()

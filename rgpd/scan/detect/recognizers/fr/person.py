@@ -224,6 +224,11 @@ def _title_before(text: str, start: int) -> bool:
     return False
 
 
+# "la famille Keegan", "de sa famille Morel": a family is named after its surname (not
+# "une famille Rom": after an indefinite article the word is more often an origin)
+_FAMILY_BEFORE = re.compile(
+    r"(?:^|[^\w'])(?:la|sa|leur|notre|votre|[dl]')[ \u00a0]*famille[ \u00a0]+$"
+)
 # a superscript "Me" or "Mme" read by OCR: "M* Durand", "M» Durand", "M "Durand", "M0 Durand"
 _OCR_CIVILITY = re.compile(r"(?<!\w)M[ \u00a0]?[*\"»°0][ \u00a0]?$")
 # "DURAND (Jeanne)", "Morel (Louis-Marie)": a surname, then its first names in brackets
@@ -823,8 +828,10 @@ class PersonRecognizer(Recognizer):
             civil_before = True
             tokens, gaps = tokens[1:], gaps[1:]
         elif not civil_before:
-            civil_before = _title_before(text, tokens[0].start) or bool(
-                _OCR_CIVILITY.search(text, max(0, tokens[0].start - 5), tokens[0].start)
+            civil_before = (
+                _title_before(text, tokens[0].start)
+                or bool(_OCR_CIVILITY.search(text, max(0, tokens[0].start - 5), tokens[0].start))
+                or bool(_FAMILY_BEFORE.search(before(text, tokens[0].start, 20)))
             )
         for piece in _split(tokens, gaps):
             self._judge(text, piece, civil_before and piece[0] is tokens[0], sure, ambiguous)
