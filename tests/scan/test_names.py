@@ -522,3 +522,12 @@ def test_a_family_named_after_its_surname() -> None:
     assert "Le Bihan" in _names("Il vivait chez sa famille Le Bihan à Brest.")
     # after an indefinite article the capitalised word is an origin more often
     assert _names("Une famille Kurde a été relogée.") == set()
+
+
+def test_an_initial_m_after_a_civility_is_no_second_civility() -> None:
+    names = _names("composée de Mme M. Traonouez et de M. M. Quélennec, juges")
+    assert {"M. Traonouez", "M. Quélennec"} <= names
+
+
+def test_a_first_name_before_an_anonymised_surname_after_a_civility() -> None:
+    assert "Kéwan X..." in _names("M. Kéwan X... né le 3 mai 1980")

@@ -782,6 +782,7 @@ class PersonRecognizer(Recognizer):
                         t.info.civility
                         and not tokens[i - 1].initial  # "J. M. Morenilla"
                         and not _middle_initial(tokens, i)  # "Boštjan M. Zupančič"
+                        and not (tokens[i - 1].info.civility and t.initial)  # "Mme M. Jaeger"
                     )
                     or (t.info.key in _HONORIFICS and not tokens[i - 1].initial)
                     or _next_initialled_name(tokens, i)
@@ -815,6 +816,8 @@ class PersonRecognizer(Recognizer):
         # leading civility tokens belong to the cue, not to the name
         lead = 0
         while lead < len(tokens) and tokens[lead].info.civility:
+            if lead and tokens[lead].initial:
+                break  # "Mme M. Jaeger", "M. M. Pellonpää": after a civility, "M." is an initial
             lead += 1
         if lead:
             civil_before = True
@@ -1290,8 +1293,8 @@ def _author_initials(text: str) -> list[Span]:
     for m in _AUTHOR.finditer(text):
         name = m.group("name")
         last = name.split()[-1]
-        if info(last).common or is_territory(last) or is_word_form(last):
-            continue
+        if info(last).common or is_territory(last):
+            continue  # a French word form stays: "Hachez (I.)" is an author
         out.append(Span("PERSON", m.start("name"), m.end(), 0.85))
     return out
 
@@ -1418,7 +1421,10 @@ def _anonymised(text: str) -> list[Span]:
         if first is not None and is_first_name(first.group(1)):
             end = first.end(1)
         prior = _ANON_FIRST_BEFORE.search(text, max(0, start - 30), start)
-        if prior is not None and is_first_name(prior.group(1)):
+        if prior is not None and (
+            is_first_name(prior.group(1))
+            or _last_word(before(text, prior.start(1), 30)) in _CIVIL_WORDS
+        ):  # "Mickaël X...", "M. Sowath X...": the first name the court left
             start = prior.start(1)
         elif end == m.end() and not (
             _last_word(before(text, start, 30)) in _CIVIL_WORDS or _title_before(text, start)
