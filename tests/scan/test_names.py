@@ -531,3 +531,9 @@ def test_an_initial_m_after_a_civility_is_no_second_civility() -> None:
 
 def test_a_first_name_before_an_anonymised_surname_after_a_civility() -> None:
     assert "Kéwan X..." in _names("M. Kéwan X... né le 3 mai 1980")
+
+
+def test_two_particles_inside_a_name() -> None:
+    assert "Saskia Marleen van der Poel" in _names(
+        "Mme Saskia Marleen van der Poel (« la requérante »)"
+    )

@@ -56,7 +56,7 @@ _INITIAL = rf"[{_UP}]\.(?:-?[{_UP}][{_LO}]?\.)?"
 _INITIAL2 = rf"[{_UP}][{_LO}]\.(?=[ \u00a0]+[{_UP}])"
 _TOKEN = rf"(?:{_INITIAL2}|{_UPPER}|{_TITLE}|{_INITIAL})(?![\w@])"
 _PARTICLE = r"(?:de|du|des|d['’]|le|la|van|von|der|den|ben|bin|el|al|da|dos|das|di|del|della|ter)"
-_GAP = rf"(?:[ \u00a0]+|[ \u00a0]+{_PARTICLE}[ \u00a0]+|[ \u00a0]+d['’])"
+_GAP = rf"(?:[ \u00a0]+|(?:[ \u00a0]+{_PARTICLE}){{1,2}}[ \u00a0]+|[ \u00a0]+d['’])"
 # the first token is spelled out so that the pattern starts with a character class
 # (the regex engine then skips non-capitals fast); the look-behind comes after it
 _FIRST = rf"[{_UP}](?:(?<![\w@.'’\-].)|(?<=(?<![\w'’])[dlDL]['’].)|(?<=(?<!\w)[qQ]u['’].))(?:['’](?=[{_UP}]{{2}}|[{_UP}][{_LO}]))?(?:[{_UP}]+(?:[-'’][{_UP}]{{2,}})*|[{_LO}]\.(?:-?[{_UP}][{_LO}]?\.)?(?=[ \u00a0]+[{_UP}])|[{_LO}]+{_CAMEL}(?:[-'’][{_UP}]?[{_LO}]+)*|\.(?:-?[{_UP}][{_LO}]?\.)?)(?![\w@])"
