@@ -337,3 +337,203 @@ def test_a_kinship_in_apposition_marks_a_name(text: str, name: str) -> None:
 def test_a_place_with_a_figurative_kinship_stays_a_place() -> None:
     assert _names("Brest, ville de marins, accueille la fête.") == set()
     assert _names("Paris, fille de la Seine, brille.") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("En l'affaire Trémaudan c. Belgique, la Cour a statué.", "Trémaudan"),
+        ("AFFAIRE KERVRAN ET AUTRES c. ITALIE", "KERVRAN"),
+        ("(voir Lequintrec c/ Portugal, § 31)", "Lequintrec"),
+        ("Requête présentée par R.V. contre la Grèce", "R.V."),
+        ("VALDIVIESO contre l'ESPAGNE", "VALDIVIESO"),
+        ("voir R., S. et T. c. Irlande [GC]", "R., S. et T."),
+    ],
+)
+def test_the_party_a_case_is_named_after(text: str, name: str) -> None:
+    # "<applicant> c. <State>": how European and French courts name a case
+    assert name in _names(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AFFAIRE SYNDICAT DES PÊCHEURS c. FRANCE",  # common words: a body, not a person
+        "Le recours Hongrie c. Slovaquie a été rejeté.",  # a State against a State
+        "Le derby Rennes contre Nantes est complet.",  # "contre" alone, no State after it
+        "Les Bleus contre la Belgique, samedi soir.",  # a team after a determiner
+    ],
+)
+def test_a_case_caption_without_a_person(text: str) -> None:
+    assert _names(text) == set()
+
+
+def test_judges_listed_without_commas_are_one_name_each() -> None:
+    # a run longer than one chain match, initials opening each name
+    text = (
+        "siégeant en présence de MM. P.K. LAUTREC, Président A. VOISENET J.M. QUERN "
+        "H.R. DALBOSC F. TERRIAN L. MOUSQUET Mme G.T. BRÉHAND Sir Neville ASHWORTH"
+    )
+    names = _names(text)
+    for name in (
+        "A. VOISENET",
+        "J.M. QUERN",
+        "H.R. DALBOSC",
+        "F. TERRIAN",
+        "L. MOUSQUET",
+        "G.T. BRÉHAND",
+        "Neville ASHWORTH",
+    ):
+        assert name in names, name
+    assert not any(n.endswith(("J.M.", "F.")) for n in names)
+
+
+def test_an_initial_after_a_first_name_is_a_middle_initial() -> None:
+    names = _names("Composition : Radomir M. Kolarov, Anselm B. Tréguier, juges")
+    assert {"Radomir M. Kolarov", "Anselm B. Tréguier"} <= names
+    # after a plural civility, two names run together stay two names
+    assert {"J.-L. Vasseur", "B. Kerlidou"} <= _names("MM. J.-L. Vasseur B. Kerlidou, juges")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Statuant sur le pourvoi formé par :\n- Z... Gaëtan,\ncontre l'arrêt", "Z... Gaëtan"),
+        ("la partie civile, M. W… a déclaré", "W…"),
+        ("et M. R... T... ont demandé au tribunal", "R... T..."),
+        ("Sur le rapport de Mme le conseiller K..., les observations", "K..."),
+        ("Le témoin Noémie V... a confirmé.", "Noémie V..."),
+    ],
+)
+def test_a_name_a_court_anonymised(text: str, name: str) -> None:
+    assert name in _names(text)
+
+
+def test_initials_with_dots_and_no_cue_are_no_name() -> None:
+    # "A..." alone may be a word cut short
+    assert _names("Voir la liste A... et la suite du tableau.") == set()
+
+
+def test_first_names_listed_before_a_full_name() -> None:
+    names = _names("Les requérants, Lorcan, Siobhan, Tadhg et Aoife Brannigan, résident à Cork.")
+    assert {"Lorcan", "Siobhan", "Tadhg", "Aoife Brannigan"} <= names
+    assert "Ewan" in _names("ont saisi la Cour : Ewan et Morag Drummond (« les requérants »).")
+    # towns listed before a name stay towns
+    assert _names("Il a vécu à Vannes, Lorient et Jeanne Quéré l'a suivi.") == {"Jeanne Quéré"}
+
+
+def test_every_child_listed_after_their_children() -> None:
+    names = _names("Les époux Marek et leurs enfants Ondine, Maël et Soline ont saisi la Cour.")
+    assert {"Ondine", "Maël", "Soline"} <= names
+
+
+def test_two_unknown_words_between_names_of_a_comma_list() -> None:
+    text = "composée de : Ingrid Solvang,   Tavik Orbeliani,   Pieter Aalbersen, juges"
+    assert "Tavik Orbeliani" in _names(text)
+    # outside a list the same words still wait for NER
+    assert "Tavik Orbeliani" not in _names("Le navire Tavik Orbeliani est à quai.")
+
+
+def test_the_schwa_of_azerbaijani_names() -> None:
+    # in its IPA form and in the Cyrillic form some court records use
+    for name in ("Rəşad Quliyev", "Lәman Əliyeva"):
+        assert name in _names(f"Mme {name} a été entendue.")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("dont une ressortissante de cet État, L.K. (« la requérante »), a saisi", "L.K."),
+        ("Elle épousa en 1980 T., né en 1942 à Lille.", "T."),
+        ("après l'audition de son fiancé R.V. le lendemain", "R.V."),
+    ],
+)
+def test_bare_initials_with_a_person_cue(text: str, name: str) -> None:
+    assert name in _names(text)
+
+
+def test_bare_initials_without_a_cue_stay_out() -> None:
+    assert _names("Voir le point B. ci-dessus et l'annexe C.D. jointe.") == set()
+    assert _names("IV. (« le requérant ») : numéro de paragraphe") == set()
+
+
+def test_a_court_named_in_its_own_language_is_no_person() -> None:
+    # NER reads the bracketed word as a name; after a court or a body it is that body's name
+    text = "L'arrêt fut confirmé par la cour régionale (Oberlandesgericht) de Graz."
+    s = text.index("Oberlandesgericht")
+    assert clean_ner_person(text, s, s + len("Oberlandesgericht")) is None
+    text = "Il a revu son fils (Sebastian) le lendemain."
+    s = text.index("Sebastian")
+    assert clean_ner_person(text, s, s + len("Sebastian")) == (s, s + len("Sebastian"))
+
+
+def test_english_courts_are_no_names() -> None:
+    assert _names("La Royal Courts of Justice publie un dépliant.") == set()
+
+
+def test_a_lettered_heading_is_no_initial_and_surname() -> None:
+    assert _names("B. Circonstances de la détention\nLe requérant fut transféré.") == set()
+    assert _names("Rapport\nC. Mesures provisoires") == set()
+    # an initial and a first name or a surname, even opening a line, stay a name
+    assert "R. Kerboul" in _names("R. Kerboul, greffier")
+    assert "T. Pauline" in _names("T. Pauline a signé.")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("(voir Kerlaouen c. Pologne [GC], no 30210/96, § 152)", "Kerlaouen"),
+        ("voir Garvanel, précité, § 54, et Tréhorel, précitée, § 45", "Garvanel"),
+        ("voir Garvanel, précité, § 54, et Tréhorel, précitée, § 45", "Tréhorel"),
+    ],
+)
+def test_a_case_cited_by_its_applicants_name(text: str, name: str) -> None:
+    assert name in _names(text)
+
+
+def test_a_body_or_a_place_cited_again_is_no_name() -> None:
+    assert (
+        _names("la Convention, précitée, et le jugement du tribunal de Quimper, précité") == set()
+    )
+
+
+def test_an_author_cited_with_bracketed_initials() -> None:
+    names = _names("Voir Kerjean (Y.) et Van Hoorebeke (J.-Fr.), « La preuve », 2011.")
+    assert {"Kerjean (Y.)", "Van Hoorebeke (J.-Fr.)"} <= names
+    # a common word before bracketed letters is a reference, not an author
+    assert _names("voir l'Annexe (B.) du règlement") == set()
+
+
+def test_a_case_named_after_a_party() -> None:
+    assert "Kerhuel" in _names("Dans l'arrêt Kerhuel, la Cour a rappelé ce principe.")
+    assert "Pellouard" in _names("L’affaire Pellouard lui fournit l’occasion de préciser.")
+    # a State or a French word after "affaire" is no party
+    assert _names("L'affaire Belgique a été jugée ; l'affaire Secrète attendra.") == set()
+
+
+def test_a_label_alone_on_its_line_names_the_next_line() -> None:
+    assert "Kervella" in _names("Demandeur :\nKervella\nDéfendeur :\nFrance")
+    assert {"MORVAN", "Gwenola"} <= _names("Nom :\nMORVAN\nPrénom :\nGwenola")
+    assert _names("Objet :\nDemande de subvention") == set()
+
+
+def test_a_family_named_after_its_surname() -> None:
+    assert "Tanguy" in _names("La famille Tanguy fut réveillée par les policiers.")
+    assert "Le Bihan" in _names("Il vivait chez sa famille Le Bihan à Brest.")
+    # after an indefinite article the capitalised word is an origin more often
+    assert _names("Une famille Kurde a été relogée.") == set()
+
+
+def test_an_initial_m_after_a_civility_is_no_second_civility() -> None:
+    names = _names("composée de Mme M. Traonouez et de M. M. Quélennec, juges")
+    assert {"M. Traonouez", "M. Quélennec"} <= names
+
+
+def test_a_first_name_before_an_anonymised_surname_after_a_civility() -> None:
+    assert "Kéwan X..." in _names("M. Kéwan X... né le 3 mai 1980")
+
+
+def test_two_particles_inside_a_name() -> None:
+    assert "Saskia Marleen van der Poel" in _names(
+        "Mme Saskia Marleen van der Poel (« la requérante »)"
+    )

@@ -22,8 +22,10 @@ NER about those few windows only, the deep depth runs NER everywhere.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from rgpd.scan.detect.recognizers.base import Recognizer
@@ -42,7 +44,8 @@ from rgpd.scan.detect.types import Span
 # Latin Extended (Ş, Ł, Ũ, ệ...) is in both classes: names from every language
 _EXT = "\u0100-\u024f\u1e00-\u1eff"
 _UP = "A-ZÀ-ÖØ-Þ" + _EXT
-_LO = "a-zà-öø-ÿß" + _EXT
+# "Lәtif", "Məmmədov": the schwa of Azerbaijani names, in its IPA or Cyrillic form
+_LO = "a-zà-öø-ÿß" + _EXT + "\u0250-\u02af\u04d9"
 # "McCoy", "MacLeod", "LeBron", "DiCaprio", "DuBois": a capital inside a name, after
 # the prefixes that carry one (not any camel case: "PowerPoint", "YouTube" are brands)
 _CAMEL = rf"(?:(?<=Mc|ac|Le|La|De|Di|Du)[{_UP}][{_LO}]+)?"
@@ -53,7 +56,7 @@ _INITIAL = rf"[{_UP}]\.(?:-?[{_UP}][{_LO}]?\.)?"
 _INITIAL2 = rf"[{_UP}][{_LO}]\.(?=[ \u00a0]+[{_UP}])"
 _TOKEN = rf"(?:{_INITIAL2}|{_UPPER}|{_TITLE}|{_INITIAL})(?![\w@])"
 _PARTICLE = r"(?:de|du|des|d['’]|le|la|van|von|der|den|ben|bin|el|al|da|dos|das|di|del|della|ter)"
-_GAP = rf"(?:[ \u00a0]+|[ \u00a0]+{_PARTICLE}[ \u00a0]+|[ \u00a0]+d['’])"
+_GAP = rf"(?:[ \u00a0]+|(?:[ \u00a0]+{_PARTICLE}){{1,2}}[ \u00a0]+|[ \u00a0]+d['’])"
 # the first token is spelled out so that the pattern starts with a character class
 # (the regex engine then skips non-capitals fast); the look-behind comes after it
 _FIRST = rf"[{_UP}](?:(?<![\w@.'’\-].)|(?<=(?<![\w'’])[dlDL]['’].)|(?<=(?<!\w)[qQ]u['’].))(?:['’](?=[{_UP}]{{2}}|[{_UP}][{_LO}]))?(?:[{_UP}]+(?:[-'’][{_UP}]{{2,}})*|[{_LO}]\.(?:-?[{_UP}][{_LO}]?\.)?(?=[ \u00a0]+[{_UP}])|[{_LO}]+{_CAMEL}(?:[-'’][{_UP}]?[{_LO}]+)*|\.(?:-?[{_UP}][{_LO}]?\.)?)(?![\w@])"
@@ -160,7 +163,7 @@ _FUNCTIONS = (
     r"chauffeur|mecanicien|cultivateur|cultivatrice|ouvriere?|facteur|cocher|matelot|soldat|canonnier|"
     r"nageur|nageuse|boxeur|lutteur|catcheur|cycliste|footballeur|footballeuse|skieur|skieuse|"
     r"navigateur|navigatrice|alpiniste|gardienne?|cantonnier|concierge|comedienne?|musicienne?|"
-    r"heritiere?|pere|mere|frere|soeur|s\u0153ur|cousine?|oncle|tante|neveu|niece|grand-pere|grand-mere"
+    r"heritiere?|pere|mere|frere|soeur|s\u0153ur|cousine?|oncle|tante|neveu|niece|grand-pere|grand-mere|enfant"
 )
 _TITLE_BEFORE = re.compile(
     rf"(?:^|[^\w-])(?:{_FUNCTIONS})(?P<qual>(?:[ \u00a0]+(?:de|d'|du|des)[ \u00a0]*(?!la\b|le\b|l'|un\b|une\b)[a-z][a-z-]+)?"
@@ -221,6 +224,11 @@ def _title_before(text: str, start: int) -> bool:
     return False
 
 
+# "la famille Keegan", "de sa famille Morel": a family is named after its surname (not
+# "une famille Rom": after an indefinite article the word is more often an origin)
+_FAMILY_BEFORE = re.compile(
+    r"(?:^|[^\w'])(?:la|sa|leur|notre|votre|[dl]')[ \u00a0]*famille[ \u00a0]+$"
+)
 # a superscript "Me" or "Mme" read by OCR: "M* Durand", "M» Durand", "M "Durand", "M0 Durand"
 _OCR_CIVILITY = re.compile(r"(?<!\w)M[ \u00a0]?[*\"»°0][ \u00a0]?$")
 # "DURAND (Jeanne)", "Morel (Louis-Marie)": a surname, then its first names in brackets
@@ -396,7 +404,7 @@ def _is_place(window: str, first_name: bool = False) -> bool:
 # "mon voisin, Sabina Moles", "sa compagne Tiziana": a relative or neighbour is a person
 _RELATION_BEFORE = re.compile(
     r"\b(?:mon|ma|son|sa|leur|notre|votre|le|la|du|de la)\s+(?:voisin|voisine|compagne|compagnon|conjoint|conjointe|"
-    r"epoux|epouse|mari|femme|fils|fille|pere|mere|frere|soeur|ami|amie|collegue|cousin|cousine|oncle|tante|"
+    r"epoux|epouse|mari|femme|fils|fille|pere|mere|frere|soeur|ami|amie|collegue|cousin|cousine|oncle|tante|fiance|fiancee|"
     r"grand-mere|grand-pere|beau-frere|belle-soeur|petit-fils|petite-fille|neveu|niece|concubin|concubine|"
     r"locataire|proprietaire|bailleur|employeur|salarie|salariee)(?:\s+[\w'-]+){0,3}?\s*,?\s*$"
 )
@@ -417,13 +425,14 @@ _LABEL_VALUE = re.compile(
     r"[ \t]*(?:(?:M\.|Mme|Mlle|Madame|Monsieur|Mademoiselle|Dr)[ \t]+)?"
     rf"(?P<value>[{_UP}{_LO}'’\-]+(?:[ \t][{_UP}{_LO}'’\-]+){{0,4}})"
 )
+_LINE_BREAK = re.compile(r"[ \t]*\r?\n")
 # what opens a field: line start, a cell separator, a bullet, or a run of spaces
 _FIELD_START = re.compile(r"(?:\n|\t|\||;|  )[ \t]*(?:[-*•][ \t]*)?")
 # "Cohen S.A.", "Moulin et Fils": a company, not a person
 _COMPANY_AFTER = re.compile(
     r"[ \t]*(?:S\.?A\.?S?\.?U?|S\.?A\.?R\.?L\.?|E\.?U\.?R\.?L\.?|SCI|SNC|SCOP|SELARL|GIE|et [Ff]ils|& [Ff]ils|et [Aa]ssoci[ée]s|"
     r"Solicitors|Department|Magistrates|Ltd|Limited|Inc|LLP|PLC|plc|Associates|& Co|& Partners|Partners|Council|"
-    r"Court|Company|Corporation|Group|Groupe|Trust|Bank|Banque|Holding|Consulting|Conseil|Avocats|Notaires|"
+    r"Courts?|Company|Corporation|Group|Groupe|Trust|Bank|Banque|Holding|Consulting|Conseil|Avocats|Notaires|"
     r"Entertainment|Records|Racing|Cinema|Pictures|Studios?|Productions|Brothers|Airlines|Motors)(?![\w])"
 )
 # a title written with a capital, leading a run: "Lord Keegan", "Président Karimov", "Sir John Smith"
@@ -679,6 +688,73 @@ def _strip_particles(piece: list[Token]) -> list[Token]:
     return piece
 
 
+# an English honorific inside a run starts a new name: "G.H. THUNE Sir Basil HALL"
+# (not "Dame": "Notre Dame de Paris")
+_HONORIFICS = frozenset({"sir", "lord", "lady"})
+#: Most tokens a CHAIN match holds (its first token and ``{0,5}`` more).
+_CHAIN_MAX = 6
+
+
+def _token_runs(text: str) -> Iterator[list[Token]]:
+    """The runs of capitalised words of ``text``, as tokens.
+
+    A chain stops after six words; a run longer than that (judges listed without
+    commas: "E. BUSUTTIL A. WEITZEL J.C. SOYER H.G. SCHERMERS") goes on in the next
+    match, one space further, and is joined back so that no name is cut in two.
+    """
+    held: list[Token] = []
+    for m in CHAIN.finditer(text):
+        raw = m.group()
+        if held and text[held[-1].end : m.start()] not in (" ", "\u00a0"):
+            yield held
+            held = []
+        if " " not in raw and "\u00a0" not in raw:
+            inf = info(raw)
+            # the common case, a lone capitalised word of ordinary French
+            if (inf.common or inf.acronym or inf.civility) and not inf.first and not held:
+                continue
+            tokens = [Token(raw, m.start(), m.end())]
+        else:
+            base = m.start()
+            tokens = [
+                Token(t.group(), base + t.start(), base + t.end()) for t in _TOKEN_RE.finditer(raw)
+            ]
+        if held:
+            tokens, held = held + tokens, []
+        if len(tokens) % _CHAIN_MAX == 0:
+            held = tokens  # the chain may go on in the next match
+        else:
+            yield tokens
+    if held:
+        yield held
+
+
+def _middle_initial(tokens: list[Token], i: int) -> bool:
+    """ "M." between a first name and a surname is a middle initial, not "Monsieur"."""
+    prev = tokens[i - 1].info
+    return (
+        tokens[i].text == "M."
+        and prev.first
+        and not prev.upper
+        and i + 1 < len(tokens)
+        and not tokens[i + 1].initial
+    )
+
+
+def _next_initialled_name(tokens: list[Token], i: int) -> bool:
+    """Token ``i`` is an initial opening the next name of a list run together.
+
+    Court records list judges without commas: "H.G. SCHERMERS H. DANELIUS", "E. Busuttil
+    A. Weitzel". An initial after a surname in capitals, or after an "initial surname"
+    pair, starts a new name when a word follows it; after a first name it belongs to
+    the same name ("Boštjan M. Zupančič", "Vincent A. De Gaetano").
+    """
+    tok, prev = tokens[i], tokens[i - 1]
+    if not tok.initial or prev.initial or i + 1 >= len(tokens) or tokens[i + 1].initial:
+        return False
+    return (prev.upper and not prev.info.particle) or (i >= 2 and tokens[i - 2].initial)
+
+
 class PersonRecognizer(Recognizer):
     entities = ("PERSON",)
     priority = 80
@@ -695,36 +771,39 @@ class PersonRecognizer(Recognizer):
     def analyze(self, text: str) -> PersonFindings:
         sure: list[Span] = []
         ambiguous: list[Span] = []
-        for m in CHAIN.finditer(text):
-            raw = m.group()
-            if " " not in raw and "\u00a0" not in raw:
-                inf = info(raw)
-                # the common case, a lone capitalised word of ordinary French
-                if (inf.common or inf.acronym or inf.civility) and not inf.first:
-                    continue
-                tokens = [Token(raw, m.start(), m.end())]
-            else:
-                base = m.start()
-                tokens = [
-                    Token(t.group(), base + t.start(), base + t.end())
-                    for t in _TOKEN_RE.finditer(raw)
-                ]
+        for tokens in _token_runs(text):
             # a civility inside a run of capitalised words starts a new candidate
             cuts = [
                 i
                 for i, t in enumerate(tokens)
-                if i and t.info.civility and not tokens[i - 1].initial  # "J. M. Morenilla"
+                if i
+                and (
+                    (
+                        t.info.civility
+                        and not tokens[i - 1].initial  # "J. M. Morenilla"
+                        and not _middle_initial(tokens, i)  # "Boštjan M. Zupančič"
+                        and not (tokens[i - 1].info.civility and t.initial)  # "Mme M. Jaeger"
+                    )
+                    or (t.info.key in _HONORIFICS and not tokens[i - 1].initial)
+                    or _next_initialled_name(tokens, i)
+                )
             ]
             for lo, hi in itertools.pairwise([0, *cuts, len(tokens)]):
                 self._run(text, tokens[lo:hi], sure, ambiguous)
         sure.extend(self._labels(text))
         sure.extend(_lists(text))
         sure.extend(_bracketed(text))
+        sure.extend(_case_parties(text))
+        sure.extend(_anonymised(text))
         still: list[Span] = []
         sure.extend(_listed_between_names(text, sure))
+        sure.extend(_given_names_before(text, sure))
+        listed = _between_listed_names(text, sure) if sure and ambiguous else None
         for a in ambiguous:
             if a.score >= 0.4 and (
-                _line_cue(text, a) or _RELATION_BEFORE.search(before(text, a.start, 50))
+                _line_cue(text, a)
+                or _RELATION_BEFORE.search(before(text, a.start, 50))
+                or (listed is not None and listed(a))
             ):
                 sure.append(Span("PERSON", a.start, a.end, 0.8))
             else:
@@ -737,6 +816,8 @@ class PersonRecognizer(Recognizer):
         # leading civility tokens belong to the cue, not to the name
         lead = 0
         while lead < len(tokens) and tokens[lead].info.civility:
+            if lead and tokens[lead].initial:
+                break  # "Mme M. Jaeger", "M. M. Pellonpää": after a civility, "M." is an initial
             lead += 1
         if lead:
             civil_before = True
@@ -750,8 +831,10 @@ class PersonRecognizer(Recognizer):
             civil_before = True
             tokens, gaps = tokens[1:], gaps[1:]
         elif not civil_before:
-            civil_before = _title_before(text, tokens[0].start) or bool(
-                _OCR_CIVILITY.search(text, max(0, tokens[0].start - 5), tokens[0].start)
+            civil_before = (
+                _title_before(text, tokens[0].start)
+                or bool(_OCR_CIVILITY.search(text, max(0, tokens[0].start - 5), tokens[0].start))
+                or bool(_FAMILY_BEFORE.search(before(text, tokens[0].start, 20)))
             )
         for piece in _split(tokens, gaps):
             self._judge(text, piece, civil_before and piece[0] is tokens[0], sure, ambiguous)
@@ -775,6 +858,11 @@ class PersonRecognizer(Recognizer):
 
     def _label_value(self, text: str, pos: int, explicit: bool) -> Span | None:
         m = _LABEL_VALUE.match(text, pos)
+        if m is None:
+            # "Demandeur :" alone on its line, the value on the next one (a form or a
+            # decision's header laid out in two columns, then flattened)
+            nl = _LINE_BREAK.match(text, pos)
+            m = _LABEL_VALUE.match(text, nl.end()) if nl is not None else None
         if m is None:
             return None
         kept = []
@@ -823,14 +911,24 @@ class PersonRecognizer(Recognizer):
                 return
             piece, start = rest, rest[0].start
         if all(t.initial for t in piece):
-            return
-        if len(piece) == 1 and piece[0].initial:
+            if not _numeral(piece[0]) and _initials_cue(text, start, end):
+                sure.append(Span("PERSON", start, end, 0.85))
             return
         if (_AGE_AFTER.match(text, end) or _KIN_AFTER.match(text, end)) and not (
             len(piece) == 1 and (piece[0].info.common or piece[0].info.acronym)
         ):  # "Kervella, 25 ans, a signé", "Jeanne Morel (82 ans)": an age is a person's;
             # "Morel, fils d'un médecin", "Kervella, épouse Le Goff": so is a kinship
             sure.append(Span("PERSON", start, end, 0.85))
+            return
+        if (
+            len(piece) == 1
+            and not piece[0].upper
+            and _last_word(before(text, start, 20)).rsplit("'", 1)[-1] in _CASE_NOUNS
+            and not _lone_noun(text, piece[0])
+            and not is_territory(piece[0].text)
+        ):
+            # "l'affaire Ibrahim", "l'arrêt Salduz": courts name a case after a party
+            sure.append(Span("PERSON", start, end, 0.8))
             return
         if len(piece) == 1 and not piece[0].info.first and not piece[0].upper:
             # a lone capitalised word: only NER can tell (its spans are checked for places)
@@ -857,7 +955,7 @@ class PersonRecognizer(Recognizer):
         firsts = [t for t in piece if t.info.first]
         uppers = [t for t in piece if t.upper]
         n = len(piece)
-        if uppers and _in_headline(text, piece):
+        if uppers and not piece[0].initial and _in_headline(text, piece):
             ambiguous.append(Span("PERSON", start, end, 0.3))
             return
         if n >= 2 and all(t.upper or t.info.particle for t in piece):
@@ -874,6 +972,7 @@ class PersonRecognizer(Recognizer):
                 and not _numeral(piece[0])
                 and not piece[-1].initial
                 and not piece[-1].upper
+                and not _lettered_heading(text, piece)
             ):  # "J. M. Morenilla", "Al. Freudenreich"
                 sure.append(Span("PERSON", start, end, 0.85))
             elif uppers and len(uppers) < n:
@@ -896,6 +995,22 @@ class PersonRecognizer(Recognizer):
             # a lone first name inside a sentence ("selon Maëlys") or the subject of its
             # verb ("Pascal m'a dit"): NER reads its window
             ambiguous.append(Span("PERSON", start, end, LONE_SCORE))
+
+
+# what makes bare initials a person: "S.C. (« le requérant »)", "D., né en 1915"
+_INITIALS_ROLE_AFTER = re.compile(
+    r"[ \u00a0]*(?:\([ \u00a0]*[«\"“]?[ \u00a0]*(?:le|la|les)[ \u00a0]+requ[ée]rante?s?\b"
+    r"|,[ \u00a0]*n[ée]e?s?[ \u00a0]+(?:en|le)\b)"
+)
+
+
+def _initials_cue(text: str, start: int, end: int) -> bool:
+    """Bare initials stand for a person when the text says so: the party's role in
+    brackets after them, a birth in apposition, or a relative before them ("son fiancé
+    H.E."). Court records use them to keep a party's name out of the public text."""
+    return _INITIALS_ROLE_AFTER.match(text, end) is not None or bool(
+        _RELATION_BEFORE.search(before(text, start, 50))
+    )
 
 
 # an age in apposition right after the words: "X, 25 ans,", "X (82 ans)", "X, âgé de 40 ans"
@@ -994,6 +1109,74 @@ def _listed_between_names(text: str, named: list[Span]) -> list[Span]:
     return out
 
 
+_GIVEN_LIST_BEFORE = re.compile(
+    rf"(?<![\w'’])((?:{_TITLE}[ \u00a0]*,[ \u00a0]*){{0,8}}{_TITLE})[ \u00a0]+et[ \u00a0]+$"
+)
+
+
+def _given_names_before(text: str, named: list[Span]) -> list[Span]:
+    """First names listed before a full name: "Alex, Chris et Samantha Menson", "Paul et
+    Audrey Edwards" (the family name is written once, after the last first name).
+
+    Every listed word must be a known first name or an unknown capitalised word (no
+    common word, no country, no French word form), and most of them known first names,
+    so that "Rennes, Brest et Jeanne Morel" does not turn towns into persons.
+    """
+    out: list[Span] = []
+    for span in named:
+        if text[max(0, span.start - 3) : span.start] != "et ":
+            continue
+        first = _TOKEN_RE.match(text, span.start)
+        if first is None or first.end() >= span.end or not is_first_name(first.group()):
+            continue  # "Samantha Menson": a first name, then more
+        m = _GIVEN_LIST_BEFORE.search(text, max(0, span.start - 160), span.start)
+        if m is None:
+            continue
+        words = list(re.finditer(_TITLE, m.group(1)))
+        known = sum(1 for w in words if is_first_name(w.group()))
+        if 2 * known < len(words) or any(
+            (info(w.group()).common and not is_first_name(w.group()))
+            or is_territory(w.group())
+            or (is_word_form(w.group()) and not is_first_name(w.group()))
+            for w in words
+        ):
+            continue
+        base = m.start(1)
+        out.extend(Span("PERSON", base + w.start(), base + w.end(), 0.8) for w in words)
+    return out
+
+
+_COMMA = re.compile(r"[ \u00a0]*,[ \u00a0]*")
+_COMMA_OR_AND = re.compile(r"[ \u00a0]*(?:,[ \u00a0]*(?:et[ \u00a0]+)?|[ \u00a0]+et[ \u00a0]+)")
+
+
+def _between_listed_names(text: str, named: list[Span]) -> Callable[[Span], bool]:
+    """A test: the words sit in a list of names, a name on each side ("Elisabet Fura,
+    Khanlar Hajiyev, Egbert Myjer"), separated by commas (or "et" before the last).
+
+    Two capitalised words nobody knows are a name as often as not; in a list of names
+    they are one, as ``_listed_between_names`` says of a lone word.
+    """
+    ordered = sorted(named, key=lambda s: s.start)
+    starts = [s.start for s in ordered]
+
+    def test(span: Span) -> bool:
+        i = bisect.bisect_left(starts, span.end)
+        if i == 0 or i >= len(ordered):
+            return False
+        left = max(
+            (s for s in ordered[:i] if s.end <= span.start), key=lambda s: s.end, default=None
+        )
+        right = ordered[i]
+        return (
+            left is not None
+            and _COMMA.fullmatch(text, left.end, span.start) is not None
+            and _COMMA_OR_AND.fullmatch(text, span.end, right.start) is not None
+        )
+
+    return test
+
+
 def _lone_noun(text: str, tok: Token) -> bool:
     """A lone capitalised word that is a French word form or follows a determiner.
 
@@ -1009,6 +1192,19 @@ def _lone_place(text: str, start: int) -> bool:
     """A lone capitalised word after a preposition or noun of place ("dans Steinbach")."""
     window = before(text, start, 40)
     return _last_word(window) in _PLACE_PREPOSITIONS or _is_place(window)
+
+
+def _lettered_heading(text: str, piece: list[Token]) -> bool:
+    """ "A. Circonstances particulières", "B. Droit interne": a heading's letter opening
+    its line, then a French word, not an initial and a surname."""
+    first = piece[0].text
+    ls = text.rfind("\n", 0, piece[0].start) + 1
+    return (
+        len(first) == 2
+        and not text[ls : piece[0].start].strip()
+        and is_word_form(piece[1].text)
+        and not piece[1].info.first
+    )
 
 
 def _numeral(tok: Token) -> bool:
@@ -1040,9 +1236,11 @@ def _lists(text: str) -> list[Span]:
             ]
             if not names or len(toks) > 4:
                 break
-            out.append(
-                Span("PERSON", c.start() + names[0].start(), c.start() + names[-1].end(), 0.9)
-            )
+            # "MM. J.-P. Costa B. Walsh": two names run together, one span each
+            run = [Token(t.group(), c.start() + t.start(), c.start() + t.end()) for t in names]
+            cuts = [i for i in range(1, len(run)) if _next_initialled_name(run, i)]
+            for lo, hi in itertools.pairwise([0, *cuts, len(run)]):
+                out.append(Span("PERSON", run[lo].start, run[hi - 1].end, 0.9))
             sep = _LIST_SEP.match(text, c.end())
             if sep is None or sep.end() == c.end():
                 break
@@ -1074,6 +1272,165 @@ def _bracketed(text: str) -> list[Span]:
                 out.append(Span("PERSON", m.start("name"), m.end("name"), 0.9))
                 out.append(Span("PERSON", m.start("first"), m.end("first"), 0.9))
         p = text.find("(", p + 1)
+    out.extend(_author_initials(text))
+    return out
+
+
+# "Tulkens (Fr.)", "Van Drooghenbroeck (S.)", "Renucci (J.-Fr.)": an author as legal
+# writing cites one, the surname then the initials of the first names in brackets
+_AUTHOR = re.compile(
+    rf"(?P<name>(?:(?:Van|Von|De|Du|Le|La|Mac|Mc)[ \u00a0]+)?(?:{_UPPER}|{_TITLE}))"
+    rf"[ \u00a0]*\((?:[{_UP}][{_LO}]{{0,2}}\.-?){{1,3}}\)"
+)
+
+
+def _author_initials(text: str) -> list[Span]:
+    """An author cited as "Surname (I.)"; a common word or a place before the brackets
+    is left alone ("Article (A.)", "Paris (F.)" are no authors)."""
+    out: list[Span] = []
+    if ".)" not in text:
+        return out
+    for m in _AUTHOR.finditer(text):
+        name = m.group("name")
+        last = name.split()[-1]
+        if info(last).common or is_territory(last):
+            continue  # a French word form stays: "Hachez (I.)" is an author
+        out.append(Span("PERSON", m.start("name"), m.end(), 0.85))
+    return out
+
+
+# "Corcuff c. France", "İ.B. c. Turquie", "Serves c/ France": the parties of a case
+# caption, where "c." and "c/" are the abbreviations of "contre" that courts use
+_VERSUS = re.compile(
+    r"(?<=[ \u00a0])(?:c\.|c/|contre)[ \u00a0]+"
+    r"(?:(?:la|le|les|LA|LE|LES)[ \u00a0]+|[lL]['’])?"
+)
+_CASE_NOUNS = frozenset({"affaire", "arret", "arrets"})
+_CAPTION_WORDS = frozenset({"affaire", "arret", "aff", "requete", "decision", "cas", "en"})
+_OTHERS_END = re.compile(r"[ \u00a0]+(?:et|ET)[ \u00a0]+(?:autres|AUTRES)$")
+# initials may be listed with commas: "X., Y. et Z. c. ROYAUME-UNI"
+_PARTY_CHAIN = re.compile(
+    rf"(?:{_INITIAL}[ \u00a0]*,[ \u00a0]*)*(?:{_TOKEN}(?:{_GAP}|[ \u00a0]+(?:et|ET)[ \u00a0]+)?)+$"
+)
+
+
+_CITED_AGAIN = re.compile(r"[ \u00a0]*,[ \u00a0]*précitée?s?\b")
+
+
+def _cited_again(text: str) -> list[Span]:
+    """A case cited again by its applicant's name: "Salduz, précité, § 54".
+
+    Only a name stands there: a common word ("la Convention, précitée") or a
+    territory is left alone.
+    """
+    out: list[Span] = []
+    for m in _CITED_AGAIN.finditer(text):
+        left = _PARTY_CHAIN.search(text, max(0, m.start() - 60), m.start())
+        if left is None:
+            continue
+        tokens = [
+            Token(t.group(), left.start() + t.start(), left.start() + t.end())
+            for t in _TOKEN_RE.finditer(left.group())
+        ]
+        names = [t for t in tokens if not t.info.particle and key(t.text) != "et"]
+        if (
+            not names
+            or any(t.info.common and not t.info.first for t in names)
+            or is_territory(text[tokens[0].start : tokens[-1].end])
+            or after_determiner(text, tokens[0].start)
+            or _last_word(before(text, tokens[0].start, 20)) in _BEFORE_PLACE
+            or text[max(0, tokens[0].start - 2) : tokens[0].start] in ("d'", "d’")
+        ):
+            continue  # "le tribunal de Paris, précité": a place
+        out.append(Span("PERSON", tokens[0].start, tokens[-1].end, 0.85))
+    return out
+
+
+def _case_parties(text: str) -> list[Span]:
+    """The person a case is named after: "En l'affaire Corcuff c. France", "AFFAIRE İ.B. c.
+    TURQUIE", "l'arrêt Serves c/ France", "MENSON et AUTRES contre le ROYAUME-UNI".
+
+    European and French courts name a case "<applicant> c. <State>"; the words before
+    "c." are a person's name unless they are common words (an association, a firm:
+    "ASSOCIATION INNOCENCE EN DANGER c. FRANCE") or a territory ("Turquie c. Chypre").
+    The other side must be a State (or, after "c." or "c/", any capitalised party):
+    "contre" alone is ordinary French ("Lyon contre Marseille" is a match).
+    """
+    out: list[Span] = []
+    if "précité" in text:
+        out.extend(_cited_again(text))
+    if " c." not in text and " c/" not in text and " contre" not in text:
+        return out  # most texts: no caption, no regular expression
+    for m in _VERSUS.finditer(text):
+        right = CHAIN.match(text, m.end())
+        if right is None:
+            continue
+        if "contre" in m.group() and not is_territory(right.group()):
+            continue
+        end = m.start()
+        while end and text[end - 1] in " \u00a0":
+            end -= 1
+        others = _OTHERS_END.search(text, max(0, end - 12), end)
+        if others is not None:
+            end = others.start()
+        left = _PARTY_CHAIN.search(text, max(0, end - 60), end)
+        if left is None:
+            continue
+        tokens = [
+            Token(t.group(), left.start() + t.start(), left.start() + t.end())
+            for t in _TOKEN_RE.finditer(left.group())
+        ]
+        # "En l'affaire", "AFFAIRE", "arrêt": the words that open the caption
+        while tokens and tokens[0].info.key in _CAPTION_WORDS:
+            tokens.pop(0)
+        while tokens and tokens[0].info.civility:
+            tokens.pop(0)  # "M. c. France": the civility of an anonymised party
+        names = [t for t in tokens if not t.info.particle and key(t.text) not in ("et",)]
+        if not names or any(t.info.common and not (t.info.first or t.initial) for t in names):
+            continue
+        if after_determiner(text, tokens[0].start):
+            continue  # "les Bleus contre la Belgique": a team, a band
+        span = text[tokens[0].start : tokens[-1].end]
+        if is_territory(span) or _COMPANY_AFTER.match(text, tokens[-1].end):
+            continue
+        out.append(Span("PERSON", tokens[0].start, tokens[-1].end, 0.85))
+    return out
+
+
+# "X...", "Y…", "J...-C...G...": French courts hide a party's name behind its initials
+_ANON = re.compile(r"(?<![\w.])[A-Z](?:\.\.\.|…)(?:-?[ \u00a0]?[A-Z](?:\.\.\.|…))*")
+_ANON_FIRST_AFTER = re.compile(rf"[ \u00a0]+({_TITLE})")
+_ANON_FIRST_BEFORE = re.compile(rf"(?<![\w'’])({_TITLE})[ \u00a0]+$")
+
+
+def _anonymised(text: str) -> list[Span]:
+    """A name a court anonymised: "M. Y… a qualifié", "- X... Jacky,", "M. A... B...".
+
+    The initials stand for a person after a civility or a function ("Mme le conseiller
+    Y..."), or next to a first name ("X... Pierre", "Mickaël X..."); elsewhere "A..."
+    may be a cut word.
+    """
+    out: list[Span] = []
+    p = text.find("..")
+    q = text.find("…")
+    if p < 0 and q < 0:
+        return out
+    for m in _ANON.finditer(text):
+        start, end = m.start(), m.end()
+        first = _ANON_FIRST_AFTER.match(text, end)
+        if first is not None and is_first_name(first.group(1)):
+            end = first.end(1)
+        prior = _ANON_FIRST_BEFORE.search(text, max(0, start - 30), start)
+        if prior is not None and (
+            is_first_name(prior.group(1))
+            or _last_word(before(text, prior.start(1), 30)) in _CIVIL_WORDS
+        ):  # "Mickaël X...", "M. Sowath X...": the first name the court left
+            start = prior.start(1)
+        elif end == m.end() and not (
+            _last_word(before(text, start, 30)) in _CIVIL_WORDS or _title_before(text, start)
+        ):
+            continue
+        out.append(Span("PERSON", start, end, 0.85))
     return out
 
 
@@ -1132,6 +1489,12 @@ def clean_ner_person(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if _SIGNED_AT.search(before(text, s, 20)):
         return None  # "Fait à Fournier, le 26 avril": a town
+    if (
+        len(tokens) == 1
+        and text[e : e + 1] == ")"
+        and _INSTITUTION_GLOSS.search(before(text, s, 40))
+    ):
+        return None  # "la Cour suprême (Riigikohus)": a court's name in its own language
     if _club_initials_before(text, s, tokens[0].text) or _opens_with_club_initials(text, tokens):
         return None  # "au FK Borac Banja Luka", "contre NAC Breda": a club
     if len(tokens) == 1 and tokens[0].upper and len(span) <= 3 and not tokens[0].info.first:
@@ -1158,8 +1521,8 @@ def _club_initials_before(text: str, start: int, word: str) -> bool:
     The world list of first names holds "Red" or "Breda"; the French one does not,
     and a surname in capitals before a French first name ("MOREL Jeanne") stays a name.
     """
-    if is_french_first_name(word):
-        return False
+    if is_french_first_name(word) or info(word).initial:
+        return False  # "SOYER H.G. SCHERMERS": a surname in capitals, then the next name
     m = _ACRONYM_BEFORE.search(text, max(0, start - 7), start)
     return m is not None and m.group(1).lower() not in _FUNCTION_ACRONYMS
 
@@ -1178,4 +1541,12 @@ def _opens_with_club_initials(text: str, piece: list[Token]) -> bool:
     )
 
 
+# a court or a body named in French, its own name in brackets after it: "la cour d'appel
+# (Ringkonnakohus)", "l'Office fédéral (Bundesamt)"
+_INSTITUTION_GLOSS = re.compile(
+    r"\b(?:cour|tribunal|juridiction|chambre|conseil|parlement|assemblee|office|ministere|agence|"
+    r"commission|parquet|prison|police|supreme|appel|municipal|regional|cantonal|federal|"
+    r"administratif|administrative|constitutionnel|cassation|instance|district|comte|land)"
+    r"(?:e|s|es|aux)?[ \u00a0]*\($"
+)
 _SIGNED_AT = re.compile(r"\b(?:fait|signe|redige|delivre|etabli)e?\s+a\s+$")
