@@ -284,3 +284,48 @@ def _scan(
         if m.span() not in seen:
             seen.add(m.span())
             yield m
+
+
+#: What Python's ``re`` also matches, under IGNORECASE, for a lower-case letter beyond
+#: its upper case: the dotted and dotless I, the long s, the Kelvin sign.
+_NOCASE_EXTRA = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+
+
+def nocase(letters: str) -> str:
+    """Body of a character class matching what ``(?i:[letters])`` matches.
+
+    ``letters`` are lower-case letters. A pattern under IGNORECASE cannot use
+    the engine's fast scan to its first character; a prefilter written with
+    these explicit classes can, and still finds every place the pattern can
+    start at (see :func:`finditer_at`).
+    """
+    out: list[str] = []
+    for c in letters:
+        for ch in (c, c.upper(), *_NOCASE_EXTRA.get(c, "")):
+            if ch not in out:
+                out.append(ch)
+    return "".join(re.escape(ch) for ch in out)
+
+
+def finditer_at(
+    pattern: re.Pattern[str], text: str, starts: re.Pattern[str]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, trying ``pattern`` only where ``starts`` finds a match.
+
+    A pattern that opens with a look-behind or under IGNORECASE is tried by the
+    engine at every position of the text; a cheap ``starts`` pattern that the
+    engine can skip fast to, and that matches (without overlapping itself) at
+    every position where ``pattern`` can start, finds the same matches (same
+    positions, same ends, the search resuming after each one) for far less.
+    ``pattern`` must never match the empty string.
+    """
+    pos = 0
+    for c in starts.finditer(text):
+        p = c.start()
+        if p < pos:
+            continue
+        m = pattern.match(text, p)
+        if m is not None:
+            yield m
+            pos = m.end()
+

@@ -308,7 +308,10 @@ def _start_scan(prefixes: Iterable[str], latin1: bool = False) -> re.Pattern[str
         for c in p[:_SCAN_DEPTH]:
             node = node.setdefault(c, {})
         node[""] = {}  # a prefix ends here
-    return re.compile(rf"[\W\d_](?={_trie_pattern(trie, latin1)})")
+    # one class of every first character ahead of the trie: most stops (digits,
+    # punctuation, a space before a space) fail on it, without trying each branch
+    first = "".join(_char_class(c, latin1) for c in sorted(trie))
+    return re.compile(rf"[\W\d_](?=[{first}])(?={_trie_pattern(trie, latin1)})")
 
 
 def _dropped(ch: str) -> list[str]:
