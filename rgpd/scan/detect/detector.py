@@ -35,7 +35,7 @@ from rgpd.scan.detect.engine import (
     ner_spans,
     recognizers_for,
 )
-from rgpd.scan.detect.recognizers.base import ContextCue, Recognizer, digit_runs
+from rgpd.scan.detect.recognizers.base import ContextCue, Recognizer, clear_text_caches
 from rgpd.scan.detect.recognizers.fr.person import LONE_SCORE, PersonRecognizer
 from rgpd.scan.detect.recognizers.fr.person import info as person_info
 from rgpd.scan.detect.recognizers.fr.tabular import TabularRecognizer
@@ -145,7 +145,7 @@ class Detector:
         text = w.text
         for rec in self._plain:
             w.spans.extend(rec.find(text))
-        digit_runs.cache_clear()  # the cache would keep the text alive
+        clear_text_caches()  # the caches would keep the text's values alive
         if self._person is not None:
             found = self._person.analyze(text)
             w.spans.extend(found.sure)

@@ -15,6 +15,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from typing import Any, TypeVar, cast
 
 from rgpd.scan.detect.text import after, before
 from rgpd.scan.detect.types import Span
@@ -242,20 +243,55 @@ def digit_runs(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(m.span() for m in _RUN.finditer(text))
 
 
+#: Caches of what several recognizers compute on one text (see :func:`per_text`).
+_TEXT_CACHES: list[Any] = [digit_runs]
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def per_text(maxsize: int) -> Callable[[_F], _F]:
+    """An ``lru_cache`` that :func:`clear_text_caches` empties after each text.
+
+    For pure functions that more than one recognizer calls on the same value of
+    one text (a phone number read by the phone and the table recognizers): the
+    work is done once, and nothing of the text outlives its turn.
+    """
+
+    def wrap(fn: _F) -> _F:
+        cached = lru_cache(maxsize=maxsize)(fn)
+        _TEXT_CACHES.append(cached)
+        return cast(_F, cached)
+
+    return wrap
+
+
+def clear_text_caches() -> None:
+    """Forget what :func:`digit_runs` and the :func:`per_text` caches hold (after each text)."""
+    for cache in _TEXT_CACHES:
+        cache.cache_clear()
+
+
 def near_digits(
-    pattern: re.Pattern[str], text: str, before: int = 3, after: int = 3, min_len: int = 1
+    pattern: re.Pattern[str],
+    text: str,
+    before: int = 3,
+    after: int = 3,
+    min_len: int = 1,
+    starts: re.Pattern[str] | None = None,
 ) -> Iterator[re.Match[str]]:
     """``pattern.finditer`` restricted to windows around digit runs of ``min_len`` chars or more.
 
     Look-behinds still see the whole text; ``after`` must leave room for look-aheads.
+    ``starts``: where ``pattern`` can start (see :func:`finditer_at`), for the
+    passes over the whole text.
     """
     n = len(text)
+    whole = pattern.finditer(text) if starts is None else finditer_at(pattern, text, starts)
     if n < 4096:  # a short text: one pass is cheaper
-        yield from pattern.finditer(text)
+        yield from whole
         return
     runs = digit_runs(text)
     if len(runs) * 200 > n:  # a digit-dense text (a table, a log): likewise
-        yield from pattern.finditer(text)
+        yield from whole
         return
     windows: list[list[int]] = []
     covered = 0
@@ -270,7 +306,7 @@ def near_digits(
             covered += we - ws
             windows.append([ws, we])
     if covered * 3 > n:
-        yield from pattern.finditer(text)
+        yield from whole
         return
     seen: set[tuple[int, int]] = set()
     for lo, hi in windows:
@@ -328,4 +364,3 @@ def finditer_at(
         if m is not None:
             yield m
             pos = m.end()
-

@@ -22,6 +22,9 @@ DATE = re.compile(
     re.IGNORECASE,
 )
 
+#: Where :data:`DATE` can start: a digit that no word character, slash, dot or hyphen precedes.
+DATE_STARTS = re.compile(r"[0-9](?<![\w/.\-][0-9])")
+
 
 def parse_date(m: re.Match[str], today_year: int = 2100) -> date | None:
     """The calendar date a :data:`DATE` match denotes, or None if it does not exist."""

@@ -50,6 +50,7 @@ from rgpd.scan.detect.recognizers.base import (
     ContextCue,
     Recognizer,
     near_digits,
+    per_text,
     whole_value,
 )
 from rgpd.scan.detect.text import fold
@@ -175,6 +176,18 @@ def _plain(raw: str) -> str:
     return _UNICODE_SPACES.sub(" ", raw)
 
 
+@per_text(maxsize=256)
+def phone_number(raw: str) -> phonenumbers.PhoneNumber | None:
+    """:func:`rgpd.masking.parse_phone` of ``raw``, once per text.
+
+    The table recognizer reads the numbers of a phone column the phone
+    recognizer has just parsed; parsing is most of what both spend on them.
+    The cache's key is the number with plain spaces: ``parse_phone`` turns
+    every space into one anyway.
+    """
+    return parse_phone(_plain(raw))
+
+
 def _local_valid(raw: str, regions: tuple[str, ...]) -> bool:
     """``raw`` is a valid national number in one of ``regions``."""
     for region in regions:
@@ -235,7 +248,7 @@ class PhoneRecognizer(Recognizer):
             if counting(digits, digits != raw):
                 continue
             s, e = m.start(1), m.end(1)
-            num = parse_phone(_plain(raw))
+            num = phone_number(raw)
             if num is None:
                 # not in the numbering plan; a strong cue still says it is a phone
                 if _french_shape(digits) and _STRONG.around(text, s, e):

@@ -56,6 +56,7 @@ CUE_PLACE = re.compile(
     + _PLACE
 )
 
+
 def _starts() -> re.Pattern[str]:
     """Where :data:`CUE_PLACE` can start: a word opening with one of its cues' first letters.
 

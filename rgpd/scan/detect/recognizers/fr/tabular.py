@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from rgpd.masking import parse_phone
 from rgpd.scan.detect.recognizers.base import SPACES, Recognizer
 from rgpd.scan.detect.recognizers.fr.dates import DATE, parse_date
+from rgpd.scan.detect.recognizers.fr.phone import phone_number
 from rgpd.scan.detect.text import fold
 from rgpd.scan.detect.types import Span
 
@@ -153,7 +153,7 @@ class TabularRecognizer(Recognizer):
                     out.append(Span(kind, offset + s, offset + e, 0.95))
             elif kind == "PHONE_NUMBER":
                 # bare digits are a phone only under such a header (see fr/phone.py)
-                if _PHONE_CELL.fullmatch(value) and parse_phone(value) is not None:
+                if _PHONE_CELL.fullmatch(value) and phone_number(value) is not None:
                     out.append(Span(kind, offset + s, offset + e, 0.95))
             elif kind == "PERSON":
                 if (
