@@ -102,6 +102,46 @@ _GROUPS = re.compile(f"[0-9](?<![\\w.,/\\-][0-9])[0-9]*(?:{SEP}[0-9]+)*")
 _GROUP = re.compile(r"[0-9]+")
 
 
+# Digits are rare in prose: most identifiers are searched only in short windows
+# around runs of digits, found once per text. Regular expressions that start
+# with a look-behind cannot use the engine's fast scan, so this is what keeps
+# a dozen recognizers cheap on long texts.
+_RUN = re.compile(f"\\d[\\d{SPACES}.,:/\\-()+]*")
+
+
+@lru_cache(maxsize=2)
+def digit_runs(text: str) -> tuple[tuple[int, int], ...]:
+    """``(start, end)`` of every run of digits and number punctuation."""
+    return tuple(m.span() for m in _RUN.finditer(text))
+
+
+#: Caches of what several recognizers compute on one text (see :func:`per_text`).
+_TEXT_CACHES: list[Any] = [digit_runs]
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def per_text(maxsize: int) -> Callable[[_F], _F]:
+    """An ``lru_cache`` that :func:`clear_text_caches` empties after each text.
+
+    For pure functions that more than one recognizer calls on the same value of
+    one text (a phone number read by the phone and the table recognizers): the
+    work is done once, and nothing of the text outlives its turn.
+    """
+
+    def wrap(fn: _F) -> _F:
+        cached = lru_cache(maxsize=maxsize)(fn)
+        _TEXT_CACHES.append(cached)
+        return cast(_F, cached)
+
+    return wrap
+
+
+def clear_text_caches() -> None:
+    """Forget what :func:`digit_runs` and the :func:`per_text` caches hold (after each text)."""
+    for cache in _TEXT_CACHES:
+        cache.cache_clear()
+
+
 def digit_groups(
     text: str,
     sizes: tuple[int, ...],
@@ -118,36 +158,26 @@ def digit_groups(
     wanted sizes, all with one kind of separator (a mixed run, "4012-8888 4012",
     is two numbers); the first candidate ``valid`` accepts (leftmost, then in the
     order of ``sizes``) is kept and the search resumes after it.
+
+    The SIREN, SIRET and card recognizers read the same runs of a text: the
+    runs and their groups are found once per text (:func:`per_text` caches).
     """
     smallest = min(sizes)
-    for m in near_digits(_GROUPS, text, before, after, min_len=smallest):
-        run_end = m.end()
-        if run_end - m.start() < smallest:
+    n_text = len(text)
+    for start, run_end in _group_runs(text, before, after, smallest):
+        if run_end - start < smallest:
             continue  # too short to hold the smallest size (most runs: years, amounts)
-        if run_end < len(text) and (text[run_end].isalpha() or text[run_end] == "_"):
+        if run_end < n_text and (text[run_end].isalpha() or text[run_end] == "_"):
             continue  # "12345678901234abc": part of a word
-        groups = [g.span() for g in _GROUP.finditer(text, m.start(), run_end)]
+        groups, prefix, index, same, all_digits = _split_run(text, start, run_end)
         n = len(groups)
         if n == 1:
             s, e = groups[0]
             if e - s in sizes and valid(text[s:e]):
                 yield s, e, text[s:e]
             continue
-        # prefix[k]: digits in groups[:k]; same[i]: the last group reachable from group i
-        # with one kind of separator
-        prefix = [0]
-        for s, e in groups:
-            prefix.append(prefix[-1] + e - s)
         if prefix[-1] < smallest:
             continue
-        index = {v: k for k, v in enumerate(prefix)}
-        kinds = []
-        for k in range(1, n):
-            between = text[groups[k - 1][1] : groups[k][0]]
-            kinds.append(" " if between.isspace() else between)
-        same = [n - 1] * n
-        for i in range(n - 2, -1, -1):
-            same[i] = same[i + 1] if i + 1 < n - 1 and kinds[i] == kinds[i + 1] else i + 1
         i = 0
         while i < n:
             nxt = i + 1
@@ -155,12 +185,53 @@ def digit_groups(
                 stop = index.get(prefix[i] + size)  # one past the last group of the cut
                 if stop is None or stop - 1 > same[i]:
                     continue
-                digits = "".join(text[a:b] for a, b in groups[i:stop])
+                digits = all_digits[prefix[i] : prefix[stop]]
                 if valid(digits):
                     yield groups[i][0], groups[stop - 1][1], digits
                     nxt = stop
                     break
             i = nxt
+
+
+def _group_runs(
+    text: str, before: int, after: int, min_len: int
+) -> tuple[tuple[int, int], ...] | Iterator[tuple[int, int]]:
+    """``(start, end)`` of the runs of digit groups :func:`digit_groups` reads."""
+    if len(text) < 4096:  # near_digits reads a short text whole, whatever min_len
+        return _all_group_runs(text)
+    return (m.span() for m in near_digits(_GROUPS, text, before, after, min_len=min_len))
+
+
+@per_text(maxsize=2)
+def _all_group_runs(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(m.span() for m in _GROUPS.finditer(text))
+
+
+@per_text(maxsize=4096)
+def _split_run(
+    text: str, start: int, end: int
+) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...], dict[int, int], tuple[int, ...], str]:
+    """The groups of a run, and what :func:`digit_groups` cuts it with.
+
+    ``prefix[k]``: digits in ``groups[:k]``; ``index``: ``prefix`` inverted;
+    ``same[i]``: the last group reachable from group ``i`` with one kind of separator;
+    the run's digits, all groups joined (a cut's digits are a slice of them).
+    """
+    groups = tuple(g.span() for g in _GROUP.finditer(text, start, end))
+    all_digits = "".join(text[a:b] for a, b in groups)
+    n = len(groups)
+    prefix = [0]
+    for s, e in groups:
+        prefix.append(prefix[-1] + e - s)
+    index = {v: k for k, v in enumerate(prefix)}
+    kinds = []
+    for k in range(1, n):
+        between = text[groups[k - 1][1] : groups[k][0]]
+        kinds.append(" " if between.isspace() else between)
+    same = [n - 1] * n
+    for i in range(n - 2, -1, -1):
+        same[i] = same[i + 1] if i + 1 < n - 1 and kinds[i] == kinds[i + 1] else i + 1
+    return groups, tuple(prefix), index, tuple(same), all_digits
 
 
 #: What stands between two numbers of one list, on one line: spaces, a comma,
@@ -228,46 +299,6 @@ def digits_only(value: str) -> str:
 
 def spans(entity: str, hits: Iterable[tuple[int, int, float]]) -> list[Span]:
     return [Span(entity, s, e, sc) for s, e, sc in hits]
-
-
-# Digits are rare in prose: most identifiers are searched only in short windows
-# around runs of digits, found once per text. Regular expressions that start
-# with a look-behind cannot use the engine's fast scan, so this is what keeps
-# a dozen recognizers cheap on long texts.
-_RUN = re.compile(f"\\d[\\d{SPACES}.,:/\\-()+]*")
-
-
-@lru_cache(maxsize=2)
-def digit_runs(text: str) -> tuple[tuple[int, int], ...]:
-    """``(start, end)`` of every run of digits and number punctuation."""
-    return tuple(m.span() for m in _RUN.finditer(text))
-
-
-#: Caches of what several recognizers compute on one text (see :func:`per_text`).
-_TEXT_CACHES: list[Any] = [digit_runs]
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def per_text(maxsize: int) -> Callable[[_F], _F]:
-    """An ``lru_cache`` that :func:`clear_text_caches` empties after each text.
-
-    For pure functions that more than one recognizer calls on the same value of
-    one text (a phone number read by the phone and the table recognizers): the
-    work is done once, and nothing of the text outlives its turn.
-    """
-
-    def wrap(fn: _F) -> _F:
-        cached = lru_cache(maxsize=maxsize)(fn)
-        _TEXT_CACHES.append(cached)
-        return cast(_F, cached)
-
-    return wrap
-
-
-def clear_text_caches() -> None:
-    """Forget what :func:`digit_runs` and the :func:`per_text` caches hold (after each text)."""
-    for cache in _TEXT_CACHES:
-        cache.cache_clear()
 
 
 def near_digits(
@@ -353,7 +384,9 @@ def finditer_at(
     engine can skip fast to, and that matches (without overlapping itself) at
     every position where ``pattern`` can start, finds the same matches (same
     positions, same ends, the search resuming after each one) for far less.
-    ``pattern`` must never match the empty string.
+    ``starts`` should consume one character only (look-aheads for the rest):
+    a longer match would hide a start inside it. ``pattern`` must never match
+    the empty string.
     """
     pos = 0
     for c in starts.finditer(text):

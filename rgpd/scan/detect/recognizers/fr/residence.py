@@ -80,7 +80,7 @@ def _starts() -> re.Pattern[str]:
         f"(?<=[{nocase(c)}])(?:{'|'.join(cls(alt) for alt in tail.split('|'))})"
         for c, tail in heads.items()
     )
-    return re.compile(rf"[{first}](?<![\w-][{first}])(?:{branches})")
+    return re.compile(rf"[{first}](?<![\w-][{first}])(?={branches})")
 
 
 _STARTS = _starts()
