@@ -201,15 +201,27 @@ class SpecialCategoryRecognizer(Recognizer):
         self._starts_wide: re.Pattern[str] | None = None
         wide = sorted({c for p in prefixes for ch in p[:_SCAN_DEPTH] for c in _dropped(ch)})
         self._wide = re.compile(f"[{''.join(re.escape(c) for c in wide)}]") if wide else None
-        self._fold_cache: dict[str, str] = {}
+        self._cand_cache: dict[str, tuple[_Term, ...]] = {}
 
-    def _fold_word(self, word: str) -> str:
-        f = self._fold_cache.get(word)
-        if f is None:
-            if len(self._fold_cache) > 200_000:
-                self._fold_cache.clear()
-            f = self._fold_cache[word] = fold(word)
-        return f
+    def _candidates(self, word: str) -> tuple[_Term, ...]:
+        """The terms whose prefix agrees with ``word`` (as it stands in the lower-cased text).
+
+        A pure function of the word, kept per word: the same words open most
+        texts' term candidates, and the prefix tests cost more than the lookup.
+        """
+        found = self._cand_cache.get(word)
+        if found is None:
+            if len(self._cand_cache) > 200_000:
+                self._cand_cache.clear()
+            folded = fold(word)
+            cands = self._index.get(folded[:3])
+            two = self._index.get(folded[:2]) if len(folded) > 2 else None
+            if two:
+                cands = (cands or []) + two
+            found = self._cand_cache[word] = tuple(
+                t for t in cands or () if folded.startswith(t.prefix) or t.prefix.startswith(folded)
+            )
+        return found
 
     def _scan_for(self, lower: str) -> re.Pattern[str]:
         """The word-start scan for this text: Latin-1 letters only unless the text has others.
@@ -230,7 +242,6 @@ class SpecialCategoryRecognizer(Recognizer):
         lower = text.lower()
         if len(lower) != len(text):  # a few characters lower-case to two
             lower = fold(text)
-        index = self._index
         hits: list[tuple[_Term, int, int]] = []
         excluded: dict[str, list[tuple[int, int]]] = defaultdict(list)
         # only the words that open with some term's literal prefix are looked at
@@ -242,16 +253,7 @@ class SpecialCategoryRecognizer(Recognizer):
             w = _WORD.match(lower, s)
             if w is None:
                 continue
-            word = self._fold_word(w.group())
-            cands = index.get(word[:3])
-            two = index.get(word[:2]) if len(word) > 2 else None
-            if two:
-                cands = (cands or []) + two
-            if not cands:
-                continue
-            for t in cands:
-                if not word.startswith(t.prefix) and not t.prefix.startswith(word):
-                    continue
+            for t in self._candidates(w.group()):
                 m = t.pattern.match(lower, s)
                 if m is None:
                     continue
