@@ -265,17 +265,20 @@ class PhoneRecognizer(Recognizer):
             else:
                 score = VALID
             out.append(Span("PHONE_NUMBER", s, e, score))
-        taken = sorted((s.start, s.end) for s in out)
+        taken = sorted((s.start, s.end) for s in out)  # disjoint: ends sorted too
         t = 0
         for m in near_digits(_LOCAL, text, 3, 4, min_len=6):
             s, e = m.start(1), m.end(1)
+            while t < len(taken) and taken[t][1] <= s:
+                t += 1
+            if t < len(taken) and taken[t][0] < e:
+                continue  # read above already
             raw = m.group(1)
             region = _country_before(text, s) if 8 <= len(raw) <= 16 else None
             if region is not None and _local_valid(raw, (region,)):
                 # "US: 415-555-0132", "numéro en Chine : 13812345678": the country
                 # named right before says which plan to read it with
-                if not any(a < e and s < b for a, b in taken):
-                    out.append(Span("PHONE_NUMBER", s, e, SURE))
+                out.append(Span("PHONE_NUMBER", s, e, SURE))
                 continue
             if raw.isdigit():
                 # compact digits are valid somewhere in the world too often; a verb of
@@ -284,15 +287,10 @@ class PhoneRecognizer(Recognizer):
                 if (
                     9 <= len(raw) <= 15
                     and _STRONG.around(text, s, e)
-                    and not any(a < e and s < b for a, b in taken)
                     and _national_form(raw, LOCAL_REGIONS)
                 ):
                     out.append(Span("PHONE_NUMBER", s, e, VALID))
                 continue
-            while t < len(taken) and taken[t][1] <= s:
-                t += 1
-            if t < len(taken) and taken[t][0] < e:
-                continue  # read above already
             digits = "".join(c for c in raw if c.isdigit())
             if not 6 <= len(digits) <= 13 or raw.count("(") != raw.count(")"):
                 continue
