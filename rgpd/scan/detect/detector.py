@@ -66,6 +66,7 @@ DEFAULT_THRESHOLD = 0.5
 NER_WINDOW = 80
 #: Candidates from this score up get an NER window at standard depth.
 NER_MIN = LONE_SCORE
+_DIGIT = re.compile(r"\d")
 _RESIDENCE = ContextCue(
     r"\b(?:domicili\w*|demeurant|residant|habitant|habite|reside|vivant)\s+(?:a|au|en|aux)\s+$", 40
 )
@@ -143,8 +144,10 @@ class Detector:
 
     def _rules(self, w: _Work) -> None:
         text = w.text
+        has_digit = _DIGIT.search(text) is not None
         for rec in self._plain:
-            w.spans.extend(rec.find(text))
+            if has_digit or not rec.needs_digit:
+                w.spans.extend(rec.find(text))
         clear_text_caches()  # the caches would keep the text's values alive
         if self._person is not None:
             found = self._person.analyze(text)

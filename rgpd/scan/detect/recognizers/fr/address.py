@@ -53,6 +53,7 @@ _AMOUNT = re.compile(r"\d[\d  .]*,\d\d|€|eur\b", re.IGNORECASE)
 class AddressRecognizer(Recognizer):
     entities = ("LOCATION",)
     priority = 70
+    needs_digit = True
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []

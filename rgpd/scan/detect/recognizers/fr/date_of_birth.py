@@ -41,6 +41,7 @@ def _may_cue(window: str) -> bool:
 class DateOfBirthRecognizer(Recognizer):
     entities = ("DATE_OF_BIRTH",)
     priority = 55
+    needs_digit = True
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []

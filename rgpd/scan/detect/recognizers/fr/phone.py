@@ -239,6 +239,7 @@ def _is_field_value(text: str, start: int, end: int) -> bool:
 class PhoneRecognizer(Recognizer):
     entities = ("PHONE_NUMBER",)
     priority = 40
+    needs_digit = True
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []

@@ -77,6 +77,7 @@ _CONTEXT = ContextCue(CUE, 50, 12)
 class SirenRecognizer(Recognizer):
     entities = ("FR_SIREN",)
     priority = 30
+    needs_digit = True
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
