@@ -37,7 +37,7 @@ class Recognizer(ABC):
     priority: int = 50
     #: Needs spaCy NER spans to do its job fully (``find_with_ner``).
     uses_ner: bool = False
-    #: Every hit holds a decimal digit (``\\d``): the detector skips a text without one.
+    #: Every hit holds a decimal digit (``\d``): the detector skips a text without one.
     #: Two texts in three of running prose have none; a table of names, none at all.
     needs_digit: bool = False
 
