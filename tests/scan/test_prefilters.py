@@ -9,6 +9,7 @@ text. These tests hold each shortcut to the slow path it replaces.
 
 from __future__ import annotations
 
+import gc
 import re
 
 import pytest
@@ -18,14 +19,17 @@ from rgpd.masking import parse_phone
 from rgpd.scan.detect import Detector
 from rgpd.scan.detect.engine import recognizers_for
 from rgpd.scan.detect.recognizers.base import (
+    ContextCue,
     clear_text_caches,
     digit_groups,
+    fast_scan_form,
     finditer_at,
     luhn_ok,
     nocase,
 )
 from rgpd.scan.detect.recognizers.fr import date_of_birth, phone, residence, siren
 from rgpd.scan.detect.recognizers.fr.dates import DATE, DATE_STARTS
+from rgpd.scan.detect.text import fold_window
 from rgpd.scan.detect.types import Depth
 
 
@@ -136,6 +140,52 @@ def test_date_scan() -> None:
         "mais pas 1/2/3/2020 ni a12/03/2020 ni 2021-13-01; né le 31 déc. 1999"
     )
     assert len(_same(DATE, DATE_STARTS, text)) == 6
+
+
+# ------------------------------------------------------------------ context cues
+
+
+def test_fast_scan_form_rewrites_only_what_it_can() -> None:
+    assert fast_scan_form(r"\b(?:fax|tel)\b") == r"(?:f(?<=\bf)ax|t(?<=\bt)el)\b"
+    assert fast_scan_form(r"(?:\bgsm|mobile)") == r"(?:g(?<=\bg)sm|mobile)"
+    assert fast_scan_form(r"(?:(?:a|b)c|d)") is None  # an alternative opens with a group
+    assert fast_scan_form(r"\b(?:s?ms|x)") is None  # an optional first letter
+    assert fast_scan_form(r"\bfax") is None
+
+
+def _cue_windows() -> list[str]:
+    words = ["tel", "tél", "fax", "ip", "iban", "siren", "nir", "carte", "cni", "passeport",
+             "telephone", "mobile", "adresse ip", "n° d'entreprise", "numero d'identification"]  # fmt: skip
+    fake = Faker("fr_FR")
+    Faker.seed(9)
+    out = []
+    for i in range(300):
+        w = words[i % len(words)]
+        out += [
+            f"{fake.sentence()} {w} : ",
+            f"{fake.last_name()}{w} {fake.word()}",  # glued to a word: no boundary
+            f"{w}{fake.word()} {w.upper()} {fake.word()}",
+            f"_{w}-{w}.{w}",
+        ]
+    return [fold_window(w) for w in out]
+
+
+def test_every_context_cue_finds_the_same_with_its_fast_form() -> None:
+    recognizers_for(None, Depth.DEEP)  # every recognizer module loaded, with its cues
+    cues = [o for o in gc.get_objects() if isinstance(o, ContextCue)]
+    assert len(cues) >= 10
+    windows = _cue_windows()
+    fast = 0
+    for cue in cues:
+        form = fast_scan_form(cue.regex.pattern)
+        if form is None:
+            continue
+        fast += 1
+        rx = re.compile(form)
+        for w in windows:
+            a, b = cue.regex.search(w), rx.search(w)
+            assert (a and a.span()) == (b and b.span()), (cue.regex.pattern, w)
+    assert fast >= 10
 
 
 # ------------------------------------------------------------------ date of birth cue

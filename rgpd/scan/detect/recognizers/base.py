@@ -61,11 +61,79 @@ class ContextCue:
         self.regex = re.compile(pattern)
         self.width_before = width_before
         self.width_after = width_after
+        fast = fast_scan_form(pattern)
+        self._search = self.regex.search if fast is None else re.compile(fast).search
 
     def around(self, text: str, start: int, end: int) -> bool:
-        if self.regex.search(before(text, start, self.width_before)):
+        search = self._search
+        if search(before(text, start, self.width_before)):
             return True
-        return bool(self.width_after and self.regex.search(after(text, end, self.width_after)))
+        return bool(self.width_after and search(after(text, end, self.width_after)))
+
+
+def split_top(term: str) -> list[str]:
+    """Top-level alternatives of a pattern ("juif|juive" → ["juif", "juive"])."""
+    out, depth, cur, i = [], 0, [], 0
+    while i < len(term):
+        ch = term[i]
+        if ch == "\\":
+            cur.append(term[i : i + 2])
+            i += 2
+            continue
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch == "|" and depth == 0:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    out.append("".join(cur))
+    return out
+
+
+def fast_scan_form(pattern: str) -> str | None:
+    """``pattern`` rewritten so that the engine can skip fast to its matches, if it can be.
+
+    Cue patterns read ``\\b(?:tel|fax|portable|...)`` or ``(?:\\bgsm\\b|mobile|...)``:
+    a word boundary first, and the engine tries every position of the window.
+    With each alternative opening with its literal first letter, and the
+    boundary checked after it (``f(?<=\\bf)ax``), the alternation's first
+    characters are a set the engine jumps to: same matches, same positions.
+    ``None`` when an alternative does not open with a plain letter or digit.
+    """
+    bounded = pattern.startswith("\\b(?:")
+    if not (bounded or pattern.startswith("(?:")):
+        return None
+    open_at = 2 if bounded else 0
+    depth, i = 0, open_at
+    while i < len(pattern):  # the group's closing parenthesis
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":  # a class: its brackets and parentheses are literal
+            i = pattern.index("]", i + 2) + 1
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        i += 1
+        if depth == 0:
+            break
+    else:
+        return None
+    body, tail = pattern[open_at + 3 : i - 1], pattern[i:]
+    alts = []
+    for alt in split_top(body):
+        b = bounded
+        if alt.startswith("\\b"):
+            b, alt = True, alt[2:]
+        if len(alt) < 2 or not (alt[0].isascii() and alt[0].isalnum()) or alt[1] in "?*+{":
+            return None
+        alts.append(f"{alt[0]}(?<=\\b{alt[0]}){alt[1:]}" if b else alt)
+    return f"(?:{'|'.join(alts)}){tail}"
 
 
 #: Every space a word processor or a typesetter puts between digit groups: the

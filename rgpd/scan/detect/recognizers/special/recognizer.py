@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from rgpd.scan.detect.recognizers.base import Recognizer
+from rgpd.scan.detect.recognizers.base import Recognizer, split_top
 from rgpd.scan.detect.recognizers.special.lexicons import LEXICONS, Lexicon
 from rgpd.scan.detect.text import fold, fold_chars, fold_class
 from rgpd.scan.detect.types import Span
@@ -53,29 +53,6 @@ _WORD_CHAR = re.compile(r"\w")
 _TOKEN_CHARS = "\"'<>()[]{},;|`"
 #: Marks of code: identifier joints, URLs, assignments, a dot between letters ("pcf.c").
 _CODE = re.compile(r"[_@=\\]|://|[^\W\d_]\.\w|\w\.[^\W\d_]")
-
-
-def split_top(term: str) -> list[str]:
-    """Top-level alternatives of a pattern ("juif|juive" → ["juif", "juive"])."""
-    out, depth, cur, i = [], 0, [], 0
-    while i < len(term):
-        ch = term[i]
-        if ch == "\\":
-            cur.append(term[i : i + 2])
-            i += 2
-            continue
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        if ch == "|" and depth == 0:
-            out.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-        i += 1
-    out.append("".join(cur))
-    return out
 
 
 def accentize(term: str) -> str:
