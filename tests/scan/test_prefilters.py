@@ -137,9 +137,10 @@ def test_vat_scan_finds_starts_inside_another_start() -> None:
 def test_date_scan() -> None:
     text = (
         "Le 03/04/2021, 1er mars 2019, 2020-12-31; 12.05.87 et 7 juillet 1990 "
-        "mais pas 1/2/3/2020 ni a12/03/2020 ni 2021-13-01; né le 31 déc. 1999"
+        "mais pas 1/2/3/2020 ni a12/03/2020 ni 2021-13-01; né le 31 déc. 1999, "
+        "1ER MARS 2019, 3 /04/ 2021, 06 12 34 56 78"
     )
-    assert len(_same(DATE, DATE_STARTS, text)) == 6
+    assert len(_same(DATE, DATE_STARTS, text)) == 8
 
 
 # ------------------------------------------------------------------ context cues
