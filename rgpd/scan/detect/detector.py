@@ -138,6 +138,7 @@ class Detector:
                 w.spans.extend(confirm_persons(w.ambiguous, w.ner))
         for w in works:
             w.spans.extend(_repeated(w.text, w.spans, self.score_threshold))
+        clear_text_caches()  # deep: the recognizers ran inside Presidio, nothing cleared them
         return [self._finish(w) for w in works]
 
     # ------------------------------------------------------------------ stages
