@@ -152,7 +152,9 @@ def test_latin1_start_scan_finds_what_the_full_scan_finds() -> None:
         "Dossier de M. Dvořák : séropositif, traitement en cours.",
         "Ūne note, puis ăsthme sévère et condamnation pénale ancienne.",
         "Il est adhérent du syndicat; sa religion n'est pas indiquée.",
+        "Antécédents : l’asthme, d’où l’arrêt ; Ştefan Łukasz, ĐIABÈTE, șéropositive.",
     ]
     for text in texts:
         assert cheap.find(text) == full.find(text)
-    assert cheap._starts_wide is not None  # a text above had such a letter
+    # texts above had such letters: the cheap scan read them folded
+    assert sum(cheap._scan_text(t.lower()) != t.lower() for t in texts) >= 3

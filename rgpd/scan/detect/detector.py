@@ -35,7 +35,7 @@ from rgpd.scan.detect.engine import (
     ner_spans,
     recognizers_for,
 )
-from rgpd.scan.detect.recognizers.base import ContextCue, Recognizer, digit_runs
+from rgpd.scan.detect.recognizers.base import ContextCue, Recognizer, clear_text_caches
 from rgpd.scan.detect.recognizers.fr.person import LONE_SCORE, PersonRecognizer
 from rgpd.scan.detect.recognizers.fr.person import info as person_info
 from rgpd.scan.detect.recognizers.fr.tabular import TabularRecognizer
@@ -66,6 +66,7 @@ DEFAULT_THRESHOLD = 0.5
 NER_WINDOW = 80
 #: Candidates from this score up get an NER window at standard depth.
 NER_MIN = LONE_SCORE
+_DIGIT = re.compile(r"\d")
 _RESIDENCE = ContextCue(
     r"\b(?:domicili\w*|demeurant|residant|habitant|habite|reside|vivant)\s+(?:a|au|en|aux)\s+$", 40
 )
@@ -137,15 +138,18 @@ class Detector:
                 w.spans.extend(confirm_persons(w.ambiguous, w.ner))
         for w in works:
             w.spans.extend(_repeated(w.text, w.spans, self.score_threshold))
+        clear_text_caches()  # deep: the recognizers ran inside Presidio, nothing cleared them
         return [self._finish(w) for w in works]
 
     # ------------------------------------------------------------------ stages
 
     def _rules(self, w: _Work) -> None:
         text = w.text
+        has_digit = _DIGIT.search(text) is not None
         for rec in self._plain:
-            w.spans.extend(rec.find(text))
-        digit_runs.cache_clear()  # the cache would keep the text alive
+            if has_digit or not rec.needs_digit:
+                w.spans.extend(rec.find(text))
+        clear_text_caches()  # the caches would keep the text's values alive
         if self._person is not None:
             found = self._person.analyze(text)
             w.spans.extend(found.sure)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from rgpd.scan.detect.recognizers.base import SURE, ContextCue, Recognizer, near_digits
+from rgpd.scan.detect.recognizers.base import SURE, ContextCue, Recognizer, near_digits, nocase
 from rgpd.scan.detect.types import Span
 
 STREET_TYPES = (
@@ -26,9 +26,12 @@ _CITY = (
     r"(?:\s+C[Ee][Dd][Ee][Xx](?:\s*\d{1,2})?)?"
 )
 _POSTCODE = r"(?:\d{5}|\d{2}\s\d{3}|2[AB]\d{3})"
+# The street types' first letters, as IGNORECASE reads them: a class ahead of the
+# alternation spares the engine its seventy branches after most numbers ("12 34", "3 ans").
+_STREET_FIRST = nocase("".join(sorted({re.sub(r"\\.", "", t)[0] for t in STREET_TYPES.split("|")})))
 _STREET = re.compile(
     r"([1-9](?<![\w.][1-9])(?<!\d,[1-9])\d{0,3}(?:[ ]?(?:bis|ter|quater|[A-Da-d])\b)?[ \u00a0]*,?[ \u00a0]+"
-    rf"(?i:{STREET_TYPES})\b[ \t]*[^\n,;:()\d]{{1,60}}?)"
+    rf"(?=[{_STREET_FIRST}])(?i:{STREET_TYPES})\b[ \t]*[^\n,;:()\d]{{1,60}}?)"
     r"(?=[ \t]*(?:[,;:()\n]|$|\d{5}|[ \t]{2}|\.|\s[-–]\s|\bBP\b|\bCS\b))"
     rf"(?:[ \t]*[,\-–]?[ \t]*(?:\n[ \t]*)?(?:(?:BP|CS|CP)[ \t]*\d{{1,6}}[ \t]*[,\-–]?[ \t]*(?:\n[ \t]*)?)?({_POSTCODE})[ \t]+({_CITY}))?",
 )
@@ -53,6 +56,7 @@ _AMOUNT = re.compile(r"\d[\d  .]*,\d\d|€|eur\b", re.IGNORECASE)
 class AddressRecognizer(Recognizer):
     entities = ("LOCATION",)
     priority = 70
+    needs_digit = True
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []

@@ -76,6 +76,7 @@ def _card_grouping(value: str) -> bool:
 class CreditCardRecognizer(Recognizer):
     entities = ("CREDIT_CARD",)
     priority = 6
+    needs_digit = True
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []

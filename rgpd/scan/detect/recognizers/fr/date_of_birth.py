@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from rgpd.scan.detect.recognizers.base import SURE, Recognizer, near_digits
-from rgpd.scan.detect.recognizers.fr.dates import DATE, parse_date
+from rgpd.scan.detect.recognizers.fr.dates import DATE, DATE_STARTS, parse_date
 from rgpd.scan.detect.text import before
 from rgpd.scan.detect.types import Span
 
@@ -23,16 +23,32 @@ _CUE = re.compile(
     r")$"
 )
 
+#: Words one of :data:`_CUE`'s branches holds, whichever it is.
+_CUE_WORDS = ("naiss", "ddn", "dob", "birth", "born")
+
+
+def _may_cue(window: str) -> bool:
+    """Whether :data:`_CUE` can match the folded ``window`` at all (a cheap test first).
+
+    Most dates have no birth cue before them; the cue is searched in a window
+    before each one. Every branch of the cue either holds one of
+    :data:`_CUE_WORDS` or ends the window with "le", "en" or "," (spaces
+    aside): a window with neither needs no regular expression.
+    """
+    return window.rstrip().endswith(("le", "en", ",")) or any(w in window for w in _CUE_WORDS)
+
 
 class DateOfBirthRecognizer(Recognizer):
     entities = ("DATE_OF_BIRTH",)
     priority = 55
+    needs_digit = True
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
-        for m in near_digits(DATE, text, 2, 22, min_len=1):
+        for m in near_digits(DATE, text, 2, 22, min_len=1, starts=DATE_STARTS):
             if parse_date(m) is None:
                 continue
-            if _CUE.search(before(text, m.start(), 70)):
+            window = before(text, m.start(), 70)
+            if _may_cue(window) and _CUE.search(window):
                 out.append(Span("DATE_OF_BIRTH", m.start(), m.end(), SURE))
         return out

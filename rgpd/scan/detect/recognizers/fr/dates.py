@@ -22,6 +22,13 @@ DATE = re.compile(
     re.IGNORECASE,
 )
 
+#: Where :data:`DATE` can start: a digit that no word character, slash, dot or hyphen
+#: precedes, and after at most three more digits, a separator ("12/", "2020-", "3 .")
+#: or a word ("3 mai", "1er mars"); the digit groups of a phone number are none.
+DATE_STARTS = re.compile(
+    r"[0-9](?<![\w/.\-][0-9])(?=[0-9]{0,3}(?:\s?[/.\-]|\s+[^\W\d_]|er\s))", re.IGNORECASE
+)
+
 
 def parse_date(m: re.Match[str], today_year: int = 2100) -> date | None:
     """The calendar date a :data:`DATE` match denotes, or None if it does not exist."""

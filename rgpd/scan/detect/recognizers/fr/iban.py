@@ -55,6 +55,7 @@ def _mod97_ok(compact: str) -> list[bool]:
 class IbanRecognizer(Recognizer):
     entities = ("IBAN_CODE",)
     priority = 5
+    needs_digit = True
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []

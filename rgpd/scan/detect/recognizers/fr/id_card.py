@@ -30,6 +30,7 @@ _CONTEXT = ContextCue(
 class IdCardRecognizer(Recognizer):
     entities = ("FR_ID_CARD",)
     priority = 35
+    needs_digit = True
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []

@@ -62,6 +62,7 @@ def plausible_place(compact: str) -> bool:
 class NirRecognizer(Recognizer):
     entities = ("FR_NIR",)
     priority = 10
+    needs_digit = True
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []

@@ -18,6 +18,7 @@ _CONTEXT = ContextCue(r"\b(?:passeport|passport|titre de voyage|document de voya
 class PassportRecognizer(Recognizer):
     entities = ("FR_PASSPORT",)
     priority = 36
+    needs_digit = True
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []

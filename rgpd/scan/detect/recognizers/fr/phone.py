@@ -50,6 +50,7 @@ from rgpd.scan.detect.recognizers.base import (
     ContextCue,
     Recognizer,
     near_digits,
+    per_text,
     whole_value,
 )
 from rgpd.scan.detect.text import fold
@@ -175,6 +176,18 @@ def _plain(raw: str) -> str:
     return _UNICODE_SPACES.sub(" ", raw)
 
 
+@per_text(maxsize=256)
+def phone_number(raw: str) -> phonenumbers.PhoneNumber | None:
+    """:func:`rgpd.masking.parse_phone` of ``raw``, once per text.
+
+    The table recognizer reads the numbers of a phone column the phone
+    recognizer has just parsed; parsing is most of what both spend on them.
+    The cache's key is the number with plain spaces: ``parse_phone`` turns
+    every space into one anyway.
+    """
+    return parse_phone(_plain(raw))
+
+
 def _local_valid(raw: str, regions: tuple[str, ...]) -> bool:
     """``raw`` is a valid national number in one of ``regions``."""
     for region in regions:
@@ -226,6 +239,7 @@ def _is_field_value(text: str, start: int, end: int) -> bool:
 class PhoneRecognizer(Recognizer):
     entities = ("PHONE_NUMBER",)
     priority = 40
+    needs_digit = True
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
@@ -235,7 +249,7 @@ class PhoneRecognizer(Recognizer):
             if counting(digits, digits != raw):
                 continue
             s, e = m.start(1), m.end(1)
-            num = parse_phone(_plain(raw))
+            num = phone_number(raw)
             if num is None:
                 # not in the numbering plan; a strong cue still says it is a phone
                 if _french_shape(digits) and _STRONG.around(text, s, e):
@@ -252,17 +266,20 @@ class PhoneRecognizer(Recognizer):
             else:
                 score = VALID
             out.append(Span("PHONE_NUMBER", s, e, score))
-        taken = sorted((s.start, s.end) for s in out)
+        taken = sorted((s.start, s.end) for s in out)  # disjoint: ends sorted too
         t = 0
         for m in near_digits(_LOCAL, text, 3, 4, min_len=6):
             s, e = m.start(1), m.end(1)
+            while t < len(taken) and taken[t][1] <= s:
+                t += 1
+            if t < len(taken) and taken[t][0] < e:
+                continue  # read above already
             raw = m.group(1)
             region = _country_before(text, s) if 8 <= len(raw) <= 16 else None
             if region is not None and _local_valid(raw, (region,)):
                 # "US: 415-555-0132", "numéro en Chine : 13812345678": the country
                 # named right before says which plan to read it with
-                if not any(a < e and s < b for a, b in taken):
-                    out.append(Span("PHONE_NUMBER", s, e, SURE))
+                out.append(Span("PHONE_NUMBER", s, e, SURE))
                 continue
             if raw.isdigit():
                 # compact digits are valid somewhere in the world too often; a verb of
@@ -271,15 +288,10 @@ class PhoneRecognizer(Recognizer):
                 if (
                     9 <= len(raw) <= 15
                     and _STRONG.around(text, s, e)
-                    and not any(a < e and s < b for a, b in taken)
                     and _national_form(raw, LOCAL_REGIONS)
                 ):
                     out.append(Span("PHONE_NUMBER", s, e, VALID))
                 continue
-            while t < len(taken) and taken[t][1] <= s:
-                t += 1
-            if t < len(taken) and taken[t][0] < e:
-                continue  # read above already
             digits = "".join(c for c in raw if c.isdigit())
             if not 6 <= len(digits) <= 13 or raw.count("(") != raw.count(")"):
                 continue

@@ -34,6 +34,7 @@ _BAD_LEFT = frozenset({"SS", "WW"})
 class PlateRecognizer(Recognizer):
     entities = ("FR_LICENSE_PLATE",)
     priority = 60
+    needs_digit = True
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from rgpd.scan.detect.recognizers.base import Recognizer
+from rgpd.scan.detect.recognizers.base import Recognizer, finditer_at, nocase
 from rgpd.scan.detect.types import Span
 
 _UP = "A-ZÀ-ÖØ-Þ"
@@ -55,6 +55,35 @@ CUE_PLACE = re.compile(
     rf"(?<![\w-])(?:(?i:{_RESIDE}){_PREP}|(?i:{_BIRTH}){_PREP}|(?i:{_ORIGIN})[ \u00a0]+(?:de|du|des|d['’])[ \u00a0]*{_IN_PLACE})"
     + _PLACE
 )
+
+
+def _starts() -> re.Pattern[str]:
+    """Where :data:`CUE_PLACE` can start: a word opening with one of its cues' first letters.
+
+    CUE_PLACE opens with a look-behind and its cues are matched ignoring case,
+    so the engine would try it at every position of the text; this scan skips
+    fast to the few words that open like a cue ("hab", "dem", "dom", "rés",
+    "vit"/"viv", "ins", "liv", "né", "bor", "ori", "nat"), the same look-behind
+    holding.
+    """
+    first = nocase("bdhilnorv")
+    heads = {
+        "h": "ab", "d": "[eo]m", "r": "[eé]s", "v": "i[tv]", "i": "ns", "l": "iv",
+        "n": "[eé]|at", "b": "or", "o": "ri",
+    }  # fmt: skip
+
+    def cls(part: str) -> str:
+        # each letter, or each bracketed set of letters, as its IGNORECASE class
+        return "".join(f"[{nocase(c.strip('[]'))}]" for c in re.findall(r"\[[^]]+\]|.", part))
+
+    branches = "|".join(
+        f"(?<=[{nocase(c)}])(?:{'|'.join(cls(alt) for alt in tail.split('|'))})"
+        for c, tail in heads.items()
+    )
+    return re.compile(rf"[{first}](?<![\w-][{first}])(?={branches})")
+
+
+_STARTS = _starts()
 #: first words that make the "place" a date, a time or a street, not a town
 _NOT_PLACE = frozenset(
     {"Le", "La", "Les", "Il", "Elle", "Ils", "Un", "Une", "Ce", "Cette", "En", "Au", "Aux", "Rue"}
@@ -75,7 +104,7 @@ class ResidenceRecognizer(Recognizer):
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
-        for m in CUE_PLACE.finditer(text):
+        for m in finditer_at(CUE_PLACE, text, _STARTS):
             words = m.group("place").split()
             if len(words) == 1 and words[0] in _NOT_PLACE:
                 continue

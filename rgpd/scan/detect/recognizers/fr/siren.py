@@ -50,10 +50,23 @@ _VAT = re.compile(
     rf"(?<![\w.,/\-])(?:((?i:fr)){SEP}?)?([0-9A-HJ-NP-Z]{{2}}){SEP}?([0-9](?:{SEP}?[0-9]){{8}})"
     rf"(?!\w|{SEP}[0-9])"
 )
-#: Worth scanning for a VAT number: an "FR" prefix before digits, or a VAT word.
-_VAT_HINT = re.compile(
-    rf"[Ff][Rr]{SEP}?[0-9A-Z]{{2}}{SEP}?[0-9]|TVA|tva|VAT|[Ii]ntra.?communautaire"
+#: Where :data:`_VAT` can start: "fr" in any case, or two key characters before a digit.
+_VAT_STARTS = re.compile(
+    rf"[fF0-9A-HJ-NP-Z](?<![\w.,/\-][fF0-9A-HJ-NP-Z])"
+    rf"(?=(?<=[fF])[rR]|(?<=[0-9A-HJ-NP-Z])[0-9A-HJ-NP-Z]{SEP}?[0-9])"
 )
+#: Worth scanning for a VAT number: an "FR" prefix before digits, or a VAT word
+#: (each branch opens with a character class, so the engine skips fast to it).
+_VAT_HINT = re.compile(
+    rf"[FfIi](?:(?<=[Ff])[Rr]{SEP}?[0-9A-Z]{{2}}{SEP}?[0-9]|(?<=[Ii])ntra.?communautaire)"
+)
+_VAT_WORDS = ("TVA", "tva", "VAT")
+
+
+def _vat_hint(text: str) -> bool:
+    return any(w in text for w in _VAT_WORDS) or _VAT_HINT.search(text) is not None
+
+
 CUE = (
     r"\b(?:siren|rcs|r\.c\.s|n\W*d.entreprise|numero d.identification|immatricul\w*|siege social"
     r"|tva|intra.?communautaire|vat)\b"
@@ -64,14 +77,15 @@ _CONTEXT = ContextCue(CUE, 50, 12)
 class SirenRecognizer(Recognizer):
     entities = ("FR_SIREN",)
     priority = 30
+    needs_digit = True
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []
         for s, e, _digits in digit_groups(text, (9,), _valid, 2, 4):
             out.append(Span("FR_SIREN", s, e, self._score(text, s, e)))
-        if len(text) > 40 and not _VAT_HINT.search(text):
+        if len(text) > 40 and not _vat_hint(text):
             return support_lists(text, out)  # no VAT number in this text: skip the costly scan
-        for m in near_digits(_VAT, text, 4, 4, min_len=2):
+        for m in near_digits(_VAT, text, 4, 4, min_len=2, starts=_VAT_STARTS):
             if not _tva.is_valid(m.group(2) + strip_separators(m.group(3))):
                 continue
             s, e = m.start(3), m.end(3)

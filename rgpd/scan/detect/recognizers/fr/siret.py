@@ -58,6 +58,7 @@ def _split_after_siren(text: str, start: int, end: int) -> bool:
 class SiretRecognizer(Recognizer):
     entities = ("FR_SIRET",)
     priority = 20
+    needs_digit = True
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []

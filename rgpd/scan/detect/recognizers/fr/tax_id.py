@@ -26,6 +26,7 @@ _CONTEXT = ContextCue(
 class TaxIdRecognizer(Recognizer):
     entities = ("FR_TAX_ID",)
     priority = 25
+    needs_digit = True
 
     def find(self, text: str) -> list[Span]:
         out: list[Span] = []

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-from rgpd.scan.detect.recognizers.base import SURE, Recognizer
+from rgpd.scan.detect.recognizers.base import SURE, Recognizer, nocase
 from rgpd.scan.detect.types import Span
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
@@ -52,7 +52,11 @@ _BARE = re.compile(
 _TRAILING = ".,;:!?)]}»\"'“”‘’›`…"
 # where a bare domain may end: the engine skips fast to a dot, then the domain is
 # matched from the start of its host (found by walking back over host characters)
-_BARE_END = re.compile(rf"\.(?:{_BARE_TLDS})(?![\w@\-]|\.[A-Za-z0-9])", re.IGNORECASE)
+# (a class of the labels' first letters first: a full stop before a space fails at once)
+_TLD_FIRST = nocase("".join(sorted({tld[0] for tld in _BARE_TLDS.split("|")})))
+_BARE_END = re.compile(
+    rf"\.(?=[{_TLD_FIRST}])(?:{_BARE_TLDS})(?![\w@\-]|\.[A-Za-z0-9])", re.IGNORECASE
+)
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from rgpd.scan.detect.recognizers.base import Recognizer
+from rgpd.scan.detect.recognizers.base import Recognizer, split_top
 from rgpd.scan.detect.recognizers.special.lexicons import LEXICONS, Lexicon
 from rgpd.scan.detect.text import fold, fold_chars, fold_class
 from rgpd.scan.detect.types import Span
@@ -53,29 +53,6 @@ _WORD_CHAR = re.compile(r"\w")
 _TOKEN_CHARS = "\"'<>()[]{},;|`"
 #: Marks of code: identifier joints, URLs, assignments, a dot between letters ("pcf.c").
 _CODE = re.compile(r"[_@=\\]|://|[^\W\d_]\.\w|\w\.[^\W\d_]")
-
-
-def split_top(term: str) -> list[str]:
-    """Top-level alternatives of a pattern ("juif|juive" → ["juif", "juive"])."""
-    out, depth, cur, i = [], 0, [], 0
-    while i < len(term):
-        ch = term[i]
-        if ch == "\\":
-            cur.append(term[i : i + 2])
-            i += 2
-            continue
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        if ch == "|" and depth == 0:
-            out.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-        i += 1
-    out.append("".join(cur))
-    return out
 
 
 def accentize(term: str) -> str:
@@ -198,60 +175,62 @@ class SpecialCategoryRecognizer(Recognizer):
         prefixes = [t.prefix for t in terms]
         self._starts = _start_scan(prefixes, latin1=True)
         self._prefixes = prefixes
-        self._starts_wide: re.Pattern[str] | None = None
         wide = sorted({c for p in prefixes for ch in p[:_SCAN_DEPTH] for c in _dropped(ch)})
         self._wide = re.compile(f"[{''.join(re.escape(c) for c in wide)}]") if wide else None
-        self._fold_cache: dict[str, str] = {}
+        self._wide_table = {ord(c): fold(c) for c in wide}
+        self._cand_cache: dict[str, tuple[_Term, ...]] = {}
 
-    def _fold_word(self, word: str) -> str:
-        f = self._fold_cache.get(word)
-        if f is None:
-            if len(self._fold_cache) > 200_000:
-                self._fold_cache.clear()
-            f = self._fold_cache[word] = fold(word)
-        return f
+    def _candidates(self, word: str) -> tuple[_Term, ...]:
+        """The terms whose prefix agrees with ``word`` (as it stands in the lower-cased text).
 
-    def _scan_for(self, lower: str) -> re.Pattern[str]:
-        """The word-start scan for this text: Latin-1 letters only unless the text has others.
+        A pure function of the word, kept per word: the same words open most
+        texts' term candidates, and the prefix tests cost more than the lookup.
+        """
+        found = self._cand_cache.get(word)
+        if found is None:
+            if len(self._cand_cache) > 200_000:
+                self._cand_cache.clear()
+            folded = fold(word)
+            cands = self._index.get(folded[:3])
+            two = self._index.get(folded[:2]) if len(folded) > 2 else None
+            if two:
+                cands = (cands or []) + two
+            found = self._cand_cache[word] = tuple(
+                t for t in cands or () if folded.startswith(t.prefix) or t.prefix.startswith(folded)
+            )
+        return found
+
+    def _scan_text(self, lower: str) -> str:
+        """The text the word-start scan reads: letters beyond U+00FF folded to their letter.
 
         A character class holding letters beyond U+00FF ("ā", "ě", "ș") costs
-        the regular-expression compiler a 65,536-entry table each: the full
-        scan took ~0.13 s to compile, the Latin-1 one ~0.013 s. On a text
-        without any of those letters both find the same words, so the full
-        one is only compiled for a text that has one.
+        the regular-expression compiler a 65,536-entry table each: a scan with
+        them took ~0.13 s to compile, the Latin-1 one ~0.013 s. So the scan
+        knows Latin-1 letters only, and a text holding one of the others
+        ("Ştefan", "Łódź", "l’asthme") is read with each of them turned into
+        the letter it folds to (one character for one: the offsets hold):
+        the scan then stops where the full one would.
         """
         if self._wide is None or self._wide.search(lower) is None:
-            return self._starts
-        if self._starts_wide is None:
-            self._starts_wide = _start_scan(self._prefixes, latin1=False)
-        return self._starts_wide
+            return lower
+        return lower.translate(self._wide_table)
 
     def find(self, text: str) -> list[Span]:
         lower = text.lower()
         if len(lower) != len(text):  # a few characters lower-case to two
             lower = fold(text)
-        index = self._index
         hits: list[tuple[_Term, int, int]] = []
         excluded: dict[str, list[tuple[int, int]]] = defaultdict(list)
         # only the words that open with some term's literal prefix are looked at
-        scan = self._scan_for(lower)
-        starts = [m.start() + 1 for m in scan.finditer(lower)]
-        if scan.match("\n" + lower[:_SCAN_DEPTH]):  # a word at the very start
+        scan, scanned = self._starts, self._scan_text(lower)
+        starts = [m.start() + 1 for m in scan.finditer(scanned)]
+        if scan.match("\n" + scanned[:_SCAN_DEPTH]):  # a word at the very start
             starts.insert(0, 0)
         for s in starts:
             w = _WORD.match(lower, s)
             if w is None:
                 continue
-            word = self._fold_word(w.group())
-            cands = index.get(word[:3])
-            two = index.get(word[:2]) if len(word) > 2 else None
-            if two:
-                cands = (cands or []) + two
-            if not cands:
-                continue
-            for t in cands:
-                if not word.startswith(t.prefix) and not t.prefix.startswith(word):
-                    continue
+            for t in self._candidates(w.group()):
                 m = t.pattern.match(lower, s)
                 if m is None:
                     continue
@@ -308,7 +287,10 @@ def _start_scan(prefixes: Iterable[str], latin1: bool = False) -> re.Pattern[str
         for c in p[:_SCAN_DEPTH]:
             node = node.setdefault(c, {})
         node[""] = {}  # a prefix ends here
-    return re.compile(rf"[\W\d_](?={_trie_pattern(trie, latin1)})")
+    # one class of every first character ahead of the trie: most stops (digits,
+    # punctuation, a space before a space) fail on it, without trying each branch
+    first = "".join(_char_class(c, latin1) for c in sorted(trie))
+    return re.compile(rf"[\W\d_](?=[{first}])(?={_trie_pattern(trie, latin1)})")
 
 
 def _dropped(ch: str) -> list[str]:
