@@ -35,6 +35,16 @@ class Entity(StrEnum):
     #: Not biometric by itself (Recital 51): it becomes BIOMETRIC only when processed
     #: to identify someone, which is what a fingerprint or face-template column says.
     PHOTO = "PHOTO"
+    #: A password, password hash or salt, API key, secret or access token (a column of a
+    #: user table): what Art. 32 asks to keep secure, read from the column's name only.
+    #: Not identifying by itself, but it opens the person's account.
+    CREDENTIAL = "CREDENTIAL"
+    #: Sex or gender as civil status (``sexe`` M/F, ``gender``, a courtesy title "Mme",
+    #: "Mr."). Ordinary identity data, *not* Art. 9 "sex life or orientation".
+    GENDER = "GENDER"
+    #: A person's income or financial situation: salary, income, benefit amounts,
+    #: family quotient (the CNIL template's "économique et financier" category).
+    FINANCIAL_SITUATION = "FINANCIAL_SITUATION"
     # Art. 9(1) special categories and Art. 10 offences
     HEALTH = "HEALTH"
     RELIGION = "RELIGION"
@@ -84,7 +94,13 @@ CATEGORIES: dict[str, DataCategory] = {
             "Civil status, identity",
             False,
             "Art. 30(1)(c)",
-            (Entity.PERSON, Entity.DATE_OF_BIRTH, Entity.FR_ID_CARD, Entity.FR_PASSPORT),
+            (
+                Entity.PERSON,
+                Entity.DATE_OF_BIRTH,
+                Entity.FR_ID_CARD,
+                Entity.FR_PASSPORT,
+                Entity.GENDER,
+            ),
         ),
         _C(
             "coordonnees",
@@ -116,7 +132,12 @@ CATEGORIES: dict[str, DataCategory] = {
             "Economic and financial data",
             False,
             "Art. 30(1)(c)",
-            (Entity.IBAN_CODE, Entity.CREDIT_CARD, Entity.FR_TAX_ID),
+            (
+                Entity.IBAN_CODE,
+                Entity.CREDIT_CARD,
+                Entity.FR_TAX_ID,
+                Entity.FINANCIAL_SITUATION,
+            ),
         ),
         _C(
             "connexion",
@@ -124,7 +145,7 @@ CATEGORIES: dict[str, DataCategory] = {
             "Connection data (IP, logs)",
             False,
             "Art. 30(1)(c)",
-            (Entity.IP_ADDRESS, Entity.URL),
+            (Entity.IP_ADDRESS, Entity.URL, Entity.CREDENTIAL),
         ),
         _C(
             "localisation",
