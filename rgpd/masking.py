@@ -20,6 +20,8 @@ from datetime import date
 
 import phonenumbers
 
+from rgpd.taxonomy import DESCRIPTIVE_ENTITIES, Entity
+
 STAR = "*"
 _CIVILITY = re.compile(
     r"^(?:m|mm|mr|mrs|mme|mmes|mlle|madame|monsieur|mademoiselle|dr|docteur|me|maitre|pr|professeur|"
@@ -102,7 +104,7 @@ def _keep_ends(value: str, head: int, tail: int) -> str:
 #: token for them: a credential (any character or length helps a guess, Art. 32), a sex or
 #: gender code (one letter: its mask is the value) and an amount of income (the number of
 #: its digits is its order of magnitude). None of them identifies a person to look up.
-NO_EVIDENCE: frozenset[str] = frozenset({"CREDENTIAL", "GENDER", "FINANCIAL_SITUATION"})
+NO_EVIDENCE: frozenset[str] = DESCRIPTIVE_ENTITIES | {Entity.CREDENTIAL}
 
 
 def mask(entity_type: str, value: str) -> str:

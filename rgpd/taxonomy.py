@@ -73,6 +73,12 @@ SPECIAL_ENTITIES: frozenset[Entity] = frozenset(
 )
 
 
+#: Facts about a person that point at no one (a sex code, an amount of income): a
+#: pseudonymised row keeps them (rgpd.requests.erasure: only what identifies is replaced),
+#: and the scanners keep no blind-index token for them.
+DESCRIPTIVE_ENTITIES: frozenset[Entity] = frozenset({Entity.GENDER, Entity.FINANCIAL_SITUATION})
+
+
 @dataclass(frozen=True)
 class DataCategory:
     key: str
