@@ -1441,6 +1441,9 @@ def test_capitalised_phrases_after_an_article_are_not_people_in_free_text() -> N
         ("salaire_brut", "FINANCIAL_SITUATION", "strong"),
         ("salairebrut", "FINANCIAL_SITUATION", "strong"),
         ("revenu_fiscal", "FINANCIAL_SITUATION", "strong"),
+        ("revenus_menage", "FINANCIAL_SITUATION", "strong"),
+        ("revenu", "FINANCIAL_SITUATION", "weak"),  # a budget has "revenus" too
+        ("income", "FINANCIAL_SITUATION", "weak"),
         ("quotient_familial", "FINANCIAL_SITUATION", "strong"),
         ("montant_aide", "FINANCIAL_SITUATION", "strong"),
         ("qf", "FINANCIAL_SITUATION", "weak"),
@@ -1495,6 +1498,10 @@ def test_credentials_gender_and_income_need_values_of_their_shape() -> None:
     amounts = ["41250.00", "38900.50"]
     assert _judge("salary", amounts, kind=ColumnKind.DECIMAL) == {"FINANCIAL_SITUATION": "name"}
     assert _judge("salaire", ["cadre A", "cadre B", "cadre C"]) == {}
+    rents = ["12500", "8300.50", "4100"]
+    assert _judge("revenus", rents, cues=table_people_cues(["chapitre", "libelle"])) == {}
+    assert _judge("revenus", rents, cues=people) == {"FINANCIAL_SITUATION": "name"}
+    assert _judge("sexe", ["G", "G", "F", "G"]) == {"GENDER": "name"}  # garçon / fille
     # bytes are never read: a password hash stored as bytes is told by its name
     (v,) = judge_binary_column("password_hash", 3, 4, table_cues=people)
     assert (v.entity_type, v.matched) == ("CREDENTIAL", 3)
