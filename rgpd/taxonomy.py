@@ -36,8 +36,8 @@ class Entity(StrEnum):
     #: to identify someone, which is what a fingerprint or face-template column says.
     PHOTO = "PHOTO"
     #: A password, password hash or salt, API key, secret or access token (a column of a
-    #: user table): what Art. 32 asks to keep secure, read from the column's name only.
-    #: Not identifying by itself, but it opens the person's account.
+    #: user table): what Art. 32 asks to keep secure. Told by the column's name and the
+    #: shape of its values, never kept, masked or not. It opens the person's account.
     CREDENTIAL = "CREDENTIAL"
     #: Sex or gender as civil status (``sexe`` M/F, ``gender``, a courtesy title "Mme",
     #: "Mr."). Ordinary identity data, *not* Art. 9 "sex life or orientation".
@@ -151,6 +151,7 @@ CATEGORIES: dict[str, DataCategory] = {
             "Connection data (IP, logs)",
             False,
             "Art. 30(1)(c)",
+            # the CNIL template lists login identifiers (passwords) as connection data
             (Entity.IP_ADDRESS, Entity.URL, Entity.CREDENTIAL),
         ),
         _C(
