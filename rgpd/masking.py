@@ -20,6 +20,8 @@ from datetime import date
 
 import phonenumbers
 
+from rgpd.taxonomy import DESCRIPTIVE_ENTITIES, Entity
+
 STAR = "*"
 _CIVILITY = re.compile(
     r"^(?:m|mm|mr|mrs|mme|mmes|mlle|madame|monsieur|mademoiselle|dr|docteur|me|maitre|pr|professeur|"
@@ -98,12 +100,20 @@ def _keep_ends(value: str, head: int, tail: int) -> str:
 
 # --------------------------------------------------------------------------- mask
 
+#: Entity types no mask makes safe, so the scanners keep neither evidence nor a blind-index
+#: token for them: a credential (any character or length helps a guess, Art. 32), a sex or
+#: gender code (one letter: its mask is the value) and an amount of income (the number of
+#: its digits is its order of magnitude). None of them identifies a person to look up.
+NO_EVIDENCE: frozenset[str] = DESCRIPTIVE_ENTITIES | {Entity.CREDENTIAL}
+
 
 def mask(entity_type: str, value: str) -> str:
     """Evidence safe to store and show: the value's shape, almost none of its content."""
     value = value.strip()
     if not value:
         return ""
+    if entity_type in NO_EVIDENCE:
+        return STAR * 3
     masker = _MASKS.get(entity_type)
     if masker is not None:
         return masker(value)

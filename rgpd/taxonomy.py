@@ -35,6 +35,16 @@ class Entity(StrEnum):
     #: Not biometric by itself (Recital 51): it becomes BIOMETRIC only when processed
     #: to identify someone, which is what a fingerprint or face-template column says.
     PHOTO = "PHOTO"
+    #: A password, password hash or salt, API key, secret or access token (a column of a
+    #: user table): what Art. 32 asks to keep secure. Told by the column's name and the
+    #: shape of its values, never kept, masked or not. It opens the person's account.
+    CREDENTIAL = "CREDENTIAL"
+    #: Sex or gender as civil status (``sexe`` M/F, ``gender``, a courtesy title "Mme",
+    #: "Mr."). Ordinary identity data, *not* Art. 9 "sex life or orientation".
+    GENDER = "GENDER"
+    #: A person's income or financial situation: salary, income, benefit amounts,
+    #: family quotient (the CNIL template's "économique et financier" category).
+    FINANCIAL_SITUATION = "FINANCIAL_SITUATION"
     # Art. 9(1) special categories and Art. 10 offences
     HEALTH = "HEALTH"
     RELIGION = "RELIGION"
@@ -63,6 +73,12 @@ SPECIAL_ENTITIES: frozenset[Entity] = frozenset(
 )
 
 
+#: Facts about a person that point at no one (a sex code, an amount of income): a
+#: pseudonymised row keeps them (rgpd.requests.erasure: only what identifies is replaced),
+#: and the scanners keep no blind-index token for them.
+DESCRIPTIVE_ENTITIES: frozenset[Entity] = frozenset({Entity.GENDER, Entity.FINANCIAL_SITUATION})
+
+
 @dataclass(frozen=True)
 class DataCategory:
     key: str
@@ -84,7 +100,13 @@ CATEGORIES: dict[str, DataCategory] = {
             "Civil status, identity",
             False,
             "Art. 30(1)(c)",
-            (Entity.PERSON, Entity.DATE_OF_BIRTH, Entity.FR_ID_CARD, Entity.FR_PASSPORT),
+            (
+                Entity.PERSON,
+                Entity.DATE_OF_BIRTH,
+                Entity.FR_ID_CARD,
+                Entity.FR_PASSPORT,
+                Entity.GENDER,
+            ),
         ),
         _C(
             "coordonnees",
@@ -116,7 +138,12 @@ CATEGORIES: dict[str, DataCategory] = {
             "Economic and financial data",
             False,
             "Art. 30(1)(c)",
-            (Entity.IBAN_CODE, Entity.CREDIT_CARD, Entity.FR_TAX_ID),
+            (
+                Entity.IBAN_CODE,
+                Entity.CREDIT_CARD,
+                Entity.FR_TAX_ID,
+                Entity.FINANCIAL_SITUATION,
+            ),
         ),
         _C(
             "connexion",
@@ -124,7 +151,8 @@ CATEGORIES: dict[str, DataCategory] = {
             "Connection data (IP, logs)",
             False,
             "Art. 30(1)(c)",
-            (Entity.IP_ADDRESS, Entity.URL),
+            # the CNIL template lists login identifiers (passwords) as connection data
+            (Entity.IP_ADDRESS, Entity.URL, Entity.CREDENTIAL),
         ),
         _C(
             "localisation",

@@ -113,6 +113,21 @@ def test_mask_never_returns_the_value(entity: str, value: str) -> None:
         assert mask(entity, value) != value
 
 
+@pytest.mark.parametrize(
+    ("entity", "value"),
+    [
+        ("CREDENTIAL", "$2b$12$abcdefghijklmnopqrstuv"),
+        ("CREDENTIAL", "soleil"),
+        ("GENDER", "F"),
+        ("FINANCIAL_SITUATION", "2 150,40"),
+    ],
+)
+def test_what_no_mask_hides_shows_nothing(entity: str, value: str) -> None:
+    # a secret's first letter helps a guess, "F" masked by initial is "F", an amount's
+    # digit count is its order of magnitude: the mask says only that something is there
+    assert mask(entity, value) == "***"
+
+
 SAME = [
     ("EMAIL_ADDRESS", "Jeanne.Dupont@Example.NET", "mailto:jeanne.dupont@example.net"),
     ("FR_NIR", "1 85 05 75 123 456 " + NIR[13:], NIR),

@@ -50,6 +50,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "code_postal": Entity.LOCATION,
         "ville": Entity.LOCATION,
         "iban": Entity.IBAN_CODE,
+        # the family quotient is computed from the household's income (CAF): the
+        # register declares it under "économique et financier"
+        "quotient_familial": Entity.FINANCIAL_SITUATION,
     },
     "enfants": {
         "nom": Entity.PERSON,

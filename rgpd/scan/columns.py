@@ -223,11 +223,76 @@ VOCABULARY: tuple[tuple[frozenset[str], str, Strength], ...] = tuple(
         ("origine ethnique", _E.ETHNIC_ORIGIN, _S),
         ("ethnie", _E.ETHNIC_ORIGIN, _S),
         ("orientation sexuelle", _E.SEX_LIFE, _S),
+        ("sexual orientation", _E.SEX_LIFE, _S),
+        ("vie sexuelle", _E.SEX_LIFE, _S),
+        ("sexualite", _E.SEX_LIFE, _S),
+        ("sexuality", _E.SEX_LIFE, _S),
         ("biometrie", _E.BIOMETRIC, _S),
         ("empreinte", _E.BIOMETRIC, _W),
         ("casier judiciaire", _E.CRIMINAL_OFFENCE, _S),
         ("condamnation", _E.CRIMINAL_OFFENCE, _S),
         ("infraction", _E.CRIMINAL_OFFENCE, _S),
+        # what opens someone's account (Art. 32): a password, its hash or salt; machine
+        # secrets (tokens, API keys) are weak, a client secret of a service is no one's
+        ("mot passe", _E.CREDENTIAL, _S),
+        ("motdepasse", _E.CREDENTIAL, _S),
+        ("mdp", _E.CREDENTIAL, _S),
+        ("password", _E.CREDENTIAL, _S),
+        ("passwd", _E.CREDENTIAL, _S),
+        ("pwd", _E.CREDENTIAL, _S),
+        ("passphrase", _E.CREDENTIAL, _S),
+        ("code pin", _E.CREDENTIAL, _S),
+        ("pin code", _E.CREDENTIAL, _S),
+        ("secret", _E.CREDENTIAL, _W),
+        ("secrete", _E.CREDENTIAL, _W),
+        ("api key", _E.CREDENTIAL, _W),
+        ("apikey", _E.CREDENTIAL, _W),
+        ("cle api", _E.CREDENTIAL, _W),
+        ("private key", _E.CREDENTIAL, _W),
+        ("token", _E.CREDENTIAL, _W),
+        ("jeton", _E.CREDENTIAL, _W),
+        ("credential", _E.CREDENTIAL, _W),
+        ("credentials", _E.CREDENTIAL, _W),
+        # sex or gender as civil status (not Art. 9 "sex life": that is "orientation
+        # sexuelle" above); a courtesy title says it too. "genre" is also a music genre,
+        # "title" a job title: weak, and the values must be codes like M/F, Mme, Mr.
+        ("sexe", _E.GENDER, _S),
+        ("sex", _E.GENDER, _S),
+        ("gender", _E.GENDER, _S),
+        ("civilite", _E.GENDER, _S),
+        ("civility", _E.GENDER, _S),
+        ("courtesy", _E.GENDER, _S),
+        ("titleofcourtesy", _E.GENDER, _S),
+        ("genre", _E.GENDER, _W),
+        ("title", _E.GENDER, _W),
+        ("titre", _E.GENDER, _W),
+        # income and financial situation: amounts about a person, not prices or totals
+        ("salaire", _E.FINANCIAL_SITUATION, _S),
+        ("salary", _E.FINANCIAL_SITUATION, _S),
+        ("wage", _E.FINANCIAL_SITUATION, _S),
+        ("wages", _E.FINANCIAL_SITUATION, _S),
+        ("remuneration", _E.FINANCIAL_SITUATION, _S),
+        ("revenu fiscal", _E.FINANCIAL_SITUATION, _S),
+        ("revenu foyer", _E.FINANCIAL_SITUATION, _S),
+        ("revenus foyer", _E.FINANCIAL_SITUATION, _S),
+        ("revenu menage", _E.FINANCIAL_SITUATION, _S),
+        ("revenus menage", _E.FINANCIAL_SITUATION, _S),
+        ("rfr", _E.FINANCIAL_SITUATION, _S),
+        ("quotient familial", _E.FINANCIAL_SITUATION, _S),
+        ("quotientfamilial", _E.FINANCIAL_SITUATION, _S),
+        ("montant aide", _E.FINANCIAL_SITUATION, _S),
+        ("montant allocation", _E.FINANCIAL_SITUATION, _S),
+        ("montant prestation", _E.FINANCIAL_SITUATION, _S),
+        ("aide sociale", _E.FINANCIAL_SITUATION, _S),
+        # a commune's budget has "revenus" (rents, grants) too: a person's only next to people
+        ("revenu", _E.FINANCIAL_SITUATION, _W),
+        ("revenus", _E.FINANCIAL_SITUATION, _W),
+        ("income", _E.FINANCIAL_SITUATION, _W),
+        ("earnings", _E.FINANCIAL_SITUATION, _W),
+        ("qf", _E.FINANCIAL_SITUATION, _W),
+        ("allocation", _E.FINANCIAL_SITUATION, _W),
+        ("ressources", _E.FINANCIAL_SITUATION, _W),
+        ("pension", _E.FINANCIAL_SITUATION, _W),
     ]
 )
 
@@ -397,6 +462,24 @@ _QUALIFIERS = frozenset(
         "cell",
         "line",
         "invoice",
+        # secrets and amounts: passwordhash, passwordsalt, resettoken, salairebrut
+        "hash",
+        "hashed",
+        "salt",
+        "digest",
+        "encrypted",
+        "crypted",
+        "reset",
+        "remember",
+        "access",
+        "refresh",
+        "brut",
+        "gross",
+        "monthly",
+        "annual",
+        "mensuel",
+        "annuel",
+        "base",
     ]
 )
 
@@ -451,18 +534,14 @@ def name_tokens(column: str) -> frozenset[str]:
     return frozenset(out)
 
 
+#: Words that make a column a key to the data held elsewhere (``AddressID``: an integer of
+#: four or five digits that reads like a postcode).
+_KEY_WORDS = frozenset(["id", "ids", "fk", "pk", "guid", "uuid", "key"])
 #: Words that make a column point at, count or classify the data rather than hold it:
-#: ``AddressID`` is a key (an integer of four or five digits that reads like a postcode),
-#: ``AddressType`` says "Siège" or "Livraison", ``email_count`` is a number.
-_NOT_THE_DATA = frozenset(
+#: a key (``_KEY_WORDS``), ``AddressType`` says "Siège" or "Livraison", ``email_count``
+#: is a number.
+_NOT_THE_DATA = _KEY_WORDS | frozenset(
     [
-        "id",
-        "ids",
-        "fk",
-        "pk",
-        "guid",
-        "uuid",
-        "key",
         "type",
         "kind",
         "status",
@@ -476,20 +555,116 @@ _NOT_THE_DATA = frozenset(
 )
 
 
+#: Words that make a column named after a secret a fact *about* the secret: when it was
+#: changed, whether it must be, its rules (``password_reset_required``,
+#: ``password_changed_at``, ``secret_question``: the question is not the answer).
+_ABOUT_A_SECRET = frozenset(
+    [
+        "required",
+        "require",
+        "must",
+        "force",
+        "expired",
+        "expire",
+        "expires",
+        "expiry",
+        "expiration",
+        "changed",
+        "change",
+        "updated",
+        "modified",
+        "created",
+        "sent",
+        "last",
+        "date",
+        "at",
+        "on",
+        "policy",
+        "rule",
+        "rules",
+        "length",
+        "min",
+        "max",
+        "strength",
+        "attempts",
+        "attempt",
+        "failed",
+        "failures",
+        "tentatives",
+        "algorithm",
+        "algo",
+        "scheme",
+        "version",
+        "question",
+        "enabled",
+        "active",
+        "is",
+        "has",
+        "mode",
+        "method",
+    ]
+)
+#: Words that make a column named after an income a fact *about* it, not the amount:
+#: a pay grade or scale (professional life), its currency, its period, its date.
+_ABOUT_AN_AMOUNT = frozenset(
+    [
+        "grade",
+        "grille",
+        "echelon",
+        "echelle",
+        "scale",
+        "band",
+        "level",
+        "niveau",
+        "currency",
+        "devise",
+        "period",
+        "periode",
+        "periodicite",
+        "frequency",
+        "frequence",
+        "date",
+        "mode",
+        "method",
+        "source",
+        "origine",
+        "nature",
+        "category",
+        "categorie",
+        "class",
+        "classe",
+    ]
+)
+#: Entity types whose key is the data: ``gender_id`` points at a short list of genders that
+#: names no one; the key in the person's row says it (Art. 9 categories keep even their
+#: types and statuses, see :func:`name_signal`).
+_KEY_IS_THE_DATA = frozenset({Entity.GENDER})
+
+
 def name_signal(column: str) -> NameSignal | None:
     """The first (most specific) vocabulary entry whose tokens the column name holds.
 
     None for a key, a type, a status or a count of the thing the name talks about
     (``address_id``, ``AddressType``, ``email_status``): see ``_NOT_THE_DATA``. Not for
-    Art. 9 categories: a ``type_handicap`` or a ``religion_id`` reveals what it classifies.
+    Art. 9 categories: a ``type_handicap`` or a ``religion_id`` reveals what it classifies;
+    nor for the key of a gender (``gender_id``). A word the entry itself needs is not a
+    describing word (``api_key`` is a secret). A fact about a secret or an income
+    (``password_reset_required``, ``salary_grade``) is not the secret or the income.
     """
     toks = name_tokens(column)
-    describes = bool(toks & _NOT_THE_DATA)
     for need, entity, strength in VOCABULARY:
         if need <= toks:
+            rest = toks - need
+            describes = rest & _NOT_THE_DATA
+            if entity in _KEY_IS_THE_DATA:
+                describes -= _KEY_WORDS
             if describes and entity not in SPECIAL_ENTITIES:
                 continue
             if entity == Entity.PERSON and toks & NOT_A_PERSON:
+                continue
+            if entity == Entity.CREDENTIAL and rest & _ABOUT_A_SECRET:
+                continue
+            if entity == Entity.FINANCIAL_SITUATION and rest & _ABOUT_AN_AMOUNT:
                 continue
             return NameSignal(entity, strength, " ".join(sorted(need)))
     return None
@@ -597,6 +772,12 @@ def looks_like(entity_type: str, value: str, kind: ColumnKind, today: date) -> b
         return bool(_IBAN_RE.match(v.upper())) and iban_checksum_ok(v)
     if entity_type == Entity.PHOTO:
         return False  # a picture is binary: a text column named "photo" holds a path or a flag
+    if entity_type == Entity.CREDENTIAL:
+        return looks_like_secret(v, kind)
+    if entity_type == Entity.GENDER:
+        return looks_like_gender(v)
+    if entity_type == Entity.FINANCIAL_SITUATION:
+        return looks_like_amount(v, kind)
     if entity_type == Entity.FR_NIR:
         compact = re.sub(r"[\s.\-]", "", v).upper()
         return len(compact) in (13, 15) and compact[:1] in "1234789" and compact.isalnum()
@@ -610,6 +791,88 @@ def looks_like(entity_type: str, value: str, kind: ColumnKind, today: date) -> b
     if kind in (ColumnKind.TEXT, ColumnKind.OTHER):
         return len(v) >= 2
     return False
+
+
+def looks_like_secret(value: str, kind: ColumnKind) -> bool:
+    """A password, a hash or a token: one word of four characters or more.
+
+    A flag (0/1, Y/N), a date or a sentence (a password hint) is not a secret. The value is
+    looked at here and nowhere else: it is never sent to the detectors nor kept.
+    """
+    if kind in (ColumnKind.DATE, ColumnKind.DATETIME, ColumnKind.BOOLEAN):
+        return False
+    return len(value) >= 4 and not any(c.isspace() for c in value)
+
+
+#: Codes and words of sex or gender and gendered courtesy titles, folded and without their
+#: final dot: INSEE's 1/2 (the first digit of the NIR), M/F/H/X, "Mme", "Mr.", "Sra."...
+#: ("Dr." or "Me" say nothing of it). See also ``rgpd.masking._CIVILITY``, which drops
+#: every courtesy word from a name, gendered or not.
+_GENDER_VALUES = frozenset(
+    [
+        "1",
+        "2",
+        "m",
+        "f",
+        "h",
+        "x",
+        "homme",
+        "hommes",
+        "femme",
+        "femmes",
+        "masculin",
+        "feminin",
+        "masc",
+        "fem",
+        "g",
+        "garcon",
+        "fille",
+        "boy",
+        "girl",
+        "male",
+        "female",
+        "man",
+        "woman",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mme",
+        "mmes",
+        "mlle",
+        "mlles",
+        "madame",
+        "monsieur",
+        "mademoiselle",
+        "messieurs",
+        "sr",
+        "sra",
+        "srta",
+        "herr",
+        "frau",
+    ]
+)
+
+
+def looks_like_gender(value: str) -> bool:
+    """A code or a word of sex or gender ("F", "Homme", "2", "Mme", "Mr.")."""
+    return fold(value.strip()).rstrip(".") in _GENDER_VALUES
+
+
+_AMOUNT_RE = re.compile(r"^[+-]?\d{1,3}(?:[ \u00a0\u202f.,']?\d{3})*(?:[.,]\d{1,4})?$")
+_CURRENCY = re.compile(r"(?i)\s*(?:€|eur|euros?|\$|usd|£|gbp|k€)\s*")
+
+
+def looks_like_amount(value: str, kind: ColumnKind) -> bool:
+    """A number, as a number column holds it or as people type it ("1 850,50 €").
+
+    A grade ("A3", "E4") or a bracket in words is not an amount.
+    """
+    if kind in (ColumnKind.INTEGER, ColumnKind.DECIMAL):
+        return True
+    if kind in (ColumnKind.DATE, ColumnKind.DATETIME, ColumnKind.BOOLEAN, ColumnKind.BINARY):
+        return False
+    return bool(_AMOUNT_RE.match(_CURRENCY.sub("", value)))
 
 
 def iban_checksum_ok(value: str) -> bool:
@@ -945,6 +1208,11 @@ def table_about_things(table: str, columns: Sequence[str]) -> bool:
     return bool(toks & NOT_A_PERSON) and not toks & _PEOPLE_WORDS
 
 
+#: What a binary column can hold that its name tells: pictures of people, biometric
+#: templates, password hashes stored as bytes (``password_hash BYTEA``, ``BINARY(60)``).
+BINARY_ENTITIES: frozenset[str] = frozenset({Entity.PHOTO, Entity.BIOMETRIC, Entity.CREDENTIAL})
+
+
 def judge_binary_column(
     name: str,
     present: int,
@@ -959,11 +1227,13 @@ def judge_binary_column(
     ``IS NOT NULL`` without sending the bytes). ``photo``/``avatar`` say it, except in a
     table about things (``about_things``); ``image`` or ``signature`` only in a table about
     people; ``empreinte``/``fingerprint``/face
-    templates are biometric data (Art. 9(1)).
+    templates are biometric data (Art. 9(1)); a ``password`` column of bytes holds hashes.
     """
     sig = name_signal(name)
-    if sig is None or sig.entity_type not in (Entity.PHOTO, Entity.BIOMETRIC) or present < 1:
+    if sig is None or sig.entity_type not in BINARY_ENTITIES or present < 1:
         return []
+    if sig.entity_type == Entity.CREDENTIAL and sig.strength == Strength.WEAK:
+        return []  # a binary "token" or "secret" may belong to a service, not to someone
     if sig.entity_type == Entity.PHOTO and about_things:
         return []  # a product's or a category's picture (see table_about_things)
     # a binary "empreinte" is a fingerprint (a text one may be a carbon footprint)

@@ -75,6 +75,7 @@ from rgpd.errors import ConfigError, InvalidInput, RgpdError, SourceError, safe_
 from rgpd.i18n import _, _n
 from rgpd.scan import runs
 from rgpd.scan.columns import (
+    BINARY_ENTITIES,
     ColumnKind,
     ColumnVerdict,
     Hit,
@@ -311,12 +312,16 @@ def kind_of(sqltype: Any) -> ColumnKind:
 
 def _sampled(col: ColumnInfo) -> bool:
     """Columns worth reading: text, long integers (a NIR), dates named like a birth date,
-    and binary columns named like a picture of people (read as present/absent only)."""
+    decimals named like an income, and binary columns named like a picture of people or
+    a password hash (read as present/absent only)."""
     if col.kind in (ColumnKind.TEXT, ColumnKind.INTEGER, ColumnKind.OTHER):
         return True
     if col.kind == ColumnKind.BINARY:
         sig = name_signal(col.name)
-        return sig is not None and sig.entity_type in (Entity.PHOTO, Entity.BIOMETRIC)
+        return sig is not None and sig.entity_type in BINARY_ENTITIES
+    if col.kind == ColumnKind.DECIMAL:
+        sig = name_signal(col.name)
+        return sig is not None and sig.entity_type == Entity.FINANCIAL_SITUATION
     if col.kind in (ColumnKind.DATE, ColumnKind.DATETIME):
         sig = name_signal(col.name)
         return sig is not None and sig.entity_type == Entity.DATE_OF_BIRTH
@@ -337,7 +342,7 @@ def _as_text(value: Any, kind: ColumnKind) -> str | None:
 
 
 def _wants_detection(value: str, kind: ColumnKind) -> bool:
-    if kind in (ColumnKind.DATE, ColumnKind.DATETIME):
+    if kind in (ColumnKind.DATE, ColumnKind.DATETIME, ColumnKind.DECIMAL):
         return False
     if kind == ColumnKind.INTEGER:
         return len(value.lstrip("-")) >= 9  # NIR (15), phone without its 0 (9), card...
@@ -900,6 +905,11 @@ def _not_a_name(text: str, d: Any) -> bool:
     return text[d.start : d.end] == d.value and after_indefinite_article(text, d.start)
 
 
+def _names_a_secret(col: ColumnInfo) -> bool:
+    sig = name_signal(col.name)
+    return sig is not None and sig.entity_type == Entity.CREDENTIAL
+
+
 def judge_table(
     t: TableInfo,
     cols: Sequence[ColumnInfo],
@@ -912,7 +922,7 @@ def judge_table(
 
     All values of the table go to the detectors in one batch (duplicates once).
     """
-    from rgpd.masking import mask, normalise
+    from rgpd.masking import NO_EVIDENCE, mask, normalise
 
     per_col: list[list[str]] = []
     for j, c in enumerate(cols):
@@ -921,8 +931,13 @@ def judge_table(
             continue
         vals = [v for v in (_as_text(r[j], c.kind) for r in rows) if v is not None]
         per_col.append(vals)
+    # A password is looked at for its shape only (columns.looks_like_secret): never handed
+    # to a detector, never masked into evidence, even when it equals a value elsewhere.
+    secret = [_names_a_secret(c) for c in cols]
     unique: dict[str, int] = {}
-    for c, vals in zip(cols, per_col, strict=True):
+    for c, vals, hidden in zip(cols, per_col, secret, strict=True):
+        if hidden:
+            continue
         for v in vals:
             if _wants_detection(v, c.kind) and v not in unique:
                 unique[v] = len(unique)
@@ -945,7 +960,7 @@ def judge_table(
             )
             out.append(_Judged(c, bverdicts, {v.entity_type: [] for v in bverdicts}, {}))
             continue
-        dets = [found[unique[v]] if v in unique else () for v in vals]
+        dets = [() if secret[j] else found[unique[v]] if v in unique else () for v in vals]
         hits = [[Hit(d.entity_type, float(d.score)) for d in ds] for ds in dets]
         verdicts = judge_column(
             c.name, c.kind, vals, hits, table_cues=cues, today=today, table=t.name
@@ -955,6 +970,11 @@ def judge_table(
         for verdict in verdicts:
             ev: list[str] = []
             toks: dict[str, int] = {}
+            if verdict.entity_type in NO_EVIDENCE:
+                # a secret, a one-letter sex code or an amount: no mask hides it, and it
+                # identifies no one a request could look for (rgpd.masking.NO_EVIDENCE)
+                evidence[verdict.entity_type], tokens[verdict.entity_type] = [], {}
+                continue
             for i in verdict.supporting:
                 matched = [d for d in dets[i] if d.entity_type == verdict.entity_type]
                 raw_values = [d.value for d in matched] if matched else [vals[i]]

@@ -11,9 +11,11 @@ here so that the CLI, the reports and the cron exit codes agree:
 * high: the NIR (its use is restricted by décret n° 2019-341), every Art. 9(1)
   special category and Art. 10 offences, bank details (IBAN, card numbers);
 * medium: identity documents and identifiers (ID card, passport, tax number),
-  date of birth, phone, e-mail, postal address, vehicle plate;
-* low: names (PERSON), IP addresses, SIREN/SIRET (mostly legal persons), and
-  any entity type not listed.
+  date of birth, phone, e-mail, postal address, vehicle plate, photos, passwords
+  and secrets (Art. 32: they open the person's account), income and financial
+  situation;
+* low: names (PERSON), sex or gender (civil status, like the name), IP addresses,
+  SIREN/SIRET (mostly legal persons), and any entity type not listed.
 """
 
 from __future__ import annotations
@@ -71,6 +73,9 @@ SEVERITY: dict[str, Severity] = {
     Entity.LOCATION: Severity.MEDIUM,
     Entity.FR_LICENSE_PLATE: Severity.MEDIUM,
     Entity.PHOTO: Severity.MEDIUM,
+    Entity.CREDENTIAL: Severity.MEDIUM,
+    Entity.FINANCIAL_SITUATION: Severity.MEDIUM,
+    Entity.GENDER: Severity.LOW,
     Entity.PERSON: Severity.LOW,
     Entity.IP_ADDRESS: Severity.LOW,
     Entity.URL: Severity.LOW,

@@ -452,3 +452,32 @@ def test_files_are_planned_for_a_redacted_copy_in_their_own_format(uri: str, act
     (fa,) = erasure.plan_erasure(found, [consent], {}, {}, TODAY).files
     assert fa.action == action
     assert (fa.note is not None) is (action == "manual")
+
+
+def test_a_pseudonymised_row_loses_its_password_and_keeps_its_sex_and_income() -> None:
+    from sqlalchemy import Column, Integer, MetaData, Numeric, String, Table
+
+    from rgpd.requests.erasure.plan import identifying_columns
+
+    md = MetaData()
+    t = Table(
+        "comptes",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("courriel", String(120)),
+        Column("mot_de_passe", String(64)),
+        Column("sexe", String(1)),
+        Column("salaire", Numeric(10, 2)),
+        Column("reference", String(20)),
+    )
+    shape = erasure.table_shape("rh", t, md, personal_names=["reference"])
+    personal = {c.name for c in shape.columns if c.personal}
+    # a password opens the account: it goes; a sex code or a salary points at no one
+    # once the row is pseudonymised (the register may still name them: personal_names)
+    assert personal == {"courriel", "mot_de_passe", "reference"}
+    scanned = {
+        "courriel": {"EMAIL_ADDRESS"},
+        "quotient_familial": {"FINANCIAL_SITUATION"},
+        "observations": {"GENDER", "PERSON"},
+    }
+    assert identifying_columns(scanned) == {"courriel", "observations"}

@@ -23,12 +23,14 @@ from sqlalchemy.engine import make_url
 
 from rgpd.config import Connection
 from rgpd.demo.sample_db import CLEAN_TABLES, EXPECTED, expected_pairs, seed_commune_db
+from rgpd.masking import NO_EVIDENCE
 from rgpd.registry import service
 from rgpd.registry.model import Organisation
 from rgpd.scan.columns import (
     ColumnKind,
     Hit,
     after_indefinite_article,
+    judge_binary_column,
     judge_column,
     name_signal,
     name_tokens,
@@ -559,7 +561,9 @@ def test_scan_db_command(tmp_path: Path, sqlite_commune: str) -> None:
     assert {(x["table"], x["column"], x["entity_type"]) for x in lines} == expected_pairs(
         ["familles"]
     )
-    assert all(x["evidence"] and "severity" in x for x in lines)
+    assert all("severity" in x for x in lines)
+    # masked evidence, except for an amount of income, which no mask hides (its digits)
+    assert all(bool(x["evidence"]) is (x["entity_type"] not in NO_EVIDENCE) for x in lines)
     column = next(x for x in lines if x["column"])
     for fmt in ("json", "table"):
         r = run_cli([*base, "findings", "show", column["source"], "--format", fmt])
@@ -1404,3 +1408,243 @@ def test_capitalised_phrases_after_an_article_are_not_people_in_free_text() -> N
     )
     got = {j.column.name: [v.entity_type for v in j.verdicts] for j in judged}
     assert got == {"resume": [], "observations": ["PERSON"]}
+
+
+# --------------------------------------------------------------------- credentials, gender, income
+
+
+@pytest.mark.parametrize(
+    ("column", "entity", "strength"),
+    [
+        ("password", "CREDENTIAL", "strong"),
+        ("PasswordHash", "CREDENTIAL", "strong"),
+        ("passwordhash", "CREDENTIAL", "strong"),  # folded by the server, split here
+        ("PasswordSalt", "CREDENTIAL", "strong"),
+        ("hashed_password", "CREDENTIAL", "strong"),
+        ("mot_de_passe", "CREDENTIAL", "strong"),
+        ("motDePasse", "CREDENTIAL", "strong"),
+        ("motdepasse", "CREDENTIAL", "strong"),
+        ("mdp", "CREDENTIAL", "strong"),
+        ("pwd", "CREDENTIAL", "strong"),
+        ("api_key", "CREDENTIAL", "weak"),  # "key" is what the name holds, not a key to it
+        ("remember_token", "CREDENTIAL", "weak"),
+        ("secret", "CREDENTIAL", "weak"),
+        ("sexe", "GENDER", "strong"),
+        ("code_sexe", "GENDER", "strong"),
+        ("gender", "GENDER", "strong"),
+        ("gender_id", "GENDER", "strong"),  # a key into a list of genders is the gender
+        ("civilite", "GENDER", "strong"),
+        ("TitleOfCourtesy", "GENDER", "strong"),
+        ("titleofcourtesy", "GENDER", "strong"),
+        ("Title", "GENDER", "weak"),
+        ("salary", "FINANCIAL_SITUATION", "strong"),
+        ("salaire_brut", "FINANCIAL_SITUATION", "strong"),
+        ("salairebrut", "FINANCIAL_SITUATION", "strong"),
+        ("revenu_fiscal", "FINANCIAL_SITUATION", "strong"),
+        ("revenus_menage", "FINANCIAL_SITUATION", "strong"),
+        ("revenu", "FINANCIAL_SITUATION", "weak"),  # a budget has "revenus" too
+        ("income", "FINANCIAL_SITUATION", "weak"),
+        ("quotient_familial", "FINANCIAL_SITUATION", "strong"),
+        ("montant_aide", "FINANCIAL_SITUATION", "strong"),
+        ("qf", "FINANCIAL_SITUATION", "weak"),
+        # the Art. 9 category keeps its own words: "sexe" is civil status, this is not
+        ("orientation_sexuelle", "SEX_LIFE", "strong"),
+        ("sexual_orientation", "SEX_LIFE", "strong"),
+    ],
+)
+def test_credentials_gender_and_income_in_the_vocabulary(
+    column: str, entity: str, strength: str
+) -> None:
+    sig = name_signal(column)
+    assert sig is not None and (sig.entity_type, sig.strength.value) == (entity, strength)
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        "password_reset_required",  # a flag about the password
+        "password_changed_at",
+        "password_format",
+        "secret_question",  # the question is not the answer
+        "salary_grade",  # a pay grade is professional life, not an amount
+        "salary_currency",
+        "income_id",
+        "montant",  # an invoice's amount is not a person's income
+        "total",
+        "revenue",  # a company's turnover
+        "salaries",  # "salariés" folded: employees
+    ],
+)
+def test_facts_about_a_secret_or_an_income_are_not_it(column: str) -> None:
+    assert name_signal(column) is None
+
+
+def test_credentials_gender_and_income_need_values_of_their_shape() -> None:
+    people = table_people_cues(["nom", "prenom", "courriel"])
+    hashes = [uuid.uuid4().hex * 2 for _ in range(6)]
+    assert _judge("password", hashes) == {"CREDENTIAL": "name"}
+    assert _judge("mot_de_passe", ["0", "1", "1", "0"], kind=ColumnKind.INTEGER) == {}
+    assert _judge("mdp", ["à changer", "voir avec le service"]) == {}  # a note, not a secret
+    # a machine secret counts in a table of people only
+    assert _judge("token", hashes, cues=people) == {"CREDENTIAL": "name"}
+    assert _judge("token", hashes) == {}
+    assert _judge("sexe", ["F", "M", "F", "F", "M"]) == {"GENDER": "name"}
+    assert _judge("sexe", ["2", "1", "1"], kind=ColumnKind.INTEGER) == {"GENDER": "name"}
+    assert _judge("civilite", ["Mme", "M.", "Mlle", "Monsieur"]) == {"GENDER": "name"}
+    assert _judge("genre", ["Roman", "Poésie", "Théâtre"], cues=people) == {}
+    assert _judge("Title", ["Mr.", "Ms.", "Mr.", "Mrs."], cues=people) == {"GENDER": "name"}
+    assert _judge("Title", ["Chef de service", "Agent d'accueil"], cues=people) == {}
+    assert _judge("salaire", ["2 150,40 €", "1850", "3 020,00"]) == {"FINANCIAL_SITUATION": "name"}
+    amounts = ["41250.00", "38900.50"]
+    assert _judge("salary", amounts, kind=ColumnKind.DECIMAL) == {"FINANCIAL_SITUATION": "name"}
+    assert _judge("salaire", ["cadre A", "cadre B", "cadre C"]) == {}
+    rents = ["12500", "8300.50", "4100"]
+    assert _judge("revenus", rents, cues=table_people_cues(["chapitre", "libelle"])) == {}
+    assert _judge("revenus", rents, cues=people) == {"FINANCIAL_SITUATION": "name"}
+    assert _judge("sexe", ["G", "G", "F", "G"]) == {"GENDER": "name"}  # garçon / fille
+    # bytes are never read: a password hash stored as bytes is told by its name
+    (v,) = judge_binary_column("password_hash", 3, 4, table_cues=people)
+    assert (v.entity_type, v.matched) == ("CREDENTIAL", 3)
+    assert judge_binary_column("token", 3, 4, table_cues=people) == []  # maybe a service's
+
+
+def test_each_new_type_is_declared_under_its_register_category() -> None:
+    from rgpd.scan.findings import Severity, severity_of
+    from rgpd.taxonomy import categories_for_entity
+
+    # CNIL template: login identifiers are connection data; sex is civil status; income
+    # is economic and financial data. A finding then reconciles with what is declared.
+    assert categories_for_entity("CREDENTIAL") == ["connexion"]
+    assert categories_for_entity("GENDER") == ["etat_civil"]
+    assert categories_for_entity("FINANCIAL_SITUATION") == ["economique_financier"]
+    assert severity_of("CREDENTIAL") == severity_of("FINANCIAL_SITUATION") == Severity.MEDIUM
+    assert severity_of("GENDER") == Severity.LOW
+
+
+def test_a_password_never_reaches_a_detector_nor_the_evidence() -> None:
+    from rgpd.scan.database import ColumnInfo, TableInfo, judge_table
+    from rgpd.scan.detect.types import Detection
+
+    # users whose clear-text password is their own first name: a detector would read it
+    # as a person, and the value would become masked evidence and a blind-index token
+    firsts = ["Maelle", "Gaspard", "Ines", "Bastien", "Lou", "Noemie"]
+    rows = [(f, f"{f}-{i}", "F" if i % 2 else "M", 1800 + 10 * i) for i, f in enumerate(firsts)]
+    seen: list[str] = []
+
+    def detect_many(texts: list[str]) -> list[list[Detection]]:
+        seen.extend(texts)
+        return [[Detection("PERSON", 0, len(t), 0.9, False, t)] for t in texts]
+
+    cols = (
+        ColumnInfo("prenom", "TEXT", ColumnKind.TEXT),
+        ColumnInfo("mot_de_passe", "TEXT", ColumnKind.TEXT),
+        ColumnInfo("sexe", "TEXT", ColumnKind.TEXT),
+        ColumnInfo("salaire", "INTEGER", ColumnKind.INTEGER),
+    )
+    judged = judge_table(
+        TableInfo(None, "comptes", cols, ()), cols, rows, detect_many, lambda e, v: v, TODAY
+    )
+    got = {j.column.name: [v.entity_type for v in j.verdicts] for j in judged}
+    assert got == {
+        "prenom": ["PERSON"],
+        "mot_de_passe": ["CREDENTIAL"],
+        "sexe": ["GENDER"],
+        "salaire": ["FINANCIAL_SITUATION"],
+    }
+    assert not any("-" in t for t in seen)  # the passwords were never detected
+    for j in judged[1:]:
+        assert all(ev == [] for ev in j.evidence.values())
+        assert all(toks == {} for toks in j.tokens.values())
+
+
+_ACCOUNTS_DDL = (
+    "CREATE TABLE comptes_agents (agent_id INTEGER PRIMARY KEY, nom VARCHAR(60), "
+    "prenom VARCHAR(60), courriel VARCHAR(120), sexe CHAR(1), civilite VARCHAR(12), "
+    "gender_id INTEGER, mot_de_passe VARCHAR(64), passwordsalt VARCHAR(16), "
+    "password_reset_required SMALLINT, salaire NUMERIC(10,2), salary_grade VARCHAR(4), "
+    "quotient_familial INTEGER, notes VARCHAR(80), pwd_hash BLOB)"
+)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mariadb"])
+def test_passwords_sex_and_income_are_found_on_each_dialect(
+    mairie: Workspace, tmp_path: Path, dialect: str, request: pytest.FixtureRequest
+) -> None:
+    import hashlib
+
+    from faker import Faker
+    from sqlalchemy import select
+
+    fake = Faker("fr_FR")
+    Faker.seed(23)
+    rows = []
+    for i in range(1, 41):
+        female = i % 3 != 0
+        rows.append(
+            {
+                "i": i,
+                "n": fake.last_name(),
+                "p": fake.first_name_female() if female else fake.first_name_male(),
+                "c": f"agent{i}@example.org",
+                "s": "F" if female else "M",
+                "v": "Mme" if female else "M.",
+                "g": 2 if female else 1,
+                "h": hashlib.sha256(f"graine-{i}".encode()).hexdigest(),
+                "t": uuid.uuid4().hex[:16],
+                "r": i % 2,
+                "m": 1700 + 37.5 * i,
+                "d": f"C{i % 3 + 1}",
+                "q": 400 + 25 * i,
+                "o": f"Bureau {i % 4 + 1}",
+                "b": hashlib.sha256(f"autre-{i}".encode()).digest() if i % 4 else None,
+            }
+        )
+    insert = text(
+        "INSERT INTO comptes_agents VALUES "
+        "(:i, :n, :p, :c, :s, :v, :g, :h, :t, :r, :m, :d, :q, :o, :b)"
+    )
+    ddl = _ACCOUNTS_DDL.replace("BLOB", "BYTEA") if dialect == "postgresql" else _ACCOUNTS_DDL
+    if dialect == "sqlite":
+        url, gen = _sqlite_db(tmp_path, ddl), None
+    else:
+        server = request.getfixturevalue(
+            "pg_server_url" if dialect == "postgresql" else "mariadb_server_url"
+        )
+        gen = _fresh_db(server, dialect)
+        url = next(gen)
+    try:
+        e = create_engine(url)
+        with e.begin() as c:
+            if dialect != "sqlite":
+                c.execute(text(ddl))
+            c.execute(insert, rows)
+        e.dispose()
+        connect(mairie, "rh", url)
+        res = scan(mairie, "rh")
+        stored = _dump_store(mairie)
+        with mairie.db.session() as s:
+            tokens = set(s.scalars(select(FindingValueRow.entity_type)))
+    finally:
+        if gen is not None:
+            for _ in gen:
+                pass
+    found = {(f.column, f.entity_type): f for f in res.findings}
+    assert set(found) == {
+        ("nom", "PERSON"),
+        ("prenom", "PERSON"),
+        ("courriel", "EMAIL_ADDRESS"),
+        ("sexe", "GENDER"),
+        ("civilite", "GENDER"),
+        ("gender_id", "GENDER"),
+        ("mot_de_passe", "CREDENTIAL"),
+        ("passwordsalt", "CREDENTIAL"),
+        ("pwd_hash", "CREDENTIAL"),  # bytes: read as present or not, like a photo
+        ("salaire", "FINANCIAL_SITUATION"),
+        ("quotient_familial", "FINANCIAL_SITUATION"),
+    }
+    assert found[("pwd_hash", "CREDENTIAL")].matched == 30
+    new = [f for (c, et), f in found.items() if et in NO_EVIDENCE and c != "pwd_hash"]
+    assert all(not f.evidence and f.matched == 40 for f in new)
+    assert not tokens & NO_EVIDENCE  # no blind-index token either
+    for r in rows:
+        assert r["h"] not in stored and r["t"] not in stored

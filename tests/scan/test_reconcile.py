@@ -433,6 +433,22 @@ def test_declared_category_never_seen() -> None:
     assert res[0].severity == "info" and res[0].article == "Art. 30(1)(c)"
 
 
+def test_passwords_sex_and_income_are_seen_under_their_categories() -> None:
+    # a payroll table where only these columns hold personal data: each one shows its
+    # declared category (connexion, etat_civil, economique_financier) was seen
+    items = [
+        col_item("rh", "paie", "mot_de_passe", "CREDENTIAL"),
+        col_item("rh", "paie", "sexe", "GENDER"),
+        col_item("rh", "paie", "salaire", "FINANCIAL_SITUATION"),
+    ]
+    a = act(
+        "paie",
+        db("rh", "paie"),
+        categories=("connexion", "etat_civil", "economique_financier"),
+    )
+    assert reconcile([a], items, fresh(*items), now=NOW) == []
+
+
 def test_category_never_seen_waits_for_a_scan_of_the_location() -> None:
     a = act("cantine", db("portail", "familles"), categories=("economique_financier",))
     res = reconcile([a], [], [], now=NOW)

@@ -32,6 +32,7 @@ from rgpd.requests.model import RequestType
 from rgpd.requests.redact import can_redact
 from rgpd.scan.columns import name_signal
 from rgpd.storage.fulfil_tables import RequestFulfilmentRow
+from rgpd.taxonomy import DESCRIPTIVE_ENTITIES
 from rgpd.workspace import Workspace
 
 ART_B = "Art. 17(3)(b) GDPR"
@@ -501,7 +502,12 @@ def table_shape(
     *,
     personal_names: Iterable[str] = (),
 ) -> TableShape:
-    """The planner's view of a reflected table: which columns are keys, links, personal."""
+    """The planner's view of a reflected table: which columns are keys, links, personal.
+
+    A column is personal when its name says what identifies someone or a password
+    (``name_signal``), or when ``personal_names`` says so. A sex code or an income
+    (``DESCRIPTIVE_ENTITIES``) identifies no one: a pseudonymised row keeps it.
+    """
     extra = {n.lower() for n in personal_names}
     referenced: set[str] = set()
     children_without_key = False
@@ -515,6 +521,7 @@ def table_shape(
     cols = []
     for c in table.columns:
         sig = name_signal(c.name)
+        identifies = sig is not None and sig.entity_type not in DESCRIPTIVE_ENTITIES
         length = getattr(c.type, "length", None)
         cols.append(
             ColumnShape(
@@ -525,10 +532,17 @@ def table_shape(
                 primary_key=bool(c.primary_key),
                 foreign_key=c.name in fks,
                 referenced=c.name in referenced,
-                personal=sig is not None or c.name.lower() in extra,
+                personal=identifies or c.name.lower() in extra,
             )
         )
     return TableShape(connection, table.name, tuple(cols), children_without_key)
+
+
+def identifying_columns(found: Mapping[str, Collection[str]]) -> set[str]:
+    """Columns where a scan found something that identifies (or opens the account of)
+    someone: a column that holds only a sex code or an income (``DESCRIPTIVE_ENTITIES``)
+    is kept by a pseudonymisation."""
+    return {c for c, ents in found.items() if set(ents) - DESCRIPTIVE_ENTITIES}
 
 
 def _personal_from_register(activities: Sequence[Activity]) -> dict[str, set[str]]:
@@ -567,7 +581,8 @@ def load_shapes(
                     t = tables.get(tname)
                     if t is None:
                         continue
-                    personal = set(reg.get(tname, set())) | set(scanned.get(tname, {}))
+                    found_here = identifying_columns(scanned.get(tname, {}))
+                    personal = set(reg.get(tname, set())) | found_here
                     shapes[(conn_name, tname)] = table_shape(
                         conn_name, t, md, personal_names=personal
                     )
