@@ -223,8 +223,36 @@ def article15_info(activity: Activity, lang: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- reading the data
 
 
-def read_rows(ws: Workspace, rows: Sequence[disc.RowMatch]) -> list[TableData]:
-    """The confirmed rows, read fresh by primary key, grouped by table."""
+def withhold_secrets(
+    columns: Sequence[str], rows: Sequence[Mapping[str, Any]], marker: str
+) -> list[dict[str, Any]]:
+    """The rows with every password, hash, salt or token column replaced by ``marker``.
+
+    Art. 15(3) gives the person a copy of their data, but a stored password (even hashed)
+    tells them nothing they do not know and, in the DPO's working copy and the delivered
+    archive, is one more place an attacker could take it from: Art. 32 (security) and
+    Art. 15(4) (the copy must not harm anyone, the person included) weigh against copying
+    it. The column stays listed, so the person knows the value is held. Which columns:
+    :func:`rgpd.scan.columns.name_signal` (one home for what a column name means).
+    """
+    from rgpd.scan.columns import name_signal
+    from rgpd.taxonomy import Entity
+
+    secret = set()
+    for c in columns:
+        sig = name_signal(c)
+        if sig is not None and sig.entity_type == Entity.CREDENTIAL:
+            secret.add(c)
+    return [
+        {k: (marker if k in secret and v is not None else v) for k, v in r.items()} for r in rows
+    ]
+
+
+def read_rows(
+    ws: Workspace, rows: Sequence[disc.RowMatch], withheld: str = "[withheld]"
+) -> list[TableData]:
+    """The confirmed rows, read fresh by primary key, grouped by table (secrets withheld:
+    :func:`withhold_secrets`)."""
     out: list[TableData] = []
     by_conn: dict[str, list[disc.RowMatch]] = defaultdict(list)
     for r in rows:
@@ -250,7 +278,9 @@ def read_rows(ws: Workspace, rows: Sequence[disc.RowMatch]) -> list[TableData]:
                         q = q.order_by(*[t.c[n] for n in pk])
                         for rec in conn.execute(q).mappings():
                             got.append({k: disc.jsonable(v) for k, v in rec.items()})
-                    out.append(TableData(conn_name, t.name, acts, [c.name for c in t.columns], got))
+                    cols = [c.name for c in t.columns]
+                    got = withhold_secrets(cols, got, withheld)
+                    out.append(TableData(conn_name, t.name, acts, cols, got))
         finally:
             engine.dispose()
     return out
@@ -400,7 +430,7 @@ def build_access_package(
     directory = _package_dir(ws, record.reference, out_dir)
     errors: list[str] = []
 
-    tables = read_rows(ws, found.confirmed_rows())
+    tables = read_rows(ws, found.confirmed_rows(), labels(lang)["withheld_secret"])
     from rgpd.scan.detect import Detector
 
     detector = Detector(depth=depth)

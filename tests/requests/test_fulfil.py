@@ -334,3 +334,31 @@ def test_one_download_link_clicked_at_once_gives_one_archive(
     from rgpd.crypto import sha256_hex
 
     assert sha256_hex(got[0]) == d.sha256 and not d.archive.exists()
+
+
+def test_passwords_and_secrets_are_withheld_from_the_copy() -> None:
+    cols = ["id", "nom", "mot_de_passe", "passwordsalt", "api_key", "password_reset_required"]
+    rows = [
+        {
+            "id": 7,
+            "nom": "Morel",
+            "mot_de_passe": "5f4dcc3b5aa765d61d8327deb882cf99",
+            "passwordsalt": "c2VsIGRlIG1lcg==",
+            "api_key": "k-8d1f0c2e",
+            "password_reset_required": 1,
+        },
+        {"id": 8, "nom": "Ravenel", "mot_de_passe": None, "passwordsalt": None},
+    ]
+    mark = fulfil.labels("fr")["withheld_secret"]
+    got = fulfil.withhold_secrets(cols, rows, mark)
+    assert got[0] == {
+        "id": 7,
+        "nom": "Morel",
+        "mot_de_passe": mark,
+        "passwordsalt": mark,
+        "api_key": mark,
+        "password_reset_required": 1,  # a flag about the password is not the password
+    }
+    assert got[1]["mot_de_passe"] is None  # nothing held: nothing to withhold
+    assert rows[0]["mot_de_passe"].startswith("5f4d")  # the caller's rows are not changed
+    assert "Art. 32" in mark and "Art. 32" in fulfil.labels("en")["withheld_secret"]
