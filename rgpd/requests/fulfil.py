@@ -233,16 +233,11 @@ def withhold_secrets(
     archive, is one more place an attacker could take it from: Art. 32 (security) and
     Art. 15(4) (the copy must not harm anyone, the person included) weigh against copying
     it. The column stays listed, so the person knows the value is held. Which columns:
-    :func:`rgpd.scan.columns.name_signal` (one home for what a column name means).
+    :func:`rgpd.scan.columns.names_a_secret`, as the scan decides it.
     """
-    from rgpd.scan.columns import name_signal
-    from rgpd.taxonomy import Entity
+    from rgpd.scan.columns import names_a_secret
 
-    secret = set()
-    for c in columns:
-        sig = name_signal(c)
-        if sig is not None and sig.entity_type == Entity.CREDENTIAL:
-            secret.add(c)
+    secret = {c for c in columns if names_a_secret(c)}
     return [
         {k: (marker if k in secret and v is not None else v) for k, v in r.items()} for r in rows
     ]

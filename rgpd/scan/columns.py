@@ -689,6 +689,16 @@ def _with_singulars(names: Sequence[str]) -> set[str]:
     return out
 
 
+def names_a_secret(column: str) -> bool:
+    """``password``, ``PasswordHash``, ``api_key``: a column whose values open someone's account.
+
+    Such values are never handed to a detector, never kept as evidence (scan), and never
+    copied into an access package (``rgpd.requests.fulfil.withhold_secrets``): Art. 32.
+    """
+    sig = name_signal(column)
+    return sig is not None and sig.entity_type == Entity.CREDENTIAL
+
+
 def names_a_thing(column: str, table: str | None = None) -> bool:
     """``product_name``, ``CompanyName``, ``nom_commune``: the name of a thing, not a person.
 

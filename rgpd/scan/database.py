@@ -84,6 +84,7 @@ from rgpd.scan.columns import (
     judge_column,
     label_like,
     name_signal,
+    names_a_secret,
     table_about_things,
     table_people_cues,
 )
@@ -905,11 +906,6 @@ def _not_a_name(text: str, d: Any) -> bool:
     return text[d.start : d.end] == d.value and after_indefinite_article(text, d.start)
 
 
-def _names_a_secret(col: ColumnInfo) -> bool:
-    sig = name_signal(col.name)
-    return sig is not None and sig.entity_type == Entity.CREDENTIAL
-
-
 def judge_table(
     t: TableInfo,
     cols: Sequence[ColumnInfo],
@@ -933,7 +929,7 @@ def judge_table(
         per_col.append(vals)
     # A password is looked at for its shape only (columns.looks_like_secret): never handed
     # to a detector, never masked into evidence, even when it equals a value elsewhere.
-    secret = [_names_a_secret(c) for c in cols]
+    secret = [names_a_secret(c.name) for c in cols]
     unique: dict[str, int] = {}
     for c, vals, hidden in zip(cols, per_col, secret, strict=True):
         if hidden:
