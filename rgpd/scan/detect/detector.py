@@ -62,7 +62,9 @@ PRIORITY: dict[str, int] = {
     "PERSON": 80,
 }
 DEFAULT_THRESHOLD = 0.5
-#: Context kept around an unsettled name candidate when NER is asked about it.
+#: Words of context kept each side of an unsettled name candidate when NER is asked.
+NER_WORDS = 6
+#: ...and at most this many characters each side.
 NER_WINDOW = 80
 #: Candidates from this score up get an NER window at standard depth.
 NER_MIN = LONE_SCORE
@@ -432,20 +434,55 @@ def _in_prose(text: str, pos: int) -> bool:
 
 
 def _windows(text: str, ambiguous: Sequence[Span]) -> list[tuple[int, int]]:
-    """Merged windows (the candidate's line, at most ``NER_WINDOW`` chars each side)."""
+    """Merged windows: the candidate and :data:`NER_WORDS` words each side, on its line.
+
+    spaCy's French NER sees a token through four convolution layers of one token each
+    side, so it reads a name from about four tokens around it: six words each side
+    (elisions and punctuation make more tokens than words) keep its reading of the
+    candidate, while its cost follows the number of tokens it is given. Words are cut
+    at :data:`NER_WINDOW` characters each side (a URL or a base64 run is one "word").
+    """
     out: list[tuple[int, int]] = []
     for a in sorted(ambiguous, key=lambda s: s.start):
-        lo = max(0, a.start - NER_WINDOW)
-        hi = min(len(text), a.end + NER_WINDOW)
-        nl = text.rfind("\n", lo, a.start)
-        lo = nl + 1 if nl >= 0 else _word_start(text, lo)
-        nl = text.find("\n", a.end, hi)
-        hi = nl if nl >= 0 else _word_end(text, hi)
+        ls = text.rfind("\n", max(0, a.start - NER_WINDOW), a.start) + 1
+        lo = ls if ls else _word_start(text, max(0, a.start - NER_WINDOW))
+        le = text.find("\n", a.end, a.end + NER_WINDOW)
+        hi = le if le >= 0 else _word_end(text, min(len(text), a.end + NER_WINDOW))
+        lo = _words_back(text, a.start, max(lo, 0), NER_WORDS)
+        hi = _words_forward(text, a.end, max(hi, a.end), NER_WORDS)
         if out and lo <= out[-1][1]:
             out[-1] = (out[-1][0], max(out[-1][1], hi))
         else:
             out.append((lo, hi))
     return out
+
+
+def _words_back(text: str, pos: int, floor: int, n: int) -> int:
+    """Start of the ``n``-th whitespace-separated word before ``pos``, not before ``floor``."""
+    for _ in range(n):
+        j = pos - 1
+        while j >= floor and text[j].isspace():
+            j -= 1
+        if j < floor:
+            break
+        while j >= floor and not text[j].isspace():
+            j -= 1
+        pos = j + 1
+    return pos
+
+
+def _words_forward(text: str, pos: int, ceil: int, n: int) -> int:
+    """End of the ``n``-th whitespace-separated word after ``pos``, not after ``ceil``."""
+    for _ in range(n):
+        j = pos
+        while j < ceil and text[j].isspace():
+            j += 1
+        if j >= ceil:
+            break
+        while j < ceil and not text[j].isspace():
+            j += 1
+        pos = j
+    return pos
 
 
 _WS = re.compile(r"\s")

