@@ -12,7 +12,9 @@ from stdnum.fr import nir
 
 from rgpd.errors import InvalidInput
 from rgpd.scan.detect import Detection, Detector, build_analyzer, load_spacy
+from rgpd.scan.detect.detector import _windows
 from rgpd.scan.detect.text import chunks
+from rgpd.scan.detect.types import Span
 from rgpd.taxonomy import SPECIAL_ENTITIES
 
 NIR = "2850575123456" + nir.calc_check_digits("2850575123456")
@@ -148,3 +150,31 @@ def test_no_network_at_run_time(monkeypatch: pytest.MonkeyPatch) -> None:
     analyzer = build_analyzer(languages=("fr", "en"), full=False)
     for lang in ("fr", "en"):
         assert any(r.entity_type == "EMAIL_ADDRESS" for r in analyzer.analyze(text, language=lang))
+
+
+def _span(text: str, word: str) -> Span:
+    start = text.index(word)
+    return Span("PERSON", start, start + len(word), 0.35)
+
+
+def test_ner_windows_keep_six_words_each_side_on_the_candidate_line() -> None:
+    text = (
+        "un deux trois quatre cinq six sept huit Kerbrat neuf dix onze douze treize quatorze quinze"
+    )
+    [(lo, hi)] = _windows(text, [_span(text, "Kerbrat")])
+    assert (
+        text[lo:hi] == "trois quatre cinq six sept huit Kerbrat neuf dix onze douze treize quatorze"
+    )
+    # the line ends the window; an elision stays glued to its word
+    text = "Titre\nVu par l'agent d'Ollivier hier.\nSuite"
+    [(lo, hi)] = _windows(text, [_span(text, "Ollivier")])
+    assert text[lo:hi] == "Vu par l'agent d'Ollivier hier."
+
+
+def test_ner_windows_merge_and_stop_inside_a_giant_word() -> None:
+    text = "Lu par Kerbrat et Le Bihan ce matin."
+    assert _windows(text, [_span(text, "Kerbrat"), _span(text, "Bihan")]) == [(0, len(text))]
+    blob = "x" * 300
+    text = f"{blob} Kerbrat {blob}"
+    [(lo, hi)] = _windows(text, [_span(text, "Kerbrat")])
+    assert text[lo:hi] == "Kerbrat"  # no half of a 300-character word

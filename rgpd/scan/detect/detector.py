@@ -459,7 +459,7 @@ def _windows(text: str, ambiguous: Sequence[Span]) -> list[tuple[int, int]]:
 
 def _words_back(text: str, pos: int, floor: int, n: int) -> int:
     """Start of the ``n``-th whitespace-separated word before ``pos``, not before ``floor``."""
-    for _ in range(n):
+    for _k in range(n):
         j = pos - 1
         while j >= floor and text[j].isspace():
             j -= 1
@@ -473,7 +473,7 @@ def _words_back(text: str, pos: int, floor: int, n: int) -> int:
 
 def _words_forward(text: str, pos: int, ceil: int, n: int) -> int:
     """End of the ``n``-th whitespace-separated word after ``pos``, not after ``ceil``."""
-    for _ in range(n):
+    for _k in range(n):
         j = pos
         while j < ceil and text[j].isspace():
             j += 1

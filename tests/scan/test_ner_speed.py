@@ -1,0 +1,130 @@
+"""rgpd.scan.detect.ner_speed: the NER finds what spaCy's own model finds, for less CPU."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rgpd.scan.detect import ner_speed
+from rgpd.scan.detect.engine import _NOT_LOADED, _NOT_NER, MODEL, load_spacy
+from rgpd.scan.detect.ner_speed import cache_embeddings
+
+# Our own sentences: names, places, repeated words, elisions, a tokenizer exception
+# with its own NORM (a no-break space standing alone), an empty text.
+TEXTS = [
+    "Mme Odile Ferrand a rencontré M. Paul Garnier à Quimper le 3 mars.",
+    "Le dossier de Paul Garnier est suivi par l'agent Rachid Benali, de la mairie.",
+    "Selon Ferrand, la réunion du conseil municipal de Vannes aura lieu lundi.",
+    "Le maire\u00a0Yannick Le Goff a signé l'arrêté ; Le Goff l'a affiché.",
+    "",
+    "d'Artagnan et Aramis partent pour Londres avec Lord Winter.",
+    "Contact : Élodie Marchand-Vasseur, 12 rue des Lilas, 35000 Rennes.",
+]
+
+
+@pytest.fixture(scope="module")
+def plain() -> Any:
+    """The same NER-only model, as spaCy builds it."""
+    return _load_plain()
+
+
+def _ents(nlp: Any, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+    return [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in nlp.pipe(texts)]
+
+
+def _tok2vec(nlp: Any, texts: list[str]) -> list[Any]:
+    docs = [nlp.make_doc(t) for t in texts]
+    return nlp.get_pipe("ner").model.get_ref("tok2vec").predict(docs)
+
+
+def test_the_detector_model_is_cached() -> None:
+    nlp = load_spacy()
+    names = [n.name for n in nlp.get_pipe("ner").model.walk()]
+    assert "rgpd_cached_embed" in names
+    assert cache_embeddings(nlp) is True  # wrapping twice changes nothing
+    assert [n.name for n in nlp.get_pipe("ner").model.walk()] == names
+
+
+def _load_plain() -> Any:
+    import spacy
+
+    from rgpd.scan.detect.spacy_fr import fast_token_match
+
+    with fast_token_match():
+        return spacy.load(MODEL, exclude=[*_NOT_NER, *_NOT_LOADED])
+
+
+@pytest.fixture(scope="module")
+def cached() -> Any:
+    """The model with the embedding cache only (BLIS products, as spaCy built it)."""
+    nlp = _load_plain()
+    assert cache_embeddings(nlp)
+    return nlp
+
+
+def test_the_cache_gives_the_same_floats(plain: Any, cached: Any) -> None:
+    assert _ents(cached, TEXTS) == _ents(plain, TEXTS)
+    for a, b in zip(_tok2vec(cached, TEXTS), _tok2vec(plain, TEXTS), strict=True):
+        assert a.shape == b.shape
+        assert np.array_equal(a, b)
+    # a second pass reads the words from the cache only: still the same
+    assert _ents(cached, TEXTS[::-1]) == _ents(plain, TEXTS[::-1])
+
+
+def test_the_detector_model_finds_the_same_entities(plain: Any) -> None:
+    """Cache and numpy products: the same entities, floats within rounding."""
+    fast = load_spacy()
+    assert _ents(fast, TEXTS) == _ents(plain, TEXTS)
+    for a, b in zip(_tok2vec(fast, TEXTS), _tok2vec(plain, TEXTS), strict=True):
+        assert np.allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+def test_a_token_with_its_own_norm_keeps_it(plain: Any, cached: Any) -> None:
+    doc = cached.make_doc(TEXTS[3])
+    assert any(t.norm != t.lex.norm for t in doc), "the sentence lost its NORM exception"
+    for a, b in zip(_tok2vec(cached, TEXTS[3:4]), _tok2vec(plain, TEXTS[3:4]), strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_a_full_cache_starts_again(plain: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    nlp = _load_plain()
+    monkeypatch.setattr(ner_speed, "MAX_WORDS", 12)
+    assert cache_embeddings(nlp)
+    for _ in range(2):
+        assert _ents(nlp, TEXTS) == _ents(plain, TEXTS)
+        for a, b in zip(_tok2vec(nlp, TEXTS), _tok2vec(plain, TEXTS), strict=True):
+            assert np.array_equal(a, b)
+
+
+def test_an_unknown_model_is_left_alone() -> None:
+    import spacy
+
+    assert cache_embeddings(spacy.blank("fr")) is False  # no NER pipe
+    nlp = spacy.blank("fr")
+    nlp.add_pipe("ner")
+    nlp.initialize()
+    before = [n.name for n in nlp.get_pipe("ner").model.walk()]
+    assert cache_embeddings(nlp) is False  # an embedding without static vectors
+    assert [n.name for n in nlp.get_pipe("ner").model.walk()] == before
+
+
+def test_products_run_on_numpy_in_one_thread(plain: Any) -> None:
+    from threadpoolctl import threadpool_info
+
+    from rgpd.scan.detect.ner_speed import _one_thread, _openblas_ops_class
+
+    nlp = load_spacy()
+    ops = {type(n.ops) for n in nlp.get_pipe("ner").model.walk()}
+    assert ops == {_openblas_ops_class()}
+    with _one_thread():
+        assert all(i["num_threads"] == 1 for i in threadpool_info() if i["user_api"] == "blas")
+    x = np.arange(12, dtype="f").reshape(3, 4)
+    y = np.arange(8, dtype="f").reshape(2, 4)
+    got = _openblas_ops_class()().gemm(x, y, trans2=True)
+    assert got.flags["C_CONTIGUOUS"] and got.dtype == np.float32
+    assert np.array_equal(got, x @ y.T)
+    out = np.zeros((4, 4), dtype="f")
+    assert _openblas_ops_class()().gemm(x, x, out=out, trans1=True) is out
+    assert np.array_equal(out, x.T @ x)
