@@ -178,8 +178,10 @@ _CIVIL_FUNCTION = re.compile(
     r"(?P<qual>[a-z][a-z-]+(?:[ \u00a0]+(?:de|d')?[ \u00a0]*[a-z][a-z-]+){0,2})[ \u00a0]*,?[ \u00a0]+$"
 )
 # a plural civility or function opens a list: "MM. Roux, Petit et Lambert", "les époux Morel"
+# (the word boundary is tested after the first letter, "M(?<!\wM)" for "\bM": the engine
+# then skips to the letters M, L and l at C speed instead of trying every position)
 _PLURAL = re.compile(
-    r"(?:\bMM\.?|\bMmes\.?|\bMlles\.?|\bMessieurs|\bMesdames|\b[Ll]es (?:[ée]poux|consorts|juges|"
+    r"(?:M(?<!\wM)(?:M\.?|mes\.?|lles\.?|essieurs|esdames)|[Ll](?<!\w[Ll])es (?:[ée]poux|consorts|juges|"
     r"docteurs|ma[îi]tres|sieurs|nomm[ée]s|d[ée]nomm[ée]s|fr[èe]res|s[œo]e?urs|requ[ée]rants|pr[ée]venus|"
     r"accus[ée]s|avocats|conseillers|t[ée]moins|agents|inspecteurs|familles))[ \u00a0]+"
 )
@@ -245,6 +247,16 @@ def _title_before(text: str, start: int) -> bool:
 _FAMILY_BEFORE = re.compile(
     r"(?:^|[^\w'])(?:la|sa|leur|notre|votre|[dl]')[ \u00a0]*famille[ \u00a0]+$"
 )
+
+
+def _family_before(text: str, start: int) -> bool:
+    """ "la famille" right before ``start``; the word itself is looked for first (a C
+    substring search: the pattern, anchored at the window's end, is tried at every
+    position of it)."""
+    window = before(text, start, 20)
+    return "famille" in window and _FAMILY_BEFORE.search(window) is not None
+
+
 # a superscript "Me" or "Mme" read by OCR: "M* Durand", "M» Durand", "M "Durand", "M0 Durand"
 _OCR_CIVILITY = re.compile(r"(?<!\w)M[ \u00a0]?[*\"»°0][ \u00a0]?$")
 # "DURAND (Jeanne)", "Morel (Louis-Marie)": a surname, then its first names in brackets
@@ -850,7 +862,7 @@ class PersonRecognizer(Recognizer):
             civil_before = (
                 _title_before(text, tokens[0].start)
                 or bool(_OCR_CIVILITY.search(text, max(0, tokens[0].start - 5), tokens[0].start))
-                or bool(_FAMILY_BEFORE.search(before(text, tokens[0].start, 20)))
+                or _family_before(text, tokens[0].start)
             )
         for piece in _split(tokens, gaps):
             self._judge(text, piece, civil_before and piece[0] is tokens[0], sure, ambiguous)
