@@ -15,9 +15,11 @@ from typing import Any
 
 from rgpd.scan.detect.text import strip_accents
 
-#: Entries of each per-word answer kept (a word of a text is asked about several
-#: times, by several rules, and the same words come back text after text).
-WORD_CACHE = 1 << 16
+#: Entries kept of each per-word answer below (an LRU cache): a word of a text is asked
+#: about several times, by several rules, and the same words come back text after text.
+#: Bounded, like ``person.info``'s table, so that a long scan's memory stays flat
+#: (about 2 MB a cache when full); the words stay in memory only, never on disk.
+WORD_CACHE = 1 << 14
 
 
 def _words(filename: str) -> frozenset[str]:

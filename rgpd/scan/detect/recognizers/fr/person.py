@@ -226,13 +226,16 @@ def _title_before(text: str, start: int) -> bool:
     # cheap test first: the name follows a space (or a comma) after a lower-case word
     if not raw or raw[-1] not in " \u00a0,":
         return False
-    words = raw.split()
+    words = raw.rsplit(None, 5)  # the last five words (and what precedes them, in one piece)
     if not words or not words[-1].rstrip(",").replace("'", "").replace("’", "").isalpha():
         return False
     if not words[-1][-1:].islower() and not words[-1].endswith(","):
         return False
     # a function word or a civility among the last words, before any regular expression
-    if not any(_names_a_function(w) for w in words[-5:]):
+    for w in words[-5:]:
+        if _names_a_function(w):
+            break
+    else:
         return False
     folded = fold(raw)
     for rx in (_TITLE_BEFORE, _CIVIL_FUNCTION):
