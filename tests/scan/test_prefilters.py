@@ -289,3 +289,104 @@ def test_digit_groups_same_answers_across_callers_and_texts() -> None:
     other = "SIREN 552 100 554"
     assert [d for _s, _e, d in digit_groups(other, (9,), luhn_ok, 2, 4)] == ["552100554"]
     clear_text_caches()
+
+
+# ------------------------------------------------------------------ name and special-category rules
+
+
+def _prose() -> list[str]:
+    """Sentences with lists of names, families, plural functions and special-category terms."""
+    fake = Faker("fr_FR")
+    Faker.seed(21)
+    heads = ["MM.", "MM", "Mmes", "Mlles", "Messieurs", "Mesdames", "les époux", "Les consorts",
+             "les juges", "les sœurs", "les soeurs", "des ministres", "les deux avocates",
+             "aux adjoints", "leurs témoins", "nos infirmières", "ses frères", "CES FILS",
+             "la famille", "sa famille", "d'une famille", "l’famille", "famille", "AMM.", "xles époux",
+             "_Mmes", "é les juges", "les\u00a0juges", "Mme", "sida", "si", "mal de dos", "mal-de",
+             "maladie", "diabète", "syndicat", "parti", "juif", "enceinte", "casier judiciaire"]  # fmt: skip
+    out = []
+    for i in range(400):
+        h = heads[i % len(heads)]
+        sep = ["  ", " ", "\u00a0", ", ", " et "][i % 5]
+        out.append(
+            f"{fake.sentence()} {h}{sep}{fake.last_name()}, {fake.first_name()} {fake.last_name()} "
+            f"et {fake.last_name().upper()} {fake.sentence()}"
+        )
+    return out
+
+
+def test_plural_civility_scan_is_the_word_boundary_pattern() -> None:
+    from rgpd.scan.detect.recognizers.fr import person
+
+    plain = re.compile(person._PLURAL.pattern.replace("M(?<!\\wM)(?:M", "(?:\\bMM")
+                       .replace("|mes", "|\\bMmes").replace("|lles", "|\\bMlles")
+                       .replace("|essieurs", "|\\bMessieurs").replace("|esdames", "|\\bMesdames")
+                       .replace("[Ll](?<!\\w[Ll])es", "\\b[Ll]es"))  # fmt: skip
+    assert "(?<!" not in plain.pattern
+    hits = 0
+    for text in _prose():
+        want = [m.span() for m in plain.finditer(text)]
+        assert [m.span() for m in person._PLURAL.finditer(text)] == want, text
+        hits += bool(want)
+    assert hits > 50
+
+
+def test_plural_function_hint_holds_in_every_match() -> None:
+    from rgpd.scan.detect.recognizers.fr import person
+
+    hits = 0
+    for text in _prose():
+        if person._PLURAL_HEAD.search(text) is not None:
+            hits += 1
+            assert person._PLURAL_HEAD_HINT.search(text) is not None, text
+    assert hits > 50
+
+
+def test_family_cue_is_the_plain_search() -> None:
+    from rgpd.scan.detect.recognizers.fr import person
+    from rgpd.scan.detect.text import before
+
+    seen = 0
+    for text in _prose():
+        for m in re.finditer(r"[A-Z]", text):
+            want = person._FAMILY_BEFORE.search(before(text, m.start(), 20)) is not None
+            assert person._family_before(text, m.start()) is want
+            seen += want
+    assert seen > 5
+
+
+def test_per_word_caches_answer_as_the_functions() -> None:
+    from rgpd.scan.detect.recognizers.fr import lexicon, person
+
+    cached = [lexicon.key, lexicon.is_first_name, lexicon.is_french_first_name, lexicon.is_common,
+              lexicon.is_word_form, lexicon.is_territory, person._names_a_function]  # fmt: skip
+    words = {w for text in _prose() for w in text.split()} | {
+        "Jean-Pierre",
+        "Saint-Malo",
+        "l'avocate",
+    }
+    for fn in cached:
+        for w in sorted(words):
+            assert fn(w) == fn.__wrapped__(w), (fn.__name__, w)  # type: ignore[attr-defined]
+
+
+def test_special_terms_prefix_shortcut_never_drops_a_match() -> None:
+    from rgpd.scan.detect.recognizers.special.recognizer import (
+        _WORD,
+        SpecialCategoryRecognizer,
+    )
+    from rgpd.scan.detect.text import fold
+
+    rec = SpecialCategoryRecognizer()
+    # the shortcut's premise: a prefix is its own fold (every letter of a pattern folds to it)
+    assert all(fold(t.prefix) == t.prefix for ts in rec._index.values() for t in ts)
+    skipped = 0
+    for text in _prose():
+        lower = text.lower()
+        for w in _WORD.finditer(lower):
+            s, word = w.start(), w.group()
+            for t in rec._candidates(word):
+                if len(t.prefix) > len(word) and fold(lower[s : s + len(t.prefix)]) != t.prefix:
+                    skipped += 1
+                    assert t.pattern.match(lower, s) is None, (t.source, text)
+    assert skipped > 50

@@ -8,12 +8,18 @@ import os
 import sys
 import tempfile
 from array import array
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from rgpd.scan.detect.text import strip_accents
+
+#: Entries kept of each per-word answer below (an LRU cache): a word of a text is asked
+#: about several times, by several rules, and the same words come back text after text.
+#: Bounded, like ``person.info``'s table, so that a long scan's memory stays flat
+#: (about 2 MB a cache when full); the words stay in memory only, never on disk.
+WORD_CACHE = 1 << 14
 
 
 def _words(filename: str) -> frozenset[str]:
@@ -27,6 +33,7 @@ def _words(filename: str) -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=WORD_CACHE)
 def key(word: str) -> str:
     """Lookup key: lower-case, no accents, curly apostrophe straightened."""
     return strip_accents(word).lower().replace("’", "'").strip(".")
@@ -75,18 +82,21 @@ def _is_name_part(part: str) -> bool:
     return part in first_names() or part in world_first_names()
 
 
+@lru_cache(maxsize=WORD_CACHE)
 def is_first_name(token: str) -> bool:
     """``Jean-Pierre`` counts when every part is a first name."""
     parts = [p for p in key(token).replace("'", "-").split("-") if p]
     return bool(parts) and all(_is_name_part(p) for p in parts)
 
 
+@lru_cache(maxsize=WORD_CACHE)
 def is_french_first_name(token: str) -> bool:
     """Like :func:`is_first_name`, from the hand-written French list only."""
     parts = [p for p in key(token).replace("'", "-").split("-") if p]
     return bool(parts) and all(p in first_names() for p in parts)
 
 
+@lru_cache(maxsize=WORD_CACHE)
 def is_common(token: str) -> bool:
     """``Saint-Malo`` counts as common: a hyphenated word led by a common word."""
     words = common_words()
@@ -278,6 +288,7 @@ def preload_word_forms() -> None:
     _word_forms()
 
 
+@lru_cache(maxsize=WORD_CACHE)
 def is_word_form(token: str) -> bool:
     """A French inflected form, verb or adverb (``Pilules``, ``Décoré``, ``Tomber``, ``Gilets``).
 
@@ -309,6 +320,7 @@ def territories() -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=WORD_CACHE)
 def is_territory(words: str) -> bool:
     """The words name a country or region ("Nouvelle-Zélande"), not a first name alone ("Maurice")."""
     k = key(" ".join(words.split()))

@@ -27,9 +27,11 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rgpd.scan.detect.recognizers.base import Recognizer
 from rgpd.scan.detect.recognizers.fr.lexicon import (
+    WORD_CACHE,
     is_common,
     is_first_name,
     is_french_first_name,
@@ -176,8 +178,10 @@ _CIVIL_FUNCTION = re.compile(
     r"(?P<qual>[a-z][a-z-]+(?:[ \u00a0]+(?:de|d')?[ \u00a0]*[a-z][a-z-]+){0,2})[ \u00a0]*,?[ \u00a0]+$"
 )
 # a plural civility or function opens a list: "MM. Roux, Petit et Lambert", "les époux Morel"
+# (the word boundary is tested after the first letter, "M(?<!\wM)" for "\bM": the engine
+# then skips to the letters M, L and l at C speed instead of trying every position)
 _PLURAL = re.compile(
-    r"(?:\bMM\.?|\bMmes\.?|\bMlles\.?|\bMessieurs|\bMesdames|\b[Ll]es (?:[ée]poux|consorts|juges|"
+    r"(?:M(?<!\wM)(?:M\.?|mes\.?|lles\.?|essieurs|esdames)|[Ll](?<!\w[Ll])es (?:[ée]poux|consorts|juges|"
     r"docteurs|ma[îi]tres|sieurs|nomm[ée]s|d[ée]nomm[ée]s|fr[èe]res|s[œo]e?urs|requ[ée]rants|pr[ée]venus|"
     r"accus[ée]s|avocats|conseillers|t[ée]moins|agents|inspecteurs|familles))[ \u00a0]+"
 )
@@ -189,6 +193,10 @@ _PLURAL_HEAD = re.compile(
     r"(?:(?:deux|trois|quatre|cinq)[ \u00a0]+)?"
     rf"(?P<function>[a-zà-öø-ÿœ][a-zà-öø-ÿœ-]+[sx])[ \u00a0]+(?=[{_UP}])"
 )
+#: What every match of ``_PLURAL_HEAD`` holds: the plural's last letter, spaces, a capital.
+#: Four texts in five of prose have none, and this scan, unlike the full pattern's (a word
+#: boundary first: tried at every position), skips to the letters at C speed.
+_PLURAL_HEAD_HINT = re.compile(rf"[sx][ \u00a0]+[{_UP}]")
 _LIST_SEP = re.compile(
     r"[ \u00a0]*(?:,|;|\bet\b|\bou\b|\band\b|&)[ \u00a0]*(?:(?:et|and)[ \u00a0]+)?"
 )
@@ -200,6 +208,17 @@ _CIVIL_HEADS = frozenset(
 )
 
 
+@lru_cache(maxsize=WORD_CACHE)
+def _names_a_function(word: str) -> bool:
+    """``word`` (as split from the text) is a function or a civility: "juge", "l'avocate", "Mme".
+
+    A pure function of the word, asked of the last five words before nearly
+    every capitalised word of a text: kept per word.
+    """
+    w = word.lower().rsplit("'", 1)[-1].rsplit("’", 1)[-1].rstrip(",")
+    return _FUNCTION_WORD.fullmatch(fold(w)) is not None or w in _CIVIL_HEADS
+
+
 def _title_before(text: str, start: int) -> bool:
     """A function or title (possibly after a civility) stands right before ``start``."""
     lo = max(0, start - 60)
@@ -207,14 +226,16 @@ def _title_before(text: str, start: int) -> bool:
     # cheap test first: the name follows a space (or a comma) after a lower-case word
     if not raw or raw[-1] not in " \u00a0,":
         return False
-    words = raw.split()
+    words = raw.rsplit(None, 5)  # the last five words (and what precedes them, in one piece)
     if not words or not words[-1].rstrip(",").replace("'", "").replace("’", "").isalpha():
         return False
     if not words[-1][-1:].islower() and not words[-1].endswith(","):
         return False
     # a function word or a civility among the last words, before any regular expression
-    tail = [w.lower().rsplit("'", 1)[-1].rsplit("’", 1)[-1].rstrip(",") for w in words[-5:]]
-    if not any(_FUNCTION_WORD.fullmatch(fold(w)) or w in _CIVIL_HEADS for w in tail):
+    for w in words[-5:]:
+        if _names_a_function(w):
+            break
+    else:
         return False
     folded = fold(raw)
     for rx in (_TITLE_BEFORE, _CIVIL_FUNCTION):
@@ -229,6 +250,16 @@ def _title_before(text: str, start: int) -> bool:
 _FAMILY_BEFORE = re.compile(
     r"(?:^|[^\w'])(?:la|sa|leur|notre|votre|[dl]')[ \u00a0]*famille[ \u00a0]+$"
 )
+
+
+def _family_before(text: str, start: int) -> bool:
+    """ "la famille" right before ``start``; the word itself is looked for first (a C
+    substring search: the pattern, anchored at the window's end, is tried at every
+    position of it)."""
+    window = before(text, start, 20)
+    return "famille" in window and _FAMILY_BEFORE.search(window) is not None
+
+
 # a superscript "Me" or "Mme" read by OCR: "M* Durand", "M» Durand", "M "Durand", "M0 Durand"
 _OCR_CIVILITY = re.compile(r"(?<!\w)M[ \u00a0]?[*\"»°0][ \u00a0]?$")
 # "DURAND (Jeanne)", "Morel (Louis-Marie)": a surname, then its first names in brackets
@@ -834,7 +865,7 @@ class PersonRecognizer(Recognizer):
             civil_before = (
                 _title_before(text, tokens[0].start)
                 or bool(_OCR_CIVILITY.search(text, max(0, tokens[0].start - 5), tokens[0].start))
-                or bool(_FAMILY_BEFORE.search(before(text, tokens[0].start, 20)))
+                or _family_before(text, tokens[0].start)
             )
         for piece in _split(tokens, gaps):
             self._judge(text, piece, civil_before and piece[0] is tokens[0], sure, ambiguous)
@@ -1217,11 +1248,12 @@ def _lists(text: str) -> list[Span]:
     out: list[Span] = []
     starts = [(m.end(), False) for m in _PLURAL.finditer(text)]
     # after a function, a short word in capitals is a body ("les députés LR"), not a name
-    starts.extend(
-        (m.end(), True)
-        for m in _PLURAL_HEAD.finditer(text)
-        if _FUNCTION_WORD.fullmatch(fold(m.group("function"))[:-1])
-    )
+    if _PLURAL_HEAD_HINT.search(text) is not None:
+        starts.extend(
+            (m.end(), True)
+            for m in _PLURAL_HEAD.finditer(text)
+            if _FUNCTION_WORD.fullmatch(fold(m.group("function"))[:-1])
+        )
     for pos, strict in starts:
         for _ in range(12):
             c = CHAIN.match(text, pos)
