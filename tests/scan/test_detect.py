@@ -157,7 +157,7 @@ def _span(text: str, word: str) -> Span:
     return Span("PERSON", start, start + len(word), 0.35)
 
 
-def test_ner_windows_keep_six_words_each_side_on_the_candidate_line() -> None:
+def test_ner_windows_keep_five_words_each_side_on_the_candidate_line() -> None:
     text = (
         "un deux trois quatre cinq six sept huit Kerbrat neuf dix onze douze treize quatorze quinze"
     )
