@@ -13,12 +13,14 @@ only calls ``_()``.
 from __future__ import annotations
 
 import contextvars
+import io
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -30,7 +32,7 @@ _current: contextvars.ContextVar[str] = contextvars.ContextVar("rgpd_lang", defa
 
 @cache
 def _catalog(lang: str) -> dict[str, str]:
-    return read_catalog(LOCALE_DIR / lang / "LC_MESSAGES" / "rgpd.po", lang)
+    return _tables(lang)[0]
 
 
 @cache
@@ -38,13 +40,81 @@ def _plurals(lang: str) -> tuple[dict[str, tuple[str, ...]], Callable[[int], int
     """singular msgid -> every plural form, and the language's rule (the .po's Plural-Forms)."""
     import gettext as _gettext
 
-    po = LOCALE_DIR / lang / "LC_MESSAGES" / "rgpd.po"
-    if not po.exists():
+    _messages, forms, rule = _tables(lang)
+    if rule is None:
         return {}, lambda n: int(n != 1)
+    return forms, _gettext.c2py(rule)
+
+
+_Tables = tuple[dict[str, str], dict[str, tuple[str, ...]], str | None]
+#: Bumped whenever what the cached tables hold, or how they are read, changes.
+_CACHE_FORMAT = b"rgpd-catalog/1\n"
+
+
+@cache
+def _tables(lang: str) -> _Tables:
+    """The language's messages, plural forms and plural rule, from its ``.po``.
+
+    Babel reads the French ``.po`` in ~35 ms, at every start of every command (issue
+    11). The tables it gives are kept in the user's cache (:mod:`rgpd.cache`), keyed by
+    the ``.po``'s bytes: an edited catalog is read again, and the tables are the same
+    whether they come from the cache or from Babel.
+    """
+    import hashlib
+    import json
+
+    from rgpd.cache import cache_dir, write_atomic
+
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / "rgpd.po"
+    try:
+        data = po.read_bytes()
+    except FileNotFoundError:
+        return {}, {}, None
+    key = hashlib.sha256(_CACHE_FORMAT + lang.encode() + b"\0" + data).hexdigest()
+    path = cache_dir() / f"catalog-{lang}.json"
+    cached = _read_tables(path, key)
+    if cached is not None:
+        return cached
     from babel.messages.pofile import read_po
 
-    with po.open("rb") as fh:
-        cat = read_po(fh, locale=lang)
+    cat = read_po(io.BytesIO(data), locale=lang)
+    tables: _Tables = (_messages(cat), _plural_forms(cat), cat.plural_expr)
+    body = {"key": key, "messages": tables[0], "plurals": tables[1], "rule": tables[2]}
+    write_atomic(path, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+    return tables
+
+
+def _read_tables(path: Path, key: str) -> _Tables | None:
+    """The cached tables if the file is whole and was built from these ``.po`` bytes."""
+    import json
+
+    try:
+        body = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(body, dict) or body.get("key") != key:
+        return None
+    messages, plurals, rule = body.get("messages"), body.get("plurals"), body.get("rule")
+    if not isinstance(messages, dict) or not isinstance(plurals, dict):
+        return None
+    if not (rule is None or isinstance(rule, str)):
+        return None
+    return messages, {k: tuple(v) for k, v in plurals.items()}, rule
+
+
+def _messages(cat: Any) -> dict[str, str]:
+    """msgid -> translation; fuzzy and untranslated entries are left out."""
+    out: dict[str, str] = {}
+    for msg in cat:
+        if msg.id and msg.string and not msg.fuzzy:
+            key = msg.id if isinstance(msg.id, str) else msg.id[0]
+            val = msg.string if isinstance(msg.string, str) else msg.string[0]
+            out[key] = val
+    return out
+
+
+def _plural_forms(cat: Any) -> dict[str, tuple[str, ...]]:
+    """singular msgid -> every plural form, for the fully translated plural entries."""
     forms: dict[str, tuple[str, ...]] = {}
     for msg in cat:
         strings = msg.string
@@ -52,7 +122,7 @@ def _plurals(lang: str) -> tuple[dict[str, tuple[str, ...]], Callable[[int], int
             continue
         if not msg.fuzzy and all(strings):
             forms[msg.id[0]] = tuple(strings)
-    return forms, _gettext.c2py(cat.plural_expr)
+    return forms
 
 
 def read_catalog(po: Path, lang: str) -> dict[str, str]:
@@ -62,14 +132,7 @@ def read_catalog(po: Path, lang: str) -> dict[str, str]:
     from babel.messages.pofile import read_po
 
     with po.open("rb") as fh:
-        cat = read_po(fh, locale=lang)
-    out: dict[str, str] = {}
-    for msg in cat:
-        if msg.id and msg.string and not msg.fuzzy:
-            key = msg.id if isinstance(msg.id, str) else msg.id[0]
-            val = msg.string if isinstance(msg.string, str) else msg.string[0]
-            out[key] = val
-    return out
+        return _messages(read_po(fh, locale=lang))
 
 
 def get_language() -> str:

@@ -209,6 +209,7 @@ CORE = {
         "workspace",
         "keys",
         "audit",
+        "cache",
     )
 }
 STORAGE = "rgpd.storage"

@@ -240,6 +240,57 @@ def test_read_catalog_keeps_translated_entries_only(tmp_path: Path) -> None:
     assert i18n.read_catalog(PO, "fr") == singular_entries()
 
 
+@pytest.fixture
+def fresh_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The catalog tables read again, with the user cache under ``tmp_path``."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+
+    def clear() -> None:
+        for fn in (i18n._tables, i18n._catalog, i18n._plurals):
+            fn.cache_clear()
+
+    clear()
+    yield tmp_path / "rgpd" / "catalog-fr.json"
+    clear()
+
+
+def _babel_tables() -> Any:
+    with PO.open("rb") as fh:
+        cat = read_po(fh, locale="fr")
+    return i18n._messages(cat), i18n._plural_forms(cat), cat.plural_expr
+
+
+def test_the_cached_catalog_is_the_one_babel_reads(fresh_tables: Path) -> None:
+    """Issue 11: the .po is parsed once, then read from the user cache; same tables."""
+    built = i18n._tables("fr")
+    assert fresh_tables.is_file()
+    i18n._tables.cache_clear()
+    cached = i18n._tables("fr")
+    assert built == cached == _babel_tables()
+    assert i18n._catalog("fr") == i18n.read_catalog(PO, "fr")
+    forms, rule = i18n._plurals("fr")
+    assert forms and [rule(n) for n in (0, 1, 2)] == [0, 0, 1]
+
+
+def test_a_stale_or_damaged_cached_catalog_is_read_again(fresh_tables: Path) -> None:
+    fresh_tables.parent.mkdir(parents=True)
+    for junk in (b"{", b'{"key": "other", "messages": {"Yes": "Non"}, "plurals": {}}'):
+        fresh_tables.write_bytes(junk)
+        i18n._tables.cache_clear()
+        assert i18n._tables("fr") == _babel_tables()
+    assert fresh_tables.read_bytes() != junk  # rebuilt in place
+
+
+def test_an_unwritable_cache_still_gives_the_catalog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_tables: Path
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    i18n._tables.cache_clear()
+    assert i18n._tables("fr") == _babel_tables()
+
+
 # ------------------------------------------------------------------ command-line help
 
 

@@ -49,8 +49,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-from rgpd.registry.model import Activity, DataLocation
+if TYPE_CHECKING:  # annotations only: pydantic and the register's model cost 0.09 s to import
+    from rgpd.registry.model import Activity, DataLocation
 
 _GLOB_CHARS = frozenset("*?[")
 _DRIVE = re.compile(r"^[A-Za-z]:(?:/|$)")

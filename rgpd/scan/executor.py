@@ -128,6 +128,8 @@ def _init_worker(
 
 
 _HEADROOM = 256 * 1024 * 1024
+#: How often pebble's manager threads look at the pool (its default: 0.1 s).
+_POLL_SECONDS = 0.01
 
 
 def _address_space() -> int:
@@ -191,7 +193,11 @@ class LocalPoolExecutor:
         start_method: str | None = None,
     ) -> None:
         from pebble import ProcessPool
+        from pebble.common.types import CONSTS
 
+        # pebble's manager threads poll every ``sleep_unit`` (0.1 s): closing the pool
+        # waited up to that long after the last unit, at the end of every scan.
+        CONSTS.sleep_unit = min(CONSTS.sleep_unit, _POLL_SECONDS)
         if workers < 1:
             raise ValueError("workers must be >= 1")
         self.workers = workers

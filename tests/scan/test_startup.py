@@ -1,0 +1,65 @@
+"""What a scan's start imports and loads (issue 11: the fixed cost of ``rgpd scan files``).
+
+Each check runs in a fresh interpreter: whether a module is imported depends on what
+the process imported before.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(code: str) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_loading_the_model_imports_no_spacy_command_line() -> None:
+    seen = _run(
+        "import json, sys\n"
+        "from rgpd.scan.detect.engine import load_spacy\n"
+        "nlp = load_spacy()\n"
+        "ents = [e.text for e in nlp('Mme Lucie Ravenel habite à Pau.').ents]\n"
+        "cli = sorted(m for m in sys.modules if m.startswith(('spacy.cli', 'typer', 'weasel')))\n"
+        "import spacy\n"
+        "shortcut = spacy.info.__module__\n"
+        "import spacy.cli\n"  # the real package still loads on demand
+        "print(json.dumps({'cli': cli, 'ents': ents, 'shortcut': shortcut,\n"
+        "                  'real': spacy.cli.info.__module__}))\n"
+    )
+    assert seen["cli"] == []
+    assert "Pau" in seen["ents"]  # type: ignore[operator]
+    assert seen["shortcut"] == "rgpd.scan.detect.engine"
+    assert seen["real"] == "spacy.cli.info"
+
+
+def test_spacy_imported_before_rgpd_is_left_as_it_is() -> None:
+    seen = _run(
+        "import json, sys, spacy\n"
+        "from rgpd.scan.detect.engine import import_spacy\n"
+        "print(json.dumps({'same': import_spacy() is spacy,\n"
+        "                  'cli': 'spacy.cli' in sys.modules}))\n"
+    )
+    assert seen == {"same": True, "cli": True}
+
+
+def test_listing_findings_does_not_import_the_register_model() -> None:
+    """Coverage rules read paths and globs: the register's pydantic model is not needed."""
+    seen = _run(
+        "import json, sys\n"
+        "import rgpd.scan.findings, rgpd.registry.locations\n"
+        "print(json.dumps({'model': 'rgpd.registry.model' in sys.modules}))\n"
+    )
+    assert seen == {"model": False}
