@@ -2,8 +2,8 @@
 
 Nothing in it is data of an organisation or a person, and nothing in it is ever needed:
 each entry is keyed by what it was built from, checked when read, and built again when
-missing, stale, damaged or unwritable (a read-only home). The word-form set of the name
-recognizers keeps its own copy of :func:`cache_dir` for now
+missing, stale, damaged or unwritable (a read-only home): the French message catalog
+(``rgpd.i18n``) and the word-form set of the name recognizers
 (``rgpd/scan/detect/recognizers/fr/lexicon.py``).
 """
 

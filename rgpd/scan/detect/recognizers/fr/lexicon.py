@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import sys
-import tempfile
 from array import array
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from rgpd.cache import cache_dir, write_atomic
 from rgpd.scan.detect.text import strip_accents
 
 #: Entries kept of each per-word answer below (an LRU cache): a word of a text is asked
@@ -131,12 +130,6 @@ def _spacy_hash(word: str) -> int:
 _CACHE_FORMAT = b"rgpd-word-forms/1\n"
 
 
-def _cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/rgpd`` (``~/.cache/rgpd``): never the user's working directory."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "rgpd"
-
-
 def _cache_key(lookups: Path) -> bytes:
     """What the cached set depends on: the model's file (path, size, mtime) and rgpd's version."""
     from importlib.metadata import PackageNotFoundError, version
@@ -187,7 +180,7 @@ def _read_cache(path: Path, key: bytes) -> tuple[frozenset[int], frozenset[str]]
 
 
 def _write_cache(path: Path, key: bytes, hashes: frozenset[int], words: frozenset[str]) -> None:
-    """Write the set atomically (a temporary file renamed); an unwritable cache is no error."""
+    """Write the set atomically; an unwritable cache is no error (built again next time)."""
     arr = array("Q", sorted(hashes))
     if sys.byteorder != "little":
         arr.byteswap()
@@ -200,18 +193,7 @@ def _write_cache(path: Path, key: bytes, hashes: frozenset[int], words: frozense
             "\n".join(sorted(words)).encode("utf-8"),
         ]
     )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".word-forms-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(body + hashlib.sha256(body).digest())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass  # read-only home, full disk: the set is simply built again next time
+    write_atomic(path, body + hashlib.sha256(body).digest())
 
 
 def _model_lookups() -> Path | None:
@@ -238,7 +220,7 @@ def _word_forms() -> tuple[frozenset[int], frozenset[str]]:
         key = _cache_key(lookups)
     except OSError:
         return _read_word_forms(lookups)
-    path = _cache_dir() / "word-forms.bin"
+    path = cache_dir() / "word-forms.bin"
     cached = _read_cache(path, key)
     if cached is not None:
         return cached
