@@ -118,8 +118,17 @@ def test_products_run_on_numpy_in_one_thread(plain: Any) -> None:
     nlp = load_spacy()
     ops = {type(n.ops) for n in nlp.get_pipe("ner").model.walk()}
     assert ops == {_openblas_ops_class()}
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    assert before, "numpy's BLAS not found"
     with _one_thread():
-        assert all(i["num_threads"] == 1 for i in threadpool_info() if i["user_api"] == "blas")
+        with _one_thread():  # nested (another thread's product): still one thread
+            assert blas_threads() == [1] * len(before)
+        assert blas_threads() == [1] * len(before)
+    assert blas_threads() == before  # the caller's own setting is back
     x = np.arange(12, dtype="f").reshape(3, 4)
     y = np.arange(8, dtype="f").reshape(2, 4)
     got = _openblas_ops_class()().gemm(x, y, trans2=True)

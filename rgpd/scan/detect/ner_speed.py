@@ -27,7 +27,8 @@ the floats may differ in their last bits: on the 975 NER windows of the ``ner-fr
 sentences no entity changed (``tests/scan/test_ner_speed.py`` checks entities on
 our own sentences). OpenBLAS would spread a product over every core, which costs
 more CPU in all and fights the scan's own worker processes: each product runs
-held to one thread (``threadpoolctl``, a few microseconds per product).
+held to one thread (the libraries found once by ``threadpoolctl``, then about a
+microsecond per product).
 
 Both apply to the NER pipe only, and only when its model has the expected shape: a
 model of another shape runs as spaCy built it.
@@ -36,7 +37,8 @@ model of another shape runs as spaCy built it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -171,16 +173,45 @@ def _cached(inner: Model) -> Model:
     return Model(_NAME, forward, layers=[inner], dims={"nO": width})
 
 
-def _one_thread() -> Any:
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """numpy's BLAS held to one thread while at least one product runs.
+
+    The first product in sets it, the last one out puts back what was there: a caller's
+    own numpy keeps its threads between our products. The libraries are looked up once
+    (``threadpoolctl``), then each product costs two ctypes calls (≈ 1 µs).
+    """
+    global _ACTIVE, _BEFORE
+    libs = _blas_libraries()
+    with _THREADS_LOCK:
+        if _ACTIVE == 0:
+            _BEFORE = [lib.get_num_threads() for lib in libs]
+            for lib, n in zip(libs, _BEFORE, strict=True):
+                if n != 1:
+                    lib.set_num_threads(1)
+        _ACTIVE += 1
+    try:
+        yield
+    finally:
+        with _THREADS_LOCK:
+            _ACTIVE -= 1
+            if _ACTIVE == 0:
+                for lib, n in zip(libs, _BEFORE, strict=True):
+                    if n != 1:
+                        lib.set_num_threads(n)
+
+
+@cache
+def _blas_libraries() -> list[Any]:
+    import numpy  # noqa: F401  (its OpenBLAS must be loaded before the look-up)
     from threadpoolctl import ThreadpoolController
 
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")
+    return [c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"]
 
 
-_CONTROLLER: Any = None
+_THREADS_LOCK = threading.Lock()
+_ACTIVE = 0
+_BEFORE: list[int] = []
 
 
 @cache
