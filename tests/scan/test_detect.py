@@ -157,12 +157,14 @@ def _span(text: str, word: str) -> Span:
     return Span("PERSON", start, start + len(word), 0.35)
 
 
-def test_ner_windows_keep_five_words_each_side_on_the_candidate_line() -> None:
+def test_ner_windows_keep_six_words_each_side_on_the_candidate_line() -> None:
     text = (
         "un deux trois quatre cinq six sept huit Kerbrat neuf dix onze douze treize quatorze quinze"
     )
     [(lo, hi)] = _windows(text, [_span(text, "Kerbrat")])
-    assert text[lo:hi] == "quatre cinq six sept huit Kerbrat neuf dix onze douze treize"
+    assert (
+        text[lo:hi] == "trois quatre cinq six sept huit Kerbrat neuf dix onze douze treize quatorze"
+    )
     # the line ends the window; an elision stays glued to its word
     text = "Titre\nVu par l'agent d'Ollivier hier.\nSuite"
     [(lo, hi)] = _windows(text, [_span(text, "Ollivier")])
