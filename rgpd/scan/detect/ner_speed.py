@@ -122,26 +122,16 @@ def _cached(inner: Model) -> Model:
 
     def embed_new(docs: list[Doc], keys: list[Any]) -> None:
         """Compute and store the rows of the (ORTH, NORM) pairs not cached yet."""
-        seen: set[tuple[int, int]] = set()
-        words: list[str] = []
-        norms: list[str | None] = []
-        new: list[tuple[int, int]] = []
-        for doc, pairs in zip(docs, keys, strict=True):
-            for j, (orth, norm) in enumerate(pairs.tolist()):
-                pair = (orth, norm)
-                if pair in rows or pair in seen:
-                    continue
-                seen.add(pair)
-                new.append(pair)
-                token = doc[j]
-                words.append(token.text)
-                norms.append(token.norm_ if token.norm != token.lex.norm else None)
+        new = list(dict.fromkeys(p for k in keys for p in map(tuple, k.tolist()) if p not in rows))
         if not new:
             return
+        strings = docs[0].vocab.strings  # every word the tokenizer met is in it
+        words = [strings[orth] for orth, _norm in new]
         one = Doc(docs[0].vocab, words=words, spaces=[False] * len(words))
-        for token, norm in zip(one, norms, strict=True):
-            if norm is not None:  # a tokenizer exception's own NORM ("M." → "monsieur")
-                token.norm_ = norm
+        got = one.to_array([NORM])
+        for i, (_orth, norm) in enumerate(new):
+            if got[i] != norm:  # a tokenizer exception's own NORM (a lone no-break space)
+                one[i].norm_ = strings[norm]
         fresh = inner.predict([one])[0]
         if len(rows) + len(new) > MAX_WORDS:
             rows.clear()
