@@ -21,6 +21,8 @@ local pool; rescan ≥ 50× faster than the first scan; peak memory < 1.5 GB.
 Usage::
 
     .venv/bin/python -m benchmarks.bench_e2e --files 315 --scale 4
+    .venv/bin/python -m benchmarks.bench_e2e --files 100 --scale 3 --no-dask \
+        --real-prose ../shared/data/ner-fr     # 300 files of real news sentences
 
 The second share (``--files`` x ``--scale``) splits each command's time into a fixed
 cost (start-up, model loading) and a cost per file: the per-file ratio is what a
@@ -148,6 +150,13 @@ def main() -> None:
     )
     ap.add_argument("--depth", default="standard", choices=["quick", "standard", "deep"])
     ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument(
+        "--real-prose",
+        type=Path,
+        metavar="DIR",
+        help="build the shares from the sentences of DIR/*.jsonl (text others wrote, e.g. "
+        "../shared/data/ner-fr), PROSE_LINES sentences per .txt file, instead of office files",
+    )
     args = ap.parse_args()
 
     from rgpd.demo.samples import write_sample_share
@@ -160,10 +169,14 @@ def main() -> None:
         shares = {}
         for n in sizes:
             shares[n] = tmp / f"partage{n}"
-            write_sample_share(shares[n], n_files=n, seed=5)
+            if args.real_prose:
+                write_prose_share(shares[n], args.real_prose, n)
+            else:
+                write_sample_share(shares[n], n_files=n, seed=5)
         size = sum(p.stat().st_size for p in shares[sizes[0]].rglob("*") if p.is_file())
+        kind = "real-prose text" if args.real_prose else "office"
         print(
-            f"== End to end: {sizes[0]} office files ({size / 1e6:.1f} MB)"
+            f"== End to end: {sizes[0]} {kind} files ({size / 1e6:.1f} MB)"
             + (f" and {sizes[-1]}" if len(sizes) > 1 else "")
             + f", depth {args.depth}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
         )
@@ -255,6 +268,37 @@ def main() -> None:
             )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+#: Sentences per file of a ``--real-prose`` share (≈ a page of a news article).
+PROSE_LINES = 9
+
+
+def write_prose_share(folder: Path, source: Path, n_files: int) -> None:
+    """``n_files`` text files of consecutive real sentences, none repeated across files.
+
+    Text others wrote, where the rules settle few names and NER does most of the work
+    (unlike the generated office files, which send almost nothing to NER). A share asks
+    for at most as many files as the sentences allow: no sentence is used twice, so no
+    cache of either system sees a repeat.
+    """
+    import json
+
+    lines = [
+        json.loads(line)["text"]
+        for f in sorted(source.glob("*.jsonl"))
+        for line in f.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    if n_files * PROSE_LINES > len(lines):
+        raise SystemExit(
+            f"--real-prose: {len(lines)} sentences make at most "
+            f"{len(lines) // PROSE_LINES} files of {PROSE_LINES}"
+        )
+    folder.mkdir(parents=True)
+    for i in range(n_files):
+        chunk = lines[i * PROSE_LINES : (i + 1) * PROSE_LINES]
+        (folder / f"article-{i:04d}.txt").write_text("\n".join(chunk) + "\n", encoding="utf-8")
 
 
 def _rescan_cmd(tmp: Path, n: int, shares: dict[int, Path]) -> list[str]:

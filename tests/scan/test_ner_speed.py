@@ -113,7 +113,7 @@ def test_an_unknown_model_is_left_alone() -> None:
 def test_products_run_on_numpy_in_one_thread(plain: Any) -> None:
     from threadpoolctl import threadpool_info
 
-    from rgpd.scan.detect.ner_speed import _one_thread, _openblas_ops_class
+    from rgpd.scan.detect.ner_speed import _openblas_ops_class, one_blas_thread
 
     nlp = load_spacy()
     ops = {type(n.ops) for n in nlp.get_pipe("ner").model.walk()}
@@ -124,8 +124,8 @@ def test_products_run_on_numpy_in_one_thread(plain: Any) -> None:
 
     before = blas_threads()
     assert before, "numpy's BLAS not found"
-    with _one_thread():
-        with _one_thread():  # nested (another thread's product): still one thread
+    with one_blas_thread():
+        with one_blas_thread():  # nested (another thread's product): still one thread
             assert blas_threads() == [1] * len(before)
         assert blas_threads() == [1] * len(before)
     assert blas_threads() == before  # the caller's own setting is back
@@ -137,3 +137,45 @@ def test_products_run_on_numpy_in_one_thread(plain: Any) -> None:
     out = np.zeros((4, 4), dtype="f")
     assert _openblas_ops_class()().gemm(x, x, out=out, trans1=True) is out
     assert np.array_equal(out, x.T @ x)
+
+
+def test_the_detector_runs_its_ner_batches_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One switch around a whole batch, not one per product (each switch parks and wakes
+    OpenBLAS's threads: wall time doubled, file by file), and the caller's count after."""
+    from threadpoolctl import threadpool_info
+
+    from rgpd.scan.detect import Detector
+    from rgpd.scan.detect.ner_speed import _blas_libraries, _openblas_ops_class
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    libs = _blas_libraries()
+    seen: list[list[int]] = []
+    switches: list[int] = []
+    cls = _openblas_ops_class()
+    real_gemm = cls.gemm
+
+    def gemm(self: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append([lib.get_num_threads() for lib in libs])
+        return real_gemm(self, *args, **kwargs)
+
+    real_set = type(libs[0]).set_num_threads
+
+    def set_num_threads(self: Any, n: int) -> Any:
+        switches.append(n)
+        return real_set(self, n)
+
+    monkeypatch.setattr(cls, "gemm", gemm)
+    monkeypatch.setattr(type(libs[0]), "set_num_threads", set_num_threads)
+    before = blas_threads()
+    det = Detector()
+    texts = [
+        "Le dossier a été transmis hier à Kerbrat par le service.",
+        "Selon Quéméner, la réunion est reportée à jeudi.",
+    ]
+    found = det.detect_many(texts)
+    assert seen and all(counts == [1] * len(libs) for counts in seen)
+    assert len(switches) <= 2  # in and out once for the batch (none when already one)
+    assert blas_threads() == before
+    assert [d.value for d in found[1]] == ["Quéméner"]  # a name only NER settles

@@ -35,6 +35,7 @@ from rgpd.scan.detect.engine import (
     ner_spans,
     recognizers_for,
 )
+from rgpd.scan.detect.ner_speed import one_blas_thread
 from rgpd.scan.detect.recognizers.base import ContextCue, Recognizer, clear_text_caches
 from rgpd.scan.detect.recognizers.fr.person import LONE_SCORE, PersonRecognizer
 from rgpd.scan.detect.recognizers.fr.person import info as person_info
@@ -185,10 +186,11 @@ class Detector:
         if not jobs:
             return
         nlp = load_spacy(model_for(self.languages[0]))
-        docs = nlp.pipe((j[2] for j in jobs), batch_size=max(self.batch_size, 256))
-        for (w, offset, _piece), doc in zip(jobs, docs, strict=True):
-            ents = [(offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents]
-            w.ner.extend(ner_spans(w.text, ents))
+        with one_blas_thread():
+            docs = nlp.pipe((j[2] for j in jobs), batch_size=max(self.batch_size, 256))
+            for (w, offset, _piece), doc in zip(jobs, docs, strict=True):
+                ents = [(offset + e.start_char, offset + e.end_char, e.label_) for e in doc.ents]
+                w.ner.extend(ner_spans(w.text, ents))
 
     def _deep(self, works: list[_Work]) -> None:
         """Presidio over every chunk, with NER artifacts from one batched pipe."""
@@ -205,25 +207,26 @@ class Detector:
         for w in works:
             for rec in tab:  # a table's header may sit in an earlier chunk than its rows
                 w.spans.extend(rec.find(w.text))
-        docs = nlp.pipe((j[2] for j in jobs), batch_size=self.batch_size)
-        for (w, offset, piece), doc in zip(jobs, docs, strict=True):
-            artifacts = engine._doc_to_nlp_artifact(doc, lang)
-            results = analyzer.analyze(
-                piece,
-                language=lang,
-                nlp_artifacts=artifacts,
-                score_threshold=0.0,
-                entities=sorted(self.entities) if self.entities else None,
-            )
-            for r in results:
-                w.spans.append(Span(r.entity_type, offset + r.start, offset + r.end, r.score))
-            if self.entities is None or "LOCATION" in self.entities:
-                for e in doc.ents:
-                    if NER_LABELS.get(e.label_, e.label_) != "LOCATION":
-                        continue
-                    s, end = offset + e.start_char, offset + e.end_char
-                    if _RESIDENCE.around(w.text, s, end):
-                        w.spans.append(Span("LOCATION", s, end, 0.7))
+        with one_blas_thread():  # one doc at a time: a long text is many chunks
+            docs = nlp.pipe((j[2] for j in jobs), batch_size=self.batch_size)
+            for (w, offset, piece), doc in zip(jobs, docs, strict=True):
+                artifacts = engine._doc_to_nlp_artifact(doc, lang)
+                results = analyzer.analyze(
+                    piece,
+                    language=lang,
+                    nlp_artifacts=artifacts,
+                    score_threshold=0.0,
+                    entities=sorted(self.entities) if self.entities else None,
+                )
+                for r in results:
+                    w.spans.append(Span(r.entity_type, offset + r.start, offset + r.end, r.score))
+                if self.entities is None or "LOCATION" in self.entities:
+                    for e in doc.ents:
+                        if NER_LABELS.get(e.label_, e.label_) != "LOCATION":
+                            continue
+                        s, end = offset + e.start_char, offset + e.end_char
+                        if _RESIDENCE.around(w.text, s, end):
+                            w.spans.append(Span("LOCATION", s, end, 0.7))
 
     def _finish(self, w: _Work) -> list[Detection]:
         spans = [

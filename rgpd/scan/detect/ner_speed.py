@@ -26,9 +26,10 @@ reaches ~175 on one thread. The products are the same sums in another order, so
 the floats may differ in their last bits: on the 975 NER windows of the ``ner-fr``
 sentences no entity changed (``tests/scan/test_ner_speed.py`` checks entities on
 our own sentences). OpenBLAS would spread a product over every core, which costs
-more CPU in all and fights the scan's own worker processes: each product runs
-held to one thread (the libraries found once by ``threadpoolctl``, then about a
-microsecond per product).
+more CPU in all and fights the scan's own worker processes: the detector runs each
+NER batch inside :func:`one_blas_thread` (the libraries found once by ``threadpoolctl``).
+A product run outside it (a caller of the model's own) is the same sum, on the threads
+numpy was given.
 
 Both apply to the NER pipe only, and only when its model has the expected shape: a
 model of another shape runs as spaCy built it.
@@ -164,12 +165,15 @@ def _cached(inner: Model) -> Model:
 
 
 @contextmanager
-def _one_thread() -> Iterator[None]:
-    """numpy's BLAS held to one thread while at least one product runs.
+def one_blas_thread() -> Iterator[None]:
+    """numpy's BLAS held to one thread while the NER runs (around a whole batch).
 
-    The first product in sets it, the last one out puts back what was there: a caller's
-    own numpy keeps its threads between our products. The libraries are looked up once
-    (``threadpoolctl``), then each product costs two ctypes calls (≈ 1 µs).
+    The first caller in sets it, the last one out puts back what was there: a caller's
+    own numpy keeps its threads between our batches. Around each product instead, the
+    switch made OpenBLAS park and wake its threads every few microseconds: a scan's
+    wall time doubled while its CPU time stayed (file by file on real prose, 2.5 s of
+    wall for 1.3 s of CPU). The libraries are looked up once (``threadpoolctl``), then
+    a batch costs two ctypes calls (≈ 1 µs).
     """
     global _ACTIVE, _BEFORE
     libs = _blas_libraries()
@@ -224,11 +228,10 @@ def _openblas_ops_class() -> type:
         ) -> Any:
             a = x.T if trans1 else x
             b = y.T if trans2 else y
-            with _one_thread():
-                if out is None:
-                    return np.ascontiguousarray(np.matmul(a, b), dtype="f")
-                np.matmul(a, b, out=out)
-                return out
+            if out is None:
+                return np.ascontiguousarray(np.matmul(a, b), dtype="f")
+            np.matmul(a, b, out=out)
+            return out
 
     return OpenBlasOps
 
