@@ -1320,6 +1320,21 @@ class StorageVerdict:
     def public(self) -> dict[str, object]:
         return {"storage": self.storage.value, "sampled": self.sampled, "shares": dict(self.shares)}
 
+    @classmethod
+    def from_public(cls, d: Mapping[str, object]) -> StorageVerdict | None:
+        """Read back what :meth:`public` stored; None when it is not such a record."""
+        try:
+            shares = d.get("shares") or {}
+            if not isinstance(shares, Mapping):
+                return None
+            return cls(
+                storage=PasswordStorage(str(d["storage"])),
+                sampled=int(str(d.get("sampled", 0))),
+                shares={str(k): float(str(x)) for k, x in shares.items()},
+            )
+        except (KeyError, ValueError):
+            return None
+
 
 #: Words that make a password column hold something other than the password: its salt or
 #: pepper (random hex, not a weak hash), a hint (a sentence), the answer's question.
