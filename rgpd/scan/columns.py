@@ -1414,8 +1414,11 @@ def password_storage_of(value: str) -> PasswordStorage:
         if scheme in ("crypt", "bcrypt", "argon2", "scrypt", "pbkdf2", "sha256crypt"):
             inner = password_storage_of(rest)
             return inner if inner != PasswordStorage.CLEAR else PasswordStorage.UNKNOWN
-    django = _DJANGO_WRAPPERS.fullmatch(v)
-    if django and password_storage_of(django.group(1)) == PasswordStorage.HASHED:
+    django = _DJANGO_WRAPPERS.fullmatch(v)  # argon2's drops the leading "$" of the hash
+    if django and PasswordStorage.HASHED in (
+        password_storage_of(django.group(1)),
+        password_storage_of("$" + django.group(1)),
+    ):
         return PasswordStorage.HASHED
     if any(p.fullmatch(v) for p in _HASHED_FORMS):
         return PasswordStorage.HASHED
