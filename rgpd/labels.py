@@ -181,6 +181,7 @@ RECONCILE_RULE: dict[str, str] = {
     "retention_overrun": N_("kept beyond its retention period"),
     "location_not_scanned": N_("declared location not scanned"),
     "category_never_seen": N_("declared category never found"),
+    "password_weakly_stored": N_("passwords in clear or under a weak hash"),
 }
 
 #: Register checks (``code`` of rgpd.registry.rules.LintIssue).

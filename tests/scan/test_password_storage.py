@@ -381,3 +381,78 @@ def test_scan_db_and_findings_show_how_passwords_are_kept(tmp_path: Path) -> Non
     assert "mots de passe stockés en clair (art. 32(1)(a))" in fr
     for raw in _raw_values(data):
         assert raw not in out + jl + shown + listed + fr
+
+
+# --------------------------------------------------------------------- reconciliation
+
+
+@pytest.mark.parametrize(
+    ("storage", "flagged"),
+    [("clear", True), ("weak_hash", True), ("hashed", False), ("unknown", False), (None, False)],
+)
+def test_reconcile_flags_passwords_in_clear_or_under_a_weak_hash(
+    storage: str | None, flagged: bool
+) -> None:
+    from datetime import datetime
+
+    from rgpd.registry.model import Activity, DataLocation
+    from rgpd.scan.reconcile import SEVERITY, Coverage, FoundItem, Rule, reconcile
+
+    now = datetime(2025, 3, 1, 12)
+    item = FoundItem(
+        kind="column",
+        uri="postgresql://h/db#public.usagers.mot_de_passe",
+        entity_type="CREDENTIAL",
+        root="portail",
+        schema="public",
+        table="usagers",
+        column="mot_de_passe",
+        password_storage=storage,
+    )
+    cov = Coverage("table", now, root="portail", schema="public", table="usagers")
+    for acts in (
+        [],
+        [
+            Activity(
+                ref="portail_famille",
+                name="Portail",
+                data_locations=[
+                    DataLocation(kind="database", connection="portail", table="usagers")
+                ],
+            )
+        ],
+    ):
+        got = [r for r in reconcile(acts, [item], [cov], now=now) if r.rule == Rule.PASSWORD_WEAK]
+        assert bool(got) is flagged
+        if flagged:
+            assert got[0].severity == SEVERITY[Rule.PASSWORD_WEAK] == "error"
+            assert got[0].article == "Art. 32(1)(a)"
+            assert got[0].details["password_storage"] == storage
+            assert got[0].activity_ref == (acts[0].ref if acts else None)
+            assert "portail:public.usagers.mot_de_passe" in got[0].message
+
+
+def test_reconcile_reads_the_storage_the_database_scan_kept(
+    mairie: Workspace, tmp_path: Path
+) -> None:
+    from rgpd.scan.reconcile import Rule, run_reconcile
+
+    data = _accounts(10)
+    url = _sqlite_db(tmp_path, *_DDL)
+    e = create_engine(url)
+    with e.begin() as c:
+        for table, rows in data.items():
+            c.execute(text(_INSERT[table]), rows)
+    e.dispose()
+    connect(mairie, "portail", url)
+    scan(mairie, "portail")
+    report = run_reconcile(mairie, "mairie", store=False)
+    got = {
+        (r.location, r.details["password_storage"])
+        for r in report.items
+        if r.rule == Rule.PASSWORD_WEAK
+    }
+    assert got == {
+        ("portail:usagers_portail.mot_de_passe", "clear"),
+        ("portail:anciens_comptes.pwd", "weak_hash"),
+    }
