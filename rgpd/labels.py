@@ -181,6 +181,7 @@ RECONCILE_RULE: dict[str, str] = {
     "retention_overrun": N_("kept beyond its retention period"),
     "location_not_scanned": N_("declared location not scanned"),
     "category_never_seen": N_("declared category never found"),
+    "password_weakly_stored": N_("passwords in clear or under a weak hash"),
 }
 
 #: Register checks (``code`` of rgpd.registry.rules.LintIssue).
@@ -237,6 +238,15 @@ SCAN_STATUS: dict[str, str] = {
     "gone": N_("gone"),
 }
 
+#: How a password column keeps its values (rgpd.scan.columns.PasswordStorage): what the DPO
+#: reads next to a CREDENTIAL finding. Art. 32(1)(a) GDPR; CNIL délibération n° 2022-100.
+PASSWORD_STORAGE: dict[str, str] = {
+    "clear": N_("passwords stored in clear (Art. 32(1)(a))"),
+    "weak_hash": N_("passwords under a weak hash: fast or unsalted (Art. 32(1)(a))"),
+    "hashed": N_("passwords hashed with a slow, salted function (Art. 32(1)(a))"),
+    "unknown": N_("password storage not recognised"),
+}
+
 #: What happens to data at the end of its retention (rgpd.registry.model.FinalDisposition,
 #: Code du patrimoine art. L212-2 ff.).
 FINAL_DISPOSITION: dict[str, str] = {
@@ -284,6 +294,7 @@ TABLES: dict[str, dict[str, str]] = {
     "reconcile_rule": RECONCILE_RULE,
     "lint_rule": LINT_RULE,
     "scan_status": SCAN_STATUS,
+    "password_storage": PASSWORD_STORAGE,
     "final_disposition": FINAL_DISPOSITION,
     "software_kind": SOFTWARE_KIND,
     "support_medium": SUPPORT_MEDIUM,
@@ -354,6 +365,10 @@ def lint_rule(code: object) -> str:
 
 def scan_status(code: object) -> str:
     return label("scan_status", code)
+
+
+def password_storage(code: object) -> str:
+    return label("password_storage", code)
 
 
 def final_disposition(code: object) -> str:

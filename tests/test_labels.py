@@ -20,6 +20,7 @@ from rgpd.registry.model import (
 )
 from rgpd.registry.rules import Severity as LintSeverity
 from rgpd.requests.model import Action, Channel, RequesterRole, RequestState, RequestType
+from rgpd.scan.columns import PasswordStorage
 from rgpd.scan.extract.model import Reason
 from rgpd.scan.findings import Severity as FindingSeverity
 from rgpd.scan.reconcile import Rule
@@ -42,6 +43,7 @@ ENUMS: list[tuple[str, type[StrEnum]]] = [
     ("software_kind", SoftwareKind),
     ("support_medium", SupportMedium),
     ("hosting", Hosting),
+    ("password_storage", PasswordStorage),
 ]
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -32,7 +33,10 @@ from rgpd.commands._common import (
     wide_option,
 )
 from rgpd.commands.scan import choice_option, depth_option, fail_on_option
-from rgpd.i18n import _
+from rgpd.i18n import _, format_percent
+
+if TYPE_CHECKING:
+    from rgpd.scan.database import ColumnFinding
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -188,11 +192,14 @@ def scan_db_cmd(
                         f"{f.ratio:.0%}",
                         f"{f.confidence:.2f}",
                         f.basis,
-                        ", ".join(f.evidence),
+                        labels.password_storage(f.password_storage.storage)
+                        if f.password_storage
+                        else ", ".join(f.evidence),
                     ]
                     for f in findings
                 ],
             )
+        _print_password_storage(findings)
     if res.errors:
         table(
             _("Errors"),
@@ -203,6 +210,38 @@ def scan_db_cmd(
     from rgpd.scan.outcome import command_exit_code
 
     return command_exit_code(bool(at_or_above(findings, fail_on)), res.errors)
+
+
+def _print_password_storage(findings: Sequence[ColumnFinding]) -> None:
+    """One line per password column: how its sampled values are kept (Art. 32(1)(a)).
+
+    Always shown, not only with ``--wide``: a password in clear is the first thing a DPO
+    must act on. Shares only: the values were looked at for their shape and dropped.
+    """
+    from rgpd.scan.columns import PasswordStorage
+
+    for f in findings:
+        st = f.password_storage
+        if st is None:
+            continue
+        share = st.shares.get(st.storage.value, 0.0)
+        where = f"{f.schema}.{f.table}" if f.schema else f.table
+        line = _(
+            "{table}.{column}: {storage}, {share} of {sampled} sampled values.",
+            table=where,
+            column=f.column,
+            storage=labels.password_storage(st.storage),
+            share=format_percent(share),
+            sampled=st.sampled,
+        )
+        if st.storage in (PasswordStorage.CLEAR, PasswordStorage.WEAK_HASH):
+            line += " " + _(
+                "Keep passwords only transformed by a slow, salted function (bcrypt, "
+                "argon2, scrypt, PBKDF2): Art. 32(1)(a) GDPR, CNIL deliberation 2022-100."
+            )
+            console.print(line, style="bold red", markup=False)
+        else:
+            console.print(line, markup=False)
 
 
 @click.command("run")

@@ -443,7 +443,7 @@ def findings_list(
                 labels.severity(f.severity),
                 f.count,
                 f"{f.score:.2f}",
-                ", ".join(f.evidence),
+                _evidence(f),
             ]
             for f in rows
         ],
@@ -515,7 +515,7 @@ def findings_show(c: Ctx, uri: str, fmt: str) -> int:
                     labels.severity(f.severity),
                     f.count,
                     f"{f.score:.2f}",
-                    ", ".join(f.evidence),
+                    _evidence(f),
                     "; ".join(_where(loc) for loc in f.locations[:5]),
                 ]
                 for f in d.findings
@@ -550,8 +550,20 @@ WHERE_KEYS = (
 )
 
 
+#: Location keys that say something else than where (shown in the evidence column).
+_NOT_WHERE = frozenset({"password_storage"})
+
+
+def _evidence(f: FindingRecord) -> str:
+    """Masked evidence; for a password column, how its passwords are kept (Art. 32(1)(a))."""
+    storage = f.password_storage
+    return labels.password_storage(storage) if storage else ", ".join(f.evidence)
+
+
 def _where(loc: dict[str, Any]) -> str:
-    keys = [k for k in WHERE_KEYS if k in loc] + sorted(k for k in loc if k not in WHERE_KEYS)
+    keys = [k for k in WHERE_KEYS if k in loc] + sorted(
+        k for k in loc if k not in WHERE_KEYS and k not in _NOT_WHERE
+    )
     return " ".join(f"{k}={loc[k]}" for k in keys)
 
 

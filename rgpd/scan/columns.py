@@ -1286,3 +1286,173 @@ def worst_first(verdicts: Mapping[str, Sequence[ColumnVerdict]]) -> list[tuple[s
     """Flatten {column: verdicts} for display: special categories first, then by confidence."""
     flat = [(c, v) for c, vs in verdicts.items() for v in vs]
     return sorted(flat, key=lambda cv: (not cv[1].special_category, -cv[1].confidence, cv[0]))
+
+
+# -- how passwords are stored (Art. 32(1)(a)) -------------------------------------------
+
+
+class PasswordStorage(StrEnum):
+    """How a password column keeps its values, worst first.
+
+    Art. 32(1)(a) GDPR and the CNIL's recommendation on passwords (délibération
+    n° 2022-100) ask for a password to be kept transformed by a *slow, salted* function:
+    bcrypt, argon2, scrypt, PBKDF2, SHA-crypt or yescrypt. A fast digest (MD5, SHA-1,
+    SHA-256, NTLM), salted or not, falls to a dictionary in minutes once the table leaks.
+    """
+
+    CLEAR = "clear"  # readable as it was typed
+    WEAK_HASH = "weak_hash"  # a fast digest or MD5-crypt
+    HASHED = "hashed"  # a slow, salted function
+    UNKNOWN = "unknown"  # a locked account, a truncated or unrecognised hash
+
+
+@dataclass(frozen=True)
+class StorageVerdict:
+    """The storage of a password column's sampled values: the worst class met, and shares.
+
+    Only shares and counts: the values themselves are never kept.
+    """
+
+    storage: PasswordStorage
+    sampled: int
+    shares: Mapping[str, float]  # PasswordStorage value → share of the sampled values
+
+    def public(self) -> dict[str, object]:
+        return {"storage": self.storage.value, "sampled": self.sampled, "shares": dict(self.shares)}
+
+    @classmethod
+    def from_public(cls, d: Mapping[str, object]) -> StorageVerdict | None:
+        """Read back what :meth:`public` stored; None when it is not such a record."""
+        try:
+            shares = d.get("shares") or {}
+            if not isinstance(shares, Mapping):
+                return None
+            return cls(
+                storage=PasswordStorage(str(d["storage"])),
+                sampled=int(str(d.get("sampled", 0))),
+                shares={str(k): float(str(x)) for k, x in shares.items()},
+            )
+        except (KeyError, ValueError):
+            return None
+
+
+#: Words that make a password column hold something other than the password: its salt or
+#: pepper (random hex, not a weak hash), a hint (a sentence), the answer's question.
+_BESIDE_A_PASSWORD = frozenset(["salt", "sel", "pepper", "hint", "indice", "indication"])
+
+
+def names_a_password(column: str) -> bool:
+    """``password``, ``mot_de_passe``, ``PasswordHash``, ``code_pin``: someone's password.
+
+    The *strong* CREDENTIAL names of the vocabulary (the weak ones, ``token``, ``api_key``,
+    ``secret``, are machine secrets that a system must be able to read back, like
+    :func:`judge_binary_column` says); never a salt or a hint of a password.
+    """
+    sig = name_signal(column)
+    if sig is None or sig.entity_type != Entity.CREDENTIAL or sig.strength != Strength.STRONG:
+        return False
+    return not name_tokens(column) & _BESIDE_A_PASSWORD
+
+
+_B64 = r"[A-Za-z0-9+/]"
+_CRYPT64 = r"[./A-Za-z0-9]"
+#: Slow, salted functions in their usual encodings (modular crypt, passlib, Django).
+_HASHED_FORMS = tuple(
+    re.compile(p)
+    for p in (
+        rf"\$2[abxy]?\$\d\d\${_CRYPT64}{{53}}",  # bcrypt: cost, 22 salt + 31 hash
+        r"\$argon2(?:id|i|d)\$(?:v=\d+\$)?m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/=.-]+\$[A-Za-z0-9+/=.-]+",
+        r"\$scrypt\$ln=\d+,r=\d+,p=\d+\$[A-Za-z0-9+/=.-]+\$[A-Za-z0-9+/=.-]+",  # passlib
+        rf"\$7\${_CRYPT64}{{14,}}\$?{_CRYPT64}*",  # scrypt, crypt(3)
+        r"scrypt\$[A-Za-z0-9+/=.-]+\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+",  # Django
+        r"pbkdf2_sha(?:1|256|512)\$\d+\$[^$]+\$[A-Za-z0-9+/=]+",  # Django
+        r"\$pbkdf2(?:-sha(?:1|256|512))?\$\d+\$[A-Za-z0-9+/=.]+\$[A-Za-z0-9+/=.]+",  # passlib
+        rf"\$[56]\$(?:rounds=\d+\$)?{_CRYPT64}{{1,16}}\$(?:{_CRYPT64}{{43}}|{_CRYPT64}{{86}})",
+        rf"\$g?y\$[./A-Za-z0-9]+\${_CRYPT64}+\${_CRYPT64}{{43}}",  # yescrypt, gost-yescrypt
+    )
+)
+#: Fast digests and MD5-crypt: a graphics card tries billions of guesses a second.
+_WEAK_FORMS = tuple(
+    re.compile(p)
+    for p in (
+        r"(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9a-f]{96}|[0-9a-f]{128})",
+        r"(?:[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{56}|[0-9A-F]{64}|[0-9A-F]{96}|[0-9A-F]{128})",
+        rf"\$(?:1|apr1)\${_CRYPT64}{{1,8}}\${_CRYPT64}{{22}}",  # MD5-crypt, Apache
+        r"\*[0-9A-F]{40}",  # MySQL's PASSWORD(): SHA-1 of SHA-1
+        r"(?:md5|sha1|unsalted_md5|unsalted_sha1|crypt)\$[^$]*\$[0-9a-f./A-Za-z]+",  # Django
+        rf"\{{(?:SHA|SSHA|MD5|SMD5|SHA256|SSHA256|SHA512|SSHA512)\}}{_B64}+={{0,2}}",  # LDAP
+        rf"{_B64}{{22}}==|{_B64}{{27}}=|{_B64}{{43}}=",  # base64 MD5, SHA-1, SHA-256
+    )
+)
+#: Django's own names for its slow hashers, before the encoded hash (``bcrypt$$2b$...``).
+_DJANGO_WRAPPERS = re.compile(r"(?:bcrypt|bcrypt_sha256|argon2)\$(.+)")
+#: Spring Security's ``{id}`` and LDAP's ``{CRYPT}`` before an encoded hash; ``{noop}`` is
+#: the password itself.
+_BRACE_ID = re.compile(r"\{([A-Za-z0-9_-]+)\}(.*)")
+_SCHEME = re.compile(r"\$[a-z0-9-]+\$|(?:pbkdf2|argon2|bcrypt|scrypt)")
+#: A locked or disabled account: ``*``, ``!``, ``!!``, ``x``, ``*LK*``, ``NP``.
+_LOCKED = frozenset(["*", "!", "!!", "x", "*lk*", "np", "locked", "disabled"])
+
+
+def password_storage_of(value: str) -> PasswordStorage:
+    """How one password value is stored, read from its shape alone.
+
+    A ``$2b$`` of the wrong length, a hash cut by a too-short column or an unknown
+    ``$scheme$`` is ``unknown``, not clear: it may be a broken hash, not a password. A
+    leading ``!`` before a crypt hash is a locked Unix account; the hash behind it counts.
+    """
+    v = value.strip()
+    if not v or v.lower() in _LOCKED:
+        return PasswordStorage.UNKNOWN
+    if v[0] == "!" and len(v) > 1 and v[1] == "$":
+        v = v[1:]
+    brace = _BRACE_ID.fullmatch(v)
+    if brace:
+        scheme, rest = brace.group(1).lower(), brace.group(2)
+        if scheme == "noop" or scheme == "plain" or scheme == "cleartext":
+            return PasswordStorage.CLEAR
+        if scheme in ("crypt", "bcrypt", "argon2", "scrypt", "pbkdf2", "sha256crypt"):
+            inner = password_storage_of(rest)
+            return inner if inner != PasswordStorage.CLEAR else PasswordStorage.UNKNOWN
+    django = _DJANGO_WRAPPERS.fullmatch(v)  # argon2's drops the leading "$" of the hash
+    if django and PasswordStorage.HASHED in (
+        password_storage_of(django.group(1)),
+        password_storage_of("$" + django.group(1)),
+    ):
+        return PasswordStorage.HASHED
+    if any(p.fullmatch(v) for p in _HASHED_FORMS):
+        return PasswordStorage.HASHED
+    if any(p.fullmatch(v) for p in _WEAK_FORMS):
+        return PasswordStorage.WEAK_HASH
+    if _SCHEME.match(v) and v.count("$") >= 2:
+        return PasswordStorage.UNKNOWN  # a scheme we do not know, or a hash cut short
+    return PasswordStorage.CLEAR
+
+
+#: Worst first: one password in clear is a breach of Art. 32 even among bcrypt hashes.
+_STORAGE_ORDER = (
+    PasswordStorage.CLEAR,
+    PasswordStorage.WEAK_HASH,
+    PasswordStorage.HASHED,
+    PasswordStorage.UNKNOWN,
+)
+
+
+def judge_password_storage(values: Sequence[str]) -> StorageVerdict | None:
+    """How a password column's sampled values are stored; None when there are none.
+
+    The verdict is the worst class any value falls in (clear, then weak hash, then
+    hashed), ``unknown`` only when no value is recognised; ``shares`` tell how many of
+    each. The values are read here, for their shape, and nowhere else.
+    """
+    seen = [password_storage_of(v) for v in values if v.strip()]
+    if not seen:
+        return None
+    n = len(seen)
+    counts = {s: seen.count(s) for s in _STORAGE_ORDER}
+    worst = next(s for s in _STORAGE_ORDER if counts[s])
+    return StorageVerdict(
+        storage=worst,
+        sampled=n,
+        shares={s.value: round(counts[s] / n, 4) for s in _STORAGE_ORDER if counts[s]},
+    )

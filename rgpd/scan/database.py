@@ -79,11 +79,14 @@ from rgpd.scan.columns import (
     ColumnKind,
     ColumnVerdict,
     Hit,
+    StorageVerdict,
     after_indefinite_article,
     judge_binary_column,
     judge_column,
+    judge_password_storage,
     label_like,
     name_signal,
+    names_a_password,
     names_a_secret,
     table_about_things,
     table_people_cues,
@@ -185,6 +188,8 @@ class ColumnFinding:
     basis: str
     special_category: bool
     evidence: tuple[str, ...]
+    #: how a password column keeps its values (Art. 32(1)(a)); None for other findings
+    password_storage: StorageVerdict | None = None
 
     def public(self) -> dict[str, Any]:
         return {
@@ -200,6 +205,7 @@ class ColumnFinding:
             "basis": self.basis,
             "special_category": self.special_category,
             "evidence": list(self.evidence),
+            "password_storage": self.password_storage.public() if self.password_storage else None,
         }
 
 
@@ -897,6 +903,7 @@ class _Judged:
     verdicts: list[ColumnVerdict]
     evidence: dict[str, list[str]]
     tokens: dict[str, dict[str, int]]
+    storage: StorageVerdict | None = None  # a password column's (columns.judge_password_storage)
 
 
 def _not_a_name(text: str, d: Any) -> bool:
@@ -986,11 +993,24 @@ def judge_table(
                             toks[tok] = toks.get(tok, 0) + 1
             evidence[verdict.entity_type] = ev
             tokens[verdict.entity_type] = toks
-        out.append(_Judged(c, verdicts, evidence, tokens))
+        # How the passwords are kept (Art. 32(1)(a)): their shape only, counted, not kept.
+        storage = None
+        if any(v.entity_type == Entity.CREDENTIAL for v in verdicts) and names_a_password(c.name):
+            storage = judge_password_storage(vals)
+        out.append(_Judged(c, verdicts, evidence, tokens, storage))
     return out
 
 
 # --------------------------------------------------------------------- storage
+
+#: Key of a finding's location that holds how a password column is stored (shares only).
+STORAGE_KEY = "password_storage"
+
+
+def _storage_location(j: _Judged, entity_type: str) -> dict[str, Any]:
+    if j.storage is None or entity_type != Entity.CREDENTIAL:
+        return {}
+    return {STORAGE_KEY: j.storage.public()}
 
 
 class _Store:
@@ -1128,6 +1148,7 @@ class _Store:
                             evidence=j.evidence.get(v.entity_type, []),
                             locations=[
                                 {"column": j.column.name, "basis": v.basis, "sampled": v.sampled}
+                                | _storage_location(j, v.entity_type)
                             ],
                             first_run_id=first.get((curi, v.entity_type), self.run_id),
                             last_run_id=self.run_id,
@@ -1172,6 +1193,7 @@ class _Store:
                     src = by_id[f.source_id]
                     meta = src.meta or {}
                     verdict = (meta.get("verdicts") or {}).get(f.entity_type, {})
+                    stored = (f.locations or [{}])[0].get(STORAGE_KEY)
                     found.append(
                         ColumnFinding(
                             uri=src.uri,
@@ -1186,6 +1208,7 @@ class _Store:
                             basis=str(verdict.get("basis", "")),
                             special_category=bool(f.special_category),
                             evidence=tuple(f.evidence or ()),
+                            password_storage=StorageVerdict.from_public(stored) if stored else None,
                         )
                     )
             s.execute(
@@ -1699,6 +1722,7 @@ def _scan_list(
                     basis=v.basis,
                     special_category=v.special_category,
                     evidence=tuple(j.evidence.get(v.entity_type, [])),
+                    password_storage=j.storage if v.entity_type == Entity.CREDENTIAL else None,
                 )
                 for j in judged
                 for v in j.verdicts

@@ -131,6 +131,19 @@ class FindingRecord:
     def severity(self) -> Severity:
         return severity_of(self.entity_type, self.special_category)
 
+    @property
+    def password_storage(self) -> str | None:
+        """How a password column keeps its values (``clear``, ``weak_hash``, ``hashed``...).
+
+        Stored by the database scan with the column's location (Art. 32(1)(a)); None for
+        any other finding.
+        """
+        for loc in self.locations:
+            got = loc.get("password_storage") if isinstance(loc, dict) else None
+            if isinstance(got, dict) and got.get("storage"):
+                return str(got["storage"])
+        return None
+
     def public(self) -> dict[str, Any]:
         """The ``--format jsonl`` object: a public contract, see docs/jsonl-format.md."""
         return {

@@ -20,7 +20,10 @@ Rules, each naming the article it enforces:
   recently, so the register cannot be checked there;
 * ``category_never_seen`` (Art. 30(1)(c), Art. 5(1)(c)): a declared category no
   scan ever saw in the activity's (scanned) locations: the register may be
-  inaccurate, or data is declared that is not needed.
+  inaccurate, or data is declared that is not needed;
+* ``password_weakly_stored`` (Art. 32(1)(a); CNIL délibération n° 2022-100): a
+  password column whose sampled values are in clear or under a fast hash (MD5,
+  SHA-1, NTLM...), whatever the register says: the flaw is in the system itself.
 
 Matching (which declared location holds a finding) is :mod:`rgpd.registry.locations`,
 the one set of glob rules shared with the findings filter, the reports and the
@@ -37,7 +40,7 @@ from enum import StrEnum
 from typing import Any
 
 from rgpd import labels
-from rgpd.i18n import _, _n
+from rgpd.i18n import N_, _, _n
 from rgpd.registry.locations import Place, covers, describe, root_covers
 from rgpd.registry.model import Activity, DataLocation, retention_end_for
 from rgpd.registry.rules import NIR_CATEGORIES, nir_authorised
@@ -56,6 +59,7 @@ class Rule(StrEnum):
     RETENTION_OVERRUN = "retention_overrun"
     NOT_SCANNED = "location_not_scanned"
     NEVER_SEEN = "category_never_seen"
+    PASSWORD_WEAK = "password_weakly_stored"
 
 
 ARTICLES: dict[Rule, str] = {
@@ -65,6 +69,7 @@ ARTICLES: dict[Rule, str] = {
     Rule.RETENTION_OVERRUN: "Art. 5(1)(e)",
     Rule.NOT_SCANNED: "Art. 5(2)",
     Rule.NEVER_SEEN: "Art. 30(1)(c)",
+    Rule.PASSWORD_WEAK: "Art. 32(1)(a)",
 }
 
 SEVERITY: dict[Rule, str] = {
@@ -74,6 +79,7 @@ SEVERITY: dict[Rule, str] = {
     Rule.RETENTION_OVERRUN: "warning",
     Rule.NOT_SCANNED: "warning",
     Rule.NEVER_SEEN: "info",
+    Rule.PASSWORD_WEAK: "error",
 }
 
 
@@ -95,6 +101,8 @@ class FoundItem:
     table: str | None = None
     column: str | None = None
     modified_at: datetime | None = None  # files: last modification (UTC)
+    #: columns: how a password column keeps its values (rgpd.scan.columns.PasswordStorage)
+    password_storage: str | None = None
 
 
 @dataclass(frozen=True)
@@ -236,6 +244,7 @@ def reconcile(
     out += _retention(found, holders, now, today or now.date())
     out += _not_scanned(activities, coverage, now, recent_days)
     out += _never_seen(activities, found, holders, coverage)
+    out += _passwords(found, holders)
     return sorted(
         out,
         key=lambda r: (
@@ -385,6 +394,44 @@ def _nir(
                     "known_categories": sorted(NIR_CATEGORIES),
                     **_listed(_item_name(i) for i in items),
                 },
+            )
+        )
+    return out
+
+
+#: Storages that break Art. 32(1)(a): readable, or a fast digest a GPU reverses.
+_WEAK_STORAGE = {"clear": N_("in clear"), "weak_hash": N_("under a weak hash")}
+
+
+def _passwords(
+    found: Sequence[FoundItem], holders: Sequence[Sequence[tuple[Activity, DataLocation]]]
+) -> list[ReconcileItem]:
+    """One result per password column kept in clear or under a fast hash.
+
+    Raised whether or not an activity declares the column: the register cannot make a
+    clear password acceptable. The activity is named when one holds the column.
+    """
+    out = []
+    for item, held in zip(found, holders, strict=True):
+        how = _WEAK_STORAGE.get(item.password_storage or "")
+        if item.kind != "column" or how is None:
+            continue
+        name = _item_name(item)
+        out.append(
+            ReconcileItem(
+                Rule.PASSWORD_WEAK,
+                SEVERITY[Rule.PASSWORD_WEAK],
+                held[0][0].ref if held else None,
+                name,
+                Entity.CREDENTIAL.value,
+                ARTICLES[Rule.PASSWORD_WEAK],
+                _(
+                    "Passwords of {column} are stored {how}: keep them only transformed by a "
+                    "slow, salted function (Art. 32(1)(a); CNIL deliberation 2022-100)",
+                    column=name,
+                    how=_(how),
+                ),
+                {"password_storage": item.password_storage, **_listed([name])},
             )
         )
     return out
@@ -673,6 +720,7 @@ def _load(ws: Any, oid: int) -> tuple[list[FoundItem], list[Coverage]]:
                         schema=meta.get("schema"),
                         table=meta.get("table"),
                         column=meta.get("column"),
+                        password_storage=_stored_password_storage(f.locations),
                     )
                 )
         for settings, started, status in s.execute(
@@ -685,6 +733,15 @@ def _load(ws: Any, oid: int) -> tuple[list[FoundItem], list[Coverage]]:
             for p in (settings or {}).get("paths", []):
                 coverage.append(Coverage("root", started, path=p))
     return found, coverage
+
+
+def _stored_password_storage(locations: Any) -> str | None:
+    """What the database scan stored with a password column (``rgpd.scan.database``)."""
+    for loc in locations or ():
+        got = loc.get("password_storage") if isinstance(loc, dict) else None
+        if isinstance(got, dict) and got.get("storage"):
+            return str(got["storage"])
+    return None
 
 
 def run_reconcile(
