@@ -104,7 +104,6 @@ def scan_db_cmd(
       RGPD_DB_PASSWORD=... rgpd --org mairie scan db postgresql://lecteur@sig.local/sig
     """
     from rgpd.scan.database import PASSWORD_ENV, connection_for_url, is_url, scan_database
-    from rgpd.scan.findings import severity_of
 
     target: Any = connection
     if is_url(connection):
@@ -141,9 +140,7 @@ def scan_db_cmd(
     findings = res.findings
     if fmt == "jsonl":
         for f in findings:
-            emit_jsonl(
-                {**f.public(), "severity": severity_of(f.entity_type, f.special_category).value}
-            )
+            emit_jsonl({**f.public(), "severity": f.severity.value})
         sys.stdout.flush()
     else:
         k = res.counts

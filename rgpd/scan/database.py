@@ -91,7 +91,7 @@ from rgpd.scan.columns import (
     table_about_things,
     table_people_cues,
 )
-from rgpd.scan.findings import uri_hash
+from rgpd.scan.findings import Severity, severity_of, uri_hash
 from rgpd.scan.liveness import recover_stale_runs
 from rgpd.storage.db import normalise_url, utcnow
 from rgpd.storage.scan_tables import (
@@ -190,6 +190,12 @@ class ColumnFinding:
     evidence: tuple[str, ...]
     #: how a password column keeps its values (Art. 32(1)(a)); None for other findings
     password_storage: StorageVerdict | None = None
+
+    @property
+    def severity(self) -> Severity:
+        """``rgpd.scan.findings.severity_of``: a password kept in clear is high."""
+        storage = self.password_storage.storage.value if self.password_storage else None
+        return severity_of(self.entity_type, self.special_category, storage)
 
     def public(self) -> dict[str, Any]:
         return {

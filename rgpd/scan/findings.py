@@ -84,9 +84,19 @@ SEVERITY: dict[str, Severity] = {
 }
 
 
-def severity_of(entity_type: str, special_category: bool = False) -> Severity:
-    """Severity of a finding; a special-category flag always makes it high (Art. 9(1))."""
-    if special_category:
+#: How a password column keeps its values that makes its finding high (Art. 32(1)(a)):
+#: readable, or under a fast digest a leaked table gives up in minutes.
+WEAK_PASSWORD_STORAGE = frozenset({"clear", "weak_hash"})
+
+
+def severity_of(
+    entity_type: str, special_category: bool = False, password_storage: str | None = None
+) -> Severity:
+    """Severity of a finding; a special-category flag always makes it high (Art. 9(1)),
+    and so does a password column kept in clear or under a weak hash (Art. 32(1)(a))."""
+    if special_category or (
+        entity_type == Entity.CREDENTIAL and password_storage in WEAK_PASSWORD_STORAGE
+    ):
         return Severity.HIGH
     return SEVERITY.get(entity_type, Severity.LOW)
 
@@ -129,7 +139,7 @@ class FindingRecord:
 
     @property
     def severity(self) -> Severity:
-        return severity_of(self.entity_type, self.special_category)
+        return severity_of(self.entity_type, self.special_category, self.password_storage)
 
     @property
     def password_storage(self) -> str | None:
@@ -495,6 +505,8 @@ class _Graded(Protocol):
     def entity_type(self) -> str: ...
     @property
     def special_category(self) -> bool: ...
+    @property
+    def severity(self) -> Severity: ...
 
 
 _F = TypeVar("_F", bound=_Graded)
@@ -505,6 +517,4 @@ def at_or_above(findings: Iterable[_F], threshold: str) -> list[_F]:
     level = Severity(threshold)
     if level is Severity.NONE:
         return []
-    return [
-        f for f in findings if severity_of(f.entity_type, f.special_category).rank >= level.rank
-    ]
+    return [f for f in findings if f.severity.rank >= level.rank]

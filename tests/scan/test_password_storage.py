@@ -367,6 +367,11 @@ def test_scan_db_and_findings_show_how_passwords_are_kept(tmp_path: Path) -> Non
         x["column"]: x["password_storage"]["storage"] for x in lines if x["password_storage"]
     }
     assert storage == {"mot_de_passe": "clear", "password_hash": "hashed", "pwd": "weak_hash"}
+    # kept in clear or under a weak hash: high, so `--fail-on high` trips (Art. 32(1)(a))
+    severity = {x["column"]: x["severity"] for x in lines if x["password_storage"]}
+    assert severity == {"mot_de_passe": "high", "password_hash": "medium", "pwd": "high"}
+    code, _out = run_cli([*base, "scan", "db", "portail", "--depth", "quick", "--fail-on", "high"])
+    assert code == 1
     source = next(x["source"] for x in lines if x["column"] == "mot_de_passe")
     code, shown = run_cli([*base, "findings", "show", source])
     assert code == 0 and "passwords stored in clear (Art. 32(1)(a))" in shown
@@ -456,3 +461,22 @@ def test_reconcile_reads_the_storage_the_database_scan_kept(
         ("portail:usagers_portail.mot_de_passe", "clear"),
         ("portail:anciens_comptes.pwd", "weak_hash"),
     }
+
+
+@pytest.mark.parametrize(
+    ("entity", "storage", "expected"),
+    [
+        ("CREDENTIAL", "clear", "high"),
+        ("CREDENTIAL", "weak_hash", "high"),
+        ("CREDENTIAL", "hashed", "medium"),
+        ("CREDENTIAL", "unknown", "medium"),
+        ("CREDENTIAL", None, "medium"),
+        ("EMAIL_ADDRESS", "clear", "medium"),  # only a password column's storage counts
+    ],
+)
+def test_a_password_kept_in_clear_is_a_high_finding(
+    entity: str, storage: str | None, expected: str
+) -> None:
+    from rgpd.scan.findings import severity_of
+
+    assert severity_of(entity, False, storage).value == expected
