@@ -565,9 +565,14 @@ def run_unit(unit: WorkUnit, config: WorkerConfig) -> UnitResult:
     return result
 
 
-def _read_unit(unit: WorkUnit, config: WorkerConfig) -> UnitResult:
+def _read_unit(
+    unit: WorkUnit, config: WorkerConfig, group: _GroupDetection | None = None
+) -> UnitResult:
     """Hash, extract, detect, aggregate one unit. Never raises for a bad file: the
-    problem comes back in ``errors`` and the scan goes on."""
+    problem comes back in ``errors`` and the scan goes on.
+
+    ``group``: the file is one of a group's; its text is detected with the others'
+    (:class:`_GroupDetection`), and its findings are filled in then."""
     from rgpd.scan.extract import ExtractLimits
 
     result = UnitResult(unit=unit)
@@ -613,8 +618,12 @@ def _read_unit(unit: WorkUnit, config: WorkerConfig) -> UnitResult:
 
     def flush() -> None:
         nonlocal size
-        for chunk, found in zip(batch, detector.detect_many([c.text for c in batch]), strict=True):
-            agg.add(chunk.source or unit.path, found, chunk.locate)
+        if group is not None:
+            group.defer(result, [(c.source or unit.path, c) for c in batch])
+        else:
+            found = detector.detect_many([c.text for c in batch])
+            for chunk, dets in zip(batch, found, strict=True):
+                agg.add(chunk.source or unit.path, dets, chunk.locate)
         batch.clear()
         size = 0
 
@@ -649,8 +658,84 @@ def _read_unit(unit: WorkUnit, config: WorkerConfig) -> UnitResult:
                 _("unexpected {error} while reading", error=type(exc).__name__),
             )
         )
-    result.findings = agg.results()
+    if group is None:
+        result.findings = agg.results()
     return result
+
+
+class _GroupDetection:
+    """The texts of a group's files, detected together once every file is read.
+
+    NER has a fixed cost per call (≈ 1 ms of thinc's layers, whatever the batch): file
+    by file, 300 files of real news prose took 4 ms of CPU each, 1.9 ms when detected 32
+    files at a time. Each file is still read on its own (its errors are its own); only
+    the detection is shared. Should a shared batch fail, each file is detected again
+    alone, so the failure stays with the file that caused it.
+    """
+
+    def __init__(self, config: WorkerConfig) -> None:
+        self.config = config
+        self.pending: dict[int, tuple[UnitResult, list[tuple[str, Any]]]] = {}
+
+    def defer(self, result: UnitResult, chunks: list[tuple[str, Any]]) -> None:
+        self.pending.setdefault(id(result), (result, []))[1].extend(chunks)
+
+    def _agg(self) -> Aggregator:
+        return Aggregator(
+            None if self.config.seal_to is not None else _index_ring(self.config.index_key),
+            keep_raw=self.config.keep_evidence,
+        )
+
+    def run(self, results: list[UnitResult]) -> None:
+        """Fill in ``findings`` of every result (those with no text get none)."""
+        detector = _detector(self.config.depth)
+        aggs = {id(r): self._agg() for r in results}
+        items = [(r, src, c) for r, chunks in self.pending.values() for src, c in chunks]
+        try:
+            for part in _detection_batches(items):
+                found = detector.detect_many([c.text for _r, _src, c in part])
+                for (r, src, c), dets in zip(part, found, strict=True):
+                    aggs[id(r)].add(src, dets, c.locate)
+        except Exception:  # redo file by file, to blame the right one
+            aggs = {id(r): self._agg() for r in results}
+            for r, chunks in self.pending.values():
+                self._alone(r, chunks, aggs[id(r)], detector)
+        for r in results:
+            r.findings = aggs[id(r)].results()
+
+    @staticmethod
+    def _alone(r: UnitResult, chunks: list[tuple[str, Any]], agg: Aggregator, det: Any) -> None:
+        try:
+            for part in _detection_batches([(r, src, c) for src, c in chunks]):
+                found = det.detect_many([c.text for _r, _src, c in part])
+                for (_r, src, c), dets in zip(part, found, strict=True):
+                    agg.add(src, dets, c.locate)
+        except MemoryError:
+            r.failed = True
+            r.errors.append(UnitError(r.unit.path, "memory", _("out of memory while reading")))
+        except Exception as exc:  # as _read_unit: no message, it may quote the content
+            r.failed = True
+            r.errors.append(
+                UnitError(
+                    r.unit.path,
+                    "error",
+                    _("unexpected {error} while reading", error=type(exc).__name__),
+                )
+            )
+
+
+def _detection_batches(items: list[tuple[Any, str, Any]]) -> Iterator[list[Any]]:
+    """Runs of items holding up to DETECT_BATCH_CHARS characters (and 256 texts)."""
+    part: list[Any] = []
+    size = 0
+    for item in items:
+        part.append(item)
+        size += len(item[2].text)
+        if size >= DETECT_BATCH_CHARS or len(part) >= 256:
+            yield part
+            part, size = [], 0
+    if part:
+        yield part
 
 
 def run_work(work: WorkUnit | UnitGroup, config: WorkerConfig) -> UnitResult | GroupResult:
@@ -659,11 +744,14 @@ def run_work(work: WorkUnit | UnitGroup, config: WorkerConfig) -> UnitResult | G
     ``run_unit`` never raises for a bad file, so a group fails as a whole only when
     its worker is stopped (timeout, crash, memory cap); the parent then splits it.
     """
-    out: UnitResult | GroupResult = (
-        GroupResult([_read_unit(u, config) for u in work.units])
-        if isinstance(work, UnitGroup)
-        else _read_unit(work, config)
-    )
+    out: UnitResult | GroupResult
+    if isinstance(work, UnitGroup):
+        group = _GroupDetection(config)
+        results = [_read_unit(u, config, group) for u in work.units]
+        group.run(results)
+        out = GroupResult(results)
+    else:
+        out = _read_unit(work, config)
     if config.seal_to is not None:
         seal_results(out, config.seal_to)
     return out

@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from faker import Faker
@@ -833,3 +834,68 @@ def test_a_remote_group_is_sealed_once_and_opens_to_the_local_tokens(
     assert [(f.source, f.entity_type, f.tokens) for r in remote.results for f in r.findings] == [
         (f.source, f.entity_type, f.tokens) for r in local.results for f in r.findings
     ]
+
+
+class _CountingDetector:
+    """A detector fake: counts its calls; a text holding ``boom`` makes it raise."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.calls: list[int] = []
+
+    def detect_many(self, texts: list[str]) -> Any:
+        self.calls.append(len(texts))
+        if any("boom" in t for t in texts):
+            raise ValueError("a detector bug")
+        return self.real.detect_many(texts)
+
+
+def _group_of(share: Share) -> Any:
+    from rgpd.scan.files import UnitGroup, WorkUnit
+
+    files = [e for e in walk([str(share.root)]) if e.size < 1024 * 1024]
+    return UnitGroup(tuple(WorkUnit(i, e.path, e.size, e.mtime_ns) for i, e in enumerate(files)))
+
+
+def test_a_group_is_detected_in_one_batch_with_each_files_findings(
+    share: Share, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rgpd.scan import files as F
+
+    keys = KeyRing.generate()
+    config = F.WorkerConfig("quick", keys.index_key)
+    group = _group_of(share)
+    alone = [F.run_unit(u, config) for u in group.units]
+    fake = _CountingDetector(F._detector("quick"))
+    monkeypatch.setitem(F._DETECTORS, "quick", fake)
+    together = F.run_work(group, config)
+    assert isinstance(together, F.GroupResult)
+    assert len(fake.calls) == 1 and fake.calls[0] > len(group.units)  # every chunk at once
+    assert [(f.source, f.entity_type, f.count, f.evidence, f.locations, f.tokens)
+            for r in together.results for f in r.findings] == [
+        (f.source, f.entity_type, f.count, f.evidence, f.locations, f.tokens)
+        for r in alone for f in r.findings
+    ]  # fmt: skip
+    assert [r.chars for r in together.results] == [r.chars for r in alone]
+
+
+def test_a_detection_failure_in_a_group_stays_with_its_file(
+    share: Share, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rgpd.scan import files as F
+
+    bad = share.root / "zz-boom.txt"
+    bad.write_text("boom: Mme Odile Ferrand, odile.ferrand@example.org", encoding="utf-8")
+    keys = KeyRing.generate()
+    config = F.WorkerConfig("quick", keys.index_key)
+    group = _group_of(share)
+    fake = _CountingDetector(F._detector("quick"))
+    monkeypatch.setitem(F._DETECTORS, "quick", fake)
+    out = F.run_work(group, config)
+    assert isinstance(out, F.GroupResult)
+    failed = [r for r in out.results if r.failed]
+    assert [r.unit.path for r in failed] == [str(bad)]
+    assert failed[0].errors[0].reason == "error" and "boom" not in failed[0].errors[0].message
+    assert not failed[0].findings
+    others = [r for r in out.results if not r.failed]
+    assert len(others) == len(group.units) - 1 and any(r.findings for r in others)
