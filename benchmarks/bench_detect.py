@@ -328,6 +328,9 @@ def _errors(docs: list[Document], results: list[RunResult], limit: int = 60) -> 
 # ------------------------------------------------------------------ real annotated text
 
 NER_TYPES = ("PERSON", "LOCATION")
+#: Sentences per ``detect_many`` call on the ner-fr files: up to 256 texts, as the file
+#: scan batches the small files of a group (``rgpd.scan.files._detection_batches``).
+NER_FR_BATCH = 256
 DEFAULT_NER_FR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ner-fr"
 
 
@@ -446,7 +449,8 @@ def main() -> None:
     files = load_ner_fr(args.ner_fr) if args.ner_fr.is_dir() else []
     if files:
         texts = [t for f in files for t in f.texts]
-        print(report_ner(files, run_systems(names, texts, max(args.batch, 64))))
+        # as many texts per call as the file scan gives a group (files._detection_batches)
+        print(report_ner(files, run_systems(names, texts, max(args.batch, NER_FR_BATCH))))
 
 
 if __name__ == "__main__":
