@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -37,3 +41,20 @@ def run_cli(
         out = streams[0].getvalue().decode("utf-8", "replace")
         err = streams[1].getvalue().decode("utf-8", "replace") if streams[1] is not None else ""
     return Run(code, out, err)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def fresh_python_json(code: str) -> dict[str, object]:
+    """Run ``code`` in a fresh interpreter (what it imports is its own) and read the JSON
+    object its last line prints."""
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]

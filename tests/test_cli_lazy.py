@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import importlib
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import click
 
 from rgpd.cli import _LAZY, cli
+
+from .clihelp import fresh_python_json
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,15 +60,7 @@ def _modules_after(args: list[str]) -> dict[str, object]:
         "cmds = sorted(m for m in sys.modules if m.startswith('rgpd.commands.'))\n"
         "print(json.dumps({'rc': rc, 'heavy': heavy, 'cmds': cmds}))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return fresh_python_json(code)
 
 
 def test_help_imports_no_model_library() -> None:

@@ -6,28 +6,11 @@ the process imported before.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _run(code: str) -> dict[str, object]:
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+from tests.clihelp import fresh_python_json
 
 
 def test_loading_the_model_imports_no_spacy_command_line() -> None:
-    seen = _run(
+    seen = fresh_python_json(
         "import json, sys\n"
         "from rgpd.scan.detect.engine import load_spacy\n"
         "nlp = load_spacy()\n"
@@ -46,7 +29,7 @@ def test_loading_the_model_imports_no_spacy_command_line() -> None:
 
 
 def test_spacy_imported_before_rgpd_is_left_as_it_is() -> None:
-    seen = _run(
+    seen = fresh_python_json(
         "import json, sys, spacy\n"
         "from rgpd.scan.detect.engine import import_spacy\n"
         "print(json.dumps({'same': import_spacy() is spacy,\n"
@@ -57,7 +40,7 @@ def test_spacy_imported_before_rgpd_is_left_as_it_is() -> None:
 
 def test_listing_findings_does_not_import_the_register_model() -> None:
     """Coverage rules read paths and globs: the register's pydantic model is not needed."""
-    seen = _run(
+    seen = fresh_python_json(
         "import json, sys\n"
         "import rgpd.scan.findings, rgpd.registry.locations\n"
         "print(json.dumps({'model': 'rgpd.registry.model' in sys.modules}))\n"
