@@ -237,4 +237,6 @@ def _openblas_ops_class() -> type:
 
 
 def _no_backprop(d_out: Any) -> Any:
-    raise NotImplementedError("the cached embedding layer only predicts")
+    """The gradient of an output computed with ``is_train=False``: there is none (a training
+    call goes through the original layer, see ``forward``)."""
+    raise RuntimeError("rgpd's cached NER embeddings were computed for prediction only")
