@@ -899,3 +899,26 @@ def test_a_detection_failure_in_a_group_stays_with_its_file(
     assert not failed[0].findings
     others = [r for r in out.results if not r.failed]
     assert len(others) == len(group.units) - 1 and any(r.findings for r in others)
+
+
+def test_a_group_detects_early_when_its_texts_pile_up(
+    share: Share, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The texts waiting for detection stay under twice DETECT_BATCH_CHARS: the same
+    findings, in more calls."""
+    from rgpd.scan import files as F
+
+    keys = KeyRing.generate()
+    config = F.WorkerConfig("quick", keys.index_key)
+    group = _group_of(share)
+    alone = [F.run_unit(u, config) for u in group.units]
+    fake = _CountingDetector(F._detector("quick"))
+    monkeypatch.setitem(F._DETECTORS, "quick", fake)
+    monkeypatch.setattr(F, "DETECT_BATCH_CHARS", 100)
+    together = F.run_work(group, config)
+    assert isinstance(together, F.GroupResult)
+    assert len(fake.calls) > 2
+    assert [(f.source, f.entity_type, f.count, f.tokens) for r in together.results
+            for f in r.findings] == [
+        (f.source, f.entity_type, f.count, f.tokens) for r in alone for f in r.findings
+    ]  # fmt: skip
