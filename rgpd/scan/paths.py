@@ -92,7 +92,7 @@ def relative_target(target: str, real_root_list: Sequence[str]) -> str:
 
 @lru_cache(maxsize=1)
 def _recognizers() -> list[Any]:
-    from rgpd.scan.detect.engine import recognizers_for
+    from rgpd.scan.detect.registry import recognizers_for
 
     return recognizers_for(PATH_ENTITIES)
 

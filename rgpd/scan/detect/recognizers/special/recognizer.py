@@ -163,6 +163,8 @@ class SpecialCategoryRecognizer(Recognizer):
     """The nine Art. 9/10 lexicons, matched in one walk over the words of a text."""
 
     priority = 90
+    #: The default lexicons' entities (an instance built on others has theirs).
+    entities: tuple[str, ...] = tuple(lex.entity for lex in LEXICONS)
 
     def __init__(self, lexicons: Iterable[Lexicon] = LEXICONS) -> None:
         lexicons = tuple(lexicons)
