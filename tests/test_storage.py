@@ -89,3 +89,59 @@ def test_sqlite_file_is_private_new_or_old(tmp_path) -> None:  # type: ignore[no
     db.dispose()
     assert stat.S_IMODE(old.stat().st_mode) == 0o600
     assert not wal.exists() or stat.S_IMODE(wal.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        (
+            '{"mtime_ns": 1733000000000000000, "errors": 0}',
+            {"mtime_ns": 1733000000000000000, "errors": 0},
+        ),
+        (b'[{"line": 3, "page": null}]', [{"line": 3, "page": None}]),
+        ("[NaN, Infinity]", None),  # what json.dumps writes for floats orjson refuses
+        ("[123456789012345678901234567890]", [123456789012345678901234567890]),
+        ("[-9223372036854775809, 18446744073709551616]", [-(2**63) - 1, 2**64]),
+        ('{"v": "12345678901234567890 in a text"}', {"v": "12345678901234567890 in a text"}),
+    ],
+)
+def test_json_columns_read_what_json_wrote(raw: str | bytes, value: object) -> None:
+    import json
+    import math
+
+    from rgpd.storage.db import json_loads
+
+    got = json_loads(raw)
+    if value is None:
+        assert math.isnan(got[0]) and got[1] == math.inf
+    else:
+        assert got == value == json.loads(raw)
+
+
+def test_a_finding_record_built_from_a_row_is_the_dataclass_own() -> None:
+    """``_record`` skips the frozen dataclass's ``__init__``: it must set every field."""
+    import dataclasses
+
+    from rgpd.scan.findings import FindingRecord, _record
+
+    row = (
+        "/p/a.txt",
+        "file",
+        "ok",
+        "FR_NIR",
+        2,
+        0.9,
+        1,
+        ["1 ** ** …"],
+        [{"line": 1}],
+        7,
+        True,
+        "/p",
+    )
+    rec = _record(row)
+    names = [f.name for f in dataclasses.fields(FindingRecord)]
+    assert list(vars(rec)) == names
+    assert rec == FindingRecord(*row[:10], has_sealed_evidence=True, root="/p")
+    assert rec.special_category is True
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rec.count = 3  # type: ignore[misc]

@@ -220,9 +220,15 @@ _RECORD_COLUMNS = (
 
 
 def _record(row: Any) -> FindingRecord:
-    """A row of ``_RECORD_COLUMNS`` (plain columns: loading ORM objects costs 3x more)."""
+    """A row of ``_RECORD_COLUMNS`` (plain columns: loading ORM objects costs 3x more).
+
+    Built without the frozen dataclass's ``__init__`` (one ``object.__setattr__`` per
+    field): listing a 10,000-file share's 14,000 findings after a rescan took 0.08 s
+    in it alone. The fields are the dataclass's own, in its order (tested).
+    """
     uri, kind, status, et, count, score, special, evidence, locations, run, sealed, root = row
-    return FindingRecord(
+    rec = object.__new__(FindingRecord)
+    rec.__dict__.update(
         source=uri,
         source_kind=kind,
         source_status=status,
@@ -236,6 +242,7 @@ def _record(row: Any) -> FindingRecord:
         has_sealed_evidence=bool(sealed),
         root=root,
     )
+    return rec
 
 
 def path_matches(uri: str, pattern: str, root: str | None = None) -> bool:

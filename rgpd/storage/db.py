@@ -17,8 +17,10 @@ and the audit log).
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,8 +28,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -100,6 +103,27 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
+def json_loads(raw: str | bytes) -> Any:
+    """A JSON column's value, decoded by orjson (4x faster than ``json``; listing a
+    10,000-file share's findings after a rescan decodes 28,000 of them).
+
+    What orjson refuses and ``json.dumps`` may have written (``NaN``, ``Infinity``) is
+    read by ``json``, and so is a text holding an integer past 64 bits, which orjson
+    would read as a float.
+    """
+    long_int = _LONG_INT_B if isinstance(raw, bytes) else _LONG_INT
+    if long_int.search(raw) is None:  # type: ignore[arg-type]
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw)
+
+
+_LONG_INT = re.compile(r"\d{20}|-\d{19}")
+_LONG_INT_B = re.compile(rb"\d{20}|-\d{19}")
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     kwargs: dict = {"future": True}
@@ -121,6 +145,7 @@ def make_engine(url: str) -> Engine:
         kwargs["pool_pre_ping"] = True
     if url.startswith("mysql"):
         kwargs.setdefault("connect_args", {})["charset"] = "utf8mb4"
+    kwargs["json_deserializer"] = json_loads
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         memory = _is_memory(url)

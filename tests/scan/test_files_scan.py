@@ -305,6 +305,26 @@ def test_exclude_and_walk(tmp_path: Path, share: Share) -> None:
     assert share.path("rh/agents.csv") in found and len(found) == 6
 
 
+@pytest.mark.parametrize("spelling", ["plain", "slash", "relative", "dotted"])
+def test_exclude_patterns_read_paths_relative_to_the_root_however_it_is_written(
+    share: Share, spelling: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk cuts the root off each path (no relpath): every spelling of it gives the
+    same relative paths to the exclude patterns."""
+    root = str(share.root)
+    monkeypatch.chdir(share.root.parent)
+    given = {
+        "plain": root,
+        "slash": root + "/",
+        "relative": share.root.name,
+        "dotted": f"{root}/../{share.root.name}",
+    }[spelling]
+    every = {os.path.basename(e.path) for e in walk([root])}
+    found = {os.path.basename(e.path) for e in walk([given], ["rh/*.csv", "/divers/notes.md"])}
+    assert {"agents.csv", "notes.md"} <= every
+    assert found == every - {"agents.csv", "notes.md"}
+
+
 # ------------------------------------------------------------------ errors
 
 
