@@ -145,3 +145,21 @@ def test_a_finding_record_built_from_a_row_is_the_dataclass_own() -> None:
     assert rec.special_category is True
     with pytest.raises(dataclasses.FrozenInstanceError):
         rec.count = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_gc_paused_gives_the_collector_back_as_it_was(enabled: bool) -> None:
+    import gc
+
+    from rgpd.storage.db import gc_paused
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with gc_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        with pytest.raises(RuntimeError), gc_paused():
+            raise RuntimeError("a row that could not be read")
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()

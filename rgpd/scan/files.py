@@ -55,7 +55,7 @@ from rgpd.i18n import _
 from rgpd.scan import runs
 from rgpd.scan.findings import FindingRecord, list_findings, uri_hash
 from rgpd.scan.paths import is_inside, real_roots, relative_target
-from rgpd.storage.db import utcnow
+from rgpd.storage.db import gc_paused, utcnow
 from rgpd.storage.scan_tables import (
     FindingRow,
     FindingValueRow,
@@ -92,6 +92,8 @@ HEARTBEAT_EVERY = 15.0
 #: transaction (a kill loses at most one uncommitted batch, which the next run reads again).
 COMMIT_UNITS = 64
 COMMIT_SECONDS = 1.0
+#: Unchanged sources stamped per transaction on a rescan (see ``_Store.mark_unchanged``).
+UNCHANGED_PER_COMMIT = 18_000
 #: Per-unit time limit handed to the executor.
 UNIT_TIMEOUT = 300.0
 #: Small files travel to the workers by groups, one work unit holding up to GROUP_FILES
@@ -890,24 +892,34 @@ def _recover_runs(s: Session, ws: Workspace, org: str, oid: int) -> list[int]:
 
 
 def _load_known(s: Session, oid: int, roots: Sequence[str]) -> dict[str, _Known]:
-    q = select(
-        ScanSourceRow.id,
-        ScanSourceRow.uri,
-        ScanSourceRow.kind,
-        ScanSourceRow.size,
-        ScanSourceRow.content_hash,
-        ScanSourceRow.status,
-        ScanSourceRow.meta,
-    ).where(ScanSourceRow.org_id == oid, ScanSourceRow.kind.in_(("file", "member")))
+    """Stored state of the sources under ``roots``: what a rescan compares each file with.
+
+    Core columns, not ORM ones (the ORM's row loading was half of this on a 10,000-file
+    rescan), and one ``startswith`` over the roots' prefixes per row.
+    """
+    src = _SOURCES.c
+    q = select(src.id, src.uri, src.kind, src.size, src.content_hash, src.status, src.meta).where(
+        src.org_id == oid, src.kind.in_(("file", "member"))
+    )
+    exact = frozenset(roots)
+    prefixes = tuple(r.rstrip("/") + "/" for r in roots)
     out: dict[str, _Known] = {}
-    for sid, uri, kind, size, chash, status, meta in s.execute(q).all():
-        container = uri.split("!", 1)[0]
-        if not any(container == r or container.startswith(r.rstrip("/") + "/") for r in roots):
-            continue
-        meta = meta or {}
-        out[uri] = _Known(
-            sid, uri, kind, size, meta.get("mtime_ns"), chash, status, int(meta.get("errors", 0))
-        )
+    with gc_paused():
+        for sid, uri, kind, size, chash, status, meta in s.execute(q).all():  # fetchall: 1 call
+            container = uri.split("!", 1)[0]
+            if container not in exact and not container.startswith(prefixes):
+                continue
+            meta = meta or {}
+            out[uri] = _Known(
+                sid,
+                uri,
+                kind,
+                size,
+                meta.get("mtime_ns"),
+                chash,
+                status,
+                int(meta.get("errors", 0)),
+            )
     return out
 
 
@@ -1318,13 +1330,22 @@ class _Store:
         self.counts["gone"] += 1
 
     def mark_unchanged(self, ids: Sequence[int]) -> None:
-        """Unchanged sources were seen by this run: stamp them in a few bulk updates."""
-        for i in range(0, len(ids), 900):
-            part = ids[i : i + 900]
+        """Unchanged sources were seen by this run: stamp them in a few bulk updates.
+
+        Statements of 900 ids (SQLite's old limit of 999 bound values), one transaction
+        per :data:`UNCHANGED_PER_COMMIT` ids: a commit per statement was a sixth of the
+        rescan of an unchanged 10,000-file tree, and a bounded transaction keeps the
+        write lock short for the intake server sharing a SQLite file.
+        """
+        for lo in range(0, len(ids), UNCHANGED_PER_COMMIT):
             with self.ws.db.session() as s:
-                s.execute(
-                    update(_SOURCES).where(_SOURCES.c.id.in_(part)).values(last_run_id=self.run_id)
-                )
+                for i in range(lo, min(len(ids), lo + UNCHANGED_PER_COMMIT), 900):
+                    part = ids[i : i + 900]
+                    s.execute(
+                        update(_SOURCES)
+                        .where(_SOURCES.c.id.in_(part))
+                        .values(last_run_id=self.run_id)
+                    )
                 self._touch_run(s)
 
     def mark_gone(self, leftovers: Iterable[_Known]) -> None:

@@ -232,7 +232,14 @@ def test_blind_index_finds_a_person_files(org_ws: Workspace, share: Share) -> No
 # ------------------------------------------------------------------ incremental
 
 
-def test_second_run_reads_nothing(org_ws: Workspace, share: Share) -> None:
+@pytest.mark.parametrize("per_commit", [18_000, 4, 1])
+def test_second_run_reads_nothing(
+    org_ws: Workspace, share: Share, per_commit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the number of unchanged sources stamped per transaction, each is stamped."""
+    import rgpd.scan.files as files
+
+    monkeypatch.setattr(files, "UNCHANGED_PER_COMMIT", per_commit)
     first = _scan(org_ws, [str(share.root)])
     second = _scan(org_ws, [str(share.root)])
     assert second.counts["units"] == 0 and second.counts["scanned"] == 0
