@@ -6,6 +6,8 @@ the process imported before.
 
 from __future__ import annotations
 
+import pytest
+
 from tests.clihelp import fresh_python_json
 
 
@@ -46,3 +48,28 @@ def test_listing_findings_does_not_import_the_register_model() -> None:
         "print(json.dumps({'model': 'rgpd.registry.model' in sys.modules}))\n"
     )
     assert seen == {"model": False}
+
+
+@pytest.mark.parametrize(
+    ("suffixes", "loaded", "not_loaded"),
+    [
+        ([".txt", ".docx"], ["charset_normalizer"], ["extract_msg", "pypdf"]),
+        ([".PDF", ".csv"], ["pypdf", "rgpd.scan.extract.pdf"], ["extract_msg"]),
+        ([".msg"], ["extract_msg", "rgpd.scan.extract.mail"], ["pypdf"]),
+        ([".zip", ".txt"], ["extract_msg", "pypdf"], []),  # a zip's members may be anything
+        (None, ["extract_msg", "pypdf", "charset_normalizer"], []),
+    ],
+)
+def test_the_pool_preloads_the_readers_its_files_need(
+    suffixes: list[str] | None, loaded: list[str], not_loaded: list[str]
+) -> None:
+    """Before the fork, only the readers of the share's formats are imported (issue 11)."""
+    got = fresh_python_json(
+        "import json, sys\n"
+        "from rgpd.scan.extract import preload\n"
+        f"preload({suffixes!r})\n"
+        "print(json.dumps({'modules': sorted(sys.modules)}))\n"
+    )
+    modules = set(got["modules"])  # type: ignore[arg-type]
+    assert set(loaded) <= modules
+    assert not set(not_loaded) & modules
