@@ -2,6 +2,9 @@
 
 Issue 3 targets: a rescan of an unchanged 10,000-file tree at least 50× faster
 than the first scan; peak memory (parent + workers) under 1.5 GB with 2 workers.
+The rescan is ``scan_files`` (walk, compare, stamp); the pass over the stored findings
+that ``rgpd scan files`` makes afterwards for its summary is timed and shown apart, and
+the ratio is printed with it too.
 
 Usage::
 
@@ -129,6 +132,10 @@ def main() -> None:
         t0 = time.perf_counter()
         second = scan_files(ws, "bench", [tree], depth=args.depth, workers=args.workers)
         t_second = time.perf_counter() - t0
+        # What the CLI does next: one pass over the findings for its summary (streamed).
+        t0 = time.perf_counter()
+        n_listed = sum(1 for _f in second.iter_findings())
+        t_listed = time.perf_counter() - t0
 
         assert second.counts["units"] == 0, "the rescan read files"
         ratio = t_first / t_second if t_second else float("inf")
@@ -139,6 +146,12 @@ def main() -> None:
         )
         print(f"rescan (unchanged): {t_second:.2f} s, {second.counts['unchanged']} files unchanged")
         print(f"rescan speed-up: {ratio:.0f}x (target >= 50x) {'OK' if ratio >= 50 else 'MISSED'}")
+        with_summary = t_first / (t_second + t_listed)
+        print(
+            f"with the summary's pass over the {n_listed} findings (+{t_listed:.2f} s, as "
+            f"`rgpd scan files` prints it): {with_summary:.0f}x "
+            f"{'OK' if with_summary >= 50 else 'MISSED'}"
+        )
         peak_mb = mem.peak / 1e6
         print(
             f"peak memory, process + workers: {peak_mb:.0f} MB (target < 1536 MB) "

@@ -34,6 +34,8 @@ from rgpd.commands._common import (
 )
 from rgpd.i18n import _, _n
 from rgpd.scan.findings import (
+    FindingGroup,
+    FindingGroups,
     FindingRecord,
     Severity,
     at_or_above,
@@ -244,32 +246,54 @@ def scan_files_cmd(
     finally:
         if ex is not None:
             ex.close()
-    if fmt == "jsonl":
-        for f in res.findings:
+    # One pass over the findings, streamed from the database: a share of millions of
+    # files has millions of them, which a list would have to hold (issue 11).
+    tally = _Tally(fail_on)
+    for f in res.iter_findings():
+        if fmt == "jsonl":
             emit_jsonl(f.public())
-        _summary(res, to_stderr=True)
-    else:
-        _summary(res, to_stderr=False)
-        _by_entity(res.findings)
+        tally.add(f)
+    _summary(res, tally, to_stderr=fmt == "jsonl")
+    if fmt != "jsonl":
+        _by_entity(tally.groups.result())
     from rgpd.scan.outcome import command_exit_code
 
-    tripped = at_or_above(res.findings, fail_on)
-    if tripped:
+    if tally.tripped:
         (err_console if fmt == "jsonl" else console).print(
             _n(
                 "{n} finding at or above {level} severity",
                 "{n} findings at or above {level} severity",
-                len(tripped),
+                tally.tripped,
                 level=labels.severity(fail_on),
             )
         )
-    return command_exit_code(bool(tripped), res.errors)
+    return command_exit_code(bool(tally.tripped), res.errors)
 
 
-def _summary(res: Any, *, to_stderr: bool) -> None:
+class _Tally:
+    """What the summary says of a scan's findings, counted as they stream by."""
+
+    def __init__(self, fail_on: str) -> None:
+        self.findings = 0
+        self.sources = 0
+        self.tripped = 0
+        self.groups = FindingGroups("entity")
+        self._last: str | None = None
+        self._fail_on = fail_on
+
+    def add(self, f: FindingRecord) -> None:
+        self.findings += 1
+        if f.source != self._last:  # sorted by source
+            self.sources += 1
+            self._last = f.source
+        self.tripped += len(at_or_above((f,), self._fail_on))
+        self.groups.add(f)
+
+
+def _summary(res: Any, tally: _Tally, *, to_stderr: bool) -> None:
     out = err_console if to_stderr else console
     k = res.counts
-    sources = len({f.source for f in res.findings})
+    sources = tally.sources
     out.print(
         _(
             "Scan #{run} {status}: {files} files, {scanned} read, {unchanged} unchanged, "
@@ -283,7 +307,7 @@ def _summary(res: Any, *, to_stderr: bool) -> None:
             skipped=k.get("skipped", 0),
             gone=k["gone"],
             errors=k["errors"],
-            findings=len(res.findings),
+            findings=tally.findings,
             sources=sources,
         ),
         markup=False,
@@ -336,9 +360,9 @@ def _summary(res: Any, *, to_stderr: bool) -> None:
 _LISTED = 3
 
 
-def _by_entity(findings: list[FindingRecord], by: str = "entity") -> None:
+def _by_entity(groups: list[FindingGroup], by: str = "entity") -> None:
     """The findings counted by entity type (or folder): a few lines, not one per file."""
-    if not findings:
+    if not groups:
         return
 
     def listed(names: tuple[str, ...]) -> str:
@@ -363,7 +387,7 @@ def _by_entity(findings: list[FindingRecord], by: str = "entity") -> None:
                 g.occurrences,
                 listed(g.others),
             ]
-            for g in group_findings(findings, by=by)
+            for g in groups
         ],
     )
     console.print(_("Details: rgpd findings list --details [--entity TYPE] [--path GLOB]"))
@@ -424,7 +448,7 @@ def findings_list(
         warn(_("no findings"))
         return 0
     if not details:
-        _by_entity(rows, by)
+        _by_entity(group_findings(rows, by=by), by)
         return 0
     table(
         None,

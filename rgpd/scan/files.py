@@ -53,7 +53,7 @@ from rgpd.crypto import KeyRing
 from rgpd.errors import InvalidInput, SourceError
 from rgpd.i18n import _
 from rgpd.scan import runs
-from rgpd.scan.findings import FindingRecord, list_findings, uri_hash
+from rgpd.scan.findings import FindingRecord, iter_findings, uri_hash
 from rgpd.scan.paths import is_inside, real_roots, relative_target
 from rgpd.storage.db import gc_paused, utcnow
 from rgpd.storage.scan_tables import (
@@ -214,12 +214,33 @@ class ScanResult:
     status: str
     counts: dict[str, int]
     errors: list[UnitError]
-    #: Current findings of every source under the scanned paths (this run's and
-    #: the unchanged files' from earlier runs): what ``--fail-on`` judges.
-    findings: list[FindingRecord]
     interrupted_runs: list[int] = field(default_factory=list)
     #: Files and members not read by design (unknown format, optional extra missing).
     skipped: list[UnitError] = field(default_factory=list)
+    #: Streams the findings from the database (see :meth:`iter_findings`).
+    listing: Callable[[], Iterator[FindingRecord]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    _findings: list[FindingRecord] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def findings(self) -> list[FindingRecord]:
+        """Current findings of every source under the scanned paths (this run's and the
+        unchanged files' from earlier runs): what ``--fail-on`` judges.
+
+        Read from the database on first use, then kept. A share of millions of files has
+        millions of findings: :meth:`iter_findings` reads them by batches instead.
+        """
+        if self._findings is None:
+            self._findings = list(self.iter_findings())
+        return self._findings
+
+    def iter_findings(self) -> Iterator[FindingRecord]:
+        """The findings one by one, sorted by source, without holding them all."""
+        if self._findings is not None:
+            yield from self._findings
+        elif self.listing is not None:
+            yield from self.listing()
 
 
 def _new_counts() -> dict[str, int]:
@@ -1466,15 +1487,14 @@ def scan_files(
         with ws.db.session() as s:
             row = runs.finish_run(s, ws, org, run_id, status, store.counts)
             assert row is not None
-    findings = list_findings(ws, org, roots=roots)
     return ScanResult(
         run_id,
         status,
         dict(store.counts),
         list(store.errors),
-        findings,
         interrupted,
         list(store.skipped),
+        listing=partial(iter_findings, ws, org, roots=roots),
     )
 
 

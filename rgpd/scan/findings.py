@@ -20,7 +20,7 @@ here so that the CLI, the reports and the cron exit codes agree:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -282,8 +282,8 @@ def under_roots(uri: str, roots: Sequence[str]) -> bool:
 
 
 def _findings_query(
-    s: Session, org_id: int, entity: str | None, special: bool | None
-) -> Iterable[FindingRecord]:
+    s: Session, org_id: int, entity: str | None, special: bool | None, batch: int = 5000
+) -> Iterator[FindingRecord]:
     q = (
         select(*_RECORD_COLUMNS)
         .select_from(_FROM)
@@ -294,9 +294,40 @@ def _findings_query(
         q = q.where(_FND.c.entity_type == entity)
     if special is not None:
         q = q.where(_FND.c.special_category == special)
-    q = q.order_by(_SRC.c.uri, _FND.c.entity_type)
-    with gc_paused():
-        return [_record(row) for row in s.execute(q).all()]  # one fetchall
+    q = q.order_by(_SRC.c.uri, _FND.c.entity_type).execution_options(yield_per=batch)
+    rows = iter(s.execute(q).partitions())
+    while True:
+        with gc_paused():  # a batch of rows becoming records: no cycle to collect
+            part = next(rows, None)
+            if part is None:
+                return
+            records = [_record(row) for row in part]
+        yield from records
+
+
+def iter_findings(
+    ws: Workspace,
+    org: str,
+    entity: str | None = None,
+    special: bool | None = None,
+    path_glob: str | None = None,
+    *,
+    roots: Sequence[str] | None = None,
+) -> Iterator[FindingRecord]:
+    """:func:`list_findings`, streamed: read from the database by batches as they are used.
+
+    A five-million-file share holds millions of findings, more than a list of them fits
+    in memory; a summary, ``--fail-on`` and ``--format jsonl`` need one pass only. The
+    database is read until the iterator is exhausted or closed.
+    """
+    oid = ws.org_id(org)
+    with ws.db.session() as s:
+        for r in _findings_query(s, oid, entity, special):
+            if path_glob and not path_matches(r.source, path_glob, r.root):
+                continue
+            if roots is not None and not under_roots(r.source, roots):
+                continue
+            yield r
 
 
 def list_findings(
@@ -313,14 +344,7 @@ def list_findings(
     ``path_glob`` is a glob on the source URI (``*/RH/*``) or a folder prefix;
     ``roots`` restricts to sources under any of these folders (a scan's paths).
     """
-    oid = ws.org_id(org)
-    with ws.db.session() as s:
-        out = list(_findings_query(s, oid, entity, special))
-    if path_glob:
-        out = [r for r in out if path_matches(r.source, path_glob, r.root)]
-    if roots is not None:
-        out = [r for r in out if under_roots(r.source, roots)]
-    return out
+    return list(iter_findings(ws, org, entity, special, path_glob, roots=roots))
 
 
 def show_source(ws: Workspace, org: str, uri: str) -> SourceDetail:
@@ -478,32 +502,60 @@ def group_findings(findings: Iterable[FindingRecord], *, by: str = "entity") -> 
 
     Hundreds of (file, entity) lines say less than "NIR: 12 files in partage/RH"
     (issue 12); the lines stay one ``--details`` (or ``--format jsonl``) away.
+    One pass, holding the groups only: ``findings`` may be a stream (:func:`iter_findings`),
+    sorted by source as the listings give them (a source's findings counted as one source).
     """
-    from rgpd.registry.locations import share_folder
-
-    if by not in ("entity", "folder"):
-        raise ValueError(by)
-    groups: dict[str, list[tuple[FindingRecord, str]]] = {}
+    groups = FindingGroups(by)
     for f in findings:
+        groups.add(f)
+    return groups.result()
+
+
+class FindingGroups:
+    """The accumulator behind :func:`group_findings`, for a caller that makes its own pass."""
+
+    def __init__(self, by: str = "entity") -> None:
+        if by not in ("entity", "folder"):
+            raise ValueError(by)
+        self.by = by
+        # key -> [worst severity, sources, occurrences, special, others, last source]
+        self._acc: dict[str, list[Any]] = {}
+
+    def add(self, f: FindingRecord) -> None:
+        from rgpd.registry.locations import share_folder
+
         if "#" in f.source:  # a database column: its connection and table
             conn, _sep, column = f.source.partition("#")
             folder = f"{f.root or conn} · {column.rsplit('.', 1)[0]}"
         else:
             folder = share_folder(f.source, f.root)
-        key = f.entity_type if by == "entity" else folder
-        groups.setdefault(key, []).append((f, f.entity_type if by == "folder" else folder))
-    out = [
-        FindingGroup(
-            key=key,
-            severity=worst_severity(f for f, _o in items),
-            sources=len({f.source for f, _o in items}),
-            occurrences=sum(f.count for f, _o in items),
-            special=any(f.special_category for f, _o in items),
-            others=tuple(sorted({o for _f, o in items})),
-        )
-        for key, items in groups.items()
-    ]
-    return sorted(out, key=lambda g: (-g.severity.rank, -g.sources, g.key))
+        key, other = (f.entity_type, folder) if self.by == "entity" else (folder, f.entity_type)
+        acc = self._acc.get(key)
+        if acc is None:
+            acc = self._acc[key] = [Severity.NONE, 0, 0, False, set(), None]
+        sev = f.severity
+        if sev.rank > acc[0].rank:
+            acc[0] = sev
+        if f.source != acc[5]:  # sources come sorted: a new one is a change, no set of them
+            acc[1] += 1
+            acc[5] = f.source
+        acc[2] += f.count
+        acc[3] = acc[3] or f.special_category
+        acc[4].add(other)
+
+    def result(self) -> list[FindingGroup]:
+        out = [
+            FindingGroup(
+                key=key,
+                severity=sev,
+                sources=sources,
+                occurrences=occurrences,
+                special=special,
+                others=tuple(sorted(others)),
+            )
+            for key, (sev, sources, occurrences, special, others, _last) in self._acc.items()
+        ]
+        return sorted(out, key=lambda g: (-g.severity.rank, -g.sources, g.key))
 
 
 def worst_severity(findings: Iterable[FindingRecord]) -> Severity:

@@ -949,3 +949,55 @@ def test_a_group_detects_early_when_its_texts_pile_up(
             for f in r.findings] == [
         (f.source, f.entity_type, f.count, f.tokens) for r in alone for f in r.findings
     ]  # fmt: skip
+
+
+def test_findings_stream_by_batches_as_listed(
+    org_ws: Workspace, share: Share, tmp_path: Path
+) -> None:
+    """The listing read by batches (issue 11) gives the findings in the same order, and
+    the scan's result reads them from the database once, when first used."""
+    from rgpd.scan.findings import _findings_query, iter_findings
+
+    other = make_share(tmp_path / "autre")
+    res = _scan(org_ws, [str(share.root), str(other.root)])
+    listed = list_findings(org_ws, ORG)
+    assert len(listed) > 3
+    oid = org_ws.org_id(ORG)
+    with org_ws.db.session() as s:
+        assert list(_findings_query(s, oid, None, None, batch=2)) == listed
+    assert list(iter_findings(org_ws, ORG)) == listed
+    assert list(iter_findings(org_ws, ORG, roots=[str(other.root)])) == list_findings(
+        org_ws, ORG, roots=[str(other.root)]
+    )
+    assert list(res.iter_findings()) == listed
+    assert res.findings == listed and res.findings is res.findings
+    assert list(res.iter_findings()) == listed
+
+
+def test_grouping_in_one_pass_counts_as_the_sets_do(org_ws: Workspace, share: Share) -> None:
+    """``group_findings`` holds no set of sources: on the sorted listing its counts are the
+    distinct sources, total occurrences and worst severity of each group."""
+    from rgpd.scan.findings import group_findings, worst_severity
+
+    _scan(org_ws, [str(share.root)])
+    listed = list_findings(org_ws, ORG)
+    # a file with several entity types: one source, several findings of its folder
+    assert len({f.source for f in listed}) < len(listed)
+    for by in ("entity", "folder"):
+        groups = group_findings(listed, by=by)
+        assert sum(g.occurrences for g in groups) == sum(f.count for f in listed)
+        for g in groups:
+            if by == "entity":
+                members = [f for f in listed if f.entity_type == g.key]
+            else:
+                members = [f for f in listed if _folder(f) == g.key]
+                assert set(g.others) == {f.entity_type for f in members}
+            assert g.sources == len({f.source for f in members})
+            assert g.occurrences == sum(f.count for f in members)
+            assert g.severity == worst_severity(members)
+
+
+def _folder(f: Any) -> str:
+    from rgpd.registry.locations import share_folder
+
+    return share_folder(f.source, f.root)

@@ -365,3 +365,35 @@ def test_exit_code_policy_for_profiles(
 
     errors = [SimpleNamespace(reason=r) for r in reasons]
     assert profile_exit_code(errors, notify_failed=notify_failed, findings=findings) == expected
+
+
+def test_the_summary_streams_the_findings_without_listing_them(
+    home: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``scan files`` counts, groups and judges ``--fail-on`` in one streamed pass: it never
+    builds the list of every finding, which a share of millions of files would not fit in
+    memory (issue 11). Its figures are those of the stored findings."""
+    from rgpd.scan.files import ScanResult
+    from rgpd.scan.findings import group_findings
+
+    share = make_share(tmp_path / "partage")
+
+    def no_list(self: ScanResult) -> None:
+        raise AssertionError("the CLI listed every finding")
+
+    monkeypatch.setattr(ScanResult, "findings", property(no_list))
+    import rgpd.commands.scan as scan_cmd
+
+    shown: list[object] = []
+    by_entity = scan_cmd._by_entity
+    monkeypatch.setattr(
+        scan_cmd, "_by_entity", lambda g, by="entity": (shown.append(g), by_entity(g, by))
+    )
+    code, out, _err = _scan(home, str(share.root), fail_on="high")
+    stored = list_findings(home, ORG)
+    high = sum(1 for f in stored if f.severity.rank >= 3)
+    assert code == 1  # a NIR is high
+    flat = " ".join(out.split())  # the summary line wraps at the terminal's width
+    assert f"{len(stored)} findings in {len({f.source for f in stored})} sources" in flat
+    assert f"{high} findings at or above high severity" in flat
+    assert shown == [group_findings(stored)]
