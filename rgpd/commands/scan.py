@@ -35,10 +35,9 @@ from rgpd.commands._common import (
 from rgpd.i18n import _, _n
 from rgpd.scan.findings import (
     FindingGroup,
-    FindingGroups,
     FindingRecord,
+    FindingsTally,
     Severity,
-    at_or_above,
     group_findings,
     list_findings,
     show_source,
@@ -248,7 +247,7 @@ def scan_files_cmd(
             ex.close()
     # One pass over the findings, streamed from the database: a share of millions of
     # files has millions of them, which a list would have to hold (issue 11).
-    tally = _Tally(fail_on)
+    tally = FindingsTally(fail_on)
     for f in res.iter_findings():
         if fmt == "jsonl":
             emit_jsonl(f.public())
@@ -270,27 +269,7 @@ def scan_files_cmd(
     return command_exit_code(bool(tally.tripped), res.errors)
 
 
-class _Tally:
-    """What the summary says of a scan's findings, counted as they stream by."""
-
-    def __init__(self, fail_on: str) -> None:
-        self.findings = 0
-        self.sources = 0
-        self.tripped = 0
-        self.groups = FindingGroups("entity")
-        self._last: str | None = None
-        self._fail_on = fail_on
-
-    def add(self, f: FindingRecord) -> None:
-        self.findings += 1
-        if f.source != self._last:  # sorted by source
-            self.sources += 1
-            self._last = f.source
-        self.tripped += len(at_or_above((f,), self._fail_on))
-        self.groups.add(f)
-
-
-def _summary(res: Any, tally: _Tally, *, to_stderr: bool) -> None:
+def _summary(res: Any, tally: FindingsTally, *, to_stderr: bool) -> None:
     out = err_console if to_stderr else console
     k = res.counts
     sources = tally.sources

@@ -520,15 +520,14 @@ class FindingGroups:
         self.by = by
         # key -> [worst severity, sources, occurrences, special, others, last source]
         self._acc: dict[str, list[Any]] = {}
+        self._folders: dict[tuple[str, str | None], str] = {}
 
     def add(self, f: FindingRecord) -> None:
-        from rgpd.registry.locations import share_folder
-
         if "#" in f.source:  # a database column: its connection and table
             conn, _sep, column = f.source.partition("#")
             folder = f"{f.root or conn} · {column.rsplit('.', 1)[0]}"
         else:
-            folder = share_folder(f.source, f.root)
+            folder = self._folder(f.source, f.root)
         key, other = (f.entity_type, folder) if self.by == "entity" else (folder, f.entity_type)
         acc = self._acc.get(key)
         if acc is None:
@@ -543,6 +542,18 @@ class FindingGroups:
         acc[3] = acc[3] or f.special_category
         acc[4].add(other)
 
+    def _folder(self, source: str, root: str | None) -> str:
+        """``share_folder``, asked once per directory: it reads the file's folder only."""
+        from rgpd.registry.locations import share_folder
+
+        container = source.split("!", 1)[0]
+        cut = container.rfind("/")
+        where = (container[:cut] if cut > 0 and "\\" not in container else container, root)
+        got = self._folders.get(where)
+        if got is None:
+            got = self._folders[where] = share_folder(source, root)
+        return got
+
     def result(self) -> list[FindingGroup]:
         out = [
             FindingGroup(
@@ -556,6 +567,30 @@ class FindingGroups:
             for key, (sev, sources, occurrences, special, others, _last) in self._acc.items()
         ]
         return sorted(out, key=lambda g: (-g.severity.rank, -g.sources, g.key))
+
+
+class FindingsTally:
+    """What a scan's summary says of its findings, counted as they stream by (one pass,
+    holding the groups only): findings, distinct sources, those at or above ``fail_on``
+    (as :func:`at_or_above`), and the groups by entity type. Sorted by source, as listed."""
+
+    def __init__(self, fail_on: str = "none") -> None:
+        self.findings = 0
+        self.sources = 0
+        self.tripped = 0
+        self.groups = FindingGroups("entity")
+        self._last: str | None = None
+        level = Severity(fail_on)
+        self._trips = level.rank if level is not Severity.NONE else None
+
+    def add(self, f: FindingRecord) -> None:
+        self.findings += 1
+        if f.source != self._last:
+            self.sources += 1
+            self._last = f.source
+        if self._trips is not None and f.severity.rank >= self._trips:
+            self.tripped += 1
+        self.groups.add(f)
 
 
 def worst_severity(findings: Iterable[FindingRecord]) -> Severity:

@@ -1001,3 +1001,33 @@ def _folder(f: Any) -> str:
     from rgpd.registry.locations import share_folder
 
     return share_folder(f.source, f.root)
+
+
+def test_folder_groups_ask_share_folder_once_per_directory_and_agree_with_it() -> None:
+    from rgpd.registry.locations import share_folder
+    from rgpd.scan.findings import FindingGroups, FindingRecord
+
+    root = "/srv/partage"
+    paths = [
+        "/srv/partage/RH/2021/paie.xlsx",
+        "/srv/partage/RH/2021/primes.xlsx",
+        "/srv/partage/RH/agents.csv",
+        "/srv/partage/lisez-moi.txt",  # at the top of the share
+        "/srv/partage/archives.zip!RH/vieux.csv",  # a member: its archive's folder
+        "/srv/partage/Social/archives.zip!a/b.txt",
+        "/ailleurs/hors-partage.txt",  # under no root
+        "C:\\Partage\\RH\\note.txt",  # a Windows path
+        "C:\\Partage\\Social\\note.txt",
+    ]
+    records = [
+        FindingRecord(p, "file", "ok", "EMAIL_ADDRESS", 1, 0.9, False, [], [], 1, False, root)
+        for p in sorted(paths)
+    ]
+    groups = FindingGroups("folder")
+    for r in records:
+        groups.add(r)
+    expected: dict[str, int] = {}
+    for r in records:
+        key = share_folder(r.source, r.root)
+        expected[key] = expected.get(key, 0) + 1
+    assert {g.key: g.sources for g in groups.result()} == expected
