@@ -9,6 +9,7 @@ text. These tests hold each shortcut to the slow path it replaces.
 
 from __future__ import annotations
 
+import random
 import re
 import sys
 
@@ -273,6 +274,20 @@ def test_phone_number_is_parse_phone() -> None:
         "01 02",
     ):
         assert phone.phone_number(raw) == parse_phone(raw)
+        clear_text_caches()
+
+
+def test_french_form_shortcut_is_parse_phone() -> None:
+    """The numbers built without ``phonenumbers.parse`` are the ones it returns:
+    every three-digit prefix (valid and invalid ones), every written form."""
+    rng = random.Random(7)
+    heads = ("0", "+33 ", "+33", "+33 (0)", "+33(0)", "+33 (0) ")
+    for prefix in range(100, 1000):
+        digits = f"{prefix}{rng.randrange(10**6):06d}"
+        pairs = [digits[0]] + [digits[i : i + 2] for i in range(1, 9, 2)]
+        sep = rng.choice(("", " ", ".", "-", "\u202f", "\u00a0"))
+        raw = rng.choice(heads) + pairs[0] + "".join(rng.choice((sep, "")) + p for p in pairs[1:])
+        assert phone.phone_number(raw) == parse_phone(raw), raw
         clear_text_caches()
 
 
