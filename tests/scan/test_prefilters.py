@@ -9,7 +9,9 @@ text. These tests hold each shortcut to the slow path it replaces.
 
 from __future__ import annotations
 
+import random
 import re
+import string
 import sys
 
 import pytest
@@ -274,6 +276,69 @@ def test_phone_number_is_parse_phone() -> None:
     ):
         assert phone.phone_number(raw) == parse_phone(raw)
         clear_text_caches()
+
+
+def test_french_form_shortcut_is_parse_phone() -> None:
+    """The numbers built without ``phonenumbers.parse`` are the ones it returns:
+    every three-digit prefix (valid and invalid ones), every written form."""
+    rng = random.Random(7)
+    heads = ("0", "+33 ", "+33", "+33 (0)", "+33(0)", "+33 (0) ")
+    for prefix in range(100, 1000):
+        digits = f"{prefix}{rng.randrange(10**6):06d}"
+        pairs = [digits[0]] + [digits[i : i + 2] for i in range(1, 9, 2)]
+        sep = rng.choice(("", " ", ".", "-", "\u202f", "\u00a0"))
+        raw = rng.choice(heads) + pairs[0] + "".join(rng.choice((sep, "")) + p for p in pairs[1:])
+        assert phone.phone_number(raw) == parse_phone(raw), raw
+        clear_text_caches()
+
+
+def test_iban_shortcut_is_stdnum() -> None:
+    """Every country of stdnum's registry (and an unknown one), well-formed BBANs, one
+    character short or long: the per-country check answers as ``stdnum.iban.is_valid``."""
+    from stdnum import iban as stdnum_iban
+
+    from rgpd.scan.detect.recognizers.fr import iban
+
+    rng = random.Random(5)
+    registry = stdnum_iban._ibandb.info  # the registry, read through stdnum's own lookup
+    pools = {
+        "n": string.digits,
+        "a": string.ascii_uppercase,
+        "c": string.digits + string.ascii_uppercase,
+    }
+    countries = [a + b for a in string.ascii_uppercase for b in string.ascii_uppercase]
+    structures = {c: registry(c)[0][1].get("bban", "10!n") for c in countries}
+    for _ in range(4000):
+        country = rng.choice(countries)
+        body = "".join(
+            "".join(rng.choice(pools[kind]) for _ in range(int(size)))
+            for size, kind in re.findall(r"(\d+)!([nac])", structures[country])
+        )
+        body = rng.choice((body, body[:-1], body + rng.choice(string.digits)))
+        compact = country + stdnum_iban.mod_97_10.calc_check_digits(body + country) + body
+        if iban._mod97_ok(compact)[len(compact)]:
+            assert iban._valid(compact) == stdnum_iban.is_valid(compact), compact
+
+
+def test_vat_luhn_shortcut_is_stdnum() -> None:
+    """Keys of digits and of letters (and "FR" itself), SIRENs passing Luhn or not, Monaco's
+    "000": the shortcut answers as ``stdnum.fr.tva.is_valid``, valid numbers included."""
+    from stdnum.fr import tva
+
+    rng = random.Random(11)
+    keys = string.digits + "ABCDEFGHJKLMNPQRSTUVWXYZ"
+    valid = 0
+    for i in range(6000):
+        digits = ("000" if i % 7 == 0 else "") + "".join(
+            rng.choice(string.digits) for _ in range(9)
+        )
+        digits = digits[:9]
+        key = rng.choice(("", "FR", f"{int(digits + '12') % 97:02d}"))
+        key = key or rng.choice(keys) + rng.choice(keys)
+        expected = tva.is_valid(key + digits)
+        valid += expected
+        assert siren._vat_valid(key, digits) == expected, key + digits
+    assert valid > 50
 
 
 def test_digit_groups_same_answers_across_callers_and_texts() -> None:

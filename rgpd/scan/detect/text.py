@@ -188,7 +188,6 @@ def after_determiner(text: str, start: int) -> bool:
 
 #: Longest quoted run read as the title of a work (an album, a series, a book).
 TITLE_MAX = 60
-_OPEN_QUOTES = "«“"
 _CLOSE_QUOTES = "»”"
 #: Lower-case words a title may hold without reading as a sentence.
 _TITLE_GLUE = frozenset(
@@ -216,7 +215,7 @@ def quoted_title(text: str, start: int, end: int) -> bool:
         o = head.rfind('"')
         c = tail.find('"')
     else:
-        o = max(head.rfind(q) for q in _OPEN_QUOTES)
+        o = max(head.rfind("«"), head.rfind("“"))  # the opening quotes
         if o < 0 or any(q in head[o:] for q in _CLOSE_QUOTES):
             return False
         c = min((i for i in (tail.find(q) for q in _CLOSE_QUOTES) if i >= 0), default=-1)

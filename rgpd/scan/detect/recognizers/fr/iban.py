@@ -8,6 +8,7 @@ prefix that validates is kept.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from stdnum import iban as _iban
 
@@ -52,6 +53,37 @@ def _mod97_ok(compact: str) -> list[bool]:
     return ok
 
 
+@lru_cache(maxsize=1024)
+def _country_rule(country: str) -> tuple[re.Pattern[str] | None, bool]:
+    """What ``stdnum.iban.validate`` checks an IBAN of ``country`` with, beyond the mod 97:
+    the pattern of its BBAN (``None``: no such IBAN country), and whether a national
+    check of its own follows (Belgium, Spain, Montenegro, Norway).
+
+    Both depend on the two letters alone (the registry's entries are country codes),
+    yet stdnum looks the country up and rebuilds the pattern on every call.
+    """
+    props = _iban._ibandb.info(country)[0][1]
+    pattern = _iban._struct_to_re(props.get("bban", "")) if props else None
+    return pattern, _iban._get_cc_module(country) is not None
+
+
+def _valid(compact: str) -> bool:
+    """``stdnum.iban.is_valid(compact)``, for a candidate whose mod 97 check holds.
+
+    stdnum would check the mod 97 again (:func:`_mod97_ok` computed it, the same
+    sum) and look its country up afresh: most of this recognizer's time. An
+    uppercase ASCII candidate (what stdnum's ``compact`` leaves as it is) needs
+    only its country's BBAN pattern; any other, or a country with a national
+    check, goes through stdnum whole.
+    """
+    if not compact.isascii() or not compact.isupper():
+        return _iban.is_valid(compact)
+    pattern, national = _country_rule(compact[:2])
+    if national:
+        return _iban.is_valid(compact)
+    return pattern is not None and pattern.match(compact[4:]) is not None
+
+
 class IbanRecognizer(Recognizer):
     entities = ("IBAN_CODE",)
     priority = 5
@@ -69,7 +101,7 @@ class IbanRecognizer(Recognizer):
                 cut = ends[length - 1]
                 if cut < len(raw) and raw[cut].isalnum():
                     continue
-                if checksum_ok[length] and _iban.is_valid(compact[:length]):
+                if checksum_ok[length] and _valid(compact[:length]):
                     start = m.start(1)
                     end = start + cut
                     if end < len(text) and text[end].isalnum():

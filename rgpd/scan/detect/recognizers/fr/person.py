@@ -219,6 +219,16 @@ def _names_a_function(word: str) -> bool:
     return _FUNCTION_WORD.fullmatch(fold(w)) is not None or w in _CIVIL_HEADS
 
 
+def _cue_before(text: str, start: int) -> bool:
+    """A civility, a title, an OCR-read civility or "la famille" right before ``start``."""
+    return (
+        _last_word(before(text, start, 30)) in _CIVIL_WORDS
+        or _title_before(text, start)
+        or bool(_OCR_CIVILITY.search(text, max(0, start - 5), start))
+        or _family_before(text, start)
+    )
+
+
 def _title_before(text: str, start: int) -> bool:
     """A function or title (possibly after a civility) stands right before ``start``."""
     lo = max(0, start - 60)
@@ -376,7 +386,7 @@ def _last_word(window: str) -> str:
     """The word the window ends with, if a space separates it from what follows."""
     if not window or not window[-1].isspace():
         return ""
-    parts = window.split()
+    parts = window.rsplit(None, 1)  # the last word only, not a list of all of them
     return parts[-1].strip(".,;:()") if parts else ""
 
 
@@ -423,12 +433,16 @@ def _is_place(window: str, first_name: bool = False) -> bool:
     """
     if first_name and (of := _OF.search(window)) and of.group("noun") in _PLACE_WORDS:
         return False  # not "le parc national de Bryce Canyon": a qualifier names the place
-    words = [w.strip(".,;:()") for w in window.replace("'", "' ").split()]
-    while words and words[-1] in _ARTICLES:
-        words.pop()
-    return bool(words) and (
-        words[-1] in _PLACE_WORDS
-        or (len(words) > 1 and words[-2] in _PLACE_WORDS and words[-1] not in _NOT_PLACE_QUALIFIER)
+    # the last two words after the articles decide: the others are not stripped
+    words = window.replace("'", "' ").split()
+    n = len(words)
+    while n and words[n - 1].strip(".,;:()") in _ARTICLES:
+        n -= 1
+    if not n:
+        return False
+    last = words[n - 1].strip(".,;:()")
+    return last in _PLACE_WORDS or (
+        n > 1 and words[n - 2].strip(".,;:()") in _PLACE_WORDS and last not in _NOT_PLACE_QUALIFIER
     )
 
 
@@ -843,7 +857,7 @@ class PersonRecognizer(Recognizer):
 
     def _run(self, text: str, tokens: list[Token], sure: list[Span], ambiguous: list[Span]) -> None:
         gaps = [text[a.end : b.start] for a, b in itertools.pairwise(tokens)]
-        civil_before = _last_word(before(text, tokens[0].start, 30)) in _CIVIL_WORDS
+        civil_before = False
         # leading civility tokens belong to the cue, not to the name
         lead = 0
         while lead < len(tokens) and tokens[lead].info.civility:
@@ -861,13 +875,13 @@ class PersonRecognizer(Recognizer):
         elif len(tokens) > 1 and tokens[0].info.key in _TITLE_TOKENS and not gaps[0].strip():
             civil_before = True
             tokens, gaps = tokens[1:], gaps[1:]
-        elif not civil_before:
-            civil_before = (
-                _title_before(text, tokens[0].start)
-                or bool(_OCR_CIVILITY.search(text, max(0, tokens[0].start - 5), tokens[0].start))
-                or _family_before(text, tokens[0].start)
-            )
-        for piece in _split(tokens, gaps):
+        pieces = _split(tokens, gaps)
+        # the words before the run are a cue for a piece opening on its first word only:
+        # they are read for that piece alone (a run of common words, "Conseil Municipal",
+        # or one opening on one, "Ville de Paris", has none)
+        if not civil_before and pieces and pieces[0][0] is tokens[0]:
+            civil_before = _cue_before(text, tokens[0].start)
+        for piece in pieces:
             self._judge(text, piece, civil_before and piece[0] is tokens[0], sure, ambiguous)
 
     def _labels(self, text: str) -> list[Span]:

@@ -176,6 +176,12 @@ def _plain(raw: str) -> str:
     return _UNICODE_SPACES.sub(" ", raw)
 
 
+#: A French number as it is written most ("06 12 34 56 78", "06.12.34.56.78",
+#: "+33 6 12 34 56 78", "+33 (0)6 12 34 56 78"): its nine national digits are group 1.
+_FRENCH_FORM = re.compile(r"(?:0|\+33 ?(?:\(0\))?)([1-9](?:[ .\-]?[0-9]{2}){4})")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+
+
 @per_text(maxsize=256)
 def phone_number(raw: str) -> phonenumbers.PhoneNumber | None:
     """:func:`rgpd.masking.parse_phone` of ``raw``, once per text.
@@ -184,8 +190,22 @@ def phone_number(raw: str) -> phonenumbers.PhoneNumber | None:
     recognizer has just parsed; parsing is most of what both spend on them.
     The cache's key is the number with plain spaces: ``parse_phone`` turns
     every space into one anyway.
+
+    Most numbers are French ones written in :data:`_FRENCH_FORM`: for those,
+    ``phonenumbers.parse`` (three quarters of the cost: normalising, finding the
+    country code, stripping the trunk "0") would return the number built here,
+    country code 33 and the nine digits (``tests/scan`` checks it over every
+    prefix). Only validation is left; an invalid one ("0692…", La Réunion's)
+    goes through ``parse_phone``, which tries the overseas regions next.
     """
-    return parse_phone(_plain(raw))
+    plain = _plain(raw)
+    m = _FRENCH_FORM.fullmatch(plain)
+    if m is not None:
+        national = int(_NOT_DIGIT.sub("", m.group(1)))
+        num = phonenumbers.PhoneNumber(country_code=33, national_number=national)
+        if phonenumbers.is_valid_number(num):
+            return num
+    return parse_phone(plain)
 
 
 def _local_valid(raw: str, regions: tuple[str, ...]) -> bool:
