@@ -580,8 +580,7 @@ class FindingsTally:
         self.tripped = 0
         self.groups = FindingGroups("entity")
         self._last: str | None = None
-        level = Severity(fail_on)
-        self._trips = level.rank if level is not Severity.NONE else None
+        self._trips = trip_rank(fail_on)
 
     def add(self, f: FindingRecord) -> None:
         self.findings += 1
@@ -613,9 +612,15 @@ class _Graded(Protocol):
 _F = TypeVar("_F", bound=_Graded)
 
 
-def at_or_above(findings: Iterable[_F], threshold: str) -> list[_F]:
-    """Findings (file or column) that trip ``--fail-on threshold``; ``none`` never trips."""
+def trip_rank(threshold: str) -> int | None:
+    """The lowest severity rank that trips ``--fail-on threshold``; ``none`` never trips."""
     level = Severity(threshold)
-    if level is Severity.NONE:
+    return None if level is Severity.NONE else level.rank
+
+
+def at_or_above(findings: Iterable[_F], threshold: str) -> list[_F]:
+    """Findings (file or column) that trip ``--fail-on threshold`` (:func:`trip_rank`)."""
+    rank = trip_rank(threshold)
+    if rank is None:
         return []
-    return [f for f in findings if f.severity.rank >= level.rank]
+    return [f for f in findings if f.severity.rank >= rank]
