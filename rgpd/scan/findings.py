@@ -522,7 +522,9 @@ class FindingGroups:
         self._acc: dict[str, list[Any]] = {}
         self._folders: dict[tuple[str, str | None], str] = {}
 
-    def add(self, f: FindingRecord) -> None:
+    def add(self, f: FindingRecord, severity: Severity | None = None) -> None:
+        """``severity``: ``f.severity`` when the caller has it already (it reads the
+        locations of a column's finding)."""
         if "#" in f.source:  # a database column: its connection and table
             conn, _sep, column = f.source.partition("#")
             folder = f"{f.root or conn} · {column.rsplit('.', 1)[0]}"
@@ -532,7 +534,7 @@ class FindingGroups:
         acc = self._acc.get(key)
         if acc is None:
             acc = self._acc[key] = [Severity.NONE, 0, 0, False, set(), None]
-        sev = f.severity
+        sev = f.severity if severity is None else severity
         if sev.rank > acc[0].rank:
             acc[0] = sev
         if f.source != acc[5]:  # sources come sorted: a new one is a change, no set of them
@@ -587,9 +589,10 @@ class FindingsTally:
         if f.source != self._last:
             self.sources += 1
             self._last = f.source
-        if self._trips is not None and f.severity.rank >= self._trips:
+        severity = f.severity
+        if self._trips is not None and severity.rank >= self._trips:
             self.tripped += 1
-        self.groups.add(f)
+        self.groups.add(f, severity)
 
 
 def worst_severity(findings: Iterable[FindingRecord]) -> Severity:
