@@ -11,8 +11,11 @@ Usage::
     .venv/bin/python benchmarks/bench_rescan.py                 # 10,000 files, 2 workers
     .venv/bin/python benchmarks/bench_rescan.py --files 2000 --depth quick
 
-Memory is the peak of the summed resident set of the scanning process and all
-its descendants, sampled from /proc every 50 ms (Linux).
+The first scan is timed without the memory sampler (sampling /proc every 50 ms in this
+process slowed it down, which flattered the ratio); the rescan figure is the median of
+``--rescans`` runs. Memory is the peak of the summed resident set of the scanning process
+and all its descendants, sampled from /proc every 50 ms (Linux) during a separate full
+rescan, which reads every file again.
 """
 
 from __future__ import annotations
@@ -102,6 +105,7 @@ def main() -> None:
     ap.add_argument("--depth", default="standard", choices=["quick", "standard", "deep"])
     ap.add_argument("--db", help="database URL (default: SQLite file in a temporary folder)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    ap.add_argument("--rescans", type=int, default=5, help="rescans timed (the median is used)")
     args = ap.parse_args()
 
     from rgpd.config import Settings
@@ -126,13 +130,18 @@ def main() -> None:
         ws = open_workspace(settings, actor="bench", keys=keys)
         service.add_org(ws, Organisation(slug="bench", name="Bench"))
 
-        with PeakRss() as mem:
-            t0 = time.perf_counter()
-            first = scan_files(ws, "bench", [tree], depth=args.depth, workers=args.workers)
-            t_first = time.perf_counter() - t0
+        # The first scan is timed alone: the memory sampler reads /proc every 50 ms in
+        # this process, which slowed the first scan (and flattered the ratio).
         t0 = time.perf_counter()
-        second = scan_files(ws, "bench", [tree], depth=args.depth, workers=args.workers)
-        t_second = time.perf_counter() - t0
+        first = scan_files(ws, "bench", [tree], depth=args.depth, workers=args.workers)
+        t_first = time.perf_counter() - t0
+        rescans = []
+        for _ in range(args.rescans):
+            t0 = time.perf_counter()
+            second = scan_files(ws, "bench", [tree], depth=args.depth, workers=args.workers)
+            rescans.append(time.perf_counter() - t0)
+            assert second.counts["units"] == 0, "the rescan read files"
+        t_second = sorted(rescans)[len(rescans) // 2]
         # What the CLI does next: one pass over the findings for its summary (streamed).
         t0 = time.perf_counter()
         tally = FindingsTally("high")
@@ -142,14 +151,19 @@ def main() -> None:
         n_listed = tally.findings
         t_listed = time.perf_counter() - t0
 
-        assert second.counts["units"] == 0, "the rescan read files"
+        # Peak memory: a full rescan (every file read again), sampled.
+        with PeakRss() as mem:
+            scan_files(ws, "bench", [tree], depth=args.depth, workers=args.workers, full=True)
         ratio = t_first / t_second if t_second else float("inf")
         print(
             f"first scan ({args.depth}, {args.workers} workers): {t_first:.2f} s, "
             f"{first.counts['scanned'] / t_first:.0f} files/s, {size / 1e6 / t_first:.2f} MB/s, "
             f"{len(first.findings)} findings, {first.counts['errors']} errors"
         )
-        print(f"rescan (unchanged): {t_second:.2f} s, {second.counts['unchanged']} files unchanged")
+        print(
+            f"rescan (unchanged): {t_second:.3f} s (median of {len(rescans)}; "
+            f"{min(rescans):.3f}-{max(rescans):.3f}), {second.counts['unchanged']} files unchanged"
+        )
         print(f"rescan speed-up: {ratio:.0f}x (target >= 50x) {'OK' if ratio >= 50 else 'MISSED'}")
         with_summary = t_first / (t_second + t_listed)
         print(
@@ -159,7 +173,7 @@ def main() -> None:
         )
         peak_mb = mem.peak / 1e6
         print(
-            f"peak memory, process + workers: {peak_mb:.0f} MB (target < 1536 MB) "
+            f"peak memory (full rescan), process + workers: {peak_mb:.0f} MB (target < 1536 MB) "
             f"{'OK' if peak_mb < 1536 else 'MISSED'}"
         )
         ws.db.dispose()

@@ -312,6 +312,52 @@ def test_exclude_and_walk(tmp_path: Path, share: Share) -> None:
     assert share.path("rh/agents.csv") in found and len(found) == 6
 
 
+def test_a_listing_failing_half_way_keeps_what_was_read_and_says_so(
+    share: Share, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A network share can drop a folder's listing in the middle: the entries read so far
+    are still scanned, and the folder is reported, not silently cut short."""
+    import rgpd.scan.files as files_mod
+
+    real = os.scandir
+    broken = str(share.root / "rh")
+
+    class HalfListing:
+        def __init__(self, path: str) -> None:
+            self.inner = real(path)
+            self.given = 0
+
+        def __enter__(self) -> HalfListing:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.inner.close()
+
+        def __iter__(self) -> HalfListing:
+            return self
+
+        def __next__(self) -> os.DirEntry[str]:
+            if self.given == 1:
+                raise OSError(5, "Input/output error")
+            self.given += 1
+            return next(self.inner)
+
+    def scandir(path: str) -> Any:
+        return HalfListing(path) if path == broken else real(path)
+
+    for name in ("conges.txt", "paie.txt"):
+        (share.root / "rh" / name).write_text("rien", encoding="utf-8")
+    whole = {e.path for e in walk([str(share.root)])}
+    monkeypatch.setattr(files_mod.os, "scandir", scandir)
+    errors: list[Any] = []
+    found = {e.path for e in walk([str(share.root)], on_error=errors.append)}
+    inside = {p for p in whole if p.startswith(broken + "/")}
+    assert len(inside) >= 2
+    assert whole - inside <= found < whole  # everything outside rh/ is still there
+    assert len(found & inside) == 1  # the entry listed before the failure is kept
+    assert [(e.source, e.reason) for e in errors] == [(broken, "io_error")]
+
+
 @pytest.mark.parametrize("spelling", ["plain", "slash", "relative", "dotted"])
 def test_exclude_patterns_read_paths_relative_to_the_root_however_it_is_written(
     share: Share, spelling: str, monkeypatch: pytest.MonkeyPatch
@@ -1031,3 +1077,22 @@ def test_folder_groups_ask_share_folder_once_per_directory_and_agree_with_it() -
         key = share_folder(r.source, r.root)
         expected[key] = expected.get(key, 0) + 1
     assert {g.key: g.sources for g in groups.result()} == expected
+
+
+@pytest.mark.parametrize(
+    ("stored", "read"),
+    [
+        (None, None),
+        (1_700_000_000_123_456_789, 1_700_000_000_123_456_789),
+        ("42", 42),
+        ("1.5e18", None),
+        ("", None),
+        ("null", None),
+    ],
+)
+def test_a_stored_number_read_back_by_any_database_or_none(stored: Any, read: int | None) -> None:
+    """What ``json_extract`` (an int) and ``->>`` / ``JSON_UNQUOTE`` (text) hand back; a
+    value that is not an integer makes the file be read again, never skipped."""
+    from rgpd.scan.files import _json_int
+
+    assert _json_int(stored) == read
