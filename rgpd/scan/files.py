@@ -939,11 +939,19 @@ def _load_known(s: Session, oid: int, roots: Sequence[str]) -> dict[str, _Known]
     out: dict[str, _Known] = {}
     with gc_paused():
         for sid, uri, kind, size, chash, status, mtime_ns, errors in s.execute(q).all():
-            container = uri.split("!", 1)[0]
-            if container not in exact and not container.startswith(prefixes):
+            # a path under a root (a member's URI starts with its archive's path), or
+            # a root that is itself a file (or one of its members)
+            if not uri.startswith(prefixes) and uri.split("!", 1)[0] not in exact:
                 continue
             out[uri] = _Known(
-                sid, uri, kind, size, _json_int(mtime_ns), chash, status, _json_int(errors) or 0
+                sid,
+                uri,
+                kind,
+                size,
+                mtime_ns if mtime_ns.__class__ is int else _json_int(mtime_ns),
+                chash,
+                status,
+                errors if errors.__class__ is int else (_json_int(errors) or 0),
             )
     return out
 
