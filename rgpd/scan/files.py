@@ -924,16 +924,16 @@ def _load_known(s: Session, oid: int, roots: Sequence[str]) -> dict[str, _Known]
     rescan (issue 11).
     """
     src = _SOURCES.c
-    q = select(
-        src.id,
-        src.uri,
-        src.kind,
-        src.size,
-        src.content_hash,
-        src.status,
-        src.meta["mtime_ns"].as_string(),
-        src.meta["errors"].as_string(),
-    ).where(src.org_id == oid, src.kind.in_(("file", "member")))
+    mtime, errors = src.meta["mtime_ns"], src.meta["errors"]
+    if s.get_bind().dialect.name == "postgresql":
+        # PostgreSQL's CAST(... AS INTEGER) is 32 bits (nanoseconds overflow it) and
+        # fails on text that is not a number: the text, converted here
+        read = (mtime.as_string(), errors.as_string())
+    else:  # SQLite's and MariaDB's integer casts are 64 bits and never fail
+        read = (mtime.as_integer(), errors.as_integer())
+    q = select(src.id, src.uri, src.kind, src.size, src.content_hash, src.status, *read).where(
+        src.org_id == oid, src.kind.in_(("file", "member"))
+    )
     exact = frozenset(roots)
     prefixes = tuple(r.rstrip("/") + "/" for r in roots)
     out: dict[str, _Known] = {}
@@ -957,10 +957,9 @@ def _load_known(s: Session, oid: int, roots: Sequence[str]) -> dict[str, _Known]
 
 
 def _json_int(value: Any) -> int | None:
-    """A JSON number as the database hands it back through ``as_string()``: an ``int`` from
-    SQLite's ``json_extract``, text from PostgreSQL's ``->>`` and MariaDB's
-    ``JSON_UNQUOTE``. Anything else (missing key, an old float) is ``None``: the file is
-    then read again rather than wrongly skipped."""
+    """A JSON number as the database hands it back: an ``int`` from SQLite's and MariaDB's
+    integer casts, text from PostgreSQL's ``->>``. Anything else (missing key, an old
+    float) is ``None``: the file is then read again rather than wrongly skipped."""
     if value is None or isinstance(value, int):
         return value
     try:
