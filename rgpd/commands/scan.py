@@ -248,10 +248,13 @@ def scan_files_cmd(
     # One pass over the findings, streamed from the database: a share of millions of
     # files has millions of them, which a list would have to hold (issue 11).
     tally = FindingsTally(fail_on)
-    for f in res.iter_findings():
-        if fmt == "jsonl":
+    if fmt == "jsonl":
+        for f in res.iter_findings():
             emit_jsonl(f.public())
-        tally.add(f)
+            tally.add(f)
+    else:  # the summary shows no evidence: briefs, not whole records, are read
+        for b in res.iter_briefs():
+            tally.add(b)
     _summary(res, tally, to_stderr=fmt == "jsonl")
     if fmt != "jsonl":
         _by_entity(tally.groups.result())

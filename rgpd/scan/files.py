@@ -54,7 +54,13 @@ from rgpd.crypto import KeyRing
 from rgpd.errors import InvalidInput, SourceError
 from rgpd.i18n import _
 from rgpd.scan import runs
-from rgpd.scan.findings import FindingRecord, iter_findings, uri_hash
+from rgpd.scan.findings import (
+    FindingBrief,
+    FindingRecord,
+    iter_finding_briefs,
+    iter_findings,
+    uri_hash,
+)
 from rgpd.scan.paths import is_inside, real_roots, relative_target
 from rgpd.storage.db import gc_paused, utcnow
 from rgpd.storage.scan_tables import (
@@ -223,6 +229,10 @@ class ScanResult:
         default=None, repr=False, compare=False
     )
     _findings: list[FindingRecord] | None = field(default=None, repr=False, compare=False)
+    #: Streams the findings as briefs (see :meth:`iter_briefs`).
+    briefing: Callable[[], Iterator[FindingBrief]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def findings(self) -> list[FindingRecord]:
@@ -242,6 +252,17 @@ class ScanResult:
             yield from self._findings
         elif self.listing is not None:
             yield from self.listing()
+
+    def iter_briefs(self) -> Iterator[FindingBrief]:
+        """The same findings as :class:`~rgpd.scan.findings.FindingBrief`: what a summary
+        counts, without the evidence and locations it does not show (faster to read)."""
+        if self.briefing is not None and self._findings is None:
+            yield from self.briefing()
+            return
+        for f in self.iter_findings():
+            yield FindingBrief(
+                f.source, f.root, f.entity_type, f.count, f.special_category, f.severity
+            )
 
 
 def _new_counts() -> dict[str, int]:
@@ -1522,6 +1543,7 @@ def scan_files(
         interrupted,
         list(store.skipped),
         listing=partial(iter_findings, ws, org, roots=roots),
+        briefing=partial(iter_finding_briefs, ws, org, roots=roots),
     )
 
 

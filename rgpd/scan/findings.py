@@ -20,13 +20,13 @@ here so that the CLI, the reports and the cron exit codes agree:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, case, null, select
 from sqlalchemy.orm import Session
 
 from rgpd.crypto import sha256_hex
@@ -149,11 +149,7 @@ class FindingRecord:
         Stored by the database scan with the column's location (Art. 32(1)(a)); None for
         any other finding.
         """
-        for loc in self.locations:
-            got = loc.get("password_storage") if isinstance(loc, dict) else None
-            if isinstance(got, dict) and got.get("storage"):
-                return str(got["storage"])
-        return None
+        return _storage_in(self.locations)
 
     def public(self) -> dict[str, Any]:
         """The ``--format jsonl`` object: a public contract, see docs/jsonl-format.md."""
@@ -251,6 +247,52 @@ def _record(row: Any) -> FindingRecord:
     return rec
 
 
+def _storage_in(locations: Iterable[Any] | None) -> str | None:
+    """The password storage a column's locations record (see
+    :attr:`FindingRecord.password_storage`), or None."""
+    for loc in locations or ():
+        got = loc.get("password_storage") if isinstance(loc, dict) else None
+        if isinstance(got, dict) and got.get("storage"):
+            return str(got["storage"])
+    return None
+
+
+@dataclass(slots=True)
+class FindingBrief:
+    """What a summary counts of one finding: no evidence, no locations.
+
+    A rescan's summary (:class:`FindingsTally`) reads every finding of the share, and
+    decoding each one's evidence and locations JSON was a third of that pass; the
+    severity, the one thing the locations tell a summary (a password column's storage,
+    Art. 32(1)(a)), is worked out from them when the brief is read, for credentials only.
+    """
+
+    source: str
+    root: str | None
+    entity_type: str
+    count: int
+    special_category: bool
+    severity: Severity
+
+
+#: The columns of a brief: a credential's locations only (its password storage).
+_BRIEF_COLUMNS = (
+    _SRC.c.uri,
+    _SRC.c.root,
+    _FND.c.entity_type,
+    _FND.c.count,
+    _FND.c.special_category,
+    case((_FND.c.entity_type == Entity.CREDENTIAL.value, _FND.c.locations), else_=null()),
+)
+
+
+def _brief(row: Any) -> FindingBrief:
+    uri, root, et, count, special, locations = row
+    special = bool(special)
+    storage = _storage_in(locations) if locations else None
+    return FindingBrief(uri, root, et, count, special, severity_of(et, special, storage))
+
+
 def path_matches(uri: str, pattern: str, root: str | None = None) -> bool:
     """``--path`` filter: the register's location rules (:mod:`rgpd.registry.locations`).
 
@@ -281,11 +323,12 @@ def under_roots(uri: str, roots: Sequence[str]) -> bool:
     return False
 
 
-def _findings_query(
-    s: Session, org_id: int, entity: str | None, special: bool | None, batch: int = 5000
-) -> Iterator[FindingRecord]:
+def _current(
+    columns: Sequence[Any], org_id: int, entity: str | None = None, special: bool | None = None
+) -> Any:
+    """The organisation's findings on sources that still exist, sorted by source."""
     q = (
-        select(*_RECORD_COLUMNS)
+        select(*columns)
         .select_from(_FROM)
         .where(_FND.c.org_id == org_id, _SRC.c.org_id == org_id)
         .where(_SRC.c.status != "gone")
@@ -294,15 +337,42 @@ def _findings_query(
         q = q.where(_FND.c.entity_type == entity)
     if special is not None:
         q = q.where(_FND.c.special_category == special)
-    q = q.order_by(_SRC.c.uri, _FND.c.entity_type).execution_options(yield_per=batch)
-    rows = iter(s.execute(q).partitions())
+    return q.order_by(_SRC.c.uri, _FND.c.entity_type)
+
+
+_T = TypeVar("_T")
+
+
+def _batches(s: Session, q: Any, make: Callable[[Any], _T], batch: int = 5000) -> Iterator[_T]:
+    """``make(row)`` for each row of ``q``, read and built ``batch`` rows at a time."""
+    rows = iter(s.execute(q.execution_options(yield_per=batch)).partitions())
     while True:
-        with gc_paused():  # a batch of rows becoming records: no cycle to collect
+        with gc_paused():  # a batch of rows becoming objects: no cycle to collect
             part = next(rows, None)
             if part is None:
                 return
-            records = [_record(row) for row in part]
-        yield from records
+            built = [make(row) for row in part]
+        yield from built
+
+
+def _findings_query(
+    s: Session, org_id: int, entity: str | None, special: bool | None, batch: int = 5000
+) -> Iterator[FindingRecord]:
+    return _batches(s, _current(_RECORD_COLUMNS, org_id, entity, special), _record, batch)
+
+
+def iter_finding_briefs(
+    ws: Workspace, org: str, *, roots: Sequence[str] | None = None
+) -> Iterator[FindingBrief]:
+    """:func:`iter_findings` as :class:`FindingBrief`: what a summary counts (the findings,
+    their sources, severities and groups) without the evidence and locations it never
+    shows. Same findings, same order (tested)."""
+    oid = ws.org_id(org)
+    with ws.db.session() as s:
+        for b in _batches(s, _current(_BRIEF_COLUMNS, oid), _brief):
+            if roots is not None and not under_roots(b.source, roots):
+                continue
+            yield b
 
 
 def iter_findings(
@@ -497,7 +567,7 @@ class FindingGroup:
     others: tuple[str, ...]  # folders of an entity group, entity types of a folder group
 
 
-def group_findings(findings: Iterable[FindingRecord], *, by: str = "entity") -> list[FindingGroup]:
+def group_findings(findings: Iterable[_Counted], *, by: str = "entity") -> list[FindingGroup]:
     """Findings counted by ``entity`` type or by ``folder`` (first folder under the share).
 
     Hundreds of (file, entity) lines say less than "NIR: 12 files in partage/RH"
@@ -511,6 +581,23 @@ def group_findings(findings: Iterable[FindingRecord], *, by: str = "entity") -> 
     return groups.result()
 
 
+class _Counted(Protocol):
+    """What a summary reads of a finding: a :class:`FindingRecord` or a :class:`FindingBrief`."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def root(self) -> str | None: ...
+    @property
+    def entity_type(self) -> str: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def special_category(self) -> bool: ...
+    @property
+    def severity(self) -> Severity: ...
+
+
 class FindingGroups:
     """The accumulator behind :func:`group_findings`, for a caller that makes its own pass."""
 
@@ -522,9 +609,9 @@ class FindingGroups:
         self._acc: dict[str, list[Any]] = {}
         self._folders: dict[tuple[str, str | None], str] = {}
 
-    def add(self, f: FindingRecord, severity: Severity | None = None) -> None:
-        """``severity``: ``f.severity`` when the caller has it already (it reads the
-        locations of a column's finding)."""
+    def add(self, f: _Counted, severity: Severity | None = None) -> None:
+        """``severity``: ``f.severity`` when the caller has it already (a record's reads
+        the locations of a column's finding)."""
         if "#" in f.source:  # a database column: its connection and table
             conn, _sep, column = f.source.partition("#")
             folder = f"{f.root or conn} · {column.rsplit('.', 1)[0]}"
@@ -584,7 +671,7 @@ class FindingsTally:
         self._last: str | None = None
         self._trips = trip_rank(fail_on)
 
-    def add(self, f: FindingRecord) -> None:
+    def add(self, f: _Counted) -> None:
         self.findings += 1
         if f.source != self._last:
             self.sources += 1

@@ -780,6 +780,7 @@ def test_incremental_scan_on_server_databases(server_ws: Workspace, share: Share
         share.path("rh/agents.csv")
     ]
     assert reveal_evidence(server_ws, ORG, share.path("rh/agents.csv"), "IBAN_CODE")
+    assert _briefly(res.iter_briefs()) == _briefly(res.iter_findings())
 
 
 def test_generated_sample_share_every_format(org_ws: Workspace, tmp_path: Path) -> None:
@@ -1016,8 +1017,47 @@ def test_findings_stream_by_batches_as_listed(
         org_ws, ORG, roots=[str(other.root)]
     )
     assert list(res.iter_findings()) == listed
+    assert _briefly(res.iter_briefs()) == _briefly(listed)  # read as briefs from the store
     assert res.findings == listed and res.findings is res.findings
     assert list(res.iter_findings()) == listed
+    assert _briefly(res.iter_briefs()) == _briefly(listed)  # from the list, once it is read
+
+
+def _briefly(findings: Any) -> list[tuple[Any, ...]]:
+    """What a summary reads of each finding, record or brief."""
+    return [
+        (f.source, f.root, f.entity_type, f.count, f.special_category, f.severity) for f in findings
+    ]
+
+
+def test_briefs_are_the_findings_a_summary_counts(org_ws: Workspace, tmp_path: Path) -> None:
+    """``iter_finding_briefs`` gives the listing's findings, in its order, with the same
+    severities (special categories: high), for a whole store or a scan's roots."""
+    from rgpd.scan.findings import FindingsTally, iter_finding_briefs
+
+    one, two = make_share(tmp_path / "un"), make_share(tmp_path / "deux")
+    (one.root / "rh" / "sante.txt").write_text(
+        "Arrêt maladie de Mme Odile Marchand pour une dépression, suivie par le Dr Perrin.\n",
+        encoding="utf-8",
+    )
+    _scan(org_ws, [str(one.root), str(two.root)])
+    listed = list_findings(org_ws, ORG)
+    assert {f.severity.value for f in listed} >= {"high", "medium"}
+    assert _briefly(iter_finding_briefs(org_ws, ORG)) == _briefly(listed)
+    assert _briefly(iter_finding_briefs(org_ws, ORG, roots=[str(two.root)])) == _briefly(
+        list_findings(org_ws, ORG, roots=[str(two.root)])
+    )
+    by_record, by_brief = FindingsTally("medium"), FindingsTally("medium")
+    for f in listed:
+        by_record.add(f)
+    for b in iter_finding_briefs(org_ws, ORG):
+        by_brief.add(b)
+    assert (by_brief.findings, by_brief.sources, by_brief.tripped) == (
+        by_record.findings,
+        by_record.sources,
+        by_record.tripped,
+    )
+    assert by_brief.groups.result() == by_record.groups.result()
 
 
 def test_grouping_in_one_pass_counts_as_the_sets_do(org_ws: Workspace, share: Share) -> None:

@@ -326,6 +326,16 @@ def test_password_storage_is_reported_on_each_dialect(
         "hashed",
         "weak_hash",
     ]
+    # a summary's briefs read a credential's storage too: the same severities
+    from rgpd.scan.findings import iter_finding_briefs, list_findings
+
+    records = list_findings(mairie, "mairie")
+    assert [(b.source, b.severity) for b in iter_finding_briefs(mairie, "mairie")] == [
+        (f.source, f.severity) for f in records
+    ]
+    assert {f.severity.value for f in records if f.password_storage in ("clear", "weak_hash")} == {
+        "high"
+    }
     out = json.dumps([f.public() for f in res.findings])
     for raw in _raw_values(data):
         assert raw not in stored and raw not in caplog.text and raw not in out
