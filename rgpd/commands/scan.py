@@ -39,6 +39,8 @@ from rgpd.scan.findings import (
     FindingsTally,
     Severity,
     group_findings,
+    iter_finding_briefs,
+    iter_findings,
     list_findings,
     show_source,
     stored_uri,
@@ -415,22 +417,23 @@ def findings_list(
       rgpd --org mairie findings list --special --details
       rgpd --org mairie findings list --special --format jsonl
     """
-    rows = list_findings(
-        c.ws,
-        c.org_slug(),
-        entity=entity.upper() if entity else None,
-        special=True if special else None,
-        path_glob=path_glob,
-    )
+    # Streamed unless a line per finding is asked for: a departmental share's store
+    # holds millions of findings (issue 11), which the summary only counts.
+    query = (c.ws, c.org_slug(), entity.upper() if entity else None, True if special else None)
     if fmt == "jsonl":
-        for f in rows:
+        for f in iter_findings(*query, path_glob):
             emit_jsonl(f.public())
         return 0
+    if not details:
+        groups = group_findings(iter_finding_briefs(*query, path_glob), by=by)
+        if not groups:
+            warn(_("no findings"))
+            return 0
+        _by_entity(groups, by)
+        return 0
+    rows = list_findings(*query, path_glob)
     if not rows:
         warn(_("no findings"))
-        return 0
-    if not details:
-        _by_entity(group_findings(rows, by=by), by)
         return 0
     table(
         None,

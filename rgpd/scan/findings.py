@@ -362,14 +362,22 @@ def _findings_query(
 
 
 def iter_finding_briefs(
-    ws: Workspace, org: str, *, roots: Sequence[str] | None = None
+    ws: Workspace,
+    org: str,
+    entity: str | None = None,
+    special: bool | None = None,
+    path_glob: str | None = None,
+    *,
+    roots: Sequence[str] | None = None,
 ) -> Iterator[FindingBrief]:
     """:func:`iter_findings` as :class:`FindingBrief`: what a summary counts (the findings,
     their sources, severities and groups) without the evidence and locations it never
-    shows. Same findings, same order (tested)."""
+    shows. Same filters, same findings, same order (tested)."""
     oid = ws.org_id(org)
     with ws.db.session() as s:
-        for b in _batches(s, _current(_BRIEF_COLUMNS, oid), _brief):
+        for b in _batches(s, _current(_BRIEF_COLUMNS, oid, entity, special), _brief):
+            if path_glob and not path_matches(b.source, path_glob, b.root):
+                continue
             if roots is not None and not under_roots(b.source, roots):
                 continue
             yield b

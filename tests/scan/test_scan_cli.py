@@ -397,3 +397,40 @@ def test_the_summary_streams_the_findings_without_listing_them(
     assert f"{len(stored)} findings in {len({f.source for f in stored})} sources" in flat
     assert f"{high} findings at or above high severity" in flat
     assert shown == [group_findings(stored)]
+
+
+def test_findings_list_counts_and_prints_without_listing_every_finding(
+    home: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``findings list`` (by entity, by folder, JSONL) streams the stored findings: only
+    ``--details``, a table of one line per finding, builds their list (issue 11)."""
+    import rgpd.commands.scan as scan_cmd
+    from rgpd.scan.findings import group_findings
+
+    share = make_share(tmp_path / "partage")
+    assert _scan(home, str(share.root))[0] == 0
+    stored = list_findings(home, ORG)
+    real_list = scan_cmd.list_findings
+
+    def no_list(*args: object, **kwargs: object) -> None:
+        raise AssertionError("findings list built the list of every finding")
+
+    monkeypatch.setattr(scan_cmd, "list_findings", no_list)
+    shown: list[object] = []
+    by_entity = scan_cmd._by_entity
+    monkeypatch.setattr(
+        scan_cmd, "_by_entity", lambda g, by="entity": (shown.append(g), by_entity(g, by))
+    )
+    for by in ("entity", "folder"):
+        code, out, _err = rgpd(home, "findings", "list", "--by", by)
+        assert code == 0 and out.strip()
+        assert shown.pop() == group_findings(stored, by=by)
+    code, out, _err = rgpd(home, "findings", "list", "--entity", "fr_nir", "--format", "jsonl")
+    assert [json.loads(line) for line in out.splitlines()] == [
+        f.public() for f in stored if f.entity_type == "FR_NIR"
+    ]
+    code, _out, err = rgpd(home, "findings", "list", "--entity", "PASSPORT_FR")
+    assert code == 0 and "no findings" in err and not shown
+    monkeypatch.setattr(scan_cmd, "list_findings", real_list)
+    code, out, _err = rgpd(home, "findings", "list", "--details", "--entity", "FR_NIR")
+    assert code == 0 and "agents.csv" in out
