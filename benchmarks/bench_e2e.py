@@ -243,6 +243,16 @@ def main() -> None:
                 f"   -> per extra file: rgpd {wall}, "
                 f"{marginal_cpu:.1f}x less CPU than plain Presidio"
             )
+            # rgpd takes F + p*N, plain Presidio Fp + pp*N: 15x from N* = (15F - Fp)/(pp - 15p)
+            f_r = loc[n0].secs - d_loc / extra * n0
+            p_r = d_loc / extra
+            f_p = pres[n0].secs - (pres[n1].secs - pres[n0].secs) / extra * n0
+            p_p = (pres[n1].secs - pres[n0].secs) / extra
+            if p_p > 15 * p_r > 0:
+                cross = max(0.0, (15 * f_r - f_p) / (p_p - 15 * p_r))
+                print(f"   -> whole run 15x plain Presidio from about {cross:,.0f} files")
+            else:
+                print("   -> whole run 15x not reached at any size (per-file ratio below 15x)")
         worst = max(loc.values(), key=lambda t: t.pss)
         print(
             f"   peak memory {worst.pss / 1e6:.0f} MB PSS, {worst.rss / 1e6:.0f} MB summed RSS "
