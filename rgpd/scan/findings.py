@@ -373,14 +373,7 @@ def iter_finding_briefs(
     """:func:`iter_findings` as :class:`FindingBrief`: what a summary counts (the findings,
     their sources, severities and groups) without the evidence and locations it never
     shows. Same filters, same findings, same order (tested)."""
-    oid = ws.org_id(org)
-    with ws.db.session() as s:
-        for b in _batches(s, _current(_BRIEF_COLUMNS, oid, entity, special), _brief):
-            if path_glob and not path_matches(b.source, path_glob, b.root):
-                continue
-            if roots is not None and not under_roots(b.source, roots):
-                continue
-            yield b
+    return _stream(ws, org, _BRIEF_COLUMNS, _brief, entity, special, path_glob, roots)
 
 
 def iter_findings(
@@ -398,14 +391,31 @@ def iter_findings(
     in memory; a summary, ``--fail-on`` and ``--format jsonl`` need one pass only. The
     database is read until the iterator is exhausted or closed.
     """
+    return _stream(ws, org, _RECORD_COLUMNS, _record, entity, special, path_glob, roots)
+
+
+_C = TypeVar("_C", FindingRecord, FindingBrief)
+
+
+def _stream(
+    ws: Workspace,
+    org: str,
+    columns: Sequence[Any],
+    make: Callable[[Any], _C],
+    entity: str | None,
+    special: bool | None,
+    path_glob: str | None,
+    roots: Sequence[str] | None,
+) -> Iterator[_C]:
+    """The filters both streams share: those SQL takes, then the path rules (Python)."""
     oid = ws.org_id(org)
     with ws.db.session() as s:
-        for r in _findings_query(s, oid, entity, special):
-            if path_glob and not path_matches(r.source, path_glob, r.root):
+        for f in _batches(s, _current(columns, oid, entity, special), make):
+            if path_glob and not path_matches(f.source, path_glob, f.root):
                 continue
-            if roots is not None and not under_roots(r.source, roots):
+            if roots is not None and not under_roots(f.source, roots):
                 continue
-            yield r
+            yield f
 
 
 def list_findings(
