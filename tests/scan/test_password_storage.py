@@ -590,7 +590,10 @@ def test_reports_score_and_plan_a_password_column_kept_in_clear(
     assert "Mots de passe conservés sous un hachage lent et salé" in html["annual"]
     # the plan's open actions, in the compliance report and the annual one
     assert html["compliance"].count("Art. 32(1)(a)") >= 2
-    for page in html.values():
+    from tests.test_language_leaks import leaks, visible_text
+
+    for key, page in html.items():
+        assert leaks(visible_text(page), "en" if key.endswith("-en") else "fr") == [], key
         assert url.removeprefix("sqlite:///") not in page  # the column by connection name
         for raw in _raw_values(data):
             assert raw not in page
