@@ -106,6 +106,7 @@ ORIGIN_OF_KIND: dict[str, Origin] = {
     "retention_overrun": Origin.RECONCILIATION,
     "undeclared_location": Origin.RECONCILIATION,
     "scan_errors": Origin.RECONCILIATION,
+    "password_weak": Origin.RECONCILIATION,  # reconcile's password_weakly_stored, Art. 32(1)(a)
     "dpia_missing": Origin.DPIA,
     "lint_error": Origin.LINT,
     "processor_contract": Origin.LINT,

@@ -21,6 +21,7 @@ applicable* and leaves the total)::
     breaches notified within 72 hours    Art. 33(1)                 10      10 x on time / to notify
     NIR only where the décret allows it  Art. 87, décret 2019-341   10      10 x authorised / NIR sources
     special categories where declared    Art. 9(1), 30(1)(c)        10      10 x declared / special sources
+    passwords under a slow, salted hash  Art. 32(1)(a)              10      10 x well kept / password columns
 
     base  = round(100 x sum(earned) / sum(weight of applicable points))
     score = max(0, base - min(20, 5 x number of critical risks present))
@@ -28,11 +29,17 @@ applicable* and leaves the total)::
 The **critical risks** are the ones the action list ranks first: a breach past
 72 hours without notification or decision, an overdue request, a NIR outside an
 activity claiming a domain of décret n° 2019-341, special-category data in an
-undeclared place, a breach notified late. Each *kind* present costs 5 points
+undeclared place, a breach notified late, a password column kept in clear or under
+a fast hash (Art. 32(1)(a); CNIL délibération n° 2022-100: one leaked table gives
+every account away). Each *kind* present costs 5 points
 (20 at most) on top of its ratio point, so one such finding among thousands of
 clean sources still shows in the score. Requests and breaches count over all
 the recorded history, whatever period a report displays, so every report shows
 the same score on the same day.
+
+What counts as a weak password storage is decided once, by the scan
+(``rgpd.scan.findings.WEAK_PASSWORD_STORAGE``); the report layer counts the columns
+with it (:class:`ScanFacts`), this module only weighs the count.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from rgpd import labels
 from rgpd.i18n import N_, _, _n, format_date
 from rgpd.registry.model import (
     Activity,
@@ -68,6 +76,7 @@ CRITICAL_LABELS = {
     "nir_unauthorised": N_("NIR outside décret n° 2019-341"),
     "special_undeclared": N_("special-category data in undeclared places (Art. 9(1))"),
     "breach_late": N_("breach notified late (Art. 33(1))"),
+    "password_weak": N_("passwords kept in clear or under a weak hash (Art. 32(1)(a))"),
 }
 
 #: Base risk of each kind of action, highest first (the volume adds to it, capped).
@@ -76,6 +85,8 @@ RISK = {
     "request_overdue": 90,
     "nir_unauthorised": 85,
     "breach_late": 80,
+    # a leaked table of clear or fast-hashed passwords opens every account at once
+    "password_weak": 80,
     "dpia_missing": 75,
     "special_undeclared": 70,
     "lint_error": 60,
@@ -183,6 +194,12 @@ class ScanFacts:
     retention_overruns: int = 0
     overruns_by_activity: tuple[tuple[str, str, int, date], ...] = ()  # ref, name, files, oldest
     errors_count: int = 0
+    #: database columns holding passwords whose storage the scan judged (Art. 32(1)(a))
+    password_sources: int = 0
+    #: of them, kept in clear or under a weak hash (``WEAK_PASSWORD_STORAGE`` of the scan)
+    password_weak_sources: int = 0
+    #: those columns, named ``connection:table.column`` (never a value), with their storage
+    password_weak_columns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -364,6 +381,7 @@ def _critical_risks(
         "nir_unauthorised": scan.nir_unauthorised_sources > 0,
         "special_undeclared": scan.special_undeclared_sources > 0,
         "breach_late": breaches.late > 0,
+        "password_weak": scan.password_weak_sources > 0,
     }
     return tuple(k for k, v in present.items() if v)
 
@@ -610,6 +628,26 @@ def compliance_score(
             _("No special-category data found by the scans."),
         )
     )
+    points.append(
+        _ratio_point(
+            "passwords",
+            _("Passwords kept under a slow, salted hash"),
+            "Art. 32(1)(a)",
+            10,
+            scan.password_sources - scan.password_weak_sources,
+            scan.password_sources,
+            _n(
+                "{n} of {total} password column is kept in clear or under a weak hash "
+                "(CNIL deliberation 2022-100).",
+                "{n} of {total} password columns are kept in clear or under a weak hash "
+                "(CNIL deliberation 2022-100).",
+                scan.password_weak_sources,
+                total=scan.password_sources,
+            ),
+            (f"{col}: {labels.password_storage(how)}" for col, how in scan.password_weak_columns),
+            _("No password column found by the database scans."),
+        )
+    )
     critical = _critical_risks(scan, requests, breaches)
     applicable = [p for p in points if p.applicable]
     score = (
@@ -675,6 +713,26 @@ def compliance_score(
                 _("The NIR may only be used for the purposes the décret lists."),
                 "nir_unauthorised",
                 "nir_unauthorised",
+            )
+        )
+    if scan.password_weak_sources:
+        cols = [col for col, _how in scan.password_weak_columns]
+        cands.append(
+            (
+                risk_of("password_weak", scan.password_weak_sources),
+                _n(
+                    "Hash the passwords of {n} column with a slow, salted function",
+                    "Hash the passwords of {n} columns with a slow, salted function",
+                    scan.password_weak_sources,
+                ),
+                "Art. 32(1)(a)",
+                _(
+                    "Kept in clear or under a fast hash: {columns} (CNIL deliberation 2022-100: "
+                    "bcrypt, Argon2, scrypt or PBKDF2).",
+                    columns=", ".join(cols[:5]) + (" …" if len(cols) > 5 else ""),
+                ),
+                "password_weak",
+                "password_weak",
             )
         )
     for a in dpia_missing:

@@ -29,6 +29,7 @@ from rgpd.reports.context import (
     refusal_grounds,
 )
 from rgpd.requests.model import Action, Request, Requester, RequestEvent, RequestState
+from rgpd.scan.findings import iter_findings
 from rgpd.storage.lookups import find_org_row
 from rgpd.storage.request_tables import RequestEventRow, RequestRow, reason_context
 from rgpd.storage.scan_tables import (
@@ -39,6 +40,7 @@ from rgpd.storage.scan_tables import (
     ScanSourceRow,
 )
 from rgpd.storage.tables import ActivityRow, ActivityVersionRow
+from rgpd.taxonomy import Entity
 from rgpd.workspace import Workspace
 
 
@@ -51,8 +53,9 @@ def load_org(ws: Workspace, slug: str) -> OrgData:
     """Register, scans and requests of one organisation."""
     register = service.export_register(ws, slug)
     oid = ws.org_id(slug)
+    storages = _password_storages(ws, slug)
     with ws.db.session() as s:
-        scan = _load_scan(s, oid)
+        scan = _load_scan(s, oid, storages)
         changes = tuple(
             s.execute(
                 select(ActivityVersionRow.created_at)
@@ -78,7 +81,21 @@ def load_orgs(ws: Workspace, slugs: list[str]) -> list[OrgData]:
     return [load_org(ws, slug) for slug in slugs]
 
 
-def _load_scan(s: Session, oid: int) -> ScanData:
+def _password_storages(ws: Workspace, slug: str) -> dict[str, str]:
+    """Source URI → how its password column keeps its values (Art. 32(1)(a)).
+
+    Read by :attr:`rgpd.scan.findings.FindingRecord.password_storage`, the one reader of
+    what the database scan stored with a column's finding; only the credential findings
+    are read (a few columns, never any value: credentials keep no evidence).
+    """
+    return {
+        f.source: f.password_storage
+        for f in iter_findings(ws, slug, Entity.CREDENTIAL.value)
+        if f.password_storage
+    }
+
+
+def _load_scan(s: Session, oid: int, storages: dict[str, str] | None = None) -> ScanData:
     runs = tuple(
         ScanRun(r.id, r.kind, r.status, r.started_at, r.finished_at)
         for r in s.execute(
@@ -112,6 +129,7 @@ def _load_scan(s: Session, oid: int) -> ScanData:
             modified_at=modified,
             first_run_id=first,
             last_run_id=last,
+            password_storage=(storages or {}).get(uri) if entity == Entity.CREDENTIAL else None,
         )
         for uri, kind, root, modified, entity, count, special, first, last in s.execute(q)
     )

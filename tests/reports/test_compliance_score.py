@@ -13,11 +13,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from rgpd.i18n import _, use_language
 from rgpd.registry.compliance import (
+    CRITICAL_LABELS,
     CRITICAL_PENALTY,
     RequestFacts,
     ScanFacts,
     compliance_score,
+    priority_band,
 )
 from rgpd.registry.model import (
     Activity,
@@ -38,6 +41,9 @@ from rgpd.reports.context import (
     SourceFinding,
     build_report,
 )
+from rgpd.reports.context.compliance import scan_facts
+from rgpd.reports.context.scan import build_scan
+from rgpd.scan.findings import WEAK_PASSWORD_STORAGE
 from rgpd.workspace import Workspace
 from tests.clihelp import run_cli
 from tests.reports import dataset
@@ -157,3 +163,146 @@ def test_the_action_plan_is_planned_from_the_same_score(fixed_ws: Workspace) -> 
     (section,) = js["organisations"]  # type: ignore[misc]
     res = service.plan_actions(fixed_ws, "mairie", today=dataset.TODAY, now=dataset.NOW)
     assert res.score is not None and res.score == section["compliance"]["score"]
+
+
+# ------------------------------------------------- passwords in clear or under a weak hash
+
+
+CLEAR_COL = ("portail:usagers_portail.mot_de_passe", "clear")
+WEAK_COL = ("portail:anciens_comptes.pwd", "weak_hash")
+
+
+def _password_facts(weak: tuple[tuple[str, str], ...], total: int = 4) -> ScanFacts:
+    return ScanFacts(
+        sources_with_findings=100,
+        password_sources=total,
+        password_weak_sources=len(weak),
+        password_weak_columns=weak,
+    )
+
+
+def _reg() -> Register:
+    return Register(organisation=Organisation(slug="o", name="O"), activities=[_activity()])
+
+
+def test_weak_passwords_are_a_critical_risk_with_their_point_and_action() -> None:
+    reqs = RequestFacts(answered=10)
+    none = compliance_score(_reg(), today=TODAY, now=NOW, scan=ScanFacts(100), requests=reqs)
+    hashed = compliance_score(_reg(), today=TODAY, now=NOW, scan=_password_facts(()), requests=reqs)
+    weak = compliance_score(
+        _reg(), today=TODAY, now=NOW, scan=_password_facts((CLEAR_COL, WEAK_COL)), requests=reqs
+    )
+    # no password column: the point does not apply, nothing is at risk
+    p_none = next(p for p in none.points if p.key == "passwords")
+    assert not p_none.applicable and "password_weak" not in none.critical
+    assert not any(a.kind == "password_weak" for a in none.all_actions)
+    # every password column well kept: full marks, no penalty, no action
+    p_hashed = next(p for p in hashed.points if p.key == "passwords")
+    assert p_hashed.applicable and p_hashed.earned == p_hashed.weight == 10
+    assert p_hashed.article == "Art. 32(1)(a)"
+    assert hashed.critical == () and hashed.penalty == 0
+    # two of four in clear or under a weak hash: half the point, a critical risk, an action
+    p_weak = next(p for p in weak.points if p.key == "passwords")
+    assert p_weak.earned == 5.0
+    assert p_weak.items == (
+        "portail:usagers_portail.mot_de_passe: passwords stored in clear (Art. 32(1)(a))",
+        "portail:anciens_comptes.pwd: passwords under a weak hash: fast or unsalted "
+        "(Art. 32(1)(a))",
+    )
+    assert weak.critical == ("password_weak",) and weak.penalty == CRITICAL_PENALTY
+    assert hashed.score is not None and weak.score is not None
+    # 5 of the point's 10 points, then the penalty on top
+    assert hashed.score - weak.score >= CRITICAL_PENALTY + 1
+    (action,) = [a for a in weak.all_actions if a.kind == "password_weak"]
+    assert action.key == "password_weak" and action.article == "Art. 32(1)(a)"
+    assert action.title == "Hash the passwords of 2 columns with a slow, salted function"
+    assert "portail:usagers_portail.mot_de_passe" in action.why
+    assert "portail:anciens_comptes.pwd" in action.why and "2022-100" in action.why
+    assert priority_band(action.risk) == "critical"
+    assert action in weak.actions  # among the ten shown
+    assert "password_weak" in weak.public()["critical_risks"]  # type: ignore[operator]
+
+
+def test_many_weak_password_columns_are_listed_up_to_five() -> None:
+    cols = tuple((f"portail:t{i}.mot_de_passe", "clear") for i in range(7))
+    got = compliance_score(
+        _reg(),
+        today=TODAY,
+        now=NOW,
+        scan=_password_facts(cols, total=7),
+        requests=RequestFacts(),
+    )
+    (action,) = [a for a in got.all_actions if a.kind == "password_weak"]
+    assert "portail:t4.mot_de_passe" in action.why and "portail:t5" not in action.why
+    assert " …" in action.why
+    assert next(p for p in got.points if p.key == "passwords").earned == 0.0
+    assert len(next(p for p in got.points if p.key == "passwords").items) == 7
+
+
+def test_the_weak_password_risk_speaks_french_by_default() -> None:
+    with use_language("fr"):
+        got = compliance_score(
+            _reg(),
+            today=TODAY,
+            now=NOW,
+            scan=_password_facts((CLEAR_COL,)),
+            requests=RequestFacts(),
+        )
+        (action,) = [a for a in got.all_actions if a.kind == "password_weak"]
+        point = next(p for p in got.points if p.key == "passwords")
+        label = _(CRITICAL_LABELS["password_weak"])
+    assert action.title == "Hacher les mots de passe de 1 colonne par une fonction lente et salée"
+    assert "délibération CNIL n° 2022-100" in action.why
+    assert point.label == "Mots de passe conservés sous un hachage lent et salé"
+    assert point.explanation.startswith("1 colonne de mots de passe sur 4 est conservée en clair")
+    assert label == "mots de passe conservés en clair ou sous un hachage faible (art. 32(1)(a))"
+
+
+def _column(
+    table: str, column: str, storage: str | None, entity: str = "CREDENTIAL"
+) -> SourceFinding:
+    return SourceFinding(
+        f"sqlite:////srv/bases/portail.db#{table}.{column}",
+        "column",
+        "portail",
+        entity,
+        30,
+        False,
+        None,
+        password_storage=storage,
+    )
+
+
+def test_build_scan_counts_password_columns_with_the_scans_rule() -> None:
+    findings = [
+        _column("usagers", "mot_de_passe", "clear"),
+        _column("usagers", "courriel", None, "EMAIL_ADDRESS"),
+        _column("anciens", "pwd", "weak_hash"),
+        _column("agents", "password_hash", "hashed"),
+        _column("bloques", "mdp", "unknown"),
+        _column("clients", "api_token", None),  # a secret, not a password: not judged
+        _finding("/srv/partage/etat-civil/acte-1.pdf"),
+    ]
+    rep = build_report(ReportKind.COMPLIANCE, [_data(findings)], today=TODAY, now=NOW)
+    sec = rep.sections[0]
+    assert sec.compliance is not None
+    facts = scan_facts(build_scan(_data(findings), TODAY))
+    assert (facts.password_sources, facts.password_weak_sources) == (4, 2)
+    assert facts.password_weak_columns == (
+        ("portail:usagers.mot_de_passe", "clear"),
+        ("portail:anciens.pwd", "weak_hash"),
+    )
+    assert set(WEAK_PASSWORD_STORAGE) == {s for _c, s in facts.password_weak_columns}
+    assert "password_weak" in sec.compliance.result.critical
+    scan = build_report(ReportKind.SCAN, [_data(findings)], today=TODAY, now=NOW).sections[0].scan
+    assert scan is not None
+    assert [row[0] for row in scan.passwords.rows] == [
+        "portail:usagers.mot_de_passe",
+        "portail:anciens.pwd",
+        "portail:agents.password_hash",
+        "portail:bloques.mdp",
+    ]  # in the order of rgpd.scan.columns.PasswordStorage
+    assert scan.password_text == "2 of 4 password columns are kept in clear or under a weak hash."
+    # a report without password columns says nothing of them
+    clean = build_scan(_data([_finding("/srv/partage/etat-civil/acte-1.pdf")]), TODAY)
+    assert clean.password_sources == 0 and clean.password_text == ""

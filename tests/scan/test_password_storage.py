@@ -490,3 +490,110 @@ def test_a_password_kept_in_clear_is_a_high_finding(
     from rgpd.scan.findings import severity_of
 
     assert severity_of(entity, False, storage).value == expected
+
+
+# --------------------------------------------------------------------- reports and score
+
+
+def test_reports_score_and_plan_a_password_column_kept_in_clear(
+    mairie: Workspace, tmp_path: Path
+) -> None:
+    """A real scan of a clear and a hashed password column, up to the DPO's reports.
+
+    The clear column is a critical risk of the score (Art. 32(1)(a)), an action of the
+    plan naming it, a line of the scan section; the hashed one counts as well kept; no
+    value sampled by the scan reaches any report.
+    """
+    from datetime import UTC, datetime
+
+    from rgpd.actions.model import Origin
+    from rgpd.i18n import use_language
+    from rgpd.reports import service as reports
+    from rgpd.reports.context.common import ReportKind
+    from rgpd.reports.loaders import load_org
+    from rgpd.reports.render import render_html
+
+    now = datetime(2025, 3, 1, 12, tzinfo=UTC)
+    data = _accounts(12)
+    del data["anciens_comptes"], data["clients_api"]
+    url = _sqlite_db(tmp_path, *_DDL[:2])
+    e = create_engine(url)
+    with e.begin() as c:
+        for table, rows in data.items():
+            c.execute(text(_INSERT[table]), rows)
+    e.dispose()
+    connect(mairie, "portail", url)
+    scan(mairie, "portail")
+
+    loaded = load_org(mairie, "mairie")
+    storages = {
+        f.uri.split("#", 1)[1]: f.password_storage
+        for f in loaded.scan.findings
+        if f.entity_type == "CREDENTIAL"
+    }
+    assert storages == {
+        "usagers_portail.mot_de_passe": "clear",
+        "comptes_agents.password_hash": "hashed",
+        "comptes_agents.password_salt": None,  # a secret beside the password, not judged
+    }
+    assert all(
+        f.password_storage is None for f in loaded.scan.findings if f.entity_type != "CREDENTIAL"
+    )
+
+    column = "portail:usagers_portail.mot_de_passe"
+    html: dict[str, str] = {}
+    with use_language("fr"):
+        annual = reports.build(mairie, ReportKind.ANNUAL, org="mairie", today=TODAY, now=now)
+        sec = annual.sections[0]
+        assert sec.scan is not None and sec.compliance is not None
+        assert (sec.scan.password_sources, sec.scan.password_weak_sources) == (2, 1)
+        assert sec.scan.password_weak_columns == ((column, "clear"),)
+        result = sec.compliance.result
+        assert "password_weak" in result.critical and result.penalty >= 5
+        point = next(p for p in result.points if p.key == "passwords")
+        assert (point.earned, point.weight) == (5.0, 10)
+        (action,) = [a for a in result.all_actions if a.kind == "password_weak"]
+        assert action.article == "Art. 32(1)(a)" and column in action.why
+        assert (
+            action.title == "Hacher les mots de passe de 1 colonne par une fonction lente et salée"
+        )
+        html["annual"] = render_html(annual)
+        html["scan"] = render_html(
+            reports.build(mairie, ReportKind.SCAN, org="mairie", today=TODAY, now=now)
+        )
+        # `rgpd actions from-report`: the action joins the plan, from the reconciliation
+        reports.plan_actions(mairie, "mairie", today=TODAY, now=now)
+        planned = [a for a in load_org(mairie, "mairie").actions if a.origin_key == "password_weak"]
+        assert len(planned) == 1 and planned[0].origin is Origin.RECONCILIATION
+        assert planned[0].article == "Art. 32(1)(a)" and column in planned[0].description
+        html["compliance"] = render_html(
+            reports.build(mairie, ReportKind.COMPLIANCE, org="mairie", today=TODAY, now=now)
+        )
+    with use_language("en"):
+        html["scan-en"] = render_html(
+            reports.build(mairie, ReportKind.SCAN, org="mairie", today=TODAY, now=now)
+        )
+
+    assert "Conservation des mots de passe (art. 32(1)(a))" in html["scan"]
+    assert "1 colonne de mots de passe sur 2 est conservée en clair" in html["scan"]
+    assert "mots de passe stockés en clair (art. 32(1)(a))" in html["scan"]
+    assert column in html["scan"] and "portail:comptes_agents.password_hash" in html["scan"]
+    assert "How passwords are kept (Art. 32(1)(a))" in html["scan-en"]
+    assert "1 of 2 password columns are kept in clear" not in html["scan-en"]  # singular
+    assert "1 of 2 password column is kept in clear or under a weak hash." in html["scan-en"]
+    for kind in ("annual", "compliance"):
+        assert "Hacher les mots de passe de 1 colonne" in html[kind], kind
+        assert (
+            "mots de passe conservés en clair ou sous un hachage faible (art. 32(1)(a))"
+            in (html[kind])
+        ), kind
+    assert "Mots de passe conservés sous un hachage lent et salé" in html["annual"]
+    # the plan's open actions, in the compliance report and the annual one
+    assert html["compliance"].count("Art. 32(1)(a)") >= 2
+    from tests.test_language_leaks import leaks, visible_text
+
+    for key, page in html.items():
+        assert leaks(visible_text(page), "en" if key.endswith("-en") else "fr") == [], key
+        assert url.removeprefix("sqlite:///") not in page  # the column by connection name
+        for raw in _raw_values(data):
+            assert raw not in page

@@ -137,6 +137,7 @@ def _section_tables(s: OrgSection, parts: Sequence[str]) -> list[Table]:
                 sc.entities,
                 sc.special,
                 sc.nir,
+                *([sc.passwords] if sc.password_sources else []),
                 sc.changes.new_by_entity,
                 sc.errors_by_reason,
                 sc.errors,

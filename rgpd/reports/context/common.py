@@ -196,6 +196,9 @@ class SourceFinding:
     modified_at: datetime | None = None
     first_run_id: int | None = None
     last_run_id: int | None = None
+    #: a password column's storage (``clear``, ``weak_hash``, ``hashed``, ``unknown``), as
+    #: the database scan judged it (Art. 32(1)(a)); None for any other finding
+    password_storage: str | None = None
 
 
 @dataclass(frozen=True)

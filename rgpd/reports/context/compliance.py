@@ -68,6 +68,9 @@ def scan_facts(scan: ScanContext) -> ScanFacts:
         retention_overruns=scan.retention_overruns,
         overruns_by_activity=scan.overruns_by_activity,
         errors_count=scan.errors_count,
+        password_sources=scan.password_sources,
+        password_weak_sources=scan.password_weak_sources,
+        password_weak_columns=scan.password_weak_columns,
     )
 
 

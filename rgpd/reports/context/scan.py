@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from rgpd import labels
-from rgpd.i18n import _
+from rgpd.i18n import _, _n
 from rgpd.registry.locations import LocationIndex, from_share, share_folder
 from rgpd.registry.model import retention_end_for
 from rgpd.registry.rules import nir_authorised
@@ -22,6 +22,7 @@ from rgpd.reports.context.common import (
     entity_label,
     make_table,
 )
+from rgpd.scan.columns import PasswordStorage
 from rgpd.taxonomy import SPECIAL_ENTITIES, Entity
 
 # ==================================================================================== scan
@@ -35,6 +36,22 @@ def location_of(f: SourceFinding) -> str:
         table = ".".join(table.split(".")[:2]) if table.count(".") >= 2 else table
         return f"{f.root or uri.split('#', 1)[0]} · {table}"
     return share_folder(uri, f.root)
+
+
+def column_name(f: SourceFinding) -> str:
+    """A database column as the reconciliation names it: ``connection:table.column``.
+
+    The connection's name, never its URL: a column is named without any host detail
+    the DPO does not need, and without any value.
+    """
+    uri = f.uri
+    if "#" in uri and f.root:
+        return f"{f.root}:{uri.split('#', 1)[1]}"
+    return uri
+
+
+#: Password storages from worst to best (the table of password columns is read in it).
+_STORAGE_ORDER = {s.value: i for i, s in enumerate(PasswordStorage)}
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,8 @@ class ScanContext:
     special_sources: int
     nir_sources: int
     nir_unauthorised_sources: int
+    password_sources: int  # database columns of passwords whose storage was judged
+    password_weak_sources: int  # of them, in clear or under a weak hash (Art. 32(1)(a))
     undeclared_sources: int
     special_undeclared_sources: int
     retention_overruns: int
@@ -68,6 +87,8 @@ class ScanContext:
     entities: Table
     special: Table
     nir: Table
+    passwords: Table
+    password_text: str  # what the passwords table says, in one sentence ("" without any)
     errors: Table
     errors_by_reason: Table
     reconcile: Table
@@ -77,6 +98,7 @@ class ScanContext:
     # traceability for the compliance score
     undeclared_locations: tuple[tuple[str, int], ...]
     overruns_by_activity: tuple[tuple[str, str, int, date], ...]  # ref, name, files, oldest
+    password_weak_columns: tuple[tuple[str, str], ...]  # column, storage (clear / weak_hash)
 
 
 def build_scan(data: OrgData, today: date) -> ScanContext:
@@ -99,6 +121,7 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
     nir_sources = nir_unauth = special_sources = undeclared = special_undeclared = 0
     undeclared_locs: Counter[str] = Counter()
     overruns: dict[str, list[Any]] = {}
+    passwords: list[tuple[str, str, str]] = []  # column, department, storage
     not_declared = _("not declared in the register")
 
     for uri, fs in per_source.items():
@@ -128,6 +151,13 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
             ent_sources[f.entity_type] += 1
             ent_occ[f.entity_type] += f.count
         special_sources += special
+        # Art. 32(1)(a): how a password column keeps its values, as the database scan judged
+        storage = next(
+            (f.password_storage for f in fs if f.entity_type == Entity.CREDENTIAL),
+            None,
+        )
+        if storage:
+            passwords.append((column_name(first), department, storage))
         if m is None:
             undeclared += 1
             undeclared_locs[loc] += 1
@@ -188,7 +218,7 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
             for k, v in sorted(dept.items(), key=lambda kv: (-kv[1]["occ"], kv[0]))
         ),
     )
-    from rgpd.scan.findings import severity_of
+    from rgpd.scan.findings import WEAK_PASSWORD_STORAGE, severity_of
 
     entity_rows = sorted(ent_occ, key=lambda e: (-ent_occ[e], e))
     entities = make_table(
@@ -217,6 +247,25 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
             for (loc, auth), v in sorted(nir_rows.items(), key=lambda kv: (kv[0][1], -kv[1][1]))
         ),
         _("No NIR found."),
+    )
+    passwords.sort(key=lambda p: (_STORAGE_ORDER.get(p[2], len(_STORAGE_ORDER)), p[0]))
+    weak = [(col, how) for col, _dept, how in passwords if how in WEAK_PASSWORD_STORAGE]
+    passwords_tbl = make_table(
+        "scan-passwords",
+        _("How passwords are kept (Art. 32(1)(a))"),
+        (_("Column"), _("Department"), _("Storage")),
+        ((col, dept, labels.password_storage(how)) for col, dept, how in passwords),
+        _("No password column found by the database scans."),
+    )
+    password_text = (
+        _n(
+            "{n} of {total} password column is kept in clear or under a weak hash.",
+            "{n} of {total} password columns are kept in clear or under a weak hash.",
+            len(weak),
+            total=len(passwords),
+        )
+        if passwords
+        else ""
     )
 
     # Server paths are shown from the share's own folder (issue 12), never the mount point.
@@ -315,6 +364,8 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
         special_sources=special_sources,
         nir_sources=nir_sources,
         nir_unauthorised_sources=nir_unauth,
+        password_sources=len(passwords),
+        password_weak_sources=len(weak),
         undeclared_sources=undeclared,
         special_undeclared_sources=special_undeclared,
         retention_overruns=sum(v[1] for v in overruns.values()),
@@ -324,6 +375,8 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
         entities=entities,
         special=special_tbl,
         nir=nir_tbl,
+        passwords=passwords_tbl,
+        password_text=password_text,
         errors=errors,
         errors_by_reason=errors_by_reason,
         reconcile=reconcile,
@@ -334,4 +387,5 @@ def build_scan(data: OrgData, today: date) -> ScanContext:
         overruns_by_activity=tuple(
             (ref, v[0], v[1], v[2]) for ref, v in sorted(overruns.items(), key=lambda kv: -kv[1][1])
         ),
+        password_weak_columns=tuple(weak),
     )
