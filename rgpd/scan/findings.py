@@ -149,7 +149,7 @@ class FindingRecord:
         Stored by the database scan with the column's location (Art. 32(1)(a)); None for
         any other finding.
         """
-        return _storage_in(self.locations)
+        return stored_password_storage(self.locations)
 
     def public(self) -> dict[str, Any]:
         """The ``--format jsonl`` object: a public contract, see docs/jsonl-format.md."""
@@ -247,9 +247,10 @@ def _record(row: Any) -> FindingRecord:
     return rec
 
 
-def _storage_in(locations: Iterable[Any] | None) -> str | None:
-    """The password storage a column's locations record (see
-    :attr:`FindingRecord.password_storage`), or None."""
+def stored_password_storage(locations: Iterable[Any] | None) -> str | None:
+    """How a password column keeps its values, as the database scan stored it with the
+    column's finding (``rgpd.scan.database``), or None: the one reader of it, behind
+    :attr:`FindingRecord.password_storage`, the briefs and the reconciliation."""
     for loc in locations or ():
         got = loc.get("password_storage") if isinstance(loc, dict) else None
         if isinstance(got, dict) and got.get("storage"):
@@ -289,7 +290,7 @@ _BRIEF_COLUMNS = (
 def _brief(row: Any) -> FindingBrief:
     uri, root, et, count, special, locations = row
     special = bool(special)
-    storage = _storage_in(locations) if locations else None
+    storage = stored_password_storage(locations) if locations else None
     return FindingBrief(uri, root, et, count, special, severity_of(et, special, storage))
 
 

@@ -400,6 +400,8 @@ def _nir(
 
 
 #: Storages that break Art. 32(1)(a): readable, or a fast digest a GPU reverses.
+#: Labels of the weak storages: the same keys as ``rgpd.scan.findings.WEAK_PASSWORD_STORAGE``,
+#: the one rule of what is weak (tested).
 _WEAK_STORAGE = {"clear": N_("in clear"), "weak_hash": N_("under a weak hash")}
 
 
@@ -651,6 +653,7 @@ KEEP_BATCHES = 20
 def _load(ws: Any, oid: int) -> tuple[list[FoundItem], list[Coverage]]:
     from sqlalchemy import select
 
+    from rgpd.scan.findings import stored_password_storage
     from rgpd.storage.scan_tables import FindingRow, ScanRunRow, ScanSourceRow
 
     found: list[FoundItem] = []
@@ -720,7 +723,7 @@ def _load(ws: Any, oid: int) -> tuple[list[FoundItem], list[Coverage]]:
                         schema=meta.get("schema"),
                         table=meta.get("table"),
                         column=meta.get("column"),
-                        password_storage=_stored_password_storage(f.locations),
+                        password_storage=stored_password_storage(f.locations),
                     )
                 )
         for settings, started, status in s.execute(
@@ -733,15 +736,6 @@ def _load(ws: Any, oid: int) -> tuple[list[FoundItem], list[Coverage]]:
             for p in (settings or {}).get("paths", []):
                 coverage.append(Coverage("root", started, path=p))
     return found, coverage
-
-
-def _stored_password_storage(locations: Any) -> str | None:
-    """What the database scan stored with a password column (``rgpd.scan.database``)."""
-    for loc in locations or ():
-        got = loc.get("password_storage") if isinstance(loc, dict) else None
-        if isinstance(got, dict) and got.get("storage"):
-            return str(got["storage"])
-    return None
 
 
 def run_reconcile(

@@ -597,3 +597,12 @@ def test_reports_score_and_plan_a_password_column_kept_in_clear(
         assert url.removeprefix("sqlite:///") not in page  # the column by connection name
         for raw in _raw_values(data):
             assert raw not in page
+
+
+def test_reconcile_labels_exactly_the_storages_the_scan_calls_weak() -> None:
+    """One rule of what is weak (``WEAK_PASSWORD_STORAGE``): the reconciliation only
+    names those storages, it does not decide again."""
+    from rgpd.scan.findings import WEAK_PASSWORD_STORAGE
+    from rgpd.scan.reconcile import _WEAK_STORAGE
+
+    assert set(_WEAK_STORAGE) == WEAK_PASSWORD_STORAGE
