@@ -1673,16 +1673,20 @@ def _default_executor(
 def _warm(depth: str, suffixes: Iterable[str] | None = None) -> None:
     """Load what a worker needs at ``depth`` (the detector and its spaCy model), and the
     readers of files with these ``suffixes`` (None: every reader)."""
-    from rgpd.scan.detect.engine import load_spacy, model_for
-    from rgpd.scan.extract import preload
+    from rgpd.cache import compiled_patterns
 
-    det = _detector(depth)
-    load_spacy(model_for(det.languages[0]))
-    # deep: builds the Presidio analyser too. The text's values (invented) take the
-    # recognizers' lazy paths (phone metadata, CLDR dates), which each worker would
-    # otherwise load again on its first files.
-    det.detect(_WARM_TEXT)
-    preload(suffixes)
+    # Every pattern compiled here is the code's own (the text below is invented).
+    with compiled_patterns("warm"):
+        from rgpd.scan.detect.engine import load_spacy, model_for
+        from rgpd.scan.extract import preload
+
+        det = _detector(depth)
+        load_spacy(model_for(det.languages[0]))
+        # deep: builds the Presidio analyser too. The text's values (invented) take the
+        # recognizers' lazy paths (phone metadata, CLDR dates), which each worker would
+        # otherwise load again on its first files.
+        det.detect(_WARM_TEXT)
+        preload(suffixes)
 
 
 _WARM_TEXT = (
