@@ -65,13 +65,10 @@ _loaded: set[str] = set()
 def _load(modules: tuple[str, ...]) -> None:
     """Import and register the command ``modules``, the cycle collector paused meanwhile
     (long-lived objects only, as for this module's imports above)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    from rgpd.storage.db import gc_paused  # imported with the workspace already
+
+    with gc_paused():
         _import_commands(modules)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _import_commands(modules: tuple[str, ...]) -> None:

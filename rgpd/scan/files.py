@@ -1656,17 +1656,12 @@ def _default_executor(
         # The warm-up builds only objects that live as long as the process (the model,
         # the recognizers' tables, the readers' modules): the cycle collector, paused
         # meanwhile, would find no garbage in them (0.05-0.1 s of start-up). Restored
-        # before the pool forks, so the workers collect as usual.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        # (as it was, also on errors) before the pool forks: workers collect as usual.
+        with gc_paused():
             _warm(depth, suffixes)
             # Objects loaded so far live as long as the process: out of the collector's
             # sight, a worker's collections no longer touch (and so copy) the shared pages.
             gc.freeze()
-        finally:
-            if collecting:
-                gc.enable()
     return LocalPoolExecutor(workers=workers, timeout=UNIT_TIMEOUT)
 
 
