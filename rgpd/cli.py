@@ -7,15 +7,27 @@ failure. Only this module (``main``) turns exceptions into exit codes.
 
 from __future__ import annotations
 
+import gc
 import sys
 
-import click
+# Start-up builds objects that live as long as the process (click's commands, SQLAlchemy's
+# tables, rich, the catalog), and none of them is garbage: the cycle collector, run every
+# few hundred allocations, would walk them again and again while they are built. Paused
+# while this module's imports run, then restored as it was (issue 11: the fixed cost of a
+# scan). ``_load`` does the same for the command modules, and the scan for its warm-up.
+_collecting = gc.isenabled()
+gc.disable()
+try:
+    import click
 
-from rgpd import __version__
-from rgpd.commands._common import Ctx, err_console, fit_console
-from rgpd.commands._i18n import LocalisedGroup, install_click_translations
-from rgpd.errors import RgpdError, ValidationFailed
-from rgpd.i18n import _, set_language
+    from rgpd import __version__
+    from rgpd.commands._common import Ctx, err_console, fit_console
+    from rgpd.commands._i18n import LocalisedGroup, install_click_translations
+    from rgpd.errors import RgpdError, ValidationFailed
+    from rgpd.i18n import _, set_language
+finally:
+    if _collecting:
+        gc.enable()
 
 install_click_translations()
 
@@ -51,6 +63,15 @@ _loaded: set[str] = set()
 
 
 def _load(modules: tuple[str, ...]) -> None:
+    """Import and register the command ``modules``, the cycle collector paused meanwhile
+    (long-lived objects only, as for this module's imports above)."""
+    from rgpd.storage.db import gc_paused  # imported with the workspace already
+
+    with gc_paused():
+        _import_commands(modules)
+
+
+def _import_commands(modules: tuple[str, ...]) -> None:
     import importlib
 
     for name in modules:

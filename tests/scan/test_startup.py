@@ -73,3 +73,81 @@ def test_the_pool_preloads_the_readers_its_files_need(
     modules = set(got["modules"])  # type: ignore[arg-type]
     assert set(loaded) <= modules
     assert not set(not_loaded) & modules
+
+
+def test_importing_the_cli_leaves_the_cycle_collector_as_it_found_it() -> None:
+    """The collector is paused while the CLI's modules import (issue 11), never left off."""
+    seen = fresh_python_json(
+        "import gc, json\n"
+        "import rgpd.cli\n"
+        "after_import = gc.isenabled()\n"
+        "rgpd.cli._load(('scan', 'dbscan'))\n"
+        "after_load = gc.isenabled()\n"
+        "print(json.dumps({'import': after_import, 'load': after_load}))\n"
+    )
+    assert seen == {"import": True, "load": True}
+    # An embedding program that turned it off keeps it off.
+    seen = fresh_python_json(
+        "import gc, json\n"
+        "gc.disable()\n"
+        "import rgpd.cli\n"
+        "rgpd.cli._load(('scan',))\n"
+        "print(json.dumps({'on': gc.isenabled()}))\n"
+    )
+    assert seen == {"on": False}
+
+
+def test_a_failing_command_import_restarts_the_cycle_collector(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gc
+    import importlib
+
+    import rgpd.cli
+
+    paused: list[bool] = []
+
+    def broken(name: str) -> object:
+        paused.append(not gc.isenabled())
+        raise RuntimeError("broken module")
+
+    monkeypatch.setattr(importlib, "import_module", broken)
+    monkeypatch.setattr(rgpd.cli, "_loaded", set())
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError, match="broken module"):
+        rgpd.cli._load(("no_such_commands",))
+    assert paused == [True]
+    assert gc.isenabled()
+
+
+def test_the_warm_up_runs_without_the_cycle_collector_and_the_workers_have_it() -> None:
+    """Paused during ``_warm``, on again after it (also when it fails), and in the workers."""
+    seen = fresh_python_json(
+        "import gc, json, sys\n"
+        "import rgpd.scan.files as F\n"
+        "during = []\n"
+        "F._warm = lambda depth, suffixes=None: during.append(gc.isenabled())\n"
+        "def collecting(unit):\n"
+        "    return gc.isenabled()\n"
+        "ex = F._default_executor(1, 'standard', ['.txt'])\n"
+        "after = gc.isenabled()\n"
+        "workers = [out for _, out in ex.map_units(collecting, [1, 2])]\n"
+        "ex.close()\n"
+        "def broken(depth, suffixes=None):\n"
+        "    raise RuntimeError('no model')\n"
+        "F._warm = broken\n"
+        "try:\n"
+        "    F._default_executor(1, 'standard', ['.txt'])\n"
+        "    failed = None\n"
+        "except RuntimeError as exc:\n"
+        "    failed = str(exc)\n"
+        "print(json.dumps({'during': during, 'after': after, 'workers': workers,\n"
+        "                  'failed': failed, 'after_failure': gc.isenabled()}))\n"
+    )
+    assert seen == {
+        "during": [False],
+        "after": True,
+        "workers": [True, True],
+        "failed": "no model",
+        "after_failure": True,
+    }

@@ -75,3 +75,26 @@ def test_unwritable_cache_dir_builds_in_memory(
         assert _load() == _fresh()
     finally:
         lexicon._word_forms.cache_clear()
+
+
+def test_the_cached_sets_answer_membership_as_the_built_ones(cache_home: Path) -> None:
+    """Read back, the sets are sorted sequences searched by bisection (no set to build at
+    start, issue 11): each member of the built sets is found, and nothing else."""
+    hashes, words = _fresh()
+    _load()
+    c_hashes, c_words = _load()  # from the file
+    assert isinstance(c_hashes, lexicon._SortedSet) and isinstance(c_words, lexicon._SortedSet)
+    assert all(h in c_hashes for h in hashes) and all(w in c_words for w in words)
+    assert len(c_hashes) == len(hashes) and len(c_words) == len(words - {""})
+    near = {h + 1 for h in hashes} | {h - 1 for h in hashes} | {0, 2**64 - 1, 2**64, -1}
+    assert [h for h in near if h in c_hashes] == [h for h in near if h in hashes]
+    others = {w + "x" for w in words} | {w[:-1] for w in words} | {"", "zzzz", "Tomber"}
+    assert [w for w in others if w in c_words] == [w for w in others if w in words]
+    assert "cueillons" not in c_hashes and 12 not in c_words  # another type: not a member
+
+
+def test_an_empty_word_list_reads_back_empty(cache_home: Path) -> None:
+    lexicon._write_cache(cache_home, b"k" * 32, frozenset({3, 1, 2}), frozenset())
+    got = lexicon._read_cache(cache_home, b"k" * 32)
+    assert got is not None
+    assert list(got[0]) == [1, 2, 3] and list(got[1]) == []
