@@ -49,6 +49,30 @@ def write_atomic(path: Path, data: bytes) -> None:
         pass
 
 
+def read_sealed(path: Path, header: bytes, key: bytes) -> bytes | None:
+    """The payload of a cache file written by :func:`write_sealed` with this ``header``
+    and ``key``, or None when it is missing, unreadable, of another layout or key, or
+    damaged (its SHA-256 trailer does not match): the caller then builds it again."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = len(header) + len(key)
+    if len(data) < head + 32 or not data.startswith(header):
+        return None
+    body, digest = data[:-32], data[-32:]
+    if data[len(header) : head] != key or hashlib.sha256(body).digest() != digest:
+        return None
+    return body[head:]
+
+
+def write_sealed(path: Path, header: bytes, key: bytes, payload: bytes) -> None:
+    """``header``, ``key``, ``payload`` and a SHA-256 of the three, written atomically
+    (:func:`write_atomic`: an unwritable cache is no error)."""
+    data = header + key + payload
+    write_atomic(path, data + hashlib.sha256(data).digest())
+
+
 #: Bumped whenever the compiled-pattern file's layout changes.
 _PATTERNS_FORMAT = b"rgpd-patterns/1\n"
 #: Patterns kept at most: beyond, only those of the last run are written.
@@ -195,18 +219,11 @@ def compiled_patterns(name: str) -> Iterator[None]:
 
 def _read_patterns(path: Path, key: bytes) -> dict[tuple[str | bytes, int], tuple[Any, ...]]:
     """The kept patterns if the file is whole and was written by this Python; else none."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return {}
-    head = len(_PATTERNS_FORMAT)
-    if len(data) < head + 64 or not data.startswith(_PATTERNS_FORMAT):
-        return {}
-    body, digest = data[:-32], data[-32:]
-    if data[head : head + 32] != key or hashlib.sha256(body).digest() != digest:
+    payload = read_sealed(path, _PATTERNS_FORMAT, key)
+    if payload is None:
         return {}
     try:
-        entries = marshal.loads(body[head + 32 :])
+        entries = marshal.loads(payload)
         return {(p, flags): tuple(args) for p, flags, args in entries}
     except (ValueError, TypeError, EOFError):
         return {}
@@ -219,5 +236,4 @@ def _write_patterns(
         body = marshal.dumps([(p, flags, args) for (p, flags), args in table.items()])
     except ValueError:  # an argument marshal cannot hold: keep nothing rather than fail
         return
-    data = _PATTERNS_FORMAT + key + body
-    write_atomic(path, data + hashlib.sha256(data).digest())
+    write_sealed(path, _PATTERNS_FORMAT, key, body)

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from rgpd.cache import cache_dir, write_atomic
+from rgpd.cache import cache_dir, read_sealed, write_sealed
 from rgpd.scan.detect.text import strip_accents
 
 #: Entries kept of each per-word answer below (an LRU cache): a word of a text is asked
@@ -194,18 +194,11 @@ def _read_cache(path: Path, key: bytes) -> tuple[AbstractSet[int], AbstractSet[s
     (little-endian uint64), the words (UTF-8, one a line), then a SHA-256 of all
     that precedes it: a truncated, corrupt or stale file is simply rebuilt.
     """
-    try:
-        data = path.read_bytes()
-    except OSError:
+    body = read_sealed(path, _CACHE_FORMAT, key)
+    if body is None or len(body) < 8:
         return None
-    head = len(_CACHE_FORMAT)
-    if len(data) < head + 40 + 32 or not data.startswith(_CACHE_FORMAT):
-        return None
-    body, digest = data[:-32], data[-32:]
-    if data[head : head + 32] != key or hashlib.sha256(body).digest() != digest:
-        return None
-    n = int.from_bytes(data[head + 32 : head + 40], "little")
-    start = head + 40
+    n = int.from_bytes(body[:8], "little")
+    start = 8
     end = start + 8 * n
     if end > len(body):
         return None
@@ -230,16 +223,10 @@ def _write_cache(path: Path, key: bytes, hashes: AbstractSet[int], words: Abstra
     arr = array("Q", sorted(hashes))
     if sys.byteorder != "little":
         arr.byteswap()
-    body = b"".join(
-        [
-            _CACHE_FORMAT,
-            key,
-            len(arr).to_bytes(8, "little"),
-            arr.tobytes(),
-            "\n".join(sorted(words)).encode("utf-8"),
-        ]
+    payload = b"".join(
+        [len(arr).to_bytes(8, "little"), arr.tobytes(), "\n".join(sorted(words)).encode("utf-8")]
     )
-    write_atomic(path, body + hashlib.sha256(body).digest())
+    write_sealed(path, _CACHE_FORMAT, key, payload)
 
 
 def _model_lookups() -> Path | None:
@@ -418,18 +405,11 @@ def _read_names(path: Path, names_key: bytes) -> tuple[frozenset[str], frozenset
     Layout: format line, key (32 bytes), the lists (UTF-8, one word a line, the two
     lists parted by a NUL), then a SHA-256 of all that precedes it.
     """
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    head = len(_NAMES_FORMAT)
-    if len(data) < head + 32 + 32 or not data.startswith(_NAMES_FORMAT):
-        return None
-    body, digest = data[:-32], data[-32:]
-    if data[head : head + 32] != names_key or hashlib.sha256(body).digest() != digest:
+    body = read_sealed(path, _NAMES_FORMAT, names_key)
+    if body is None:
         return None
     try:
-        lists = body[head + 32 :].decode("utf-8").split("\0")
+        lists = body.decode("utf-8").split("\0")
     except UnicodeDecodeError:
         return None
     if len(lists) != 2:
@@ -446,8 +426,7 @@ def _write_names(
     if any("\n" in w or "\0" in w or not w for words in lists for w in words):
         return
     text = "\0".join("\n".join(sorted(words)) for words in lists)
-    body = _NAMES_FORMAT + names_key + text.encode("utf-8")
-    write_atomic(path, body + hashlib.sha256(body).digest())
+    write_sealed(path, _NAMES_FORMAT, names_key, text.encode("utf-8"))
 
 
 @lru_cache(maxsize=WORD_CACHE)
