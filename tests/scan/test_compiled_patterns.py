@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from rgpd import cache
+from tests.scan.sealed_damage import DAMAGES, damaged
 
 PATTERNS = [
     (r"(?P<year>\d{4})-(?P<month>\d\d)", 0),
@@ -84,23 +85,12 @@ def test_new_patterns_are_added_and_debug_ones_left_alone(home: Path) -> None:
     assert not any(f & (re.DEBUG | re.LOCALE) for _, f in table)
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "garbage", "other-python"])
+@pytest.mark.parametrize("damage", DAMAGES)
 def test_a_damaged_or_foreign_file_is_compiled_again_and_rewritten(home: Path, damage: str) -> None:
     with cache.compiled_patterns("test"):
         _compile_all()
     data = home.read_bytes()
-    if damage == "truncate":
-        data = data[: len(data) // 2]
-    elif damage == "flip":
-        i = len(data) // 2
-        data = data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1 :]
-    elif damage == "empty":
-        data = b""
-    elif damage == "garbage":
-        data = b"\x00" * 500
-    else:  # written by another Python build or regex engine
-        head = len(cache._PATTERNS_FORMAT)
-        data = data[:head] + b"\x02" * 32 + data[head + 32 :]
+    data = damaged(data, damage, cache._PATTERNS_FORMAT)
     home.write_bytes(data)
     assert cache._read_patterns(home, cache._patterns_key()) == {}
     with cache.compiled_patterns("test"):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from rgpd.scan.detect.recognizers.fr import lexicon
+from tests.scan.sealed_damage import DAMAGES, damaged
 
 
 def _clear() -> None:
@@ -63,23 +64,12 @@ def test_the_cache_is_read_not_built_again(
     assert _load() == expected
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "garbage", "stale"])
+@pytest.mark.parametrize("damage", DAMAGES)
 def test_damaged_or_stale_cache_is_rebuilt(cache_file: Path, damage: str) -> None:
     expected = _built()
     _load()
     data = cache_file.read_bytes()
-    if damage == "truncate":
-        data = data[: len(data) // 2]
-    elif damage == "flip":
-        i = len(data) // 3
-        data = data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1 :]
-    elif damage == "empty":
-        data = b""
-    elif damage == "garbage":
-        data = b"\x00" * 1000
-    else:  # built from other sources (another nam_dict, Babel, or lexicon code)
-        head = len(lexicon._NAMES_FORMAT)
-        data = data[:head] + b"\x01" * 32 + data[head + 32 :]
+    data = damaged(data, damage, lexicon._NAMES_FORMAT)
     cache_file.write_bytes(data)
     assert _load() == expected
     assert cache_file.read_bytes() != data  # written again, whole

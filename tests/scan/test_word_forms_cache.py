@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rgpd.scan.detect.recognizers.fr import lexicon
+from tests.scan.sealed_damage import DAMAGES, damaged
 
 
 def test_the_models_lemmatizer_tables_are_installed() -> None:
@@ -43,23 +44,12 @@ def test_cache_written_then_read_gives_the_same_set(cache_home: Path) -> None:
     assert lexicon.is_word_form("Cueillons") and not lexicon.is_word_form("Martine")
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "garbage", "stale"])
+@pytest.mark.parametrize("damage", DAMAGES)
 def test_damaged_cache_is_rebuilt(cache_home: Path, damage: str) -> None:
     expected = _fresh()
     _load()
     data = cache_home.read_bytes()
-    if damage == "truncate":
-        data = data[: len(data) // 2]
-    elif damage == "flip":
-        i = len(data) // 3
-        data = data[:i] + bytes([data[i] ^ 0xFF]) + data[i + 1 :]
-    elif damage == "empty":
-        data = b""
-    elif damage == "garbage":
-        data = b"\x00" * 1000
-    else:  # built for another model or rgpd version
-        head = len(lexicon._CACHE_FORMAT)
-        data = data[:head] + b"\x01" * 32 + data[head + 32 :]
+    data = damaged(data, damage, lexicon._CACHE_FORMAT)
     cache_home.write_bytes(data)
     assert _load() == expected
     assert cache_home.read_bytes() != data  # written again, whole
