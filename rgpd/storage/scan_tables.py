@@ -65,7 +65,8 @@ class ScanSourceRow(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)  # DB structure+size
     status: Mapped[str] = mapped_column(String(20), default="present")  # present | gone | error
-    last_run_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    # not indexed: a rescan stamps every unchanged source (migration 0016)
+    last_run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_scanned_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     modified_at: Mapped[datetime | None] = mapped_column(
         DateTime, nullable=True

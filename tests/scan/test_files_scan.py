@@ -254,6 +254,34 @@ def test_second_run_reads_nothing(
     assert set(stamped) == {second.run_id}
 
 
+def test_the_walk_of_an_unchanged_tree_keeps_the_run_alive(
+    org_ws: Workspace, share: Share, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk beats every WALK_BEAT_FILES files even when none of them is read again: the
+    walk of a large unchanged share on a slow mount can outlast RUN_STALE_AFTER, and a run
+    that silent is taken for dead (and marked interrupted) by the next scan."""
+    import rgpd.scan.files as files
+    from rgpd.scan import runs
+
+    _scan(org_ws, [str(share.root)])
+    monkeypatch.setattr(files, "WALK_BEAT_FILES", 2)
+    monkeypatch.setattr(files, "HEARTBEAT_EVERY", 0.0)
+    beats: list[tuple[int, int]] = []
+    real = runs.heartbeat
+
+    def heartbeat(s: Any, run_id: int, counts: dict[str, int]) -> None:
+        beats.append((counts["files"], counts["unchanged"]))
+        real(s, run_id, counts)
+
+    monkeypatch.setattr(runs, "heartbeat", heartbeat)
+    phases: list[str] = []
+    second = _scan(org_ws, [str(share.root)], progress=lambda p: phases.append(p.phase))
+    assert second.counts["unchanged"] == 6 and second.counts["units"] == 0
+    # (files walked, of which unchanged) at the 2nd, 4th and 6th file, before it is compared
+    assert beats[:3] == [(2, 1), (4, 3), (6, 5)]
+    assert phases.count("walk") == 3
+
+
 def test_modified_touched_deleted_and_full(org_ws: Workspace, share: Share) -> None:
     _scan(org_ws, [str(share.root)])
     fake = Faker("fr_FR")
