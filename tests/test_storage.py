@@ -163,3 +163,40 @@ def test_gc_paused_gives_the_collector_back_as_it_was(enabled: bool) -> None:
         assert gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+def test_downgrade_of_the_seen_stamps_keeps_the_later_run(any_url: str) -> None:
+    """Migration 0016 moved "met unchanged" stamps to scan_source_seen; going back puts
+    the later of the two stamps in scan_sources.last_run_id, as seen_run() read them."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from rgpd.storage.scan_tables import ScanSourceRow, ScanSourceSeenRow, seen_run
+    from rgpd.storage.tables import OrganisationRow
+
+    db = Database(any_url)
+    db.upgrade()
+    with Session(db.engine) as s, s.begin():
+        org = OrganisationRow(slug="ville", name="Ville", data={})
+        s.add(org)
+        s.flush()
+        stamps = {"/p/a.txt": (3, 7), "/p/b.txt": (9, 4), "/p/c.txt": (5, None)}
+        for uri, (written, met) in stamps.items():
+            row = ScanSourceRow(
+                org_id=org.id, kind="file", uri=uri, uri_hash=uri, status="present",
+                last_run_id=written, meta={},
+            )  # fmt: skip
+            s.add(row)
+            s.flush()
+            if met is not None:
+                s.add(ScanSourceSeenRow(source_id=row.id, run_id=met))
+    with db.engine.connect() as c:
+        seen = dict(c.execute(select(ScanSourceRow.uri, seen_run())).all())
+    assert seen == {"/p/a.txt": 7, "/p/b.txt": 9, "/p/c.txt": 5}
+    db.downgrade("0002")
+    with db.engine.connect() as c:
+        back = dict(c.exec_driver_sql("SELECT uri, last_run_id FROM scan_sources").all())
+        assert "scan_source_seen" not in inspect(c).get_table_names()
+    assert back == seen
+    db.upgrade()
+    db.dispose()

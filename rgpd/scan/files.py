@@ -68,6 +68,7 @@ from rgpd.storage.scan_tables import (
     FindingValueRow,
     ScanErrorRow,
     ScanSourceRow,
+    ScanSourceSeenRow,
     finding_evidence_context,
 )
 from rgpd.workspace import Workspace
@@ -1028,6 +1029,7 @@ def _plan_archive(entry: FileEntry, uid: int, expected: str | None) -> list[Work
 _SOURCES = cast(Table, ScanSourceRow.__table__)
 _FINDINGS = cast(Table, FindingRow.__table__)
 _VALUES = cast(Table, FindingValueRow.__table__)
+_SEEN = cast(Table, ScanSourceSeenRow.__table__)
 _ERRORS = cast(Table, ScanErrorRow.__table__)
 # Statements built once: with a commit per unit, building and coercing SQL per
 # call would cost more than detecting a small file.
@@ -1402,25 +1404,38 @@ class _Store:
         self.counts["gone"] += 1
 
     def mark_unchanged(self, ids: Sequence[int]) -> None:
-        """Unchanged sources were seen by this run: stamp them in a few bulk updates.
+        """Unchanged sources were seen by this run: stamp them in a few bulk statements.
 
-        Statements of 900 ids, one transaction per :data:`UNCHANGED_PER_COMMIT` ids: a
-        commit per statement was a sixth of the rescan of an unchanged 10,000-file tree,
-        and a bounded transaction keeps the write lock short for the intake server
-        sharing a SQLite file. The ids are written into the statement as numbers (they are
-        the database's own integer keys, passed through ``int``): as 900 bound values,
+        The stamp goes to the narrow ``scan_source_seen`` (see ``ScanSourceSeenRow``):
+        an update of the sources' existing stamps, then an insert of the ones met
+        unchanged for the first time (only when the update missed some). Statements of
+        900 ids, one transaction per :data:`UNCHANGED_PER_COMMIT` ids: a commit per
+        statement was a sixth of the rescan of an unchanged 10,000-file tree, and a
+        bounded transaction keeps the write lock short for the intake server sharing a
+        SQLite file. The ids are written into the statement as numbers (they are the
+        database's own integer keys, passed through ``int``): as 900 bound values,
         SQLAlchemy's handling of the expanding ``IN`` cost as much as the update itself.
         """
+        seen, sources = _SEEN.name, _SOURCES.name
         for lo in range(0, len(ids), UNCHANGED_PER_COMMIT):
             with self.ws.db.session() as s:
                 for i in range(lo, min(len(ids), lo + UNCHANGED_PER_COMMIT), 900):
-                    listed = ",".join(str(int(sid)) for sid in ids[i : i + 900])
-                    s.execute(
-                        text(
-                            f"UPDATE {_SOURCES.name} SET last_run_id = :run WHERE id IN ({listed})"
-                        ),
+                    batch = ids[i : min(i + 900, lo + UNCHANGED_PER_COMMIT)]
+                    listed = ",".join(str(int(sid)) for sid in batch)
+                    done = s.execute(
+                        text(f"UPDATE {seen} SET run_id = :run WHERE source_id IN ({listed})"),
                         {"run": self.run_id},
                     )
+                    if cast(CursorResult[Any], done).rowcount != len(batch):
+                        s.execute(
+                            text(
+                                f"INSERT INTO {seen} (source_id, run_id) "
+                                f"SELECT id, :run FROM {sources} WHERE id IN ({listed}) "
+                                f"AND NOT EXISTS (SELECT 1 FROM {seen} "
+                                f"WHERE {seen}.source_id = {sources}.id)"
+                            ),
+                            {"run": self.run_id},
+                        )
                 self._touch_run(s)
 
     def mark_gone(self, leftovers: Iterable[_Known]) -> None:

@@ -41,6 +41,7 @@ from rgpd.storage.scan_tables import (
     ScanRunRow,
     ScanSourceRow,
     finding_evidence_context,
+    seen_run,
 )
 from rgpd.taxonomy import SPECIAL_ENTITIES, Entity
 from rgpd.workspace import Workspace
@@ -183,7 +184,7 @@ class SourceDetail:
     modified_at: datetime | None
     content_hash: str | None
     last_scanned_at: datetime | None
-    last_run_id: int | None
+    last_run_id: int | None  # the last run that saw it (read it or met it unchanged)
     findings: list[FindingRecord]
     errors: list[ErrorRecord] = field(default_factory=list)
 
@@ -440,13 +441,14 @@ def show_source(ws: Workspace, org: str, uri: str) -> SourceDetail:
     """One source with its findings and the errors recorded for it (newest first)."""
     oid = ws.org_id(org)
     with ws.db.session() as s:
-        src = s.execute(
-            select(ScanSourceRow).where(
+        found = s.execute(
+            select(ScanSourceRow, seen_run()).where(
                 ScanSourceRow.org_id == oid, ScanSourceRow.uri_hash == uri_hash(uri)
             )
-        ).scalar_one_or_none()
-        if src is None:
+        ).one_or_none()
+        if found is None:
             raise NotFound(_("no scanned source {uri}", uri=uri))
+        src, last_seen = found
         rows = s.execute(
             select(*_RECORD_COLUMNS)
             .select_from(_FROM)
@@ -469,7 +471,7 @@ def show_source(ws: Workspace, org: str, uri: str) -> SourceDetail:
             modified_at=src.modified_at,
             content_hash=src.content_hash,
             last_scanned_at=src.last_scanned_at,
-            last_run_id=src.last_run_id,
+            last_run_id=last_seen,
             findings=findings,
             errors=errors,
         )

@@ -46,7 +46,7 @@ from rgpd.scan.liveness import (
     recover_stale_runs,
 )
 from rgpd.storage.db import utcnow
-from rgpd.storage.scan_tables import FindingRow, ScanLockRow, ScanSourceRow
+from rgpd.storage.scan_tables import FindingRow, ScanLockRow, ScanSourceRow, seen_run
 from rgpd.workspace import Workspace
 
 log = logging.getLogger("rgpd.scan.profiles")
@@ -533,7 +533,7 @@ def _new_findings(ws: Workspace, oid: int, run_ids: Sequence[int]) -> tuple[list
                 FindingRow.org_id == oid,
                 ScanSourceRow.org_id == oid,
                 ScanSourceRow.status != "gone",
-                ScanSourceRow.last_run_id.in_(ids),
+                seen_run().in_(ids),
             )
         ).all()
         new = [

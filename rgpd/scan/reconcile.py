@@ -654,7 +654,7 @@ def _load(ws: Any, oid: int) -> tuple[list[FoundItem], list[Coverage]]:
     from sqlalchemy import select
 
     from rgpd.scan.findings import stored_password_storage
-    from rgpd.storage.scan_tables import FindingRow, ScanRunRow, ScanSourceRow
+    from rgpd.storage.scan_tables import FindingRow, ScanRunRow, ScanSourceRow, seen_run
 
     found: list[FoundItem] = []
     coverage: list[Coverage] = []
@@ -665,20 +665,18 @@ def _load(ws: Any, oid: int) -> tuple[list[FoundItem], list[Coverage]]:
                 select(ScanRunRow.id, ScanRunRow.started_at).where(ScanRunRow.org_id == oid)
             )
         }
-        srcs = (
-            s.execute(
-                select(ScanSourceRow).where(
-                    ScanSourceRow.org_id == oid, ScanSourceRow.status != "gone"
-                )
+        pairs = s.execute(
+            select(ScanSourceRow, seen_run()).where(
+                ScanSourceRow.org_id == oid, ScanSourceRow.status != "gone"
             )
-            .scalars()
-            .all()
-        )
+        ).all()
+        srcs = [r for r, _seen in pairs]
+        seen_by = {r.id: seen for r, seen in pairs}
         by_id = {r.id: r for r in srcs}
         file_mod = {r.uri: r.modified_at for r in srcs if r.kind == "file"}
         for r in srcs:
             seen_at = max(
-                [t for t in (r.last_scanned_at, run_times.get(r.last_run_id or -1)) if t],
+                [t for t in (r.last_scanned_at, run_times.get(seen_by[r.id] or -1)) if t],
                 default=None,
             )
             meta = r.meta or {}

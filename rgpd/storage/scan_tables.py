@@ -22,8 +22,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    case,
+    func,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from rgpd.storage.db import utcnow
 from rgpd.storage.sealed import register_sealed
@@ -65,13 +69,47 @@ class ScanSourceRow(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)  # DB structure+size
     status: Mapped[str] = mapped_column(String(20), default="present")  # present | gone | error
-    # not indexed: a rescan stamps every unchanged source (migration 0016)
+    # the last run that wrote this row; the last run that *saw* the source is seen_run()
     last_run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_scanned_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     modified_at: Mapped[datetime | None] = mapped_column(
         DateTime, nullable=True
     )  # file mtime (UTC)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ScanSourceSeenRow(Base):
+    """The last run that met a source unchanged (it compared the file and did not read it).
+
+    Kept apart from ``scan_sources`` because a rescan stamps every unchanged source: on
+    this two-column table, stamping 10,000 sources writes about 40 pages instead of
+    rewriting 1,100 pages of wide ``scan_sources`` rows (SQLite, 15 -> 5 ms; on
+    PostgreSQL 10,000 new versions of narrow rows instead of wide ones). Issue 11.
+    Read through :func:`seen_run`, never on its own.
+    """
+
+    __tablename__ = "scan_source_seen"
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("scan_sources.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    run_id: Mapped[int] = mapped_column(Integer)
+
+
+def seen_run(source: Any = None) -> ColumnElement[int | None]:
+    """The last run that saw a source: the run that last wrote its row
+    (``scan_sources.last_run_id``: read, changed, found gone or failed) or, when later,
+    the run that last met it unchanged (``scan_source_seen``). Run ids grow with time,
+    so the later run is the larger id. ``source`` is the ``scan_sources`` table or an
+    alias of it (default: the ORM class), so that every reader asks the same question
+    the same way: coverage, ``findings show``, a profile's new findings.
+    """
+    src = source if source is not None else ScanSourceRow.__table__
+    met = (
+        select(ScanSourceSeenRow.run_id)
+        .where(ScanSourceSeenRow.source_id == src.c.id)
+        .scalar_subquery()
+    )
+    return case((met > func.coalesce(src.c.last_run_id, 0), met), else_=src.c.last_run_id)
 
 
 class FindingRow(Base):

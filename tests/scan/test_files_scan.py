@@ -35,7 +35,14 @@ from rgpd.scan.findings import (
     reveal_evidence,
     show_source,
 )
-from rgpd.storage.scan_tables import FindingValueRow, ScanErrorRow, ScanRunRow, ScanSourceRow
+from rgpd.storage.scan_tables import (
+    FindingValueRow,
+    ScanErrorRow,
+    ScanRunRow,
+    ScanSourceRow,
+    ScanSourceSeenRow,
+    seen_run,
+)
 from rgpd.workspace import Workspace, open_workspace
 
 ORG = "mairie"
@@ -246,12 +253,32 @@ def test_second_run_reads_nothing(
     assert second.counts["unchanged"] == first.counts["files"] == 6
     assert second.findings == first.findings
     with org_ws.db.session() as s:
-        stamped = (
-            s.execute(select(ScanSourceRow.last_run_id).where(ScanSourceRow.kind == "file"))
-            .scalars()
-            .all()
+        seen = s.execute(select(seen_run()).where(ScanSourceRow.kind == "file")).scalars().all()
+        written = s.execute(select(ScanSourceRow.last_run_id)).scalars().all()
+    assert seen == [second.run_id] * 6
+    assert set(written) == {first.run_id}  # an unchanged source's own row is not rewritten
+    third = _scan(org_ws, [str(share.root)])
+    (share.root / "divers/budget.txt").write_text("Réunion le 14/03.\n", encoding="utf-8")
+    fourth = _scan(org_ws, [str(share.root)])
+    assert fourth.counts["scanned"] == 1 and fourth.counts["unchanged"] == 5
+    budget = share.path("divers/budget.txt")
+    with org_ws.db.session() as s:
+        seen_now = dict(
+            s.execute(
+                select(ScanSourceRow.uri, seen_run()).where(ScanSourceRow.kind == "file")
+            ).all()
         )
-    assert set(stamped) == {second.run_id}
+        met = dict(
+            s.execute(
+                select(ScanSourceRow.uri, ScanSourceSeenRow.run_id).join(
+                    ScanSourceSeenRow, ScanSourceSeenRow.source_id == ScanSourceRow.id
+                )
+            ).all()
+        )
+    # every file was seen by the fourth run: five met unchanged, the budget read again,
+    # whose "unchanged" stamp is the third run's (the later of the two stamps wins)
+    assert set(seen_now.values()) == {fourth.run_id} and len(seen_now) == 6
+    assert met[budget] == third.run_id
 
 
 def test_the_walk_of_an_unchanged_tree_keeps_the_run_alive(
