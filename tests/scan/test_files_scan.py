@@ -824,6 +824,10 @@ def test_incremental_scan_on_server_databases(server_ws: Workspace, share: Share
     assert first.counts["units"] == 6 and not first.errors
     assert _by(first.findings, share.path("rh/agents.csv"))["FR_NIR"].count == 4
     assert _scan(server_ws, [str(share.root)]).counts["units"] == 0  # mtime kept exactly
+    again = _scan(server_ws, [str(share.root)])  # "unchanged" stamps inserted, then updated
+    with server_ws.db.session() as s:
+        seen = s.execute(select(seen_run()).where(ScanSourceRow.kind == "file")).scalars().all()
+    assert seen == [again.run_id] * 6
     letter = share.root / "courriers/lettre.txt"
     letter.write_text("Plus rien de personnel.\n", encoding="utf-8")
     (share.root / "archive.zip").unlink()
