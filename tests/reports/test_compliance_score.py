@@ -306,3 +306,34 @@ def test_build_scan_counts_password_columns_with_the_scans_rule() -> None:
     # a report without password columns says nothing of them
     clean = build_scan(_data([_finding("/srv/partage/etat-civil/acte-1.pdf")]), TODAY)
     assert clean.password_sources == 0 and clean.password_text == ""
+
+
+def test_the_shared_dpos_totals_count_weak_password_columns() -> None:
+    """A shared DPO sees, per organisation, the password columns kept in clear or under a
+    weak hash (Art. 32(1)(a)); an organisation where no password column was judged shows
+    nothing there, and the column is left out when no organisation has one."""
+    portail = [
+        _column("usagers", "mot_de_passe", "clear"),
+        _column("agents", "password_hash", "hashed"),
+        _column("anciens", "pwd", "weak_hash"),
+    ]
+    files_only = [_finding("/srv/partage/etat-civil/acte-1.pdf")]
+    rep = build_report(
+        ReportKind.SCAN,
+        [_data(portail), _data(files_only)],
+        today=TODAY,
+        now=NOW,
+        consolidated=True,
+    )
+    label = _("Password columns in clear or under a weak hash")
+    with use_language("fr"):
+        assert _(label) == "Colonnes de mots de passe en clair ou sous un hachage faible"
+    assert rep.totals is not None
+    col = rep.totals.columns.index(label)
+    assert [row[col] for row in rep.totals.rows] == [2, None, 2]
+    clean = build_report(
+        ReportKind.SCAN, [_data(files_only), _data(files_only)], today=TODAY, now=NOW,
+        consolidated=True,
+    )  # fmt: skip
+    assert clean.totals is not None
+    assert label not in clean.totals.columns and _("Sources with a NIR") in clean.totals.columns

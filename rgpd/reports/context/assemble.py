@@ -233,6 +233,10 @@ def key_figures(s: OrgSection) -> dict[str, float | int | None]:
         "register_errors": s.register.errors if s.register else None,
         "sources": s.scan.sources_with_findings if s.scan else None,
         "nir_sources": s.scan.nir_sources if s.scan else None,
+        # Art. 32(1)(a): only where a password column was judged (None keeps it out)
+        "password_weak": (
+            s.scan.password_weak_sources if s.scan and s.scan.password_sources else None
+        ),
         "requests": s.requests.total if s.requests else None,
         "overdue": s.requests.overdue_count if s.requests else None,
         "breaches": s.breaches.total if s.breaches else None,
@@ -247,6 +251,7 @@ def _totals_table(sections: Sequence[OrgSection]) -> Table:
         "register_errors": _("Register errors"),
         "sources": _("Sources with personal data"),
         "nir_sources": _("Sources with a NIR"),
+        "password_weak": _("Password columns in clear or under a weak hash"),
         "requests": _("Requests"),
         "overdue": _("Overdue requests"),
         "breaches": _("Breaches"),
