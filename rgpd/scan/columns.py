@@ -1292,7 +1292,8 @@ def worst_first(verdicts: Mapping[str, Sequence[ColumnVerdict]]) -> list[tuple[s
 
 
 class PasswordStorage(StrEnum):
-    """How a password column keeps its values, worst first.
+    """How a password column keeps its values: the three judged storages worst first, then
+    ``UNKNOWN`` (not judged), which reports list last.
 
     Art. 32(1)(a) GDPR and the CNIL's recommendation on passwords (délibération
     n° 2022-100) ask for a password to be kept transformed by a *slow, salted* function:

@@ -50,7 +50,8 @@ def column_name(f: SourceFinding) -> str:
     return uri
 
 
-#: Password storages from worst to best (the table of password columns is read in it).
+#: Password storages in PasswordStorage's order (judged ones worst first, then not judged):
+#: the table of password columns is read in it.
 _STORAGE_ORDER = {s.value: i for i, s in enumerate(PasswordStorage)}
 
 
