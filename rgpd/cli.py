@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from typing import NoReturn
 
 # Start-up builds objects that live as long as the process (click's commands, SQLAlchemy's
 # tables, rich, the catalog), and none of them is garbage: the cycle collector, run every
@@ -209,7 +210,50 @@ def _main(argv: list[str] | None) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    """The ``rgpd`` console script (and ``python -m rgpd.cli``)."""
+    _leave(main())
+
+
+def _leave(code: int) -> NoReturn:
+    """End the process with ``code``, without tearing the interpreter down when that is safe.
+
+    After a scan the process holds the spaCy model, the recognizers' tables and about a
+    million other objects; a normal exit frees them one by one, 50-60 ms of the fixed
+    cost of every scan (issue 11) for memory the system takes back anyway. What a normal
+    exit does that others can see is done here first: the atexit handlers run (logging
+    flushed and closed, ``weakref.finalize`` clean-ups such as temporary directories,
+    multiprocessing's and pebble's), the database pools are closed (SQLite checkpoints
+    its WAL on the last close, as at a normal exit), stdout and stderr are flushed. The
+    normal exit is kept whenever it could behave differently: another non-daemon thread
+    still running (Python would wait for it), a profiler or tracer installed (coverage,
+    cProfile write their results after the program returns), a stream that cannot be
+    flushed (Python reports it and exits 120).
+    """
+    import os
+    import threading
+
+    if (
+        sys.getprofile() is not None
+        or sys.gettrace() is not None
+        or any(
+            t is not threading.main_thread() and not t.daemon and t.is_alive()
+            for t in threading.enumerate()
+        )
+    ):
+        sys.exit(code)
+    import atexit
+
+    from rgpd.storage.db import dispose_engines
+
+    atexit._run_exitfuncs()  # and cleared: the fallback below does not run them twice
+    dispose_engines()
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        sys.exit(code)  # as Python would: a message, exit status 120
+    os._exit(code & 0xFF)
 
 
 if __name__ == "__main__":

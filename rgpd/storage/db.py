@@ -24,6 +24,7 @@ import random
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -143,6 +144,21 @@ _LONG_INT = re.compile(r"\d{20}|-\d{19}")
 _LONG_INT_B = re.compile(rb"\d{20}|-\d{19}")
 
 
+#: Every engine :func:`make_engine` made that is still referenced somewhere.
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def dispose_engines() -> None:
+    """Close the pooled connections of every engine still alive.
+
+    For a process about to end without the interpreter's teardown (``rgpd.cli._leave``),
+    which would otherwise have closed them: SQLite checkpoints its WAL into the database
+    file and removes it when the last connection closes.
+    """
+    for engine in list(_engines):
+        engine.dispose()
+
+
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     kwargs: dict = {"future": True}
@@ -166,6 +182,7 @@ def make_engine(url: str) -> Engine:
         kwargs.setdefault("connect_args", {})["charset"] = "utf8mb4"
     kwargs["json_deserializer"] = json_loads
     engine = create_engine(url, **kwargs)
+    _engines.add(engine)
     if url.startswith("sqlite"):
         memory = _is_memory(url)
 
