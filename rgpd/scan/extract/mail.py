@@ -179,8 +179,7 @@ def iter_eml(blob: Blob, ctx: Ctx, dispatch: Dispatch) -> Iterator[Chunk]:
     """One message, its large attachments spooled to temporary files (module docstring)."""
     if blob.size is not None and blob.size > ctx.limits.max_file_size:
         raise too_large(blob.size, ctx.limits.max_file_size)
-    with tempfile.TemporaryDirectory(prefix="rgpd-mail-") as tmp, blob.open() as stream:
-        spooler = _Spooler(tmp)
+    with _Spooler() as spooler, blob.open() as stream:
         msg = spooler.parse(iter(lambda: stream.readline(1024 * 1024), b""))
         yield from iter_message(msg, ctx, dispatch, spooler)
 
@@ -199,10 +198,26 @@ class _Spooler:
     :meth:`blob_of` recognises later. Everything else goes to the parser as is.
     """
 
-    def __init__(self, directory: str) -> None:
-        self.directory = directory
+    def __init__(self) -> None:
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.mark = f"rgpd-spooled-{secrets.token_hex(8)}:"
         self.files: dict[str, tuple[str, str]] = {}  # placeholder id -> (path, encoding)
+
+    @property
+    def directory(self) -> str:
+        """Where attachments are spooled: made at the first one. Most messages have no
+        attachment above SPOOL_MIN, and a temporary directory made and removed for each
+        costs 0.1-0.15 ms (as much as reading a small .eml's headers)."""
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="rgpd-mail-")
+        return self._tmp.name
+
+    def __enter__(self) -> _Spooler:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
 
     def parse(self, lines: Iterable[bytes]) -> Message:
         out = bytearray()
