@@ -62,11 +62,20 @@ class running:
         return Running(self.ws, self.port, self.mailer)
 
     def __exit__(self, *exc: object) -> None:
+        # The workers first: the ones still answering need the loop to send their output.
         self.srv.task_dispatcher.shutdown()
+        # Then the loop, from its own thread. Closed from here, a socket could vanish
+        # under the loop's select() (EBADF raised in the server thread, which pytest
+        # reports as an unhandled thread exception). With every channel closed (the
+        # listening socket and the trigger too), the map is empty and ``run()`` returns.
+        self.srv.trigger.pull_trigger(self._close_channels)
+        self.thread.join(10)
+        if self.thread.is_alive():
+            raise RuntimeError("the waitress loop did not stop within 10 s")
+
+    def _close_channels(self) -> None:
         for channel in list(self.srv._map.values()):
             channel.close()
-        self.srv._map.clear()
-        self.thread.join(10)
 
 
 def submit_one(port: int, values: dict[str, list[str]]) -> int:

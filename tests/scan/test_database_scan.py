@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -48,6 +47,7 @@ from rgpd.scan.database import (
 )
 from rgpd.storage.scan_tables import FindingRow, FindingValueRow, ScanErrorRow, ScanSourceRow
 from rgpd.workspace import Workspace
+from tests.scan.conftest import FreshUrl
 
 TODAY = date(2025, 3, 1)
 FAMILIES = 60
@@ -56,49 +56,21 @@ FAMILIES = 60
 # --------------------------------------------------------------------- fixtures
 
 
-def _fresh_db(server_url: str, dialect: str) -> Iterator[str]:
-    """A database of its own next to the per-worker test database (never shared)."""
-    name = f"rgpd_c_{uuid.uuid4().hex[:10]}"
-    if dialect == "postgresql":
-        admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-    else:
-        admin = create_engine(server_url)
-        with admin.connect() as c:
-            c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-            c.commit()
-    try:
-        yield server_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as c:
-            if dialect == "postgresql":
-                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            else:
-                c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-                c.commit()
-        admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
-def commune_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def commune_url(request: pytest.FixtureRequest, fresh_url: FreshUrl) -> str:
     """A freshly seeded commune database on each dialect."""
     if request.param == "sqlite":
-        yield request.getfixturevalue("sqlite_commune")
-        return
-    server = request.getfixturevalue(
-        "pg_server_url" if request.param == "postgresql" else "mariadb_server_url"
-    )
-    for url in _fresh_db(server, request.param):
-        seed_commune_db(url, families=FAMILIES)
-        yield url
+        return str(request.getfixturevalue("sqlite_commune"))
+    url = fresh_url(request.param)
+    seed_commune_db(url, families=FAMILIES)
+    return url
 
 
 @pytest.fixture
-def pg_commune(pg_server_url: str) -> Iterator[str]:
-    for url in _fresh_db(pg_server_url, "postgresql"):
-        seed_commune_db(url, families=FAMILIES)
-        yield url
+def pg_commune(fresh_url: FreshUrl) -> str:
+    url = fresh_url("postgresql")
+    seed_commune_db(url, families=FAMILIES)
+    return url
 
 
 @pytest.fixture(scope="module")
@@ -326,37 +298,18 @@ def test_permission_denied_on_one_table_and_the_scan_goes_on(
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mariadb"])
-def test_the_scan_connection_cannot_write(
-    dialect: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> None:
-    if dialect == "sqlite":
-        url = f"sqlite:///{tmp_path / 'w.db'}"
-        e = create_engine(url)
-        with e.begin() as c:
-            c.execute(text("CREATE TABLE t (x INTEGER)"))
-        e.dispose()
-        gen = None
-    else:
-        server = request.getfixturevalue(
-            "pg_server_url" if dialect == "postgresql" else "mariadb_server_url"
-        )
-        gen = _fresh_db(server, dialect)
-        url = next(gen)
-        e = create_engine(url)
-        with e.begin() as c:
-            c.execute(text("CREATE TABLE t (x INTEGER)"))
-        e.dispose()
-    try:
-        eng = make_scan_engine(url)
-        with eng.connect() as c, pytest.raises(Exception) as err:
-            c.execute(text("INSERT INTO t VALUES (1)"))
-            c.commit()
-        assert "read" in str(err.value).lower()
-        eng.dispose()
-    finally:
-        if gen is not None:
-            for _ in gen:
-                pass
+def test_the_scan_connection_cannot_write(dialect: str, fresh_url: FreshUrl) -> None:
+    url = fresh_url(dialect, "w")
+    e = create_engine(url)
+    with e.begin() as c:
+        c.execute(text("CREATE TABLE t (x INTEGER)"))
+    e.dispose()
+    eng = make_scan_engine(url)
+    with eng.connect() as c, pytest.raises(Exception) as err:
+        c.execute(text("INSERT INTO t VALUES (1)"))
+        c.commit()
+    assert "read" in str(err.value).lower()
+    eng.dispose()
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
@@ -382,19 +335,12 @@ def test_statement_timeout_stops_a_long_query(
 
 @pytest.mark.parametrize("dialect", ["postgresql", "mariadb", "sqlite"])
 def test_big_tables_are_sampled_without_counting_them(
-    mairie: Workspace, dialect: str, request: pytest.FixtureRequest, tmp_path: Path
+    mairie: Workspace, dialect: str, fresh_url: FreshUrl
 ) -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    if dialect == "sqlite":
-        url, gen = f"sqlite:///{tmp_path / 'big.db'}", None
-    else:
-        server = request.getfixturevalue(
-            "pg_server_url" if dialect == "postgresql" else "mariadb_server_url"
-        )
-        gen = _fresh_db(server, dialect)
-        url = next(gen)
+    url = fresh_url(dialect, "big")
     e = create_engine(url)
     with e.begin() as c:
         c.execute(text("CREATE TABLE gros (id INTEGER PRIMARY KEY, courriel VARCHAR(80))"))
@@ -421,9 +367,6 @@ def test_big_tables_are_sampled_without_counting_them(
         res = scan(mairie, "big", sample_size=100)
     finally:
         event.remove(Engine, "before_cursor_execute", spy)
-        if gen is not None:
-            for _ in gen:
-                pass
     (t,) = res.tables
     assert t.rows_estimate is not None and 3000 <= t.rows_estimate <= 12000
     assert t.sampled_rows <= 100
@@ -848,37 +791,29 @@ _TAIL_SQL = {
 @pytest.mark.slow
 @pytest.mark.parametrize("dialect", ["postgresql", "mariadb"])
 def test_personal_data_in_the_last_40_percent_of_a_million_rows_is_found(
-    mairie: Workspace, dialect: str, request: pytest.FixtureRequest
+    mairie: Workspace, dialect: str, fresh_url: FreshUrl
 ) -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    server = request.getfixturevalue(
-        "pg_server_url" if dialect == "postgresql" else "mariadb_server_url"
-    )
-    gen = _fresh_db(server, dialect)
-    url = next(gen)
+    url = fresh_url(dialect)
     seen: list[str] = []
 
     def spy(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
         seen.append(f"{statement.lower()} {params!r}")
 
+    e = create_engine(url)
+    with e.begin() as c:
+        for sql in _TAIL_SQL[dialect]:
+            c.execute(text(sql))
+    e.dispose()
+    connect(mairie, "tail", url)
+    event.listen(Engine, "before_cursor_execute", spy)
     try:
-        e = create_engine(url)
-        with e.begin() as c:
-            for sql in _TAIL_SQL[dialect]:
-                c.execute(text(sql))
-        e.dispose()
-        connect(mairie, "tail", url)
-        event.listen(Engine, "before_cursor_execute", spy)
-        try:
-            first = scan(mairie, "tail")
-            second = scan(mairie, "tail", full=True)
-        finally:
-            event.remove(Engine, "before_cursor_execute", spy)
+        first = scan(mairie, "tail")
+        second = scan(mairie, "tail", full=True)
     finally:
-        for _ in gen:
-            pass
+        event.remove(Engine, "before_cursor_execute", spy)
     for res in (first, second):
         (t,) = res.tables
         assert t.rows_estimate is not None and t.rows_estimate > 100_000
@@ -894,23 +829,16 @@ def test_personal_data_in_the_last_40_percent_of_a_million_rows_is_found(
 
 
 @pytest.mark.parametrize("dialect", ["postgresql", "mariadb", "sqlite"])
-def test_values_are_cut_on_the_server(
-    dialect: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> None:
+def test_values_are_cut_on_the_server(dialect: str, fresh_url: FreshUrl) -> None:
     from rgpd.scan.database import MAX_VALUE_CHARS, ColumnInfo, TableInfo, sample_rows
 
     big = 5_000_000  # 5 MB each (benchmarks/bench_dbscan.py measures 50 MB values)
+    url = fresh_url(dialect, "v")
     if dialect == "sqlite":
-        url, gen = f"sqlite:///{tmp_path / 'v.db'}", None
         fill = f"INSERT INTO notes SELECT value, substr(hex(zeroblob({big // 2})), 1) FROM "
         fill += "(WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n "
         fill += "WHERE value < 4) SELECT value FROM n)"
     else:
-        server = request.getfixturevalue(
-            "pg_server_url" if dialect == "postgresql" else "mariadb_server_url"
-        )
-        gen = _fresh_db(server, dialect)
-        url = next(gen)
         fill = (
             f"INSERT INTO notes SELECT i, repeat('Dossier suivi. ', {big // 15}) "
             "FROM generate_series(1, 4) i"
@@ -918,25 +846,20 @@ def test_values_are_cut_on_the_server(
             else f"INSERT INTO notes SELECT seq, repeat('Dossier suivi. ', {big // 15}) "
             "FROM seq_1_to_4"
         )
-    try:
-        e = create_engine(url)
-        with e.begin() as c:
-            longtext = "LONGTEXT" if dialect == "mariadb" else "TEXT"
-            c.execute(text(f"CREATE TABLE notes (id INTEGER PRIMARY KEY, texte {longtext})"))
-            c.execute(text(fill))
-        e.dispose()
-        eng = make_scan_engine(url)
-        cols = (ColumnInfo("id", "integer", ColumnKind.INTEGER),)
-        col = ColumnInfo("texte", "text", ColumnKind.TEXT)
-        t = TableInfo(None, "notes", (*cols, col), ("id",))
-        backend = make_url(url).get_backend_name()
-        with eng.connect() as c:
-            rows, _method = sample_rows(c, backend, t, [col], 1000, 4)
-        eng.dispose()
-    finally:
-        if gen is not None:
-            for _ in gen:
-                pass
+    e = create_engine(url)
+    with e.begin() as c:
+        longtext = "LONGTEXT" if dialect == "mariadb" else "TEXT"
+        c.execute(text(f"CREATE TABLE notes (id INTEGER PRIMARY KEY, texte {longtext})"))
+        c.execute(text(fill))
+    e.dispose()
+    eng = make_scan_engine(url)
+    cols = (ColumnInfo("id", "integer", ColumnKind.INTEGER),)
+    col = ColumnInfo("texte", "text", ColumnKind.TEXT)
+    t = TableInfo(None, "notes", (*cols, col), ("id",))
+    backend = make_url(url).get_backend_name()
+    with eng.connect() as c:
+        rows, _method = sample_rows(c, backend, t, [col], 1000, 4)
+    eng.dispose()
     assert len(rows) == 4
     assert all(0 < len(r[0]) <= MAX_VALUE_CHARS for r in rows)
 
@@ -1208,7 +1131,7 @@ def test_a_thing_named_column_needs_nearly_every_value_to_read_as_a_person() -> 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mariadb"])
 def test_folded_camel_case_columns_are_found_on_each_dialect(
-    mairie: Workspace, tmp_path: Path, dialect: str, request: pytest.FixtureRequest
+    mairie: Workspace, dialect: str, fresh_url: FreshUrl
 ) -> None:
     from faker import Faker
 
@@ -1233,30 +1156,17 @@ def test_folded_camel_case_columns_are_found_on_each_dialect(
         for i in range(1, 41)
     ]
     insert = text("INSERT INTO commande VALUES (:i, :c, :a, :v, :p, :h, :n)")
-    if dialect == "sqlite":
-        url = _sqlite_db(tmp_path, ddl.lower())  # as Django or a hand-made schema writes it
-        gen = None
-    else:
-        server = request.getfixturevalue(
-            "pg_server_url" if dialect == "postgresql" else "mariadb_server_url"
-        )
-        gen = _fresh_db(server, dialect)
-        url = next(gen)
-        if dialect == "mariadb":
-            ddl = ddl.lower()
-    try:
-        e = create_engine(url)
-        with e.begin() as c:
-            if dialect != "sqlite":
-                c.execute(text(ddl))
-            c.execute(insert, rows)
-        e.dispose()
-        connect(mairie, "ventes", url)
-        res = scan(mairie, "ventes")
-    finally:
-        if gen is not None:
-            for _ in gen:
-                pass
+    url = fresh_url(dialect)
+    if dialect != "postgresql":
+        # SQLite: as Django or a hand-made schema writes it; MariaDB: the insert says commande
+        ddl = ddl.lower()
+    e = create_engine(url)
+    with e.begin() as c:
+        c.execute(text(ddl))
+        c.execute(insert, rows)
+    e.dispose()
+    connect(mairie, "ventes", url)
+    res = scan(mairie, "ventes")
     assert {(f.column, f.entity_type) for f in res.findings} == {
         ("contactname", "PERSON"),
         ("billingaddress", "LOCATION"),
@@ -1568,7 +1478,7 @@ _ACCOUNTS_DDL = (
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mariadb"])
 def test_passwords_sex_and_income_are_found_on_each_dialect(
-    mairie: Workspace, tmp_path: Path, dialect: str, request: pytest.FixtureRequest
+    mairie: Workspace, dialect: str, fresh_url: FreshUrl
 ) -> None:
     import hashlib
 
@@ -1604,30 +1514,17 @@ def test_passwords_sex_and_income_are_found_on_each_dialect(
         "(:i, :n, :p, :c, :s, :v, :g, :h, :t, :r, :m, :d, :q, :o, :b)"
     )
     ddl = _ACCOUNTS_DDL.replace("BLOB", "BYTEA") if dialect == "postgresql" else _ACCOUNTS_DDL
-    if dialect == "sqlite":
-        url, gen = _sqlite_db(tmp_path, ddl), None
-    else:
-        server = request.getfixturevalue(
-            "pg_server_url" if dialect == "postgresql" else "mariadb_server_url"
-        )
-        gen = _fresh_db(server, dialect)
-        url = next(gen)
-    try:
-        e = create_engine(url)
-        with e.begin() as c:
-            if dialect != "sqlite":
-                c.execute(text(ddl))
-            c.execute(insert, rows)
-        e.dispose()
-        connect(mairie, "rh", url)
-        res = scan(mairie, "rh")
-        stored = _dump_store(mairie)
-        with mairie.db.session() as s:
-            tokens = set(s.scalars(select(FindingValueRow.entity_type)))
-    finally:
-        if gen is not None:
-            for _ in gen:
-                pass
+    url = fresh_url(dialect)
+    e = create_engine(url)
+    with e.begin() as c:
+        c.execute(text(ddl))
+        c.execute(insert, rows)
+    e.dispose()
+    connect(mairie, "rh", url)
+    res = scan(mairie, "rh")
+    stored = _dump_store(mairie)
+    with mairie.db.session() as s:
+        tokens = set(s.scalars(select(FindingValueRow.entity_type)))
     found = {(f.column, f.entity_type): f for f in res.findings}
     assert set(found) == {
         ("nom", "PERSON"),

@@ -30,14 +30,8 @@ from rgpd.scan.columns import (
 from rgpd.scan.database import ColumnInfo, TableInfo, judge_table
 from rgpd.storage.scan_tables import FindingRow
 from rgpd.workspace import Workspace
-from tests.scan.test_database_scan import (
-    _dump_store,
-    _fresh_db,
-    _sqlite_db,
-    connect,
-    run_cli,
-    scan,
-)
+from tests.scan.conftest import FreshUrl
+from tests.scan.test_database_scan import _dump_store, connect, run_cli, scan
 
 TODAY = date(2025, 3, 1)
 RNG = random.Random(32)
@@ -209,15 +203,16 @@ def test_the_table_judge_reads_passwords_for_their_shape_only() -> None:
 
 # --------------------------------------------------------------------- on real databases
 
-_DDL = (
-    "CREATE TABLE usagers_portail (id INTEGER PRIMARY KEY, courriel VARCHAR(120), "
-    "mot_de_passe VARCHAR(64))",
-    "CREATE TABLE comptes_agents (id INTEGER PRIMARY KEY, courriel VARCHAR(120), "
-    "password_hash VARCHAR(80), password_salt VARCHAR(40))",
-    "CREATE TABLE anciens_comptes (id INTEGER PRIMARY KEY, courriel VARCHAR(120), pwd VARCHAR(64))",
-    "CREATE TABLE clients_api (id INTEGER PRIMARY KEY, courriel VARCHAR(120), "
+_DDL = {
+    "usagers_portail": "CREATE TABLE usagers_portail (id INTEGER PRIMARY KEY, "
+    "courriel VARCHAR(120), mot_de_passe VARCHAR(64))",
+    "comptes_agents": "CREATE TABLE comptes_agents (id INTEGER PRIMARY KEY, "
+    "courriel VARCHAR(120), password_hash VARCHAR(80), password_salt VARCHAR(40))",
+    "anciens_comptes": "CREATE TABLE anciens_comptes (id INTEGER PRIMARY KEY, "
+    "courriel VARCHAR(120), pwd VARCHAR(64))",
+    "clients_api": "CREATE TABLE clients_api (id INTEGER PRIMARY KEY, courriel VARCHAR(120), "
     "api_token VARCHAR(64))",
-)
+}
 
 
 def _accounts(n: int = 30) -> dict[str, list[dict[str, object]]]:
@@ -251,6 +246,17 @@ _INSERT = {
 }
 
 
+def _accounts_db(url: str, data: dict[str, list[dict[str, object]]]) -> str:
+    """``url``, an empty database, given the tables of ``data`` and their rows."""
+    e = create_engine(url)
+    with e.begin() as c:
+        for table, rows in data.items():
+            c.execute(text(_DDL[table]))
+            c.execute(text(_INSERT[table]), rows)
+    e.dispose()
+    return url
+
+
 def _raw_values(data: dict[str, list[dict[str, object]]]) -> list[str]:
     return [str(row[k]) for rows in data.values() for row in rows for k in ("p", "s") if k in row]
 
@@ -264,40 +270,19 @@ def mairie(ws: Workspace) -> Workspace:
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mariadb"])
 def test_password_storage_is_reported_on_each_dialect(
     mairie: Workspace,
-    tmp_path: Path,
     dialect: str,
-    request: pytest.FixtureRequest,
+    fresh_url: FreshUrl,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     data = _accounts()
-    if dialect == "sqlite":
-        url, gen = _sqlite_db(tmp_path, *_DDL), None
-    else:
-        server = request.getfixturevalue(
-            "pg_server_url" if dialect == "postgresql" else "mariadb_server_url"
-        )
-        gen = _fresh_db(server, dialect)
-        url = next(gen)
-    try:
-        e = create_engine(url)
-        with e.begin() as c:
-            if dialect != "sqlite":
-                for ddl in _DDL:
-                    c.execute(text(ddl))
-            for table, rows in data.items():
-                c.execute(text(_INSERT[table]), rows)
-        e.dispose()
-        connect(mairie, "portail", url)
-        with caplog.at_level(logging.DEBUG, logger="rgpd"):
-            res = scan(mairie, "portail")
-            again = scan(mairie, "portail")  # unchanged tables: read back from the store
-        stored = _dump_store(mairie)
-        with mairie.db.session() as s:
-            locations = [loc for (locs,) in s.execute(select(FindingRow.locations)) for loc in locs]
-    finally:
-        if gen is not None:
-            for _ in gen:
-                pass
+    url = _accounts_db(fresh_url(dialect), data)
+    connect(mairie, "portail", url)
+    with caplog.at_level(logging.DEBUG, logger="rgpd"):
+        res = scan(mairie, "portail")
+        again = scan(mairie, "portail")  # unchanged tables: read back from the store
+    stored = _dump_store(mairie)
+    with mairie.db.session() as s:
+        locations = [loc for (locs,) in s.execute(select(FindingRow.locations)) for loc in locs]
     assert res.status == "completed" and not res.errors
     assert again.counts["unchanged"] == 4
     for result in (res, again):
@@ -341,18 +326,15 @@ def test_password_storage_is_reported_on_each_dialect(
         assert raw not in stored and raw not in caplog.text and raw not in out
 
 
-def test_scan_db_and_findings_show_how_passwords_are_kept(tmp_path: Path) -> None:
+def test_scan_db_and_findings_show_how_passwords_are_kept(
+    tmp_path: Path, fresh_url: FreshUrl
+) -> None:
     from rgpd.config import load_settings
     from rgpd.crypto import KeyRing
     from rgpd.workspace import open_workspace
 
     data = _accounts(12)
-    url = _sqlite_db(tmp_path, *_DDL)
-    e = create_engine(url)
-    with e.begin() as c:
-        for table, rows in data.items():
-            c.execute(text(_INSERT[table]), rows)
-    e.dispose()
+    url = _accounts_db(fresh_url("sqlite"), data)
     cfg = tmp_path / "rgpd.toml"
     cfg.write_text(
         f'[rgpd]\ndatabase_url = "sqlite:///{tmp_path / "store.db"}"\norg = "mairie"\n'
@@ -448,17 +430,12 @@ def test_reconcile_flags_passwords_in_clear_or_under_a_weak_hash(
 
 
 def test_reconcile_reads_the_storage_the_database_scan_kept(
-    mairie: Workspace, tmp_path: Path
+    mairie: Workspace, fresh_url: FreshUrl
 ) -> None:
     from rgpd.scan.reconcile import Rule, run_reconcile
 
     data = _accounts(10)
-    url = _sqlite_db(tmp_path, *_DDL)
-    e = create_engine(url)
-    with e.begin() as c:
-        for table, rows in data.items():
-            c.execute(text(_INSERT[table]), rows)
-    e.dispose()
+    url = _accounts_db(fresh_url("sqlite"), data)
     connect(mairie, "portail", url)
     scan(mairie, "portail")
     report = run_reconcile(mairie, "mairie", store=False)
@@ -496,7 +473,7 @@ def test_a_password_kept_in_clear_is_a_high_finding(
 
 
 def test_reports_score_and_plan_a_password_column_kept_in_clear(
-    mairie: Workspace, tmp_path: Path
+    mairie: Workspace, fresh_url: FreshUrl
 ) -> None:
     """A real scan of a clear and a hashed password column, up to the DPO's reports.
 
@@ -516,12 +493,7 @@ def test_reports_score_and_plan_a_password_column_kept_in_clear(
     now = datetime(2025, 3, 1, 12, tzinfo=UTC)
     data = _accounts(12)
     del data["anciens_comptes"], data["clients_api"]
-    url = _sqlite_db(tmp_path, *_DDL[:2])
-    e = create_engine(url)
-    with e.begin() as c:
-        for table, rows in data.items():
-            c.execute(text(_INSERT[table]), rows)
-    e.dispose()
+    url = _accounts_db(fresh_url("sqlite"), data)
     connect(mairie, "portail", url)
     scan(mairie, "portail")
 
