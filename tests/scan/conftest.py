@@ -62,3 +62,13 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FreshU
             return made.enter_context(_fresh_db(server, dialect))
 
         yield make
+
+
+def seed(url: str, ddl: str, insert: str, rows: list[dict[str, object]]) -> str:
+    """``url``, an empty database, given one table (``ddl``) and its ``rows``."""
+    e = create_engine(url)
+    with e.begin() as c:
+        c.execute(text(ddl))
+        c.execute(text(insert), rows)
+    e.dispose()
+    return url

@@ -47,7 +47,7 @@ from rgpd.scan.database import (
 )
 from rgpd.storage.scan_tables import FindingRow, FindingValueRow, ScanErrorRow, ScanSourceRow
 from rgpd.workspace import Workspace
-from tests.scan.conftest import FreshUrl
+from tests.scan.conftest import FreshUrl, seed
 
 TODAY = date(2025, 3, 1)
 FAMILIES = 60
@@ -1155,16 +1155,11 @@ def test_folded_camel_case_columns_are_found_on_each_dialect(
         }
         for i in range(1, 41)
     ]
-    insert = text("INSERT INTO commande VALUES (:i, :c, :a, :v, :p, :h, :n)")
-    url = fresh_url(dialect)
+    insert = "INSERT INTO commande VALUES (:i, :c, :a, :v, :p, :h, :n)"
     if dialect != "postgresql":
         # SQLite: as Django or a hand-made schema writes it; MariaDB: the insert says commande
         ddl = ddl.lower()
-    e = create_engine(url)
-    with e.begin() as c:
-        c.execute(text(ddl))
-        c.execute(insert, rows)
-    e.dispose()
+    url = seed(fresh_url(dialect), ddl, insert, rows)
     connect(mairie, "ventes", url)
     res = scan(mairie, "ventes")
     assert {(f.column, f.entity_type) for f in res.findings} == {
@@ -1509,17 +1504,12 @@ def test_passwords_sex_and_income_are_found_on_each_dialect(
                 "b": hashlib.sha256(f"autre-{i}".encode()).digest() if i % 4 else None,
             }
         )
-    insert = text(
+    insert = (
         "INSERT INTO comptes_agents VALUES "
         "(:i, :n, :p, :c, :s, :v, :g, :h, :t, :r, :m, :d, :q, :o, :b)"
     )
     ddl = _ACCOUNTS_DDL.replace("BLOB", "BYTEA") if dialect == "postgresql" else _ACCOUNTS_DDL
-    url = fresh_url(dialect)
-    e = create_engine(url)
-    with e.begin() as c:
-        c.execute(text(ddl))
-        c.execute(insert, rows)
-    e.dispose()
+    url = seed(fresh_url(dialect), ddl, insert, rows)
     connect(mairie, "rh", url)
     res = scan(mairie, "rh")
     stored = _dump_store(mairie)

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from rgpd.registry import service
 from rgpd.registry.model import Organisation
@@ -30,7 +30,7 @@ from rgpd.scan.columns import (
 from rgpd.scan.database import ColumnInfo, TableInfo, judge_table
 from rgpd.storage.scan_tables import FindingRow
 from rgpd.workspace import Workspace
-from tests.scan.conftest import FreshUrl
+from tests.scan.conftest import FreshUrl, seed
 from tests.scan.test_database_scan import _dump_store, connect, run_cli, scan
 
 TODAY = date(2025, 3, 1)
@@ -248,12 +248,8 @@ _INSERT = {
 
 def _accounts_db(url: str, data: dict[str, list[dict[str, object]]]) -> str:
     """``url``, an empty database, given the tables of ``data`` and their rows."""
-    e = create_engine(url)
-    with e.begin() as c:
-        for table, rows in data.items():
-            c.execute(text(_DDL[table]))
-            c.execute(text(_INSERT[table]), rows)
-    e.dispose()
+    for table, rows in data.items():
+        seed(url, _DDL[table], _INSERT[table], rows)
     return url
 
 
