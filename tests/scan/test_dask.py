@@ -64,7 +64,7 @@ def _start_worker(address: str, name: str, tmp: Path) -> subprocess.Popen[bytes]
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     """A scheduler and two workers; yields their address and worker processes."""
     if not DASK.exists():
         pytest.fail(f"dask CLI not installed next to {sys.executable}")
@@ -109,6 +109,19 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obje
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+
+
+@pytest.fixture
+def cluster(dask_cluster: dict[str, object]) -> dict[str, object]:
+    """The module's cluster with both workers registered: a test that killed one starts a
+    new one, which can take seconds to join on a loaded machine; the next test must not
+    begin with a single worker (its units would then have nowhere to run when that one
+    is killed or times out)."""
+    from distributed import Client
+
+    with Client(str(dask_cluster["address"]), timeout=30, set_as_default=False) as c:
+        c.wait_for_workers(2, timeout=90)
+    return dask_cluster
 
 
 def _share(root: Path, n: int) -> None:
@@ -251,17 +264,19 @@ def test_a_hung_or_crashing_unit_fails_alone_and_the_workers_live_on(
     pid_file = tmp_path / "hung.pid"
     units = [Unit(1), Unit(2, "hang", str(pid_file)), Unit(3), Unit(4, "exit"), Unit(5)]
     with DaskExecutor(str(cluster["address"]), timeout=3.0, memory_limit=None) as ex:
-        got = {
-            u.n: (type(r).__name__, r.reason) if isinstance(r, SourceError) else r
-            for u, r in ex.map_units(work, units)
-        }
+        results = dict((u.n, r) for u, r in ex.map_units(work, units))
+    got = {
+        n: (type(r).__name__, r.reason) if isinstance(r, SourceError) else r
+        for n, r in results.items()
+    }
+    said = {n: str(r) for n, r in results.items() if isinstance(r, SourceError)}
     assert got == {
         1: 1,
         2: ("LimitExceeded", "timeout"),
         3: 9,
         4: ("SourceError", "crashed"),
         5: 25,
-    }
+    }, said  # the errors' messages, should this fail again (once under a loaded full run)
     # the hung unit's process was killed, not left spinning; the Dask workers live on
     hung = int(pid_file.read_text())
     deadline = time.monotonic() + 10
