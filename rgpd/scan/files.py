@@ -394,7 +394,7 @@ def walk(
                 # share, and on the rescan of an unchanged tree it is most of the
                 # Python time after the stat itself (issue 11).
                 path = entry.path
-                if not entry.name.isascii() and not _decodable(entry.name):
+                if not _decodable(entry.name):  # ASCII first, inside
                     report(
                         path,
                         "undecodable_name",
