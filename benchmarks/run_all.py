@@ -32,7 +32,7 @@ QUICK = [
     ["bench_discovery.py", "--rows", "100000", "--small", "10000", "--files", "1000"],
     ["bench_reports.py", "--repeat", "1"],
     ["bench_intake.py", "--submissions", "20", "--no-pg"],
-    ["bench_e2e.py", "--files", "20", "--depth", "quick", "--no-dask"],
+    ["bench_e2e.py", "--files", "20", "--depth", "quick", "--no-dask", "--large-scale", "0"],
     ["bench_scaleout.py", "--files", "40", "--depth", "quick"],
     ["bench_locations.py", "--sources", "2000", "--activities", "50"],
     ["bench_erasure_plan.py", "--rows", "20000", "--small", "2000", "--repeat", "1"],
