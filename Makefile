@@ -47,7 +47,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
 
 i18n: $(STAMP)
-	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k tr -k translate -k translate_in:2 --no-location --sort-output -o rgpd/locale/rgpd.pot rgpd
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _n:1,2 -k pgettext:1c,2 -k _p:1c,2 -k NP_:1c,2 -k tr -k translate -k translate_in:2 --no-location --sort-output -o rgpd/locale/rgpd.pot rgpd
 	$(VENV)/bin/pybabel update -i rgpd/locale/rgpd.pot -d rgpd/locale -D rgpd -l fr --no-fuzzy-matching --width 100
 	$(VENV)/bin/pytest -q tests/test_i18n.py
 

@@ -8,6 +8,12 @@ Babel for the active locale.
 The active language is process-wide state set once by the CLI edge
 (``--lang`` / ``RGPD_LANG``) or per call with :func:`use_language`; the core
 only calls ``_()``.
+
+One English word can need two French ones ("high": a "priorité haute", a "risque
+élevé"). Such a msgid takes a message context, the GNU way: ``msgctxt`` in the
+``.po``, :func:`pgettext` / :func:`_p` in the code (:func:`NP_` to mark a label
+translated later), and the tables key it as ``context + "\\x04" + msgid`` as GNU
+gettext does, so it never meets the plain msgid.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -48,7 +54,15 @@ def _plurals(lang: str) -> tuple[dict[str, tuple[str, ...]], Callable[[int], int
 
 _Tables = tuple[dict[str, str], dict[str, tuple[str, ...]], str | None]
 #: Bumped whenever what the cached tables hold, or how they are read, changes.
-_CACHE_FORMAT = b"rgpd-catalog/1\n"
+_CACHE_FORMAT = b"rgpd-catalog/2\n"
+
+#: Between a message context and its msgid in the tables' keys (GNU gettext's own).
+CONTEXT_SEPARATOR = "\x04"
+
+
+def _key(context: str | None, msgid: str) -> str:
+    """The tables' key of ``msgid`` under ``context`` (none: the msgid itself)."""
+    return f"{context}{CONTEXT_SEPARATOR}{msgid}" if context else msgid
 
 
 @cache
@@ -103,13 +117,14 @@ def _read_tables(path: Path, key: str) -> _Tables | None:
 
 
 def _messages(cat: Any) -> dict[str, str]:
-    """msgid -> translation; fuzzy and untranslated entries are left out."""
+    """msgid (``context\\x04msgid`` under a msgctxt) -> translation; fuzzy and untranslated
+    entries are left out."""
     out: dict[str, str] = {}
     for msg in cat:
         if msg.id and msg.string and not msg.fuzzy:
             key = msg.id if isinstance(msg.id, str) else msg.id[0]
             val = msg.string if isinstance(msg.string, str) else msg.string[0]
-            out[key] = val
+            out[_key(msg.context, key)] = val
     return out
 
 
@@ -121,12 +136,15 @@ def _plural_forms(cat: Any) -> dict[str, tuple[str, ...]]:
         if not isinstance(msg.id, tuple | list) or not isinstance(strings, tuple | list):
             continue
         if not msg.fuzzy and all(strings):
-            forms[msg.id[0]] = tuple(strings)
+            forms[_key(msg.context, msg.id[0])] = tuple(strings)
     return forms
 
 
 def read_catalog(po: Path, lang: str) -> dict[str, str]:
-    """msgid -> translation of a ``.po`` file (none when it is absent); fuzzy entries are left out."""
+    """msgid -> translation of a ``.po`` file (none when it is absent); fuzzy entries are left out.
+
+    An entry with a msgctxt is keyed ``context\\x04msgid``, as in the catalog's own tables.
+    """
     if not po.exists():
         return {}
     from babel.messages.pofile import read_po
@@ -162,6 +180,15 @@ def gettext(message: str, lang: str | None = None) -> str:
     return _catalog(lang or get_language()).get(message, message)
 
 
+def pgettext(context: str, message: str, lang: str | None = None) -> str:
+    """``message`` as meant in ``context`` (the ``.po``'s msgctxt).
+
+    Without an entry under that context the English ``message`` is given, never the
+    plain msgid's translation: that one carries the other meaning.
+    """
+    return _catalog(lang or get_language()).get(_key(context, message), message)
+
+
 def ngettext(singular: str, plural: str, n: int, lang: str | None = None) -> str:
     """The form of ``singular``/``plural`` for ``n`` (French: 0 and 1 are singular)."""
     forms, rule = _plurals(lang or get_language())
@@ -182,9 +209,30 @@ def _(message: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def _p(context: str, message: str, **params: object) -> str:
+    """``_()`` for a msgid with a message context: ``_p("history", "Change")``."""
+    text = pgettext(context, message)
+    return text.format(**params) if params else text
+
+
 def N_(message: str) -> str:
     """Mark for extraction only; translated later with ``_()`` at display time."""
     return message
+
+
+class Contexted(NamedTuple):
+    """A msgid and its message context, as :func:`NP_` marks them: ``pgettext(*label)``
+    translates it. Not a ``str``, so it cannot be given to ``_()`` by mistake, which would
+    lose the context."""
+
+    context: str
+    message: str
+
+
+def NP_(context: str, message: str) -> Contexted:
+    """``N_()`` with a message context: mark for extraction, translate at display time
+    with ``pgettext(*label)``."""
+    return Contexted(context, message)
 
 
 def format_date(d: date | datetime | None, fmt: str = "long", lang: str | None = None) -> str:

@@ -86,7 +86,7 @@ def private_reach_ins() -> list[str]:
     """``importer: target._name`` for every private name taken from another wing.
 
     Counts ``from target import _name`` and ``alias._name`` where ``alias`` is an
-    imported rgpd module (``_`` and ``_n`` themselves, gettext, are public by convention).
+    imported rgpd module (``_``, ``_n`` and ``_p`` themselves, gettext, are public by convention).
     """
     modules = _module_names()
     out: list[str] = []
@@ -102,7 +102,7 @@ def private_reach_ins() -> list[str]:
                         node.module in modules
                         and a.name.startswith("_")
                         and not a.name.startswith("__")
-                        and a.name not in ("_", "_n")  # gettext conventions
+                        and a.name not in ("_", "_n", "_p")  # gettext conventions
                         and _wing(node.module) != _wing(name)
                     ):
                         out.append(f"{name}: {node.module}.{a.name}")

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from rgpd import i18n
@@ -31,15 +31,21 @@ ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "rgpd" / "locale" / "fr" / "LC_MESSAGES" / "rgpd.po"
 
 #: Same keywords as the ``pybabel extract`` command documented in babel.cfg: the intake
-#: (``tr``) and forms (``translate``, ``translate_in(lang, msg)``) wrappers of rgpd.requests.
+#: (``tr``) and forms (``translate``, ``translate_in(lang, msg)``) wrappers of rgpd.requests,
+#: and the message-context twins of ``_()`` and ``N_()`` (``pgettext`` is a default).
 KEYWORDS: dict[str, Any] = {
     **DEFAULT_KEYWORDS,
     "N_": None,
     "_n": (1, 2),
+    "_p": ((1, "c"), 2),
+    "NP_": ((1, "c"), 2),
     "tr": None,
     "translate": None,
     "translate_in": (2,),
 }
+
+#: A catalog entry: (msgctxt, msgid), the context ``None`` for a plain entry.
+Key = tuple[str | None, str]
 
 #: French typography puts a space before the colon: the forms' separator is the one
 #: message whose surrounding spaces legitimately differ.
@@ -47,17 +53,17 @@ SPACING_EXCEPTIONS = frozenset({": "})
 
 
 @cache
-def extracted() -> dict[str, tuple[str, int]]:
-    """msgid -> first place it is used, from the source as it is now."""
+def extracted() -> dict[Key, tuple[str, int]]:
+    """(context, msgid) -> first place it is used, from the source as it is now."""
     with (ROOT / "babel.cfg").open() as fh:
         method_map, options_map = parse_mapping_cfg(fh)
-    out: dict[str, tuple[str, int]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    out: dict[Key, tuple[str, int]] = {}
+    for filename, lineno, message, _comments, context in extract_from_dir(
         str(ROOT / "rgpd"), method_map, options_map, keywords=KEYWORDS
     ):
         msgid = message if isinstance(message, str) else message[0]
         if msgid:
-            out.setdefault(msgid, (filename, lineno))
+            out.setdefault((context or None, msgid), (filename, lineno))
     return out
 
 
@@ -88,8 +94,13 @@ def entries() -> list[tuple[str, str]]:
 
 
 def singular_entries() -> dict[str, str]:
+    """msgid -> translation, as ``rgpd.i18n`` keys them: ``context\\x04msgid`` under a msgctxt."""
     return {
-        msgid(m): m.string if isinstance(m.string, str) else m.string[0] for m in catalog() if m.id
+        (f"{m.context}\x04" if m.context else "") + msgid(m): (
+            m.string if isinstance(m.string, str) else m.string[0]
+        )
+        for m in catalog()
+        if m.id
     }
 
 
@@ -112,14 +123,43 @@ def test_extraction_finds_python_and_template_messages() -> None:
     assert {".py", ".html", ".j2"} <= places, places
 
 
+def test_extraction_keeps_the_message_context() -> None:
+    """``_p(ctx, msg)`` and ``NP_(ctx, msg)`` are extracted under their context, beside the
+    plain msgid the other meaning keeps."""
+    got = extracted()
+    for key in [("history", "Change"), ("priority", "high"), ("priority", "low")]:
+        assert key in got, key
+    for plain in ["Change", "high", "medium", "low"]:
+        assert (None, plain) in got, plain
+    assert Path(got[("history", "Change")][0]).name == "actions.py"
+    assert Path(got[(None, "high")][0]).name == "labels.py"
+
+
+def test_the_makefile_extracts_with_the_tests_keywords() -> None:
+    """``make i18n`` and babel.cfg's command extract with this file's keywords: without
+    ``-k _p:1c,2`` there, ``_p("history", "Change")`` would be extracted as a plain "history"."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    (command,) = [ln for ln in makefile.splitlines() if "pybabel extract" in ln]
+    cfg = (ROOT / "babel.cfg").read_text(encoding="utf-8")
+    documented = re.search(r"pybabel extract.*?-o ", cfg, flags=re.S)
+    assert documented is not None
+    for text in (command, documented.group(0)):
+        given = parse_keywords(re.findall(r"-k (\S+)", text))
+        assert {**DEFAULT_KEYWORDS, **given} == KEYWORDS, text
+
+
 def test_every_extracted_message_has_a_french_translation() -> None:
+    """Under its context too: ``_p("priority", "high")`` needs the msgctxt "priority" entry,
+    the plain "high" translates another meaning."""
     translated = {
-        msgid(m): m for m in catalog() if m.id and not m.fuzzy and all(m.string) and m.string
+        (m.context, msgid(m)): m
+        for m in catalog()
+        if m.id and not m.fuzzy and all(m.string) and m.string
     }
     missing = sorted(
-        f"{file}:{line}: {msgid!r}"
-        for msgid, (file, line) in extracted().items()
-        if msgid not in translated
+        f"{file}:{line}: {key[1]!r}" + (f" (msgctxt {key[0]!r})" if key[0] else "")
+        for key, (file, line) in extracted().items()
+        if key not in translated
     )
     assert not missing, f"{len(missing)} messages without French translation:\n" + "\n".join(
         missing
@@ -231,13 +271,38 @@ def test_read_catalog_keeps_translated_entries_only(tmp_path: Path) -> None:
     po.write_text(
         'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
         'msgid "Yes"\nmsgstr "Oui"\n\n'
+        'msgctxt "vote"\nmsgid "Yes"\nmsgstr "Pour"\n\n'
         '#, fuzzy\nmsgid "No"\nmsgstr "Non"\n\n'
         'msgid "Maybe"\nmsgstr ""\n',
         encoding="utf-8",
     )
-    assert i18n.read_catalog(po, "fr") == {"Yes": "Oui"}
+    assert i18n.read_catalog(po, "fr") == {"Yes": "Oui", "vote\x04Yes": "Pour"}
     assert i18n.read_catalog(tmp_path / "absent.po", "fr") == {}
     assert i18n.read_catalog(PO, "fr") == singular_entries()
+
+
+def test_a_message_context_picks_its_own_translation() -> None:
+    """GNU msgctxt: "high" is a "risque élevé" and a "priorité haute"; each meaning keeps
+    its French, the English is the msgid either way."""
+    with use_language("fr"):
+        assert (_("high"), i18n.pgettext("priority", "high")) == ("élevé", "haute")
+        assert (_("Change"), i18n._p("history", "Change")) == ("Évolution", "Changement")
+    assert i18n.pgettext("priority", "medium", lang="fr") == "moyenne"
+    assert i18n.gettext("medium", lang="fr") == "moyen"
+    with use_language("en"):
+        assert (_("high"), i18n.pgettext("priority", "high")) == ("high", "high")
+        assert i18n._p("history", "Change") == "Change"
+
+
+def test_a_context_without_its_entry_falls_back_to_english_not_the_other_meaning() -> None:
+    assert i18n.pgettext("no-such-context", "high", lang="fr") == "high"
+    assert i18n._p("no-such-context", "{n} items", n=3) == "3 items"
+
+
+def test_a_marked_label_keeps_its_context_until_display() -> None:
+    label = i18n.NP_("priority", "low")
+    assert label == ("priority", "low") and label.message == "low"
+    assert i18n.pgettext(*label, lang="fr") == "basse"
 
 
 @pytest.fixture
@@ -267,6 +332,7 @@ def test_the_cached_catalog_is_the_one_babel_reads(fresh_tables: Path) -> None:
     i18n._tables.cache_clear()
     cached = i18n._tables("fr")
     assert built == cached == _babel_tables()
+    assert cached[0]["priority\x04high"] == "haute" and cached[0]["high"] == "élevé"
     assert i18n._catalog("fr") == i18n.read_catalog(PO, "fr")
     forms, rule = i18n._plurals("fr")
     assert forms and [rule(n) for n in (0, 1, 2)] == [0, 0, 1]
@@ -402,8 +468,10 @@ def test_prose_starting_with_the_program_name_is_translated_not_taken_for_a_comm
 
 
 def test_no_msgid_is_in_the_catalog_twice() -> None:
-    """A second entry for a msgid is silently kept over the first by the reader: the two
-    translations can drift apart unseen (one was added twice in the eleventh session)."""
+    """Babel's reader silently merges a second entry for a msgid into the first, whose
+    translation is kept: the second never shows, and the two can drift apart unseen (one
+    was added twice in the eleventh session; "high" as "haute" and "élevé" made every risk
+    "haute" until the priorities took a msgctxt)."""
     from collections import Counter
 
     entries = re.findall(
@@ -414,9 +482,7 @@ def test_no_msgid_is_in_the_catalog_twice() -> None:
     keys = Counter((ctx, first + "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', more)))
                    for ctx, first, more in entries)  # fmt: skip
     assert len(keys) > 1000
-    # Known, not fixed yet: two meanings under one msgid, whose second translation wins
-    # everywhere ("Changement" / "Évolution"; the feminine "haute, moyenne, basse" lost to
-    # "élevé, moyen, faible"). They need a message context (msgctxt) at their call sites.
-    # Any other msgid twice fails here.
-    known = {("", "Change"), ("", "high"), ("", "medium"), ("", "low")}
-    assert {k for k, n in keys.items() if n > 1} == known
+    assert ("priority", "high") in keys and ("", "high") in keys  # the regex reads msgctxt
+    # One msgid with two meanings takes a msgctxt at one of its call sites (_p, NP_):
+    # a twice-entered (msgctxt, msgid) is a mistake.
+    assert {k for k, n in keys.items() if n > 1} == set()

@@ -90,6 +90,12 @@ def test_labels_follow_the_language() -> None:
         assert labels.entity("FR_NIR") == "Numéros de sécurité sociale (NIR)"
         assert labels.request_state("en_cours") == "En cours"
         assert labels.erasure_action("supprimer") == "supprimer"
+        # a risk is masculine, "élevé", where a priority is "haute" (msgctxt "priority")
+        assert [labels.severity(c) for c in ("high", "medium", "low")] == [
+            "élevé",
+            "moyen",
+            "faible",
+        ]
     with use_language("en"):
         assert labels.entity("FR_NIR") == "Social security numbers (NIR)"
         assert labels.request_state("en_cours") == "In progress"

@@ -34,7 +34,7 @@ from enum import StrEnum
 
 from rgpd.deadlines import within_days
 from rgpd.errors import InvalidInput, TransitionRefused
-from rgpd.i18n import N_, _, _n, format_date
+from rgpd.i18n import N_, _, _n, format_date, pgettext
 from rgpd.registry.compliance import (
     PRIORITY_LABELS,
     RISK,
@@ -504,7 +504,7 @@ def reminder_text(
                 + _(
                     "due {date}, priority {priority}, {status}",
                     date=format_date(a.due),
-                    priority=_(priority_label(a.priority)),
+                    priority=priority_label(a.priority),
                     status=status_label(a.status),
                 )
             )
@@ -524,5 +524,6 @@ def reminder_text(
 
 
 def priority_label(band: str) -> str:
-    """The untranslated label of a priority band (translate with ``_()`` when shown)."""
-    return PRIORITY_LABELS.get(band, band)
+    """The label of a priority band in the active language; an unknown band as it is."""
+    label = PRIORITY_LABELS.get(band)
+    return pgettext(*label) if label else band

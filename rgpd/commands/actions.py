@@ -21,7 +21,7 @@ from rgpd.actions.model import (
     status_label,
 )
 from rgpd.commands._common import Ctx, console, emit_json, ok, pass_ctx, table, warn
-from rgpd.i18n import N_, _, _n, format_date
+from rgpd.i18n import N_, _, _n, _p, format_date
 from rgpd.requests.mailer import Mailer, SmtpMailer
 from rgpd.workspace import Workspace
 
@@ -77,7 +77,7 @@ def _rows(actions: tuple[Action, ...], today: date) -> list[list[Any]]:
         [
             a.ref,
             a.title,
-            _(priority_label(a.priority)),
+            priority_label(a.priority),
             a.owner.label(),
             a.owner.service or "—",
             (format_date(a.due, "short") + (" ⚠" if a.overdue(today) else "")) if a.due else "—",
@@ -287,7 +287,7 @@ def show_cmd(c: Ctx, ref: str, as_json: bool) -> int:
         (_("Description"), a.description or "—"),
         (_("Origin"), f"{origin_label(a.origin)} ({a.origin_key})"),
         (_("Article"), a.article or "—"),
-        (_("Priority"), f"{_(priority_label(a.priority))} ({a.risk})"),
+        (_("Priority"), f"{priority_label(a.priority)} ({a.risk})"),
         (_("Owner"), a.owner.label()),
         (_("E-mail"), a.owner.email or "—"),
         (_("Service"), a.owner.service or "—"),
@@ -298,7 +298,7 @@ def show_cmd(c: Ctx, ref: str, as_json: bool) -> int:
     table(a.ref, [_("Field"), _("Value")], [list(x) for x in lines])
     table(
         _("History"),
-        [_("When"), _("Who"), _("Change"), _("Status"), _("Note")],
+        [_("When"), _("Who"), _p("history", "Change"), _("Status"), _("Note")],
         [
             [
                 format_date(e.at.astimezone(c.ws.timezone)),

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from rgpd import labels
-from rgpd.i18n import N_, _, _n, format_date
+from rgpd.i18n import N_, NP_, Contexted, _, _n, format_date
 from rgpd.registry.model import (
     Activity,
     Breach,
@@ -114,11 +114,13 @@ PRIORITY_BANDS: tuple[tuple[int, str], ...] = (
     (35, "medium"),
     (0, "low"),
 )
-PRIORITY_LABELS = {
-    "critical": N_("critical"),
-    "high": N_("high"),
-    "medium": N_("medium"),
-    "low": N_("low"),
+#: Their labels, under the "priority" context: French says "priorité haute, moyenne,
+#: basse" (feminine), not the "élevé, moyen, faible" of a risk (rgpd.labels.SEVERITY).
+PRIORITY_LABELS: dict[str, Contexted] = {
+    "critical": NP_("priority", "critical"),
+    "high": NP_("priority", "high"),
+    "medium": NP_("priority", "medium"),
+    "low": NP_("priority", "low"),
 }
 
 

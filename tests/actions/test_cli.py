@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -99,6 +100,26 @@ def test_manual_workflow(cli: Path) -> None:
     assert r.code == 2 and "A-0404" in r.all
     r = run_cli(["actions", "add", "x", "--risk", "urgent"])
     assert r.code == 2 and "--risk" in r.all
+
+
+def test_priorities_read_as_priorities_and_the_history_as_changes_in_french(cli: Path) -> None:
+    """French says "priorité haute" (feminine) but "risque élevé": the priority bands have
+    their msgctxt, as has the history's "Change" column ("Changement", not the maturity's
+    "Évolution"). English is the msgid either way."""
+    for risk in ("60", "40", "10"):  # high, medium, low bands
+        r = run_cli(["actions", "add", f"Action {risk}", "--risk", risk])
+        assert r.code == 0, r.all
+    assert run_cli(["actions", "start", "A-0001"]).code == 0
+    listed = run_cli(["--lang", "fr", "actions", "list"])
+    assert listed.code == 0, listed.all
+    assert all(re.search(rf"\b{w}\b", listed.out) for w in ("haute", "moyenne", "basse"))
+    assert not re.search(r"\b(élevé|moyen|faible)\b", listed.out), listed.out
+    shown = run_cli(["--lang", "fr", "actions", "show", "A-0001"])
+    assert shown.code == 0, shown.all
+    assert "haute (60)" in shown.out and "Changement" in shown.out, shown.out
+    assert "Évolution" not in shown.out and "élevé" not in shown.out
+    english = run_cli(["--lang", "en", "actions", "show", "A-0001"])
+    assert "high (60)" in english.out and "Change" in english.out, english.out
 
 
 def test_remind_dry_run_and_fake_mailer(cli: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from rgpd import labels
 from rgpd.actions import model
 from rgpd.actions.model import ALLOWED, OPEN, Action, ActionStatus, Origin, Owner
 from rgpd.errors import InvalidInput, TransitionRefused
+from rgpd.i18n import use_language
 from rgpd.registry.compliance import RISK, ActionItem, priority_band, risk_of
 
 AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -164,6 +166,39 @@ def test_reminders_group_by_owner_and_list_orphans() -> None:
     assert [a.ref for a in plan.without_email] == ["A-0003"]
     subject, body = model.reminder_text(r, org_name="Ville de Saint-Exemple", today=TODAY)
     assert "1 overdue" in subject and "A-0001" in body and "Art. 24(1)" in body
+
+
+@pytest.mark.parametrize(
+    ("band", "fr", "en"),
+    [
+        ("critical", "critique", "critical"),
+        ("high", "haute", "high"),
+        ("medium", "moyenne", "medium"),
+        ("low", "basse", "low"),
+    ],
+)
+def test_priority_labels_are_feminine_in_french_unlike_risks(band: str, fr: str, en: str) -> None:
+    """French says "priorité haute" but "risque élevé": one English word, two French ones."""
+    for lang, want in (("fr", fr), ("en", en)):
+        with use_language(lang):
+            assert model.priority_label(band) == want
+    with use_language("fr"):
+        assert labels.severity(band) != fr  # "élevé", "moyen", "faible"
+    assert model.priority_label("unheard-of") == "unheard-of"
+
+
+def test_the_reminder_mail_gives_the_priority_in_french() -> None:
+    a = model.assign(
+        _action("A-0001", risk=60),
+        owner=Owner("Léa Petit", "lea.petit@example.org"),
+        due=TODAY - timedelta(days=1),
+        at=AT,
+        actor="d",
+    )
+    (r,) = model.reminders([a], TODAY).owners
+    with use_language("fr"):
+        _subject, body = model.reminder_text(r, org_name="Ville de Saint-Exemple", today=TODAY)
+    assert "priorité haute" in body, body
 
 
 # ----------------------------------------------------------------------- state machine

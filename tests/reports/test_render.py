@@ -157,6 +157,34 @@ def test_french_by_default(fixed_ws: Workspace) -> None:
     assert [u for u in a.urls if not u.startswith(("#", "data:"))] == []
 
 
+def _column(html: str, table: str, header: str) -> list[str]:
+    """The cells under ``header`` in the mairie's report table ``table`` (its id's stem)."""
+    heads = re.findall(rf'<th[^>]*id="(t-mairie-{table}-[^"]*)"[^>]*>([^<]*)<', html)
+    (col,) = [i for i, text in heads if text.strip() == header]
+    return [c.strip() for c in re.findall(rf'<td[^>]*headers="[^"]*\b{col}"[^>]*>([^<]*)<', html)]
+
+
+def test_french_words_with_two_meanings_each_keep_theirs(fixed_ws: Workspace) -> None:
+    """msgctxt: a priority is "haute, moyenne, basse" (une priorité), a risk "élevé, moyen,
+    faible" (un risque); the maturity's "Change" is an "Évolution". Before the contexts the
+    .po's first entry won: risks read "haute" and the maturity "Changement"."""
+    html = _build(fixed_ws, "annual", lang="fr")
+    priorities = _column(html, "actions-open", "Priorité")
+    assert priorities and set(priorities) <= {"critique", "haute", "moyenne", "basse"}
+    assert {"haute", "moyenne"} <= set(priorities), priorities
+    severities = _column(html, "scan-entities", "Gravité")
+    assert {"élevé", "moyen"} <= set(severities) <= {"aucun risque", "faible", "moyen", "élevé"}
+    assert ">Évolution<" in html  # the maturity per domain's column
+    english = _build(fixed_ws, "annual")
+    assert set(_column(english, "actions-open", "Priority")) <= {
+        "critical",
+        "high",
+        "medium",
+        "low",
+    }
+    assert "high" in _column(english, "scan-entities", "Severity")
+
+
 def test_consolidated_report_keeps_organisations_apart(fixed_ws: Workspace) -> None:
     with use_language("en"):
         rep = service.build(fixed_ws, "annual", all_orgs=True, today=dataset.TODAY, now=dataset.NOW)

@@ -97,7 +97,7 @@ def _ul(items: Iterable[str]) -> str:
     return f"<ul>{''.join(lines)}</ul>" if lines else ""
 
 
-def _p(text: str) -> str:
+def _para(text: str) -> str:
     return f"<p>{text}</p>" if text else ""
 
 
@@ -191,10 +191,10 @@ def prefill(activity: Activity, facts: DpiaFacts, *, ref: str | None = None) -> 
     ctx = d.context
     # 1.1 Overview
     ctx.overview.processing.text = (
-        _p(_e(_("Processing: {name}.", name=a.name)))
+        _para(_e(_("Processing: {name}.", name=a.name)))
         + _ul(_e(p) for p in a.purposes)
-        + _p(_e(_("Department: {dept}.", dept=a.department)) if a.department else "")
-        + _p(_e(_("Why a DPIA (Art. 35):")) + " " + _e(" ".join(verdict.reasons)))
+        + _para(_e(_("Department: {dept}.", dept=a.department)) if a.department else "")
+        + _para(_e(_("Why a DPIA (Art. 35):")) + " " + _e(" ".join(verdict.reasons)))
     )
     controller = a.controller.name if a.controller else (org.name if org else None)
     dpo = a.dpo.name if a.dpo else (org.dpo_name if org else None)
@@ -247,8 +247,8 @@ def prefill(activity: Activity, facts: DpiaFacts, *, ref: str | None = None) -> 
     recipients = ", ".join(r.name + (f" ({r.country})" if r.country else "") for r in a.recipients)
     ctx.data.data.text = (
         _ul(cats)
-        + _p(_e(_("Data subjects: {s}", s=subjects)) if subjects else "")
-        + _p(_e(_("Recipients: {r}", r=recipients)) if recipients else "")
+        + _para(_e(_("Data subjects: {s}", s=subjects)) if subjects else "")
+        + _para(_e(_("Recipients: {r}", r=recipients)) if recipients else "")
     )
     life = [
         _e(_("Sources: {s}", s=", ".join(a.sources))) if a.sources else "",
@@ -273,18 +273,18 @@ def prefill(activity: Activity, facts: DpiaFacts, *, ref: str | None = None) -> 
     ]
     found = _found_lines(facts.found)
     ctx.data.supports.text = _ul(supports) + (
-        _p(_e(_("Discovery found at these locations:"))) + _ul(found) if found else ""
+        _para(_e(_("Discovery found at these locations:"))) + _ul(found) if found else ""
     )
     # 2.1 Proportionality and necessity
     prop = d.principles.proportionality
     prop.purposes.text = _ul(_e(p) for p in a.purposes)
-    prop.legal_basis.text = _p(_e(_basis(a)))
+    prop.legal_basis.text = _para(_e(_basis(a)))
     declared = a.category_keys()
     undeclared = sorted(
         {f.entity for f in facts.found if not set(categories_for_entity(f.entity)) & declared}
     )
     prop.minimisation.text = _ul(f"{_e(_label(u.category))}" for u in a.data_categories) + (
-        _p(
+        _para(
             _e(
                 _(
                     "Discovery found data the register does not declare for this activity: "
@@ -312,7 +312,7 @@ def prefill(activity: Activity, facts: DpiaFacts, *, ref: str | None = None) -> 
     if a.consent is not None:
         rights.consent.text = _ul([_e(a.consent.form or ""), _e(a.consent.proof or "")])
     elif a.legal_basis is not None and a.legal_basis.value != "a":
-        rights.consent.text = _p(_e(_("Not based on consent: {basis}.", basis=_basis(a))))
+        rights.consent.text = _para(_e(_("Not based on consent: {basis}.", basis=_basis(a))))
     rights.access_portability.text = _right_lines(facts.rights, ("access", "portability"))
     rights.rectification_erasure.text = _right_lines(facts.rights, ("rectification", "erasure"))
     rights.restriction_objection.text = _right_lines(facts.rights, ("restriction", "objection"))
@@ -329,7 +329,7 @@ def prefill(activity: Activity, facts: DpiaFacts, *, ref: str | None = None) -> 
             for t in a.transfers
         )
     else:
-        rights.transfers.text = _p(_e(_("No transfer outside the EU recorded in the register.")))
+        rights.transfers.text = _para(_e(_("No transfer outside the EU recorded in the register.")))
     # 3.1 Measures from the register's security families (Art. 32)
     measures: list[Measure] = []
     security = a.security.model_dump()

@@ -104,7 +104,7 @@ def build_action_plan(data: OrgData, today: date, year: int) -> ActionPlanContex
                 a.ref,
                 a.title,
                 a.article,
-                _(priority_label(a.priority)),
+                priority_label(a.priority),
                 a.owner.name or a.owner.email,
                 a.owner.service,
                 a.due,
