@@ -296,6 +296,33 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _cannot_start() -> None:
+    raise OSError("no room for a unit process")
+
+
+def test_a_worker_whose_unit_pool_broke_makes_a_new_one() -> None:
+    """Kept, a broken pool failed every later unit of its Dask worker, for good."""
+    from rgpd.scan import distributed as dist
+    from rgpd.scan.executor import LocalPoolExecutor
+    from tests.scan.test_executor import Unit, work
+
+    limits = (30.0, None)
+    broken = LocalPoolExecutor(
+        workers=1, timeout=30.0, memory_limit=None, initializer=_cannot_start
+    )
+    broken._pool.schedule(work, args=(Unit(0),))  # its process starts, fails, and pebble gives up
+    deadline = time.monotonic() + 20
+    while not broken.broken and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert broken.broken
+    dist._POOLS[limits] = broken
+    try:
+        assert dist.remote_unit(work, (), Unit(3), limits) == ("ok", 9)
+        assert dist._POOLS[limits] is not broken
+    finally:
+        dist._POOLS.pop(limits).stop()
+
+
 def test_an_unreachable_scheduler_is_exit_2_and_writes_nothing(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
