@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -86,29 +86,37 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         stdout=subprocess.DEVNULL,
         stderr=(tmp / "scheduler.log").open("wb"),
     )
-    procs: list[subprocess.Popen[bytes]] = [sched]
+    workers: dict[str, subprocess.Popen[bytes]] = {}
     try:
         deadline = time.monotonic() + 60
         while not sched_file.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         address = json.loads(sched_file.read_text())["address"]
-        workers = {n: _start_worker(address, n, tmp) for n in ("w1", "w2")}
-        procs += list(workers.values())
+        workers.update((n, _start_worker(address, n, tmp)) for n in ("w1", "w2"))
         from distributed import Client
 
         with Client(address, timeout=30, set_as_default=False) as c:
             c.wait_for_workers(2, timeout=90)
         yield {"address": address, "workers": workers, "tmp": tmp}
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        # The workers now in the dict (a test restarts the one it killed), and gone before
+        # the scheduler: a worker told to close by its SIGTERM and by the closing scheduler
+        # at once can hang in its shutdown, here for the 20 s before it is killed.
+        _stop(workers.values())
+        _stop([sched])
+
+
+def _stop(procs: Iterable[subprocess.Popen[bytes]]) -> None:
+    procs = list(procs)
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
 
 
 @pytest.fixture
