@@ -101,13 +101,16 @@ def dask_cluster(n_workers: int, tmp: Path) -> Iterator[str]:
             c.wait_for_workers(n_workers, timeout=120)
         yield address
     finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        # workers first, then the scheduler: a worker told to close by its SIGTERM and by
+        # the closing scheduler at once can hang in its shutdown until killed
+        for group in (procs[1:], procs[:1]):
+            for p in group:
+                p.terminate()
+            for p in group:
+                try:
+                    p.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
 
 
 def tree_cpu(root: int) -> float:

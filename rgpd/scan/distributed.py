@@ -142,10 +142,15 @@ def _unit_pool(timeout: float | None, memory_limit: int | None) -> LocalPoolExec
     a C parser could only be timed out by killing the worker, and Dask would then re-run
     it on the next worker, and the next. In a child process it is killed alone, recorded
     as ``timeout`` (or ``memory``, or ``crashed`` for a segfault) and the worker goes on.
+    A pool that pebble gave up is replaced: kept, it would fail every later unit sent
+    to this worker, for as long as the worker lives.
     """
     key = (timeout, memory_limit)
     with _POOL_LOCK:
         pool = _POOLS.get(key)
+        if pool is not None and pool.broken:
+            pool.stop()  # reaps what is left of its processes
+            pool = None
         if pool is None:
             try:
                 from distributed import get_worker

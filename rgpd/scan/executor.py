@@ -17,7 +17,9 @@ allocations into ``MemoryError`` instead of the machine's OOM killer.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
@@ -168,6 +170,78 @@ def _picklable(exc: BaseException) -> BaseException:
         return source_error(SourceError, getattr(exc, "reason", Reason.ERROR), message[:500])
 
 
+#: Seconds a dead worker's acknowledgement of a unit may take to be read, once nothing is
+#: left in the pipe, before its death is judged as pebble would (a worker that died idle).
+_ACK_GRACE = 1.0
+
+
+@functools.cache
+def _process_pool_class() -> type[Any]:
+    """pebble's ``ProcessPool`` whose manager waits for a dead worker's acknowledgement.
+
+    A pool worker takes a unit, sends its acknowledgement through the pipe and runs the
+    unit; a unit that kills its process at once (``os._exit``, a segfault in a parser)
+    can be dead before the pool's message thread has read that acknowledgement, the
+    more likely the busier the machine. pebble's manager thread, seeing the death
+    first, finds no unit on that worker: with no other unit running it declares the
+    whole pool broken (``BrokenProcessPool: All workers expired``: every unit in flight
+    comes back as an unexpected error and every later one raises), otherwise it forgets
+    the death and the unit waits for its timeout, then passes for a ``timeout`` (or
+    waits forever without one). Here the death is kept until the acknowledgement is
+    read, and the unit fails as ``crashed``, alone. A worker that died holding no unit
+    (its initializer failed) is judged as pebble does, once its pipe is drained.
+    Built on first use: pebble is imported only by the processes that run a pool.
+    """
+    from pebble import ProcessPool
+    from pebble.common import ProcessExpired, Result, ResultStatus
+    from pebble.pool.process import PoolManager
+
+    class PatientPoolManager(PoolManager):
+        def __init__(self, context: Any, mp_context: Any) -> None:
+            super().__init__(context, mp_context)
+            self.dead: dict[int, tuple[int, float]] = {}  # pid → (exit code, seen at)
+
+        def handle_worker_expiration(self, expiration: tuple[int, int]) -> None:
+            pid, code = expiration
+            self.dead[pid] = (code, time.monotonic())
+
+        def update_workers(self) -> None:
+            super().update_workers()
+            if self.dead:
+                self._settle()
+
+        def _settle(self) -> None:
+            if self._unread():  # what the dead worker said last (its result, its next
+                return  # acknowledgement) is read first, or the wrong unit would fail
+            while True:  # pebble's own idiom: another thread may be changing the dict
+                try:
+                    tasks = tuple(self.task_manager.tasks.values())
+                    break
+                except RuntimeError:
+                    pass
+            for pid, (code, since) in tuple(self.dead.items()):
+                task = next((t for t in tasks if t.worker_id == pid), None)
+                if task is not None:
+                    del self.dead[pid]
+                    error = ProcessExpired("Abnormal termination", code=code, pid=pid)
+                    self.task_manager.task_done(task.id, Result(ResultStatus.ERROR, error))
+                elif time.monotonic() - since > _ACK_GRACE:
+                    del self.dead[pid]
+                    super().handle_worker_expiration((pid, code))
+
+        def _unread(self) -> bool:
+            channel = self.worker_manager.pool_channel
+            return channel is not None and bool(channel.poll(0))
+
+    class PatientProcessPool(ProcessPool):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            mp_context = kwargs.get("context", multiprocessing)
+            self._pool_manager = PatientPoolManager(self._context, mp_context)
+
+    return PatientProcessPool
+
+
 class LocalPoolExecutor:
     """Worker processes with per-unit timeout, memory cap and recycling.
 
@@ -192,7 +266,6 @@ class LocalPoolExecutor:
         window: int | None = None,
         start_method: str | None = None,
     ) -> None:
-        from pebble import ProcessPool
         from pebble.common.types import CONSTS
 
         # pebble's manager threads poll every ``sleep_unit`` (0.1 s): closing the pool
@@ -204,7 +277,7 @@ class LocalPoolExecutor:
         self.timeout = timeout
         self.window = window or workers * 4
         context = multiprocessing.get_context(start_method) if start_method else multiprocessing
-        self._pool = ProcessPool(
+        self._pool = _process_pool_class()(
             max_workers=workers,
             max_tasks=max_tasks,
             initializer=_init_worker,
@@ -275,6 +348,12 @@ class LocalPoolExecutor:
         if status == "fatal":
             raise value
         return value
+
+    @property
+    def broken(self) -> bool:
+        """pebble gave this pool up (no worker could start, its pipe failed), or it was
+        stopped: every later unit would raise. Whoever keeps a pool makes a new one."""
+        return not self._pool.active
 
     def close(self) -> None:
         self._pool.close()

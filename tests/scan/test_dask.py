@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -86,29 +86,37 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         stdout=subprocess.DEVNULL,
         stderr=(tmp / "scheduler.log").open("wb"),
     )
-    procs: list[subprocess.Popen[bytes]] = [sched]
+    workers: dict[str, subprocess.Popen[bytes]] = {}
     try:
         deadline = time.monotonic() + 60
         while not sched_file.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         address = json.loads(sched_file.read_text())["address"]
-        workers = {n: _start_worker(address, n, tmp) for n in ("w1", "w2")}
-        procs += list(workers.values())
+        workers.update((n, _start_worker(address, n, tmp)) for n in ("w1", "w2"))
         from distributed import Client
 
         with Client(address, timeout=30, set_as_default=False) as c:
             c.wait_for_workers(2, timeout=90)
         yield {"address": address, "workers": workers, "tmp": tmp}
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        # The workers now in the dict (a test restarts the one it killed), and gone before
+        # the scheduler: a worker told to close by its SIGTERM and by the closing scheduler
+        # at once can hang in its shutdown, here for the 20 s before it is killed.
+        _stop(workers.values())
+        _stop([sched])
+
+
+def _stop(procs: Iterable[subprocess.Popen[bytes]]) -> None:
+    procs = list(procs)
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
 
 
 @pytest.fixture
@@ -294,6 +302,33 @@ def _alive(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def _cannot_start() -> None:
+    raise OSError("no room for a unit process")
+
+
+def test_a_worker_whose_unit_pool_broke_makes_a_new_one() -> None:
+    """Kept, a broken pool failed every later unit of its Dask worker, for good."""
+    from rgpd.scan import distributed as dist
+    from rgpd.scan.executor import LocalPoolExecutor
+    from tests.scan.test_executor import Unit, work
+
+    limits = (30.0, None)
+    broken = LocalPoolExecutor(
+        workers=1, timeout=30.0, memory_limit=None, initializer=_cannot_start
+    )
+    broken._pool.schedule(work, args=(Unit(0),))  # its process starts, fails, and pebble gives up
+    deadline = time.monotonic() + 20
+    while not broken.broken and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert broken.broken
+    dist._POOLS[limits] = broken
+    try:
+        assert dist.remote_unit(work, (), Unit(3), limits) == ("ok", 9)
+        assert dist._POOLS[limits] is not broken
+    finally:
+        dist._POOLS.pop(limits).stop()
 
 
 def test_an_unreachable_scheduler_is_exit_2_and_writes_nothing(tmp_path: Path) -> None:

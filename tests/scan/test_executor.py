@@ -120,6 +120,49 @@ def test_a_crashing_worker_does_not_stop_the_others(pool: LocalPoolExecutor) -> 
     assert _summary(pool.map_units(work, [Unit(7)])) == {7: 49}
 
 
+def _late_acknowledgements(executor: LocalPoolExecutor, seconds: float) -> None:
+    """The pool reads each worker's "I took unit n" that much later, as on a loaded
+    machine where its message thread waits for the CPU: a unit that kills its process at
+    once is then dead before the pool knows who was running it."""
+    tasks = executor._pool._pool_manager.task_manager
+    start = tasks.task_start
+
+    def late(task_id: int, worker_id: int | None) -> None:
+        time.sleep(seconds)
+        start(task_id, worker_id)
+
+    tasks.task_start = late
+
+
+def test_a_unit_that_kills_its_process_at_once_is_crashed_even_on_a_loaded_machine() -> None:
+    # one process, one unit at a time: each Dask worker's pool (distributed._unit_pool)
+    with LocalPoolExecutor(workers=1, timeout=30, memory_limit=None, max_tasks=0) as executor:
+        _late_acknowledgements(executor, 0.3)
+        crash = executor.run_one(work, Unit(4, "exit"))
+        # pebble alone: "unexpected BrokenProcessPool", then every later unit raised
+        assert isinstance(crash, SourceError) and crash.reason == "crashed", str(crash)
+        assert executor.run_one(work, Unit(3)) == 9
+
+
+def test_a_crash_beside_a_running_unit_is_crashed_not_timed_out(tmp_path: Path) -> None:
+    marker = tmp_path / "hung.pid"
+
+    def units() -> Iterator[Unit]:
+        yield Unit(1, "hang", str(marker))
+        while not marker.exists():  # the hung unit runs, and the pool knows it
+            time.sleep(0.05)
+        time.sleep(0.5)
+        yield Unit(2, "exit")
+        yield Unit(3)
+
+    with LocalPoolExecutor(workers=2, timeout=2.0, memory_limit=None, max_tasks=0) as executor:
+        _late_acknowledgements(executor, 0.3)
+        results = _summary(executor.map_units(work, units()))
+    # pebble alone forgot the death: the unit waited out its time limit ("timeout"),
+    # or for ever without one
+    assert results == {1: ("LimitExceeded", "timeout"), 2: ("SourceError", "crashed"), 3: 9}
+
+
 def test_crash_message_gives_the_exit_code(pool: LocalPoolExecutor) -> None:
     [(_unit, result)] = list(pool.map_units(work, [Unit(1, "exit")]))
     assert isinstance(result, SourceError) and "3" in str(result)
