@@ -56,6 +56,7 @@ from pathlib import Path
 
 from benchmarks.bench_rescan import tree_rss
 from benchmarks.bench_scaleout import ROOT, dask_cluster
+from rgpd.scan.files import GROUP_FILES
 
 _PRESIDIO = """
 import sys, time, logging, warnings
@@ -320,7 +321,9 @@ def main() -> None:
         )
         if not args.no_dask:
             warm = tmp / "chauffe"
-            write_sample_share(warm, n_files=8, seed=99)
+            # four groups of files, so that BOTH workers get one and load the model (eight
+            # files made one group: one worker stayed cold and the timed scan paid its load)
+            write_sample_share(warm, n_files=4 * GROUP_FILES, seed=99)
             with dask_cluster(2, tmp) as address:
                 dask = ["--depth", args.depth, "--executor", "dask", "--scheduler", address]
                 # a deployed cluster's workers keep their model loaded from one scan to
